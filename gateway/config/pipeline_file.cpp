@@ -1,0 +1,316 @@
+#include "config/pipeline_file.h"
+
+#include "config/text_helpers.h"
+#include "config/yaml_reader.h"
+
+#include <gst/gst.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace camgate {
+
+namespace fs = std::filesystem;
+
+std::string
+ConfigError::to_string () const
+{
+  std::ostringstream out;
+  out << file;
+  if (line > 0)
+    out << ":" << line;
+  out << ": " << reason;
+  return out.str ();
+}
+
+namespace {
+
+const std::vector<std::string> kTopKeys = { "name", "source", "outputs" };
+const std::vector<std::string> kSourceKeys =
+    { "uri", "transport", "latency", "pipeline", "timeout" };
+const std::vector<std::string> kSourceWords = { "test", "publish" };
+const std::vector<std::string> kOutputKeys = { "rtsp" };
+const std::vector<std::string> kRtspSchemes =
+    { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu" };
+
+bool
+valid_stream_name (const std::string & name)
+{
+  if (name.empty () || name.size () > 64 || name[0] == '.' || name[0] == '-')
+    return false;
+  return std::all_of (name.begin (), name.end (), [](char c) {
+        return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
+      });
+}
+
+std::string
+stream_name_from_file (const std::string & file)
+{
+  fs::path path (file);
+  return path.stem ().string ();
+}
+
+void
+read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
+{
+  if (!reader.scalar (node, "source.uri", source.uri))
+    return;
+  GstUri *uri = gst_uri_from_string (source.uri.c_str ());
+  if (!uri) {
+    reader.error (node, "source.uri: '" + redact_uri (source.uri)
+        + "' is not a valid URI");
+    return;
+  }
+  const gchar *scheme = gst_uri_get_scheme (uri);
+  const gchar *host = gst_uri_get_host (uri);
+  std::string scheme_text = scheme ? g_ascii_strdown (scheme, -1) : "";
+  if (std::find (kRtspSchemes.begin (), kRtspSchemes.end (), scheme_text)
+      == kRtspSchemes.end ()) {
+    reader.error (node, "source.uri: unsupported scheme '" + scheme_text
+        + "' (expected rtsp:// or rtsps://)");
+  } else if (!host || !*host) {
+    reader.error (node, "source.uri: '" + redact_uri (source.uri)
+        + "' has no host");
+  }
+  gst_uri_unref (uri);
+}
+
+void
+read_pipeline (YamlReader & reader, const YAML::Node & node,
+    SourceSpec & source)
+{
+  if (!reader.scalar (node, "source.pipeline", source.pipeline))
+    return;
+  GError *error = nullptr;
+  GstElement *bin = gst_parse_bin_from_description_full (
+      source.pipeline.c_str (), TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS,
+      &error);
+  if (!bin) {
+    reader.error (node, std::string ("source.pipeline: ")
+        + (error ? error->message : "cannot be parsed"));
+  }
+  g_clear_error (&error);
+  if (bin)
+    gst_object_unref (bin);
+}
+
+void
+read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
+{
+  if (node.IsScalar ()) {
+    const std::string word = node.Scalar ();
+    if (word == "test") {
+      source.kind = SourceKind::Test;
+    } else if (word == "publish") {
+      source.kind = SourceKind::Publish;
+    } else {
+      std::string reason = "source: expected 'test', 'publish' or a mapping "
+          "with uri/pipeline, got '" + word + "'";
+      if (auto guess = closest_match (word, kSourceWords))
+        reason += " (did you mean '" + *guess + "'?)";
+      reader.error (node, reason);
+    }
+    return;
+  }
+  if (!node.IsMap ()) {
+    reader.error (node, "source: expected 'test', 'publish' or a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "source", kSourceKeys);
+
+  const YAML::Node uri = node["uri"];
+  const YAML::Node pipeline = node["pipeline"];
+  if (uri && pipeline) {
+    reader.error (pipeline, "source: give either uri or pipeline, not both");
+    return;
+  }
+  if (uri) {
+    source.kind = SourceKind::Rtsp;
+    read_rtsp_uri (reader, uri, source);
+  } else if (pipeline) {
+    source.kind = SourceKind::Pipeline;
+    read_pipeline (reader, pipeline, source);
+  } else {
+    reader.error (node, "source: needs a uri or a pipeline");
+    return;
+  }
+
+  if (const YAML::Node transport = node["transport"]) {
+    std::string text;
+    if (source.kind != SourceKind::Rtsp) {
+      reader.error (transport, "source.transport: only applies to a uri source");
+    } else if (reader.scalar (transport, "source.transport", text)) {
+      if (text == "tcp")
+        source.transport = RtspTransport::Tcp;
+      else if (text == "udp")
+        source.transport = RtspTransport::Udp;
+      else if (text == "auto")
+        source.transport = RtspTransport::Auto;
+      else
+        reader.error (transport, "source.transport: expected tcp, udp or auto, "
+            "got '" + text + "'");
+    }
+  }
+  if (const YAML::Node latency = node["latency"])
+    reader.duration (latency, "source.latency", 10000, source.latency_ms);
+  if (const YAML::Node timeout = node["timeout"]) {
+    if (reader.duration (timeout, "source.timeout", 600000, source.timeout_ms)
+        && source.timeout_ms < 500)
+      reader.error (timeout, "source.timeout: must be at least 500ms");
+  }
+}
+
+void
+read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & outputs)
+{
+  if (node.IsNull ())
+    return;
+  if (!node.IsMap ()) {
+    reader.error (node, "outputs: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "outputs", kOutputKeys);
+  if (const YAML::Node rtsp = node["rtsp"]) {
+    // `rtsp: {}` (or an empty value) turns it on; `rtsp: false` turns it off.
+    if (rtsp.IsMap ()) {
+      reader.check_keys (rtsp, "outputs.rtsp", {});
+      outputs.rtsp = true;
+    } else if (rtsp.IsNull ()) {
+      outputs.rtsp = true;
+    } else {
+      reader.boolean (rtsp, "outputs.rtsp", outputs.rtsp);
+    }
+  }
+}
+
+}  // namespace
+
+bool
+parse_pipeline_text (const std::string & text, const std::string & file,
+    StreamSpec & spec, std::vector<ConfigError> & errors)
+{
+  YamlReader reader (file, errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load (text);
+  } catch (const YAML::ParserException & e) {
+    errors.push_back ({ file, e.mark.line + 1, "YAML syntax error: " + e.msg });
+    return false;
+  }
+
+  spec = StreamSpec ();
+  spec.file = file;
+  spec.name = stream_name_from_file (file);
+
+  if (root.IsNull ()) {
+    errors.push_back ({ file, 1, "file is empty: it needs at least 'source:'" });
+    return false;
+  }
+  if (!root.IsMap ()) {
+    reader.error (root, "expected a mapping with source: and outputs:, got "
+        + YamlReader::kind (root));
+    return false;
+  }
+  reader.check_keys (root, "", kTopKeys);
+
+  if (const YAML::Node name = root["name"])
+    reader.scalar (name, "name", spec.name);
+  if (!valid_stream_name (spec.name)) {
+    YAML::Node where = root["name"] ? root["name"] : root;
+    reader.error (where, "stream name '" + spec.name + "' may only use "
+        "letters, digits, '-', '_' and '.' (at most 64, not starting with "
+        "'.' or '-')");
+  }
+
+  const YAML::Node source = root["source"];
+  if (!source)
+    reader.error (root, "missing 'source:' (a uri, a pipeline, 'test' or "
+        "'publish')");
+  else
+    read_source (reader, source, spec.source);
+
+  if (const YAML::Node outputs = root["outputs"])
+    read_outputs (reader, outputs, spec.outputs);
+
+  return !reader.failed ();
+}
+
+bool
+parse_pipeline_file (const std::string & path, StreamSpec & spec,
+    std::vector<ConfigError> & errors)
+{
+  std::ifstream in (path, std::ios::binary);
+  if (!in) {
+    errors.push_back ({ path, 0, "cannot read file" });
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf ();
+  if (text.str ().size () > 1024 * 1024) {
+    errors.push_back ({ path, 0, "file is larger than 1 MiB" });
+    return false;
+  }
+  return parse_pipeline_text (text.str (), path, spec, errors);
+}
+
+bool
+is_pipeline_file_name (const std::string & path)
+{
+  fs::path p (path);
+  std::string name = p.filename ().string ();
+  if (name.empty () || name[0] == '.' || name[0] == '#' || name.back () == '~')
+    return false;
+  std::string ext = p.extension ().string ();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+PipelineSet
+load_pipeline_files (const std::vector<std::string> & paths)
+{
+  PipelineSet set;
+  std::vector<std::string> files;
+  for (const auto & path : paths) {
+    std::error_code ec;
+    if (fs::is_directory (path, ec)) {
+      std::vector<std::string> found;
+      for (const auto & entry : fs::directory_iterator (path, ec)) {
+        if (entry.is_regular_file (ec)
+            && is_pipeline_file_name (entry.path ().string ()))
+          found.push_back (entry.path ().string ());
+      }
+      if (ec)
+        set.errors.push_back ({ path, 0, "cannot list directory: "
+                + ec.message () });
+      std::sort (found.begin (), found.end ());
+      files.insert (files.end (), found.begin (), found.end ());
+    } else if (fs::exists (path, ec)) {
+      files.push_back (path);
+    } else {
+      set.errors.push_back ({ path, 0, "no such file or directory" });
+    }
+  }
+
+  std::map<std::string, std::string> owner_of_name;
+  for (const auto & file : files) {
+    set.files_seen++;
+    StreamSpec spec;
+    if (!parse_pipeline_file (file, spec, set.errors))
+      continue;
+    auto [it, inserted] = owner_of_name.emplace (spec.name, file);
+    if (!inserted) {
+      set.errors.push_back ({ file, 1, "duplicate stream name '" + spec.name
+              + "' (already defined by " + it->second + ")" });
+      continue;
+    }
+    set.streams.push_back (std::move (spec));
+  }
+  return set;
+}
+
+}  // namespace camgate

@@ -1,0 +1,67 @@
+#include "config/stream_spec.h"
+
+#include <gst/gst.h>
+
+namespace camgate {
+
+const char *
+to_string (SourceKind kind)
+{
+  switch (kind) {
+    case SourceKind::Rtsp:
+      return "rtsp";
+    case SourceKind::Publish:
+      return "publish";
+    case SourceKind::Pipeline:
+      return "pipeline";
+    case SourceKind::Test:
+      return "test";
+  }
+  return "unknown";
+}
+
+const char *
+to_string (RtspTransport transport)
+{
+  switch (transport) {
+    case RtspTransport::Auto:
+      return "auto";
+    case RtspTransport::Tcp:
+      return "tcp";
+    case RtspTransport::Udp:
+      return "udp";
+  }
+  return "unknown";
+}
+
+std::string
+redact_uri (const std::string & uri)
+{
+  // Works on the text rather than through GstUri so that a URI GstUri cannot
+  // parse is still redacted: "scheme://user:password@host..." -> "user:***@".
+  auto scheme_end = uri.find ("://");
+  if (scheme_end == std::string::npos)
+    return uri;
+  auto authority_start = scheme_end + 3;
+  auto authority_end = uri.find_first_of ("/?#", authority_start);
+  if (authority_end == std::string::npos)
+    authority_end = uri.size ();
+  auto at = uri.rfind ('@', authority_end - 1);
+  if (at == std::string::npos || at < authority_start)
+    return uri;
+  auto colon = uri.find (':', authority_start);
+  if (colon == std::string::npos || colon > at)
+    return uri;
+  return uri.substr (0, colon + 1) + "***" + uri.substr (at);
+}
+
+StreamSpec
+demo_stream_spec ()
+{
+  StreamSpec spec;
+  spec.name = "demo";
+  spec.source.kind = SourceKind::Test;
+  return spec;
+}
+
+}  // namespace camgate

@@ -1,0 +1,57 @@
+// Typed, validated description of one stream, produced from a pipeline file.
+// Immutable once built: a changed file produces a new StreamSpec and the
+// stream is rebuilt from it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace camgate {
+
+enum class SourceKind { Rtsp, Publish, Pipeline, Test };
+enum class RtspTransport { Auto, Tcp, Udp };
+
+const char *to_string (SourceKind kind);
+const char *to_string (RtspTransport transport);
+
+struct SourceSpec
+{
+  SourceKind kind = SourceKind::Test;
+  std::string uri;                 // Rtsp: camera URI (may hold credentials)
+  RtspTransport transport = RtspTransport::Auto;
+  uint32_t latency_ms = 100;       // Rtsp/Publish: jitterbuffer window for reordering
+  std::string pipeline;            // Pipeline: gst-launch description
+  uint32_t timeout_ms = 5000;      // no data for this long = camera lost, reconnect
+
+  bool operator== (const SourceSpec &) const = default;
+};
+
+struct OutputsSpec
+{
+  bool rtsp = true;
+
+  bool operator== (const OutputsSpec &) const = default;
+};
+
+struct StreamSpec
+{
+  std::string name;
+  std::string file;                // where it came from ("" for built-in)
+  SourceSpec source;
+  OutputsSpec outputs;
+
+  // Same stream definition, regardless of where it was read from.
+  bool same_definition (const StreamSpec & other) const
+  {
+    return name == other.name && source == other.source
+        && outputs == other.outputs;
+  }
+};
+
+// The URI with any password replaced by "***", safe for logs and APIs.
+std::string redact_uri (const std::string & uri);
+
+// The built-in stream served when no pipeline file exists.
+StreamSpec demo_stream_spec ();
+
+}  // namespace camgate

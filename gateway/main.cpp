@@ -1,0 +1,167 @@
+// camgate: camera media gateway.
+//
+//   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
+//           [--bind ADDRESS]
+//   camgate check DIR|FILE...
+#include "config/gateway_config.h"
+#include "config/pipeline_file.h"
+#include "rtsp/rtsp_server.h"
+#include "stream/stream_manager.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <cstring>
+
+using namespace camgate;
+
+namespace {
+
+int
+run_check (int argc, char **argv)
+{
+  if (argc < 1) {
+    g_printerr ("usage: camgate check DIR|FILE...\n");
+    return 2;
+  }
+  std::vector<std::string> paths (argv, argv + argc);
+  PipelineSet set = load_pipeline_files (paths);
+  for (const auto & error : set.errors)
+    g_printerr ("%s\n", error.to_string ().c_str ());
+  for (const auto & spec : set.streams)
+    g_print ("%s: ok (stream '%s', source %s)\n", spec.file.c_str (),
+        spec.name.c_str (), to_string (spec.source.kind));
+  if (!set.errors.empty ()) {
+    g_printerr ("%zu error(s)\n", set.errors.size ());
+    return 1;
+  }
+  return 0;
+}
+
+gboolean
+on_quit_signal (gpointer loop)
+{
+  g_message ("shutting down");
+  g_main_loop_quit (static_cast<GMainLoop *> (loop));
+  return G_SOURCE_REMOVE;
+}
+
+int
+run_gateway (GatewayConfig config)
+{
+  RtspServer rtsp;
+  std::string error;
+  if (!rtsp.start (config, error)) {
+    g_printerr ("camgate: %s\n", error.c_str ());
+    return 1;
+  }
+  StreamManager manager (rtsp, config);
+  if (!manager.start (error)) {
+    g_printerr ("camgate: %s\n", error.c_str ());
+    return 1;
+  }
+
+  // One parseable line for scripts and tests (the port may have been 0).
+  g_print ("camgate ready: rtsp://%s:%d/\n", config.bind_address.c_str (),
+      rtsp.port ());
+  fflush (stdout);
+
+  GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_main_loop_run (loop);
+
+  manager.stop_all ();
+  rtsp.stop ();
+  g_main_loop_unref (loop);
+  return 0;
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+
+  if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
+    return run_check (argc - 2, argv + 2);
+
+  gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
+  gint rtsp_port = -1, http_port = -1;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "pipelines", 'p', 0, G_OPTION_ARG_FILENAME, &pipelines,
+        "Folder of pipeline files, one stream each (default: none, serve the "
+        "built-in demo stream)", "DIR" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
+        "Gateway settings file (YAML); flags override it", "FILE" },
+    { "rtsp-port", 0, 0, G_OPTION_ARG_INT, &rtsp_port,
+        "RTSP port (default 8554, 0 = any free port)", "PORT" },
+    { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
+        "HTTP port for the API, metrics and web outputs (default 8888)",
+        "PORT" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind,
+        "Address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+        "ADDRESS" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version",
+        nullptr },
+    { nullptr }
+  };
+  GOptionContext *context = g_option_context_new ("- camera media gateway");
+  g_option_context_set_description (context,
+      "Subcommands:\n  check DIR|FILE...   validate pipeline files and exit\n");
+  g_option_context_add_main_entries (context, entries, nullptr);
+  GError *error = nullptr;
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("camgate: %s\n", error->message);
+    g_clear_error (&error);
+    g_option_context_free (context);
+    return 2;
+  }
+  g_option_context_free (context);
+  if (version) {
+    g_print ("camgate %s (GStreamer %s)\n", VERSION, gst_version_string ());
+    return 0;
+  }
+  if (argc > 1) {
+    g_printerr ("camgate: unexpected argument '%s'\n", argv[1]);
+    return 2;
+  }
+
+  GatewayConfig config;
+  if (config_file) {
+    std::vector<ConfigError> errors;
+    if (!load_gateway_config (config_file, config, errors)) {
+      for (const auto & e : errors)
+        g_printerr ("%s\n", e.to_string ().c_str ());
+      return 1;
+    }
+  }
+  if (pipelines)
+    config.pipelines_dir = pipelines;
+  if (bind) {
+    if (!g_hostname_is_ip_address (bind)) {
+      g_printerr ("camgate: --bind: '%s' is not an IP address\n", bind);
+      return 2;
+    }
+    config.bind_address = bind;
+  }
+  for (auto [value, name, target] : { std::tuple { rtsp_port, "rtsp-port",
+              &config.rtsp_port }, std::tuple { http_port, "http-port",
+              &config.http_port } }) {
+    if (value == -1)
+      continue;
+    if (value < 0 || value > 65535) {
+      g_printerr ("camgate: --%s: %d is not a port number\n", name, value);
+      return 2;
+    }
+    *target = value;
+  }
+  g_free (pipelines);
+  g_free (config_file);
+  g_free (bind);
+  return run_gateway (config);
+}

@@ -1,0 +1,162 @@
+#include "rtsp/rtsp_server.h"
+
+#include "rtsp/stream_media_factory.h"
+
+namespace camgate {
+
+RtspServer::~RtspServer ()
+{
+  stop ();
+}
+
+bool
+RtspServer::start (const GatewayConfig & config, std::string & error)
+{
+  server_ = gst_rtsp_server_new ();
+  session_timeout_s_ = config.session_timeout_s;
+  std::string service = std::to_string (config.rtsp_port);
+  gst_rtsp_server_set_address (server_, config.bind_address.c_str ());
+  gst_rtsp_server_set_service (server_, service.c_str ());
+  // Relayed RTSP is mostly socket work: allow a few client threads so one
+  // slow client never holds the others' requests.
+  GstRTSPThreadPool *threads = gst_rtsp_server_get_thread_pool (server_);
+  gst_rtsp_thread_pool_set_max_threads (threads, 4);
+  g_object_unref (threads);
+
+  GError *gerror = nullptr;
+  GSource *source = gst_rtsp_server_create_source (server_, nullptr, &gerror);
+  if (!source) {
+    error = "cannot listen for RTSP on " + config.bind_address + ":" + service
+        + ": " + (gerror ? gerror->message : "unknown error");
+    g_clear_error (&gerror);
+    g_clear_object (&server_);
+    return false;
+  }
+  server_source_ = g_source_attach (source, nullptr);
+  g_source_unref (source);
+  port_ = gst_rtsp_server_get_bound_port (server_);
+
+  g_signal_connect (server_, "client-connected",
+      G_CALLBACK (on_client_connected), this);
+  cleanup_source_ = g_timeout_add_seconds (2, on_cleanup_tick, this);
+  return true;
+}
+
+void
+RtspServer::stop ()
+{
+  if (cleanup_source_) {
+    g_source_remove (cleanup_source_);
+    cleanup_source_ = 0;
+  }
+  if (server_source_) {
+    g_source_remove (server_source_);
+    server_source_ = 0;
+  }
+  if (server_) {
+    // Close every client connection now rather than at process exit.
+    gst_rtsp_server_client_filter (server_,
+        [](GstRTSPServer *, GstRTSPClient *, gpointer) {
+          return GST_RTSP_FILTER_REMOVE;
+        }, nullptr);
+    g_clear_object (&server_);
+  }
+}
+
+gboolean
+RtspServer::on_cleanup_tick (gpointer data)
+{
+  auto *self = static_cast<RtspServer *> (data);
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (self->server_);
+  gst_rtsp_session_pool_cleanup (pool);
+  g_object_unref (pool);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+RtspServer::on_client_connected (GstRTSPServer *, GstRTSPClient * client,
+    gpointer self)
+{
+  g_signal_connect (client, "pre-announce-request",
+      G_CALLBACK (on_pre_announce), self);
+  g_signal_connect (client, "new-session", G_CALLBACK (on_new_session), self);
+}
+
+void
+RtspServer::on_new_session (GstRTSPClient *, GstRTSPSession * session,
+    gpointer data)
+{
+  auto *self = static_cast<RtspServer *> (data);
+  gst_rtsp_session_set_timeout (session, self->session_timeout_s_);
+}
+
+std::shared_ptr<MountTarget>
+RtspServer::find (const std::string & path) const
+{
+  std::string name = path;
+  while (!name.empty () && name.front () == '/')
+    name.erase (0, 1);
+  while (!name.empty () && name.back () == '/')
+    name.pop_back ();
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = mounts_.find (name);
+  return it == mounts_.end () ? nullptr : it->second;
+}
+
+GstRTSPStatusCode
+RtspServer::on_pre_announce (GstRTSPClient *, GstRTSPContext * ctx,
+    gpointer data)
+{
+  auto *self = static_cast<RtspServer *> (data);
+  auto target = ctx->uri ? self->find (ctx->uri->abspath) : nullptr;
+  if (!target)
+    return GST_RTSP_STS_NOT_FOUND;
+  if (!target->publish)
+    return GST_RTSP_STS_METHOD_NOT_ALLOWED;
+  if (target->publishing)
+    return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  return GST_RTSP_STS_OK;
+}
+
+void
+RtspServer::mount (std::shared_ptr<MountTarget> target)
+{
+  std::string path = "/" + target->name;
+  GstRTSPMediaFactory *factory = camgate_stream_media_factory_new (target);
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    mounts_[target->name] = target;
+  }
+  GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points (server_);
+  gst_rtsp_mount_points_add_factory (mounts, path.c_str (), factory);
+  g_object_unref (mounts);
+}
+
+void
+RtspServer::unmount (const std::string & name)
+{
+  std::string path = "/" + name;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    mounts_.erase (name);
+  }
+  if (!server_)
+    return;
+  GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points (server_);
+  gst_rtsp_mount_points_remove_factory (mounts, path.c_str ());
+  g_object_unref (mounts);
+
+  // End the sessions of this path: their media has no source any more.
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (server_);
+  gst_rtsp_session_pool_filter (pool,
+      [](GstRTSPSessionPool *, GstRTSPSession * session, gpointer user_data) {
+        auto *p = static_cast<const std::string *> (user_data);
+        gint matched = 0;
+        GstRTSPSessionMedia *media =
+            gst_rtsp_session_get_media (session, p->c_str (), &matched);
+        return media ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
+      }, &path);
+  g_object_unref (pool);
+}
+
+}  // namespace camgate

@@ -1,0 +1,256 @@
+#include "rtsp/stream_media_factory.h"
+
+#include "rtsp/relay_src.h"
+#include "stream/source_session.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/sdp/gstsdpmessage.h>
+
+#include <atomic>
+
+using camgate::MountTarget;
+using camgate::RtpFanout;
+
+struct CamgateStreamMediaFactoryPrivate
+{
+  std::shared_ptr<MountTarget> target;
+};
+
+struct _CamgateStreamMediaFactory
+{
+  GstRTSPMediaFactory parent;
+  CamgateStreamMediaFactoryPrivate *priv;
+};
+
+G_DEFINE_TYPE (CamgateStreamMediaFactory, camgate_stream_media_factory,
+    GST_TYPE_RTSP_MEDIA_FACTORY);
+
+namespace {
+
+const char *kOutputIdKey = "camgate-output-id";
+const char *kPublishKey = "camgate-publish";
+
+// The RTSP method being handled on this thread, if any.
+GstRTSPMethod
+current_method ()
+{
+  GstRTSPContext *ctx = gst_rtsp_context_get_current ();
+  if (!ctx || !ctx->request)
+    return GST_RTSP_INVALID;
+  GstRTSPMethod method = GST_RTSP_INVALID;
+  const gchar *uri = nullptr;
+  GstRTSPVersion version;
+  if (gst_rtsp_message_parse_request (ctx->request, &method, &uri, &version)
+      != GST_RTSP_OK)
+    return GST_RTSP_INVALID;
+  return method;
+}
+
+// Number of media sections in the SDP of the ANNOUNCE being handled.
+guint
+announced_media_count ()
+{
+  GstRTSPContext *ctx = gst_rtsp_context_get_current ();
+  if (!ctx || !ctx->request)
+    return 0;
+  guint8 *data = nullptr;
+  guint size = 0;
+  if (gst_rtsp_message_get_body (ctx->request, &data, &size) != GST_RTSP_OK
+      || size == 0)
+    return 0;
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new (&sdp);
+  guint count = 0;
+  if (gst_sdp_message_parse_buffer (data, size, sdp) == GST_SDP_OK)
+    count = gst_sdp_message_medias_len (sdp);
+  gst_sdp_message_free (sdp);
+  return count;
+}
+
+GstElement *
+build_play_element (MountTarget & target)
+{
+  if (!target.play)
+    return nullptr;
+  auto layout = target.fanout->layout ();
+  if (!layout) {
+    g_message ("stream %s: a viewer asked before the source delivered data",
+        target.name.c_str ());
+    return nullptr;
+  }
+  GstElement *bin = gst_bin_new (nullptr);
+  std::vector<GstAppSrc *> srcs;
+  for (size_t i = 0; i < layout->caps.size (); i++) {
+    g_autofree gchar *name = g_strdup_printf ("pay%zu", i);
+    GstElement *src = camgate_relay_src_new (name, layout->caps[i]);
+    gst_bin_add (GST_BIN (bin), src);
+    srcs.push_back (GST_APP_SRC (src));
+  }
+  uint64_t id = target.fanout->attach (layout->generation, srcs);
+  layout->release ();
+  if (id == 0) {
+    gst_object_unref (gst_object_ref_sink (bin));
+    return nullptr;
+  }
+  g_object_set_data_full (G_OBJECT (bin), kOutputIdKey, new uint64_t (id),
+      [](gpointer p) { delete static_cast<uint64_t *> (p); });
+  return bin;
+}
+
+GstElement *
+build_record_element (MountTarget & target)
+{
+  if (!target.publish)
+    return nullptr;
+  guint tracks = announced_media_count ();
+  if (tracks == 0)
+    return nullptr;
+  bool expected = false;
+  if (!target.publishing.compare_exchange_strong (expected, true)) {
+    g_message ("stream %s: refusing a second publisher", target.name.c_str ());
+    return nullptr;
+  }
+  // One "depayN" per announced track: an identity whose output is handed to
+  // the fanout as RTP, so nothing is depayloaded here either.
+  GstElement *bin = gst_bin_new (nullptr);
+  auto missing = std::make_shared<std::atomic<int>> (static_cast<int> (tracks));
+  target.fanout->begin_session ();
+  for (guint i = 0; i < tracks; i++) {
+    g_autofree gchar *name = g_strdup_printf ("depay%u", i);
+    GstElement *entry = gst_element_factory_make ("identity", name);
+    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, "enable-last-sample",
+        FALSE, nullptr);
+    gst_bin_add_many (GST_BIN (bin), entry, sink, nullptr);
+    gst_element_link (entry, sink);
+    GstPad *pad = gst_element_get_static_pad (entry, "src");
+    camgate::feed_fanout_track (pad, target.fanout, i, missing);
+    gst_object_unref (pad);
+  }
+  g_object_set_data (G_OBJECT (bin), kPublishKey, GINT_TO_POINTER (1));
+  if (target.on_publish_start)
+    target.on_publish_start ();
+  return bin;
+}
+
+void
+on_media_unprepared (GstRTSPMedia * media, gpointer user_data)
+{
+  auto *target = static_cast<std::shared_ptr<MountTarget> *> (user_data);
+  GstElement *element = gst_rtsp_media_get_element (media);
+  if (g_object_get_data (G_OBJECT (element), kPublishKey)) {
+    if (g_object_steal_data (G_OBJECT (element), kPublishKey)) {
+      (*target)->fanout->end_session ();
+      (*target)->publishing = false;
+      if ((*target)->on_publish_end)
+        (*target)->on_publish_end ("the publisher left");
+    }
+  } else if (auto *id = static_cast<uint64_t *> (g_object_get_data (
+              G_OBJECT (element), kOutputIdKey))) {
+    (*target)->fanout->detach (*id);
+  }
+  gst_object_unref (element);
+}
+
+}  // namespace
+
+static gchar *
+camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
+    const GstRTSPUrl * url)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
+  static std::atomic<guint64> publish_counter { 0 };
+  // Publish medias are never shared; play medias are shared per layout
+  // generation, so a camera that comes back with new codec settings gets a
+  // new media (and SDP) for new viewers.
+  if (current_method () == GST_RTSP_ANNOUNCE)
+    return g_strdup_printf ("publish-%" G_GUINT64_FORMAT, ++publish_counter);
+  auto layout = self->priv->target->fanout->layout ();
+  guint64 generation = layout ? layout->generation : 0;
+  if (layout)
+    layout->release ();
+  return g_strdup_printf ("%s#%" G_GUINT64_FORMAT, url->abspath, generation);
+}
+
+static GstElement *
+camgate_stream_media_factory_create_element (GstRTSPMediaFactory * factory,
+    const GstRTSPUrl *)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
+  if (current_method () == GST_RTSP_ANNOUNCE)
+    return build_record_element (*self->priv->target);
+  return build_play_element (*self->priv->target);
+}
+
+static void
+camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
+    GstRTSPMedia * media)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
+  GST_RTSP_MEDIA_FACTORY_CLASS (camgate_stream_media_factory_parent_class)
+      ->configure (factory, media);
+
+  GstElement *element = gst_rtsp_media_get_element (media);
+  bool publish = g_object_get_data (G_OBJECT (element), kPublishKey) != nullptr;
+  gst_object_unref (element);
+  if (publish) {
+    gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_RECORD);
+    gst_rtsp_media_set_shared (media, FALSE);
+    gst_rtsp_media_set_latency (media, self->priv->target->publish_latency_ms);
+  } else {
+    gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_PLAY);
+  }
+  g_signal_connect_data (media, "unprepared",
+      G_CALLBACK (on_media_unprepared),
+      new std::shared_ptr<MountTarget> (self->priv->target),
+      [](gpointer p, GClosure *) {
+        delete static_cast<std::shared_ptr<MountTarget> *> (p);
+      }, (GConnectFlags) 0);
+}
+
+static void
+camgate_stream_media_factory_finalize (GObject * object)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (object);
+  delete self->priv;
+  G_OBJECT_CLASS (camgate_stream_media_factory_parent_class)->finalize (object);
+}
+
+static void
+camgate_stream_media_factory_class_init (CamgateStreamMediaFactoryClass * klass)
+{
+  auto object_class = G_OBJECT_CLASS (klass);
+  auto factory_class = GST_RTSP_MEDIA_FACTORY_CLASS (klass);
+  object_class->finalize = camgate_stream_media_factory_finalize;
+  factory_class->gen_key = camgate_stream_media_factory_gen_key;
+  factory_class->create_element = camgate_stream_media_factory_create_element;
+  factory_class->configure = camgate_stream_media_factory_configure;
+}
+
+static void
+camgate_stream_media_factory_init (CamgateStreamMediaFactory * self)
+{
+  self->priv = new CamgateStreamMediaFactoryPrivate ();
+}
+
+GstRTSPMediaFactory *
+camgate_stream_media_factory_new (std::shared_ptr<MountTarget> target)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (g_object_new (
+          CAMGATE_TYPE_STREAM_MEDIA_FACTORY, nullptr));
+  self->priv->target = std::move (target);
+  auto factory = GST_RTSP_MEDIA_FACTORY (self);
+  gst_rtsp_media_factory_set_shared (factory, TRUE);
+  gst_rtsp_media_factory_set_transport_mode (factory,
+      (GstRTSPTransportMode) (GST_RTSP_TRANSPORT_MODE_PLAY
+          | GST_RTSP_TRANSPORT_MODE_RECORD));
+  // Relayed packets are already paced by the camera: nothing to buffer.
+  gst_rtsp_media_factory_set_latency (factory, 0);
+  return factory;
+}
+
+std::shared_ptr<MountTarget>
+camgate_stream_media_factory_get_target (CamgateStreamMediaFactory * factory)
+{
+  return factory->priv->target;
+}

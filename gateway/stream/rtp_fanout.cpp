@@ -1,0 +1,288 @@
+#include "stream/rtp_fanout.h"
+
+#include <gst/rtp/gstrtpbuffer.h>
+
+namespace camgate {
+
+void
+RtpFanout::Layout::release ()
+{
+  for (auto *c : caps)
+    gst_caps_unref (c);
+  caps.clear ();
+}
+
+RtpFanout::RtpFanout () = default;
+
+RtpFanout::~RtpFanout ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  end_outputs_locked ();
+  for (auto & track : tracks_)
+    gst_caps_unref (track.caps);
+  for (auto *c : pending_)
+    if (c)
+      gst_caps_unref (c);
+}
+
+GstCaps *
+RtpFanout::clean_caps (GstCaps * caps)
+{
+  static const char *session_fields[] = {
+    "ssrc", "clock-base", "seqnum-base", "npt-start", "npt-stop",
+    "play-speed", "play-scale", "onvif-mode", "a-sendonly", "a-recvonly",
+    "a-sendrecv", "a-inactive", "a-control", "a-range", "a-tool", "a-type",
+    nullptr
+  };
+  GstCaps *clean = gst_caps_copy (caps);
+  for (guint i = 0; i < gst_caps_get_size (clean); i++) {
+    GstStructure *s = gst_caps_get_structure (clean, i);
+    for (const char **f = session_fields; *f; f++)
+      gst_structure_remove_field (s, *f);
+  }
+  return clean;
+}
+
+void
+RtpFanout::begin_session ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  for (auto *c : pending_)
+    if (c)
+      gst_caps_unref (c);
+  pending_.clear ();
+  setting_up_ = true;
+  active_ = false;
+  for (auto & track : tracks_)
+    track.have_input = false;
+}
+
+void
+RtpFanout::set_track_caps (unsigned index, GstCaps * caps)
+{
+  GstCaps *clean = clean_caps (caps);
+  std::lock_guard<std::mutex> lk (lock_);
+  if (pending_.size () <= index)
+    pending_.resize (index + 1, nullptr);
+  if (pending_[index])
+    gst_caps_unref (pending_[index]);
+  pending_[index] = clean;
+}
+
+void
+RtpFanout::end_track_setup ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (!setting_up_)
+    return;
+  setting_up_ = false;
+
+  // Tracks the source announced but never delivered leave holes: drop them.
+  std::vector<GstCaps *> layout;
+  track_of_source_.assign (pending_.size (), -1);
+  for (size_t i = 0; i < pending_.size (); i++) {
+    if (pending_[i]) {
+      track_of_source_[i] = static_cast<int> (layout.size ());
+      layout.push_back (pending_[i]);
+    }
+  }
+  pending_.clear ();
+
+  bool same = layout.size () == tracks_.size ();
+  for (size_t i = 0; same && i < layout.size (); i++)
+    same = gst_caps_is_equal (layout[i], tracks_[i].caps);
+
+  if (same) {
+    for (auto *c : layout)
+      gst_caps_unref (c);
+  } else {
+    // A new layout: outputs built for the old one cannot carry it.
+    end_outputs_locked ();
+    for (auto & track : tracks_)
+      gst_caps_unref (track.caps);
+    tracks_.clear ();
+    for (auto *c : layout) {
+      Track track;
+      track.caps = c;
+      track.out_ssrc = g_random_int ();
+      const GstStructure *s = gst_caps_get_structure (c, 0);
+      if (!gst_structure_get_int (s, "clock-rate", &track.clock_rate)
+          || track.clock_rate <= 0)
+        track.clock_rate = 90000;
+      tracks_.push_back (track);
+    }
+    generation_++;
+  }
+  counters_.sessions++;
+  active_ = !tracks_.empty ();
+}
+
+void
+RtpFanout::rewrite_header (Track & track, GstBuffer * buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READWRITE, &rtp))
+    return;
+  const uint32_t ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  const uint16_t seq = gst_rtp_buffer_get_seq (&rtp);
+  const uint32_t ts = gst_rtp_buffer_get_timestamp (&rtp);
+  const int64_t now = g_get_monotonic_time ();
+
+  if (!track.have_input || ssrc != track.in_ssrc) {
+    // First packet of a session (or the camera restarted its RTP stream):
+    // continue numbering where readers last saw this track.
+    track.have_input = true;
+    track.in_ssrc = ssrc;
+    if (track.have_output) {
+      const int64_t elapsed_us = now - track.last_out_us;
+      const uint32_t elapsed_ticks = static_cast<uint32_t> (
+          elapsed_us * static_cast<int64_t> (track.clock_rate) / 1000000);
+      track.seq_offset = static_cast<uint16_t> (track.last_out_seq + 1 - seq);
+      track.ts_offset = track.last_out_ts + elapsed_ticks - ts;
+    } else {
+      track.seq_offset = 0;
+      track.ts_offset = 0;
+    }
+  }
+
+  const uint16_t out_seq = static_cast<uint16_t> (seq + track.seq_offset);
+  const uint32_t out_ts = ts + track.ts_offset;
+  gst_rtp_buffer_set_ssrc (&rtp, track.out_ssrc);
+  gst_rtp_buffer_set_seq (&rtp, out_seq);
+  gst_rtp_buffer_set_timestamp (&rtp, out_ts);
+  gst_rtp_buffer_unmap (&rtp);
+
+  track.have_output = true;
+  track.last_out_seq = out_seq;
+  track.last_out_ts = out_ts;
+  track.last_out_us = now;
+}
+
+void
+RtpFanout::push (unsigned index, GstBuffer * buffer)
+{
+  buffer = gst_buffer_make_writable (buffer);
+  std::lock_guard<std::mutex> lk (lock_);
+  counters_.packets_in++;
+  counters_.bytes_in += gst_buffer_get_size (buffer);
+  counters_.last_packet_us = g_get_monotonic_time ();
+
+  if (!active_ || index >= track_of_source_.size ()
+      || track_of_source_[index] < 0) {
+    gst_buffer_unref (buffer);
+    return;
+  }
+  const size_t track = static_cast<size_t> (track_of_source_[index]);
+  rewrite_header (tracks_[track], buffer);
+
+  // The output pipelines stamp buffers with their own clock on arrival.
+  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+
+  const size_t n = outputs_.size ();
+  for (size_t i = 0; i < n; i++) {
+    GstAppSrc *src = outputs_[i].srcs[track];
+    // The last output takes our reference instead of a new one.
+    GstBuffer *ref = (i + 1 == n) ? buffer : gst_buffer_ref (buffer);
+    gst_app_src_push_buffer (src, ref);
+  }
+  if (n == 0)
+    gst_buffer_unref (buffer);
+}
+
+void
+RtpFanout::end_session ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  active_ = false;
+  setting_up_ = false;
+  for (auto & track : tracks_)
+    track.have_input = false;
+}
+
+std::optional<RtpFanout::Layout>
+RtpFanout::layout () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (!active_)
+    return std::nullopt;
+  Layout layout;
+  layout.generation = generation_;
+  for (const auto & track : tracks_)
+    layout.caps.push_back (gst_caps_ref (track.caps));
+  return layout;
+}
+
+uint64_t
+RtpFanout::attach (uint64_t generation, const std::vector<GstAppSrc *> & srcs)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (generation != generation_ || srcs.size () != tracks_.size ())
+    return 0;
+  Output output;
+  output.id = next_output_id_++;
+  for (auto *src : srcs)
+    output.srcs.push_back (GST_APP_SRC (gst_object_ref (src)));
+  outputs_.push_back (std::move (output));
+  return outputs_.back ().id;
+}
+
+void
+RtpFanout::detach (uint64_t id)
+{
+  std::vector<GstAppSrc *> released;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    for (auto it = outputs_.begin (); it != outputs_.end (); ++it) {
+      if (it->id == id) {
+        released = std::move (it->srcs);
+        outputs_.erase (it);
+        break;
+      }
+    }
+  }
+  for (auto *src : released)
+    gst_object_unref (src);
+}
+
+void
+RtpFanout::end_outputs_locked ()
+{
+  for (auto & output : outputs_) {
+    for (auto *src : output.srcs) {
+      gst_app_src_end_of_stream (src);
+      gst_object_unref (src);
+    }
+  }
+  outputs_.clear ();
+}
+
+void
+RtpFanout::end_all_outputs ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  end_outputs_locked ();
+}
+
+RtpFanout::Counters
+RtpFanout::counters () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return counters_;
+}
+
+bool
+RtpFanout::session_active () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return active_;
+}
+
+size_t
+RtpFanout::output_count () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return outputs_.size ();
+}
+
+}  // namespace camgate

@@ -1,0 +1,115 @@
+// RtpFanout: hands one stream's RTP packets, unchanged but for their headers,
+// to every output that reads the stream.
+//
+// The camera's packets are never depayloaded or re-payloaded on the relay
+// path: a source session (rtspsrc, an RTSP publisher, or our own payloaders)
+// pushes RTP here, and each attached output (an RTSP media's appsrc per track)
+// receives a reference to the same buffer. Only the RTP header is rewritten so
+// that readers see one continuous RTP stream per track (fixed SSRC, sequence
+// numbers and timestamps continued) across camera reconnects.
+//
+// A "layout" is the list of track caps of the current session. When a
+// reconnecting camera comes back with a different layout, the generation
+// changes: outputs attached to an older generation are ended, new ones attach
+// to the new layout.
+#pragma once
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace camgate {
+
+class RtpFanout
+{
+public:
+  struct Layout
+  {
+    uint64_t generation = 0;
+    std::vector<GstCaps *> caps;   // owned refs; see release()
+    void release ();
+  };
+
+  struct Counters
+  {
+    uint64_t packets_in = 0;
+    uint64_t bytes_in = 0;
+    uint64_t sessions = 0;         // source sessions that delivered a layout
+    int64_t last_packet_us = 0;    // g_get_monotonic_time() of the last packet
+  };
+
+  RtpFanout ();
+  ~RtpFanout ();
+  RtpFanout (const RtpFanout &) = delete;
+  RtpFanout & operator= (const RtpFanout &) = delete;
+
+  // Producer side; may be called from any streaming thread.
+  void begin_session ();
+  // `index` is the source's own numbering (e.g. the SDP media index); it may
+  // have holes, tracks are numbered in its order.
+  void set_track_caps (unsigned index, GstCaps * caps);
+  void end_track_setup ();         // every track of the session is known
+  void push (unsigned index, GstBuffer * buffer);  // takes ownership
+  void end_session ();
+
+  // Consumer side.
+  // The layout to build a new output from, or nothing while no session
+  // delivers data.
+  std::optional<Layout> layout () const;
+  // Attaches one appsrc per track of `generation`. Returns an id for
+  // detach(), or 0 when the generation is no longer current.
+  uint64_t attach (uint64_t generation, const std::vector<GstAppSrc *> & srcs);
+  void detach (uint64_t id);
+  // Ends every attached output (EOS) and detaches it.
+  void end_all_outputs ();
+
+  Counters counters () const;
+  bool session_active () const;
+  size_t output_count () const;
+
+  // Caps as an RTP output should announce them: per-session fields (ssrc,
+  // seqnum-base, clock-base, npt/play ranges, direction) removed.
+  static GstCaps *clean_caps (GstCaps * caps);
+
+private:
+  struct Track
+  {
+    GstCaps *caps = nullptr;
+    uint32_t out_ssrc = 0;
+    bool have_input = false;       // a packet of this session was seen
+    uint32_t in_ssrc = 0;
+    uint16_t seq_offset = 0;
+    uint32_t ts_offset = 0;
+    bool have_output = false;      // a packet was ever sent on this track
+    uint16_t last_out_seq = 0;
+    uint32_t last_out_ts = 0;
+    int64_t last_out_us = 0;
+    int clock_rate = 90000;
+  };
+
+  struct Output
+  {
+    uint64_t id;
+    std::vector<GstAppSrc *> srcs; // owned refs
+  };
+
+  void rewrite_header (Track & track, GstBuffer * buffer);
+  void end_outputs_locked ();
+
+  mutable std::mutex lock_;
+  std::vector<Track> tracks_;      // layout of the current generation
+  std::vector<GstCaps *> pending_; // caps by source index during setup
+  std::vector<int> track_of_source_; // source index -> track, -1 = none
+  bool setting_up_ = false;
+  bool active_ = false;
+  uint64_t generation_ = 0;
+  std::vector<Output> outputs_;
+  uint64_t next_output_id_ = 1;
+  Counters counters_;
+};
+
+}  // namespace camgate

@@ -1,0 +1,322 @@
+#include "stream/source_session.h"
+
+#include <gst/rtsp/gstrtsptransport.h>
+
+#include <cstdio>
+
+namespace camgate {
+
+namespace {
+
+struct PadFeed
+{
+  std::shared_ptr<RtpFanout> fanout;
+  unsigned index;
+};
+
+GstPadProbeReturn
+on_rtp_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *feed = static_cast<PadFeed *> (user_data);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    feed->fanout->push (feed->index, GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      feed->fanout->push (feed->index,
+          gst_buffer_ref (gst_buffer_list_get (list, i)));
+    gst_buffer_list_unref (list);
+  }
+  // The fanout owns the data now: nothing continues downstream.
+  GST_PAD_PROBE_INFO_DATA (info) = nullptr;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+// Terminates a pad whose data goes elsewhere (events still need a peer).
+void
+link_to_fakesink (GstElement * pipeline, GstPad * pad)
+{
+  GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, "enable-last-sample",
+      FALSE, nullptr);
+  gst_bin_add (GST_BIN (pipeline), sink);
+  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+  gst_element_sync_state_with_parent (sink);
+}
+
+bool
+is_audio_or_video (GstCaps * caps)
+{
+  if (!caps || gst_caps_is_empty (caps))
+    return false;
+  const gchar *media =
+      gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+  return media && (g_str_equal (media, "video") || g_str_equal (media, "audio"));
+}
+
+void
+on_rtspsrc_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
+{
+  auto *fanout = static_cast<std::shared_ptr<RtpFanout> *> (user_data);
+  GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (src));
+  g_autofree gchar *name = gst_pad_get_name (pad);
+  unsigned stream_id = 0, ssrc = 0, pt = 0;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, nullptr);
+
+  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &stream_id, &ssrc, &pt) == 3
+      && is_audio_or_video (caps)) {
+    (*fanout)->set_track_caps (stream_id, caps);
+    feed_fanout_from_pad (pad, *fanout, stream_id);
+  }
+  // Data tracks (ONVIF metadata) and anything unexpected are dropped.
+  link_to_fakesink (pipeline, pad);
+  gst_caps_unref (caps);
+  gst_object_unref (pipeline);
+}
+
+void
+on_rtspsrc_no_more_pads (GstElement *, gpointer user_data)
+{
+  auto *fanout = static_cast<std::shared_ptr<RtpFanout> *> (user_data);
+  (*fanout)->end_track_setup ();
+}
+
+const char *
+payloader_for (const GstStructure * s)
+{
+  const gchar *name = gst_structure_get_name (s);
+  if (g_str_equal (name, "video/x-h264"))
+    return "rtph264pay config-interval=-1 aggregate-mode=zero-latency pt=96";
+  if (g_str_equal (name, "video/x-h265"))
+    return "rtph265pay config-interval=-1 aggregate-mode=zero-latency pt=96";
+  if (g_str_equal (name, "audio/mpeg"))
+    return "rtpmp4gpay pt=97";
+  if (g_str_equal (name, "audio/x-opus"))
+    return "rtpopuspay pt=97";
+  if (g_str_equal (name, "audio/x-alaw"))
+    return "rtppcmapay";
+  if (g_str_equal (name, "audio/x-mulaw"))
+    return "rtppcmupay";
+  return nullptr;
+}
+
+// Counts tracks whose caps are known; the layout is complete when all are.
+struct TrackCapsWatch
+{
+  std::shared_ptr<RtpFanout> fanout;
+  unsigned index;
+  std::shared_ptr<std::atomic<int>> missing;
+  bool seen = false;
+};
+
+GstPadProbeReturn
+on_track_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *tracks = static_cast<TrackCapsWatch *> (user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gst_event_parse_caps (event, &caps);
+    tracks->fanout->set_track_caps (tracks->index, caps);
+    if (!tracks->seen) {
+      tracks->seen = true;
+      if (tracks->missing->fetch_sub (1) == 1)
+        tracks->fanout->end_track_setup ();
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+void
+feed_fanout_from_pad (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
+    unsigned index)
+{
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_rtp_data,
+      new PadFeed { std::move (fanout), index },
+      [](gpointer data) { delete static_cast<PadFeed *> (data); });
+}
+
+void
+feed_fanout_track (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
+    unsigned index, std::shared_ptr<std::atomic<int>> tracks_missing)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_caps,
+      new TrackCapsWatch { fanout, index, std::move (tracks_missing), false },
+      [](gpointer data) { delete static_cast<TrackCapsWatch *> (data); });
+  feed_fanout_from_pad (pad, std::move (fanout), index);
+}
+
+SourceSession::~SourceSession ()
+{
+  if (pipeline_) {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (pipeline_);
+  }
+}
+
+std::string
+SourceSession::test_pattern_description ()
+{
+  return "videotestsrc is-live=true pattern=smpte "
+      "! video/x-raw,width=640,height=360,framerate=25/1 "
+      "! clockoverlay halignment=right valignment=bottom shaded-background=true "
+      "time-format=\"%Y-%m-%d %H:%M:%S\" font-desc=\"Sans 20\" "
+      "! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast "
+      "bitrate=800 key-int-max=50 "
+      "! video/x-h264,profile=constrained-baseline ! h264parse";
+}
+
+std::unique_ptr<SourceSession>
+SourceSession::create (const StreamSpec & spec,
+    std::shared_ptr<RtpFanout> fanout, std::string & error)
+{
+  std::unique_ptr<SourceSession> session (new SourceSession ());
+  session->fanout_ = std::move (fanout);
+  g_autofree gchar *name = g_strdup_printf ("source-%s", spec.name.c_str ());
+  session->pipeline_ = gst_pipeline_new (name);
+  gst_object_ref_sink (session->pipeline_);
+
+  bool ok = false;
+  switch (spec.source.kind) {
+    case SourceKind::Rtsp:
+      ok = session->build_rtsp (spec, error);
+      break;
+    case SourceKind::Test:
+      ok = session->build_launch (test_pattern_description (), error);
+      break;
+    case SourceKind::Pipeline:
+      ok = session->build_launch (spec.source.pipeline, error);
+      break;
+    case SourceKind::Publish:
+      error = "publish streams have no source pipeline";
+      break;
+  }
+  if (!ok)
+    return nullptr;
+  return session;
+}
+
+bool
+SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
+{
+  GstElement *src = gst_element_factory_make ("rtspsrc", "camera");
+  if (!src) {
+    error = "the rtspsrc element is missing (gstreamer1.0-plugins-good)";
+    return false;
+  }
+  int protocols = GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST
+      | GST_RTSP_LOWER_TRANS_TCP;
+  if (spec.source.transport == RtspTransport::Tcp)
+    protocols = GST_RTSP_LOWER_TRANS_TCP;
+  else if (spec.source.transport == RtspTransport::Udp)
+    protocols = GST_RTSP_LOWER_TRANS_UDP;
+
+  // buffer-mode=none: the relay re-times packets on output, so rtspsrc's
+  // clock-skew estimation would be wasted work. The jitterbuffer still
+  // reorders within `latency` and passes in-order packets at once.
+  g_object_set (src,
+      "location", spec.source.uri.c_str (),
+      "protocols", protocols,
+      "latency", (guint) spec.source.latency_ms,
+      "buffer-mode", 0,
+      "do-retransmission", FALSE,
+      "timeout", (guint64) spec.source.timeout_ms * 1000,
+      "tcp-timeout", (guint64) 10 * G_USEC_PER_SEC,
+      "user-agent", "camgate/" VERSION,
+      nullptr);
+  gst_bin_add (GST_BIN (pipeline_), src);
+
+  // The closure owns a reference to the fanout for as long as the element.
+  auto *fanout_ref = new std::shared_ptr<RtpFanout> (fanout_);
+  g_object_set_data_full (G_OBJECT (src), "camgate-fanout", fanout_ref,
+      [](gpointer p) { delete static_cast<std::shared_ptr<RtpFanout> *> (p); });
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_rtspsrc_pad_added),
+      fanout_ref);
+  g_signal_connect (src, "no-more-pads", G_CALLBACK (on_rtspsrc_no_more_pads),
+      fanout_ref);
+  return true;
+}
+
+bool
+SourceSession::build_launch (const std::string & description,
+    std::string & error)
+{
+  GError *gerror = nullptr;
+  GstElement *bin = gst_parse_bin_from_description_full (description.c_str (),
+      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+  if (!bin) {
+    error = std::string ("cannot build pipeline: ")
+        + (gerror ? gerror->message : "unknown error");
+    g_clear_error (&gerror);
+    return false;
+  }
+  gst_bin_add (GST_BIN (pipeline_), bin);
+
+  GstIterator *it = gst_element_iterate_src_pads (bin);
+  std::vector<GstPad *> pads;
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    pads.push_back (GST_PAD (g_value_dup_object (&item)));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+
+  if (pads.empty ()) {
+    error = "the pipeline has no unlinked output: it must end in parsed "
+        "H.264/H.265 (and optionally audio)";
+    return false;
+  }
+
+  auto missing = std::make_shared<std::atomic<int>> (
+      static_cast<int> (pads.size ()));
+  bool ok = true;
+  unsigned index = 0;
+  for (GstPad *pad : pads) {
+    GstCaps *caps = gst_pad_query_caps (pad, nullptr);
+    const char *payloader = nullptr;
+    if (caps && !gst_caps_is_empty (caps) && !gst_caps_is_any (caps))
+      payloader = payloader_for (gst_caps_get_structure (caps, 0));
+    if (!payloader) {
+      g_autofree gchar *caps_str = caps ? gst_caps_to_string (caps) : nullptr;
+      error = "pipeline output '" + std::string (GST_PAD_NAME (pad))
+          + "' produces " + (caps_str ? caps_str : "unknown caps")
+          + "; expected H.264, H.265, AAC, Opus, PCMA or PCMU";
+      ok = false;
+    }
+    if (caps)
+      gst_caps_unref (caps);
+    if (!ok)
+      break;
+
+    GstElement *pay = gst_parse_launch (payloader, nullptr);
+    gst_bin_add (GST_BIN (pipeline_), pay);
+    GstPad *paysink = gst_element_get_static_pad (pay, "sink");
+    if (gst_pad_link (pad, paysink) != GST_PAD_LINK_OK) {
+      error = "cannot link pipeline output '" + std::string (GST_PAD_NAME (pad))
+          + "' to " + payloader;
+      ok = false;
+    }
+    gst_object_unref (paysink);
+    if (!ok)
+      break;
+
+    GstPad *paysrc = gst_element_get_static_pad (pay, "src");
+    feed_fanout_track (paysrc, fanout_, index, missing);
+    link_to_fakesink (pipeline_, paysrc);
+    gst_object_unref (paysrc);
+    index++;
+  }
+  for (GstPad *pad : pads)
+    gst_object_unref (pad);
+  return ok;
+}
+
+}  // namespace camgate

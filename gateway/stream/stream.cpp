@@ -1,0 +1,249 @@
+#include "stream/stream.h"
+
+namespace camgate {
+
+namespace {
+
+// A session whose tracks stay incomplete this long after data started (a
+// camera announcing a track it never sends) goes on with the tracks it has.
+constexpr int64_t kTrackSetupGraceUs = 2 * G_USEC_PER_SEC;
+// A session that ran this long counts as healthy: the next failure starts
+// the backoff from the beginning again.
+constexpr int64_t kHealthyAfterUs = 10 * G_USEC_PER_SEC;
+constexpr guint kTickMs = 250;
+
+}  // namespace
+
+const char *
+to_string (StreamState state)
+{
+  switch (state) {
+    case StreamState::Starting:
+      return "starting";
+    case StreamState::Running:
+      return "running";
+    case StreamState::Retrying:
+      return "retrying";
+    case StreamState::Waiting:
+      return "waiting";
+    case StreamState::Stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+Stream::Stream (StreamSpec spec)
+    : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ())
+{
+}
+
+Stream::~Stream ()
+{
+  stop ();
+}
+
+StreamState
+Stream::state () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return state_;
+}
+
+std::string
+Stream::last_error () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return last_error_;
+}
+
+unsigned
+Stream::restarts () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return restarts_;
+}
+
+void
+Stream::set_state (StreamState state, const std::string & error)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (!error.empty ())
+    last_error_ = error;
+  if (state == state_)
+    return;
+  state_ = state;
+  if (state == StreamState::Retrying)
+    return;                        // fail() logs it with the retry delay
+  g_message ("stream %s: %s%s%s", spec_.name.c_str (), to_string (state),
+      error.empty () ? "" : ": ", error.c_str ());
+}
+
+void
+Stream::start ()
+{
+  if (tick_source_)
+    return;
+  tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  if (spec_.source.kind == SourceKind::Publish) {
+    set_state (StreamState::Waiting);
+    return;
+  }
+  start_session ();
+}
+
+void
+Stream::stop ()
+{
+  if (tick_source_) {
+    g_source_remove (tick_source_);
+    tick_source_ = 0;
+  }
+  if (retry_source_) {
+    g_source_remove (retry_source_);
+    retry_source_ = 0;
+  }
+  if (bus_watch_) {
+    g_source_remove (bus_watch_);
+    bus_watch_ = 0;
+  }
+  session_.reset ();
+  fanout_->end_session ();
+  fanout_->end_all_outputs ();
+  if (state () != StreamState::Stopped)
+    set_state (StreamState::Stopped);
+}
+
+void
+Stream::start_session ()
+{
+  std::string error;
+  fanout_->begin_session ();
+  session_ = SourceSession::create (spec_, fanout_, error);
+  if (!session_) {
+    fail (error);
+    return;
+  }
+  GstBus *bus = gst_element_get_bus (session_->pipeline ());
+  bus_watch_ = gst_bus_add_watch (bus, on_bus, this);
+  gst_object_unref (bus);
+
+  session_started_us_ = g_get_monotonic_time ();
+  running_since_us_ = 0;
+  set_state (StreamState::Starting);
+  if (gst_element_set_state (session_->pipeline (), GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE)
+    fail ("the source pipeline cannot start");
+}
+
+void
+Stream::fail (const std::string & error)
+{
+  if (bus_watch_) {
+    g_source_remove (bus_watch_);
+    bus_watch_ = 0;
+  }
+  session_.reset ();
+  fanout_->end_session ();
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    restarts_++;
+  }
+  set_state (StreamState::Retrying, error);
+  g_message ("stream %s: %s; retrying in %.1f s", spec_.name.c_str (),
+      error.c_str (), backoff_ms_ / 1000.0);
+  if (retry_source_)
+    g_source_remove (retry_source_);
+  retry_source_ = g_timeout_add (backoff_ms_, on_retry, this);
+  backoff_ms_ = std::min (backoff_ms_ * 2, kMaxBackoffMs);
+}
+
+gboolean
+Stream::on_retry (gpointer data)
+{
+  auto *self = static_cast<Stream *> (data);
+  self->retry_source_ = 0;
+  self->start_session ();
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
+{
+  auto *self = static_cast<Stream *> (data);
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ERROR:{
+      GError *error = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error (message, &error, &debug);
+      std::string text = error ? error->message : "unknown error";
+      // rtspsrc's debug text can hold the camera URI: never log it raw.
+      if (debug)
+        g_debug ("stream %s: %s", self->spec_.name.c_str (),
+            redact_uri (debug).c_str ());
+      g_clear_error (&error);
+      g_free (debug);
+      self->bus_watch_ = 0;
+      self->fail (text);
+      return G_SOURCE_REMOVE;
+    }
+    case GST_MESSAGE_EOS:
+      self->bus_watch_ = 0;
+      self->fail ("the source ended the stream");
+      return G_SOURCE_REMOVE;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+Stream::check_progress ()
+{
+  if (!session_)
+    return;
+  const int64_t now = g_get_monotonic_time ();
+  const auto counters = fanout_->counters ();
+  const int64_t timeout_us = spec_.source.timeout_ms * (int64_t) 1000;
+  const int64_t last_sign_of_life =
+      std::max (session_started_us_, counters.last_packet_us);
+
+  if (!fanout_->session_active () && counters.last_packet_us > 0
+      && counters.last_packet_us > session_started_us_
+      && now - session_started_us_ > kTrackSetupGraceUs)
+    fanout_->end_track_setup ();
+
+  if (fanout_->session_active () && running_since_us_ == 0) {
+    running_since_us_ = now;
+    set_state (StreamState::Running);
+  }
+  if (running_since_us_ && now - running_since_us_ > kHealthyAfterUs)
+    backoff_ms_ = kFirstBackoffMs;
+
+  if (now - last_sign_of_life > timeout_us) {
+    fail (running_since_us_ ? "no data from the source for "
+        + std::to_string (spec_.source.timeout_ms) + " ms"
+        : "the source delivered no data within "
+        + std::to_string (spec_.source.timeout_ms) + " ms");
+  }
+}
+
+gboolean
+Stream::on_tick (gpointer data)
+{
+  static_cast<Stream *> (data)->check_progress ();
+  return G_SOURCE_CONTINUE;
+}
+
+void
+Stream::publish_started ()
+{
+  set_state (StreamState::Running);
+}
+
+void
+Stream::publish_stopped (const std::string & why)
+{
+  set_state (StreamState::Waiting, why);
+}
+
+}  // namespace camgate

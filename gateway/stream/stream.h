@@ -1,0 +1,75 @@
+// Stream: owns one stream's source for its whole life. It starts the source
+// session, watches it (bus errors, EOS, no data for source.timeout), and
+// rebuilds it after a failure with exponential backoff (1 s doubling to 30 s,
+// forever). All methods run on the main context except the publish_*()
+// notifications, which the RTSP server calls from its threads.
+#pragma once
+
+#include "config/stream_spec.h"
+#include "stream/rtp_fanout.h"
+#include "stream/source_session.h"
+
+#include <glib.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace camgate {
+
+enum class StreamState { Starting, Running, Retrying, Waiting, Stopped };
+const char *to_string (StreamState state);
+
+class Stream
+{
+public:
+  static constexpr guint kFirstBackoffMs = 1000;
+  static constexpr guint kMaxBackoffMs = 30000;
+
+  explicit Stream (StreamSpec spec);
+  ~Stream ();
+  Stream (const Stream &) = delete;
+  Stream & operator= (const Stream &) = delete;
+
+  void start ();
+  void stop ();
+
+  const StreamSpec & spec () const { return spec_; }
+  const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }
+
+  StreamState state () const;
+  std::string last_error () const;
+  unsigned restarts () const;
+
+  // A publisher (RTSP RECORD) started or stopped feeding this stream.
+  void publish_started ();
+  void publish_stopped (const std::string & why);
+
+private:
+  void start_session ();
+  void fail (const std::string & error);
+  void set_state (StreamState state, const std::string & error = {});
+  void check_progress ();
+
+  static gboolean on_bus (GstBus * bus, GstMessage * message, gpointer self);
+  static gboolean on_tick (gpointer self);
+  static gboolean on_retry (gpointer self);
+
+  const StreamSpec spec_;
+  const std::shared_ptr<RtpFanout> fanout_;
+  std::unique_ptr<SourceSession> session_;
+
+  guint bus_watch_ = 0;
+  guint tick_source_ = 0;
+  guint retry_source_ = 0;
+  guint backoff_ms_ = kFirstBackoffMs;
+  int64_t session_started_us_ = 0;
+  int64_t running_since_us_ = 0;
+
+  mutable std::mutex lock_;        // guards what other threads read
+  StreamState state_ = StreamState::Stopped;
+  std::string last_error_;
+  unsigned restarts_ = 0;
+};
+
+}  // namespace camgate

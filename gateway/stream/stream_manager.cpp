@@ -1,0 +1,192 @@
+#include "stream/stream_manager.h"
+
+#include "config/pipeline_file.h"
+
+#include <filesystem>
+
+namespace camgate {
+
+namespace {
+
+// Editors write files in several steps: wait for the burst to settle.
+constexpr guint kReloadSettleMs = 300;
+
+}  // namespace
+
+StreamManager::StreamManager (RtspServer & rtsp, GatewayConfig config)
+    : rtsp_ (rtsp), config_ (std::move (config))
+{
+}
+
+StreamManager::~StreamManager ()
+{
+  stop_all ();
+}
+
+bool
+StreamManager::start (std::string & error)
+{
+  if (!config_.pipelines_dir.empty ()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory (config_.pipelines_dir, ec)) {
+      error = "pipelines folder '" + config_.pipelines_dir
+          + "' does not exist or is not a folder";
+      return false;
+    }
+    GFile *dir = g_file_new_for_path (config_.pipelines_dir.c_str ());
+    GError *gerror = nullptr;
+    monitor_ = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES,
+        nullptr, &gerror);
+    g_object_unref (dir);
+    if (!monitor_) {
+      error = std::string ("cannot watch the pipelines folder: ")
+          + (gerror ? gerror->message : "unknown error");
+      g_clear_error (&gerror);
+      return false;
+    }
+    g_signal_connect (monitor_, "changed", G_CALLBACK (on_folder_changed),
+        this);
+  }
+  reload ();
+  return true;
+}
+
+void
+StreamManager::stop_all ()
+{
+  if (reload_source_) {
+    g_source_remove (reload_source_);
+    reload_source_ = 0;
+  }
+  if (monitor_) {
+    g_file_monitor_cancel (monitor_);
+    g_clear_object (&monitor_);
+  }
+  while (!streams_.empty ())
+    remove_stream (streams_.begin ()->first);
+}
+
+std::vector<std::shared_ptr<Stream>>
+StreamManager::streams () const
+{
+  std::vector<std::shared_ptr<Stream>> list;
+  for (const auto & [name, stream] : streams_)
+    list.push_back (stream);
+  return list;
+}
+
+void
+StreamManager::reload ()
+{
+  PipelineSet set;
+  if (!config_.pipelines_dir.empty ())
+    set = load_pipeline_files ({ config_.pipelines_dir });
+
+  // Report each problem once, not on every reload.
+  std::set<std::string> errors;
+  std::set<std::string> broken_files;
+  for (const auto & e : set.errors) {
+    errors.insert (e.to_string ());
+    broken_files.insert (e.file);
+    if (!reported_errors_.count (e.to_string ()))
+      g_warning ("%s", e.to_string ().c_str ());
+  }
+  reported_errors_ = std::move (errors);
+
+  std::map<std::string, StreamSpec> wanted;
+  for (const auto & spec : set.streams)
+    wanted.emplace (spec.name, spec);
+  if (set.files_seen == 0) {
+    StreamSpec demo = demo_stream_spec ();
+    wanted.emplace (demo.name, demo);
+  }
+
+  // Streams whose file is gone, renamed away, or now invalid.
+  std::vector<std::string> to_remove;
+  for (const auto & [name, stream] : streams_) {
+    auto it = wanted.find (name);
+    if (it != wanted.end ())
+      continue;
+    const std::string & file = stream->spec ().file;
+    if (!file.empty () && broken_files.count (file)
+        && std::filesystem::exists (file)) {
+      continue;                    // keep serving the last good definition
+    }
+    to_remove.push_back (name);
+  }
+  for (const auto & name : to_remove)
+    remove_stream (name);
+
+  for (const auto & [name, spec] : wanted) {
+    auto it = streams_.find (name);
+    if (it != streams_.end ()) {
+      if (it->second->spec ().same_definition (spec))
+        continue;
+      g_message ("stream %s: definition changed, restarting", name.c_str ());
+      remove_stream (name);
+    }
+    add_stream (spec);
+  }
+}
+
+void
+StreamManager::add_stream (const StreamSpec & spec)
+{
+  auto stream = std::make_shared<Stream> (spec);
+  streams_[spec.name] = stream;
+  if (spec.source.kind == SourceKind::Rtsp)
+    g_message ("stream %s: source %s", spec.name.c_str (),
+        redact_uri (spec.source.uri).c_str ());
+
+  if (spec.outputs.rtsp || spec.source.kind == SourceKind::Publish) {
+    auto target = std::make_shared<MountTarget> ();
+    target->name = spec.name;
+    target->fanout = stream->fanout ();
+    target->play = spec.outputs.rtsp;
+    target->publish = spec.source.kind == SourceKind::Publish;
+    target->publish_latency_ms = spec.source.latency_ms;
+    std::weak_ptr<Stream> weak = stream;
+    target->on_publish_start = [weak]() {
+      if (auto s = weak.lock ())
+        s->publish_started ();
+    };
+    target->on_publish_end = [weak](const std::string & why) {
+      if (auto s = weak.lock ())
+        s->publish_stopped (why);
+    };
+    rtsp_.mount (target);
+  }
+  stream->start ();
+}
+
+void
+StreamManager::remove_stream (const std::string & name)
+{
+  auto it = streams_.find (name);
+  if (it == streams_.end ())
+    return;
+  rtsp_.unmount (name);
+  it->second->stop ();
+  streams_.erase (it);
+}
+
+void
+StreamManager::on_folder_changed (GFileMonitor *, GFile *, GFile *,
+    GFileMonitorEvent, gpointer data)
+{
+  auto *self = static_cast<StreamManager *> (data);
+  if (self->reload_source_)
+    g_source_remove (self->reload_source_);
+  self->reload_source_ = g_timeout_add (kReloadSettleMs, on_reload_timer, self);
+}
+
+gboolean
+StreamManager::on_reload_timer (gpointer data)
+{
+  auto *self = static_cast<StreamManager *> (data);
+  self->reload_source_ = 0;
+  self->reload ();
+  return G_SOURCE_REMOVE;
+}
+
+}  // namespace camgate

@@ -1,0 +1,52 @@
+// StreamManager: turns the pipelines folder into running streams and keeps
+// them in step with it. Each file is one stream; a change to a file restarts
+// only that stream, a broken file is reported and never disturbs the others
+// (a stream already running from a file that turns invalid keeps running on
+// its last good definition). With no pipeline file at all the built-in demo
+// stream is served.
+#pragma once
+
+#include "config/gateway_config.h"
+#include "rtsp/rtsp_server.h"
+#include "stream/stream.h"
+
+#include <gio/gio.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace camgate {
+
+class StreamManager
+{
+public:
+  StreamManager (RtspServer & rtsp, GatewayConfig config);
+  ~StreamManager ();
+  StreamManager (const StreamManager &) = delete;
+  StreamManager & operator= (const StreamManager &) = delete;
+
+  // Loads the folder, starts the streams and watches the folder for changes.
+  bool start (std::string & error);
+  void stop_all ();
+  void reload ();
+
+  std::vector<std::shared_ptr<Stream>> streams () const;
+
+private:
+  void add_stream (const StreamSpec & spec);
+  void remove_stream (const std::string & name);
+  static void on_folder_changed (GFileMonitor *, GFile *, GFile *,
+      GFileMonitorEvent, gpointer self);
+  static gboolean on_reload_timer (gpointer self);
+
+  RtspServer & rtsp_;
+  const GatewayConfig config_;
+  std::map<std::string, std::shared_ptr<Stream>> streams_;
+  std::set<std::string> reported_errors_;
+  GFileMonitor *monitor_ = nullptr;
+  guint reload_source_ = 0;
+};
+
+}  // namespace camgate
