@@ -35,23 +35,27 @@ parse_duration_ms (const std::string & text)
   return static_cast<uint64_t> (std::llround (ms));
 }
 
+// Optimal-string-alignment distance: a swap of two neighbours counts as one
+// edit, the most common typo in keys ("tset", "latnecy").
 static size_t
 edit_distance (const std::string & a, const std::string & b)
 {
-  std::vector<size_t> row (b.size () + 1);
+  std::vector<std::vector<size_t>> d (a.size () + 1,
+      std::vector<size_t> (b.size () + 1));
+  for (size_t i = 0; i <= a.size (); i++)
+    d[i][0] = i;
   for (size_t j = 0; j <= b.size (); j++)
-    row[j] = j;
+    d[0][j] = j;
   for (size_t i = 1; i <= a.size (); i++) {
-    size_t diagonal = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size (); j++) {
-      size_t above = row[j];
-      size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min ({ row[j] + 1, row[j - 1] + 1, substitution });
-      diagonal = above;
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min ({ d[i - 1][j] + 1, d[i][j - 1] + 1,
+              d[i - 1][j - 1] + cost });
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min (d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size ()];
+  return d[a.size ()][b.size ()];
 }
 
 std::optional<std::string>

@@ -1,0 +1,389 @@
+#include "helpers.h"
+
+#include <gst/rtsp/rtsp.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace camgate::testing {
+
+using namespace std::chrono;
+
+bool
+wait_until (const std::function<bool ()> & condition, milliseconds timeout)
+{
+  auto deadline = steady_clock::now () + timeout;
+  while (steady_clock::now () < deadline) {
+    if (condition ())
+      return true;
+    std::this_thread::sleep_for (milliseconds (50));
+  }
+  return condition ();
+}
+
+TempDir::TempDir ()
+{
+  gchar *dir = g_dir_make_tmp ("camgate-test-XXXXXX", nullptr);
+  path_ = dir;
+  g_free (dir);
+}
+
+TempDir::~TempDir ()
+{
+  std::error_code ec;
+  std::filesystem::remove_all (path_, ec);
+}
+
+std::string
+TempDir::write (const std::string & name, const std::string & text) const
+{
+  // Write then rename, as an editor or the API would, so the gateway never
+  // reads half a file.
+  std::string path = path_ + "/" + name;
+  std::string temp = path_ + "/.tmp-" + name;
+  {
+    std::ofstream out (temp);
+    out << text;
+  }
+  std::filesystem::rename (temp, path);
+  return path;
+}
+
+void
+TempDir::remove (const std::string & name) const
+{
+  std::filesystem::remove (path_ + "/" + name);
+}
+
+GatewayProcess::GatewayProcess (std::vector<std::string> args)
+{
+  const char *binary = g_getenv ("CAMGATE_BIN");
+  if (!binary)
+    binary = "build/gateway/camgate";
+  bool has_port = false;
+  for (const auto & a : args)
+    has_port |= a.rfind ("--rtsp-port", 0) == 0;
+  std::vector<const gchar *> argv { binary };
+  for (const auto & a : args)
+    argv.push_back (a.c_str ());
+  if (!has_port) {
+    argv.push_back ("--rtsp-port");
+    argv.push_back ("0");
+  }
+  argv.push_back (nullptr);
+
+  GError *error = nullptr;
+  process_ = g_subprocess_newv (argv.data (), (GSubprocessFlags)
+      (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE),
+      &error);
+  if (!process_) {
+    log_ = std::string ("cannot start camgate: ") + error->message;
+    g_clear_error (&error);
+    return;
+  }
+
+  GInputStream *err = g_subprocess_get_stderr_pipe (process_);
+  stderr_reader_ = std::thread ([this, err]() {
+        char buffer[4096];
+        gssize n;
+        while ((n = g_input_stream_read (err, buffer, sizeof buffer, nullptr,
+                    nullptr)) > 0) {
+          std::lock_guard<std::mutex> lk (lock_);
+          log_.append (buffer, n);
+        }
+      });
+
+  // The ready line: "camgate ready: rtsp://ADDR:PORT/".
+  GDataInputStream *out =
+      g_data_input_stream_new (g_subprocess_get_stdout_pipe (process_));
+  gchar *line;
+  while ((line = g_data_input_stream_read_line (out, nullptr, nullptr,
+              nullptr))) {
+    std::string text (line);
+    g_free (line);
+    auto prefix = text.find ("camgate ready: rtsp://");
+    if (prefix != std::string::npos) {
+      auto colon = text.rfind (':');
+      rtsp_port_ = std::atoi (text.c_str () + colon + 1);
+      break;
+    }
+  }
+  g_object_unref (out);
+}
+
+GatewayProcess::~GatewayProcess ()
+{
+  if (process_) {
+    if (running ())
+      terminate (milliseconds (3000));
+    if (running ())
+      g_subprocess_force_exit (process_);
+    g_subprocess_wait (process_, nullptr, nullptr);
+  }
+  if (stderr_reader_.joinable ())
+    stderr_reader_.join ();
+  g_clear_object (&process_);
+}
+
+std::string
+GatewayProcess::url (const std::string & stream) const
+{
+  return "rtsp://127.0.0.1:" + std::to_string (rtsp_port_) + "/" + stream;
+}
+
+std::string
+GatewayProcess::log () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return log_;
+}
+
+bool
+GatewayProcess::wait_for_log (const std::string & text,
+    milliseconds timeout) const
+{
+  return wait_until ([&]() { return log ().find (text) != std::string::npos; },
+      timeout);
+}
+
+bool
+GatewayProcess::running () const
+{
+  return process_ && g_subprocess_get_identifier (process_) != nullptr;
+}
+
+double
+GatewayProcess::terminate (milliseconds timeout)
+{
+  if (!running ())
+    return -1;
+  auto start = steady_clock::now ();
+  g_subprocess_send_signal (process_, SIGTERM);
+  // g_subprocess_get_identifier() turns NULL once the child is reaped, which
+  // happens in the GLib worker thread.
+  if (!wait_until ([&]() { return !running (); }, timeout))
+    return -1;
+  return duration<double> (steady_clock::now () - start).count ();
+}
+
+static GstPadProbeReturn
+count_frame (GstPad *, GstPadProbeInfo *, gpointer counter)
+{
+  (*static_cast<std::atomic<int> *> (counter))++;
+  return GST_PAD_PROBE_OK;
+}
+
+Viewer::Viewer (const std::string & uri, const std::string & protocols)
+{
+  std::string launch = "rtspsrc location=" + uri + " protocols=" + protocols
+      + " latency=100 ! rtph264depay ! h264parse ! avdec_h264 "
+      "! fakesink name=sink sync=false";
+  GError *error = nullptr;
+  pipeline_ = gst_parse_launch (launch.c_str (), &error);
+  if (!pipeline_) {
+    error_ = error->message;
+    g_clear_error (&error);
+    return;
+  }
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline_), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_frame, &frames_,
+      nullptr);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+}
+
+Viewer::~Viewer ()
+{
+  if (pipeline_) {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (pipeline_);
+  }
+}
+
+bool
+Viewer::wait_frames (int count, milliseconds timeout)
+{
+  if (!pipeline_)
+    return false;
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  auto deadline = steady_clock::now () + timeout;
+  bool ok = false;
+  while (steady_clock::now () < deadline) {
+    if (frames_ >= count) {
+      ok = true;
+      break;
+    }
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 50 * GST_MSECOND,
+        (GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    if (msg) {
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        GError *error = nullptr;
+        gst_message_parse_error (msg, &error, nullptr);
+        error_ = error->message;
+        g_clear_error (&error);
+      } else {
+        error_ = "end of stream";
+      }
+      gst_message_unref (msg);
+      break;
+    }
+  }
+  gst_object_unref (bus);
+  return ok || frames_ >= count;
+}
+
+std::string
+Viewer::error () const
+{
+  return error_;
+}
+
+Publisher::Publisher (const std::string & uri)
+{
+  std::string launch = "videotestsrc is-live=true pattern=smpte "
+      "! video/x-raw,width=320,height=240,framerate=15/1 "
+      "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 "
+      "key-int-max=15 ! h264parse ! rtspclientsink protocols=tcp location="
+      + uri;
+  pipeline_ = gst_parse_launch (launch.c_str (), nullptr);
+  if (pipeline_)
+    gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+}
+
+Publisher::~Publisher ()
+{
+  if (pipeline_) {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (pipeline_);
+  }
+}
+
+std::string
+Publisher::error ()
+{
+  if (!pipeline_)
+    return "cannot build publisher";
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  std::string text;
+  if (msg) {
+    GError *error = nullptr;
+    gst_message_parse_error (msg, &error, nullptr);
+    text = error->message;
+    g_clear_error (&error);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return text;
+}
+
+RtspControl::RtspControl (int port)
+{
+  GstRTSPUrl *url = nullptr;
+  std::string text = "rtsp://127.0.0.1:" + std::to_string (port) + "/";
+  gst_rtsp_url_parse (text.c_str (), &url);
+  if (gst_rtsp_connection_create (url, &connection_) != GST_RTSP_OK) {
+    gst_rtsp_url_free (url);
+    connection_ = nullptr;
+    return;
+  }
+  gst_rtsp_url_free (url);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GTimeVal timeout = { 5, 0 };
+  if (gst_rtsp_connection_connect (connection_, &timeout) != GST_RTSP_OK) {
+    gst_rtsp_connection_free (connection_);
+    connection_ = nullptr;
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+RtspControl::~RtspControl ()
+{
+  if (connection_) {
+    gst_rtsp_connection_close (connection_);
+    gst_rtsp_connection_free (connection_);
+  }
+}
+
+RtspReply
+RtspControl::request (GstRTSPMethod method, const std::string & url,
+    const std::vector<std::pair<std::string, std::string>> & headers)
+{
+  RtspReply reply;
+  if (!connection_)
+    return reply;
+  GstRTSPMessage *request = nullptr;
+  gst_rtsp_message_new_request (&request, method, url.c_str ());
+  gst_rtsp_message_add_header (request, GST_RTSP_HDR_CSEQ,
+      std::to_string (cseq_++).c_str ());
+  for (const auto & [name, value] : headers)
+    gst_rtsp_message_add_header_by_name (request, name.c_str (),
+        value.c_str ());
+  GstRTSPMessage *response = nullptr;
+  gst_rtsp_message_new (&response);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GTimeVal timeout = { 5, 0 };
+  if (gst_rtsp_connection_send (connection_, request, &timeout) == GST_RTSP_OK) {
+    // Interleaved data may arrive before the reply once PLAY started.
+    while (gst_rtsp_connection_receive (connection_, response, &timeout)
+        == GST_RTSP_OK) {
+      if (gst_rtsp_message_get_type (response) == GST_RTSP_MESSAGE_RESPONSE)
+        break;
+      gst_rtsp_message_unset (response);
+      gst_rtsp_message_init (response);
+    }
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (gst_rtsp_message_get_type (response) == GST_RTSP_MESSAGE_RESPONSE) {
+    GstRTSPStatusCode code;
+    const gchar *reason;
+    GstRTSPVersion version;
+    gst_rtsp_message_parse_response (response, &code, &reason, &version);
+    reply.status = code;
+    gchar *session = nullptr;
+    if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_SESSION, &session,
+            0) == GST_RTSP_OK) {
+      reply.session_header = session;
+      reply.session = reply.session_header.substr (0,
+          reply.session_header.find (';'));
+    }
+    guint8 *body = nullptr;
+    guint size = 0;
+    if (gst_rtsp_message_get_body (response, &body, &size) == GST_RTSP_OK
+        && body)
+      reply.body.assign (reinterpret_cast<char *> (body), size);
+  }
+  gst_rtsp_message_free (request);
+  gst_rtsp_message_free (response);
+  return reply;
+}
+
+std::string
+raw_exchange (int port, const std::string & bytes)
+{
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 5);
+  std::string host = "127.0.0.1:" + std::to_string (port);
+  GSocketConnection *conn = g_socket_client_connect_to_host (client,
+      host.c_str (), port, nullptr, nullptr);
+  std::string reply;
+  if (conn) {
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+    g_output_stream_write_all (out, bytes.data (), bytes.size (), nullptr,
+        nullptr, nullptr);
+    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+    char buffer[4096];
+    gssize n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
+        nullptr);
+    if (n > 0)
+      reply.assign (buffer, n);
+    g_object_unref (conn);
+  }
+  g_object_unref (client);
+  return reply;
+}
+
+}  // namespace camgate::testing

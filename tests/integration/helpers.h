@@ -1,0 +1,118 @@
+// Helpers for end-to-end tests: the real camgate binary as a child process,
+// real rtspsrc viewers and publishers, and raw RTSP requests.
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <gst/rtsp/rtsp.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace camgate::testing {
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes.
+bool wait_until (const std::function<bool ()> & condition,
+    std::chrono::milliseconds timeout);
+
+class TempDir
+{
+public:
+  TempDir ();
+  ~TempDir ();
+  const std::string & path () const { return path_; }
+  std::string write (const std::string & name, const std::string & text) const;
+  void remove (const std::string & name) const;
+
+private:
+  std::string path_;
+};
+
+// camgate, started from the build tree with the given arguments (an RTSP
+// port of 0 is added unless one is given).
+class GatewayProcess
+{
+public:
+  explicit GatewayProcess (std::vector<std::string> args);
+  ~GatewayProcess ();
+
+  bool ready () const { return rtsp_port_ > 0; }
+  int rtsp_port () const { return rtsp_port_; }
+  std::string url (const std::string & stream) const;
+  std::string log () const;         // everything written to stderr so far
+  bool wait_for_log (const std::string & text,
+      std::chrono::milliseconds timeout) const;
+  bool running () const;
+  // Sends SIGTERM and waits; returns the seconds it took to exit, or < 0.
+  double terminate (std::chrono::milliseconds timeout);
+
+private:
+  GSubprocess *process_ = nullptr;
+  int rtsp_port_ = 0;
+  std::thread stderr_reader_;
+  mutable std::mutex lock_;
+  std::string log_;
+};
+
+// A real RTSP viewer: rtspsrc ! rtph264depay ! avdec_h264, counting frames.
+class Viewer
+{
+public:
+  Viewer (const std::string & uri, const std::string & protocols);
+  ~Viewer ();
+  int frames () const { return frames_; }
+  // Waits for `count` decoded frames; false on timeout or error.
+  bool wait_frames (int count, std::chrono::milliseconds timeout);
+  std::string error () const;
+
+private:
+  GstElement *pipeline_ = nullptr;
+  std::atomic<int> frames_ { 0 };
+  std::string error_;
+};
+
+// Publishes live H.264 to `uri` with rtspclientsink.
+class Publisher
+{
+public:
+  explicit Publisher (const std::string & uri);
+  ~Publisher ();
+  std::string error ();
+
+private:
+  GstElement *pipeline_ = nullptr;
+};
+
+// One RTSP request over a fresh GstRTSPConnection; returns the status code
+// (0 on connection failure) and fills `response` headers/body as text.
+struct RtspReply
+{
+  int status = 0;
+  std::string session;
+  std::string session_header;
+  std::string body;
+};
+
+class RtspControl
+{
+public:
+  explicit RtspControl (int port);
+  ~RtspControl ();
+  bool connected () const { return connection_ != nullptr; }
+  RtspReply request (GstRTSPMethod method, const std::string & url,
+      const std::vector<std::pair<std::string, std::string>> & headers = {});
+
+private:
+  GstRTSPConnection *connection_ = nullptr;
+  int cseq_ = 1;
+};
+
+// Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
+std::string raw_exchange (int port, const std::string & bytes);
+
+}  // namespace camgate::testing

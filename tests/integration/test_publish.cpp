@@ -1,0 +1,105 @@
+// Publish ingest: RTSP RECORD into a `source: publish` stream, watched by
+// players on the same path.
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char *kSdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 "
+    "127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+    "a=control:stream=0\r\n";
+
+}  // namespace
+
+TEST (Publish, RtspclientsinkIsRelayedToViewersOfTheSamePath)
+{
+  TempDir dir;
+  dir.write ("live.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream live: waiting", 10s))
+      << gateway.log ();
+
+  // Nobody publishes yet: players get a clear refusal.
+  RtspControl rtsp (gateway.rtsp_port ());
+  EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("live")).status, 503);
+
+  Publisher publisher (gateway.url ("live"));
+  ASSERT_TRUE (gateway.wait_for_log ("stream live: running", 15s))
+      << gateway.log () << publisher.error ();
+  Viewer tcp (gateway.url ("live"), "tcp");
+  Viewer udp (gateway.url ("live"), "udp");
+  EXPECT_TRUE (tcp.wait_frames (15, 20s)) << tcp.error () << gateway.log ();
+  EXPECT_TRUE (udp.wait_frames (15, 20s)) << udp.error () << gateway.log ();
+
+  // A second publisher on a busy path is refused.
+  RtspControl intruder (gateway.rtsp_port ());
+  EXPECT_EQ (intruder.request (GST_RTSP_ANNOUNCE, gateway.url ("live"),
+          { { "Content-Type", "application/sdp" } }).status, 503);
+  EXPECT_TRUE (publisher.error ().empty ());
+}
+
+TEST (Publish, PublisherLeavesAndComesBack)
+{
+  TempDir dir;
+  dir.write ("live.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.ready ());
+  {
+    Publisher publisher (gateway.url ("live"));
+    Viewer viewer (gateway.url ("live"), "tcp");
+    ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
+        << gateway.log ();
+  }
+  ASSERT_TRUE (gateway.wait_for_log ("stream live: waiting: the publisher "
+          "left", 15s)) << gateway.log ();
+  Publisher again (gateway.url ("live"));
+  Viewer viewer (gateway.url ("live"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
+      << gateway.log ();
+}
+
+TEST (Publish, FfmpegPublisher)
+{
+  gchar *ffmpeg = g_find_program_in_path ("ffmpeg");
+  if (!ffmpeg)
+    GTEST_SKIP () << "ffmpeg is not installed";
+  TempDir dir;
+  dir.write ("ff.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.ready ());
+  std::string url = gateway.url ("ff");
+  const gchar *argv[] = { ffmpeg, "-loglevel", "error", "-re", "-f", "lavfi",
+    "-i", "testsrc=size=320x240:rate=15", "-t", "60", "-c:v", "libx264",
+    "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-f", "rtsp",
+    "-rtsp_transport", "tcp", url.c_str (), nullptr };
+  GSubprocess *process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE,
+      nullptr);
+  ASSERT_NE (process, nullptr);
+  ASSERT_TRUE (gateway.wait_for_log ("stream ff: running", 20s))
+      << gateway.log ();
+  Viewer viewer (url, "tcp");
+  EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error ()
+      << gateway.log ();
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, nullptr, nullptr);
+  g_object_unref (process);
+  g_free (ffmpeg);
+}
+
+TEST (Publish, AnnounceWithoutMediaIsRejected)
+{
+  TempDir dir;
+  dir.write ("live.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.ready ());
+  RtspControl rtsp (gateway.rtsp_port ());
+  auto reply = rtsp.request (GST_RTSP_ANNOUNCE, gateway.url ("live"),
+      { { "Content-Type", "application/sdp" } });
+  EXPECT_GE (reply.status, 400);
+  (void) kSdp;
+  EXPECT_TRUE (gateway.running ());
+}

@@ -1,0 +1,126 @@
+// End to end: fake camera -> camgate -> real rtspsrc viewers.
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+class Relay : public ::testing::Test
+{
+protected:
+  void SetUp () override
+  {
+    ASSERT_TRUE (camera_.start ());
+    dir_.write ("cam.yaml", "source:\n  uri: " + camera_.uri () + "\n");
+    gateway_ = std::make_unique<GatewayProcess> (std::vector<std::string> {
+          "--pipelines", dir_.path () });
+    ASSERT_TRUE (gateway_->ready ()) << gateway_->log ();
+    ASSERT_TRUE (gateway_->wait_for_log ("stream cam: running", 15s))
+        << gateway_->log ();
+  }
+
+  FakeCamera camera_;
+  TempDir dir_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+}  // namespace
+
+TEST_F (Relay, UdpViewerDecodesFrames)
+{
+  Viewer viewer (gateway_->url ("cam"), "udp");
+  EXPECT_TRUE (viewer.wait_frames (20, 20s)) << viewer.error ()
+      << "\n" << gateway_->log ();
+}
+
+TEST_F (Relay, TcpViewerDecodesFrames)
+{
+  Viewer viewer (gateway_->url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (20, 20s)) << viewer.error ()
+      << "\n" << gateway_->log ();
+}
+
+TEST_F (Relay, SdpCarriesTheCamerasVideoAndAudioUnchanged)
+{
+  RtspControl rtsp (gateway_->rtsp_port ());
+  auto reply = rtsp.request (GST_RTSP_DESCRIBE, gateway_->url ("cam"),
+      { { "Accept", "application/sdp" } });
+  ASSERT_EQ (reply.status, 200) << gateway_->log ();
+  EXPECT_NE (reply.body.find ("H264/90000"), std::string::npos) << reply.body;
+  EXPECT_NE (reply.body.find ("PCMA/8000"), std::string::npos) << reply.body;
+  EXPECT_NE (reply.body.find ("sprop-parameter-sets="), std::string::npos)
+      << reply.body;
+  EXPECT_NE (reply.body.find ("packetization-mode=1"), std::string::npos)
+      << reply.body;
+}
+
+TEST_F (Relay, FiveViewersShareOneCameraSession)
+{
+  std::vector<std::unique_ptr<Viewer>> viewers;
+  for (int i = 0; i < 5; i++)
+    viewers.push_back (std::make_unique<Viewer> (gateway_->url ("cam"),
+            i % 2 ? "tcp" : "udp"));
+  for (auto & viewer : viewers)
+    EXPECT_TRUE (viewer->wait_frames (15, 30s)) << viewer->error ();
+  EXPECT_EQ (camera_.clients_connected (), 1);
+  EXPECT_EQ (camera_.play_requests (), 1);
+}
+
+TEST_F (Relay, KeepalivesAndSessionTimeout)
+{
+  RtspControl rtsp (gateway_->rtsp_port ());
+  const std::string base = gateway_->url ("cam");
+  auto describe = rtsp.request (GST_RTSP_DESCRIBE, base);
+  ASSERT_EQ (describe.status, 200);
+  auto setup = rtsp.request (GST_RTSP_SETUP, base + "/stream=0",
+      { { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1" } });
+  ASSERT_EQ (setup.status, 200);
+  ASSERT_FALSE (setup.session.empty ());
+  EXPECT_NE (setup.session_header.find ("timeout=60"), std::string::npos)
+      << setup.session_header;
+  auto play = rtsp.request (GST_RTSP_PLAY, base,
+      { { "Session", setup.session } });
+  ASSERT_EQ (play.status, 200);
+
+  // Clients ping with GET_PARAMETER (no body) and OPTIONS within a session.
+  auto ping = rtsp.request (GST_RTSP_GET_PARAMETER, base,
+      { { "Session", setup.session } });
+  EXPECT_EQ (ping.status, 200);
+  auto options = rtsp.request (GST_RTSP_OPTIONS, base,
+      { { "Session", setup.session } });
+  EXPECT_EQ (options.status, 200);
+  auto unknown = rtsp.request (GST_RTSP_GET_PARAMETER, base,
+      { { "Session", "nosuchsession" } });
+  EXPECT_EQ (unknown.status, 454);
+  auto teardown = rtsp.request (GST_RTSP_TEARDOWN, base,
+      { { "Session", setup.session } });
+  EXPECT_EQ (teardown.status, 200);
+}
+
+TEST_F (Relay, BadRequestsGetErrorsNotCrashes)
+{
+  RtspControl rtsp (gateway_->rtsp_port ());
+  EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway_->url ("nope")).status,
+      404);
+  // ANNOUNCE to a camera stream is not allowed.
+  EXPECT_EQ (rtsp.request (GST_RTSP_ANNOUNCE, gateway_->url ("cam"),
+          { { "Content-Type", "application/sdp" } }).status, 405);
+
+  for (const std::string &junk : { std::string ("GARBAGE\r\n\r\n"),
+          std::string ("DESCRIBE rtsp://x RTSP/9.9\r\nCSeq: x\r\n\r\n"),
+          std::string (4000, 'A') + "\r\n\r\n",
+          std::string ("SETUP rtsp://127.0.0.1/cam/stream=0 RTSP/1.0\r\n"
+              "CSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=a-b\r\n\r\n"),
+          std::string ("\x00\x01\x02\xff", 4) }) {
+    raw_exchange (gateway_->rtsp_port (), junk);
+  }
+  ASSERT_TRUE (gateway_->running ()) << gateway_->log ();
+  Viewer viewer (gateway_->url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}

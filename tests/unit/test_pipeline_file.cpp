@@ -1,0 +1,285 @@
+// Pipeline-file parsing: good files give the expected specs, each kind of bad
+// file gives its "file:line: reason".
+#include "config/gateway_config.h"
+#include "config/pipeline_file.h"
+#include "config/text_helpers.h"
+
+#include <glib.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace camgate;
+
+namespace {
+
+struct Parsed
+{
+  bool ok;
+  StreamSpec spec;
+  std::vector<ConfigError> errors;
+
+  std::string first_error () const
+  {
+    return errors.empty () ? "" : errors.front ().to_string ();
+  }
+};
+
+Parsed
+parse (const std::string & text, const std::string & file = "cams/door.yaml")
+{
+  Parsed p;
+  p.ok = parse_pipeline_text (text, file, p.spec, p.errors);
+  return p;
+}
+
+}  // namespace
+
+TEST (PipelineFile, CameraUriWithAllKeys)
+{
+  auto p = parse ("source:\n"
+      "  uri: rtsp://admin:secret@192.168.1.20:554/Streaming/Channels/101\n"
+      "  transport: tcp\n"
+      "  latency: 250ms\n"
+      "  timeout: 3s\n"
+      "outputs:\n"
+      "  rtsp: {}\n");
+  ASSERT_TRUE (p.ok) << p.first_error ();
+  EXPECT_EQ (p.spec.name, "door");
+  EXPECT_EQ (p.spec.file, "cams/door.yaml");
+  EXPECT_EQ (p.spec.source.kind, SourceKind::Rtsp);
+  EXPECT_EQ (p.spec.source.uri,
+      "rtsp://admin:secret@192.168.1.20:554/Streaming/Channels/101");
+  EXPECT_EQ (p.spec.source.transport, RtspTransport::Tcp);
+  EXPECT_EQ (p.spec.source.latency_ms, 250u);
+  EXPECT_EQ (p.spec.source.timeout_ms, 3000u);
+  EXPECT_TRUE (p.spec.outputs.rtsp);
+}
+
+TEST (PipelineFile, DefaultsAndExplicitName)
+{
+  auto p = parse ("name: lobby\nsource:\n  uri: rtsps://cam.local/live\n");
+  ASSERT_TRUE (p.ok) << p.first_error ();
+  EXPECT_EQ (p.spec.name, "lobby");
+  EXPECT_EQ (p.spec.source.transport, RtspTransport::Auto);
+  EXPECT_EQ (p.spec.source.latency_ms, 100u);
+  EXPECT_TRUE (p.spec.outputs.rtsp);
+}
+
+TEST (PipelineFile, TestPublishAndPipelineSources)
+{
+  auto test = parse ("source: test\n");
+  ASSERT_TRUE (test.ok);
+  EXPECT_EQ (test.spec.source.kind, SourceKind::Test);
+
+  auto publish = parse ("source: publish\noutputs:\n  rtsp: true\n");
+  ASSERT_TRUE (publish.ok);
+  EXPECT_EQ (publish.spec.source.kind, SourceKind::Publish);
+
+  auto pipeline = parse ("source:\n  pipeline: videotestsrc is-live=true ! "
+      "x264enc ! h264parse\noutputs:\n  rtsp: false\n");
+  ASSERT_TRUE (pipeline.ok) << pipeline.first_error ();
+  EXPECT_EQ (pipeline.spec.source.kind, SourceKind::Pipeline);
+  EXPECT_FALSE (pipeline.spec.outputs.rtsp);
+}
+
+TEST (PipelineFile, UnknownKeySuggestsTheRightOne)
+{
+  auto p = parse ("source:\n  uri: rtsp://cam/live\n  transprot: tcp\n");
+  EXPECT_FALSE (p.ok);
+  EXPECT_EQ (p.first_error (), "cams/door.yaml:3: unknown key "
+      "'source.transprot' (did you mean 'source.transport'?)");
+
+  auto top = parse ("sorce: test\n");
+  EXPECT_FALSE (top.ok);
+  EXPECT_NE (top.first_error ().find ("cams/door.yaml:1: unknown key 'sorce' "
+          "(did you mean 'source'?)"), std::string::npos);
+}
+
+TEST (PipelineFile, WrongTypes)
+{
+  auto latency = parse ("source:\n  uri: rtsp://cam/live\n  latency: soon\n");
+  EXPECT_FALSE (latency.ok);
+  EXPECT_EQ (latency.first_error (), "cams/door.yaml:3: source.latency: "
+      "expected a duration such as 200ms or 2s, got 'soon'");
+
+  auto list = parse ("source:\n  uri: [a, b]\n");
+  EXPECT_FALSE (list.ok);
+  EXPECT_EQ (list.first_error (), "cams/door.yaml:2: source.uri: expected a "
+      "single value, got a list");
+
+  auto rtsp = parse ("source: test\noutputs:\n  rtsp: maybe\n");
+  EXPECT_FALSE (rtsp.ok);
+  EXPECT_EQ (rtsp.first_error (), "cams/door.yaml:3: outputs.rtsp: expected "
+      "true or false, got 'maybe'");
+
+  auto transport = parse ("source:\n  uri: rtsp://cam/\n  transport: sctp\n");
+  EXPECT_FALSE (transport.ok);
+  EXPECT_EQ (transport.first_error (), "cams/door.yaml:3: source.transport: "
+      "expected tcp, udp or auto, got 'sctp'");
+
+  auto word = parse ("source: tset\n");
+  EXPECT_FALSE (word.ok);
+  EXPECT_NE (word.first_error ().find ("(did you mean 'test'?)"),
+      std::string::npos);
+}
+
+TEST (PipelineFile, BadUris)
+{
+  auto scheme = parse ("source:\n  uri: http://cam/live\n");
+  EXPECT_FALSE (scheme.ok);
+  EXPECT_EQ (scheme.first_error (), "cams/door.yaml:2: source.uri: unsupported "
+      "scheme 'http' (expected rtsp:// or rtsps://)");
+
+  auto nohost = parse ("source:\n  uri: rtsp:///live\n");
+  EXPECT_FALSE (nohost.ok);
+  EXPECT_NE (nohost.first_error ().find ("has no host"), std::string::npos);
+
+  auto garbage = parse ("source:\n  uri: not a uri\n");
+  EXPECT_FALSE (garbage.ok);
+  EXPECT_NE (garbage.first_error ().find ("cams/door.yaml:2: source.uri:"),
+      std::string::npos);
+}
+
+TEST (PipelineFile, ErrorsNeverShowPasswords)
+{
+  auto p = parse ("source:\n  uri: ftp://admin:hunter2@cam/live\n  "
+      "transport: x\n");
+  EXPECT_FALSE (p.ok);
+  for (const auto & e : p.errors)
+    EXPECT_EQ (e.to_string ().find ("hunter2"), std::string::npos);
+  EXPECT_EQ (redact_uri ("rtsp://admin:hunter2@cam:554/a?b=c"),
+      "rtsp://admin:***@cam:554/a?b=c");
+  EXPECT_EQ (redact_uri ("rtsp://cam/a@b"), "rtsp://cam/a@b");
+}
+
+TEST (PipelineFile, StructuralErrors)
+{
+  auto empty = parse ("");
+  EXPECT_FALSE (empty.ok);
+  EXPECT_EQ (empty.first_error (), "cams/door.yaml:1: file is empty: it needs "
+      "at least 'source:'");
+
+  auto syntax = parse ("source:\n  uri: rtsp://cam\n   bad: [\n");
+  EXPECT_FALSE (syntax.ok);
+  EXPECT_NE (syntax.first_error ().find ("YAML syntax error"), std::string::npos);
+
+  auto missing = parse ("outputs:\n  rtsp: true\n");
+  EXPECT_FALSE (missing.ok);
+  EXPECT_EQ (missing.first_error (), "cams/door.yaml:1: missing 'source:' (a "
+      "uri, a pipeline, 'test' or 'publish')");
+
+  auto both = parse ("source:\n  uri: rtsp://cam/\n  pipeline: fakesrc\n");
+  EXPECT_FALSE (both.ok);
+  EXPECT_EQ (both.first_error (), "cams/door.yaml:3: source: give either uri "
+      "or pipeline, not both");
+
+  auto name = parse ("name: ../etc\nsource: test\n");
+  EXPECT_FALSE (name.ok);
+  EXPECT_EQ (name.first_error ().rfind ("cams/door.yaml:1: stream name", 0), 0u);
+}
+
+TEST (PipelineFile, PipelineThatCannotBeBuilt)
+{
+  auto p = parse ("source:\n  pipeline: videotestsrc ! no-such-element\n");
+  EXPECT_FALSE (p.ok);
+  EXPECT_NE (p.first_error ().find ("cams/door.yaml:2: source.pipeline:"),
+      std::string::npos);
+  EXPECT_NE (p.first_error ().find ("no-such-element"), std::string::npos);
+}
+
+class PipelineFolder : public ::testing::Test
+{
+protected:
+  void SetUp () override
+  {
+    gchar *dir = g_dir_make_tmp ("camgate-config-XXXXXX", nullptr);
+    dir_ = dir;
+    g_free (dir);
+  }
+  void TearDown () override { std::filesystem::remove_all (dir_); }
+  void write (const std::string & name, const std::string & text)
+  {
+    std::ofstream (dir_ + "/" + name) << text;
+  }
+  std::string dir_;
+};
+
+TEST_F (PipelineFolder, DuplicateNamesAndIgnoredFiles)
+{
+  write ("a.yaml", "source: test\n");
+  write ("b.yaml", "name: a\nsource: test\n");
+  write ("c.yml", "source: publish\n");
+  write ("notes.txt", "not a pipeline\n");
+  write (".hidden.yaml", "garbage: [\n");
+  PipelineSet set = load_pipeline_files ({ dir_ });
+  ASSERT_EQ (set.streams.size (), 2u);
+  EXPECT_EQ (set.streams[0].name, "a");
+  EXPECT_EQ (set.streams[1].name, "c");
+  EXPECT_EQ (set.files_seen, 3u);
+  ASSERT_EQ (set.errors.size (), 1u);
+  EXPECT_EQ (set.errors[0].to_string (), dir_ + "/b.yaml:1: duplicate stream "
+      "name 'a' (already defined by " + dir_ + "/a.yaml)");
+}
+
+TEST_F (PipelineFolder, CheckCommandExitsNonZeroOnErrors)
+{
+  write ("good.yaml", "source: test\n");
+  write ("bad.yaml", "source:\n  uri: rtsp://cam\n  latncy: 1s\n");
+  std::string binary = g_getenv ("CAMGATE_BIN") ? g_getenv ("CAMGATE_BIN")
+      : "build/gateway/camgate";
+  std::string command = binary + " check " + dir_ + " 2>&1";
+  FILE *pipe = popen (command.c_str (), "r");
+  ASSERT_NE (pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  int status = pclose (pipe);
+  EXPECT_NE (WEXITSTATUS (status), 0) << output;
+  EXPECT_NE (output.find (dir_ + "/bad.yaml:3: unknown key 'source.latncy' "
+          "(did you mean 'source.latency'?)"), std::string::npos) << output;
+  EXPECT_NE (output.find ("good.yaml: ok"), std::string::npos) << output;
+
+  std::filesystem::remove (dir_ + "/bad.yaml");
+  status = system ((binary + " check " + dir_ + " >/dev/null 2>&1").c_str ());
+  EXPECT_EQ (WEXITSTATUS (status), 0);
+}
+
+TEST (GatewayConfigFile, ReadsSettingsAndRejectsBadOnes)
+{
+  gchar *dir = g_dir_make_tmp ("camgate-gwconfig-XXXXXX", nullptr);
+  std::string path = std::string (dir) + "/camgate.yaml";
+  std::ofstream (path) << "pipelines: cams\nbind: 0.0.0.0\nrtsp-port: 9554\n";
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  EXPECT_TRUE (load_gateway_config (path, config, errors));
+  EXPECT_EQ (config.pipelines_dir, std::string (dir) + "/cams");
+  EXPECT_EQ (config.bind_address, "0.0.0.0");
+  EXPECT_EQ (config.rtsp_port, 9554);
+
+  std::ofstream (path) << "rtsp-prot: 1\nhttp-port: 70000\n";
+  errors.clear ();
+  EXPECT_FALSE (load_gateway_config (path, config, errors));
+  ASSERT_EQ (errors.size (), 2u);
+  EXPECT_EQ (errors[0].to_string (), path + ":1: unknown key 'rtsp-prot' "
+      "(did you mean 'rtsp-port'?)");
+  EXPECT_EQ (errors[1].to_string (), path + ":2: http-port: expected a port "
+      "number 0-65535, got '70000'");
+  std::filesystem::remove_all (dir);
+  g_free (dir);
+}
+
+TEST (TextHelpers, Durations)
+{
+  EXPECT_EQ (parse_duration_ms ("200ms"), 200u);
+  EXPECT_EQ (parse_duration_ms ("2s"), 2000u);
+  EXPECT_EQ (parse_duration_ms ("1.5s"), 1500u);
+  EXPECT_EQ (parse_duration_ms ("150"), 150u);
+  EXPECT_EQ (parse_duration_ms ("1m"), 60000u);
+  EXPECT_FALSE (parse_duration_ms ("1.5"));
+  EXPECT_FALSE (parse_duration_ms ("-1s"));
+  EXPECT_FALSE (parse_duration_ms ("2 hours"));
+  EXPECT_FALSE (parse_duration_ms (""));
+}

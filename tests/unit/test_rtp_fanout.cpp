@@ -1,0 +1,223 @@
+// RtpFanout: packets reach every attached output with one continuous RTP
+// numbering per track, across source sessions.
+#include "stream/rtp_fanout.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gtest/gtest.h>
+
+using namespace camgate;
+
+namespace {
+
+GstCaps *
+video_caps (const char *sprop = "Z0LAHpZSAoP2AiAAAAMAIAAABgHixck=,aMuMsg==")
+{
+  return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "video", "clock-rate", G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING,
+      "H264", "payload", G_TYPE_INT, 96, "sprop-parameter-sets", G_TYPE_STRING,
+      sprop, "ssrc", G_TYPE_UINT, 1234u, "seqnum-base", G_TYPE_UINT, 100u,
+      nullptr);
+}
+
+GstBuffer *
+rtp_packet (uint32_t ssrc, uint16_t seq, uint32_t ts)
+{
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_ssrc (&rtp, ssrc);
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_timestamp (&rtp, ts);
+  gst_rtp_buffer_set_payload_type (&rtp, 96);
+  gst_rtp_buffer_unmap (&rtp);
+  return buffer;
+}
+
+struct Header
+{
+  uint32_t ssrc;
+  uint16_t seq;
+  uint32_t ts;
+};
+
+// appsrc ! appsink, standing in for an RTSP media's payloader.
+class Output
+{
+public:
+  Output ()
+  {
+    pipeline_ = gst_parse_launch ("appsrc name=src is-live=true format=time "
+        "! appsink name=sink sync=false", nullptr);
+    src_ = gst_bin_get_by_name (GST_BIN (pipeline_), "src");
+    sink_ = gst_bin_get_by_name (GST_BIN (pipeline_), "sink");
+    gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+  }
+  ~Output ()
+  {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (src_);
+    gst_object_unref (sink_);
+    gst_object_unref (pipeline_);
+  }
+  GstAppSrc *src () { return GST_APP_SRC (src_); }
+  std::optional<Header> pull ()
+  {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink_),
+        2 * GST_SECOND);
+    if (!sample)
+      return std::nullopt;
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map (gst_sample_get_buffer (sample), GST_MAP_READ, &rtp);
+    Header h { gst_rtp_buffer_get_ssrc (&rtp), gst_rtp_buffer_get_seq (&rtp),
+      gst_rtp_buffer_get_timestamp (&rtp) };
+    gst_rtp_buffer_unmap (&rtp);
+    gst_sample_unref (sample);
+    return h;
+  }
+  bool ended ()
+  {
+    return gst_app_sink_is_eos (GST_APP_SINK (sink_))
+        || !gst_app_sink_try_pull_sample (GST_APP_SINK (sink_), GST_SECOND);
+  }
+
+private:
+  GstElement *pipeline_, *src_, *sink_;
+};
+
+void
+start_session (RtpFanout & fanout, GstCaps * caps)
+{
+  fanout.begin_session ();
+  fanout.set_track_caps (0, caps);
+  gst_caps_unref (caps);
+  fanout.end_track_setup ();
+}
+
+}  // namespace
+
+TEST (RtpFanout, NoLayoutBeforeTheFirstSession)
+{
+  RtpFanout fanout;
+  EXPECT_FALSE (fanout.layout ());
+  fanout.begin_session ();
+  EXPECT_FALSE (fanout.layout ());
+}
+
+TEST (RtpFanout, LayoutCapsLoseSessionFields)
+{
+  RtpFanout fanout;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  ASSERT_TRUE (layout);
+  ASSERT_EQ (layout->caps.size (), 1u);
+  const GstStructure *s = gst_caps_get_structure (layout->caps[0], 0);
+  EXPECT_FALSE (gst_structure_has_field (s, "ssrc"));
+  EXPECT_FALSE (gst_structure_has_field (s, "seqnum-base"));
+  EXPECT_STREQ (gst_structure_get_string (s, "encoding-name"), "H264");
+  EXPECT_TRUE (gst_structure_has_field (s, "sprop-parameter-sets"));
+  layout->release ();
+}
+
+TEST (RtpFanout, NumberingContinuesAcrossSessions)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  ASSERT_NE (fanout.attach (layout->generation, { out.src () }), 0u);
+  layout->release ();
+
+  fanout.push (0, rtp_packet (0xAAAA, 100, 3000));
+  fanout.push (0, rtp_packet (0xAAAA, 101, 6000));
+  auto first = out.pull ();
+  auto second = out.pull ();
+  ASSERT_TRUE (first && second);
+  EXPECT_EQ (second->seq, static_cast<uint16_t> (first->seq + 1));
+  EXPECT_EQ (second->ts - first->ts, 3000u);
+  EXPECT_EQ (first->ssrc, second->ssrc);
+
+  // The camera reconnects: new SSRC, sequence and timestamp base.
+  fanout.end_session ();
+  start_session (fanout, video_caps ());
+  EXPECT_EQ (fanout.output_count (), 1u);     // same layout: output kept
+  fanout.push (0, rtp_packet (0xBBBB, 9, 50));
+  auto third = out.pull ();
+  ASSERT_TRUE (third);
+  EXPECT_EQ (third->ssrc, first->ssrc);
+  EXPECT_EQ (third->seq, static_cast<uint16_t> (second->seq + 1));
+  EXPECT_GE (third->ts, second->ts);
+
+  // A camera that restarts its RTP stream without reconnecting.
+  fanout.push (0, rtp_packet (0xCCCC, 60000, 1));
+  auto fourth = out.pull ();
+  ASSERT_TRUE (fourth);
+  EXPECT_EQ (fourth->seq, static_cast<uint16_t> (third->seq + 1));
+  EXPECT_EQ (fourth->ssrc, first->ssrc);
+}
+
+TEST (RtpFanout, SequenceWrapsAround)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  fanout.attach (layout->generation, { out.src () });
+  layout->release ();
+  fanout.push (0, rtp_packet (1, 65535, 0));
+  fanout.push (0, rtp_packet (1, 0, 3000));
+  auto a = out.pull (), b = out.pull ();
+  ASSERT_TRUE (a && b);
+  EXPECT_EQ (a->seq, 65535);
+  EXPECT_EQ (b->seq, 0);
+}
+
+TEST (RtpFanout, NewLayoutEndsOldOutputsAndRefusesStaleAttach)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto old_layout = fanout.layout ();
+  ASSERT_NE (fanout.attach (old_layout->generation, { out.src () }), 0u);
+
+  fanout.end_session ();
+  start_session (fanout, video_caps ("Z2QAH6wrQFAe0IAAAAMAgAAAHkeMGVA=,aO48sA=="));
+  EXPECT_EQ (fanout.output_count (), 0u);
+  EXPECT_TRUE (out.ended ());
+
+  Output late;
+  EXPECT_EQ (fanout.attach (old_layout->generation, { late.src () }), 0u);
+  auto layout = fanout.layout ();
+  EXPECT_GT (layout->generation, old_layout->generation);
+  EXPECT_NE (fanout.attach (layout->generation, { late.src () }), 0u);
+  layout->release ();
+  old_layout->release ();
+}
+
+TEST (RtpFanout, TrackHolesAreSkipped)
+{
+  // rtspsrc numbers tracks by SDP position; a data track in between is not
+  // relayed and must not leave a hole in the layout.
+  RtpFanout fanout;
+  fanout.begin_session ();
+  GstCaps *video = video_caps ();
+  GstCaps *audio = gst_caps_new_simple ("application/x-rtp", "media",
+      G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, 8000, "encoding-name",
+      G_TYPE_STRING, "PCMA", "payload", G_TYPE_INT, 8, nullptr);
+  fanout.set_track_caps (0, video);
+  fanout.set_track_caps (2, audio);
+  gst_caps_unref (video);
+  gst_caps_unref (audio);
+  fanout.end_track_setup ();
+  auto layout = fanout.layout ();
+  ASSERT_EQ (layout->caps.size (), 2u);
+  Output v, a;
+  ASSERT_NE (fanout.attach (layout->generation, { v.src (), a.src () }), 0u);
+  layout->release ();
+  fanout.push (2, rtp_packet (5, 10, 160));
+  fanout.push (1, rtp_packet (6, 10, 160));   // not a track: dropped
+  auto got = a.pull ();
+  ASSERT_TRUE (got);
+  EXPECT_EQ (got->seq, 10);
+  EXPECT_EQ (fanout.counters ().packets_in, 2u);
+}
