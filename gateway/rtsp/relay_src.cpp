@@ -1,9 +1,26 @@
 #include "rtsp/relay_src.h"
 
+#include <gst/rtp/gstrtpbuffer.h>
+
+#include <mutex>
+
+// What gst-rtsp-server reads from a payloader's "stats" for RTP-Info: the
+// next sequence number and the last RTP time with its running time.
+struct RelaySrcStats
+{
+  std::mutex lock;
+  guint clock_rate = 0;
+  guint next_seqnum = 0;
+  guint timestamp = 0;
+  guint ssrc = 0;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+};
+
 struct _CamgateRelaySrc
 {
   GstAppSrc parent;
   guint pt;
+  RelaySrcStats *stats;
 };
 
 G_DEFINE_TYPE (CamgateRelaySrc, camgate_relay_src, GST_TYPE_APP_SRC);
@@ -12,6 +29,7 @@ enum
 {
   PROP_0,
   PROP_PT,
+  PROP_STATS,
 };
 
 static void
@@ -38,9 +56,57 @@ camgate_relay_src_get_property (GObject * object, guint prop_id,
     case PROP_PT:
       g_value_set_uint (value, self->pt);
       break;
+    case PROP_STATS:{
+      std::lock_guard<std::mutex> lk (self->stats->lock);
+      g_value_take_boxed (value, gst_structure_new ("application/x-rtp-payload-stats",
+              "clock-rate", G_TYPE_UINT, self->stats->clock_rate,
+              "running-time", G_TYPE_UINT64, self->stats->running_time,
+              "seqnum", G_TYPE_UINT, (self->stats->next_seqnum + 0xffff) & 0xffff,
+              "seqnum-offset", G_TYPE_UINT, self->stats->next_seqnum,
+              "timestamp", G_TYPE_UINT, self->stats->timestamp,
+              "ssrc", G_TYPE_UINT, self->stats->ssrc,
+              "pt", G_TYPE_UINT, self->pt, nullptr));
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
+}
+
+static void
+camgate_relay_src_finalize (GObject * object)
+{
+  delete CAMGATE_RELAY_SRC (object)->stats;
+  G_OBJECT_CLASS (camgate_relay_src_parent_class)->finalize (object);
+}
+
+static GstPadProbeReturn
+camgate_relay_src_note_packet (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  auto self = CAMGATE_RELAY_SRC (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (event) {
+    const GstSegment *segment;
+    gst_event_parse_segment (event, &segment);
+    running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buffer));
+    gst_event_unref (event);
+  }
+  {
+    std::lock_guard<std::mutex> lk (self->stats->lock);
+    self->stats->next_seqnum = (gst_rtp_buffer_get_seq (&rtp) + 1) & 0xffff;
+    self->stats->timestamp = gst_rtp_buffer_get_timestamp (&rtp);
+    self->stats->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+    self->stats->running_time = running_time;
+  }
+  gst_rtp_buffer_unmap (&rtp);
+  return GST_PAD_PROBE_OK;
 }
 
 static void
@@ -49,6 +115,12 @@ camgate_relay_src_class_init (CamgateRelaySrcClass * klass)
   auto object_class = G_OBJECT_CLASS (klass);
   object_class->set_property = camgate_relay_src_set_property;
   object_class->get_property = camgate_relay_src_get_property;
+  object_class->finalize = camgate_relay_src_finalize;
+  g_object_class_install_property (object_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Sequence number, RTP time and running time of the last packet, "
+          "as gst-rtsp-server needs them for RTP-Info", GST_TYPE_STRUCTURE,
+          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property (object_class, PROP_PT,
       g_param_spec_uint ("pt", "Payload type",
           "RTP payload type of the relayed packets", 0, 127, 96,
@@ -59,6 +131,7 @@ static void
 camgate_relay_src_init (CamgateRelaySrc * self)
 {
   self->pt = 96;
+  self->stats = new RelaySrcStats ();
 }
 
 GstElement *
@@ -70,6 +143,15 @@ camgate_relay_src_new (const gchar * name, GstCaps * caps)
   if (caps && gst_caps_get_size (caps) > 0)
     gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &pt);
   self->pt = static_cast<guint> (pt);
+  gint clock_rate = 0;
+  if (caps && gst_caps_get_size (caps) > 0)
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "clock-rate",
+        &clock_rate);
+  self->stats->clock_rate = static_cast<guint> (clock_rate);
+  GstPad *pad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      camgate_relay_src_note_packet, self, nullptr);
+  gst_object_unref (pad);
   // Live, stamped on arrival, and never more than ~2 MiB behind: a stalled
   // output drops its oldest packets instead of growing without bound.
   g_object_set (self, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME,

@@ -1,6 +1,7 @@
 // CamgateRelaySrc: the "payloader" of a relayed RTSP media. It is an appsrc
-// into which RtpFanout pushes ready RTP packets; it adds the "pt" property
-// that gst-rtsp-server reads from every payloader.
+// into which RtpFanout pushes ready RTP packets; it adds the "pt" and
+// "stats" properties that gst-rtsp-server reads from every payloader (for the
+// SDP and for RTP-Info in PLAY replies).
 #pragma once
 
 #include <gst/app/gstappsrc.h>

@@ -1,5 +1,6 @@
 #include "rtsp/rtsp_server.h"
 
+#include "rtsp/gateway_server.h"
 #include "rtsp/stream_media_factory.h"
 
 namespace camgate {
@@ -12,7 +13,7 @@ RtspServer::~RtspServer ()
 bool
 RtspServer::start (const GatewayConfig & config, std::string & error)
 {
-  server_ = gst_rtsp_server_new ();
+  server_ = camgate_rtsp_server_new ();
   session_timeout_s_ = config.session_timeout_s;
   std::string service = std::to_string (config.rtsp_port);
   gst_rtsp_server_set_address (server_, config.bind_address.c_str ());
@@ -77,8 +78,6 @@ void
 RtspServer::on_client_connected (GstRTSPServer *, GstRTSPClient * client,
     gpointer self)
 {
-  g_signal_connect (client, "pre-announce-request",
-      G_CALLBACK (on_pre_announce), self);
   g_signal_connect (client, "new-session", G_CALLBACK (on_new_session), self);
 }
 
@@ -88,34 +87,6 @@ RtspServer::on_new_session (GstRTSPClient *, GstRTSPSession * session,
 {
   auto *self = static_cast<RtspServer *> (data);
   gst_rtsp_session_set_timeout (session, self->session_timeout_s_);
-}
-
-std::shared_ptr<MountTarget>
-RtspServer::find (const std::string & path) const
-{
-  std::string name = path;
-  while (!name.empty () && name.front () == '/')
-    name.erase (0, 1);
-  while (!name.empty () && name.back () == '/')
-    name.pop_back ();
-  std::lock_guard<std::mutex> lk (lock_);
-  auto it = mounts_.find (name);
-  return it == mounts_.end () ? nullptr : it->second;
-}
-
-GstRTSPStatusCode
-RtspServer::on_pre_announce (GstRTSPClient *, GstRTSPContext * ctx,
-    gpointer data)
-{
-  auto *self = static_cast<RtspServer *> (data);
-  auto target = ctx->uri ? self->find (ctx->uri->abspath) : nullptr;
-  if (!target)
-    return GST_RTSP_STS_NOT_FOUND;
-  if (!target->publish)
-    return GST_RTSP_STS_METHOD_NOT_ALLOWED;
-  if (target->publishing)
-    return GST_RTSP_STS_SERVICE_UNAVAILABLE;
-  return GST_RTSP_STS_OK;
 }
 
 void

@@ -1,6 +1,6 @@
 // RtspServer: the gateway's gst-rtsp-server. One mount per stream at
-// rtsp://host:port/<stream>; policy (who may ANNOUNCE where) is applied in
-// the clients' pre-request hooks, sessions time out as configured.
+// rtsp://host:port/<stream>, served by CamgateStreamMediaFactory (which also
+// decides who may ANNOUNCE where); sessions time out as configured.
 #pragma once
 
 #include "config/gateway_config.h"
@@ -35,12 +35,9 @@ public:
 private:
   static void on_client_connected (GstRTSPServer *, GstRTSPClient * client,
       gpointer self);
-  static GstRTSPStatusCode on_pre_announce (GstRTSPClient *,
-      GstRTSPContext * ctx, gpointer self);
   static void on_new_session (GstRTSPClient *, GstRTSPSession * session,
       gpointer self);
   static gboolean on_cleanup_tick (gpointer self);
-  std::shared_ptr<MountTarget> find (const std::string & path) const;
 
   GstRTSPServer *server_ = nullptr;
   guint server_source_ = 0;

@@ -1,5 +1,6 @@
 #include "rtsp/stream_media_factory.h"
 
+#include "rtsp/gateway_server.h"
 #include "rtsp/relay_src.h"
 #include "stream/source_session.h"
 
@@ -70,12 +71,15 @@ announced_media_count ()
 GstElement *
 build_play_element (MountTarget & target)
 {
-  if (!target.play)
+  if (!target.play) {
+    camgate_rtsp_refuse_request (GST_RTSP_STS_NOT_FOUND);
     return nullptr;
+  }
   auto layout = target.fanout->layout ();
   if (!layout) {
-    g_message ("stream %s: a viewer asked before the source delivered data",
+    g_message ("stream %s: no data from the source yet, refusing a viewer",
         target.name.c_str ());
+    camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
   GstElement *bin = gst_bin_new (nullptr);
@@ -89,6 +93,7 @@ build_play_element (MountTarget & target)
   uint64_t id = target.fanout->attach (layout->generation, srcs);
   layout->release ();
   if (id == 0) {
+    camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     gst_object_unref (gst_object_ref_sink (bin));
     return nullptr;
   }
@@ -100,14 +105,23 @@ build_play_element (MountTarget & target)
 GstElement *
 build_record_element (MountTarget & target)
 {
-  if (!target.publish)
+  // gst-rtsp-server answers a refused ANNOUNCE with 400/503; say why here.
+  if (!target.publish) {
+    g_message ("stream %s: refusing a publisher: the stream's source is not "
+        "'publish'", target.name.c_str ());
+    camgate_rtsp_refuse_request (GST_RTSP_STS_METHOD_NOT_ALLOWED);
     return nullptr;
+  }
   guint tracks = announced_media_count ();
-  if (tracks == 0)
+  if (tracks == 0) {
+    g_message ("stream %s: refusing a publisher: its SDP has no media",
+        target.name.c_str ());
     return nullptr;
+  }
   bool expected = false;
   if (!target.publishing.compare_exchange_strong (expected, true)) {
     g_message ("stream %s: refusing a second publisher", target.name.c_str ());
+    camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
   // One "depayN" per announced track: an identity whose output is handed to

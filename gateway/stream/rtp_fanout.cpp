@@ -39,6 +39,11 @@ RtpFanout::clean_caps (GstCaps * caps)
     GstStructure *s = gst_caps_get_structure (clean, i);
     for (const char **f = session_fields; *f; f++)
       gst_structure_remove_field (s, *f);
+    // "a=ssrc:<id> cname:..." lines become per-session "ssrc-<id>-*" fields.
+    gst_structure_filter_and_map_in_place (s,
+        [](GQuark field, GValue *, gpointer) -> gboolean {
+          return !g_str_has_prefix (g_quark_to_string (field), "ssrc-");
+        }, nullptr);
   }
   return clean;
 }
@@ -97,6 +102,12 @@ RtpFanout::end_track_setup ()
       gst_caps_unref (c);
   } else {
     // A new layout: outputs built for the old one cannot carry it.
+    for (size_t i = 0; i < layout.size (); i++) {
+      g_autofree gchar *now = gst_caps_to_string (layout[i]);
+      g_autofree gchar *before = i < tracks_.size ()
+          ? gst_caps_to_string (tracks_[i].caps) : g_strdup ("none");
+      g_debug ("track %zu: %s (was %s)", i, now, before);
+    }
     end_outputs_locked ();
     for (auto & track : tracks_)
       gst_caps_unref (track.caps);

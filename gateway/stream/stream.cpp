@@ -199,6 +199,12 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
 void
 Stream::check_progress ()
 {
+  if (spec_.source.kind == SourceKind::Publish) {
+    // Running once the publisher's tracks are known and data flows.
+    if (fanout_->session_active () && state () == StreamState::Waiting)
+      set_state (StreamState::Running);
+    return;
+  }
   if (!session_)
     return;
   const int64_t now = g_get_monotonic_time ();
@@ -237,7 +243,7 @@ Stream::on_tick (gpointer data)
 void
 Stream::publish_started ()
 {
-  set_state (StreamState::Running);
+  g_message ("stream %s: a publisher connected", spec_.name.c_str ());
 }
 
 void

@@ -10,6 +10,10 @@ namespace camgate::testing {
 
 using namespace std::chrono;
 
+const char *const kAnnounceSdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\n"
+    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
+
 bool
 wait_until (const std::function<bool ()> & condition, milliseconds timeout)
 {
@@ -310,7 +314,8 @@ RtspControl::~RtspControl ()
 
 RtspReply
 RtspControl::request (GstRTSPMethod method, const std::string & url,
-    const std::vector<std::pair<std::string, std::string>> & headers)
+    const std::vector<std::pair<std::string, std::string>> & headers,
+    const std::string & body)
 {
   RtspReply reply;
   if (!connection_)
@@ -322,6 +327,9 @@ RtspControl::request (GstRTSPMethod method, const std::string & url,
   for (const auto & [name, value] : headers)
     gst_rtsp_message_add_header_by_name (request, name.c_str (),
         value.c_str ());
+  if (!body.empty ())
+    gst_rtsp_message_set_body (request,
+        reinterpret_cast<const guint8 *> (body.data ()), body.size ());
   GstRTSPMessage *response = nullptr;
   gst_rtsp_message_new (&response);
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -365,7 +373,7 @@ std::string
 raw_exchange (int port, const std::string & bytes)
 {
   GSocketClient *client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, 5);
+  g_socket_client_set_timeout (client, 2);
   std::string host = "127.0.0.1:" + std::to_string (port);
   GSocketConnection *conn = g_socket_client_connect_to_host (client,
       host.c_str (), port, nullptr, nullptr);

@@ -105,12 +105,16 @@ public:
   ~RtspControl ();
   bool connected () const { return connection_ != nullptr; }
   RtspReply request (GstRTSPMethod method, const std::string & url,
-      const std::vector<std::pair<std::string, std::string>> & headers = {});
+      const std::vector<std::pair<std::string, std::string>> & headers = {},
+      const std::string & body = {});
 
 private:
   GstRTSPConnection *connection_ = nullptr;
   int cseq_ = 1;
 };
+
+// A minimal ANNOUNCE body: one H.264 track.
+extern const char *const kAnnounceSdp;
 
 // Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
 std::string raw_exchange (int port, const std::string & bytes);

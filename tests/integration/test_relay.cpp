@@ -18,15 +18,17 @@ protected:
   {
     ASSERT_TRUE (camera_.start ());
     dir_.write ("cam.yaml", "source:\n  uri: " + camera_.uri () + "\n");
+    config_.write ("camgate.yaml", "pipelines: " + dir_.path ()
+        + "\nsession-timeout: 30s\n");
     gateway_ = std::make_unique<GatewayProcess> (std::vector<std::string> {
-          "--pipelines", dir_.path () });
+          "--config", config_.path () + "/camgate.yaml" });
     ASSERT_TRUE (gateway_->ready ()) << gateway_->log ();
     ASSERT_TRUE (gateway_->wait_for_log ("stream cam: running", 15s))
         << gateway_->log ();
   }
 
   FakeCamera camera_;
-  TempDir dir_;
+  TempDir dir_, config_;
   std::unique_ptr<GatewayProcess> gateway_;
 };
 
@@ -82,7 +84,7 @@ TEST_F (Relay, KeepalivesAndSessionTimeout)
       { { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1" } });
   ASSERT_EQ (setup.status, 200);
   ASSERT_FALSE (setup.session.empty ());
-  EXPECT_NE (setup.session_header.find ("timeout=60"), std::string::npos)
+  EXPECT_NE (setup.session_header.find ("timeout=30"), std::string::npos)
       << setup.session_header;
   auto play = rtsp.request (GST_RTSP_PLAY, base,
       { { "Session", setup.session } });
@@ -95,9 +97,9 @@ TEST_F (Relay, KeepalivesAndSessionTimeout)
   auto options = rtsp.request (GST_RTSP_OPTIONS, base,
       { { "Session", setup.session } });
   EXPECT_EQ (options.status, 200);
-  auto unknown = rtsp.request (GST_RTSP_GET_PARAMETER, base,
-      { { "Session", "nosuchsession" } });
-  EXPECT_EQ (unknown.status, 454);
+  std::string stale = raw_exchange (gateway_->rtsp_port (), "GET_PARAMETER "
+      + base + " RTSP/1.0\r\nCSeq: 9\r\nSession: nosuchsession\r\n\r\n");
+  EXPECT_EQ (stale.rfind ("RTSP/1.0 454", 0), 0u) << stale;
   auto teardown = rtsp.request (GST_RTSP_TEARDOWN, base,
       { { "Session", setup.session } });
   EXPECT_EQ (teardown.status, 200);
@@ -108,9 +110,11 @@ TEST_F (Relay, BadRequestsGetErrorsNotCrashes)
   RtspControl rtsp (gateway_->rtsp_port ());
   EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway_->url ("nope")).status,
       404);
-  // ANNOUNCE to a camera stream is not allowed.
+  // ANNOUNCE to a camera stream is refused, and the log says why.
   EXPECT_EQ (rtsp.request (GST_RTSP_ANNOUNCE, gateway_->url ("cam"),
-          { { "Content-Type", "application/sdp" } }).status, 405);
+          { { "Content-Type", "application/sdp" } }, kAnnounceSdp).status, 405);
+  EXPECT_TRUE (gateway_->wait_for_log ("stream cam: refusing a publisher: "
+          "the stream's source is not 'publish'", 2s)) << gateway_->log ();
 
   for (const std::string &junk : { std::string ("GARBAGE\r\n\r\n"),
           std::string ("DESCRIBE rtsp://x RTSP/9.9\r\nCSeq: x\r\n\r\n"),

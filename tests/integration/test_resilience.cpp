@@ -17,7 +17,8 @@ TEST (Resilience, CameraKilledAndRestartedRecovers)
   dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
       + "\n  transport: tcp\n  timeout: 2s\n");
   GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
+      << gateway.log ();
   {
     Viewer viewer (gateway.url ("cam"), "tcp");
     ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
@@ -69,7 +70,8 @@ TEST (Resilience, BrokenFileAndDeadCameraDoNotAffectOtherStreams)
   dir.write ("bad.yaml", "source:\n  uri: rtsp://127.0.0.1/x\n"
       "  latency: forever\n");
   GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream good: running", 15s))
+      << gateway.log ();
 
   Viewer viewer (gateway.url ("good"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
@@ -103,6 +105,11 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
   dir.write ("a.yaml", "source:\n  uri: " + second.uri () + "\n");
   ASSERT_TRUE (wait_until ([&]() { return second.play_requests () >= 1; }, 15s))
       << gateway.log ();
+  ASSERT_TRUE (wait_until ([&]() {
+            auto log = gateway.log ();
+            return log.rfind ("stream a: running")
+                > log.rfind ("stream a: definition changed");
+          }, 15s)) << gateway.log ();
   EXPECT_TRUE (wait_until ([&]() { return first.clients_connected () >= 1
               && gateway.log ().find ("stream a: definition changed")
               != std::string::npos; }, 5s));
@@ -119,9 +126,11 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
     EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
   }
   dir.remove ("a.yaml");
-  ASSERT_TRUE (gateway.wait_for_log ("stream a: stopped", 10s)) << gateway.log ();
   RtspControl rtsp (gateway.rtsp_port ());
-  EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("a")).status, 404);
+  EXPECT_TRUE (wait_until ([&]() {
+            return rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("a")).status
+                == 404;
+          }, 10s)) << gateway.log ();
 
   // A file that turns invalid keeps its stream on the last good definition.
   dir.write ("b.yaml", "source: [broken\n");
@@ -137,7 +146,8 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
 TEST (Resilience, DemoStreamWhenThereAreNoPipelines)
 {
   GatewayProcess gateway ({});
-  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream demo: running", 15s))
+      << gateway.log ();
   Viewer viewer (gateway.url ("demo"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
       << gateway.log ();
@@ -151,7 +161,7 @@ TEST (Resilience, SigtermShutsDownQuicklyWithViewers)
   dir.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
   dir.write ("dead.yaml", "source:\n  uri: rtsp://127.0.0.1:1/x\n");
   GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.ready ());
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
   Viewer a (gateway.url ("cam"), "tcp"), b (gateway.url ("cam"), "udp");
   ASSERT_TRUE (a.wait_frames (5, 20s));
   ASSERT_TRUE (b.wait_frames (5, 20s));

@@ -17,7 +17,7 @@ video_caps (const char *sprop = "Z0LAHpZSAoP2AiAAAAMAIAAABgHixck=,aMuMsg==")
       "video", "clock-rate", G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING,
       "H264", "payload", G_TYPE_INT, 96, "sprop-parameter-sets", G_TYPE_STRING,
       sprop, "ssrc", G_TYPE_UINT, 1234u, "seqnum-base", G_TYPE_UINT, 100u,
-      nullptr);
+      "ssrc-1234-cname", G_TYPE_STRING, "user1@host", nullptr);
 }
 
 GstBuffer *
@@ -114,6 +114,7 @@ TEST (RtpFanout, LayoutCapsLoseSessionFields)
   const GstStructure *s = gst_caps_get_structure (layout->caps[0], 0);
   EXPECT_FALSE (gst_structure_has_field (s, "ssrc"));
   EXPECT_FALSE (gst_structure_has_field (s, "seqnum-base"));
+  EXPECT_FALSE (gst_structure_has_field (s, "ssrc-1234-cname"));
   EXPECT_STREQ (gst_structure_get_string (s, "encoding-name"), "H264");
   EXPECT_TRUE (gst_structure_has_field (s, "sprop-parameter-sets"));
   layout->release ();

@@ -1,0 +1,26 @@
+// CamgateRtspServer / CamgateRtspClient: gst-rtsp-server with clear status
+// codes. gst-rtsp-server answers every media that cannot be built with "400
+// Bad Request"; our media factory records why it refused (no data from the
+// camera yet, not a publish stream, a publisher already active) and the
+// client sends that status instead (503, 405, ...).
+#pragma once
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+G_BEGIN_DECLS
+
+#define CAMGATE_TYPE_RTSP_CLIENT (camgate_rtsp_client_get_type ())
+G_DECLARE_FINAL_TYPE (CamgateRtspClient, camgate_rtsp_client, CAMGATE,
+    RTSP_CLIENT, GstRTSPClient);
+
+#define CAMGATE_TYPE_RTSP_SERVER (camgate_rtsp_server_get_type ())
+G_DECLARE_FINAL_TYPE (CamgateRtspServer, camgate_rtsp_server, CAMGATE,
+    RTSP_SERVER, GstRTSPServer);
+
+G_END_DECLS
+
+GstRTSPServer *camgate_rtsp_server_new ();
+
+// Called by the media factory, on the thread handling the request, when it
+// refuses to build a media: the reply will carry `code`.
+void camgate_rtsp_refuse_request (GstRTSPStatusCode code);
