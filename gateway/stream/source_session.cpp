@@ -2,6 +2,8 @@
 
 #include <gst/rtsp/gstrtsptransport.h>
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace camgate {
@@ -131,6 +133,44 @@ on_track_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+// Ghosts every unlinked source pad of the description's elements on `bin`:
+// each is one output track (gst_parse's own ghosting only takes the first).
+std::vector<GstPad *>
+expose_unlinked_outputs (GstBin * bin)
+{
+  std::vector<GstPad *> unlinked;
+  GstIterator *elements = gst_bin_iterate_sorted (bin);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (elements, &item) == GST_ITERATOR_OK) {
+    auto element = GST_ELEMENT (g_value_get_object (&item));
+    GstIterator *pads = gst_element_iterate_src_pads (element);
+    GValue pad_item = G_VALUE_INIT;
+    while (gst_iterator_next (pads, &pad_item) == GST_ITERATOR_OK) {
+      auto pad = GST_PAD (g_value_get_object (&pad_item));
+      if (!gst_pad_is_linked (pad))
+        unlinked.push_back (GST_PAD (gst_object_ref (pad)));
+      g_value_reset (&pad_item);
+    }
+    g_value_unset (&pad_item);
+    gst_iterator_free (pads);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (elements);
+
+  // Sorted iteration runs sinks first: reverse to follow the description.
+  std::reverse (unlinked.begin (), unlinked.end ());
+  std::vector<GstPad *> ghosts;
+  for (GstPad *pad : unlinked) {
+    GstPad *ghost = gst_ghost_pad_new (nullptr, pad);
+    gst_pad_set_active (ghost, TRUE);
+    gst_element_add_pad (GST_ELEMENT (bin), ghost);
+    ghosts.push_back (GST_PAD (gst_object_ref (ghost)));
+    gst_object_unref (pad);
+  }
+  return ghosts;
+}
+
 }  // namespace
 
 void
@@ -250,7 +290,7 @@ SourceSession::build_launch (const std::string & description,
 {
   GError *gerror = nullptr;
   GstElement *bin = gst_parse_bin_from_description_full (description.c_str (),
-      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+      FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
   if (!bin) {
     error = std::string ("cannot build pipeline: ")
         + (gerror ? gerror->message : "unknown error");
@@ -258,16 +298,7 @@ SourceSession::build_launch (const std::string & description,
     return false;
   }
   gst_bin_add (GST_BIN (pipeline_), bin);
-
-  GstIterator *it = gst_element_iterate_src_pads (bin);
-  std::vector<GstPad *> pads;
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    pads.push_back (GST_PAD (g_value_dup_object (&item)));
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  std::vector<GstPad *> pads = expose_unlinked_outputs (GST_BIN (bin));
 
   if (pads.empty ()) {
     error = "the pipeline has no unlinked output: it must end in parsed "

@@ -176,10 +176,18 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
       gchar *debug = nullptr;
       gst_message_parse_error (message, &error, &debug);
       std::string text = error ? error->message : "unknown error";
-      // rtspsrc's debug text can hold the camera URI: never log it raw.
-      if (debug)
+      // The debug text's last line usually says why ("not-negotiated",
+      // "Could not connect"); it can hold the camera URI, so redact it.
+      if (debug) {
+        std::string detail = redact_uri (debug);
+        auto newline = detail.rfind ('\n');
+        if (newline != std::string::npos)
+          detail = detail.substr (newline + 1);
         g_debug ("stream %s: %s", self->spec_.name.c_str (),
             redact_uri (debug).c_str ());
+        if (!detail.empty () && detail != text)
+          text += " (" + detail + ")";
+      }
       g_clear_error (&error);
       g_free (debug);
       self->bus_watch_ = 0;

@@ -178,11 +178,11 @@ count_frame (GstPad *, GstPadProbeInfo *, gpointer counter)
   return GST_PAD_PROBE_OK;
 }
 
-Viewer::Viewer (const std::string & uri, const std::string & protocols)
+Viewer::Viewer (const std::string & uri, const std::string & protocols,
+    const std::string & decode)
 {
   std::string launch = "rtspsrc location=" + uri + " protocols=" + protocols
-      + " latency=100 ! rtph264depay ! h264parse ! avdec_h264 "
-      "! fakesink name=sink sync=false";
+      + " latency=100 ! " + decode + " ! fakesink name=sink sync=false";
   GError *error = nullptr;
   pipeline_ = gst_parse_launch (launch.c_str (), &error);
   if (!pipeline_) {

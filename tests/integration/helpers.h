@@ -59,11 +59,15 @@ private:
   std::string log_;
 };
 
-// A real RTSP viewer: rtspsrc ! rtph264depay ! avdec_h264, counting frames.
+// A real RTSP viewer: rtspsrc ! <decode chain>, counting decoded frames.
 class Viewer
 {
 public:
-  Viewer (const std::string & uri, const std::string & protocols);
+  static constexpr const char *kH264 = "rtph264depay ! h264parse ! avdec_h264";
+  static constexpr const char *kH265 = "rtph265depay ! h265parse ! avdec_h265";
+
+  Viewer (const std::string & uri, const std::string & protocols,
+      const std::string & decode = kH264);
   ~Viewer ();
   int frames () const { return frames_; }
   // Waits for `count` decoded frames; false on timeout or error.

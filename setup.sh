@@ -1,0 +1,57 @@
+#!/bin/sh
+# camgate set-up for a fresh Debian 12 machine (run as root):
+#   ./setup.sh run    install what is missing, build, start camgate (demo stream)
+#   ./setup.sh test   install what is missing, build with -Werror, run all tests
+set -eu
+cd "$(dirname "$0")"
+
+PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-rtsp gstreamer1.0-x fonts-dejavu-core
+  libsoup-3.0-dev libyaml-cpp-dev libgtest-dev ffmpeg procps"
+
+install_missing() {
+  missing=""
+  for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "camgate: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+  fi
+}
+
+build() {
+  dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
+  meson compile -C "$dir"
+}
+
+case "${1:-}" in
+  run)
+    install_missing
+    build build
+    shift
+    exec ./build/gateway/camgate "$@"
+    ;;
+  test)
+    install_missing
+    build build-ci -Dwerror=true -Dtests=enabled
+    meson test -C build-ci --print-errorlogs
+    ;;
+  *)
+    echo "usage: $0 run [camgate options] | test" >&2
+    exit 2
+    ;;
+esac
