@@ -1,0 +1,470 @@
+// camgate-bench-relay: what relaying N cameras costs camgate.
+//
+// Starts a fleet of N fake cameras replaying a pre-encoded 1080p H.264 clip
+// (~4 Mbit/s, GOP 2 s), camgate relaying all of them, and one RTSP reader per
+// stream. Over a measurement window it reads camgate's CPU time and RSS from
+// /proc, and measures the latency camgate adds: a probe reads every RTP packet
+// of stream 0 both straight from the camera and through camgate, matches them
+// by payload, and takes the difference of their arrival times.
+//
+// Prints a table; it passes or fails nothing.
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace std::chrono;
+
+namespace {
+
+struct Options
+{
+  std::vector<int> counts = { 1, 10, 50 };
+  int seconds = 20;
+  std::string transport = "udp";
+  std::string clip;
+  std::string camgate;
+  std::string fakecam;
+  std::string relay = "camgate";
+};
+
+// A child process whose stdout/stderr are collected line by line.
+class Child
+{
+public:
+  explicit Child (const std::vector<std::string> & args)
+  {
+    std::vector<const gchar *> argv;
+    for (const auto & a : args)
+      argv.push_back (a.c_str ());
+    argv.push_back (nullptr);
+    GError *error = nullptr;
+    process_ = g_subprocess_newv (argv.data (), (GSubprocessFlags)
+        (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE),
+        &error);
+    if (!process_) {
+      fprintf (stderr, "cannot start %s: %s\n", args[0].c_str (),
+          error->message);
+      exit (1);
+    }
+    reader_ = std::thread ([this]() {
+          GDataInputStream *in = g_data_input_stream_new (
+              g_subprocess_get_stdout_pipe (process_));
+          gchar *line;
+          while ((line = g_data_input_stream_read_line (in, nullptr, nullptr,
+                      nullptr))) {
+            std::lock_guard<std::mutex> lk (lock_);
+            lines_.push_back (line);
+            g_free (line);
+          }
+          g_object_unref (in);
+        });
+  }
+  ~Child ()
+  {
+    g_subprocess_send_signal (process_, SIGTERM);
+    g_subprocess_wait (process_, nullptr, nullptr);
+    reader_.join ();
+    g_object_unref (process_);
+  }
+  pid_t pid () const
+  {
+    return std::atoi (g_subprocess_get_identifier (process_));
+  }
+  int count (const std::string & text)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    return std::count_if (lines_.begin (), lines_.end (),
+        [&](const std::string & l) { return l.find (text) != std::string::npos; });
+  }
+  std::string find (const std::string & text)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    for (const auto & l : lines_)
+      if (l.find (text) != std::string::npos)
+        return l;
+    return {};
+  }
+  bool wait_count (const std::string & text, int n, seconds timeout)
+  {
+    auto deadline = steady_clock::now () + timeout;
+    while (steady_clock::now () < deadline) {
+      if (count (text) >= n)
+        return true;
+      std::this_thread::sleep_for (milliseconds (100));
+    }
+    return false;
+  }
+
+private:
+  GSubprocess *process_ = nullptr;
+  std::thread reader_;
+  std::mutex lock_;
+  std::vector<std::string> lines_;
+};
+
+struct ProcSample
+{
+  double cpu_seconds = 0;
+  long rss_kb = 0;
+};
+
+ProcSample
+sample (pid_t pid)
+{
+  ProcSample s;
+  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
+  std::string text ((std::istreambuf_iterator<char> (stat)),
+      std::istreambuf_iterator<char> ());
+  auto close = text.rfind (')');
+  std::istringstream fields (text.substr (close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; fields >> field; i++) {
+    if (i == 14)
+      utime = std::stoul (field);
+    if (i == 15) {
+      stime = std::stoul (field);
+      break;
+    }
+  }
+  s.cpu_seconds = double (utime + stime) / sysconf (_SC_CLK_TCK);
+  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
+  std::string line;
+  while (std::getline (status, line))
+    if (line.rfind ("VmRSS:", 0) == 0)
+      s.rss_kb = std::atol (line.c_str () + 6);
+  return s;
+}
+
+// Arrival times of RTP payloads, keyed by a hash of the payload.
+class ArrivalLog
+{
+public:
+  void direct (uint64_t key, int64_t t)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    direct_[key] = t;
+    if (direct_.size () > 50000)
+      direct_.erase (direct_.begin ());
+  }
+  void relayed (uint64_t key, int64_t t)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    if (!measuring_)
+      return;
+    auto it = direct_.find (key);
+    if (it != direct_.end ())
+      delays_us_.push_back (t - it->second);
+    else
+      unmatched_++;
+  }
+  void start ()
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    measuring_ = true;
+    delays_us_.clear ();
+    unmatched_ = 0;
+  }
+  std::vector<int64_t> stop (size_t & unmatched)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    measuring_ = false;
+    unmatched = unmatched_;
+    return delays_us_;
+  }
+
+private:
+  std::mutex lock_;
+  std::map<uint64_t, int64_t> direct_;
+  std::vector<int64_t> delays_us_;
+  size_t unmatched_ = 0;
+  bool measuring_ = false;
+};
+
+uint64_t
+payload_key (GstBuffer * buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return 0;
+  auto *data = static_cast<const guint8 *> (gst_rtp_buffer_get_payload (&rtp));
+  guint size = gst_rtp_buffer_get_payload_len (&rtp);
+  uint64_t hash = 1469598103934665603ull;        // FNV-1a
+  for (guint i = 0; i < size; i++)
+    hash = (hash ^ data[i]) * 1099511628211ull;
+  gst_rtp_buffer_unmap (&rtp);
+  return hash ^ size;
+}
+
+struct ProbeTarget
+{
+  ArrivalLog *log;
+  bool direct;
+};
+
+void
+on_reader_pad (GstElement *, GstPad * pad, gpointer data)
+{
+  auto *target = static_cast<ProbeTarget *> (data);
+  if (!target)
+    return;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo * info, gpointer d) -> GstPadProbeReturn {
+        auto *t = static_cast<ProbeTarget *> (d);
+        int64_t now = g_get_monotonic_time ();
+        uint64_t key = payload_key (GST_PAD_PROBE_INFO_BUFFER (info));
+        if (t->direct)
+          t->log->direct (key, now);
+        else
+          t->log->relayed (key, now);
+        return GST_PAD_PROBE_OK;
+      }, target, nullptr);
+}
+
+// rtspsrc ! fakesink, with an optional arrival probe on its output.
+GstElement *
+start_reader (const std::string & uri, const std::string & transport,
+    ProbeTarget * probe)
+{
+  GstElement *pipeline = gst_pipeline_new (nullptr);
+  GstElement *src = gst_element_factory_make ("rtspsrc", nullptr);
+  g_object_set (src, "location", uri.c_str (), "latency", 0,
+      "protocols", transport == "tcp" ? 4 : 1, nullptr);
+  gst_bin_add (GST_BIN (pipeline), src);
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_reader_pad), probe);
+  g_signal_connect (src, "pad-added", G_CALLBACK (+[](GstElement * s,
+              GstPad * pad, gpointer) {
+            GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+            g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
+            GstElement *bin = GST_ELEMENT (gst_element_get_parent (s));
+            gst_bin_add (GST_BIN (bin), sink);
+            GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+            gst_pad_link (pad, sinkpad);
+            gst_object_unref (sinkpad);
+            gst_element_sync_state_with_parent (sink);
+            gst_object_unref (bin);
+          }), nullptr);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  return pipeline;
+}
+
+void
+ensure_clip (const std::string & path)
+{
+  if (fs::exists (path))
+    return;
+  fprintf (stderr, "encoding the 1080p benchmark clip once: %s\n",
+      path.c_str ());
+  fs::create_directories (fs::path (path).parent_path ());
+  // Moving noise is what makes the encoder really spend ~4 Mbit/s (a
+  // synthetic pattern compresses to a fraction of it).
+  std::string launch = "videotestsrc num-buffers=1500 pattern=snow "
+      "! video/x-raw,width=1920,height=1080,framerate=25/1 "
+      "! x264enc bitrate=4000 vbv-buf-capacity=1000 key-int-max=50 "
+      "speed-preset=ultrafast tune=zerolatency "
+      "! video/x-h264,profile=high ! h264parse ! mp4mux "
+      "! filesink location=" + path + ".part";
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), &error);
+  if (!pipeline) {
+    fprintf (stderr, "cannot encode clip: %s\n", error->message);
+    exit (1);
+  }
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  bool ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  if (!ok) {
+    fprintf (stderr, "encoding the clip failed\n");
+    exit (1);
+  }
+  fs::rename (path + ".part", path);
+}
+
+struct Row
+{
+  int streams;
+  double cpu_ms_per_stream_s;
+  double rss_mb;
+  double rss_per_stream_mb;
+  double median_ms, p95_ms;
+  size_t samples;
+  bool ok;
+};
+
+double
+percentile (std::vector<int64_t> v, double p)
+{
+  if (v.empty ())
+    return 0;
+  std::sort (v.begin (), v.end ());
+  return v[std::min (v.size () - 1, size_t (p * (v.size () - 1)))] / 1000.0;
+}
+
+Row
+run (const Options & o, int n)
+{
+  Row row {};
+  row.streams = n;
+  Child fleet ({ o.fakecam, "--count", std::to_string (n), "--file", o.clip,
+        "--no-audio" });
+  if (!fleet.wait_count ("fakecam: all ready", 1, seconds (60))) {
+    fprintf (stderr, "fake cameras did not start\n");
+    return row;
+  }
+  std::vector<std::string> cameras;
+  for (int i = 0; i < n; i++) {
+    std::string line = fleet.find ("/cam" + std::to_string (i));
+    cameras.push_back (line.substr (line.find ("rtsp://")));
+  }
+
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  for (int i = 0; i < n; i++)
+    std::ofstream (dir + "/cam" + std::to_string (i) + ".yaml")
+        << "source:\n  uri: " << cameras[i] << "\n  transport: "
+        << o.transport << "\n";
+
+  std::unique_ptr<Child> relay;
+  std::string base;
+  if (o.relay == "camgate") {
+    relay = std::make_unique<Child> (std::vector<std::string> { o.camgate,
+          "--pipelines", dir, "--rtsp-port", "0" });
+    if (!relay->wait_count ("camgate ready", 1, seconds (30))
+        || !relay->wait_count (": running", n, seconds (60))) {
+      fprintf (stderr, "camgate did not start all streams\n");
+      fs::remove_all (dir);
+      return row;
+    }
+    std::string ready = relay->find ("camgate ready");
+    base = ready.substr (ready.find ("rtsp://"));
+  }
+
+  ArrivalLog arrivals;
+  ProbeTarget direct_probe { &arrivals, true }, relayed_probe { &arrivals, false };
+  std::vector<GstElement *> readers;
+  readers.push_back (start_reader (cameras[0], o.transport, &direct_probe));
+  for (int i = 0; i < n; i++)
+    readers.push_back (start_reader (base + "cam" + std::to_string (i),
+            o.transport, i == 0 ? &relayed_probe : nullptr));
+
+  std::this_thread::sleep_for (seconds (5));        // warm-up
+  pid_t pid = relay->pid ();
+  ProcSample before = sample (pid);
+  arrivals.start ();
+  auto t0 = steady_clock::now ();
+  std::this_thread::sleep_for (seconds (o.seconds));
+  double elapsed = duration<double> (steady_clock::now () - t0).count ();
+  ProcSample after = sample (pid);
+  size_t unmatched = 0;
+  auto delays = arrivals.stop (unmatched);
+
+  row.cpu_ms_per_stream_s = (after.cpu_seconds - before.cpu_seconds) * 1000.0
+      / (n * elapsed);
+  row.rss_mb = after.rss_kb / 1024.0;
+  row.rss_per_stream_mb = row.rss_mb / n;
+  row.median_ms = percentile (delays, 0.5);
+  row.p95_ms = percentile (delays, 0.95);
+  row.samples = delays.size ();
+  row.ok = !delays.empty ();
+  if (unmatched > delays.size () / 10)
+    fprintf (stderr, "note: %zu relayed packets had no direct twin\n",
+        unmatched);
+
+  for (auto *r : readers) {
+    gst_element_set_state (r, GST_STATE_NULL);
+    gst_object_unref (r);
+  }
+  relay.reset ();
+  fs::remove_all (dir);
+  return row;
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  Options o;
+  std::string exe_dir = fs::path (fs::canonical ("/proc/self/exe")).parent_path ();
+  o.camgate = exe_dir + "/../gateway/camgate";
+  o.fakecam = exe_dir + "/../tests/camgate-fakecam";
+  o.clip = exe_dir + "/clip-1080p-4mbit.mp4";
+
+  gchar *counts = nullptr, *transport = nullptr, *clip = nullptr;
+  GOptionEntry entries[] = {
+    { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
+        "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &o.seconds,
+        "Measurement window per count (default 20)", "S" },
+    { "transport", 0, 0, G_OPTION_ARG_STRING, &transport,
+        "udp or tcp, for both legs (default udp)", "T" },
+    { "clip", 0, 0, G_OPTION_ARG_FILENAME, &clip,
+        "Pre-encoded H.264 MP4 to replay (made once if missing)", "FILE" },
+    { nullptr }
+  };
+  GOptionContext *context = g_option_context_new ("- relay benchmark");
+  g_option_context_add_main_entries (context, entries, nullptr);
+  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+    return 2;
+  g_option_context_free (context);
+  if (counts) {
+    o.counts.clear ();
+    gchar **parts = g_strsplit (counts, ",", -1);
+    for (gchar **part = parts; *part; part++)
+      o.counts.push_back (std::atoi (*part));
+    g_strfreev (parts);
+  }
+  if (transport)
+    o.transport = transport;
+  if (clip)
+    o.clip = clip;
+  ensure_clip (o.clip);
+
+  std::vector<Row> rows;
+  for (int n : o.counts) {
+    fprintf (stderr, "measuring %d stream(s) for %d s...\n", n, o.seconds);
+    rows.push_back (run (o, n));
+  }
+
+  printf ("\ncamgate relay, 1080p H.264 ~4 Mbit/s GOP 2 s, %s both legs, "
+      "%d s window, %u CPUs\n\n", o.transport.c_str (), o.seconds,
+      (unsigned) std::thread::hardware_concurrency ());
+  printf ("| streams | CPU ms per stream-second | RSS total MiB | RSS per stream MiB "
+      "| added latency median ms | p95 ms | packets matched |\n");
+  printf ("|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const auto & r : rows) {
+    if (!r.ok) {
+      printf ("| %d | failed | | | | | |\n", r.streams);
+      continue;
+    }
+    printf ("| %d | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n", r.streams,
+        r.cpu_ms_per_stream_s, r.rss_mb, r.rss_per_stream_mb, r.median_ms,
+        r.p95_ms, r.samples);
+  }
+  return 0;
+}
