@@ -38,7 +38,7 @@ struct Options
   std::string clip;
   std::string camgate;
   std::string fakecam;
-  std::string relay = "camgate";
+  std::vector<std::string> relays = { "camgate", "gst-relay" };
 };
 
 // A child process whose stdout/stderr are collected line by line.
@@ -305,6 +305,7 @@ ensure_clip (const std::string & path)
 
 struct Row
 {
+  std::string relay;
   int streams;
   double cpu_ms_per_stream_s;
   double rss_mb;
@@ -324,10 +325,11 @@ percentile (std::vector<int64_t> v, double p)
 }
 
 Row
-run (const Options & o, int n)
+run (const Options & o, const std::string & relay_kind, int n)
 {
   Row row {};
   row.streams = n;
+  row.relay = relay_kind;
   Child fleet ({ o.fakecam, "--count", std::to_string (n), "--file", o.clip,
         "--no-audio" });
   if (!fleet.wait_count ("fakecam: all ready", 1, seconds (60))) {
@@ -350,7 +352,7 @@ run (const Options & o, int n)
 
   std::unique_ptr<Child> relay;
   std::string base;
-  if (o.relay == "camgate") {
+  if (relay_kind == "camgate") {
     relay = std::make_unique<Child> (std::vector<std::string> { o.camgate,
           "--pipelines", dir, "--rtsp-port", "0" });
     if (!relay->wait_count ("camgate ready", 1, seconds (30))
@@ -361,15 +363,33 @@ run (const Options & o, int n)
     }
     std::string ready = relay->find ("camgate ready");
     base = ready.substr (ready.find ("rtsp://"));
+  } else {
+    // The plain GStreamer relay: one gst-rtsp-server media per camera.
+    std::string prefix = cameras[0].substr (0, cameras[0].size () - 1);
+    relay = std::make_unique<Child> (std::vector<std::string> { o.fakecam,
+          "--count", std::to_string (n), "--relay-from", prefix, "--no-audio" });
+    if (!relay->wait_count ("fakecam: all ready", 1, seconds (30))) {
+      fprintf (stderr, "the reference relay did not start\n");
+      fs::remove_all (dir);
+      return row;
+    }
+    // Its cameras listen on one port each; readers take them from the lines.
+    base.clear ();
   }
+  auto relayed_uri = [&](int i) {
+    if (!base.empty ())
+      return base + "cam" + std::to_string (i);
+    std::string line = relay->find ("/cam" + std::to_string (i));
+    return line.substr (line.find ("rtsp://"));
+  };
 
   ArrivalLog arrivals;
   ProbeTarget direct_probe { &arrivals, true }, relayed_probe { &arrivals, false };
   std::vector<GstElement *> readers;
   readers.push_back (start_reader (cameras[0], o.transport, &direct_probe));
   for (int i = 0; i < n; i++)
-    readers.push_back (start_reader (base + "cam" + std::to_string (i),
-            o.transport, i == 0 ? &relayed_probe : nullptr));
+    readers.push_back (start_reader (relayed_uri (i), o.transport,
+            i == 0 ? &relayed_probe : nullptr));
 
   std::this_thread::sleep_for (seconds (5));        // warm-up
   pid_t pid = relay->pid ();
@@ -415,7 +435,8 @@ main (int argc, char **argv)
   o.fakecam = exe_dir + "/../tests/camgate-fakecam";
   o.clip = exe_dir + "/clip-1080p-4mbit.mp4";
 
-  gchar *counts = nullptr, *transport = nullptr, *clip = nullptr;
+  gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
+      *relays = nullptr;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -423,6 +444,9 @@ main (int argc, char **argv)
         "Measurement window per count (default 20)", "S" },
     { "transport", 0, 0, G_OPTION_ARG_STRING, &transport,
         "udp or tcp, for both legs (default udp)", "T" },
+    { "relays", 0, 0, G_OPTION_ARG_STRING, &relays,
+        "Comma-separated relays to measure: camgate, gst-relay (default both)",
+        "R,R" },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &clip,
         "Pre-encoded H.264 MP4 to replay (made once if missing)", "FILE" },
     { nullptr }
@@ -441,30 +465,42 @@ main (int argc, char **argv)
   }
   if (transport)
     o.transport = transport;
+  if (relays) {
+    o.relays.clear ();
+    gchar **parts = g_strsplit (relays, ",", -1);
+    for (gchar **part = parts; *part; part++)
+      o.relays.push_back (*part);
+    g_strfreev (parts);
+  }
   if (clip)
     o.clip = clip;
   ensure_clip (o.clip);
 
   std::vector<Row> rows;
   for (int n : o.counts) {
-    fprintf (stderr, "measuring %d stream(s) for %d s...\n", n, o.seconds);
-    rows.push_back (run (o, n));
+    for (const auto & relay : o.relays) {
+      fprintf (stderr, "measuring %s with %d stream(s) for %d s...\n",
+          relay.c_str (), n, o.seconds);
+      rows.push_back (run (o, relay, n));
+    }
   }
 
-  printf ("\ncamgate relay, 1080p H.264 ~4 Mbit/s GOP 2 s, %s both legs, "
-      "%d s window, %u CPUs\n\n", o.transport.c_str (), o.seconds,
-      (unsigned) std::thread::hardware_concurrency ());
-  printf ("| streams | CPU ms per stream-second | RSS total MiB | RSS per stream MiB "
-      "| added latency median ms | p95 ms | packets matched |\n");
-  printf ("|---:|---:|---:|---:|---:|---:|---:|\n");
+  printf ("\nRTSP relay, 1080p H.264 ~4 Mbit/s GOP 2 s, %s both legs, "
+      "one reader per stream, %d s window, %u CPUs\n\n", o.transport.c_str (),
+      o.seconds, (unsigned) std::thread::hardware_concurrency ());
+  printf ("| relay | streams | CPU ms per stream-second | RSS total MiB "
+      "| RSS per stream MiB | added latency median ms | p95 ms "
+      "| packets matched |\n");
+  printf ("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto & r : rows) {
     if (!r.ok) {
-      printf ("| %d | failed | | | | | |\n", r.streams);
+      printf ("| %s | %d | failed | | | | | |\n", r.relay.c_str (),
+          r.streams);
       continue;
     }
-    printf ("| %d | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n", r.streams,
-        r.cpu_ms_per_stream_s, r.rss_mb, r.rss_per_stream_mb, r.median_ms,
-        r.p95_ms, r.samples);
+    printf ("| %s | %d | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n",
+        r.relay.c_str (), r.streams, r.cpu_ms_per_stream_s, r.rss_mb,
+        r.rss_per_stream_mb, r.median_ms, r.p95_ms, r.samples);
   }
   return 0;
 }

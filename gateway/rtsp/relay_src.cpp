@@ -85,7 +85,20 @@ camgate_relay_src_note_packet (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data)
 {
   auto self = CAMGATE_RELAY_SRC (user_data);
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstBuffer *buffer;
+  GstClockTime pts;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    guint length = gst_buffer_list_length (list);
+    if (length == 0)
+      return GST_PAD_PROBE_OK;
+    buffer = gst_buffer_list_get (list, length - 1);
+    // A list (one video frame) is stamped on its first packet.
+    pts = GST_BUFFER_PTS (gst_buffer_list_get (list, 0));
+  } else {
+    buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+    pts = GST_BUFFER_PTS (buffer);
+  }
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
@@ -94,8 +107,7 @@ camgate_relay_src_note_packet (GstPad * pad, GstPadProbeInfo * info,
   if (event) {
     const GstSegment *segment;
     gst_event_parse_segment (event, &segment);
-    running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-        GST_BUFFER_PTS (buffer));
+    running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
     gst_event_unref (event);
   }
   {
@@ -149,8 +161,9 @@ camgate_relay_src_new (const gchar * name, GstCaps * caps)
         &clock_rate);
   self->stats->clock_rate = static_cast<guint> (clock_rate);
   GstPad *pad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
-      camgate_relay_src_note_packet, self, nullptr);
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_BUFFER_LIST), camgate_relay_src_note_packet,
+      self, nullptr);
   gst_object_unref (pad);
   // Live, stamped on arrival, and never more than ~2 MiB behind: a stalled
   // output drops its oldest packets instead of growing without bound.

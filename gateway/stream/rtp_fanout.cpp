@@ -4,6 +4,13 @@
 
 namespace camgate {
 
+namespace {
+
+// A frame is handed on after this many packets even without a marker bit.
+constexpr guint kMaxFramePackets = 256;
+
+}  // namespace
+
 void
 RtpFanout::Layout::release ()
 {
@@ -17,6 +24,7 @@ RtpFanout::RtpFanout () = default;
 RtpFanout::~RtpFanout ()
 {
   std::lock_guard<std::mutex> lk (lock_);
+  drop_frames ();
   end_outputs_locked ();
   for (auto & track : tracks_)
     gst_caps_unref (track.caps);
@@ -102,6 +110,7 @@ RtpFanout::end_track_setup ()
       gst_caps_unref (c);
   } else {
     // A new layout: outputs built for the old one cannot carry it.
+    drop_frames ();
     for (size_t i = 0; i < layout.size (); i++) {
       g_autofree gchar *now = gst_caps_to_string (layout[i]);
       g_autofree gchar *before = i < tracks_.size ()
@@ -120,6 +129,8 @@ RtpFanout::end_track_setup ()
       if (!gst_structure_get_int (s, "clock-rate", &track.clock_rate)
           || track.clock_rate <= 0)
         track.clock_rate = 90000;
+      track.batch_frames =
+          g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
       tracks_.push_back (track);
     }
     generation_++;
@@ -128,12 +139,13 @@ RtpFanout::end_track_setup ()
   active_ = !tracks_.empty ();
 }
 
-void
+bool
 RtpFanout::rewrite_header (Track & track, GstBuffer * buffer)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READWRITE, &rtp))
-    return;
+    return true;
+  const bool marker = gst_rtp_buffer_get_marker (&rtp);
   const uint32_t ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   const uint16_t seq = gst_rtp_buffer_get_seq (&rtp);
   const uint32_t ts = gst_rtp_buffer_get_timestamp (&rtp);
@@ -167,6 +179,35 @@ RtpFanout::rewrite_header (Track & track, GstBuffer * buffer)
   track.last_out_seq = out_seq;
   track.last_out_ts = out_ts;
   track.last_out_us = now;
+  return marker;
+}
+
+void
+RtpFanout::deliver (size_t track, GstMiniObject * data)
+{
+  const size_t n = outputs_.size ();
+  for (size_t i = 0; i < n; i++) {
+    GstAppSrc *src = outputs_[i].srcs[track];
+    // The last output takes our reference instead of a new one.
+    GstMiniObject *ref = (i + 1 == n) ? data : gst_mini_object_ref (data);
+    if (GST_IS_BUFFER_LIST (ref))
+      gst_app_src_push_buffer_list (src, GST_BUFFER_LIST_CAST (ref));
+    else
+      gst_app_src_push_buffer (src, GST_BUFFER_CAST (ref));
+  }
+  if (n == 0)
+    gst_mini_object_unref (data);
+}
+
+void
+RtpFanout::drop_frames ()
+{
+  for (auto & track : tracks_) {
+    if (track.frame) {
+      gst_buffer_list_unref (track.frame);
+      track.frame = nullptr;
+    }
+  }
 }
 
 void
@@ -183,28 +224,34 @@ RtpFanout::push (unsigned index, GstBuffer * buffer)
     gst_buffer_unref (buffer);
     return;
   }
-  const size_t track = static_cast<size_t> (track_of_source_[index]);
-  rewrite_header (tracks_[track], buffer);
+  const size_t index_of_track = static_cast<size_t> (track_of_source_[index]);
+  Track & track = tracks_[index_of_track];
+  const bool marker = rewrite_header (track, buffer);
 
   // The output pipelines stamp buffers with their own clock on arrival.
   GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
 
-  const size_t n = outputs_.size ();
-  for (size_t i = 0; i < n; i++) {
-    GstAppSrc *src = outputs_[i].srcs[track];
-    // The last output takes our reference instead of a new one.
-    GstBuffer *ref = (i + 1 == n) ? buffer : gst_buffer_ref (buffer);
-    gst_app_src_push_buffer (src, ref);
+  if (!track.batch_frames) {
+    deliver (index_of_track, GST_MINI_OBJECT_CAST (buffer));
+    return;
   }
-  if (n == 0)
-    gst_buffer_unref (buffer);
+  if (!track.frame)
+    track.frame = gst_buffer_list_new_sized (64);
+  gst_buffer_list_add (track.frame, buffer);
+  // A camera that never sets the marker still gets its packets through.
+  if (marker || gst_buffer_list_length (track.frame) >= kMaxFramePackets) {
+    GstBufferList *frame = track.frame;
+    track.frame = nullptr;
+    deliver (index_of_track, GST_MINI_OBJECT_CAST (frame));
+  }
 }
 
 void
 RtpFanout::end_session ()
 {
   std::lock_guard<std::mutex> lk (lock_);
+  drop_frames ();
   active_ = false;
   setting_up_ = false;
   for (auto & track : tracks_)

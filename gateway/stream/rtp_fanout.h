@@ -8,6 +8,10 @@
 // that readers see one continuous RTP stream per track (fixed SSRC, sequence
 // numbers and timestamps continued) across camera reconnects.
 //
+// Packets of a video frame are collected until its last packet (the RTP
+// marker) and handed on as one GstBufferList: a frame arrives within a few
+// milliseconds, and each output wakes once per frame rather than per packet.
+//
 // A "layout" is the list of track caps of the current session. When a
 // reconnecting camera comes back with a different layout, the generation
 // changes: outputs attached to an older generation are ended, new ones attach
@@ -89,6 +93,10 @@ private:
     uint32_t last_out_ts = 0;
     int64_t last_out_us = 0;
     int clock_rate = 90000;
+    // Video packets are handed on a frame at a time (up to the RTP marker):
+    // one wake-up of each output per frame instead of per packet.
+    bool batch_frames = false;
+    GstBufferList *frame = nullptr;
   };
 
   struct Output
@@ -97,7 +105,10 @@ private:
     std::vector<GstAppSrc *> srcs; // owned refs
   };
 
-  void rewrite_header (Track & track, GstBuffer * buffer);
+  // Returns the packet's marker bit.
+  bool rewrite_header (Track & track, GstBuffer * buffer);
+  void deliver (size_t track, GstMiniObject * data);
+  void drop_frames ();
   void end_outputs_locked ();
 
   mutable std::mutex lock_;

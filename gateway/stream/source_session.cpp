@@ -1,5 +1,7 @@
 #include "stream/source_session.h"
 
+#include "stream/in_order_buffer.h"
+
 #include <gst/rtsp/gstrtsptransport.h>
 
 #include <algorithm>
@@ -171,6 +173,19 @@ expose_unlinked_outputs (GstBin * bin)
   return ghosts;
 }
 
+GstElement *
+on_request_jitterbuffer (GstElement *, guint, gpointer)
+{
+  return GST_ELEMENT (g_object_new (CAMGATE_TYPE_IN_ORDER_BUFFER, nullptr));
+}
+
+void
+on_new_manager (GstElement *, GstElement * manager, gpointer)
+{
+  g_signal_connect (manager, "request-jitterbuffer",
+      G_CALLBACK (on_request_jitterbuffer), nullptr);
+}
+
 }  // namespace
 
 void
@@ -272,6 +287,9 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
       "user-agent", "camgate/" VERSION,
       nullptr);
   gst_bin_add (GST_BIN (pipeline_), src);
+
+  if (spec.source.transport == RtspTransport::Tcp || spec.source.latency_ms == 0)
+    g_signal_connect (src, "new-manager", G_CALLBACK (on_new_manager), nullptr);
 
   // The closure owns a reference to the fanout for as long as the element.
   auto *fanout_ref = new std::shared_ptr<RtpFanout> (fanout_);
