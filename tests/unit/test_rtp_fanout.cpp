@@ -21,7 +21,7 @@ video_caps (const char *sprop = "Z0LAHpZSAoP2AiAAAAMAIAAABgHixck=,aMuMsg==")
 }
 
 GstBuffer *
-rtp_packet (uint32_t ssrc, uint16_t seq, uint32_t ts)
+rtp_packet (uint32_t ssrc, uint16_t seq, uint32_t ts, bool marker = true)
 {
   GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -30,6 +30,7 @@ rtp_packet (uint32_t ssrc, uint16_t seq, uint32_t ts)
   gst_rtp_buffer_set_seq (&rtp, seq);
   gst_rtp_buffer_set_timestamp (&rtp, ts);
   gst_rtp_buffer_set_payload_type (&rtp, 96);
+  gst_rtp_buffer_set_marker (&rtp, marker);
   gst_rtp_buffer_unmap (&rtp);
   return buffer;
 }
@@ -61,10 +62,10 @@ public:
     gst_object_unref (pipeline_);
   }
   GstAppSrc *src () { return GST_APP_SRC (src_); }
-  std::optional<Header> pull ()
+  std::optional<Header> pull (GstClockTime timeout = 2 * GST_SECOND)
   {
     GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink_),
-        2 * GST_SECOND);
+        timeout);
     if (!sample)
       return std::nullopt;
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -221,4 +222,34 @@ TEST (RtpFanout, TrackHolesAreSkipped)
   ASSERT_TRUE (got);
   EXPECT_EQ (got->seq, 10);
   EXPECT_EQ (fanout.counters ().packets_in, 2u);
+}
+
+TEST (RtpFanout, VideoIsHandedOnAFrameAtATime)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  fanout.attach (layout->generation, { out.src () });
+  layout->release ();
+
+  for (uint16_t seq = 1; seq <= 3; seq++)
+    fanout.push (0, rtp_packet (7, seq, 9000, false));
+  EXPECT_FALSE (out.pull (200 * GST_MSECOND)) << "a frame left before its end";
+  fanout.push (0, rtp_packet (7, 4, 9000, true));
+  for (uint16_t seq = 1; seq <= 4; seq++) {
+    auto got = out.pull ();
+    ASSERT_TRUE (got);
+    EXPECT_EQ (got->seq, seq);
+  }
+
+  // An unfinished frame is dropped when the session ends; its packet leaves
+  // a gap in the numbering, so readers see a loss rather than half a frame.
+  fanout.push (0, rtp_packet (7, 5, 12000, false));
+  fanout.end_session ();
+  start_session (fanout, video_caps ());
+  fanout.push (0, rtp_packet (8, 100, 50, true));
+  auto next = out.pull ();
+  ASSERT_TRUE (next);
+  EXPECT_EQ (next->seq, 6);
 }
