@@ -365,9 +365,11 @@ run (const Options & o, const std::string & relay_kind, int n)
     base = ready.substr (ready.find ("rtsp://"));
   } else {
     // The plain GStreamer relay: one gst-rtsp-server media per camera.
-    std::string prefix = cameras[0].substr (0, cameras[0].size () - 1);
+    std::string uris;
+    for (const auto & camera : cameras)
+      uris += (uris.empty () ? "" : ",") + camera;
     relay = std::make_unique<Child> (std::vector<std::string> { o.fakecam,
-          "--count", std::to_string (n), "--relay-from", prefix, "--no-audio" });
+          "--relay-from", uris, "--no-audio" });
     if (!relay->wait_count ("fakecam: all ready", 1, seconds (30))) {
       fprintf (stderr, "the reference relay did not start\n");
       fs::remove_all (dir);
@@ -379,7 +381,9 @@ run (const Options & o, const std::string & relay_kind, int n)
   auto relayed_uri = [&](int i) {
     if (!base.empty ())
       return base + "cam" + std::to_string (i);
-    std::string line = relay->find ("/cam" + std::to_string (i));
+    std::string line = relay->find ("/cam" + std::to_string (i) + " ");
+    if (line.empty ())
+      line = relay->find ("/cam" + std::to_string (i));
     return line.substr (line.find ("rtsp://"));
   };
 

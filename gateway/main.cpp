@@ -3,6 +3,8 @@
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
 //           [--bind ADDRESS]
 //   camgate check DIR|FILE...
+#include "gststreamhealth.h"
+
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "rtsp/rtsp_server.h"
@@ -85,6 +87,8 @@ int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
+  // Our own elements are part of the binary: no plugin path needed.
+  GST_ELEMENT_REGISTER (streamhealth, nullptr);
 
   if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
     return run_check (argc - 2, argv + 2);

@@ -1,17 +1,16 @@
-/* camgate GStreamer plugin: registers every element of the camgate plugin set.
- * Element families live in their own folders (health/, cmaf/, onvif/) and add
- * one GST_ELEMENT_REGISTER line here each. */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
+/* camgate GStreamer plugin: registers every element of the camgate plugin
+ * set. Element families live in their own folders (health/, and later cmaf/,
+ * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
+#include "gststreamhealth.h"
 
 #include <gst/gst.h>
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  (void) plugin;
-  return TRUE;
+  gboolean ok = FALSE;
+  ok |= GST_ELEMENT_REGISTER (streamhealth, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, camgate,

@@ -1,4 +1,6 @@
 // GoogleTest entry point shared by every camgate test binary.
+#include "gststreamhealth.h"
+
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +9,8 @@ main (int argc, char **argv)
 {
   ::testing::InitGoogleTest (&argc, argv);
   gst_init (&argc, &argv);
+  // Our elements, registered statically: no plugin path or registry needed.
+  GST_ELEMENT_REGISTER (streamhealth, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();
   return result;

@@ -29,7 +29,10 @@ ConfigError::to_string () const
 
 namespace {
 
-const std::vector<std::string> kTopKeys = { "name", "source", "outputs" };
+const std::vector<std::string> kTopKeys =
+    { "name", "source", "outputs", "health" };
+const std::vector<std::string> kHealthKeys =
+    { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout" };
 const std::vector<std::string> kSourceWords = { "test", "publish" };
@@ -189,6 +192,40 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
   }
 }
 
+void
+read_health (YamlReader & reader, const YAML::Node & node, HealthSpec & health)
+{
+  if (node.IsNull ())
+    return;
+  if (!node.IsMap ()) {
+    reader.error (node, "health: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "health", kHealthKeys);
+  if (const YAML::Node n = node["stall-timeout"]) {
+    if (reader.duration (n, "health.stall-timeout", 600000,
+            health.stall_timeout_ms) && health.stall_timeout_ms < 200)
+      reader.error (n, "health.stall-timeout: must be at least 200ms");
+  }
+  if (const YAML::Node n = node["max-gop"])
+    reader.duration (n, "health.max-gop", 600000, health.max_gop_ms);
+  if (const YAML::Node n = node["max-gap"])
+    reader.duration (n, "health.max-gap", 3600000, health.max_gap_ms);
+  if (const YAML::Node n = node["min-fps"]) {
+    std::string text;
+    if (reader.scalar (n, "health.min-fps", text)) {
+      char *end = nullptr;
+      double fps = g_ascii_strtod (text.c_str (), &end);
+      if (text.empty () || *end || fps < 0 || fps > 1000)
+        reader.error (n, "health.min-fps: expected a frame rate 0-1000, got '"
+            + text + "'");
+      else
+        health.min_fps = fps;
+    }
+  }
+}
+
 }  // namespace
 
 bool
@@ -237,6 +274,8 @@ parse_pipeline_text (const std::string & text, const std::string & file,
 
   if (const YAML::Node outputs = root["outputs"])
     read_outputs (reader, outputs, spec.outputs);
+  if (const YAML::Node health = root["health"])
+    read_health (reader, health, spec.health);
 
   return !reader.failed ();
 }

@@ -26,6 +26,17 @@ struct SourceSpec
   bool operator== (const SourceSpec &) const = default;
 };
 
+// Thresholds of the stream's streamhealth elements (see docs/elements.md).
+struct HealthSpec
+{
+  uint32_t stall_timeout_ms = 3000;  // no data this long: stalled, restart
+  uint32_t max_gop_ms = 5000;        // keyframes further apart: degraded
+  uint32_t max_gap_ms = 1000;        // timestamp steps larger: gap / jump
+  double min_fps = 0;                // lower frame rate: degraded (0 = off)
+
+  bool operator== (const HealthSpec &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
@@ -39,12 +50,13 @@ struct StreamSpec
   std::string file;                // where it came from ("" for built-in)
   SourceSpec source;
   OutputsSpec outputs;
+  HealthSpec health;
 
   // Same stream definition, regardless of where it was read from.
   bool same_definition (const StreamSpec & other) const
   {
     return name == other.name && source == other.source
-        && outputs == other.outputs;
+        && outputs == other.outputs && health == other.health;
   }
 };
 

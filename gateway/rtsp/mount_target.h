@@ -2,6 +2,8 @@
 // `source: publish` streams, the door through which a publisher feeds it.
 #pragma once
 
+#include "config/stream_spec.h"
+#include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 
 #include <atomic>
@@ -16,6 +18,8 @@ struct MountTarget
 {
   std::string name;
   std::shared_ptr<RtpFanout> fanout;
+  std::shared_ptr<HealthBoard> health;   // publish: watches the publisher
+  HealthSpec health_spec;
   bool play = true;                // outputs.rtsp: viewers may DESCRIBE/PLAY
   bool publish = false;            // source: publish: ANNOUNCE/RECORD accepted
   uint32_t publish_latency_ms = 100;

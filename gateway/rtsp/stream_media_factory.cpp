@@ -124,21 +124,21 @@ build_record_element (MountTarget & target)
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
-  // One "depayN" per announced track: an identity whose output is handed to
-  // the fanout as RTP, so nothing is depayloaded here either.
+  // One "depayN" per announced track: an identity whose output goes through
+  // streamhealth to the fanout as RTP, so nothing is depayloaded here either.
   GstElement *bin = gst_bin_new (nullptr);
   auto missing = std::make_shared<std::atomic<int>> (static_cast<int> (tracks));
   target.fanout->begin_session ();
+  target.health->begin_session ();
   for (guint i = 0; i < tracks; i++) {
     g_autofree gchar *name = g_strdup_printf ("depay%u", i);
     GstElement *entry = gst_element_factory_make ("identity", name);
-    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-    g_object_set (sink, "sync", FALSE, "async", FALSE, "enable-last-sample",
-        FALSE, nullptr);
-    gst_bin_add_many (GST_BIN (bin), entry, sink, nullptr);
-    gst_element_link (entry, sink);
+    gst_bin_add (GST_BIN (bin), entry);
     GstPad *pad = gst_element_get_static_pad (entry, "src");
-    camgate::feed_fanout_track (pad, target.fanout, i, missing);
+    GstPad *out = camgate::watch_track (GST_BIN (bin), pad, target.health_spec,
+        *target.health);
+    camgate::feed_fanout_track (out, target.fanout, i, missing);
+    gst_object_unref (out);
     gst_object_unref (pad);
   }
   g_object_set_data (G_OBJECT (bin), kPublishKey, GINT_TO_POINTER (1));

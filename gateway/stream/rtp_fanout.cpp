@@ -8,6 +8,17 @@ namespace {
 
 // A frame is handed on after this many packets even without a marker bit.
 constexpr guint kMaxFramePackets = 256;
+// RTP time may run this far ahead of (or behind) the wall clock between two
+// packets before it counts as broken and is rebased.
+constexpr int64_t kMaxTimestampSlackUs = 10 * G_USEC_PER_SEC;
+
+const char *
+media_of (GstCaps * caps)
+{
+  const gchar *media =
+      gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+  return media ? media : "unknown";
+}
 
 }  // namespace
 
@@ -104,6 +115,38 @@ RtpFanout::end_track_setup ()
   bool same = layout.size () == tracks_.size ();
   for (size_t i = 0; same && i < layout.size (); i++)
     same = gst_caps_is_equal (layout[i], tracks_[i].caps);
+  missing_.clear ();
+
+  // Cameras come back without a track now and then (audio only after a
+  // reboot): keep the layout viewers have, feed what arrived, and report the
+  // rest missing so the stream can try again.
+  if (!same && !layout.empty () && layout.size () < tracks_.size ()) {
+    std::vector<int> track_of_layout;
+    std::vector<bool> used (tracks_.size (), false);
+    for (auto *caps : layout) {
+      int match = -1;
+      for (size_t t = 0; t < tracks_.size () && match < 0; t++)
+        if (!used[t] && gst_caps_is_equal (caps, tracks_[t].caps))
+          match = static_cast<int> (t);
+      if (match < 0)
+        break;
+      used[match] = true;
+      track_of_layout.push_back (match);
+    }
+    if (track_of_layout.size () == layout.size ()) {
+      for (auto & t : track_of_source_)
+        if (t >= 0)
+          t = track_of_layout[t];
+      for (size_t t = 0; t < tracks_.size (); t++)
+        if (!used[t])
+          missing_.push_back (media_of (tracks_[t].caps));
+      for (auto *caps : layout)
+        gst_caps_unref (caps);
+      counters_.sessions++;
+      active_ = true;
+      return;
+    }
+  }
 
   if (same) {
     for (auto *c : layout)
@@ -151,6 +194,22 @@ RtpFanout::rewrite_header (Track & track, GstBuffer * buffer)
   const uint32_t ts = gst_rtp_buffer_get_timestamp (&rtp);
   const int64_t now = g_get_monotonic_time ();
 
+  if (track.have_input && ssrc == track.in_ssrc && track.have_output) {
+    // Same RTP stream: is its clock still sane against the wall clock?
+    const int64_t step_us = static_cast<int32_t> (ts - track.last_in_ts)
+        * (int64_t) G_USEC_PER_SEC / track.clock_rate;
+    const int64_t elapsed_us = now - track.last_out_us;
+    if (step_us > elapsed_us + kMaxTimestampSlackUs
+        || step_us < -kMaxTimestampSlackUs) {
+      const uint32_t elapsed_ticks = static_cast<uint32_t> (
+          elapsed_us * static_cast<int64_t> (track.clock_rate) / G_USEC_PER_SEC);
+      track.ts_offset = track.last_out_ts + elapsed_ticks - ts;
+      counters_.timestamp_repairs++;
+      counters_.last_repair_us = now;
+    }
+  }
+  track.last_in_ts = ts;
+
   if (!track.have_input || ssrc != track.in_ssrc) {
     // First packet of a session (or the camera restarted its RTP stream):
     // continue numbering where readers last saw this track.
@@ -186,6 +245,9 @@ void
 RtpFanout::deliver (size_t track, GstMiniObject * data)
 {
   const size_t n = outputs_.size ();
+  counters_.bytes_out += n * (GST_IS_BUFFER_LIST (data)
+      ? gst_buffer_list_calculate_size (GST_BUFFER_LIST_CAST (data))
+      : gst_buffer_get_size (GST_BUFFER_CAST (data)));
   for (size_t i = 0; i < n; i++) {
     GstAppSrc *src = outputs_[i].srcs[track];
     // The last output takes our reference instead of a new one.
@@ -334,6 +396,13 @@ RtpFanout::session_active () const
 {
   std::lock_guard<std::mutex> lk (lock_);
   return active_;
+}
+
+std::vector<std::string>
+RtpFanout::missing_tracks () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return missing_;
 }
 
 size_t

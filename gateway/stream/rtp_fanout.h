@@ -12,6 +12,10 @@
 // marker) and handed on as one GstBufferList: a frame arrives within a few
 // milliseconds, and each output wakes once per frame rather than per packet.
 //
+// Timestamps are repaired on the way: a camera whose RTP clock jumps (hours
+// forward, far backwards) is rebased so readers see time advance with the
+// wall clock; small backward steps (B-frames) pass unchanged.
+//
 // A "layout" is the list of track caps of the current session. When a
 // reconnecting camera comes back with a different layout, the generation
 // changes: outputs attached to an older generation are ended, new ones attach
@@ -24,6 +28,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace camgate {
@@ -42,8 +47,11 @@ public:
   {
     uint64_t packets_in = 0;
     uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;        // bytes handed to outputs (per output)
     uint64_t sessions = 0;         // source sessions that delivered a layout
     int64_t last_packet_us = 0;    // g_get_monotonic_time() of the last packet
+    uint64_t timestamp_repairs = 0;
+    int64_t last_repair_us = 0;
   };
 
   RtpFanout ();
@@ -74,6 +82,9 @@ public:
   Counters counters () const;
   bool session_active () const;
   size_t output_count () const;
+  // Media of the tracks the current session lacks compared with the layout
+  // outputs were built for ("video", "audio"); empty when complete.
+  std::vector<std::string> missing_tracks () const;
 
   // Caps as an RTP output should announce them: per-session fields (ssrc,
   // seqnum-base, clock-base, npt/play ranges, direction) removed.
@@ -86,6 +97,7 @@ private:
     uint32_t out_ssrc = 0;
     bool have_input = false;       // a packet of this session was seen
     uint32_t in_ssrc = 0;
+    uint32_t last_in_ts = 0;
     uint16_t seq_offset = 0;
     uint32_t ts_offset = 0;
     bool have_output = false;      // a packet was ever sent on this track
@@ -120,6 +132,7 @@ private:
   uint64_t generation_ = 0;
   std::vector<Output> outputs_;
   uint64_t next_output_id_ = 1;
+  std::vector<std::string> missing_;
   Counters counters_;
 };
 

@@ -60,10 +60,18 @@ is_audio_or_video (GstCaps * caps)
   return media && (g_str_equal (media, "video") || g_str_equal (media, "audio"));
 }
 
+// What rtspsrc's signal handlers need; owned by the rtspsrc element.
+struct RtspContext
+{
+  std::shared_ptr<RtpFanout> fanout;
+  std::shared_ptr<HealthBoard> health;
+  HealthSpec health_spec;
+};
+
 void
 on_rtspsrc_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
 {
-  auto *fanout = static_cast<std::shared_ptr<RtpFanout> *> (user_data);
+  auto *context = static_cast<RtspContext *> (user_data);
   GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (src));
   g_autofree gchar *name = gst_pad_get_name (pad);
   unsigned stream_id = 0, ssrc = 0, pt = 0;
@@ -73,11 +81,15 @@ on_rtspsrc_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
 
   if (sscanf (name, "recv_rtp_src_%u_%u_%u", &stream_id, &ssrc, &pt) == 3
       && is_audio_or_video (caps)) {
-    (*fanout)->set_track_caps (stream_id, caps);
-    feed_fanout_from_pad (pad, *fanout, stream_id);
+    context->fanout->set_track_caps (stream_id, caps);
+    GstPad *out = watch_track (GST_BIN (pipeline), pad, context->health_spec,
+        *context->health);
+    feed_fanout_from_pad (out, context->fanout, stream_id);
+    gst_object_unref (out);
+  } else {
+    // Data tracks (ONVIF metadata) and anything unexpected are dropped.
+    link_to_fakesink (pipeline, pad);
   }
-  // Data tracks (ONVIF metadata) and anything unexpected are dropped.
-  link_to_fakesink (pipeline, pad);
   gst_caps_unref (caps);
   gst_object_unref (pipeline);
 }
@@ -85,8 +97,7 @@ on_rtspsrc_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
 void
 on_rtspsrc_no_more_pads (GstElement *, gpointer user_data)
 {
-  auto *fanout = static_cast<std::shared_ptr<RtpFanout> *> (user_data);
-  (*fanout)->end_track_setup ();
+  static_cast<RtspContext *> (user_data)->fanout->end_track_setup ();
 }
 
 const char *
@@ -198,6 +209,26 @@ feed_fanout_from_pad (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
       [](gpointer data) { delete static_cast<PadFeed *> (data); });
 }
 
+GstPad *
+watch_track (GstBin * bin, GstPad * pad, const HealthSpec & spec,
+    HealthBoard & board)
+{
+  GstElement *health = HealthBoard::make_element (spec);
+  if (!health) {
+    link_to_fakesink (GST_ELEMENT (bin), pad);
+    return GST_PAD (gst_object_ref (pad));
+  }
+  gst_bin_add (bin, health);
+  GstPad *sink = gst_element_get_static_pad (health, "sink");
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  GstPad *out = gst_element_get_static_pad (health, "src");
+  link_to_fakesink (GST_ELEMENT (bin), out);
+  gst_element_sync_state_with_parent (health);
+  board.add (health);
+  return out;
+}
+
 void
 feed_fanout_track (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
     unsigned index, std::shared_ptr<std::atomic<int>> tracks_missing)
@@ -230,10 +261,13 @@ SourceSession::test_pattern_description ()
 
 std::unique_ptr<SourceSession>
 SourceSession::create (const StreamSpec & spec,
-    std::shared_ptr<RtpFanout> fanout, std::string & error)
+    std::shared_ptr<RtpFanout> fanout, std::shared_ptr<HealthBoard> health,
+    std::string & error)
 {
   std::unique_ptr<SourceSession> session (new SourceSession ());
   session->fanout_ = std::move (fanout);
+  session->health_ = std::move (health);
+  session->health_spec_ = spec.health;
   g_autofree gchar *name = g_strdup_printf ("source-%s", spec.name.c_str ());
   session->pipeline_ = gst_pipeline_new (name);
   gst_object_ref_sink (session->pipeline_);
@@ -291,14 +325,14 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
   if (spec.source.transport == RtspTransport::Tcp || spec.source.latency_ms == 0)
     g_signal_connect (src, "new-manager", G_CALLBACK (on_new_manager), nullptr);
 
-  // The closure owns a reference to the fanout for as long as the element.
-  auto *fanout_ref = new std::shared_ptr<RtpFanout> (fanout_);
-  g_object_set_data_full (G_OBJECT (src), "camgate-fanout", fanout_ref,
-      [](gpointer p) { delete static_cast<std::shared_ptr<RtpFanout> *> (p); });
+  // The element owns what its handlers use, for as long as it lives.
+  auto *context = new RtspContext { fanout_, health_, health_spec_ };
+  g_object_set_data_full (G_OBJECT (src), "camgate-context", context,
+      [](gpointer p) { delete static_cast<RtspContext *> (p); });
   g_signal_connect (src, "pad-added", G_CALLBACK (on_rtspsrc_pad_added),
-      fanout_ref);
+      context);
   g_signal_connect (src, "no-more-pads", G_CALLBACK (on_rtspsrc_no_more_pads),
-      fanout_ref);
+      context);
   return true;
 }
 
@@ -358,8 +392,10 @@ SourceSession::build_launch (const std::string & description,
       break;
 
     GstPad *paysrc = gst_element_get_static_pad (pay, "src");
-    feed_fanout_track (paysrc, fanout_, index, missing);
-    link_to_fakesink (pipeline_, paysrc);
+    GstPad *out = watch_track (GST_BIN (pipeline_), paysrc, health_spec_,
+        *health_);
+    feed_fanout_track (out, fanout_, index, missing);
+    gst_object_unref (out);
     gst_object_unref (paysrc);
     index++;
   }

@@ -2,15 +2,16 @@
 // that feeds the stream's RtpFanout. A failed or finished session is thrown
 // away and a new one is built on retry, so no state leaks between attempts.
 //
-//   rtsp:      rtspsrc ─(RTP, camera's own packets)─► fanout
+//   rtsp:      rtspsrc ─(RTP, camera's own packets)─► streamhealth ─► fanout
 //   test/pipeline: <description> ─► parsed H.264/H.265/AAC/Opus/G.711
-//                  ─► rtpXpay (once per stream) ─► fanout
+//                  ─► rtpXpay (once per stream) ─► streamhealth ─► fanout
 //
 // Publish streams have no SourceSession: the RTSP RECORD media is the source
 // (see rtsp/stream_media_factory.cpp).
 #pragma once
 
 #include "config/stream_spec.h"
+#include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 
 #include <gst/gst.h>
@@ -31,7 +32,8 @@ public:
   // Builds (but does not start) the pipeline. Returns nullptr and sets
   // `error` when the spec cannot be turned into a pipeline.
   static std::unique_ptr<SourceSession> create (const StreamSpec & spec,
-      std::shared_ptr<RtpFanout> fanout, std::string & error);
+      std::shared_ptr<RtpFanout> fanout, std::shared_ptr<HealthBoard> health,
+      std::string & error);
 
   GstElement *pipeline () const { return pipeline_; }
 
@@ -45,6 +47,8 @@ private:
 
   GstElement *pipeline_ = nullptr;
   std::shared_ptr<RtpFanout> fanout_;
+  std::shared_ptr<HealthBoard> health_;
+  HealthSpec health_spec_;
 };
 
 // Sends every RTP buffer leaving `pad` to `fanout` as source track `index`
@@ -56,5 +60,12 @@ void feed_fanout_from_pad (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
 // the fanout's track setup ends once `tracks_missing` tracks reported caps.
 void feed_fanout_track (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
     unsigned index, std::shared_ptr<std::atomic<int>> tracks_missing);
+
+// Adds `pad ─► streamhealth ─► fakesink` to `bin` and returns the
+// streamhealth's output pad (a new reference), where the fanout reads; the
+// element is put on `board`. Falls back to the pad itself when the
+// streamhealth element is missing.
+GstPad *watch_track (GstBin * bin, GstPad * pad, const HealthSpec & spec,
+    HealthBoard & board);
 
 }  // namespace camgate

@@ -11,6 +11,8 @@ constexpr int64_t kTrackSetupGraceUs = 2 * G_USEC_PER_SEC;
 // the backoff from the beginning again.
 constexpr int64_t kHealthyAfterUs = 10 * G_USEC_PER_SEC;
 constexpr guint kTickMs = 250;
+// A repaired timestamp is reported in the health for this long.
+constexpr int64_t kRepairReportUs = 10 * G_USEC_PER_SEC;
 
 }  // namespace
 
@@ -24,6 +26,8 @@ to_string (StreamState state)
       return "running";
     case StreamState::Retrying:
       return "retrying";
+    case StreamState::Stalled:
+      return "stalled";
     case StreamState::Waiting:
       return "waiting";
     case StreamState::Stopped:
@@ -33,7 +37,8 @@ to_string (StreamState state)
 }
 
 Stream::Stream (StreamSpec spec)
-    : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ())
+    : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ()),
+      board_ (std::make_shared<HealthBoard> ())
 {
 }
 
@@ -63,6 +68,51 @@ Stream::restarts () const
   return restarts_;
 }
 
+double
+Stream::uptime_seconds () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (state_ != StreamState::Running || running_since_us_ == 0)
+    return 0;
+  return (g_get_monotonic_time () - running_since_us_) / 1e6;
+}
+
+StreamHealthSummary
+Stream::health () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return health_;
+}
+
+void
+Stream::update_health ()
+{
+  StreamHealthSummary summary = board_->read ();
+  auto add_reason = [&](const std::string & reason) {
+    summary.reasons.push_back (reason);
+    if (summary.state == "healthy")
+      summary.state = "degraded";
+  };
+  if (!fanout_->missing_tracks ().empty ())
+    add_reason ("track-missing");
+  const auto counters = fanout_->counters ();
+  if (counters.last_repair_us
+      && g_get_monotonic_time () - counters.last_repair_us < kRepairReportUs)
+    add_reason ("timestamp-repaired");
+
+  std::string text = summary.state;
+  for (size_t i = 0; i < summary.reasons.size (); i++)
+    text += (i ? ", " : ": ") + summary.reasons[i];
+  if (text != logged_health_) {
+    // Logged once per change, never per buffer.
+    if (!logged_health_.empty () || summary.state != "healthy")
+      g_message ("stream %s: health %s", spec_.name.c_str (), text.c_str ());
+    logged_health_ = text;
+  }
+  std::lock_guard<std::mutex> lk (lock_);
+  health_ = std::move (summary);
+}
+
 void
 Stream::set_state (StreamState state, const std::string & error)
 {
@@ -72,7 +122,7 @@ Stream::set_state (StreamState state, const std::string & error)
   if (state == state_)
     return;
   state_ = state;
-  if (state == StreamState::Retrying)
+  if (state == StreamState::Retrying || state == StreamState::Stalled)
     return;                        // fail() logs it with the retry delay
   g_message ("stream %s: %s%s%s", spec_.name.c_str (), to_string (state),
       error.empty () ? "" : ": ", error.c_str ());
@@ -118,7 +168,8 @@ Stream::start_session ()
 {
   std::string error;
   fanout_->begin_session ();
-  session_ = SourceSession::create (spec_, fanout_, error);
+  board_->begin_session ();
+  session_ = SourceSession::create (spec_, fanout_, board_, error);
   if (!session_) {
     fail (error);
     return;
@@ -136,7 +187,7 @@ Stream::start_session ()
 }
 
 void
-Stream::fail (const std::string & error)
+Stream::fail (const std::string & error, StreamState state)
 {
   if (bus_watch_) {
     g_source_remove (bus_watch_);
@@ -148,7 +199,7 @@ Stream::fail (const std::string & error)
     std::lock_guard<std::mutex> lk (lock_);
     restarts_++;
   }
-  set_state (StreamState::Retrying, error);
+  set_state (state, error);
   g_message ("stream %s: %s; retrying in %.1f s", spec_.name.c_str (),
       error.c_str (), backoff_ms_ / 1000.0);
   if (retry_source_)
@@ -207,6 +258,7 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
 void
 Stream::check_progress ()
 {
+  update_health ();
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)
@@ -217,9 +269,6 @@ Stream::check_progress ()
     return;
   const int64_t now = g_get_monotonic_time ();
   const auto counters = fanout_->counters ();
-  const int64_t timeout_us = spec_.source.timeout_ms * (int64_t) 1000;
-  const int64_t last_sign_of_life =
-      std::max (session_started_us_, counters.last_packet_us);
 
   if (!fanout_->session_active () && counters.last_packet_us > 0
       && counters.last_packet_us > session_started_us_
@@ -230,14 +279,25 @@ Stream::check_progress ()
     running_since_us_ = now;
     set_state (StreamState::Running);
   }
-  if (running_since_us_ && now - running_since_us_ > kHealthyAfterUs)
+
+  if (running_since_us_ == 0) {
+    // Connecting: give up after source.timeout without data.
+    if (now - session_started_us_ > spec_.source.timeout_ms * (int64_t) 1000)
+      fail ("the source delivered no data within "
+          + std::to_string (spec_.source.timeout_ms) + " ms");
+    return;
+  }
+  if (now - running_since_us_ > kHealthyAfterUs)
     backoff_ms_ = kFirstBackoffMs;
 
-  if (now - last_sign_of_life > timeout_us) {
-    fail (running_since_us_ ? "no data from the source for "
-        + std::to_string (spec_.source.timeout_ms) + " ms"
-        : "the source delivered no data within "
-        + std::to_string (spec_.source.timeout_ms) + " ms");
+  auto missing = fanout_->missing_tracks ();
+  if (!missing.empty ()) {
+    fail ("the source came back without its " + missing.front () + " track");
+    return;
+  }
+  if (health ().state == "stalled") {
+    fail ("stalled: no data for " + std::to_string (spec_.health.stall_timeout_ms)
+        + " ms", StreamState::Stalled);
   }
 }
 

@@ -1,11 +1,13 @@
 // Stream: owns one stream's source for its whole life. It starts the source
-// session, watches it (bus errors, EOS, no data for source.timeout), and
-// rebuilds it after a failure with exponential backoff (1 s doubling to 30 s,
-// forever). All methods run on the main context except the publish_*()
+// session, watches it (bus errors, EOS, no data within source.timeout of
+// starting, a stall or a missing track reported by its streamhealth
+// elements), and rebuilds it after a failure with exponential backoff (1 s
+// doubling to 30 s, forever). All methods run on the main context except the publish_*()
 // notifications, which the RTSP server calls from its threads.
 #pragma once
 
 #include "config/stream_spec.h"
+#include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 #include "stream/source_session.h"
 
@@ -17,7 +19,7 @@
 
 namespace camgate {
 
-enum class StreamState { Starting, Running, Retrying, Waiting, Stopped };
+enum class StreamState { Starting, Running, Retrying, Stalled, Waiting, Stopped };
 const char *to_string (StreamState state);
 
 class Stream
@@ -40,6 +42,11 @@ public:
   StreamState state () const;
   std::string last_error () const;
   unsigned restarts () const;
+  // Seconds since data last started flowing (0 when not running).
+  double uptime_seconds () const;
+  // The last health reading (refreshed every tick on the main context).
+  StreamHealthSummary health () const;
+  const std::shared_ptr<HealthBoard> & health_board () const { return board_; }
 
   // A publisher (RTSP RECORD) started or stopped feeding this stream.
   void publish_started ();
@@ -47,7 +54,8 @@ public:
 
 private:
   void start_session ();
-  void fail (const std::string & error);
+  void fail (const std::string & error, StreamState state = StreamState::Retrying);
+  void update_health ();
   void set_state (StreamState state, const std::string & error = {});
   void check_progress ();
 
@@ -57,6 +65,7 @@ private:
 
   const StreamSpec spec_;
   const std::shared_ptr<RtpFanout> fanout_;
+  const std::shared_ptr<HealthBoard> board_;
   std::unique_ptr<SourceSession> session_;
 
   guint bus_watch_ = 0;
@@ -70,6 +79,8 @@ private:
   StreamState state_ = StreamState::Stopped;
   std::string last_error_;
   unsigned restarts_ = 0;
+  StreamHealthSummary health_;
+  std::string logged_health_;      // "state: reasons", logged once per change
 };
 
 }  // namespace camgate

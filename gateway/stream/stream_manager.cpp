@@ -142,6 +142,8 @@ StreamManager::add_stream (const StreamSpec & spec)
     auto target = std::make_shared<MountTarget> ();
     target->name = spec.name;
     target->fanout = stream->fanout ();
+    target->health = stream->health_board ();
+    target->health_spec = spec.health;
     target->play = spec.outputs.rtsp;
     target->publish = spec.source.kind == SourceKind::Publish;
     target->publish_latency_ms = spec.source.latency_ms;
