@@ -354,7 +354,7 @@ run (const Options & o, const std::string & relay_kind, int n)
   std::string base;
   if (relay_kind == "camgate") {
     relay = std::make_unique<Child> (std::vector<std::string> { o.camgate,
-          "--pipelines", dir, "--rtsp-port", "0" });
+          "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
     if (!relay->wait_count ("camgate ready", 1, seconds (30))
         || !relay->wait_count (": running", n, seconds (60))) {
       fprintf (stderr, "camgate did not start all streams\n");
@@ -363,6 +363,7 @@ run (const Options & o, const std::string & relay_kind, int n)
     }
     std::string ready = relay->find ("camgate ready");
     base = ready.substr (ready.find ("rtsp://"));
+    base = base.substr (0, base.find (' '));
   } else {
     // The plain GStreamer relay: one gst-rtsp-server media per camera.
     std::string uris;

@@ -7,6 +7,7 @@
 
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
+#include "http/http_server.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
@@ -60,14 +61,20 @@ run_gateway (GatewayConfig config)
     return 1;
   }
   StreamManager manager (rtsp, config);
+  HttpServer http (manager, rtsp);
+  if (!http.start (config, error)) {
+    g_printerr ("camgate: %s\n", error.c_str ());
+    return 1;
+  }
   if (!manager.start (error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
 
-  // One parseable line for scripts and tests (the port may have been 0).
-  g_print ("camgate ready: rtsp://%s:%d/\n", config.bind_address.c_str (),
-      rtsp.port ());
+  // One parseable line for scripts and tests (ports may have been 0).
+  g_print ("camgate ready: rtsp://%s:%d/ http://%s:%d/\n",
+      config.bind_address.c_str (), rtsp.port (), config.bind_address.c_str (),
+      http.port ());
   fflush (stdout);
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
@@ -75,6 +82,7 @@ run_gateway (GatewayConfig config)
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
 
+  http.stop ();
   manager.stop_all ();
   rtsp.stop ();
   g_main_loop_unref (loop);

@@ -131,3 +131,33 @@ RtspServer::unmount (const std::string & name)
 }
 
 }  // namespace camgate
+
+namespace camgate {
+
+unsigned
+RtspServer::session_count (const std::string & name) const
+{
+  if (!server_)
+    return 0;
+  struct Count
+  {
+    std::string path;
+    unsigned sessions = 0;
+  } count { "/" + name };
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (server_);
+  GList *none = gst_rtsp_session_pool_filter (pool,
+      [](GstRTSPSessionPool *, GstRTSPSession * session, gpointer data) {
+        auto *c = static_cast<Count *> (data);
+        gint matched = 0;
+        // get_media matches by prefix: "/cam" must not count "/cam2".
+        if (gst_rtsp_session_get_media (session, c->path.c_str (), &matched)
+            && matched == static_cast<gint> (c->path.size ()))
+          c->sessions++;
+        return GST_RTSP_FILTER_KEEP;
+      }, &count);
+  g_list_free (none);
+  g_object_unref (pool);
+  return count.sessions;
+}
+
+}  // namespace camgate

@@ -32,6 +32,9 @@ public:
   // Removes the mount and ends every session that was watching it.
   void unmount (const std::string & name);
 
+  // RTSP sessions (players and publishers) on a stream's path.
+  unsigned session_count (const std::string & name) const;
+
 private:
   static void on_client_connected (GstRTSPServer *, GstRTSPClient * client,
       gpointer self);

@@ -75,6 +75,13 @@ StreamManager::streams () const
   return list;
 }
 
+std::shared_ptr<Stream>
+StreamManager::find (const std::string & name) const
+{
+  auto it = streams_.find (name);
+  return it == streams_.end () ? nullptr : it->second;
+}
+
 void
 StreamManager::reload ()
 {

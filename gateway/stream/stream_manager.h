@@ -33,6 +33,7 @@ public:
   void reload ();
 
   std::vector<std::shared_ptr<Stream>> streams () const;
+  std::shared_ptr<Stream> find (const std::string & name) const;
 
 private:
   void add_stream (const StreamSpec & spec);

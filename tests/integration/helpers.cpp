@@ -65,14 +65,20 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
   const char *binary = g_getenv ("CAMGATE_BIN");
   if (!binary)
     binary = "build/gateway/camgate";
-  bool has_port = false;
-  for (const auto & a : args)
+  bool has_port = false, has_http_port = false;
+  for (const auto & a : args) {
     has_port |= a.rfind ("--rtsp-port", 0) == 0;
+    has_http_port |= a.rfind ("--http-port", 0) == 0;
+  }
   std::vector<const gchar *> argv { binary };
   for (const auto & a : args)
     argv.push_back (a.c_str ());
   if (!has_port) {
     argv.push_back ("--rtsp-port");
+    argv.push_back ("0");
+  }
+  if (!has_http_port) {
+    argv.push_back ("--http-port");
     argv.push_back ("0");
   }
   argv.push_back (nullptr);
@@ -98,7 +104,7 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
         }
       });
 
-  // The ready line: "camgate ready: rtsp://ADDR:PORT/".
+  // The ready line: "camgate ready: rtsp://ADDR:PORT/ http://ADDR:PORT/".
   GDataInputStream *out =
       g_data_input_stream_new (g_subprocess_get_stdout_pipe (process_));
   gchar *line;
@@ -106,10 +112,17 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
               nullptr))) {
     std::string text (line);
     g_free (line);
-    auto prefix = text.find ("camgate ready: rtsp://");
-    if (prefix != std::string::npos) {
-      auto colon = text.rfind (':');
-      rtsp_port_ = std::atoi (text.c_str () + colon + 1);
+    if (text.find ("camgate ready: ") != std::string::npos) {
+      auto port_after = [&](const std::string & scheme) {
+        auto start = text.find (scheme);
+        if (start == std::string::npos)
+          return 0;
+        auto slash = text.find ('/', start + scheme.size ());
+        auto colon = text.rfind (':', slash);
+        return std::atoi (text.c_str () + colon + 1);
+      };
+      rtsp_port_ = port_after ("rtsp://");
+      http_port_ = port_after ("http://");
       break;
     }
   }

@@ -43,6 +43,7 @@ public:
 
   bool ready () const { return rtsp_port_ > 0; }
   int rtsp_port () const { return rtsp_port_; }
+  int http_port () const { return http_port_; }
   std::string url (const std::string & stream) const;
   std::string log () const;         // everything written to stderr so far
   bool wait_for_log (const std::string & text,
@@ -54,6 +55,7 @@ public:
 private:
   GSubprocess *process_ = nullptr;
   int rtsp_port_ = 0;
+  int http_port_ = 0;
   std::thread stderr_reader_;
   mutable std::mutex lock_;
   std::string log_;

@@ -1,0 +1,50 @@
+// HttpServer: the gateway's single HTTP port (libsoup 3). Routes so far:
+//   GET /api/v1/streams, GET /api/v1/streams/<name>   (streams_api.h)
+//   GET /metrics                                      (metrics.h)
+// Anything else gets a JSON error with the right status; a malformed request
+// is answered, never fatal.
+#pragma once
+
+#include "config/gateway_config.h"
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <string>
+
+namespace camgate {
+
+class StreamManager;
+class RtspServer;
+
+class HttpServer
+{
+public:
+  HttpServer (StreamManager & streams, RtspServer & rtsp);
+  ~HttpServer ();
+  HttpServer (const HttpServer &) = delete;
+  HttpServer & operator= (const HttpServer &) = delete;
+
+  bool start (const GatewayConfig & config, std::string & error);
+  void stop ();
+  int port () const { return port_; }
+
+private:
+  static void on_request (SoupServer *, SoupServerMessage * message,
+      const char *path, GHashTable * query, gpointer self);
+  void route (SoupServerMessage * message, const std::string & path);
+
+  StreamManager & streams_;
+  RtspServer & rtsp_;
+  SoupServer *server_ = nullptr;
+  int port_ = 0;
+};
+
+// Sends `body` as JSON with `status`.
+void send_json (SoupServerMessage * message, guint status,
+    const std::string & body);
+// Sends {"error": text, "status": status}.
+void send_error (SoupServerMessage * message, guint status,
+    const std::string & text);
+
+}  // namespace camgate

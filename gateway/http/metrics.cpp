@@ -1,0 +1,226 @@
+#include "http/metrics.h"
+
+#include "rtsp/rtsp_server.h"
+#include "stream/stream_manager.h"
+
+#include <glib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace camgate {
+
+namespace {
+
+// One metric family: HELP and TYPE once, then its samples.
+class Family
+{
+public:
+  Family (const char *name, const char *type, const char *help)
+      : name_ (name), type_ (type), help_ (help) {}
+
+  void add (const std::vector<std::pair<std::string, std::string>> & labels,
+      double value)
+  {
+    std::ostringstream sample;
+    sample << name_;
+    if (!labels.empty ()) {
+      sample << '{';
+      for (size_t i = 0; i < labels.size (); i++)
+        sample << (i ? "," : "") << labels[i].first << "=\""
+            << escape (labels[i].second) << '"';
+      sample << '}';
+    }
+    sample << ' ' << format (value) << '\n';
+    samples_ += sample.str ();
+  }
+
+  void write (std::ostringstream & out) const
+  {
+    out << "# HELP " << name_ << ' ' << help_ << '\n';
+    out << "# TYPE " << name_ << ' ' << type_ << '\n';
+    out << samples_;
+  }
+
+private:
+  static std::string escape (const std::string & value)
+  {
+    std::string out;
+    for (char c : value) {
+      if (c == '\\' || c == '"')
+        out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  }
+
+  static std::string format (double value)
+  {
+    char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+    return g_ascii_dtostr (buffer, sizeof buffer, value);
+  }
+
+  std::string name_, type_, help_, samples_;
+};
+
+struct ProcessFigures
+{
+  double cpu_seconds = 0;
+  double resident_bytes = 0;
+  double open_fds = 0;
+};
+
+ProcessFigures
+read_process ()
+{
+  ProcessFigures p;
+  std::ifstream stat ("/proc/self/stat");
+  std::string text ((std::istreambuf_iterator<char> (stat)),
+      std::istreambuf_iterator<char> ());
+  auto close = text.rfind (')');
+  if (close != std::string::npos) {
+    std::istringstream fields (text.substr (close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; i++) {
+      if (i == 14)
+        utime = std::stoull (field);
+      if (i == 15) {
+        stime = std::stoull (field);
+        break;
+      }
+    }
+    p.cpu_seconds = double (utime + stime) / sysconf (_SC_CLK_TCK);
+  }
+  std::ifstream status ("/proc/self/status");
+  std::string line;
+  while (std::getline (status, line))
+    if (line.rfind ("VmRSS:", 0) == 0)
+      p.resident_bytes = std::atof (line.c_str () + 6) * 1024;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator ("/proc/self/fd", ec);
+      !ec && it != std::filesystem::directory_iterator (); it.increment (ec))
+    p.open_fds++;
+  return p;
+}
+
+const double kStartTime = g_get_real_time () / 1e6;
+
+}  // namespace
+
+std::string
+render_metrics (const StreamManager & streams, const RtspServer & rtsp)
+{
+  Family info ("camgate_build_info", "gauge",
+      "Version of the running camgate, as a label");
+  Family up ("camgate_stream_up", "gauge",
+      "1 while the stream's source delivers data");
+  Family state ("camgate_stream_state", "gauge",
+      "The stream's state: 1 for the current one");
+  Family health ("camgate_stream_health", "gauge",
+      "The stream's health: 1 for the current one");
+  Family reason ("camgate_stream_health_reason", "gauge",
+      "1 for each reason the stream is degraded or stalled");
+  Family reconnects ("camgate_stream_reconnects_total", "counter",
+      "Times the stream's source was restarted after a failure");
+  Family uptime ("camgate_stream_uptime_seconds", "gauge",
+      "Seconds since the stream's source started delivering data");
+  Family bytes_in ("camgate_stream_received_bytes_total", "counter",
+      "RTP bytes received from the source");
+  Family packets_in ("camgate_stream_received_packets_total", "counter",
+      "RTP packets received from the source");
+  Family bytes_out ("camgate_stream_sent_bytes_total", "counter",
+      "RTP bytes handed to the stream's outputs (once per output media)");
+  Family repairs ("camgate_stream_timestamp_repairs_total", "counter",
+      "Times a broken source timestamp was rebased");
+  Family viewers ("camgate_stream_viewers", "gauge",
+      "Viewers (sessions) per protocol");
+  Family bitrate ("camgate_track_bytes_per_second", "gauge",
+      "Data rate of a track over the health window (bitrate / 8)");
+  Family fps ("camgate_track_frames_per_second", "gauge",
+      "Frame rate (audio: packet rate) of a track over the health window");
+  Family gop ("camgate_track_gop_seconds", "gauge",
+      "Time between the last two keyframes of a video track");
+  Family lost ("camgate_track_lost_packets_total", "counter",
+      "RTP packets of a track that never arrived");
+  Family stalls ("camgate_track_stalls_total", "counter",
+      "Times a track stopped delivering data for the stall timeout");
+
+  info.add ({ { "version", VERSION } }, 1);
+  static const char *states[] = { "starting", "running", "retrying", "stalled",
+    "waiting", "stopped" };
+  static const char *healths[] = { "healthy", "degraded", "stalled" };
+
+  for (const auto & stream : streams.streams ()) {
+    const StreamSpec & spec = stream->spec ();
+    const std::string current = to_string (stream->state ());
+    const auto summary = stream->health ();
+    const auto counters = stream->fanout ()->counters ();
+    const std::vector<std::pair<std::string, std::string>> label {
+      { "stream", spec.name } };
+
+    up.add (label, current == "running" ? 1 : 0);
+    for (const char *s : states)
+      state.add ({ { "stream", spec.name }, { "state", s } }, current == s);
+    for (const char *h : healths)
+      health.add ({ { "stream", spec.name }, { "health", h } },
+          summary.state == h);
+    for (const auto & r : summary.reasons)
+      reason.add ({ { "stream", spec.name }, { "reason", r } }, 1);
+    reconnects.add (label, stream->restarts ());
+    uptime.add (label, stream->uptime_seconds ());
+    bytes_in.add (label, counters.bytes_in);
+    packets_in.add (label, counters.packets_in);
+    bytes_out.add (label, counters.bytes_out);
+    repairs.add (label, counters.timestamp_repairs);
+    viewers.add ({ { "stream", spec.name }, { "protocol", "rtsp" } },
+        rtsp.session_count (spec.name));
+
+    std::map<std::string, int> seen;
+    for (const auto & t : summary.tracks) {
+      // Tracks are named by media, numbered when a stream has several.
+      std::string track = t.media.empty () ? "track" : t.media;
+      int n = seen[track]++;
+      if (n)
+        track += std::to_string (n);
+      const std::vector<std::pair<std::string, std::string>> labels {
+        { "stream", spec.name }, { "track", track }, { "codec", t.encoding } };
+      bitrate.add (labels, t.bitrate / 8.0);
+      fps.add (labels, t.fps);
+      if (t.media == "video")
+        gop.add (labels, t.gop_seconds);
+      lost.add (labels, t.packets_lost);
+      stalls.add (labels, t.stalls);
+    }
+  }
+
+  const ProcessFigures process = read_process ();
+  Family cpu ("process_cpu_seconds_total", "counter",
+      "Total user and system CPU time spent in seconds");
+  Family memory ("process_resident_memory_bytes", "gauge",
+      "Resident memory size in bytes");
+  Family fds ("process_open_fds", "gauge", "Number of open file descriptors");
+  Family start ("process_start_time_seconds", "gauge",
+      "Start time of the process since unix epoch in seconds");
+  cpu.add ({}, process.cpu_seconds);
+  memory.add ({}, process.resident_bytes);
+  fds.add ({}, process.open_fds);
+  start.add ({}, kStartTime);
+
+  std::ostringstream out;
+  for (const Family *f : { &info, &up, &state, &health, &reason, &reconnects,
+          &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
+          &bitrate, &fps, &gop, &lost, &stalls, &cpu, &memory, &fds, &start })
+    f->write (out);
+  return out.str ();
+}
+
+}  // namespace camgate

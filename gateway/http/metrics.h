@@ -1,0 +1,15 @@
+// Prometheus text exposition (format 0.0.4) of every stream's figures and
+// of the process; checked with `promtool check metrics` in the tests.
+#pragma once
+
+#include <string>
+
+namespace camgate {
+
+class StreamManager;
+class RtspServer;
+
+std::string render_metrics (const StreamManager & streams,
+    const RtspServer & rtsp);
+
+}  // namespace camgate

@@ -1,0 +1,155 @@
+#include "http/streams_api.h"
+
+#include "rtsp/rtsp_server.h"
+#include "stream/stream_manager.h"
+
+#include <json-glib/json-glib.h>
+
+namespace camgate {
+
+namespace {
+
+void
+member (JsonBuilder * b, const char *name, const std::string & value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value.c_str ());
+}
+
+void
+member (JsonBuilder * b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+void
+member (JsonBuilder * b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, value);
+}
+
+void
+string_array (JsonBuilder * b, const char *name,
+    const std::vector<std::string> & values)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (const auto & v : values)
+    json_builder_add_string_value (b, v.c_str ());
+  json_builder_end_array (b);
+}
+
+void
+add_health (JsonBuilder * b, const StreamHealthSummary & health)
+{
+  json_builder_set_member_name (b, "health");
+  json_builder_begin_object (b);
+  member (b, "state", health.state);
+  string_array (b, "reasons", health.reasons);
+  json_builder_set_member_name (b, "tracks");
+  json_builder_begin_array (b);
+  for (const auto & t : health.tracks) {
+    json_builder_begin_object (b);
+    member (b, "media", t.media);
+    member (b, "codec", t.encoding);
+    member (b, "state", t.state);
+    string_array (b, "reasons", t.reasons);
+    member (b, "bitrate", (gint64) t.bitrate);
+    member (b, "fps", t.fps);
+    member (b, "gop_frames", (gint64) t.gop_frames);
+    member (b, "gop_seconds", t.gop_seconds);
+    member (b, "packets_lost", (gint64) t.packets_lost);
+    member (b, "stalls", (gint64) t.stalls);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+void
+add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
+{
+  const StreamSpec & spec = stream.spec ();
+  const auto counters = stream.fanout ()->counters ();
+  json_builder_begin_object (b);
+  member (b, "name", spec.name);
+  member (b, "file", spec.file);
+
+  json_builder_set_member_name (b, "source");
+  json_builder_begin_object (b);
+  member (b, "kind", std::string (to_string (spec.source.kind)));
+  if (spec.source.kind == SourceKind::Rtsp) {
+    member (b, "uri", redact_uri (spec.source.uri));
+    member (b, "transport", std::string (to_string (spec.source.transport)));
+  }
+  json_builder_end_object (b);
+
+  member (b, "state", std::string (to_string (stream.state ())));
+  member (b, "last_error", redact_uri (stream.last_error ()));
+  member (b, "reconnects", (gint64) stream.restarts ());
+  member (b, "uptime_seconds", stream.uptime_seconds ());
+  add_health (b, stream.health ());
+
+  json_builder_set_member_name (b, "viewers");
+  json_builder_begin_object (b);
+  member (b, "rtsp", (gint64) (spec.outputs.rtsp || spec.source.kind
+          == SourceKind::Publish ? rtsp.session_count (spec.name) : 0));
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "outputs");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "rtsp");
+  json_builder_add_boolean_value (b, spec.outputs.rtsp);
+  json_builder_end_object (b);
+
+  member (b, "bytes_in", (gint64) counters.bytes_in);
+  member (b, "bytes_out", (gint64) counters.bytes_out);
+  member (b, "packets_in", (gint64) counters.packets_in);
+  member (b, "timestamp_repairs", (gint64) counters.timestamp_repairs);
+  json_builder_end_object (b);
+}
+
+std::string
+finish (JsonBuilder * b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, TRUE);
+  std::string out (text);
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+}  // namespace
+
+std::string
+render_stream_list (const StreamManager & streams, const RtspServer & rtsp)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "streams");
+  json_builder_begin_array (b);
+  for (const auto & stream : streams.streams ())
+    add_stream (b, *stream, rtsp);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return finish (b);
+}
+
+bool
+render_stream (const StreamManager & streams, const RtspServer & rtsp,
+    const std::string & name, std::string & json)
+{
+  auto stream = streams.find (name);
+  if (!stream)
+    return false;
+  JsonBuilder *b = json_builder_new ();
+  add_stream (b, *stream, rtsp);
+  json = finish (b);
+  return true;
+}
+
+}  // namespace camgate
