@@ -408,3 +408,43 @@ raw_exchange (int port, const std::string & bytes)
 }
 
 }  // namespace camgate::testing
+
+namespace camgate::testing {
+
+HttpReply
+http_request (int port, const std::string & method, const std::string & target,
+    const std::string & body)
+{
+  HttpReply reply;
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 5);
+  GSocketConnection *conn = g_socket_client_connect_to_host (client,
+      "127.0.0.1", port, nullptr, nullptr);
+  if (conn) {
+    std::string request = method + " " + target + " HTTP/1.0\r\nHost: "
+        "127.0.0.1\r\nContent-Length: " + std::to_string (body.size ())
+        + "\r\n\r\n" + body;
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+    g_output_stream_write_all (out, request.data (), request.size (), nullptr,
+        nullptr, nullptr);
+    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+    std::string raw;
+    char buffer[8192];
+    gssize n;
+    while (raw.size () < (8u << 20) && (n = g_input_stream_read (in, buffer,
+                sizeof buffer, nullptr, nullptr)) > 0)
+      raw.append (buffer, n);
+    g_object_unref (conn);
+    if (raw.rfind ("HTTP/1.", 0) == 0 && raw.size () > 12)
+      reply.status = std::atoi (raw.c_str () + 9);
+    auto split = raw.find ("\r\n\r\n");
+    if (split != std::string::npos) {
+      reply.headers = raw.substr (0, split);
+      reply.body = raw.substr (split + 4);
+    }
+  }
+  g_object_unref (client);
+  return reply;
+}
+
+}  // namespace camgate::testing

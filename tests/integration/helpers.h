@@ -125,4 +125,15 @@ extern const char *const kAnnounceSdp;
 // Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
 std::string raw_exchange (int port, const std::string & bytes);
 
+// One HTTP/1.0 request to 127.0.0.1:port; the status (0 when nothing came
+// back) and the body.
+struct HttpReply
+{
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+HttpReply http_request (int port, const std::string & method,
+    const std::string & target, const std::string & body = {});
+
 }  // namespace camgate::testing

@@ -84,6 +84,25 @@ TEST (PipelineFile, TestPublishAndPipelineSources)
   EXPECT_FALSE (pipeline.spec.outputs.rtsp);
 }
 
+TEST (PipelineFile, HealthThresholds)
+{
+  auto p = parse ("source: test\nhealth:\n  stall-timeout: 2s\n  max-gop: 4s\n"
+      "  max-gap: 500ms\n  min-fps: 12.5\n");
+  ASSERT_TRUE (p.ok) << p.first_error ();
+  EXPECT_EQ (p.spec.health.stall_timeout_ms, 2000u);
+  EXPECT_EQ (p.spec.health.max_gop_ms, 4000u);
+  EXPECT_EQ (p.spec.health.max_gap_ms, 500u);
+  EXPECT_DOUBLE_EQ (p.spec.health.min_fps, 12.5);
+
+  auto bad = parse ("source: test\nhealth:\n  min-fps: fast\n  stal-timeout: 1s\n");
+  EXPECT_FALSE (bad.ok);
+  ASSERT_EQ (bad.errors.size (), 2u);
+  EXPECT_EQ (bad.errors[0].to_string (), "cams/door.yaml:4: unknown key "
+      "'health.stal-timeout' (did you mean 'health.stall-timeout'?)");
+  EXPECT_EQ (bad.errors[1].to_string (), "cams/door.yaml:3: health.min-fps: "
+      "expected a frame rate 0-1000, got 'fast'");
+}
+
 TEST (PipelineFile, UnknownKeySuggestsTheRightOne)
 {
   auto p = parse ("source:\n  uri: rtsp://cam/live\n  transprot: tcp\n");

@@ -253,3 +253,84 @@ TEST (RtpFanout, VideoIsHandedOnAFrameAtATime)
   ASSERT_TRUE (next);
   EXPECT_EQ (next->seq, 6);
 }
+
+TEST (RtpFanout, BrokenTimestampsAreRebased)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  fanout.attach (layout->generation, { out.src () });
+  layout->release ();
+
+  fanout.push (0, rtp_packet (1, 1, 90000));
+  fanout.push (0, rtp_packet (1, 2, 93600));
+  // A DVR jumps an hour ahead, then far back.
+  fanout.push (0, rtp_packet (1, 3, 93600 + 3600u * 90000));
+  fanout.push (0, rtp_packet (1, 4, 93600 + 3600u * 90000 + 3600));
+  fanout.push (0, rtp_packet (1, 5, 7200));
+  std::vector<Header> got;
+  for (int i = 0; i < 5; i++) {
+    auto h = out.pull ();
+    ASSERT_TRUE (h);
+    got.push_back (*h);
+  }
+  // Each step stays within what the wall clock allows (the test runs in
+  // well under a second: < 10 s of slack at 90 kHz).
+  for (size_t i = 1; i < got.size (); i++) {
+    int32_t step = static_cast<int32_t> (got[i].ts - got[i - 1].ts);
+    EXPECT_GE (step, 0) << i;
+    EXPECT_LT (step, 10 * 90000) << i;
+  }
+  // Sane steps after a repair are kept as the camera sent them.
+  EXPECT_EQ (got[3].ts - got[2].ts, 3600u);
+  EXPECT_EQ (fanout.counters ().timestamp_repairs, 2u);
+}
+
+TEST (RtpFanout, BFrameStepsBackAreNotRepaired)
+{
+  RtpFanout fanout;
+  Output out;
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  fanout.attach (layout->generation, { out.src () });
+  layout->release ();
+  // Decode order I P B B: presentation times go back a frame or two.
+  for (uint32_t ts : { 0u, 10800u, 3600u, 7200u, 21600u })
+    fanout.push (0, rtp_packet (1, static_cast<uint16_t> (ts / 3600), ts));
+  EXPECT_EQ (fanout.counters ().timestamp_repairs, 0u);
+}
+
+TEST (RtpFanout, SessionWithoutATrackKeepsTheLayoutAndSaysWhatIsMissing)
+{
+  GstCaps *audio = gst_caps_new_simple ("application/x-rtp", "media",
+      G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, 8000, "encoding-name",
+      G_TYPE_STRING, "PCMA", "payload", G_TYPE_INT, 8, nullptr);
+  RtpFanout fanout;
+  fanout.begin_session ();
+  GstCaps *video = video_caps ();
+  fanout.set_track_caps (0, video);
+  fanout.set_track_caps (1, audio);
+  gst_caps_unref (video);
+  fanout.end_track_setup ();
+  auto layout = fanout.layout ();
+  Output v, a;
+  ASSERT_NE (fanout.attach (layout->generation, { v.src (), a.src () }), 0u);
+  uint64_t generation = layout->generation;
+  layout->release ();
+  EXPECT_TRUE (fanout.missing_tracks ().empty ());
+
+  // The camera comes back with audio only, as its first track.
+  fanout.end_session ();
+  fanout.begin_session ();
+  fanout.set_track_caps (0, audio);
+  fanout.end_track_setup ();
+  ASSERT_EQ (fanout.missing_tracks (), std::vector<std::string> { "video" });
+  layout = fanout.layout ();
+  EXPECT_EQ (layout->generation, generation);   // viewers keep their session
+  layout->release ();
+  EXPECT_EQ (fanout.output_count (), 1u);
+  fanout.push (0, rtp_packet (9, 1, 160));      // audio reaches the audio track
+  EXPECT_TRUE (a.pull ());
+  gst_caps_unref (audio);
+}

@@ -1,0 +1,301 @@
+// Issue 3 end to end: streamhealth in the gateway, the streams API and the
+// Prometheus metrics, against the real camgate binary.
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
+
+#include <random>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The stream's JSON from the API, parsed (nullptr when not 200).
+JsonObject *
+stream_json (const GatewayProcess & gateway, const std::string & name,
+    JsonParser ** parser)
+{
+  auto reply = http_request (gateway.http_port (), "GET",
+      "/api/v1/streams/" + name);
+  if (reply.status != 200)
+    return nullptr;
+  *parser = json_parser_new ();
+  if (!json_parser_load_from_data (*parser, reply.body.c_str (), -1, nullptr)) {
+    g_clear_object (parser);
+    return nullptr;
+  }
+  return json_node_get_object (json_parser_get_root (*parser));
+}
+
+// A field of the stream's JSON, as text ("health.state" goes one level in).
+std::string
+field (const GatewayProcess & gateway, const std::string & name,
+    const std::string & path)
+{
+  JsonParser *parser = nullptr;
+  JsonObject *object = stream_json (gateway, name, &parser);
+  if (!object)
+    return "";
+  std::string result;
+  auto dot = path.find ('.');
+  if (dot != std::string::npos) {
+    object = json_object_get_object_member (object, path.substr (0, dot).c_str ());
+    result = json_object_get_string_member (object, path.substr (dot + 1).c_str ());
+  } else {
+    result = json_object_get_string_member (object, path.c_str ());
+  }
+  g_object_unref (parser);
+  return result;
+}
+
+bool
+reasons_contain (const GatewayProcess & gateway, const std::string & name,
+    const std::string & reason)
+{
+  JsonParser *parser = nullptr;
+  JsonObject *object = stream_json (gateway, name, &parser);
+  if (!object)
+    return false;
+  JsonArray *reasons = json_object_get_array_member (
+      json_object_get_object_member (object, "health"), "reasons");
+  bool found = false;
+  for (guint i = 0; i < json_array_get_length (reasons); i++)
+    found |= reason == json_array_get_string_element (reasons, i);
+  g_object_unref (parser);
+  return found;
+}
+
+}  // namespace
+
+TEST (HealthApi, FrozenCameraIsStalledThenRestartedAndRecovers)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
+      + "\n  transport: tcp\nhealth:\n  stall-timeout: 2s\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
+      << gateway.log ();
+
+  // The encoder freezes: the RTSP session stays open, no video comes.
+  ASSERT_TRUE (camera.set_sending_video (false));
+  auto frozen = std::chrono::steady_clock::now ();
+  ASSERT_TRUE (wait_until ([&]() {
+            return field (gateway, "cam", "state") == "stalled"
+                || field (gateway, "cam", "health.state") == "stalled";
+          }, 4s)) << gateway.log ();
+  double seconds = std::chrono::duration<double> (
+      std::chrono::steady_clock::now () - frozen).count ();
+  EXPECT_LE (seconds, 2.0 + 1.0);
+  EXPECT_TRUE (gateway.wait_for_log ("stream cam: health stalled", 2s))
+      << gateway.log ();
+
+  // The gateway reconnects; the camera's new session sends again.
+  ASSERT_TRUE (wait_until ([&]() {
+            auto log = gateway.log ();
+            return log.rfind ("stream cam: running") > log.rfind ("stalled");
+          }, 20s)) << gateway.log ();
+  EXPECT_EQ (field (gateway, "cam", "state"), "running");
+  EXPECT_GE (camera.play_requests (), 2);
+  Viewer viewer (gateway.url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}
+
+TEST (HealthApi, TenSecondGopIsDegraded)
+{
+  FakeCamera camera ({ .fps = 15, .gop_frames = 150 });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  dir.write ("slow.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream slow: running", 15s));
+  EXPECT_TRUE (wait_until ([&]() {
+            return reasons_contain (gateway, "slow", "gop-too-long");
+          }, 12s)) << gateway.log ();
+  EXPECT_EQ (field (gateway, "slow", "health.state"), "degraded");
+  EXPECT_TRUE (gateway.wait_for_log ("stream slow: health degraded: "
+          "gop-too-long", 2s)) << gateway.log ();
+  // Degraded, not broken: it keeps running and is never restarted for it.
+  EXPECT_EQ (field (gateway, "slow", "state"), "running");
+}
+
+TEST (HealthApi, CameraBackWithoutVideoIsDegradedAndSetUpAgain)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  const std::string full = camera.launch_line ();
+  TempDir dir;
+  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
+      + "\n  transport: tcp\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
+
+  camera.stop ();
+  camera.set_launch ("( audiotestsrc is-live=true ! audio/x-raw,rate=8000,"
+      "channels=1 ! alawenc ! rtppcmapay name=pay0 pt=8 )");
+  ASSERT_TRUE (camera.start ());
+  EXPECT_TRUE (gateway.wait_for_log ("the source came back without its video "
+          "track", 20s)) << gateway.log ();
+
+  camera.stop ();
+  camera.set_launch (full);
+  ASSERT_TRUE (camera.start ());
+  ASSERT_TRUE (wait_until ([&]() {
+            auto log = gateway.log ();
+            return log.rfind ("stream cam: running") > log.rfind ("video track");
+          }, 40s)) << gateway.log ();
+  Viewer viewer (gateway.url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}
+
+TEST (HealthApi, StreamsJsonMatchesTheLiveState)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  std::string uri = camera.uri ();
+  uri.insert (7, "admin:hunter2@");        // credentials are never shown
+  dir.write ("cam.yaml", "source:\n  uri: " + uri + "\n");
+  dir.write ("live.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
+  Viewer a (gateway.url ("cam"), "tcp"), b (gateway.url ("cam"), "udp");
+  ASSERT_TRUE (a.wait_frames (5, 20s));
+  ASSERT_TRUE (b.wait_frames (5, 20s));
+
+  auto list = http_request (gateway.http_port (), "GET", "/api/v1/streams");
+  ASSERT_EQ (list.status, 200);
+  EXPECT_NE (list.headers.find ("application/json"), std::string::npos);
+  EXPECT_EQ (list.body.find ("hunter2"), std::string::npos);
+  JsonParser *parser = json_parser_new ();
+  ASSERT_TRUE (json_parser_load_from_data (parser, list.body.c_str (), -1,
+          nullptr));
+  JsonArray *streams = json_object_get_array_member (json_node_get_object (
+          json_parser_get_root (parser)), "streams");
+  ASSERT_EQ (json_array_get_length (streams), 2u);
+  g_object_unref (parser);
+
+  JsonObject *cam = stream_json (gateway, "cam", &parser);
+  ASSERT_NE (cam, nullptr);
+  EXPECT_STREQ (json_object_get_string_member (cam, "name"), "cam");
+  EXPECT_STREQ (json_object_get_string_member (cam, "state"), "running");
+  JsonObject *source = json_object_get_object_member (cam, "source");
+  EXPECT_STREQ (json_object_get_string_member (source, "kind"), "rtsp");
+  EXPECT_NE (std::string (json_object_get_string_member (source, "uri"))
+      .find ("admin:***@"), std::string::npos);
+  EXPECT_EQ (json_object_get_int_member (json_object_get_object_member (cam,
+              "viewers"), "rtsp"), 2);
+  EXPECT_GT (json_object_get_int_member (cam, "bytes_in"), 10000);
+  EXPECT_GT (json_object_get_int_member (cam, "bytes_out"), 1000);
+  EXPECT_GT (json_object_get_double_member (cam, "uptime_seconds"), 0.0);
+  JsonObject *health = json_object_get_object_member (cam, "health");
+  EXPECT_STREQ (json_object_get_string_member (health, "state"), "healthy");
+  JsonArray *tracks = json_object_get_array_member (health, "tracks");
+  ASSERT_EQ (json_array_get_length (tracks), 2u);
+  JsonObject *video = json_array_get_object_element (tracks, 0);
+  EXPECT_STREQ (json_object_get_string_member (video, "codec"), "H264");
+  EXPECT_GT (json_object_get_double_member (video, "fps"), 10.0);
+  EXPECT_GT (json_object_get_int_member (video, "bitrate"), 50000);
+  g_object_unref (parser);
+
+  JsonObject *live = stream_json (gateway, "live", &parser);
+  ASSERT_NE (live, nullptr);
+  EXPECT_STREQ (json_object_get_string_member (live, "state"), "waiting");
+  g_object_unref (parser);
+
+  auto missing = http_request (gateway.http_port (), "GET",
+      "/api/v1/streams/nope");
+  EXPECT_EQ (missing.status, 404);
+  EXPECT_NE (missing.body.find ("\"error\""), std::string::npos);
+  EXPECT_EQ (http_request (gateway.http_port (), "DELETE",
+          "/api/v1/streams/cam").status, 405);
+  EXPECT_EQ (http_request (gateway.http_port (), "GET", "/nothing").status, 404);
+  EXPECT_EQ (gateway.log ().find ("hunter2"), std::string::npos);
+}
+
+TEST (HealthApi, MetricsPassPromtoolAndMatchTheApi)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
+  Viewer viewer (gateway.url ("cam"), "tcp");
+  ASSERT_TRUE (viewer.wait_frames (5, 20s));
+
+  auto metrics = http_request (gateway.http_port (), "GET", "/metrics");
+  ASSERT_EQ (metrics.status, 200);
+  EXPECT_NE (metrics.headers.find ("text/plain; version=0.0.4"),
+      std::string::npos);
+  for (const char *line : { "camgate_stream_up{stream=\"cam\"} 1",
+          "camgate_stream_state{stream=\"cam\",state=\"running\"} 1",
+          "camgate_stream_health{stream=\"cam\",health=\"healthy\"} 1",
+          "camgate_stream_viewers{stream=\"cam\",protocol=\"rtsp\"} 1",
+          "# TYPE camgate_stream_received_bytes_total counter",
+          "camgate_track_frames_per_second{stream=\"cam\",track=\"video\","
+          "codec=\"H264\"}", "process_resident_memory_bytes " })
+    EXPECT_NE (metrics.body.find (line), std::string::npos) << line << "\n"
+        << metrics.body;
+
+  gchar *promtool = g_find_program_in_path ("promtool");
+  if (!promtool)
+    GTEST_SKIP () << "promtool (Debian package prometheus) is not installed";
+  TempDir out;
+  std::string file = out.write ("metrics.txt", metrics.body);
+  std::string command = std::string (promtool) + " check metrics < " + file
+      + " 2>&1";
+  FILE *pipe = popen (command.c_str (), "r");
+  std::string output;
+  char buffer[512];
+  while (fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  EXPECT_EQ (WEXITSTATUS (pclose (pipe)), 0) << output;
+  g_free (promtool);
+}
+
+TEST (HealthApi, MalformedRequestsNeverCrashTheServer)
+{
+  GatewayProcess gateway ({});
+  ASSERT_TRUE (gateway.ready ());
+  std::mt19937 random (1234);
+  const std::vector<std::string> methods = { "GET", "POST", "PUT", "DELETE",
+    "PATCH", "HEAD", "OPTIONS", "BREW", "G\x01T" };
+  const std::string alphabet = "abcz09/._-~%?&=#;:@!$'()*+,[]{}\"\\ \t";
+  auto random_text = [&](size_t max) {
+    std::string s;
+    size_t length = random () % max;
+    for (size_t i = 0; i < length; i++)
+      s += random () % 4 ? alphabet[random () % alphabet.size ()]
+          : static_cast<char> (random () % 256);
+    return s;
+  };
+  const std::vector<std::string> prefixes = { "/", "/api/v1/streams/",
+    "/api/v1/streams/demo", "/metrics", "/api/v1/", "//", "/%2e%2e/" };
+  for (int i = 0; i < 300; i++) {
+    std::string target = prefixes[random () % prefixes.size ()]
+        + random_text (64);
+    if (random () % 3 == 0)
+      target += "?" + random_text (40) + "=" + random_text (40);
+    if (random () % 10 == 0)
+      raw_exchange (gateway.http_port (), methods[random () % methods.size ()]
+          + " " + target + " HTTP/1.1\r\n" + random_text (200) + "\r\n\r\n");
+    else
+      http_request (gateway.http_port (), methods[random () % methods.size ()],
+          target, random_text (100));
+  }
+  ASSERT_TRUE (gateway.running ()) << gateway.log ();
+  auto reply = http_request (gateway.http_port (), "GET", "/api/v1/streams");
+  EXPECT_EQ (reply.status, 200);
+  auto odd = http_request (gateway.http_port (), "GET",
+      "/api/v1/streams/%22%3Cscript%3E");
+  EXPECT_EQ (odd.status, 404);
+  JsonParser *parser = json_parser_new ();
+  EXPECT_TRUE (json_parser_load_from_data (parser, odd.body.c_str (), -1,
+          nullptr)) << odd.body;
+  g_object_unref (parser);
+}
