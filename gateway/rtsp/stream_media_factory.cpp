@@ -68,17 +68,44 @@ announced_media_count ()
   return count;
 }
 
+// Why a request for a media must be refused (GST_RTSP_STS_OK: it need not).
+// Checked before gst-rtsp-server builds anything, so a refusal is a clear
+// status code and a log line rather than a failed construction.
+GstRTSPStatusCode
+refusal (MountTarget & target, bool announce)
+{
+  if (announce) {
+    if (!target.publish) {
+      g_message ("stream %s: refusing a publisher: the stream's source is not "
+          "'publish'", target.name.c_str ());
+      return GST_RTSP_STS_METHOD_NOT_ALLOWED;
+    }
+    if (announced_media_count () == 0) {
+      g_message ("stream %s: refusing a publisher: its SDP has no media",
+          target.name.c_str ());
+      return GST_RTSP_STS_BAD_REQUEST;
+    }
+    if (target.publishing) {
+      g_message ("stream %s: refusing a second publisher", target.name.c_str ());
+      return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+    }
+    return GST_RTSP_STS_OK;
+  }
+  if (!target.play)
+    return GST_RTSP_STS_NOT_FOUND;
+  if (!target.fanout->session_active ()) {
+    g_message ("stream %s: no data from the source yet, refusing a viewer",
+        target.name.c_str ());
+    return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  }
+  return GST_RTSP_STS_OK;
+}
+
 GstElement *
 build_play_element (MountTarget & target)
 {
-  if (!target.play) {
-    camgate_rtsp_refuse_request (GST_RTSP_STS_NOT_FOUND);
-    return nullptr;
-  }
-  auto layout = target.fanout->layout ();
+  auto layout = target.play ? target.fanout->layout () : std::nullopt;
   if (!layout) {
-    g_message ("stream %s: no data from the source yet, refusing a viewer",
-        target.name.c_str ());
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
@@ -105,22 +132,11 @@ build_play_element (MountTarget & target)
 GstElement *
 build_record_element (MountTarget & target)
 {
-  // gst-rtsp-server answers a refused ANNOUNCE with 400/503; say why here.
-  if (!target.publish) {
-    g_message ("stream %s: refusing a publisher: the stream's source is not "
-        "'publish'", target.name.c_str ());
-    camgate_rtsp_refuse_request (GST_RTSP_STS_METHOD_NOT_ALLOWED);
-    return nullptr;
-  }
   guint tracks = announced_media_count ();
-  if (tracks == 0) {
-    g_message ("stream %s: refusing a publisher: its SDP has no media",
-        target.name.c_str ());
-    return nullptr;
-  }
   bool expected = false;
-  if (!target.publishing.compare_exchange_strong (expected, true)) {
-    g_message ("stream %s: refusing a second publisher", target.name.c_str ());
+  if (!target.publish || tracks == 0
+      || !target.publishing.compare_exchange_strong (expected, true)) {
+    // Two publishers racing past refusal(): the loser lands here.
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
@@ -186,6 +202,21 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
   return g_strdup_printf ("%s#%" G_GUINT64_FORMAT, url->abspath, generation);
 }
 
+static GstRTSPMedia *
+camgate_stream_media_factory_construct (GstRTSPMediaFactory * factory,
+    const GstRTSPUrl * url)
+{
+  auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
+  GstRTSPStatusCode status = refusal (*self->priv->target,
+      current_method () == GST_RTSP_ANNOUNCE);
+  if (status != GST_RTSP_STS_OK) {
+    camgate_rtsp_refuse_request (status);
+    return nullptr;
+  }
+  return GST_RTSP_MEDIA_FACTORY_CLASS (camgate_stream_media_factory_parent_class)
+      ->construct (factory, url);
+}
+
 static GstElement *
 camgate_stream_media_factory_create_element (GstRTSPMediaFactory * factory,
     const GstRTSPUrl *)
@@ -237,6 +268,7 @@ camgate_stream_media_factory_class_init (CamgateStreamMediaFactoryClass * klass)
   auto factory_class = GST_RTSP_MEDIA_FACTORY_CLASS (klass);
   object_class->finalize = camgate_stream_media_factory_finalize;
   factory_class->gen_key = camgate_stream_media_factory_gen_key;
+  factory_class->construct = camgate_stream_media_factory_construct;
   factory_class->create_element = camgate_stream_media_factory_create_element;
   factory_class->configure = camgate_stream_media_factory_configure;
 }

@@ -246,9 +246,16 @@ current_reasons (GstStreamHealthPrivate * priv, GstClockTime now,
   return reasons;
 }
 
+std::string
+state_for (const std::vector<std::string> & reasons, bool stalled)
+{
+  return stalled ? "stalled" : reasons.empty () ? "healthy" : "degraded";
+}
+
 GstStructure *
 build_report (GstStreamHealthPrivate * priv, GstClockTime now,
-    const std::vector<std::string> & reasons, bool changed)
+    const std::string & state, const std::vector<std::string> & reasons,
+    bool changed)
 {
   guint64 bitrate;
   gdouble fps;
@@ -266,7 +273,7 @@ build_report (GstStreamHealthPrivate * priv, GstClockTime now,
   GstClockTime since_last = GST_CLOCK_TIME_IS_VALID (priv->last_arrival)
       ? now - priv->last_arrival : GST_CLOCK_TIME_NONE;
   GstStructure *s = gst_structure_new ("stream-health",
-      "state", G_TYPE_STRING, priv->state.c_str (),
+      "state", G_TYPE_STRING, state.c_str (),
       "changed", G_TYPE_BOOLEAN, changed,
       "bitrate", G_TYPE_UINT64, bitrate,
       "fps", G_TYPE_DOUBLE, fps,
@@ -297,8 +304,7 @@ evaluate (GstStreamHealth * self, GstClockTime now, bool periodic)
   trim_window (priv, now);
   bool stalled;
   auto reasons = current_reasons (priv, now, &stalled);
-  std::string state = stalled ? "stalled" : reasons.empty () ? "healthy"
-      : "degraded";
+  std::string state = state_for (reasons, stalled);
   bool changed = state != priv->state || reasons != priv->reported;
   if (state != priv->state) {
     if (state == "stalled")
@@ -311,7 +317,7 @@ evaluate (GstStreamHealth * self, GstClockTime now, bool periodic)
   if (!changed && !periodic)
     return nullptr;
   return gst_message_new_element (GST_OBJECT (self),
-      build_report (priv, now, reasons, changed));
+      build_report (priv, now, state, reasons, changed));
 }
 
 gboolean
@@ -663,7 +669,8 @@ gst_stream_health_get_property (GObject * object, guint prop_id,
     trim_window (self->priv, now);
     bool stalled;
     auto reasons = current_reasons (self->priv, now, &stalled);
-    g_value_take_boxed (value, build_report (self->priv, now, reasons, false));
+    g_value_take_boxed (value, build_report (self->priv, now,
+            state_for (reasons, stalled), reasons, false));
     return;
   }
   std::lock_guard<std::mutex> lk (self->priv->lock);
