@@ -143,6 +143,22 @@ GatewayProcess::~GatewayProcess ()
   g_clear_object (&process_);
 }
 
+std::unique_ptr<GatewayProcess>
+GatewayProcess::with_pipelines (const TempDir & dir,
+    const std::vector<std::pair<std::string, std::string>> & files)
+{
+  for (const auto & [name, text] : files)
+    dir.write (name, text);
+  return std::make_unique<GatewayProcess> (std::vector<std::string> {
+        "--pipelines", dir.path () });
+}
+
+bool
+GatewayProcess::wait_running (const std::string & stream) const
+{
+  return wait_for_log ("stream " + stream + ": running", seconds (15));
+}
+
 std::string
 GatewayProcess::url (const std::string & stream) const
 {

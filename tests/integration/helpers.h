@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,6 +39,10 @@ private:
 class GatewayProcess
 {
 public:
+  // camgate on a fresh pipelines folder holding `files` (name -> YAML).
+  static std::unique_ptr<GatewayProcess> with_pipelines (const TempDir & dir,
+      const std::vector<std::pair<std::string, std::string>> & files);
+
   explicit GatewayProcess (std::vector<std::string> args);
   ~GatewayProcess ();
 
@@ -48,6 +53,8 @@ public:
   std::string log () const;         // everything written to stderr so far
   bool wait_for_log (const std::string & text,
       std::chrono::milliseconds timeout) const;
+  // Waits until `stream` is running (15 s).
+  bool wait_running (const std::string & stream) const;
   bool running () const;
   // Sends SIGTERM and waits; returns the seconds it took to exit, or < 0.
   double terminate (std::chrono::milliseconds timeout);

@@ -75,11 +75,11 @@ TEST (HealthApi, FrozenCameraIsStalledThenRestartedAndRecovers)
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
-      + "\n  transport: tcp\nhealth:\n  stall-timeout: 2s\n");
-  GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
-      << gateway.log ();
+  auto process = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri ()
+            + "\n  transport: tcp\nhealth:\n  stall-timeout: 2s\n" } });
+  GatewayProcess & gateway = *process;
+  ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
 
   // The encoder freezes: the RTSP session stays open, no video comes.
   ASSERT_TRUE (camera.set_sending_video (false));
@@ -129,10 +129,10 @@ TEST (HealthApi, CameraBackWithoutVideoIsDegradedAndSetUpAgain)
   ASSERT_TRUE (camera.start ());
   const std::string full = camera.launch_line ();
   TempDir dir;
-  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
-      + "\n  transport: tcp\n");
-  GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
+  auto process = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  GatewayProcess & gateway = *process;
+  ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
 
   camera.stop ();
   camera.set_launch ("( audiotestsrc is-live=true ! audio/x-raw,rate=8000,"

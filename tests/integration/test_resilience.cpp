@@ -14,11 +14,11 @@ TEST (Resilience, CameraKilledAndRestartedRecovers)
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
-      + "\n  transport: tcp\n  timeout: 2s\n");
-  GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
-      << gateway.log ();
+  auto process = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri ()
+            + "\n  transport: tcp\n  timeout: 2s\n" } });
+  GatewayProcess & gateway = *process;
+  ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
   {
     Viewer viewer (gateway.url ("cam"), "tcp");
     ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
@@ -43,11 +43,10 @@ TEST (Resilience, ViewerKeepsPlayingAcrossACameraReconnect)
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri ()
-      + "\n  transport: tcp\n");
-  GatewayProcess gateway ({ "--pipelines", dir.path () });
-  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
-      << gateway.log ();
+  auto process = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  GatewayProcess & gateway = *process;
+  ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
   Viewer viewer (gateway.url ("cam"), "tcp");
   ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
 

@@ -95,6 +95,16 @@ start_session (RtpFanout & fanout, GstCaps * caps)
   fanout.end_track_setup ();
 }
 
+// A one-track video session with `out` attached.
+void
+start_with_output (RtpFanout & fanout, Output & out)
+{
+  start_session (fanout, video_caps ());
+  auto layout = fanout.layout ();
+  ASSERT_NE (fanout.attach (layout->generation, { out.src () }), 0u);
+  layout->release ();
+}
+
 }  // namespace
 
 TEST (RtpFanout, NoLayoutBeforeTheFirstSession)
@@ -162,10 +172,7 @@ TEST (RtpFanout, SequenceWrapsAround)
 {
   RtpFanout fanout;
   Output out;
-  start_session (fanout, video_caps ());
-  auto layout = fanout.layout ();
-  fanout.attach (layout->generation, { out.src () });
-  layout->release ();
+  start_with_output (fanout, out);
   fanout.push (0, rtp_packet (1, 65535, 0));
   fanout.push (0, rtp_packet (1, 0, 3000));
   auto a = out.pull (), b = out.pull ();
@@ -228,10 +235,7 @@ TEST (RtpFanout, VideoIsHandedOnAFrameAtATime)
 {
   RtpFanout fanout;
   Output out;
-  start_session (fanout, video_caps ());
-  auto layout = fanout.layout ();
-  fanout.attach (layout->generation, { out.src () });
-  layout->release ();
+  start_with_output (fanout, out);
 
   for (uint16_t seq = 1; seq <= 3; seq++)
     fanout.push (0, rtp_packet (7, seq, 9000, false));
@@ -258,10 +262,7 @@ TEST (RtpFanout, BrokenTimestampsAreRebased)
 {
   RtpFanout fanout;
   Output out;
-  start_session (fanout, video_caps ());
-  auto layout = fanout.layout ();
-  fanout.attach (layout->generation, { out.src () });
-  layout->release ();
+  start_with_output (fanout, out);
 
   fanout.push (0, rtp_packet (1, 1, 90000));
   fanout.push (0, rtp_packet (1, 2, 93600));
@@ -291,10 +292,7 @@ TEST (RtpFanout, BFrameStepsBackAreNotRepaired)
 {
   RtpFanout fanout;
   Output out;
-  start_session (fanout, video_caps ());
-  auto layout = fanout.layout ();
-  fanout.attach (layout->generation, { out.src () });
-  layout->release ();
+  start_with_output (fanout, out);
   // Decode order I P B B: presentation times go back a frame or two.
   for (uint32_t ts : { 0u, 10800u, 3600u, 7200u, 21600u })
     fanout.push (0, rtp_packet (1, static_cast<uint16_t> (ts / 3600), ts));
