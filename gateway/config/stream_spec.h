@@ -19,7 +19,9 @@ struct SourceSpec
   SourceKind kind = SourceKind::Test;
   std::string uri;                 // Rtsp: camera URI (may hold credentials)
   RtspTransport transport = RtspTransport::Auto;
-  uint32_t latency_ms = 100;       // Rtsp/Publish: jitterbuffer window for reordering
+  // Rtsp/Publish: reordering window. 0 = none: packets are relayed as they
+  // arrive and each viewer reorders in its own jitterbuffer.
+  uint32_t latency_ms = 0;
   std::string pipeline;            // Pipeline: gst-launch description
   uint32_t timeout_ms = 5000;      // no data for this long = camera lost, reconnect
 

@@ -466,6 +466,10 @@ inspect_rtp (GstStreamHealthPrivate * priv, GstBuffer * buffer,
     if (delta > 0) {
       priv->lost += delta;
       priv->events["packet-loss"] = arrival;
+    } else if (delta < 0 && priv->lost > 0) {
+      // A late packet (reordered on the way) was counted lost: it is not.
+      priv->lost--;
+      return false;
     }
     if (priv->clock_rate > 0) {
       gint32 step = (gint32) (ts - priv->last_rtp_ts);

@@ -63,7 +63,7 @@ TEST (PipelineFile, DefaultsAndExplicitName)
   ASSERT_TRUE (p.ok) << p.first_error ();
   EXPECT_EQ (p.spec.name, "lobby");
   EXPECT_EQ (p.spec.source.transport, RtspTransport::Auto);
-  EXPECT_EQ (p.spec.source.latency_ms, 100u);
+  EXPECT_EQ (p.spec.source.latency_ms, 0u);
   EXPECT_TRUE (p.spec.outputs.rtsp);
 }
 

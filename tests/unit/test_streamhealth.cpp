@@ -387,3 +387,18 @@ TEST_F (StreamHealth, PassesBuffersUntouched)
   gst_buffer_unref (out);
   gst_buffer_unref (in);
 }
+
+TEST_F (StreamHealth, ReorderedRtpIsNotLoss)
+{
+  caps ("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+      "payload=96");
+  for (guint16 seq : { 1, 2, 4, 3, 5 }) {
+    gst_harness_push (h_, rtp_h264 (seq, seq * 3600, true, 0x41));
+    gst_buffer_unref (gst_harness_pull (h_));
+  }
+  GstStructure *s = stats ();
+  guint64 lost = 99;
+  gst_structure_get_uint64 (s, "packets-lost", &lost);
+  EXPECT_EQ (lost, 0u);
+  gst_structure_free (s);
+}
