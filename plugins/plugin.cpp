@@ -1,6 +1,7 @@
 /* camgate GStreamer plugin: registers every element of the camgate plugin
- * set. Element families live in their own folders (health/, and later cmaf/,
+ * set. Element families live in their own folders (health/, cmaf/, and later
  * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
+#include "gstcmafchunkmux.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -10,6 +11,7 @@ plugin_init (GstPlugin * plugin)
 {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER (streamhealth, plugin);
+  ok |= GST_ELEMENT_REGISTER (cmafchunkmux, plugin);
   return ok;
 }
 

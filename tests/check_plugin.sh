@@ -5,8 +5,10 @@ set -eu
 inspect=$1
 output=$("$inspect" camgate 2>&1)
 echo "$output"
-echo "$output" | grep -q "streamhealth" || { echo "streamhealth missing"; exit 1; }
-details=$("$inspect" streamhealth 2>&1)
+for element in streamhealth cmafchunkmux; do
+  echo "$output" | grep -q "$element" || { echo "$element missing"; exit 1; }
+done
+details=$("$inspect" streamhealth 2>&1; "$inspect" cmafchunkmux 2>&1)
 echo "$details" | grep -q "stall-timeout" || { echo "no stall-timeout"; exit 1; }
 if echo "$output$details" | grep -E "WARNING|CRITICAL"; then
   exit 1

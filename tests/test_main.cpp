@@ -1,4 +1,5 @@
 // GoogleTest entry point shared by every camgate test binary.
+#include "gstcmafchunkmux.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -11,6 +12,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   // Our elements, registered statically: no plugin path or registry needed.
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
+  GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();
   return result;

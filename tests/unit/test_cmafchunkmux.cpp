@@ -1,0 +1,221 @@
+// cmafchunkmux in real pipelines: header, chunk and segment boundaries, meta,
+// waiting for a keyframe, and output that ffprobe decodes (H.264 with
+// B-frames + AAC; H.265 + Opus).
+#include "gstcmafmeta.h"
+
+#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Output
+{
+  GstCaps *caps = nullptr;
+  std::vector<GstBuffer *> buffers;
+  ~Output ()
+  {
+    for (auto *b : buffers)
+      gst_buffer_unref (b);
+    if (caps)
+      gst_caps_unref (caps);
+  }
+  std::vector<uint8_t> bytes () const
+  {
+    std::vector<uint8_t> all;
+    for (auto *b : buffers) {
+      GstMapInfo map;
+      gst_buffer_map (b, &map, GST_MAP_READ);
+      all.insert (all.end (), map.data, map.data + map.size);
+      gst_buffer_unmap (b, &map);
+    }
+    return all;
+  }
+};
+
+// Runs `launch` (which must end in "cmafchunkmux name=m ! appsink name=out")
+// to EOS and collects the muxer's output.
+void
+run (const std::string & launch, Output & out)
+{
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), &error);
+  ASSERT_TRUE (pipeline) << (error ? error->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  g_object_set (sink, "sync", FALSE, nullptr);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          20 * GST_SECOND)) {
+    if (!out.caps)
+      out.caps = gst_caps_ref (gst_sample_get_caps (sample));
+    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (sample)));
+    gst_sample_unref (sample);
+  }
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  EXPECT_EQ (msg, nullptr) << "pipeline error";
+  if (msg)
+    gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+std::string
+ffprobe_frames (const std::vector<uint8_t> & file)
+{
+  gchar *ffprobe = g_find_program_in_path ("ffprobe");
+  if (!ffprobe)
+    return "no ffprobe";
+  gchar *dir = g_dir_make_tmp ("camgate-mux-XXXXXX", nullptr);
+  std::string path = std::string (dir) + "/out.mp4";
+  std::ofstream (path, std::ios::binary).write (
+      reinterpret_cast<const char *> (file.data ()), file.size ());
+  std::string command = std::string (ffprobe) + " -v error -count_frames "
+      "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 " + path
+      + " 2>&1";
+  FILE *pipe = popen (command.c_str (), "r");
+  std::string output;
+  char buffer[512];
+  while (fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  pclose (pipe);
+  g_remove (path.c_str ());
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (ffprobe);
+  return output;
+}
+
+}  // namespace
+
+TEST (CmafChunkMux, HeaderChunksSegmentsAndMeta)
+{
+  Output out;
+  run ("videotestsrc num-buffers=150 ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! x264enc key-int-max=30 bframes=2 ! h264parse "
+      "! cmafchunkmux name=m chunk-duration=200000000 "
+      "segment-duration=2000000000 ! appsink name=out "
+      "audiotestsrc num-buffers=230 ! audio/x-raw,rate=48000 ! voaacenc "
+      "! aacparse ! m.audio", out);
+  ASSERT_GE (out.buffers.size (), 20u);
+
+  // The header: flagged, described, and in the caps as streamheader.
+  GstBuffer *header = out.buffers[0];
+  EXPECT_TRUE (GST_BUFFER_FLAG_IS_SET (header, GST_BUFFER_FLAG_HEADER));
+  GstCmafChunkMeta *meta = gst_buffer_get_cmaf_chunk_meta (header);
+  ASSERT_NE (meta, nullptr);
+  EXPECT_EQ (meta->flags, GST_CMAF_CHUNK_HEADER);
+  const GValue *streamheader = gst_structure_get_value (
+      gst_caps_get_structure (out.caps, 0), "streamheader");
+  ASSERT_NE (streamheader, nullptr);
+  EXPECT_EQ (gst_buffer_get_size (gst_value_get_buffer (
+              gst_value_array_get_value (streamheader, 0))),
+      gst_buffer_get_size (header));
+
+  GstClockTime total = 0;
+  guint64 segments = 0;
+  guint expected_part = 0;
+  for (size_t i = 1; i < out.buffers.size (); i++) {
+    GstBuffer *chunk = out.buffers[i];
+    meta = gst_buffer_get_cmaf_chunk_meta (chunk);
+    ASSERT_NE (meta, nullptr) << i;
+    bool segment_start = meta->flags & GST_CMAF_CHUNK_SEGMENT_START;
+    bool independent = meta->flags & GST_CMAF_CHUNK_INDEPENDENT;
+    if (segment_start) {
+      // Segments start on keyframes, at least segment-duration apart.
+      EXPECT_TRUE (independent) << i;
+      EXPECT_EQ (meta->part, 0u);
+      EXPECT_EQ (meta->segment, segments);
+      segments++;
+      expected_part = 0;
+    } else {
+      EXPECT_EQ (meta->part, expected_part) << i;
+    }
+    expected_part++;
+    EXPECT_EQ (GST_BUFFER_FLAG_IS_SET (chunk, GST_BUFFER_FLAG_DELTA_UNIT),
+        !independent);
+    // Parts never exceed the target by more than a frame.
+    if (i + 1 < out.buffers.size ()) {
+      EXPECT_LE (meta->duration, 200 * GST_MSECOND + GST_SECOND / 30) << i;
+    }
+    total += meta->duration;
+  }
+  // 150 frames at 30 fps, a keyframe each second, 2 s segments.
+  EXPECT_EQ (segments, 3u);
+  EXPECT_NEAR ((double) total / GST_SECOND, 5.0, 0.05);
+  EXPECT_EQ (ffprobe_frames (out.bytes ()), "h264,150\naac,230\n");
+}
+
+TEST (CmafChunkMux, WaitsForAKeyframe)
+{
+  // Encode 90 frames (keyframes at 0, 30, 60), then feed the muxer from
+  // frame 5: it must drop everything before frame 30.
+  GstElement *encoder = gst_parse_launch ("videotestsrc num-buffers=90 "
+      "! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc "
+      "key-int-max=30 ! h264parse ! video/x-h264,stream-format=avc "
+      "! appsink name=enc sync=false", nullptr);
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (encoder), "enc");
+  gst_element_set_state (encoder, GST_STATE_PLAYING);
+  std::vector<GstSample *> samples;
+  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (enc),
+          10 * GST_SECOND))
+    samples.push_back (s);
+  gst_element_set_state (encoder, GST_STATE_NULL);
+  gst_object_unref (enc);
+  gst_object_unref (encoder);
+  ASSERT_EQ (samples.size (), 90u);
+
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src format=time "
+      "! cmafchunkmux name=m ! appsink name=out sync=false", nullptr);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  g_object_set (src, "caps", gst_sample_get_caps (samples[0]), nullptr);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (size_t i = 5; i < samples.size (); i++)
+    gst_app_src_push_buffer (GST_APP_SRC (src),
+        gst_buffer_ref (gst_sample_get_buffer (samples[i])));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  Output out;
+  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          10 * GST_SECOND)) {
+    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (s)));
+    gst_sample_unref (s);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+
+  ASSERT_GE (out.buffers.size (), 2u);
+  GstCmafChunkMeta *first = gst_buffer_get_cmaf_chunk_meta (out.buffers[1]);
+  EXPECT_TRUE (first->flags & GST_CMAF_CHUNK_SEGMENT_START);
+  EXPECT_TRUE (first->flags & GST_CMAF_CHUNK_INDEPENDENT);
+  EXPECT_EQ (GST_BUFFER_PTS (out.buffers[1]),
+      GST_BUFFER_DTS_OR_PTS (gst_sample_get_buffer (samples[30])));
+  EXPECT_EQ (ffprobe_frames (out.bytes ()), "h264,60\n");
+  for (auto *s : samples)
+    gst_sample_unref (s);
+}
+
+TEST (CmafChunkMux, H265AndOpusDecode)
+{
+  Output out;
+  run ("videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! x265enc key-int-max=30 ! h265parse "
+      "! video/x-h265,stream-format=hvc1 ! cmafchunkmux name=m "
+      "! appsink name=out audiotestsrc num-buffers=100 ! audioconvert "
+      "! opusenc ! opusparse ! m.audio", out);
+  ASSERT_GE (out.buffers.size (), 5u);
+  std::string frames = ffprobe_frames (out.bytes ());
+  EXPECT_NE (frames.find ("hevc,60"), std::string::npos) << frames;
+  EXPECT_NE (frames.find ("opus,"), std::string::npos) << frames;
+  EXPECT_EQ (frames.find ("rror"), std::string::npos) << frames;
+}
