@@ -6,8 +6,9 @@
  * cmafchunkmux writes a CMAF header (ftyp + moov with mvex) and then chunks
  * ([styp] + moof + mdat), each chunk a low-latency part. Segments start on
  * video keyframes once #GstCmafChunkMux:segment-duration has passed; within a
- * segment a chunk closes every #GstCmafChunkMux:chunk-duration, and a chunk
- * that starts with a keyframe is independent. Until the first video keyframe
+ * segment a chunk closes before the sample that would make it longer than
+ * #GstCmafChunkMux:chunk-duration (LL-HLS parts must not exceed the part
+ * target), and a chunk that starts with a keyframe is independent. Until the first video keyframe
  * arrives nothing is written, so no undecodable segment is ever produced.
  *
  * Sink pads: `video` (H.264 avc/au, H.265 hvc1/hev1 au) and `audio` (AAC raw,
@@ -502,11 +503,16 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
     std::lock_guard<std::mutex> lk (priv->lock);
     const bool has_samples = std::any_of (priv->tracks.begin (),
         priv->tracks.end (), [](const Track & t) { return !t.samples.empty (); });
+    // A part must never be longer than the part target (players reject
+    // such playlists): close the chunk before the sample that would cross
+    // the boundary, estimating its end from the last sample's duration.
+    const GstClockTime frame = gst_util_uint64_scale (track->last_duration,
+        GST_SECOND, timescale);
     if (has_samples && sync && dts + BOUNDARY_SLACK
         >= priv->segment_start + priv->segment_duration)
       ret = close_chunk (self, dts, true, true);
-    else if (has_samples && dts + BOUNDARY_SLACK
-        >= priv->chunk_start + priv->chunk_duration)
+    else if (has_samples && dts + frame
+        > priv->chunk_start + priv->chunk_duration + BOUNDARY_SLACK)
       ret = close_chunk (self, dts, false, sync);
   }
   track->pending = Pending { buffer, dts_ticks, pts_ticks, sync };
