@@ -2,6 +2,7 @@
  * set. Element families live in their own folders (health/, cmaf/, and later
  * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
 #include "gstcmafchunkmux.h"
+#include "gstcmafsink.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -12,6 +13,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER (streamhealth, plugin);
   ok |= GST_ELEMENT_REGISTER (cmafchunkmux, plugin);
+  ok |= GST_ELEMENT_REGISTER (cmafsink, plugin);
   return ok;
 }
 

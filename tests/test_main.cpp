@@ -1,5 +1,6 @@
 // GoogleTest entry point shared by every camgate test binary.
 #include "gstcmafchunkmux.h"
+#include "gstcmafsink.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -13,6 +14,7 @@ main (int argc, char **argv)
   // Our elements, registered statically: no plugin path or registry needed.
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
+  GST_ELEMENT_REGISTER (cmafsink, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();
   return result;

@@ -1,0 +1,90 @@
+// The LL-HLS media playlist of one CMAF stream (draft-pantos-hls-rfc8216bis;
+// see the shared specs §1): segments made of parts, a sliding window,
+// program-date-time on every segment, a preload hint for the next part,
+// blocking-reload and delta-update support. Pure C++; the segment store
+// feeds it and the HTTP server renders it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace camgate::hls {
+
+struct PlaylistConfig
+{
+  double part_target = 0.2;        // seconds; no part is ever longer
+  unsigned target_duration = 2;    // seconds, integer; never changes
+  size_t window = 6;               // complete segments kept in the playlist
+  std::string map_uri = "init.mp4";
+};
+
+struct Part
+{
+  unsigned index = 0;
+  double duration = 0;
+  bool independent = false;
+  std::string uri;
+};
+
+struct Segment
+{
+  uint64_t msn = 0;
+  int64_t program_date_time_ms = 0;  // wall clock of the first sample
+  std::vector<Part> parts;
+  bool complete = false;
+  double duration = 0;             // complete segments only
+  std::string uri;                 // complete segments only
+};
+
+// Where a blocking request stands (§6.2.5.2).
+enum class Readiness { Ready, Wait, BadRequest };
+
+class MediaPlaylist
+{
+public:
+  explicit MediaPlaylist (PlaylistConfig config);
+
+  const PlaylistConfig & config () const { return config_; }
+
+  // A new part of segment `msn` (a new segment when msn is new).
+  void add_part (uint64_t msn, const Part & part, int64_t program_date_time_ms);
+  // Segment `msn` is complete. Returns the URIs that fell out of the window
+  // (the segment file and its parts), to delete once no longer served.
+  std::vector<std::string> complete_segment (uint64_t msn,
+      const std::string & uri, double duration);
+
+  // The stream ended: EXT-X-ENDLIST, no preload hint, no blocking.
+  void end () { ended_ = true; }
+  bool ended () const { return ended_; }
+
+  // The playlist as text. `skip`: a delta update (EXT-X-SKIP) if allowed.
+  std::string render (bool skip = false) const;
+
+  // For `_HLS_msn`/`_HLS_part`: is that part (or the whole segment when
+  // `part` is empty) in the playlist yet?
+  Readiness readiness (uint64_t msn, std::optional<unsigned> part) const;
+
+  // Complete segments in the window, oldest first.
+  std::vector<const Segment *> complete_segments () const;
+
+  // The URI the preload hint names (the next part).
+  std::string next_part_uri () const;
+  bool empty () const { return segments_.empty (); }
+  uint64_t last_msn () const;
+
+private:
+  PlaylistConfig config_;
+  std::vector<Segment> segments_;  // oldest first; the last may be open
+  bool ended_ = false;
+};
+
+// "seg<msn>.m4s" and "seg<msn>.<part>.m4s".
+std::string segment_uri (uint64_t msn);
+std::string part_uri (uint64_t msn, unsigned part);
+
+// ISO 8601 UTC with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants it.
+std::string format_date_time (int64_t unix_ms);
+
+}  // namespace camgate::hls

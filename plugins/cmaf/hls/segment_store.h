@@ -1,0 +1,120 @@
+// SegmentStore: one stream's CMAF header, parts and segments in memory, with
+// its LL-HLS media playlist, a multivariant playlist and a DASH MPD over the
+// same files. cmafsink fills it; the gateway's HTTP server serves from it
+// (and blocks requests until a part exists); a DirectoryWriter mirrors it to
+// files. Thread-safe; memory is bounded by the playlist window.
+#pragma once
+
+#include "media_playlist.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace camgate::hls {
+
+using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+
+struct StreamInfo
+{
+  std::string codecs;              // "avc1.64001f,mp4a.40.2"
+  unsigned width = 0, height = 0;
+  uint64_t bandwidth = 0;          // bits per second, peak segment estimate
+};
+
+struct ChunkInfo
+{
+  uint64_t segment = 0;            // MSN
+  unsigned part = 0;
+  double duration = 0;             // seconds
+  bool independent = false;
+  bool segment_start = false;
+  int64_t wall_clock_ms = 0;       // when its first sample was captured
+};
+
+// What changed, for observers (called outside the store's lock).
+struct StoreEvent
+{
+  enum Kind { Header, Part, SegmentComplete, Removed } kind;
+  std::string uri;                 // the file added or removed
+  Bytes bytes;                     // its contents (not for Removed)
+};
+
+class SegmentStore
+{
+public:
+  explicit SegmentStore (PlaylistConfig config);
+
+  void set_header (std::vector<uint8_t> bytes, StreamInfo info);
+  void add_chunk (const ChunkInfo & chunk, std::vector<uint8_t> bytes);
+  // The last segment is complete (end of stream).
+  void finish ();
+
+  // A file by name (init.mp4, seg<n>.m4s, seg<n>.<p>.m4s), if held.
+  Bytes file (const std::string & uri) const;
+  std::string media_playlist (bool skip = false) const;
+  std::string multivariant_playlist () const;
+  std::string dash_manifest () const;
+  Readiness readiness (uint64_t msn, std::optional<unsigned> part) const;
+  // Whether `uri` is the part the playlist's preload hint names.
+  bool is_hinted (const std::string & uri) const;
+  PlaylistConfig config () const;
+
+  using Observer = std::function<void (const StoreEvent &)>;
+  // Observers are told of every change; returns an id for unobserve().
+  int observe (Observer observer);
+  void unobserve (int id);
+
+  static constexpr const char *kMediaPlaylist = "stream.m3u8";
+  static constexpr const char *kMultivariant = "index.m3u8";
+  static constexpr const char *kManifest = "manifest.mpd";
+  static constexpr const char *kInit = "init.mp4";
+
+private:
+  void notify (const std::vector<StoreEvent> & events);
+  std::vector<StoreEvent> complete_open_segment_locked ();
+
+  mutable std::mutex lock_;
+  MediaPlaylist playlist_;
+  StreamInfo info_;
+  Bytes header_;
+  std::map<std::string, Bytes> files_;
+  std::vector<uint8_t> open_segment_;   // bytes of the segment being built
+  double open_duration_ = 0;
+  bool have_open_ = false;
+  uint64_t open_msn_ = 0;
+  int64_t availability_start_ms_ = 0;   // wall clock of segment 0, for DASH
+  int64_t next_start_ms_ = 0;           // media time of the open segment
+  std::map<uint64_t, int64_t> start_ms_;  // media time of each segment
+  double max_segment_seconds_ = 0;
+  uint64_t peak_bitrate_ = 0;
+  std::map<int, Observer> observers_;
+  int next_observer_ = 1;
+};
+
+// Mirrors a store into a folder: every file is written to a temporary name
+// and renamed (readers never see half a file), removed files are deleted,
+// playlists and the MPD are rewritten after each change.
+class DirectoryWriter
+{
+public:
+  DirectoryWriter (std::shared_ptr<SegmentStore> store, std::string directory);
+  ~DirectoryWriter ();
+  const std::string & error () const { return error_; }
+
+private:
+  void write (const std::string & name, const std::vector<uint8_t> & bytes);
+  void write (const std::string & name, const std::string & text);
+
+  std::shared_ptr<SegmentStore> store_;
+  std::string directory_;
+  int observer_ = 0;
+  std::string error_;
+};
+
+}  // namespace camgate::hls

@@ -1,0 +1,222 @@
+// LL-HLS playlist rules, blocking-reload decisions and delta updates; then
+// cmafsink writing a folder a plain web server could serve.
+#include "gstcmafsink.h"
+#include "media_playlist.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace camgate::hls;
+
+namespace {
+
+// `segments` complete 2 s segments of ten 0.2 s parts, then `open_parts` of
+// the next one.
+MediaPlaylist
+playlist_with (unsigned segments, unsigned open_parts, size_t window = 100)
+{
+  PlaylistConfig config;
+  config.part_target = 0.2;
+  config.target_duration = 2;
+  config.window = window;
+  MediaPlaylist playlist (config);
+  int64_t pdt = 1764000000000;
+  for (uint64_t msn = 0; msn <= segments; msn++) {
+    unsigned parts = msn < segments ? 10 : open_parts;
+    for (unsigned p = 0; p < parts; p++)
+      playlist.add_part (msn, { p, 0.2, p == 0, part_uri (msn, p) },
+          pdt + (int64_t) msn * 2000);
+    if (msn < segments)
+      playlist.complete_segment (msn, segment_uri (msn), 2.0);
+  }
+  return playlist;
+}
+
+size_t
+count (const std::string & text, const std::string & what)
+{
+  size_t n = 0;
+  for (size_t at = text.find (what); at != std::string::npos;
+      at = text.find (what, at + 1))
+    n++;
+  return n;
+}
+
+}  // namespace
+
+TEST (HlsPlaylist, RendersTheLowLatencyTags)
+{
+  std::string text = playlist_with (2, 3).render ();
+  EXPECT_EQ (text.rfind ("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n",
+          0), 0u) << text;
+  EXPECT_NE (text.find ("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,"
+          "CAN-SKIP-UNTIL=12.00000,PART-HOLD-BACK=0.60000\n"), std::string::npos);
+  EXPECT_NE (text.find ("#EXT-X-PART-INF:PART-TARGET=0.20000\n"),
+      std::string::npos);
+  EXPECT_NE (text.find ("#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI=\"init.mp4\"\n"),
+      std::string::npos);
+  EXPECT_EQ (count (text, "#EXT-X-PROGRAM-DATE-TIME:"), 3u);
+  EXPECT_NE (text.find ("#EXT-X-PROGRAM-DATE-TIME:2025-11-24T16:00:00.000Z\n"),
+      std::string::npos) << text;
+  EXPECT_NE (text.find ("#EXT-X-PART:DURATION=0.20000,URI=\"seg0.0.m4s\","
+          "INDEPENDENT=YES\n"), std::string::npos);
+  EXPECT_NE (text.find ("#EXTINF:2.00000,\nseg1.m4s\n"), std::string::npos);
+  EXPECT_EQ (count (text, "#EXT-X-PART:"), 23u);
+  // The hint names the part that will come next, and ends the playlist.
+  EXPECT_TRUE (text.size () > 0 && text.substr (text.rfind ("#EXT")) ==
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg2.3.m4s\"\n") << text;
+}
+
+TEST (HlsPlaylist, PartsOnlyNearTheLiveEdgeAndWindowEviction)
+{
+  MediaPlaylist playlist = playlist_with (8, 1, 4);
+  std::string text = playlist.render ();
+  EXPECT_NE (text.find ("#EXT-X-MEDIA-SEQUENCE:4\n"), std::string::npos) << text;
+  EXPECT_EQ (text.find ("seg3.m4s"), std::string::npos);
+  // Parts of segments starting within three target durations (6 s) of the
+  // end: segment 6 starts 4.2 s before it, segment 5 6.2 s.
+  EXPECT_EQ (text.find ("seg5.0.m4s"), std::string::npos) << text;
+  EXPECT_NE (text.find ("seg6.0.m4s"), std::string::npos) << text;
+  auto removed = playlist.complete_segment (8, segment_uri (8), 0.2);
+  EXPECT_EQ (removed.front (), "seg4.m4s");
+  EXPECT_EQ (removed.size (), 11u);          // the segment and its ten parts
+}
+
+TEST (HlsPlaylist, BlockingReloadDecisions)
+{
+  MediaPlaylist playlist = playlist_with (3, 2);   // last: msn 3, parts 0-1
+  EXPECT_EQ (playlist.readiness (3, 1), Readiness::Ready);
+  EXPECT_EQ (playlist.readiness (3, 2), Readiness::Wait);
+  EXPECT_EQ (playlist.readiness (2, std::nullopt), Readiness::Ready);
+  EXPECT_EQ (playlist.readiness (3, std::nullopt), Readiness::Wait);
+  EXPECT_EQ (playlist.readiness (4, 0), Readiness::Wait);
+  // A part past a complete parent's last part is part 0 of the next one.
+  EXPECT_EQ (playlist.readiness (2, 10), Readiness::Ready);
+  EXPECT_EQ (playlist.readiness (0, 0), Readiness::Ready);
+  // Too far ahead: more than two segments, or beyond the advance part limit.
+  EXPECT_EQ (playlist.readiness (6, 0), Readiness::BadRequest);
+  EXPECT_EQ (playlist.readiness (3, 40), Readiness::BadRequest);
+  playlist.end ();
+  EXPECT_EQ (playlist.readiness (9, 0), Readiness::Ready);
+  EXPECT_NE (playlist.render ().find ("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_EQ (playlist.render ().find ("PRELOAD-HINT"), std::string::npos);
+}
+
+TEST (HlsPlaylist, DeltaUpdateSkipsOldSegments)
+{
+  MediaPlaylist playlist = playlist_with (10, 1);
+  std::string full = playlist.render (false);
+  std::string delta = playlist.render (true);
+  // Skip boundary 12 s = six 2 s segments kept, four skipped.
+  EXPECT_NE (delta.find ("#EXT-X-SKIP:SKIPPED-SEGMENTS=4\n"), std::string::npos)
+      << delta;
+  EXPECT_EQ (delta.find ("seg3.m4s"), std::string::npos);
+  EXPECT_NE (delta.find ("seg4.m4s"), std::string::npos);
+  EXPECT_EQ (full.find ("EXT-X-SKIP"), std::string::npos);
+  EXPECT_EQ (count (full, "#EXTINF"), count (delta, "#EXTINF") + 4);
+}
+
+TEST (CmafSink, WritesAFolderForAnyWebServer)
+{
+  gchar *tmp = g_dir_make_tmp ("camgate-hls-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::string launch = "videotestsrc num-buffers=250 ! video/x-raw,width=320,"
+      "height=240,framerate=25/1,format=I420 ! x264enc key-int-max=25 "
+      "! h264parse ! cmafsink name=s window=3 location=" + dir
+      + " audiotestsrc num-buffers=430 ! audio/x-raw,rate=44100 ! voaacenc "
+      "! aacparse ! s.audio";
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
+  ASSERT_TRUE (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE (msg, nullptr);
+  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  auto read = [&](const std::string & name) {
+    std::ifstream in (dir + "/" + name);
+    std::stringstream s;
+    s << in.rdbuf ();
+    return s.str ();
+  };
+  std::string media = read ("stream.m3u8");
+  std::string multivariant = read ("index.m3u8");
+  std::string mpd = read ("manifest.mpd");
+  EXPECT_TRUE (std::filesystem::exists (dir + "/init.mp4"));
+  EXPECT_NE (multivariant.find ("CODECS=\"avc1.6400"), std::string::npos)
+      << multivariant;
+  EXPECT_NE (multivariant.find (",mp4a.40.2\""), std::string::npos);
+  EXPECT_NE (multivariant.find ("RESOLUTION=320x240"), std::string::npos);
+  EXPECT_NE (multivariant.find ("\nstream.m3u8\n"), std::string::npos);
+
+  // 10 s in 2 s segments with a window of 3: segments 0 and 1 are gone.
+  EXPECT_FALSE (std::filesystem::exists (dir + "/seg0.m4s"));
+  EXPECT_FALSE (std::filesystem::exists (dir + "/seg0.0.m4s"));
+  EXPECT_NE (media.find ("#EXT-X-MEDIA-SEQUENCE:2\n"), std::string::npos)
+      << media;
+  EXPECT_NE (media.find ("#EXT-X-ENDLIST"), std::string::npos);
+
+  // Every part within the target (but the final one at end of stream,
+  // which takes the audio tail); every listed file exists and the segments
+  // decode after the header.
+  std::regex part_re ("#EXT-X-PART:DURATION=([0-9.]+),URI=\"([^\"]+)\"");
+  std::vector<std::pair<double, std::string>> parts;
+  for (auto it = std::sregex_iterator (media.begin (), media.end (), part_re);
+      it != std::sregex_iterator (); ++it)
+    parts.push_back ({ std::stod ((*it)[1]), (*it)[2].str () });
+  ASSERT_GT (parts.size (), 10u);
+  for (size_t i = 0; i + 1 < parts.size (); i++)
+    EXPECT_LE (parts[i].first, 0.2 + 1e-6) << parts[i].second;
+  for (const auto & p : parts)
+    EXPECT_TRUE (std::filesystem::exists (dir + "/" + p.second)) << p.second;
+  std::regex segment_re ("#EXTINF:([0-9.]+),\n(seg[0-9]+\\.m4s)");
+  int segments = 0;
+  gchar *ffprobe = g_find_program_in_path ("ffprobe");
+  for (auto it = std::sregex_iterator (media.begin (), media.end (),
+          segment_re); it != std::sregex_iterator (); ++it, segments++) {
+    std::string name = (*it)[2];
+    EXPECT_TRUE (std::filesystem::exists (dir + "/" + name)) << name;
+    if (!ffprobe)
+      continue;
+    std::string joined = dir + "/joined.mp4";
+    std::string command = "cat " + dir + "/init.mp4 " + dir + "/" + name
+        + " > " + joined + " && " + ffprobe + " -v error -count_frames "
+        "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 "
+        + joined + " 2>&1";
+    FILE *pipe = popen (command.c_str (), "r");
+    std::string output;
+    char buffer[256];
+    while (fgets (buffer, sizeof buffer, pipe))
+      output += buffer;
+    pclose (pipe);
+    EXPECT_NE (output.find ("h264,"), std::string::npos) << name << output;
+    EXPECT_EQ (output.find ("rror"), std::string::npos) << name << output;
+  }
+  g_free (ffprobe);
+  EXPECT_EQ (segments, 3);
+
+  EXPECT_NE (mpd.find ("type=\"dynamic\""), std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("media=\"seg$Number$.m4s\""), std::string::npos);
+  EXPECT_NE (mpd.find ("startNumber=\"2\""), std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("availabilityTimeOffset="), std::string::npos);
+  EXPECT_EQ (count (mpd, "<S "), 3u) << mpd;
+  GMarkupParseContext *xml = g_markup_parse_context_new (
+      new GMarkupParser { nullptr, nullptr, nullptr, nullptr, nullptr },
+      (GMarkupParseFlags) 0, nullptr, nullptr);
+  EXPECT_TRUE (g_markup_parse_context_parse (xml, mpd.c_str (), -1, nullptr));
+  g_markup_parse_context_free (xml);
+  std::filesystem::remove_all (dir);
+}
