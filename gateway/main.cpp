@@ -3,6 +3,8 @@
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
 //           [--bind ADDRESS]
 //   camgate check DIR|FILE...
+#include "gstcmafchunkmux.h"
+#include "gstcmafsink.h"
 #include "gststreamhealth.h"
 
 #include "config/gateway_config.h"
@@ -97,6 +99,8 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   // Our own elements are part of the binary: no plugin path needed.
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
+  GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
+  GST_ELEMENT_REGISTER (cmafsink, nullptr);
 
   if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
     return run_check (argc - 2, argv + 2);

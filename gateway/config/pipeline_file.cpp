@@ -36,7 +36,8 @@ const std::vector<std::string> kHealthKeys =
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout" };
 const std::vector<std::string> kSourceWords = { "test", "publish" };
-const std::vector<std::string> kOutputKeys = { "rtsp" };
+const std::vector<std::string> kOutputKeys = { "rtsp", "hls" };
+const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu" };
 
@@ -188,6 +189,42 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
       outputs.rtsp = true;
     } else {
       reader.boolean (rtsp, "outputs.rtsp", outputs.rtsp);
+    }
+  }
+  if (const YAML::Node hls = node["hls"]) {
+    HlsSpec & spec = outputs.hls;
+    if (hls.IsMap ()) {
+      spec.enabled = true;
+      reader.check_keys (hls, "outputs.hls", kHlsKeys);
+      if (const YAML::Node part = hls["part"]) {
+        if (reader.duration (part, "outputs.hls.part", 5000, spec.part_ms)
+            && spec.part_ms < 50)
+          reader.error (part, "outputs.hls.part: must be at least 50ms");
+      }
+      if (const YAML::Node segment = hls["segment"]) {
+        if (reader.duration (segment, "outputs.hls.segment", 60000,
+                spec.segment_ms) && spec.segment_ms < 500)
+          reader.error (segment, "outputs.hls.segment: must be at least 500ms");
+      }
+      if (const YAML::Node window = hls["window"]) {
+        std::string text;
+        if (reader.scalar (window, "outputs.hls.window", text)) {
+          char *end = nullptr;
+          long n = std::strtol (text.c_str (), &end, 10);
+          if (text.empty () || *end || n < 3 || n > 1000)
+            reader.error (window, "outputs.hls.window: expected a number of "
+                "segments 3-1000, got '" + text + "'");
+          else
+            spec.window = static_cast<uint32_t> (n);
+        }
+      }
+      if (spec.part_ms * 2 > spec.segment_ms)
+        reader.error (hls, "outputs.hls: the part must be at most half a "
+            "segment");
+    } else if (hls.IsNull ()) {
+      spec.enabled = true;
+    } else {
+      reader.boolean (hls, "outputs.hls", spec.enabled);
     }
   }
 }

@@ -39,9 +39,21 @@ struct HealthSpec
   bool operator== (const HealthSpec &) const = default;
 };
 
+// LL-HLS + DASH over CMAF, served on the HTTP port.
+struct HlsSpec
+{
+  bool enabled = false;
+  uint32_t part_ms = 200;          // part target
+  uint32_t segment_ms = 2000;      // segments start at the next keyframe after
+  uint32_t window = 6;             // segments kept
+
+  bool operator== (const HlsSpec &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
+  HlsSpec hls;
 
   bool operator== (const OutputsSpec &) const = default;
 };

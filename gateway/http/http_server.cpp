@@ -42,7 +42,7 @@ send_error (SoupServerMessage * message, guint status, const std::string & text)
 }
 
 HttpServer::HttpServer (StreamManager & streams, RtspServer & rtsp)
-    : streams_ (streams), rtsp_ (rtsp)
+    : streams_ (streams), rtsp_ (rtsp), hls_ (streams)
 {
 }
 
@@ -98,13 +98,14 @@ HttpServer::stop ()
 
 void
 HttpServer::on_request (SoupServer *, SoupServerMessage * message,
-    const char *path, GHashTable *, gpointer self)
+    const char *path, GHashTable * query, gpointer self)
 {
-  static_cast<HttpServer *> (self)->route (message, path ? path : "");
+  static_cast<HttpServer *> (self)->route (message, path ? path : "", query);
 }
 
 void
-HttpServer::route (SoupServerMessage * message, const std::string & path)
+HttpServer::route (SoupServerMessage * message, const std::string & path,
+    GHashTable * query)
 {
   const char *method = soup_server_message_get_method (message);
   const bool read = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
@@ -153,6 +154,8 @@ HttpServer::route (SoupServerMessage * message, const std::string & path)
     return;
   }
 
+  if (hls_.handle (message, path, query))
+    return;
   send_error (message, SOUP_STATUS_NOT_FOUND, "nothing at " + path);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config/gateway_config.h"
+#include "http/hls_routes.h"
 
 #include <libsoup/soup.h>
 
@@ -32,10 +33,12 @@ public:
 private:
   static void on_request (SoupServer *, SoupServerMessage * message,
       const char *path, GHashTable * query, gpointer self);
-  void route (SoupServerMessage * message, const std::string & path);
+  void route (SoupServerMessage * message, const std::string & path,
+      GHashTable * query);
 
   StreamManager & streams_;
   RtspServer & rtsp_;
+  HlsRoutes hls_;
   SoupServer *server_ = nullptr;
   int port_ = 0;
 };

@@ -40,6 +40,14 @@ Stream::Stream (StreamSpec spec)
     : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ()),
       board_ (std::make_shared<HealthBoard> ())
 {
+  if (spec_.outputs.hls.enabled)
+    hls_ = std::make_unique<HlsOutput> (spec_.name, spec_.outputs.hls, fanout_);
+}
+
+std::shared_ptr<hls::SegmentStore>
+Stream::hls_store () const
+{
+  return hls_ ? hls_->store () : nullptr;
 }
 
 Stream::~Stream ()
@@ -156,6 +164,8 @@ Stream::stop ()
     g_source_remove (bus_watch_);
     bus_watch_ = 0;
   }
+  if (hls_)
+    hls_->stop ();
   session_.reset ();
   fanout_->end_session ();
   fanout_->end_all_outputs ();
@@ -259,6 +269,8 @@ void
 Stream::check_progress ()
 {
   update_health ();
+  if (hls_ && fanout_->session_active ())
+    hls_->update ();
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)

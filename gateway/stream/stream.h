@@ -7,6 +7,7 @@
 #pragma once
 
 #include "config/stream_spec.h"
+#include "hls/hls_output.h"
 #include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 #include "stream/source_session.h"
@@ -47,6 +48,8 @@ public:
   // The last health reading (refreshed every tick on the main context).
   StreamHealthSummary health () const;
   const std::shared_ptr<HealthBoard> & health_board () const { return board_; }
+  // The LL-HLS/DASH segment store, when outputs.hls is on and packaging runs.
+  std::shared_ptr<hls::SegmentStore> hls_store () const;
 
   // A publisher (RTSP RECORD) started or stopped feeding this stream.
   void publish_started ();
@@ -67,6 +70,7 @@ private:
   const std::shared_ptr<RtpFanout> fanout_;
   const std::shared_ptr<HealthBoard> board_;
   std::unique_ptr<SourceSession> session_;
+  std::unique_ptr<HlsOutput> hls_;
 
   guint bus_watch_ = 0;
   guint tick_source_ = 0;

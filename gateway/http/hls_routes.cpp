@@ -1,0 +1,233 @@
+#include "http/hls_routes.h"
+
+#include "http/http_server.h"
+#include "stream/stream_manager.h"
+
+#include <cstdlib>
+
+namespace camgate {
+
+namespace {
+
+constexpr guint kTickMs = 20;
+
+bool
+parse_number (const char *text, uint64_t & out)
+{
+  if (!text || !*text)
+    return false;
+  char *end = nullptr;
+  unsigned long long v = g_ascii_strtoull (text, &end, 10);
+  if (*end || v > (1ull << 53))
+    return false;
+  out = v;
+  return true;
+}
+
+const char *
+content_type (const std::string & file)
+{
+  if (g_str_has_suffix (file.c_str (), ".m3u8"))
+    return "application/vnd.apple.mpegurl";
+  if (g_str_has_suffix (file.c_str (), ".mpd"))
+    return "application/dash+xml";
+  return "video/mp4";
+}
+
+void
+send (SoupServerMessage * message, const std::string & file,
+    const void *data, size_t size, const char *cache)
+{
+  auto headers = soup_server_message_get_response_headers (message);
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace (headers, "Cache-Control", cache);
+  soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
+  soup_server_message_set_response (message, content_type (file),
+      SOUP_MEMORY_COPY, static_cast<const char *> (data), size);
+}
+
+}  // namespace
+
+HlsRoutes::HlsRoutes (StreamManager & streams) : streams_ (streams)
+{
+  tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+}
+
+HlsRoutes::~HlsRoutes ()
+{
+  if (tick_source_)
+    g_source_remove (tick_source_);
+  for (auto & w : waiters_) {
+    g_signal_handler_disconnect (w.message, w.disconnected_id);
+    send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
+    soup_server_message_unpause (w.message);
+    g_object_unref (w.message);
+  }
+}
+
+bool
+HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
+    GHashTable * query)
+{
+  // "/<stream>/<file>"
+  if (path.size () < 3 || path[0] != '/')
+    return false;
+  auto slash = path.find ('/', 1);
+  if (slash == std::string::npos)
+    return false;
+  const std::string name = path.substr (1, slash - 1);
+  const std::string file = path.substr (slash + 1);
+  auto stream = streams_.find (name);
+  if (!stream || !stream->spec ().outputs.hls.enabled)
+    return false;
+  if (file.empty () || file.find ('/') != std::string::npos)
+    return false;
+
+  const char *method = soup_server_message_get_method (message);
+  if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD")) {
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (message), "Allow", "GET, HEAD");
+    send_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "read only");
+    return true;
+  }
+
+  Waiter waiter { message, name, file };
+  if (file == hls::SegmentStore::kMediaPlaylist) {
+    const char *msn = query ? static_cast<const char *> (g_hash_table_lookup
+        (query, "_HLS_msn")) : nullptr;
+    const char *part = query ? static_cast<const char *> (g_hash_table_lookup
+        (query, "_HLS_part")) : nullptr;
+    const char *skip = query ? static_cast<const char *> (g_hash_table_lookup
+        (query, "_HLS_skip")) : nullptr;
+    waiter.file.clear ();
+    waiter.skip = skip && (g_str_equal (skip, "YES") || g_str_equal (skip, "v2"));
+    if (part && !msn) {
+      send_error (message, SOUP_STATUS_BAD_REQUEST,
+          "_HLS_part needs _HLS_msn");
+      return true;
+    }
+    if (msn) {
+      uint64_t value = 0, part_value = 0;
+      if (!parse_number (msn, waiter.msn)
+          || (part && !parse_number (part, part_value))) {
+        send_error (message, SOUP_STATUS_BAD_REQUEST,
+            "_HLS_msn and _HLS_part must be numbers");
+        return true;
+      }
+      (void) value;
+      if (part)
+        waiter.part = static_cast<unsigned> (part_value);
+    } else {
+      waiter.msn = 0;
+      waiter.part = std::nullopt;
+    }
+  }
+  auto store = stream->hls_store ();
+  const unsigned td = store ? store->config ().target_duration
+      : std::max<unsigned> (1, stream->spec ().outputs.hls.segment_ms / 1000);
+  waiter.deadline_us = g_get_monotonic_time () + 3 * td * G_USEC_PER_SEC;
+  if (try_answer (waiter, false))
+    return true;
+
+  // Park it: answered from wake() or at the deadline.
+  soup_server_message_pause (message);
+  g_object_ref (message);
+  waiters_.push_back (waiter);
+  auto it = std::prev (waiters_.end ());
+  it->disconnected_id = g_signal_connect (message, "disconnected",
+      G_CALLBACK (+[](SoupServerMessage * m, gpointer self) {
+          auto *routes = static_cast<HlsRoutes *> (self);
+          routes->waiters_.remove_if ([m](const Waiter & w) {
+                if (w.message != m)
+                  return false;
+                g_object_unref (w.message);
+                return true;
+              });
+        }), this);
+  return true;
+}
+
+bool
+HlsRoutes::try_answer (Waiter & w, bool expired)
+{
+  auto stream = streams_.find (w.stream);
+  auto store = stream ? stream->hls_store () : nullptr;
+  const bool playlist = w.file.empty ();
+  const bool blocking = playlist && (w.msn > 0 || w.part);
+
+  if (!store || (playlist && store->media_playlist ().find ("#EXT-X-PART:")
+          == std::string::npos && !blocking)) {
+    if (!expired)
+      return false;                // nothing packaged yet: wait a little
+    send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "the stream has no media yet");
+    return true;
+  }
+
+  if (playlist) {
+    if (blocking) {
+      switch (store->readiness (w.msn, w.part)) {
+        case hls::Readiness::BadRequest:
+          send_error (w.message, SOUP_STATUS_BAD_REQUEST,
+              "_HLS_msn/_HLS_part too far ahead of the live edge");
+          return true;
+        case hls::Readiness::Wait:
+          if (!expired)
+            return false;
+          send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE,
+              "the requested part did not arrive in time");
+          return true;
+        case hls::Readiness::Ready:
+          break;
+      }
+    }
+    std::string text = store->media_playlist (w.skip);
+    send (w.message, "x.m3u8", text.data (), text.size (), "no-cache");
+    return true;
+  }
+  if (w.file == hls::SegmentStore::kMultivariant
+      || w.file == hls::SegmentStore::kManifest) {
+    std::string text = w.file == hls::SegmentStore::kManifest
+        ? store->dash_manifest () : store->multivariant_playlist ();
+    send (w.message, w.file, text.data (), text.size (), "no-cache");
+    return true;
+  }
+  if (auto bytes = store->file (w.file)) {
+    send (w.message, w.file, bytes->data (), bytes->size (),
+        "max-age=60");
+    return true;
+  }
+  // The preload-hinted part: hold the request until it is complete.
+  if (!expired && store->is_hinted (w.file))
+    return false;
+  send_error (w.message, SOUP_STATUS_NOT_FOUND, "no " + w.file + " in "
+      + w.stream);
+  return true;
+}
+
+void
+HlsRoutes::wake ()
+{
+  const gint64 now = g_get_monotonic_time ();
+  for (auto it = waiters_.begin (); it != waiters_.end ();) {
+    if (try_answer (*it, now >= it->deadline_us)) {
+      g_signal_handler_disconnect (it->message, it->disconnected_id);
+      soup_server_message_unpause (it->message);
+      g_object_unref (it->message);
+      it = waiters_.erase (it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+gboolean
+HlsRoutes::on_tick (gpointer self)
+{
+  // A short poll of the parked requests: cheap (they are few and checks are
+  // in memory) and it keeps every store event on the main context.
+  static_cast<HlsRoutes *> (self)->wake ();
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace camgate

@@ -1,0 +1,59 @@
+// HlsRoutes: LL-HLS and DASH on the HTTP port, from each stream's segment
+// store:
+//   /<stream>/index.m3u8   multivariant playlist
+//   /<stream>/stream.m3u8  media playlist; _HLS_msn/_HLS_part block until that
+//                          part exists (3 target durations, then 503; too far
+//                          ahead 400), _HLS_skip=YES|v2 gives a delta update
+//   /<stream>/init.mp4, /<stream>/seg<n>[.<p>].m4s  CMAF header, segments,
+//                          parts; the preload-hinted part blocks until ready
+//   /<stream>/manifest.mpd DASH
+// Blocked requests are paused libsoup messages, woken from the store's
+// notifications on the main context; a client that goes away is forgotten.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <string>
+
+namespace camgate {
+
+class StreamManager;
+
+class HlsRoutes
+{
+public:
+  explicit HlsRoutes (StreamManager & streams);
+  ~HlsRoutes ();
+
+  // Answers (or parks) the request if `path` is an HLS/DASH resource of a
+  // stream; false when the path is not one.
+  bool handle (SoupServerMessage * message, const std::string & path,
+      GHashTable * query);
+
+private:
+  struct Waiter
+  {
+    SoupServerMessage *message;
+    std::string stream;
+    std::string file;              // "" for the playlist
+    uint64_t msn = 0;
+    std::optional<unsigned> part;
+    bool skip = false;
+    gint64 deadline_us = 0;
+    gulong disconnected_id = 0;
+  };
+
+  // True when answered (now or never to be); false to keep waiting.
+  bool try_answer (Waiter & waiter, bool expired);
+  void wake ();
+  static gboolean on_tick (gpointer self);
+
+  StreamManager & streams_;
+  std::list<Waiter> waiters_;
+  guint tick_source_ = 0;
+};
+
+}  // namespace camgate
