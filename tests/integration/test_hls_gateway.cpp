@@ -1,0 +1,215 @@
+// LL-HLS and DASH through camgate: fake camera (H.264 + G.711) -> camgate ->
+// HTTP, checked against the LL-HLS server rules.
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Hint
+{
+  uint64_t msn = 0;
+  unsigned part = 0;
+};
+
+std::optional<Hint>
+preload_hint (const std::string & playlist)
+{
+  std::smatch m;
+  static const std::regex re ("PRELOAD-HINT:TYPE=PART,URI=\"seg([0-9]+)\\.([0-9]+)\\.m4s\"");
+  if (!std::regex_search (playlist, m, re))
+    return std::nullopt;
+  return Hint { std::stoull (m[1]), static_cast<unsigned> (std::stoul (m[2])) };
+}
+
+class Hls : public ::testing::Test
+{
+protected:
+  void SetUp () override
+  {
+    ASSERT_TRUE (camera_.start ());
+    gateway_ = GatewayProcess::with_pipelines (dir_, { { "cam.yaml",
+              "source:\n  uri: " + camera_.uri () + "\n  transport: tcp\n"
+              "outputs:\n  hls: { part: 200ms, segment: 1s, window: 10 }\n" } });
+    ASSERT_TRUE (gateway_->wait_running ("cam")) << gateway_->log ();
+    ASSERT_TRUE (wait_until ([&]() { return get ("stream.m3u8").status == 200; },
+            10s)) << gateway_->log ();
+  }
+
+  HttpReply get (const std::string & file)
+  {
+    return http_request (gateway_->http_port (), "GET", "/cam/" + file);
+  }
+
+  FakeCamera camera_ { { .fps = 15, .gop_frames = 15 } };
+  TempDir dir_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+}  // namespace
+
+TEST_F (Hls, PlaylistsFollowTheLowLatencyRules)
+{
+  std::this_thread::sleep_for (3s);
+  auto multivariant = get ("index.m3u8");
+  ASSERT_EQ (multivariant.status, 200);
+  EXPECT_NE (multivariant.headers.find ("application/vnd.apple.mpegurl"),
+      std::string::npos);
+  EXPECT_NE (multivariant.headers.find ("Access-Control-Allow-Origin: *"),
+      std::string::npos);
+  // The camera's G.711 is served as AAC.
+  EXPECT_NE (multivariant.body.find ("CODECS=\"avc1."), std::string::npos)
+      << multivariant.body;
+  EXPECT_NE (multivariant.body.find (",mp4a.40.2\""), std::string::npos)
+      << multivariant.body;
+  EXPECT_NE (multivariant.body.find ("RESOLUTION=320x240"), std::string::npos);
+
+  std::string media = get ("stream.m3u8").body;
+  EXPECT_NE (media.find ("#EXT-X-TARGETDURATION:1\n"), std::string::npos)
+      << media;
+  EXPECT_NE (media.find ("#EXT-X-PART-INF:PART-TARGET=0.20000\n"),
+      std::string::npos);
+  EXPECT_NE (media.find ("CAN-BLOCK-RELOAD=YES"), std::string::npos);
+  EXPECT_NE (media.find ("PART-HOLD-BACK=0.60000"), std::string::npos);
+  EXPECT_NE (media.find ("#EXT-X-MAP:URI=\"init.mp4\""), std::string::npos);
+
+  std::regex part_re ("#EXT-X-PART:DURATION=([0-9.]+),URI=\"seg([0-9]+)\\.([0-9]+)\\.m4s\"");
+  uint64_t last_msn = 0;
+  int last_part = -1;
+  int parts = 0;
+  for (auto it = std::sregex_iterator (media.begin (), media.end (), part_re);
+      it != std::sregex_iterator (); ++it, parts++) {
+    EXPECT_LE (std::stod ((*it)[1]), 0.2 + 1e-9) << (*it)[0];
+    uint64_t msn = std::stoull ((*it)[2]);
+    int part = std::stoi ((*it)[3]);
+    // MSN and part numbers only ever move forward, parts from 0.
+    if (msn == last_msn)
+      EXPECT_EQ (part, last_part + 1) << (*it)[0];
+    else
+      EXPECT_TRUE (msn > last_msn && part == 0) << (*it)[0];
+    last_msn = msn;
+    last_part = part;
+  }
+  EXPECT_GT (parts, 5);
+  std::regex extinf_re ("#EXTINF:([0-9.]+),");
+  for (auto it = std::sregex_iterator (media.begin (), media.end (), extinf_re);
+      it != std::sregex_iterator (); ++it)
+    EXPECT_LE (std::lround (std::stod ((*it)[1])), 1) << (*it)[0];
+  size_t segments = 0, pdts = 0;
+  for (size_t at = media.find ("#EXTINF"); at != std::string::npos;
+      at = media.find ("#EXTINF", at + 1))
+    segments++;
+  for (size_t at = media.find ("PROGRAM-DATE-TIME"); at != std::string::npos;
+      at = media.find ("PROGRAM-DATE-TIME", at + 1))
+    pdts++;
+  EXPECT_GE (pdts, segments);                 // every segment has a PDT
+
+  // The hinted part resolves: the request waits until it is complete.
+  auto hint = preload_hint (media);
+  ASSERT_TRUE (hint);
+  auto start = std::chrono::steady_clock::now ();
+  auto part = get ("seg" + std::to_string (hint->msn) + "."
+      + std::to_string (hint->part) + ".m4s");
+  EXPECT_EQ (part.status, 200);
+  EXPECT_NE (part.headers.find ("video/mp4"), std::string::npos);
+  EXPECT_LT (std::chrono::steady_clock::now () - start, 1s);
+}
+
+TEST_F (Hls, BlockingReloadSkipAndErrors)
+{
+  std::string media = get ("stream.m3u8").body;
+  auto hint = preload_hint (media);
+  ASSERT_TRUE (hint);
+  // Ask for the part that does not exist yet: answered once it does.
+  std::string query = "stream.m3u8?_HLS_msn=" + std::to_string (hint->msn)
+      + "&_HLS_part=" + std::to_string (hint->part);
+  auto start = std::chrono::steady_clock::now ();
+  auto blocked = get (query);
+  auto waited = std::chrono::steady_clock::now () - start;
+  ASSERT_EQ (blocked.status, 200);
+  EXPECT_LT (waited, 1s);
+  EXPECT_NE (blocked.body.find ("seg" + std::to_string (hint->msn) + "."
+          + std::to_string (hint->part) + ".m4s"), std::string::npos);
+
+  EXPECT_EQ (get ("stream.m3u8?_HLS_msn=" + std::to_string (hint->msn + 5))
+      .status, 400);
+  EXPECT_EQ (get ("stream.m3u8?_HLS_part=1").status, 400);
+  EXPECT_EQ (get ("stream.m3u8?_HLS_msn=abc").status, 400);
+  EXPECT_EQ (get ("seg999999.m4s").status, 404);
+  EXPECT_EQ (http_request (gateway_->http_port (), "POST", "/cam/stream.m3u8")
+      .status, 405);
+
+  // Delta update once there is more than the skip boundary (6 s) of media.
+  ASSERT_TRUE (wait_until ([&]() {
+            return get ("stream.m3u8?_HLS_skip=YES").body.find ("#EXT-X-SKIP:")
+                != std::string::npos;
+          }, 15s)) << get ("stream.m3u8").body;
+  auto delta = get ("stream.m3u8?_HLS_skip=YES").body;
+  auto full = get ("stream.m3u8").body;
+  EXPECT_LT (delta.size (), full.size ());
+
+  // The camera stops: a blocked request gives up after 3 target durations.
+  media = get ("stream.m3u8").body;
+  hint = preload_hint (media);
+  ASSERT_TRUE (hint);
+  camera_.set_sending_video (false);
+  camera_.stop ();
+  std::this_thread::sleep_for (500ms);
+  media = get ("stream.m3u8").body;
+  hint = preload_hint (media);
+  start = std::chrono::steady_clock::now ();
+  auto timed_out = get ("stream.m3u8?_HLS_msn=" + std::to_string (hint->msn)
+      + "&_HLS_part=" + std::to_string (hint->part + 1));
+  EXPECT_EQ (timed_out.status, 503) << timed_out.body;
+  EXPECT_GE (std::chrono::steady_clock::now () - start, 2500ms);
+  EXPECT_TRUE (gateway_->running ());
+}
+
+TEST_F (Hls, SegmentsAndDashDecode)
+{
+  std::this_thread::sleep_for (2500ms);
+  std::string media = get ("stream.m3u8").body;
+  std::smatch m;
+  ASSERT_TRUE (std::regex_search (media, m, std::regex ("\n(seg[0-9]+\\.m4s)\n")))
+      << media;
+  auto init = get ("init.mp4");
+  auto segment = get (m[1]);
+  ASSERT_EQ (init.status, 200);
+  ASSERT_EQ (segment.status, 200);
+
+  gchar *ffprobe = g_find_program_in_path ("ffprobe");
+  if (ffprobe) {
+    TempDir out;
+    std::string file = out.write ("joined.mp4", init.body + segment.body);
+    std::string command = std::string (ffprobe) + " -v error -count_frames "
+        "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 " + file
+        + " 2>&1";
+    FILE *pipe = popen (command.c_str (), "r");
+    std::string output;
+    char buffer[256];
+    while (fgets (buffer, sizeof buffer, pipe))
+      output += buffer;
+    pclose (pipe);
+    EXPECT_NE (output.find ("h264,15"), std::string::npos) << output;
+    EXPECT_NE (output.find ("aac,"), std::string::npos) << output;
+    EXPECT_EQ (output.find ("rror"), std::string::npos) << output;
+    g_free (ffprobe);
+  }
+
+  auto mpd = get ("manifest.mpd");
+  ASSERT_EQ (mpd.status, 200);
+  EXPECT_NE (mpd.headers.find ("application/dash+xml"), std::string::npos);
+  ASSERT_TRUE (std::regex_search (mpd.body, m, std::regex ("startNumber=\"([0-9]+)\"")))
+      << mpd.body;
+  // The MPD's first segment is a file the server has.
+  EXPECT_EQ (get ("seg" + m[1].str () + ".m4s").status, 200);
+  EXPECT_NE (mpd.body.find ("initialization=\"init.mp4\""), std::string::npos);
+}
