@@ -12,7 +12,7 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp gstreamer1.0-x fonts-dejavu-core
   libsoup-3.0-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
-  prometheus"
+  prometheus chromium"
 
 install_missing() {
   missing=""
@@ -20,6 +20,8 @@ install_missing() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
       || missing="$missing $p"
   done
+  # Node.js for hls.js and the browser tests: the machine's own if it has one.
+  command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
   if [ -n "$missing" ]; then
     echo "camgate: installing$missing"
     export DEBIAN_FRONTEND=noninteractive
@@ -29,7 +31,15 @@ install_missing() {
   fi
 }
 
+web_modules() {
+  # hls.js for the player page (compiled into the binary) and playwright-core
+  # for the browser tests, at the versions package-lock.json pins.
+  [ -f gateway/web/node_modules/.package-lock.json ] && return 0
+  npm ci --prefix gateway/web --no-audit --no-fund
+}
+
 build() {
+  web_modules
   dir=$1; shift
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >/dev/null

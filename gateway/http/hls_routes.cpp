@@ -80,7 +80,7 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   auto stream = streams_.find (name);
   if (!stream || !stream->spec ().outputs.hls.enabled)
     return false;
-  if (file.empty () || file.find ('/') != std::string::npos)
+  if (file.find ('/') != std::string::npos)
     return false;
 
   const char *method = soup_server_message_get_method (message);
@@ -88,6 +88,12 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
     soup_message_headers_replace (soup_server_message_get_response_headers
         (message), "Allow", "GET, HEAD");
     send_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "read only");
+    return true;
+  }
+
+  if (file.empty () || file == "index.html") {
+    send_resource (message, "player.html", "text/html; charset=utf-8",
+        "no-cache");
     return true;
   }
 

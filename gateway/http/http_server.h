@@ -1,6 +1,8 @@
 // HttpServer: the gateway's single HTTP port (libsoup 3). Routes so far:
 //   GET /api/v1/streams, GET /api/v1/streams/<name>   (streams_api.h)
 //   GET /metrics                                      (metrics.h)
+//   /<stream>/... LL-HLS, DASH and the player page   (hls_routes.h)
+//   GET /static/hls.min.js                            (bundled from npm)
 // Anything else gets a JSON error with the right status; a malformed request
 // is answered, never fatal.
 #pragma once
@@ -46,6 +48,9 @@ private:
 // Sends `body` as JSON with `status`.
 void send_json (SoupServerMessage * message, guint status,
     const std::string & body);
+// Sends a file compiled into the binary (gateway/web, GResource).
+void send_resource (SoupServerMessage * message, const char *name,
+    const char *type, const char *cache);
 // Sends {"error": text, "status": status}.
 void send_error (SoupServerMessage * message, guint status,
     const std::string & text);

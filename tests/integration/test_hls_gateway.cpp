@@ -213,3 +213,34 @@ TEST_F (Hls, SegmentsAndDashDecode)
   EXPECT_EQ (get ("seg" + m[1].str () + ".m4s").status, 200);
   EXPECT_NE (mpd.body.find ("initialization=\"init.mp4\""), std::string::npos);
 }
+
+TEST_F (Hls, PlaysInHeadlessChromiumWithHlsJs)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  std::string playwright = std::string (root)
+      + "/gateway/web/node_modules/playwright-core";
+  std::string script = std::string (root) + "/tests/browser/play_hls.cjs";
+  std::string url = "http://127.0.0.1:" + std::to_string (gateway_->http_port ())
+      + "/cam/";
+  // The page itself is served.
+  auto page = get ("");
+  EXPECT_EQ (page.status, 200);
+  EXPECT_NE (page.body.find ("hls.min.js"), std::string::npos);
+  EXPECT_EQ (http_request (gateway_->http_port (), "GET",
+          "/static/hls.min.js").status, 200);
+
+  std::string command = "PLAYWRIGHT_CORE=" + playwright + " " + node + " "
+      + script + " " + url + " 40 2>/tmp/camgate-chromium.log";
+  FILE *pipe = popen (command.c_str (), "r");
+  std::string output;
+  char buffer[1024];
+  while (fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  int status = pclose (pipe);
+  EXPECT_EQ (WEXITSTATUS (status), 0) << output;
+  EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
+  g_free (node);
+}
