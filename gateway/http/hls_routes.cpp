@@ -161,8 +161,9 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   const bool playlist = w.file.empty ();
   const bool blocking = playlist && (w.msn > 0 || w.part);
 
-  if (!store || (playlist && store->media_playlist ().find ("#EXT-X-PART:")
-          == std::string::npos && !blocking)) {
+  // (Cheap checks first: this runs for every parked request every tick.)
+  if (!store || (playlist && !blocking && store->media_playlist ().find
+          ("#EXT-X-PART:") == std::string::npos)) {
     if (!expired)
       return false;                // nothing packaged yet: wait a little
     send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE,

@@ -125,7 +125,20 @@ void
 HttpServer::on_request (SoupServer *, SoupServerMessage * message,
     const char *path, GHashTable * query, gpointer self)
 {
-  static_cast<HttpServer *> (self)->route (message, path ? path : "", query);
+  // Without a Host header (HTTP/1.0) libsoup hands over the path with its
+  // query still attached: split it here so every route sees the same thing.
+  std::string clean = path ? path : "";
+  GHashTable *parsed = nullptr;
+  auto mark = clean.find ('?');
+  if (mark != std::string::npos) {
+    parsed = g_uri_parse_params (clean.c_str () + mark + 1, -1, "&",
+        G_URI_PARAMS_NONE, nullptr);
+    clean.erase (mark);
+  }
+  static_cast<HttpServer *> (self)->route (message, clean,
+      parsed ? parsed : query);
+  if (parsed)
+    g_hash_table_unref (parsed);
 }
 
 void

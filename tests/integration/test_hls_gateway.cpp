@@ -212,6 +212,63 @@ TEST_F (Hls, SegmentsAndDashDecode)
   // The MPD's first segment is a file the server has.
   EXPECT_EQ (get ("seg" + m[1].str () + ".m4s").status, 200);
   EXPECT_NE (mpd.body.find ("initialization=\"init.mp4\""), std::string::npos);
+
+  // A DASH client (ffmpeg's) reads the live MPD and finds the video.
+  gchar *probe = g_find_program_in_path ("ffprobe");
+  if (probe) {
+    std::string command = std::string (probe) + " -v error -show_entries "
+        "stream=codec_name,width -of csv=p=0 http://127.0.0.1:"
+        + std::to_string (gateway_->http_port ()) + "/cam/manifest.mpd 2>&1";
+    FILE *pipe = popen (command.c_str (), "r");
+    std::string output;
+    char buffer[256];
+    while (fgets (buffer, sizeof buffer, pipe))
+      output += buffer;
+    pclose (pipe);
+    EXPECT_NE (output.find ("h264,320"), std::string::npos) << output;
+    g_free (probe);
+  }
+}
+
+TEST_F (Hls, ManyBlockedRequestsAreAnsweredOrForgotten)
+{
+  auto hint = preload_hint (get ("stream.m3u8").body);
+  ASSERT_TRUE (hint);
+  // 200 players wait for the next part at once; half of them give up.
+  std::string request = "GET /cam/stream.m3u8?_HLS_msn="
+      + std::to_string (hint->msn) + "&_HLS_part="
+      + std::to_string (hint->part) + " HTTP/1.0\r\n\r\n";
+  GSocketClient *client = g_socket_client_new ();
+  std::vector<GSocketConnection *> connections;
+  for (int i = 0; i < 200; i++) {
+    GSocketConnection *c = g_socket_client_connect_to_host (client,
+        "127.0.0.1", gateway_->http_port (), nullptr, nullptr);
+    ASSERT_NE (c, nullptr);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (c)),
+        request.data (), request.size (), nullptr, nullptr, nullptr);
+    connections.push_back (c);
+  }
+  for (int i = 0; i < 200; i += 2) {
+    g_io_stream_close (G_IO_STREAM (connections[i]), nullptr, nullptr);
+    g_object_unref (connections[i]);
+    connections[i] = nullptr;
+  }
+  int answered = 0;
+  for (auto *c : connections) {
+    if (!c)
+      continue;
+    char buffer[512] = { 0 };
+    g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (c)),
+        buffer, sizeof buffer - 1, nullptr, nullptr);
+    std::string reply (buffer);
+    answered += reply.rfind ("HTTP/1.", 0) == 0 && reply.find (" 200 ") == 8;
+    g_object_unref (c);
+  }
+  g_object_unref (client);
+  EXPECT_EQ (answered, 100);
+  EXPECT_TRUE (gateway_->running ());
+  EXPECT_EQ (http_request (gateway_->http_port (), "GET", "/api/v1/streams")
+      .status, 200);
 }
 
 TEST_F (Hls, PlaysInHeadlessChromiumWithHlsJs)
