@@ -8,6 +8,8 @@
 // by payload, and takes the difference of their arrival times.
 //
 // Prints a table; it passes or fails nothing.
+#include "bench_util.h"
+
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -28,6 +30,8 @@
 namespace fs = std::filesystem;
 using namespace std::chrono;
 
+using namespace camgate::bench;
+
 namespace {
 
 struct Options
@@ -40,115 +44,6 @@ struct Options
   std::string fakecam;
   std::vector<std::string> relays = { "camgate", "gst-relay" };
 };
-
-// A child process whose stdout/stderr are collected line by line.
-class Child
-{
-public:
-  explicit Child (const std::vector<std::string> & args)
-  {
-    std::vector<const gchar *> argv;
-    for (const auto & a : args)
-      argv.push_back (a.c_str ());
-    argv.push_back (nullptr);
-    GError *error = nullptr;
-    process_ = g_subprocess_newv (argv.data (), (GSubprocessFlags)
-        (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE),
-        &error);
-    if (!process_) {
-      fprintf (stderr, "cannot start %s: %s\n", args[0].c_str (),
-          error->message);
-      exit (1);
-    }
-    reader_ = std::thread ([this]() {
-          GDataInputStream *in = g_data_input_stream_new (
-              g_subprocess_get_stdout_pipe (process_));
-          gchar *line;
-          while ((line = g_data_input_stream_read_line (in, nullptr, nullptr,
-                      nullptr))) {
-            std::lock_guard<std::mutex> lk (lock_);
-            lines_.push_back (line);
-            g_free (line);
-          }
-          g_object_unref (in);
-        });
-  }
-  ~Child ()
-  {
-    g_subprocess_send_signal (process_, SIGTERM);
-    g_subprocess_wait (process_, nullptr, nullptr);
-    reader_.join ();
-    g_object_unref (process_);
-  }
-  pid_t pid () const
-  {
-    return std::atoi (g_subprocess_get_identifier (process_));
-  }
-  int count (const std::string & text)
-  {
-    std::lock_guard<std::mutex> lk (lock_);
-    return std::count_if (lines_.begin (), lines_.end (),
-        [&](const std::string & l) { return l.find (text) != std::string::npos; });
-  }
-  std::string find (const std::string & text)
-  {
-    std::lock_guard<std::mutex> lk (lock_);
-    for (const auto & l : lines_)
-      if (l.find (text) != std::string::npos)
-        return l;
-    return {};
-  }
-  bool wait_count (const std::string & text, int n, seconds timeout)
-  {
-    auto deadline = steady_clock::now () + timeout;
-    while (steady_clock::now () < deadline) {
-      if (count (text) >= n)
-        return true;
-      std::this_thread::sleep_for (milliseconds (100));
-    }
-    return false;
-  }
-
-private:
-  GSubprocess *process_ = nullptr;
-  std::thread reader_;
-  std::mutex lock_;
-  std::vector<std::string> lines_;
-};
-
-struct ProcSample
-{
-  double cpu_seconds = 0;
-  long rss_kb = 0;
-};
-
-ProcSample
-sample (pid_t pid)
-{
-  ProcSample s;
-  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
-  std::string text ((std::istreambuf_iterator<char> (stat)),
-      std::istreambuf_iterator<char> ());
-  auto close = text.rfind (')');
-  std::istringstream fields (text.substr (close + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; i++) {
-    if (i == 14)
-      utime = std::stoul (field);
-    if (i == 15) {
-      stime = std::stoul (field);
-      break;
-    }
-  }
-  s.cpu_seconds = double (utime + stime) / sysconf (_SC_CLK_TCK);
-  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
-  std::string line;
-  while (std::getline (status, line))
-    if (line.rfind ("VmRSS:", 0) == 0)
-      s.rss_kb = std::atol (line.c_str () + 6);
-  return s;
-}
 
 // Arrival times of RTP payloads, keyed by a hash of the payload.
 class ArrivalLog
@@ -263,44 +158,6 @@ start_reader (const std::string & uri, const std::string & transport,
   gst_object_unref (bus);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   return pipeline;
-}
-
-void
-ensure_clip (const std::string & path)
-{
-  if (fs::exists (path))
-    return;
-  fprintf (stderr, "encoding the 1080p benchmark clip once: %s\n",
-      path.c_str ());
-  fs::create_directories (fs::path (path).parent_path ());
-  // Moving noise is what makes the encoder really spend ~4 Mbit/s (a
-  // synthetic pattern compresses to a fraction of it).
-  std::string launch = "videotestsrc num-buffers=1500 pattern=snow "
-      "! video/x-raw,width=1920,height=1080,framerate=25/1 "
-      "! x264enc bitrate=4000 vbv-buf-capacity=1000 key-int-max=50 "
-      "speed-preset=ultrafast tune=zerolatency "
-      "! video/x-h264,profile=high ! h264parse ! mp4mux "
-      "! filesink location=" + path + ".part";
-  GError *error = nullptr;
-  GstElement *pipeline = gst_parse_launch (launch.c_str (), &error);
-  if (!pipeline) {
-    fprintf (stderr, "cannot encode clip: %s\n", error->message);
-    exit (1);
-  }
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  bool ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  gst_message_unref (msg);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
-  if (!ok) {
-    fprintf (stderr, "encoding the clip failed\n");
-    exit (1);
-  }
-  fs::rename (path + ".part", path);
 }
 
 struct Row

@@ -103,6 +103,32 @@ TEST (PipelineFile, HealthThresholds)
       "expected a frame rate 0-1000, got 'fast'");
 }
 
+TEST (PipelineFile, HlsOutput)
+{
+  auto off = parse ("source: test\n");
+  EXPECT_FALSE (off.spec.outputs.hls.enabled);
+  auto on = parse ("source: test\noutputs:\n  hls: {}\n");
+  ASSERT_TRUE (on.ok) << on.first_error ();
+  EXPECT_TRUE (on.spec.outputs.hls.enabled);
+  EXPECT_EQ (on.spec.outputs.hls.part_ms, 200u);
+  EXPECT_EQ (on.spec.outputs.hls.segment_ms, 2000u);
+  EXPECT_EQ (on.spec.outputs.hls.window, 6u);
+  auto tuned = parse ("source: test\noutputs:\n  hls: { part: 500ms, "
+      "segment: 4s, window: 10 }\n");
+  ASSERT_TRUE (tuned.ok) << tuned.first_error ();
+  EXPECT_EQ (tuned.spec.outputs.hls.part_ms, 500u);
+  EXPECT_EQ (tuned.spec.outputs.hls.segment_ms, 4000u);
+  EXPECT_EQ (tuned.spec.outputs.hls.window, 10u);
+  auto bad = parse ("source: test\noutputs:\n  hls: { part: 2s, segment: 2s, "
+      "windw: 3 }\n");
+  EXPECT_FALSE (bad.ok);
+  ASSERT_EQ (bad.errors.size (), 2u);
+  EXPECT_EQ (bad.errors[0].to_string (), "cams/door.yaml:3: unknown key "
+      "'outputs.hls.windw' (did you mean 'outputs.hls.window'?)");
+  EXPECT_EQ (bad.errors[1].to_string (), "cams/door.yaml:3: outputs.hls: the "
+      "part must be at most half a segment");
+}
+
 TEST (PipelineFile, UnknownKeySuggestsTheRightOne)
 {
   auto p = parse ("source:\n  uri: rtsp://cam/live\n  transprot: tcp\n");

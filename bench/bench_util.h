@@ -1,0 +1,134 @@
+// Shared pieces of the benchmarks: child processes, /proc sampling, the
+// pre-encoded 1080p clip.
+#pragma once
+
+#include <gio/gio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace camgate::bench {
+
+// A child process whose stdout/stderr are collected line by line.
+class Child
+{
+public:
+  explicit Child (const std::vector<std::string> & args)
+  {
+    std::vector<const gchar *> argv;
+    for (const auto & a : args)
+      argv.push_back (a.c_str ());
+    argv.push_back (nullptr);
+    GError *error = nullptr;
+    process_ = g_subprocess_newv (argv.data (), (GSubprocessFlags)
+        (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE),
+        &error);
+    if (!process_) {
+      fprintf (stderr, "cannot start %s: %s\n", args[0].c_str (),
+          error->message);
+      exit (1);
+    }
+    reader_ = std::thread ([this]() {
+          GDataInputStream *in = g_data_input_stream_new (
+              g_subprocess_get_stdout_pipe (process_));
+          gchar *line;
+          while ((line = g_data_input_stream_read_line (in, nullptr, nullptr,
+                      nullptr))) {
+            std::lock_guard<std::mutex> lk (lock_);
+            lines_.push_back (line);
+            g_free (line);
+          }
+          g_object_unref (in);
+        });
+  }
+  ~Child ()
+  {
+    g_subprocess_send_signal (process_, SIGTERM);
+    g_subprocess_wait (process_, nullptr, nullptr);
+    reader_.join ();
+    g_object_unref (process_);
+  }
+  pid_t pid () const
+  {
+    return std::atoi (g_subprocess_get_identifier (process_));
+  }
+  int count (const std::string & text)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    return std::count_if (lines_.begin (), lines_.end (),
+        [&](const std::string & l) { return l.find (text) != std::string::npos; });
+  }
+  std::string find (const std::string & text)
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    for (const auto & l : lines_)
+      if (l.find (text) != std::string::npos)
+        return l;
+    return {};
+  }
+  bool wait_count (const std::string & text, int n, std::chrono::seconds timeout)
+  {
+    auto deadline = std::chrono::steady_clock::now () + timeout;
+    while (std::chrono::steady_clock::now () < deadline) {
+      if (count (text) >= n)
+        return true;
+      std::this_thread::sleep_for (std::chrono::milliseconds (100));
+    }
+    return false;
+  }
+
+private:
+  GSubprocess *process_ = nullptr;
+  std::thread reader_;
+  std::mutex lock_;
+  std::vector<std::string> lines_;
+};
+
+struct ProcSample
+{
+  double cpu_seconds = 0;
+  long rss_kb = 0;
+};
+
+inline ProcSample
+sample (pid_t pid)
+{
+  ProcSample s;
+  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
+  std::string text ((std::istreambuf_iterator<char> (stat)),
+      std::istreambuf_iterator<char> ());
+  auto close = text.rfind (')');
+  std::istringstream fields (text.substr (close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; fields >> field; i++) {
+    if (i == 14)
+      utime = std::stoul (field);
+    if (i == 15) {
+      stime = std::stoul (field);
+      break;
+    }
+  }
+  s.cpu_seconds = double (utime + stime) / sysconf (_SC_CLK_TCK);
+  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
+  std::string line;
+  while (std::getline (status, line))
+    if (line.rfind ("VmRSS:", 0) == 0)
+      s.rss_kb = std::atol (line.c_str () + 6);
+  return s;
+}
+
+
+// Encodes the benchmark clip (1080p H.264, ~4 Mbit/s, GOP 2 s, 60 s) once.
+void ensure_clip (const std::string & path);
+
+}  // namespace camgate::bench

@@ -1,0 +1,196 @@
+// camgate-bench-hls: what LL-HLS/DASH packaging costs, and how far behind live
+// a browser plays.
+//
+// For N cameras replaying a 1080p H.264 clip (~4 Mbit/s, GOP 2 s): camgate's
+// CPU with outputs.hls on and off (the difference is the packaging), next to
+// N `ffmpeg -c copy -f hls -hls_segment_type fmp4` processes on the same
+// cameras in the same run. Then, for one stream, the latency in headless
+// Chromium + hls.js (bench/hls_latency.cjs): wall clock minus the
+// PROGRAM-DATE-TIME of the frame on screen. Prints a table; passes nothing.
+#include "bench_util.h"
+
+#include <gst/gst.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace camgate::bench;
+using namespace std::chrono;
+
+namespace {
+
+struct Options
+{
+  std::vector<int> counts = { 1, 10 };
+  int seconds = 20;
+  std::string camgate, fakecam, clip, source_root;
+};
+
+std::vector<std::string>
+start_fleet (Child & fleet, int n)
+{
+  std::vector<std::string> cameras;
+  if (!fleet.wait_count ("fakecam: all ready", 1, seconds (60)))
+    return cameras;
+  for (int i = 0; i < n; i++) {
+    std::string line = fleet.find ("/cam" + std::to_string (i));
+    cameras.push_back (line.substr (line.find ("rtsp://")));
+  }
+  return cameras;
+}
+
+// camgate relaying `cameras`, with or without HLS: CPU ms per stream-second.
+double
+measure_camgate (const Options & o, const std::vector<std::string> & cameras,
+    bool hls, double & rss_mb, std::string * player_url)
+{
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-hls-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  for (size_t i = 0; i < cameras.size (); i++)
+    std::ofstream (dir + "/cam" + std::to_string (i) + ".yaml")
+        << "source:\n  uri: " << cameras[i] << "\n  transport: tcp\n"
+        << (hls ? "outputs:\n  hls: { part: 200ms, segment: 2s }\n" : "");
+  Child gateway ({ o.camgate, "--pipelines", dir, "--rtsp-port", "0",
+        "--http-port", "0" });
+  double result = -1;
+  if (gateway.wait_count ("camgate ready", 1, seconds (30))
+      && gateway.wait_count (": running", cameras.size (), seconds (60))) {
+    std::this_thread::sleep_for (seconds (5));
+    ProcSample before = sample (gateway.pid ());
+    auto t0 = steady_clock::now ();
+    std::this_thread::sleep_for (seconds (o.seconds));
+    double elapsed = duration<double> (steady_clock::now () - t0).count ();
+    ProcSample after = sample (gateway.pid ());
+    result = (after.cpu_seconds - before.cpu_seconds) * 1000.0
+        / (cameras.size () * elapsed);
+    rss_mb = after.rss_kb / 1024.0;
+    if (player_url) {
+      std::string ready = gateway.find ("camgate ready");
+      std::string http = ready.substr (ready.find ("http://"));
+      *player_url = http + "cam0/";
+      // Latency is measured while this gateway still runs.
+      std::string command = "PLAYWRIGHT_CORE=" + o.source_root
+          + "/gateway/web/node_modules/playwright-core node " + o.source_root
+          + "/bench/hls_latency.cjs " + *player_url + " 20 2>/dev/null";
+      FILE *pipe = popen (command.c_str (), "r");
+      std::string output;
+      char buffer[512];
+      while (pipe && fgets (buffer, sizeof buffer, pipe))
+        output += buffer;
+      if (pipe)
+        pclose (pipe);
+      *player_url = output;
+    }
+  }
+  fs::remove_all (dir);
+  return result;
+}
+
+// N ffmpeg HLS packagers on the same cameras: CPU ms per stream-second.
+double
+measure_ffmpeg (const Options & o, const std::vector<std::string> & cameras,
+    double & rss_mb)
+{
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-ffmpeg-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::vector<std::unique_ptr<Child>> packagers;
+  for (size_t i = 0; i < cameras.size (); i++) {
+    std::string out = dir + "/" + std::to_string (i);
+    fs::create_directories (out);
+    packagers.push_back (std::make_unique<Child> (std::vector<std::string> {
+              "ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport",
+              "tcp", "-i", cameras[i], "-c", "copy", "-f", "hls",
+              "-hls_segment_type", "fmp4", "-hls_time", "2", "-hls_list_size",
+              "6", "-hls_flags", "delete_segments", out + "/index.m3u8" }));
+  }
+  std::this_thread::sleep_for (seconds (5));
+  std::vector<ProcSample> before;
+  for (auto & p : packagers)
+    before.push_back (sample (p->pid ()));
+  auto t0 = steady_clock::now ();
+  std::this_thread::sleep_for (seconds (o.seconds));
+  double elapsed = duration<double> (steady_clock::now () - t0).count ();
+  double cpu = 0;
+  rss_mb = 0;
+  for (size_t i = 0; i < packagers.size (); i++) {
+    ProcSample after = sample (packagers[i]->pid ());
+    cpu += after.cpu_seconds - before[i].cpu_seconds;
+    rss_mb += after.rss_kb / 1024.0;
+  }
+  packagers.clear ();
+  fs::remove_all (dir);
+  return cpu * 1000.0 / (cameras.size () * elapsed);
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  Options o;
+  std::string exe_dir = fs::path (fs::canonical ("/proc/self/exe")).parent_path ();
+  o.camgate = exe_dir + "/../gateway/camgate";
+  o.fakecam = exe_dir + "/../tests/camgate-fakecam";
+  o.clip = exe_dir + "/clip-1080p-4mbit.mp4";
+  o.source_root = fs::canonical (fs::path (exe_dir) / ".." / "..").string ();
+  gchar *counts = nullptr;
+  GOptionEntry entries[] = {
+    { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
+        "Comma-separated stream counts (default 1,10)", "N,N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &o.seconds,
+        "Measurement window per run (default 20)", "S" },
+    { nullptr }
+  };
+  GOptionContext *context = g_option_context_new ("- LL-HLS benchmark");
+  g_option_context_add_main_entries (context, entries, nullptr);
+  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+    return 2;
+  g_option_context_free (context);
+  if (counts) {
+    o.counts.clear ();
+    gchar **parts = g_strsplit (counts, ",", -1);
+    for (gchar **part = parts; *part; part++)
+      o.counts.push_back (std::atoi (*part));
+    g_strfreev (parts);
+  }
+  ensure_clip (o.clip);
+
+  printf ("\nLL-HLS packaging, 1080p H.264 ~4 Mbit/s GOP 2 s, parts 200 ms, "
+      "segments 2 s, %d s windows, %u CPUs\n\n", o.seconds,
+      (unsigned) std::thread::hardware_concurrency ());
+  printf ("| streams | camgate relay only ms/s | camgate + HLS ms/s "
+      "| packaging ms/s | RSS MiB (HLS) | ffmpeg -c copy -f hls ms/s "
+      "| ffmpeg RSS MiB |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::string latency;
+  for (int n : o.counts) {
+    fprintf (stderr, "measuring %d stream(s)...\n", n);
+    Child fleet ({ o.fakecam, "--count", std::to_string (n), "--file", o.clip,
+          "--no-audio" });
+    auto cameras = start_fleet (fleet, n);
+    if (cameras.size () != (size_t) n) {
+      printf ("| %d | failed: cameras did not start | | | | | |\n", n);
+      continue;
+    }
+    double rss_off = 0, rss_on = 0, rss_ffmpeg = 0;
+    double off = measure_camgate (o, cameras, false, rss_off, nullptr);
+    std::string player;
+    double on = measure_camgate (o, cameras, true, rss_on,
+        n == o.counts.front () ? &player : nullptr);
+    if (!player.empty ())
+      latency = player;
+    double ffmpeg = measure_ffmpeg (o, cameras, rss_ffmpeg);
+    printf ("| %d | %.2f | %.2f | %.2f | %.1f | %.2f | %.1f |\n", n, off, on,
+        on - off, rss_on, ffmpeg, rss_ffmpeg);
+    fflush (stdout);
+  }
+  printf ("\nChromium + hls.js, one stream, wall clock minus the on-screen "
+      "frame's PROGRAM-DATE-TIME (arrival at camgate to display): %s\n",
+      latency.empty () ? "not measured (node/chromium missing?)"
+      : latency.c_str ());
+  return 0;
+}
