@@ -109,6 +109,15 @@ TEST (HlsPlaylist, BlockingReloadDecisions)
   EXPECT_EQ (playlist.render ().find ("PRELOAD-HINT"), std::string::npos);
 }
 
+TEST (HlsPlaylist, TargetDurationCoversLongGops)
+{
+  MediaPlaylist playlist = playlist_with (1, 0);
+  playlist.add_part (1, { 0, 0.2, true, part_uri (1, 0) }, 0);
+  playlist.complete_segment (1, segment_uri (1), 4.0);   // a 4 s GOP camera
+  EXPECT_NE (playlist.render ().find ("#EXT-X-TARGETDURATION:4\n"),
+      std::string::npos) << playlist.render ();
+}
+
 TEST (HlsPlaylist, DeltaUpdateSkipsOldSegments)
 {
   MediaPlaylist playlist = playlist_with (10, 1);

@@ -66,6 +66,12 @@ std::vector<std::string>
 MediaPlaylist::complete_segment (uint64_t msn, const std::string & uri,
     double duration)
 {
+  // A camera whose keyframes are further apart than the configured segment
+  // makes longer segments. EXTINF must stay within the target duration, so
+  // the target grows (once, to the camera's GOP) rather than being violated.
+  const auto rounded = static_cast<unsigned> (std::lround (duration));
+  if (rounded > config_.target_duration)
+    config_.target_duration = rounded;
   for (auto & s : segments_) {
     if (s.msn == msn) {
       s.complete = true;

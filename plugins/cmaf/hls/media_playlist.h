@@ -15,7 +15,8 @@ namespace camgate::hls {
 struct PlaylistConfig
 {
   double part_target = 0.2;        // seconds; no part is ever longer
-  unsigned target_duration = 2;    // seconds, integer; never changes
+  unsigned target_duration = 2;    // seconds, integer; grows only if a
+                                   // segment would exceed it (long GOPs)
   size_t window = 6;               // complete segments kept in the playlist
   std::string map_uri = "init.mp4";
 };
