@@ -113,14 +113,13 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
       return true;
     }
     if (msn) {
-      uint64_t value = 0, part_value = 0;
+      uint64_t part_value = 0;
       if (!parse_number (msn, waiter.msn)
           || (part && !parse_number (part, part_value))) {
         send_error (message, SOUP_STATUS_BAD_REQUEST,
             "_HLS_msn and _HLS_part must be numbers");
         return true;
       }
-      (void) value;
       if (part)
         waiter.part = static_cast<unsigned> (part_value);
     } else {
@@ -204,8 +203,9 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
         "max-age=60");
     return true;
   }
-  // The preload-hinted part: hold the request until it is complete.
-  if (!expired && store->is_hinted (w.file))
+  // The preload-hinted part, or the segment being built: hold the request
+  // until it is complete.
+  if (!expired && store->is_pending (w.file))
     return false;
   send_error (w.message, SOUP_STATUS_NOT_FOUND, "no " + w.file + " in "
       + w.stream);

@@ -5,7 +5,8 @@
 //                          part exists (3 target durations, then 503; too far
 //                          ahead 400), _HLS_skip=YES|v2 gives a delta update
 //   /<stream>/init.mp4, /<stream>/seg<n>[.<p>].m4s  CMAF header, segments,
-//                          parts; the preload-hinted part blocks until ready
+//                          parts; the preload-hinted part and the segment
+//                          being built block until complete
 //   /<stream>/manifest.mpd DASH
 // Blocked requests are paused libsoup messages, woken from the store's
 // notifications on the main context; a client that goes away is forgotten.

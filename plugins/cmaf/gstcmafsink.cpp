@@ -220,14 +220,13 @@ gst_cmaf_sink_get_store (GstCmafSink * self)
 
 static GstPad *
 gst_cmaf_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
-    const gchar *, const GstCaps * caps)
+    const gchar *, const GstCaps *)
 {
   auto self = GST_CMAF_SINK (element);
   GstPad *target = gst_element_request_pad_simple (self->priv->mux,
       GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
   if (!target)
     return nullptr;
-  (void) caps;
   GstPad *ghost = gst_ghost_pad_new_from_template (GST_PAD_NAME (target),
       target, templ);
   gst_object_unref (target);

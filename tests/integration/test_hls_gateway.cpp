@@ -139,6 +139,14 @@ TEST_F (Hls, BlockingReloadSkipAndErrors)
   EXPECT_NE (blocked.body.find ("seg" + std::to_string (hint->msn) + "."
           + std::to_string (hint->part) + ".m4s"), std::string::npos);
 
+  // The segment still being built (as a DASH client asks for it): waits.
+  media = get ("stream.m3u8").body;
+  auto open = preload_hint (media);
+  ASSERT_TRUE (open);
+  start = std::chrono::steady_clock::now ();
+  EXPECT_EQ (get ("seg" + std::to_string (open->msn) + ".m4s").status, 200);
+  EXPECT_LT (std::chrono::steady_clock::now () - start, 2s);
+
   EXPECT_EQ (get ("stream.m3u8?_HLS_msn=" + std::to_string (hint->msn + 5))
       .status, 400);
   EXPECT_EQ (get ("stream.m3u8?_HLS_part=1").status, 400);

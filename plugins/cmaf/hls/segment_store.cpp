@@ -145,10 +145,13 @@ SegmentStore::readiness (uint64_t msn, std::optional<unsigned> part) const
 }
 
 bool
-SegmentStore::is_hinted (const std::string & uri) const
+SegmentStore::is_pending (const std::string & uri) const
 {
   std::lock_guard<std::mutex> lk (lock_);
-  return !playlist_.empty () && playlist_.next_part_uri () == uri;
+  if (playlist_.empty () || playlist_.ended ())
+    return false;
+  return playlist_.next_part_uri () == uri
+      || (have_open_ && segment_uri (open_msn_) == uri);
 }
 
 std::string
@@ -192,8 +195,8 @@ SegmentStore::dash_manifest () const
   if (info_.width && info_.height)
     out << " width=\"" << info_.width << "\" height=\"" << info_.height << "\"";
   out << ">\n";
-  // The same segment files as HLS; low-latency clients may fetch a segment
-  // while its parts are still arriving (chunked transfer).
+  // The same segment files as HLS. A low-latency client may ask for a
+  // segment before it is complete: the request waits for it.
   out << "        <SegmentTemplate timescale=\"1000\" initialization=\"" << kInit
       << "\" media=\"seg$Number$.m4s\" availabilityTimeOffset=\""
       << (td - config.part_target) << "\" availabilityTimeComplete=\"false\"";

@@ -61,8 +61,10 @@ public:
   std::string multivariant_playlist () const;
   std::string dash_manifest () const;
   Readiness readiness (uint64_t msn, std::optional<unsigned> part) const;
-  // Whether `uri` is the part the playlist's preload hint names.
-  bool is_hinted (const std::string & uri) const;
+  // Whether `uri` is about to exist: the part the playlist's preload hint
+  // names, or the segment being built (DASH clients ask for it early, as
+  // availabilityTimeOffset allows).
+  bool is_pending (const std::string & uri) const;
   PlaylistConfig config () const;
 
   using Observer = std::function<void (const StoreEvent &)>;
