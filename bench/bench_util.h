@@ -128,6 +128,18 @@ sample (pid_t pid)
 }
 
 
+// "1,10,50" -> {1, 10, 50}.
+inline std::vector<int>
+parse_counts (const char *text)
+{
+  std::vector<int> counts;
+  gchar **parts = g_strsplit (text, ",", -1);
+  for (gchar **part = parts; *part; part++)
+    counts.push_back (std::atoi (*part));
+  g_strfreev (parts);
+  return counts;
+}
+
 // Encodes the benchmark clip (1080p H.264, ~4 Mbit/s, GOP 2 s, 60 s) once.
 void ensure_clip (const std::string & path);
 

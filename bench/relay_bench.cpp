@@ -318,13 +318,8 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, nullptr))
     return 2;
   g_option_context_free (context);
-  if (counts) {
-    o.counts.clear ();
-    gchar **parts = g_strsplit (counts, ",", -1);
-    for (gchar **part = parts; *part; part++)
-      o.counts.push_back (std::atoi (*part));
-    g_strfreev (parts);
-  }
+  if (counts)
+    o.counts = parse_counts (counts);
   if (transport)
     o.transport = transport;
   if (relays) {

@@ -31,6 +31,7 @@
  */
 #include "gstcmafchunkmux.h"
 
+#include "gstcmafcaps.h"
 #include "gstcmafmeta.h"
 #include "segments.h"
 
@@ -128,15 +129,9 @@ GST_ELEMENT_REGISTER_DEFINE (cmafchunkmux, "cmafchunkmux", GST_RANK_NONE,
     GST_TYPE_CMAF_CHUNK_MUX);
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
-    GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("video/x-h264, stream-format=(string)avc, "
-        "alignment=(string)au; video/x-h265, "
-        "stream-format=(string){ hvc1, hev1 }, alignment=(string)au"));
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (GST_CMAF_VIDEO_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
-    GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/mpeg, mpegversion=(int)4, "
-        "stream-format=(string)raw; audio/x-opus, "
-        "channel-mapping-family=(int)0"));
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (GST_CMAF_AUDIO_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("video/quicktime, variant=(string)iso-fragmented"));

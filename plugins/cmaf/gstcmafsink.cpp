@@ -30,6 +30,7 @@
 #include "gstcmafsink.h"
 
 #include "gstcmafchunkmux.h"
+#include "gstcmafcaps.h"
 #include "gstcmafmeta.h"
 #include "segments.h"
 
@@ -83,15 +84,9 @@ GST_ELEMENT_REGISTER_DEFINE (cmafsink, "cmafsink", GST_RANK_NONE,
     GST_TYPE_CMAF_SINK);
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
-    GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("video/x-h264, stream-format=(string)avc, "
-        "alignment=(string)au; video/x-h265, "
-        "stream-format=(string){ hvc1, hev1 }, alignment=(string)au"));
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (GST_CMAF_VIDEO_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
-    GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/mpeg, mpegversion=(int)4, "
-        "stream-format=(string)raw; audio/x-opus, "
-        "channel-mapping-family=(int)0"));
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (GST_CMAF_AUDIO_CAPS));
 
 namespace {
 

@@ -1,5 +1,6 @@
 // Issue 3 end to end: streamhealth in the gateway, the streams API and the
 // Prometheus metrics, against the real camgate binary.
+#include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
 
@@ -242,20 +243,14 @@ TEST (HealthApi, MetricsPassPromtoolAndMatchTheApi)
     EXPECT_NE (metrics.body.find (line), std::string::npos) << line << "\n"
         << metrics.body;
 
-  gchar *promtool = g_find_program_in_path ("promtool");
-  if (!promtool)
+  if (!have_program ("promtool"))
     GTEST_SKIP () << "promtool (Debian package prometheus) is not installed";
   TempDir out;
   std::string file = out.write ("metrics.txt", metrics.body);
-  std::string command = std::string (promtool) + " check metrics < " + file
-      + " 2>&1";
-  FILE *pipe = popen (command.c_str (), "r");
-  std::string output;
-  char buffer[512];
-  while (fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  EXPECT_EQ (WEXITSTATUS (pclose (pipe)), 0) << output;
-  g_free (promtool);
+  int status = -1;
+  std::string output = run_command ("promtool check metrics < " + file,
+      &status);
+  EXPECT_EQ (status, 0) << output;
 }
 
 TEST (HealthApi, MalformedRequestsNeverCrashTheServer)

@@ -1,5 +1,6 @@
 // LL-HLS and DASH through camgate: fake camera (H.264 + G.711) -> camgate ->
 // HTTP, checked against the LL-HLS server rules.
+#include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
 
@@ -193,23 +194,13 @@ TEST_F (Hls, SegmentsAndDashDecode)
   ASSERT_EQ (init.status, 200);
   ASSERT_EQ (segment.status, 200);
 
-  gchar *ffprobe = g_find_program_in_path ("ffprobe");
-  if (ffprobe) {
-    TempDir out;
-    std::string file = out.write ("joined.mp4", init.body + segment.body);
-    std::string command = std::string (ffprobe) + " -v error -count_frames "
-        "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 " + file
-        + " 2>&1";
-    FILE *pipe = popen (command.c_str (), "r");
-    std::string output;
-    char buffer[256];
-    while (fgets (buffer, sizeof buffer, pipe))
-      output += buffer;
-    pclose (pipe);
+  std::vector<uint8_t> joined (init.body.begin (), init.body.end ());
+  joined.insert (joined.end (), segment.body.begin (), segment.body.end ());
+  std::string output = ffprobe_frames (joined);
+  if (!output.empty ()) {
     EXPECT_NE (output.find ("h264,15"), std::string::npos) << output;
     EXPECT_NE (output.find ("aac,"), std::string::npos) << output;
     EXPECT_EQ (output.find ("rror"), std::string::npos) << output;
-    g_free (ffprobe);
   }
 
   auto mpd = get ("manifest.mpd");
@@ -222,19 +213,11 @@ TEST_F (Hls, SegmentsAndDashDecode)
   EXPECT_NE (mpd.body.find ("initialization=\"init.mp4\""), std::string::npos);
 
   // A DASH client (ffmpeg's) reads the live MPD and finds the video.
-  gchar *probe = g_find_program_in_path ("ffprobe");
-  if (probe) {
-    std::string command = std::string (probe) + " -v error -show_entries "
+  if (have_program ("ffprobe")) {
+    std::string probe = run_command ("ffprobe -v error -show_entries "
         "stream=codec_name,width -of csv=p=0 http://127.0.0.1:"
-        + std::to_string (gateway_->http_port ()) + "/cam/manifest.mpd 2>&1";
-    FILE *pipe = popen (command.c_str (), "r");
-    std::string output;
-    char buffer[256];
-    while (fgets (buffer, sizeof buffer, pipe))
-      output += buffer;
-    pclose (pipe);
-    EXPECT_NE (output.find ("h264,320"), std::string::npos) << output;
-    g_free (probe);
+        + std::to_string (gateway_->http_port ()) + "/cam/manifest.mpd");
+    EXPECT_NE (probe.find ("h264,320"), std::string::npos) << probe;
   }
 }
 
@@ -297,15 +280,10 @@ TEST_F (Hls, PlaysInHeadlessChromiumWithHlsJs)
   EXPECT_EQ (http_request (gateway_->http_port (), "GET",
           "/static/hls.min.js").status, 200);
 
-  std::string command = "PLAYWRIGHT_CORE=" + playwright + " " + node + " "
-      + script + " " + url + " 40 2>/tmp/camgate-chromium.log";
-  FILE *pipe = popen (command.c_str (), "r");
-  std::string output;
-  char buffer[1024];
-  while (fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  int status = pclose (pipe);
-  EXPECT_EQ (WEXITSTATUS (status), 0) << output;
+  int status = -1;
+  std::string output = run_command ("PLAYWRIGHT_CORE=" + playwright + " "
+      + node + " " + script + " " + url + " 40", &status);
+  EXPECT_EQ (status, 0) << output;
   EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
   g_free (node);
 }

@@ -1,6 +1,7 @@
 // cmafchunkmux in real pipelines: header, chunk and segment boundaries, meta,
 // waiting for a keyframe, and output that ffprobe decodes (H.264 with
 // B-frames + AAC; H.265 + Opus).
+#include "commands.h"
 #include "gstcmafmeta.h"
 
 #include <glib/gstdio.h>
@@ -12,6 +13,8 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+using camgate::testing::ffprobe_frames;
 
 namespace {
 
@@ -66,32 +69,6 @@ run (const std::string & launch, Output & out)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
-}
-
-std::string
-ffprobe_frames (const std::vector<uint8_t> & file)
-{
-  gchar *ffprobe = g_find_program_in_path ("ffprobe");
-  if (!ffprobe)
-    return "no ffprobe";
-  gchar *dir = g_dir_make_tmp ("camgate-mux-XXXXXX", nullptr);
-  std::string path = std::string (dir) + "/out.mp4";
-  std::ofstream (path, std::ios::binary).write (
-      reinterpret_cast<const char *> (file.data ()), file.size ());
-  std::string command = std::string (ffprobe) + " -v error -count_frames "
-      "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 " + path
-      + " 2>&1";
-  FILE *pipe = popen (command.c_str (), "r");
-  std::string output;
-  char buffer[512];
-  while (fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  pclose (pipe);
-  g_remove (path.c_str ());
-  g_rmdir (dir);
-  g_free (dir);
-  g_free (ffprobe);
-  return output;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // CMAF headers and chunks: every field read back with a small test-side ISO
 // BMFF reader, and real H.264 + AAC from GStreamer encoders written to a file
 // that ffprobe must decode without an error.
+#include "commands.h"
 #include "segments.h"
 
 #include <glib/gstdio.h>
@@ -307,8 +308,7 @@ encode (const std::string & launch, int count)
 
 TEST (Isobmff, FfprobeDecodesRealH264AndAac)
 {
-  gchar *ffprobe = g_find_program_in_path ("ffprobe");
-  if (!ffprobe)
+  if (!camgate::testing::have_program ("ffprobe"))
     GTEST_SKIP () << "ffprobe is not installed";
   // B-frames on purpose: composition offsets must be right.
   Encoded video = encode ("videotestsrc num-buffers=60 ! video/x-raw,width=320,"
@@ -374,25 +374,9 @@ TEST (Isobmff, FfprobeDecodesRealH264AndAac)
     file.insert (file.end (), chunk.begin (), chunk.end ());
   }
 
-  gchar *dir = g_dir_make_tmp ("camgate-cmaf-XXXXXX", nullptr);
-  std::string path = std::string (dir) + "/out.mp4";
-  std::ofstream (path, std::ios::binary).write (
-      reinterpret_cast<const char *> (file.data ()), file.size ());
-  std::string command = std::string (ffprobe) + " -v error -count_frames "
-      "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 " + path
-      + " 2>&1";
-  FILE *pipe = popen (command.c_str (), "r");
-  std::string output;
-  char buffer[512];
-  while (fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  EXPECT_EQ (WEXITSTATUS (pclose (pipe)), 0) << output;
+  std::string output = camgate::testing::ffprobe_frames (file);
   EXPECT_NE (output.find ("h264,60"), std::string::npos) << output;
   EXPECT_NE (output.find ("aac," + std::to_string (next_audio)),
       std::string::npos) << output;
   EXPECT_EQ (output.find ("rror"), std::string::npos) << output;
-  std::remove (path.c_str ());
-  g_rmdir (dir);
-  g_free (dir);
-  g_free (ffprobe);
 }

@@ -1,5 +1,6 @@
 // Pipeline-file parsing: good files give the expected specs, each kind of bad
 // file gives its "file:line: reason".
+#include "commands.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "config/text_helpers.h"
@@ -274,22 +275,17 @@ TEST_F (PipelineFolder, CheckCommandExitsNonZeroOnErrors)
   write ("bad.yaml", "source:\n  uri: rtsp://cam\n  latncy: 1s\n");
   std::string binary = g_getenv ("CAMGATE_BIN") ? g_getenv ("CAMGATE_BIN")
       : "build/gateway/camgate";
-  std::string command = binary + " check " + dir_ + " 2>&1";
-  FILE *pipe = popen (command.c_str (), "r");
-  ASSERT_NE (pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  while (fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  int status = pclose (pipe);
-  EXPECT_NE (WEXITSTATUS (status), 0) << output;
+  int status = 0;
+  std::string output = camgate::testing::run_command (binary + " check "
+      + dir_, &status);
+  EXPECT_NE (status, 0) << output;
   EXPECT_NE (output.find (dir_ + "/bad.yaml:3: unknown key 'source.latncy' "
           "(did you mean 'source.latency'?)"), std::string::npos) << output;
   EXPECT_NE (output.find ("good.yaml: ok"), std::string::npos) << output;
 
   std::filesystem::remove (dir_ + "/bad.yaml");
-  status = system ((binary + " check " + dir_ + " >/dev/null 2>&1").c_str ());
-  EXPECT_EQ (WEXITSTATUS (status), 0);
+  camgate::testing::run_command (binary + " check " + dir_, &status);
+  EXPECT_EQ (status, 0);
 }
 
 TEST (GatewayConfigFile, ReadsSettingsAndRejectsBadOnes)
