@@ -6,6 +6,19 @@
 
 namespace camgate::bench {
 
+BuildPaths
+build_paths ()
+{
+  namespace fs = std::filesystem;
+  std::string dir = fs::path (fs::canonical ("/proc/self/exe")).parent_path ();
+  BuildPaths paths;
+  paths.camgate = dir + "/../gateway/camgate";
+  paths.fakecam = dir + "/../tests/camgate-fakecam";
+  paths.clip = dir + "/clip-1080p-4mbit.mp4";
+  paths.source_root = fs::canonical (fs::path (dir) / ".." / "..").string ();
+  return paths;
+}
+
 void
 ensure_clip (const std::string & path)
 {

@@ -128,6 +128,14 @@ sample (pid_t pid)
 }
 
 
+// Where the programs a benchmark drives live, from the benchmark's own path
+// in the build folder.
+struct BuildPaths
+{
+  std::string camgate, fakecam, clip, source_root;
+};
+BuildPaths build_paths ();
+
 // "1,10,50" -> {1, 10, 50}.
 inline std::vector<int>
 parse_counts (const char *text)

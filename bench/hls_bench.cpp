@@ -133,11 +133,11 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   Options o;
-  std::string exe_dir = fs::path (fs::canonical ("/proc/self/exe")).parent_path ();
-  o.camgate = exe_dir + "/../gateway/camgate";
-  o.fakecam = exe_dir + "/../tests/camgate-fakecam";
-  o.clip = exe_dir + "/clip-1080p-4mbit.mp4";
-  o.source_root = fs::canonical (fs::path (exe_dir) / ".." / "..").string ();
+  BuildPaths paths = build_paths ();
+  o.camgate = paths.camgate;
+  o.fakecam = paths.fakecam;
+  o.clip = paths.clip;
+  o.source_root = paths.source_root;
   gchar *counts = nullptr;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,

@@ -292,10 +292,10 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   Options o;
-  std::string exe_dir = fs::path (fs::canonical ("/proc/self/exe")).parent_path ();
-  o.camgate = exe_dir + "/../gateway/camgate";
-  o.fakecam = exe_dir + "/../tests/camgate-fakecam";
-  o.clip = exe_dir + "/clip-1080p-4mbit.mp4";
+  BuildPaths paths = build_paths ();
+  o.camgate = paths.camgate;
+  o.fakecam = paths.fakecam;
+  o.clip = paths.clip;
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr;
