@@ -61,8 +61,9 @@ SegmentStore::complete_open_segment_locked ()
   if (!have_open_)
     return events;
   const std::string uri = segment_uri (open_msn_);
+  // A segment is its parts back to back: not kept twice, built on request.
   Bytes bytes = share (std::move (open_segment_));
-  files_[uri] = bytes;
+  open_segment_ = {};
   if (open_duration_ > 0)
     peak_bitrate_ = std::max<uint64_t> (peak_bitrate_,
         static_cast<uint64_t> (bytes->size () * 8 / open_duration_));
@@ -70,8 +71,9 @@ SegmentStore::complete_open_segment_locked ()
   start_ms_[open_msn_] = next_start_ms_;
   next_start_ms_ += std::llround (open_duration_ * 1000);
   auto removed = playlist_.complete_segment (open_msn_, uri, open_duration_);
-  while (!start_ms_.empty () && !files_.count (segment_uri (
-              start_ms_.begin ()->first)) && start_ms_.begin ()->first != open_msn_)
+  auto complete = playlist_.complete_segments ();
+  while (!start_ms_.empty () && !complete.empty ()
+      && start_ms_.begin ()->first < complete.front ()->msn)
     start_ms_.erase (start_ms_.begin ());
   events.push_back ({ StoreEvent::SegmentComplete, uri, bytes });
   for (const auto & gone : removed) {
@@ -127,7 +129,21 @@ SegmentStore::file (const std::string & uri) const
 {
   std::lock_guard<std::mutex> lk (lock_);
   auto it = files_.find (uri);
-  return it == files_.end () ? nullptr : it->second;
+  if (it != files_.end ())
+    return it->second;
+  for (const Segment *segment : playlist_.complete_segments ()) {
+    if (segment->uri != uri)
+      continue;
+    auto bytes = std::make_shared<std::vector<uint8_t>> ();
+    for (const auto & part : segment->parts) {
+      auto p = files_.find (part.uri);
+      if (p == files_.end ())
+        return nullptr;
+      bytes->insert (bytes->end (), p->second->begin (), p->second->end ());
+    }
+    return bytes;
+  }
+  return nullptr;
 }
 
 std::string

@@ -2,7 +2,8 @@
 // its LL-HLS media playlist, a multivariant playlist and a DASH MPD over the
 // same files. cmafsink fills it; the gateway's HTTP server serves from it
 // (and blocks requests until a part exists); a DirectoryWriter mirrors it to
-// files. Thread-safe; memory is bounded by the playlist window.
+// files. Thread-safe; memory is bounded by the playlist window (parts are
+// kept once; a segment is served as its parts back to back).
 #pragma once
 
 #include "media_playlist.h"
@@ -86,7 +87,9 @@ private:
   StreamInfo info_;
   Bytes header_;
   std::map<std::string, Bytes> files_;
-  std::vector<uint8_t> open_segment_;   // bytes of the segment being built
+  // Bytes of the segment being built, until it completes (for the event
+  // observers get); complete segments are served from their parts.
+  std::vector<uint8_t> open_segment_;
   double open_duration_ = 0;
   bool have_open_ = false;
   uint64_t open_msn_ = 0;
