@@ -34,7 +34,7 @@ const std::vector<std::string> kTopKeys =
 const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
-    { "uri", "transport", "latency", "pipeline", "timeout" };
+    { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
 const std::vector<std::string> kSourceWords = { "test", "publish" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
@@ -159,6 +159,16 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
         reader.error (transport, "source.transport: expected tcp, udp or auto, "
             "got '" + text + "'");
     }
+  }
+  if (const YAML::Node verify = node["tls-verify"]) {
+    const std::string uri = source.uri;
+    if (source.kind != SourceKind::Rtsp
+        || !(g_str_has_prefix (uri.c_str (), "rtsps") || g_str_has_prefix
+            (uri.c_str (), "RTSPS")))
+      reader.error (verify, "source.tls-verify: only applies to an rtsps:// "
+          "uri");
+    else
+      reader.boolean (verify, "source.tls-verify", source.tls_verify);
   }
   if (const YAML::Node latency = node["latency"])
     reader.duration (latency, "source.latency", 10000, source.latency_ms);

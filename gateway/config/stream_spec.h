@@ -24,6 +24,7 @@ struct SourceSpec
   uint32_t latency_ms = 0;
   std::string pipeline;            // Pipeline: gst-launch description
   uint32_t timeout_ms = 5000;      // no data for this long = camera lost, reconnect
+  bool tls_verify = true;          // rtsps: check the camera's certificate
 
   bool operator== (const SourceSpec &) const = default;
 };

@@ -2,6 +2,7 @@
 
 #include "stream/in_order_buffer.h"
 
+#include <gio/gio.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
 #include <algorithm>
@@ -66,7 +67,30 @@ struct RtspContext
   std::shared_ptr<RtpFanout> fanout;
   std::shared_ptr<HealthBoard> health;
   HealthSpec health_spec;
+  std::shared_ptr<std::string> tls_problem;
+  std::mutex *tls_lock;
 };
+
+// Called only when the certificate already failed validation: say why.
+gboolean
+on_accept_certificate (GstElement *, GTlsConnection *, GTlsCertificate *,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  auto *context = static_cast<RtspContext *> (user_data);
+  std::string why;
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    why = "signed by an unknown authority (self-signed?)";
+  else if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    why = "made out for another host name";
+  else if (errors & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
+    why = "outside its validity dates";
+  else
+    why = "invalid";
+  std::lock_guard<std::mutex> lk (*context->tls_lock);
+  *context->tls_problem = "the camera's TLS certificate is not trusted (" + why
+      + "); set source.tls-verify: false to accept it";
+  return FALSE;
+}
 
 void
 on_rtspsrc_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
@@ -239,6 +263,13 @@ feed_fanout_track (GstPad * pad, std::shared_ptr<RtpFanout> fanout,
   feed_fanout_from_pad (pad, std::move (fanout), index);
 }
 
+std::string
+SourceSession::tls_problem () const
+{
+  std::lock_guard<std::mutex> lk (tls_lock_);
+  return tls_problem_ ? *tls_problem_ : std::string ();
+}
+
 SourceSession::~SourceSession ()
 {
   if (pipeline_) {
@@ -320,19 +351,28 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
       "tcp-timeout", (guint64) 10 * G_USEC_PER_SEC,
       "user-agent", "camgate/" VERSION,
       nullptr);
+  // Cameras mostly carry self-signed certificates: the file may say to
+  // accept whatever certificate the camera presents.
+  if (!spec.source.tls_verify)
+    g_object_set (src, "tls-validation-flags", 0, nullptr);
   gst_bin_add (GST_BIN (pipeline_), src);
 
   if (spec.source.transport == RtspTransport::Tcp || spec.source.latency_ms == 0)
     g_signal_connect (src, "new-manager", G_CALLBACK (on_new_manager), nullptr);
 
   // The element owns what its handlers use, for as long as it lives.
-  auto *context = new RtspContext { fanout_, health_, health_spec_ };
+  tls_problem_ = std::make_shared<std::string> ();
+  auto *context = new RtspContext { fanout_, health_, health_spec_,
+    tls_problem_, &tls_lock_ };
   g_object_set_data_full (G_OBJECT (src), "camgate-context", context,
       [](gpointer p) { delete static_cast<RtspContext *> (p); });
   g_signal_connect (src, "pad-added", G_CALLBACK (on_rtspsrc_pad_added),
       context);
   g_signal_connect (src, "no-more-pads", G_CALLBACK (on_rtspsrc_no_more_pads),
       context);
+  if (spec.source.tls_verify)
+    g_signal_connect (src, "accept-certificate",
+        G_CALLBACK (on_accept_certificate), context);
   return true;
 }
 

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace camgate {
@@ -37,6 +38,10 @@ public:
 
   GstElement *pipeline () const { return pipeline_; }
 
+  // Why the camera's TLS certificate was refused, if it was ("" otherwise):
+  // a clearer reason than rtspsrc's "Failed to connect".
+  std::string tls_problem () const;
+
   // The gst-launch description of the built-in test source.
   static std::string test_pattern_description ();
 
@@ -49,6 +54,8 @@ private:
   std::shared_ptr<RtpFanout> fanout_;
   std::shared_ptr<HealthBoard> health_;
   HealthSpec health_spec_;
+  std::shared_ptr<std::string> tls_problem_;   // written once, by rtspsrc
+  mutable std::mutex tls_lock_;
 };
 
 // Sends every RTP buffer leaving `pad` to `fanout` as source track `index`

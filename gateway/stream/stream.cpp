@@ -251,6 +251,8 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
       }
       g_clear_error (&error);
       g_free (debug);
+      if (self->session_ && !self->session_->tls_problem ().empty ())
+        text = self->session_->tls_problem ();
       self->bus_watch_ = 0;
       self->fail (text);
       return G_SOURCE_REMOVE;

@@ -1,4 +1,5 @@
 // End to end: fake camera -> camgate -> real rtspsrc viewers.
+#include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
 
@@ -127,4 +128,38 @@ TEST_F (Relay, BadRequestsGetErrorsNotCrashes)
   ASSERT_TRUE (gateway_->running ()) << gateway_->log ();
   Viewer viewer (gateway_->url ("cam"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}
+
+TEST (Rtsps, SelfSignedCameraNeedsTlsVerifyOff)
+{
+  if (!camgate::testing::have_program ("openssl"))
+    GTEST_SKIP () << "openssl is not installed";
+  TempDir keys;
+  int status = -1;
+  std::string output = camgate::testing::run_command ("cd " + keys.path ()
+      + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+      "-out cert.pem -days 1 -subj /CN=camera && cat cert.pem key.pem "
+      "> camera.pem", &status);
+  ASSERT_EQ (status, 0) << output;
+  FakeCamera camera ({ .tls_pem = keys.path () + "/camera.pem" });
+  ASSERT_TRUE (camera.start ());
+  ASSERT_EQ (camera.uri ().rfind ("rtsps://", 0), 0u);
+
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, {
+        { "trusting.yaml", "source:\n  uri: " + camera.uri ()
+              + "\n  transport: tcp\n  tls-verify: false\n" },
+        { "strict.yaml", "source:\n  uri: " + camera.uri ()
+              + "\n  transport: tcp\n" } });
+  ASSERT_TRUE (gateway->wait_running ("trusting")) << gateway->log ();
+  Viewer viewer (gateway->url ("trusting"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+  // The default checks the certificate: a self-signed camera is refused and
+  // retried, with the reason in the log.
+  EXPECT_TRUE (gateway->wait_for_log ("stream strict:", 10s));
+  EXPECT_TRUE (gateway->wait_for_log ("retrying in", 10s)) << gateway->log ();
+  EXPECT_EQ (gateway->log ().find ("stream strict: running"), std::string::npos)
+      << gateway->log ();
+  EXPECT_TRUE (gateway->wait_for_log ("stream strict: the camera's TLS "
+          "certificate is not trusted", 5s)) << gateway->log ();
 }

@@ -104,6 +104,19 @@ TEST (PipelineFile, HealthThresholds)
       "expected a frame rate 0-1000, got 'fast'");
 }
 
+TEST (PipelineFile, TlsVerifyOnlyForRtsps)
+{
+  auto off = parse ("source:\n  uri: rtsps://cam/live\n  tls-verify: false\n");
+  ASSERT_TRUE (off.ok) << off.first_error ();
+  EXPECT_FALSE (off.spec.source.tls_verify);
+  EXPECT_TRUE (parse ("source:\n  uri: rtsps://cam/live\n").spec.source
+      .tls_verify);
+  auto plain = parse ("source:\n  uri: rtsp://cam/live\n  tls-verify: false\n");
+  EXPECT_FALSE (plain.ok);
+  EXPECT_EQ (plain.first_error (), "cams/door.yaml:3: source.tls-verify: only "
+      "applies to an rtsps:// uri");
+}
+
 TEST (PipelineFile, HlsOutput)
 {
   auto off = parse ("source: test\n");
