@@ -102,6 +102,8 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "rtsp");
   json_builder_add_boolean_value (b, spec.outputs.rtsp);
+  json_builder_set_member_name (b, "hls");
+  json_builder_add_boolean_value (b, spec.outputs.hls.enabled);
   json_builder_end_object (b);
 
   member (b, "bytes_in", (gint64) counters.bytes_in);
