@@ -50,7 +50,6 @@ send (SoupServerMessage * message, const std::string & file,
 
 HlsRoutes::HlsRoutes (StreamManager & streams) : streams_ (streams)
 {
-  tick_source_ = g_timeout_add (kTickMs, on_tick, this);
 }
 
 HlsRoutes::~HlsRoutes ()
@@ -134,7 +133,10 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (try_answer (waiter, false))
     return true;
 
-  // Park it: answered from wake() or at the deadline.
+  // Park it: answered from wake() or at the deadline. The tick runs only
+  // while something is parked.
+  if (!tick_source_)
+    tick_source_ = g_timeout_add (kTickMs, on_tick, this);
   soup_server_message_pause (message);
   g_object_ref (message);
   waiters_.push_back (waiter);
@@ -160,9 +162,7 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   const bool playlist = w.file.empty ();
   const bool blocking = playlist && (w.msn > 0 || w.part);
 
-  // (Cheap checks first: this runs for every parked request every tick.)
-  if (!store || (playlist && !blocking && store->media_playlist ().find
-          ("#EXT-X-PART:") == std::string::npos)) {
+  if (!store || (playlist && !blocking && !store->has_media ())) {
     if (!expired)
       return false;                // nothing packaged yet: wait a little
     send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE,
@@ -229,12 +229,16 @@ HlsRoutes::wake ()
 }
 
 gboolean
-HlsRoutes::on_tick (gpointer self)
+HlsRoutes::on_tick (gpointer data)
 {
-  // A short poll of the parked requests: cheap (they are few and checks are
-  // in memory) and it keeps every store event on the main context.
-  static_cast<HlsRoutes *> (self)->wake ();
-  return G_SOURCE_CONTINUE;
+  // A short poll of the parked requests: cheap (checks are in memory) and it
+  // keeps every store event on the main context.
+  auto *self = static_cast<HlsRoutes *> (data);
+  self->wake ();
+  if (!self->waiters_.empty ())
+    return G_SOURCE_CONTINUE;
+  self->tick_source_ = 0;
+  return G_SOURCE_REMOVE;
 }
 
 }  // namespace camgate

@@ -124,6 +124,13 @@ SegmentStore::finish ()
   notify (events);
 }
 
+bool
+SegmentStore::has_media () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return !playlist_.empty ();
+}
+
 Bytes
 SegmentStore::file (const std::string & uri) const
 {

@@ -56,6 +56,8 @@ public:
   // The last segment is complete (end of stream).
   void finish ();
 
+  // Whether any part exists yet (the playlist is worth serving).
+  bool has_media () const;
   // A file by name (init.mp4, seg<n>.m4s, seg<n>.<p>.m4s), if held.
   Bytes file (const std::string & uri) const;
   std::string media_playlist (bool skip = false) const;
