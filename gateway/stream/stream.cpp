@@ -160,14 +160,9 @@ Stream::stop ()
     g_source_remove (retry_source_);
     retry_source_ = 0;
   }
-  if (bus_watch_) {
-    g_source_remove (bus_watch_);
-    bus_watch_ = 0;
-  }
   if (hls_)
     hls_->stop ();
-  session_.reset ();
-  fanout_->end_session ();
+  end_session ();
   fanout_->end_all_outputs ();
   if (state () != StreamState::Stopped)
     set_state (StreamState::Stopped);
@@ -197,7 +192,7 @@ Stream::start_session ()
 }
 
 void
-Stream::fail (const std::string & error, StreamState state)
+Stream::end_session ()
 {
   if (bus_watch_) {
     g_source_remove (bus_watch_);
@@ -205,6 +200,12 @@ Stream::fail (const std::string & error, StreamState state)
   }
   session_.reset ();
   fanout_->end_session ();
+}
+
+void
+Stream::fail (const std::string & error, StreamState state)
+{
+  end_session ();
   {
     std::lock_guard<std::mutex> lk (lock_);
     restarts_++;

@@ -57,6 +57,7 @@ public:
 
 private:
   void start_session ();
+  void end_session ();             // the source pipeline goes, outputs stay
   void fail (const std::string & error, StreamState state = StreamState::Retrying);
   void update_health ();
   void set_state (StreamState state, const std::string & error = {});
