@@ -1,8 +1,10 @@
 /* camgate GStreamer plugin: registers every element of the camgate plugin
- * set. Element families live in their own folders (health/, cmaf/, and later
- * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
+ * set. Element families live in their own folders (health/, cmaf/, latency/, and
+ * later onvif/) and add one GST_ELEMENT_REGISTER line here each. */
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
+#include "gstlatencyprobe.h"
+#include "gstlatencystamp.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -14,6 +16,8 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (streamhealth, plugin);
   ok |= GST_ELEMENT_REGISTER (cmafchunkmux, plugin);
   ok |= GST_ELEMENT_REGISTER (cmafsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (latencystamp, plugin);
+  ok |= GST_ELEMENT_REGISTER (latencyprobe, plugin);
   return ok;
 }
 

@@ -5,7 +5,7 @@ set -eu
 inspect=$1
 output=$("$inspect" camgate 2>&1)
 echo "$output"
-for element in streamhealth cmafchunkmux cmafsink; do
+for element in streamhealth cmafchunkmux cmafsink latencystamp latencyprobe; do
   echo "$output" | grep -q "$element" || { echo "$element missing"; exit 1; }
 done
 details=$("$inspect" streamhealth 2>&1; "$inspect" cmafchunkmux 2>&1)

@@ -1,6 +1,8 @@
 // GoogleTest entry point shared by every camgate test binary.
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
+#include "gstlatencyprobe.h"
+#include "gstlatencystamp.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -15,6 +17,8 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
+  GST_ELEMENT_REGISTER (latencystamp, nullptr);
+  GST_ELEMENT_REGISTER (latencyprobe, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();
   return result;
