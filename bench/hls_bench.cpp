@@ -4,9 +4,10 @@
 // For N cameras replaying a 1080p H.264 clip (~4 Mbit/s, GOP 2 s): camgate's
 // CPU with outputs.hls on and off (the difference is the packaging), next to
 // N `ffmpeg -c copy -f hls -hls_segment_type fmp4` processes on the same
-// cameras in the same run. Then, for one stream, the latency in headless
-// Chromium + hls.js (bench/hls_latency.cjs): wall clock minus the
-// PROGRAM-DATE-TIME of the frame on screen. Prints a table; passes nothing.
+// cameras in the same run. Then glass-to-glass latency in headless Chromium
+// + hls.js (bench/hls_latency.cjs): a live camera stamps every frame with
+// latencystamp's code and the page reads it back from each presented frame.
+// Prints a table; passes nothing.
 #include "bench_util.h"
 
 #include <gst/gst.h>
@@ -44,7 +45,7 @@ start_fleet (Child & fleet, int n)
 // camgate relaying `cameras`, with or without HLS: CPU ms per stream-second.
 double
 measure_camgate (const Options & o, const std::vector<std::string> & cameras,
-    bool hls, double & rss_mb, std::string * player_url)
+    bool hls, double & rss_mb)
 {
   gchar *tmp = g_dir_make_tmp ("camgate-bench-hls-XXXXXX", nullptr);
   std::string dir = tmp;
@@ -67,23 +68,6 @@ measure_camgate (const Options & o, const std::vector<std::string> & cameras,
     result = (after.cpu_seconds - before.cpu_seconds) * 1000.0
         / (cameras.size () * elapsed);
     rss_mb = after.rss_kb / 1024.0;
-    if (player_url) {
-      std::string ready = gateway.find ("camgate ready");
-      std::string http = ready.substr (ready.find ("http://"));
-      *player_url = http + "cam0/";
-      // Latency is measured while this gateway still runs.
-      std::string command = "PLAYWRIGHT_CORE=" + o.source_root
-          + "/gateway/web/node_modules/playwright-core node " + o.source_root
-          + "/bench/hls_latency.cjs " + *player_url + " 20 2>/dev/null";
-      FILE *pipe = popen (command.c_str (), "r");
-      std::string output;
-      char buffer[512];
-      while (pipe && fgets (buffer, sizeof buffer, pipe))
-        output += buffer;
-      if (pipe)
-        pclose (pipe);
-      *player_url = output;
-    }
   }
   fs::remove_all (dir);
   return result;
@@ -124,6 +108,44 @@ measure_ffmpeg (const Options & o, const std::vector<std::string> & cameras,
   packagers.clear ();
   fs::remove_all (dir);
   return cpu * 1000.0 / (cameras.size () * elapsed);
+}
+
+// Glass to glass: a live camera stamping every frame (latencystamp) →
+// camgate → LL-HLS → Chromium + hls.js, which reads the stamp back.
+std::string
+measure_latency (const Options & o)
+{
+  Child camera ({ o.fakecam, "--stamp", "--no-audio" });
+  auto cameras = start_fleet (camera, 1);
+  if (cameras.empty ())
+    return "camera did not start";
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-latency-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << cameras[0]
+      << "\n  transport: tcp\noutputs:\n  hls: { part: 200ms, segment: 2s }\n";
+  Child gateway ({ o.camgate, "--pipelines", dir, "--rtsp-port", "0",
+        "--http-port", "0" });
+  std::string output = "camgate did not start";
+  if (gateway.wait_count ("camgate ready", 1, seconds (30))
+      && gateway.wait_count (": running", 1, seconds (30))) {
+    std::string ready = gateway.find ("camgate ready");
+    std::string url = ready.substr (ready.find ("http://")) + "cam0/";
+    output.clear ();
+    std::string command = "PLAYWRIGHT_CORE=" + o.source_root
+        + "/gateway/web/node_modules/playwright-core node " + o.source_root
+        + "/bench/hls_latency.cjs " + url + " 20 2>/dev/null";
+    FILE *pipe = popen (command.c_str (), "r");
+    char buffer[1024];
+    while (pipe && fgets (buffer, sizeof buffer, pipe))
+      output += buffer;
+    if (pipe)
+      pclose (pipe);
+    if (output.empty ())
+      output = "not measured (node or chromium missing?)";
+  }
+  fs::remove_all (dir);
+  return output;
 }
 
 }  // namespace
@@ -172,20 +194,19 @@ main (int argc, char **argv)
       continue;
     }
     double rss_off = 0, rss_on = 0, rss_ffmpeg = 0;
-    double off = measure_camgate (o, cameras, false, rss_off, nullptr);
-    std::string player;
-    double on = measure_camgate (o, cameras, true, rss_on,
-        n == o.counts.front () ? &player : nullptr);
-    if (!player.empty ())
-      latency = player;
+    double off = measure_camgate (o, cameras, false, rss_off);
+    double on = measure_camgate (o, cameras, true, rss_on);
     double ffmpeg = measure_ffmpeg (o, cameras, rss_ffmpeg);
     printf ("| %d | %.2f | %.2f | %.2f | %.1f | %.2f | %.1f |\n", n, off, on,
         on - off, rss_on, ffmpeg, rss_ffmpeg);
     fflush (stdout);
   }
-  printf ("\nChromium + hls.js, one stream, wall clock minus the on-screen "
-      "frame's PROGRAM-DATE-TIME (arrival at camgate to display): %s\n",
-      latency.empty () ? "not measured (node/chromium missing?)"
-      : latency.c_str ());
+  fprintf (stderr, "measuring latency in Chromium...\n");
+  latency = measure_latency (o);
+  printf ("\nLL-HLS latency, one live 640x360 camera stamping every frame "
+      "(parts 200 ms, segments 2 s), Chromium + hls.js: glass_to_glass = "
+      "presentation time − stamp read from the frame; pdt_to_display = "
+      "wall clock − PROGRAM-DATE-TIME of the frame on screen:\n%s\n",
+      latency.c_str ());
   return 0;
 }
