@@ -61,6 +61,8 @@ demo_stream_spec ()
   StreamSpec spec;
   spec.name = "demo";
   spec.source.kind = SourceKind::Test;
+  // A first-time user should see it in a browser too.
+  spec.outputs.hls.enabled = true;
   return spec;
 }
 

@@ -150,6 +150,12 @@ TEST (Resilience, DemoStreamWhenThereAreNoPipelines)
   Viewer viewer (gateway.url ("demo"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
       << gateway.log ();
+  // And in a browser: the player page and its playlist are there.
+  EXPECT_EQ (http_request (gateway.http_port (), "GET", "/demo/").status, 200);
+  EXPECT_TRUE (wait_until ([&]() {
+            return http_request (gateway.http_port (), "GET",
+                "/demo/stream.m3u8").status == 200;
+          }, 10s));
 }
 
 TEST (Resilience, SigtermShutsDownQuicklyWithViewers)
