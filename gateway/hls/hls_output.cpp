@@ -113,11 +113,9 @@ HlsOutput::update ()
   auto layout = fanout_->layout ();
   if (!layout)
     return;
-  if (pipeline_ && layout->generation == generation_) {
-    layout->release ();
-    return;
-  }
-  if (failed_ && layout->generation == generation_) {
+  // Running, or failed, for this layout already: nothing to do until it
+  // changes.
+  if ((pipeline_ || failed_) && layout->generation == generation_) {
     layout->release ();
     return;
   }

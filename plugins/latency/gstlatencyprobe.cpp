@@ -233,12 +233,7 @@ gst_latency_probe_class_init (GstLatencyProbeClass * klass)
           GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
-  GstCaps *caps = gst_caps_from_string (GST_LATENCY_VIDEO_CAPS);
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref (caps);
+  gst_latency_add_pad_templates (element_class);
   gst_element_class_set_static_metadata (element_class, "Latency probe",
       "Filter/Analyzer/Video", "Reads latencystamp's code from each frame and "
       "reports now − stamp", "camgate");

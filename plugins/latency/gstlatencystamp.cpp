@@ -136,12 +136,7 @@ gst_latency_stamp_class_init (GstLatencyStampClass * klass)
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY)));
 
-  GstCaps *caps = gst_caps_from_string (GST_LATENCY_VIDEO_CAPS);
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref (caps);
+  gst_latency_add_pad_templates (element_class);
   gst_element_class_set_static_metadata (element_class, "Latency stamp",
       "Filter/Effect/Video", "Draws the current time into each frame as a "
       "block code that survives encoding and scaling", "camgate");

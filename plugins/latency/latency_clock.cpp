@@ -30,3 +30,14 @@ gst_latency_clock_now_ms (GstElement * element, GstLatencyClock which)
   }
   return static_cast<guint32> ((g_get_real_time () / 1000) & 0xffffffffu);
 }
+
+void
+gst_latency_add_pad_templates (GstElementClass * element_class)
+{
+  GstCaps *caps = gst_caps_from_string (GST_LATENCY_VIDEO_CAPS);
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
+}

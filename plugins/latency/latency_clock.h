@@ -27,3 +27,8 @@ G_END_DECLS
 #define GST_LATENCY_VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ I420, YV12, NV12, " \
     "NV21, Y42B, Y444, GRAY8, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
     "ABGR, RGB, BGR }")
+
+G_BEGIN_DECLS
+// The sink and src templates both latency elements have (those formats).
+void gst_latency_add_pad_templates (GstElementClass * element_class);
+G_END_DECLS
