@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,7 +15,10 @@ namespace camgate {
 namespace {
 
 const std::vector<std::string> kKeys =
-    { "pipelines", "bind", "rtsp-port", "http-port", "session-timeout" };
+    { "pipelines", "bind", "rtsp-port", "http-port", "session-timeout",
+      "webrtc" };
+const std::vector<std::string> kWebRtcKeys =
+    { "stun-servers", "turn-servers", "udp-ports", "ice-tcp", "max-viewers" };
 
 void
 read_port (YamlReader & reader, const YAML::Node & node, const std::string & what,
@@ -30,6 +35,69 @@ read_port (YamlReader & reader, const YAML::Node & node, const std::string & wha
     return;
   }
   port = static_cast<int> (value);
+}
+
+// A list of server URIs of one scheme family (stun: or turn:/turns:).
+void
+read_servers (YamlReader & reader, const YAML::Node & node,
+    const std::string & what, const std::vector<std::string> & schemes,
+    std::vector<std::string> & out)
+{
+  if (!node.IsSequence ()) {
+    reader.error (node, what + ": expected a list of URIs, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  for (const auto & item : node) {
+    std::string uri;
+    if (!reader.scalar (item, what, uri))
+      continue;
+    auto colon = uri.find ("://");
+    std::string scheme = colon == std::string::npos ? "" : uri.substr (0, colon);
+    if (std::find (schemes.begin (), schemes.end (), scheme) == schemes.end ()
+        || uri.size () == colon + 3)
+      reader.error (item, what + ": '" + uri + "' is not a " + schemes.front ()
+          + ":// URI");
+    else
+      out.push_back (uri);
+  }
+}
+
+void
+read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
+{
+  if (!node.IsMap ()) {
+    reader.error (node, "webrtc: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "webrtc", kWebRtcKeys);
+  if (const YAML::Node n = node["stun-servers"])
+    read_servers (reader, n, "webrtc.stun-servers", { "stun" },
+        out.stun_servers);
+  if (const YAML::Node n = node["turn-servers"])
+    read_servers (reader, n, "webrtc.turn-servers", { "turn", "turns" },
+        out.turn_servers);
+  if (const YAML::Node n = node["udp-ports"]) {
+    // "40000-40100"
+    std::string text;
+    if (reader.scalar (n, "webrtc.udp-ports", text)) {
+      unsigned lo = 0, hi = 0;
+      char tail = 0;
+      if (std::sscanf (text.c_str (), "%u-%u%c", &lo, &hi, &tail) != 2
+          || lo == 0 || hi > 65535 || lo > hi)
+        reader.error (n, "webrtc.udp-ports: expected a range such as "
+            "40000-40100, got '" + text + "'");
+      else {
+        out.min_port = lo;
+        out.max_port = hi;
+      }
+    }
+  }
+  if (const YAML::Node n = node["ice-tcp"])
+    reader.boolean (n, "webrtc.ice-tcp", out.ice_tcp);
+  if (const YAML::Node n = node["max-viewers"])
+    reader.number (n, "webrtc.max-viewers", 1, 100000, out.max_viewers);
 }
 
 }  // namespace
@@ -94,6 +162,8 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
         config.session_timeout_s = ms / 1000;
     }
   }
+  if (const YAML::Node node = root["webrtc"])
+    read_webrtc (reader, node, config.webrtc);
   return !reader.failed ();
 }
 

@@ -8,6 +8,17 @@
 
 namespace camgate {
 
+// ICE and limits of the WebRTC (WHEP/WHIP) sessions.
+struct WebRtcConfig
+{
+  std::vector<std::string> stun_servers;  // stun://host:port
+  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  uint32_t min_port = 0;           // UDP port range for ICE; 0 = any
+  uint32_t max_port = 0;
+  bool ice_tcp = true;
+  uint32_t max_viewers = 1000;     // WHEP sessions on the whole gateway
+};
+
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
@@ -15,6 +26,7 @@ struct GatewayConfig
   int rtsp_port = 8554;            // 0 = pick a free port
   int http_port = 8888;
   uint32_t session_timeout_s = 60; // RTSP session timeout announced to clients
+  WebRtcConfig webrtc;
 };
 
 // Reads `path` over the defaults already in `config`. Returns false and

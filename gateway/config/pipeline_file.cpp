@@ -35,8 +35,9 @@ const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
-const std::vector<std::string> kSourceWords = { "test", "publish" };
-const std::vector<std::string> kOutputKeys = { "rtsp", "hls" };
+const std::vector<std::string> kSourceWords = { "test", "publish", "whip" };
+const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
+const std::vector<std::string> kWebRtcKeys = { "max-viewers" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu" };
@@ -109,7 +110,8 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
     const std::string word = node.Scalar ();
     if (word == "test") {
       source.kind = SourceKind::Test;
-    } else if (word == "publish") {
+    } else if (word == "publish" || word == "whip") {
+      // One door for publishers: RTSP ANNOUNCE/RECORD and WHIP alike.
       source.kind = SourceKind::Publish;
     } else {
       std::string reason = "source: expected 'test', 'publish' or a mapping "
@@ -180,6 +182,22 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
 }
 
 void
+read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcSpec & spec)
+{
+  if (node.IsMap ()) {
+    spec.enabled = true;
+    reader.check_keys (node, "outputs.webrtc", kWebRtcKeys);
+    if (const YAML::Node max = node["max-viewers"])
+      reader.number (max, "outputs.webrtc.max-viewers", 1, 10000,
+          spec.max_viewers);
+  } else if (node.IsNull ()) {
+    spec.enabled = true;
+  } else {
+    reader.boolean (node, "outputs.webrtc", spec.enabled);
+  }
+}
+
+void
 read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & outputs)
 {
   if (node.IsNull ())
@@ -216,18 +234,8 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
                 spec.segment_ms) && spec.segment_ms < 500)
           reader.error (segment, "outputs.hls.segment: must be at least 500ms");
       }
-      if (const YAML::Node window = hls["window"]) {
-        std::string text;
-        if (reader.scalar (window, "outputs.hls.window", text)) {
-          char *end = nullptr;
-          long n = std::strtol (text.c_str (), &end, 10);
-          if (text.empty () || *end || n < 3 || n > 1000)
-            reader.error (window, "outputs.hls.window: expected a number of "
-                "segments 3-1000, got '" + text + "'");
-          else
-            spec.window = static_cast<uint32_t> (n);
-        }
-      }
+      if (const YAML::Node window = hls["window"])
+        reader.number (window, "outputs.hls.window", 3, 1000, spec.window);
       if (spec.part_ms * 2 > spec.segment_ms)
         reader.error (hls, "outputs.hls: the part must be at most half a "
             "segment");
@@ -237,6 +245,8 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
       reader.boolean (hls, "outputs.hls", spec.enabled);
     }
   }
+  if (const YAML::Node webrtc = node["webrtc"])
+    read_webrtc (reader, webrtc, outputs.webrtc);
 }
 
 void

@@ -51,10 +51,20 @@ struct HlsSpec
   bool operator== (const HlsSpec &) const = default;
 };
 
+// WebRTC playback (WHEP) on the HTTP port.
+struct WebRtcSpec
+{
+  bool enabled = true;
+  uint32_t max_viewers = 100;      // WHEP sessions on this stream at once
+
+  bool operator== (const WebRtcSpec &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
   HlsSpec hls;
+  WebRtcSpec webrtc;
 
   bool operator== (const OutputsSpec &) const = default;
 };

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,24 @@ public:
       return false;
     }
     out = static_cast<uint32_t> (*ms);
+    return true;
+  }
+
+  // A whole number within [min, max].
+  bool number (const YAML::Node & node, const std::string & what,
+      uint32_t min, uint32_t max, uint32_t & out)
+  {
+    std::string text;
+    if (!scalar (node, what, text))
+      return false;
+    char *end = nullptr;
+    long long n = std::strtoll (text.c_str (), &end, 10);
+    if (text.empty () || *end || n < min || n > max) {
+      error (node, what + ": expected a number " + std::to_string (min) + "-"
+          + std::to_string (max) + ", got '" + text + "'");
+      return false;
+    }
+    out = static_cast<uint32_t> (n);
     return true;
   }
 

@@ -11,11 +11,9 @@
 #pragma once
 
 #include "config/stream_spec.h"
-#include "stream/rtp_fanout.h"
+#include "stream/fanout_output.h"
 
 #include "hls/segment_store.h"
-
-#include <gst/gst.h>
 
 #include <memory>
 #include <mutex>
@@ -23,40 +21,25 @@
 
 namespace camgate {
 
-class HlsOutput
+class HlsOutput : public FanoutOutput
 {
 public:
   HlsOutput (std::string stream, HlsSpec spec,
       std::shared_ptr<RtpFanout> fanout);
-  ~HlsOutput ();
-  HlsOutput (const HlsOutput &) = delete;
-  HlsOutput & operator= (const HlsOutput &) = delete;
-
-  // On the main context, every tick: builds the pipeline once the source
-  // delivers, rebuilds it after a layout change.
-  void update ();
-  void stop ();
+  ~HlsOutput () override;
 
   // The store being served (null until the first build).
   std::shared_ptr<hls::SegmentStore> store () const;
-  std::string last_error () const;
+
+protected:
+  bool describe (const RtpFanout::Layout & layout, std::string & description,
+      std::string & error) override;
+  void started (GstElement * pipeline) override;
 
 private:
-  bool build (const RtpFanout::Layout & layout, std::string & error);
-  static gboolean on_bus (GstBus *, GstMessage * message, gpointer self);
-
-  const std::string stream_;
   const HlsSpec spec_;
-  const std::shared_ptr<RtpFanout> fanout_;
-  GstElement *pipeline_ = nullptr;
-  guint bus_watch_ = 0;
-  uint64_t output_id_ = 0;
-  uint64_t generation_ = 0;
-  bool failed_ = false;
-
-  mutable std::mutex lock_;
+  mutable std::mutex store_lock_;
   std::shared_ptr<hls::SegmentStore> store_;
-  std::string last_error_;
 };
 
 }  // namespace camgate

@@ -79,6 +79,7 @@ HttpServer::~HttpServer ()
 bool
 HttpServer::start (const GatewayConfig & config, std::string & error)
 {
+  webrtc_ = std::make_unique<WebRtcRoutes> (streams_, config);
   server_ = soup_server_new ("server-header", "camgate/" VERSION " ", nullptr);
   soup_server_add_handler (server_, nullptr, on_request, this, nullptr);
 
@@ -119,6 +120,7 @@ HttpServer::stop ()
     soup_server_disconnect (server_);
     g_clear_object (&server_);
   }
+  webrtc_.reset ();
 }
 
 void
@@ -199,6 +201,8 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
         "max-age=86400");
     return;
   }
+  if (webrtc_ && webrtc_->handle (message, path))
+    return;
   if (hls_.handle (message, path, query))
     return;
   send_error (message, SOUP_STATUS_NOT_FOUND, "nothing at " + path);

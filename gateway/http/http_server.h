@@ -2,6 +2,7 @@
 //   GET /api/v1/streams, GET /api/v1/streams/<name>   (streams_api.h)
 //   GET /metrics                                      (metrics.h)
 //   /<stream>/... LL-HLS, DASH and the player page   (hls_routes.h)
+//   /<stream>/whep, /<stream>/whip, /<stream>/webrtc  (webrtc_routes.h)
 //   GET /static/hls.min.js                            (bundled from npm)
 // Anything else gets a JSON error with the right status; a malformed request
 // is answered, never fatal.
@@ -9,10 +10,12 @@
 
 #include "config/gateway_config.h"
 #include "http/hls_routes.h"
+#include "http/webrtc_routes.h"
 
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace camgate {
@@ -31,6 +34,11 @@ public:
   bool start (const GatewayConfig & config, std::string & error);
   void stop ();
   int port () const { return port_; }
+  // WHEP viewers of `stream` ("" = all).
+  unsigned webrtc_viewers (const std::string & stream = {}) const
+  {
+    return webrtc_ ? webrtc_->viewer_count (stream) : 0;
+  }
 
 private:
   static void on_request (SoupServer *, SoupServerMessage * message,
@@ -41,6 +49,7 @@ private:
   StreamManager & streams_;
   RtspServer & rtsp_;
   HlsRoutes hls_;
+  std::unique_ptr<WebRtcRoutes> webrtc_;
   SoupServer *server_ = nullptr;
   int port_ = 0;
 };

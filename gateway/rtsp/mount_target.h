@@ -28,7 +28,9 @@ struct MountTarget
   std::function<void ()> on_publish_start;
   std::function<void (const std::string &)> on_publish_end;
 
-  std::atomic<bool> publishing { false };
+  // Shared with the stream: one publisher at a time, RTSP or WHIP.
+  std::shared_ptr<std::atomic<bool>> publishing =
+      std::make_shared<std::atomic<bool>> (false);
 };
 
 }  // namespace camgate

@@ -85,7 +85,7 @@ refusal (MountTarget & target, bool announce)
           target.name.c_str ());
       return GST_RTSP_STS_BAD_REQUEST;
     }
-    if (target.publishing) {
+    if (*target.publishing) {
       g_message ("stream %s: refusing a second publisher", target.name.c_str ());
       return GST_RTSP_STS_SERVICE_UNAVAILABLE;
     }
@@ -135,7 +135,7 @@ build_record_element (MountTarget & target)
   guint tracks = announced_media_count ();
   bool expected = false;
   if (!target.publish || tracks == 0
-      || !target.publishing.compare_exchange_strong (expected, true)) {
+      || !target.publishing->compare_exchange_strong (expected, true)) {
     // Two publishers racing past refusal(): the loser lands here.
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
@@ -171,7 +171,7 @@ on_media_unprepared (GstRTSPMedia * media, gpointer user_data)
   if (g_object_get_data (G_OBJECT (element), kPublishKey)) {
     if (g_object_steal_data (G_OBJECT (element), kPublishKey)) {
       (*target)->fanout->end_session ();
-      (*target)->publishing = false;
+      *(*target)->publishing = false;
       if ((*target)->on_publish_end)
         (*target)->on_publish_end ("the publisher left");
     }

@@ -38,10 +38,13 @@ to_string (StreamState state)
 
 Stream::Stream (StreamSpec spec)
     : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ()),
-      board_ (std::make_shared<HealthBoard> ())
+      board_ (std::make_shared<HealthBoard> ()),
+      publisher_slot_ (std::make_shared<std::atomic<bool>> (false))
 {
   if (spec_.outputs.hls.enabled)
     hls_ = std::make_unique<HlsOutput> (spec_.name, spec_.outputs.hls, fanout_);
+  if (spec_.outputs.webrtc.enabled)
+    webrtc_ = std::make_shared<webrtc::WebRtcFeed> (spec_.name, fanout_);
 }
 
 std::shared_ptr<hls::SegmentStore>
@@ -107,6 +110,9 @@ Stream::update_health ()
   if (counters.last_repair_us
       && g_get_monotonic_time () - counters.last_repair_us < kRepairReportUs)
     add_reason ("timestamp-repaired");
+  // Browsers' WebRTC decoders show B-frames out of order.
+  if (webrtc_ && webrtc_->saw_b_frames ())
+    add_reason ("b-frames");
 
   std::string text = summary.state;
   for (size_t i = 0; i < summary.reasons.size (); i++)
@@ -162,6 +168,8 @@ Stream::stop ()
   }
   if (hls_)
     hls_->stop ();
+  if (webrtc_)
+    webrtc_->stop ();
   end_session ();
   fanout_->end_all_outputs ();
   if (state () != StreamState::Stopped)
@@ -274,6 +282,8 @@ Stream::check_progress ()
   update_health ();
   if (hls_ && fanout_->session_active ())
     hls_->update ();
+  if (webrtc_ && fanout_->session_active ())
+    webrtc_->update ();
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)

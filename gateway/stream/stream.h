@@ -11,9 +11,11 @@
 #include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 #include "stream/source_session.h"
+#include "webrtc/webrtc_feed.h"
 
 #include <glib.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +52,16 @@ public:
   const std::shared_ptr<HealthBoard> & health_board () const { return board_; }
   // The LL-HLS/DASH segment store, when outputs.hls is on and packaging runs.
   std::shared_ptr<hls::SegmentStore> hls_store () const;
+  // The WebRTC viewers' feed, when outputs.webrtc is on.
+  const std::shared_ptr<webrtc::WebRtcFeed> & webrtc_feed () const
+  {
+    return webrtc_;
+  }
+  // Taken by the one publisher (RTSP RECORD or WHIP) feeding a publish stream.
+  const std::shared_ptr<std::atomic<bool>> & publisher_slot () const
+  {
+    return publisher_slot_;
+  }
 
   // A publisher (RTSP RECORD) started or stopped feeding this stream.
   void publish_started ();
@@ -72,6 +84,8 @@ private:
   const std::shared_ptr<HealthBoard> board_;
   std::unique_ptr<SourceSession> session_;
   std::unique_ptr<HlsOutput> hls_;
+  std::shared_ptr<webrtc::WebRtcFeed> webrtc_;
+  const std::shared_ptr<std::atomic<bool>> publisher_slot_;
 
   guint bus_watch_ = 0;
   guint tick_source_ = 0;

@@ -154,6 +154,7 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->play = spec.outputs.rtsp;
     target->publish = spec.source.kind == SourceKind::Publish;
     target->publish_latency_ms = spec.source.latency_ms;
+    target->publishing = stream->publisher_slot ();
     std::weak_ptr<Stream> weak = stream;
     target->on_publish_start = [weak]() {
       if (auto s = weak.lock ())

@@ -1,0 +1,190 @@
+#include "stream/fanout_output.h"
+
+#include <gst/app/gstappsrc.h>
+
+#include <vector>
+
+namespace camgate {
+
+namespace {
+
+// The fanout hands a video frame over as one buffer list stamped on its
+// first packet: give every packet the frame's time for the depayloader.
+GstPadProbeReturn
+stamp_list (GstPad *, GstPadProbeInfo * info, gpointer)
+{
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST))
+    return GST_PAD_PROBE_OK;
+  GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+  if (gst_buffer_list_length (list) < 2)
+    return GST_PAD_PROBE_OK;
+  GstClockTime pts = GST_BUFFER_PTS (gst_buffer_list_get (list, 0));
+  list = gst_buffer_list_make_writable (list);
+  for (guint i = 1; i < gst_buffer_list_length (list); i++) {
+    GstBuffer *buffer = gst_buffer_list_get_writable (list, i);
+    GST_BUFFER_PTS (buffer) = pts;
+    GST_BUFFER_DTS (buffer) = pts;
+  }
+  GST_PAD_PROBE_INFO_DATA (info) = list;
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+FanoutOutput::FanoutOutput (std::string stream, std::string what,
+    std::shared_ptr<RtpFanout> fanout)
+    : stream_ (std::move (stream)), what_ (std::move (what)),
+      fanout_ (std::move (fanout))
+{
+}
+
+FanoutOutput::~FanoutOutput ()
+{
+  stop ();
+}
+
+std::string
+FanoutOutput::track_source (size_t index)
+{
+  return "appsrc name=src" + std::to_string (index) + " is-live=true "
+      "format=time do-timestamp=true max-bytes=4194304 block=false "
+      "leaky-type=downstream ! rtpjitterbuffer latency=0 mode=none";
+}
+
+std::string
+FanoutOutput::last_error () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return last_error_;
+}
+
+void
+FanoutOutput::record_error (const std::string & error)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  last_error_ = error;
+}
+
+void
+FanoutOutput::stop ()
+{
+  if (bus_watch_) {
+    g_source_remove (bus_watch_);
+    bus_watch_ = 0;
+  }
+  if (output_id_) {
+    fanout_->detach (output_id_);
+    output_id_ = 0;
+  }
+  if (pipeline_) {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_clear_object (&pipeline_);
+    stopped ();
+  }
+}
+
+void
+FanoutOutput::update ()
+{
+  auto layout = fanout_->layout ();
+  if (!layout)
+    return;
+  // Running, or failed, for this layout already: nothing to do until it
+  // changes.
+  if ((pipeline_ || failed_) && layout->generation == generation_) {
+    layout->release ();
+    return;
+  }
+  stop ();
+  generation_ = layout->generation;
+  std::string error;
+  failed_ = !build (*layout, error);
+  layout->release ();
+  if (failed_) {
+    g_warning ("stream %s: %s output: %s", stream_.c_str (), what_.c_str (),
+        error.c_str ());
+    record_error (error);
+    stop ();
+  }
+}
+
+bool
+FanoutOutput::build (const RtpFanout::Layout & layout, std::string & error)
+{
+  std::string description;
+  if (!describe (layout, description, error))
+    return false;
+
+  GError *gerror = nullptr;
+  pipeline_ = gst_parse_launch_full (description.c_str (), nullptr,
+      GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+  if (!pipeline_) {
+    error = gerror ? gerror->message : "cannot build the pipeline";
+    g_clear_error (&gerror);
+    return false;
+  }
+  gst_object_ref_sink (pipeline_);
+  g_object_set (pipeline_, "name", (what_ + "-" + stream_).c_str (), nullptr);
+
+  // Every track gets an appsrc; tracks not described get one that drops.
+  std::vector<GstAppSrc *> srcs;
+  for (size_t i = 0; i < layout.caps.size (); i++) {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline_),
+        ("src" + std::to_string (i)).c_str ());
+    if (src) {
+      g_object_set (src, "caps", layout.caps[i], nullptr);
+      GstPad *pad = gst_element_get_static_pad (src, "src");
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER_LIST, stamp_list,
+          nullptr, nullptr);
+      gst_object_unref (pad);
+    } else {
+      // Never started: pushes into it are refused and dropped.
+      src = GST_ELEMENT (gst_object_ref_sink (gst_element_factory_make (
+                  "appsrc", nullptr)));
+    }
+    srcs.push_back (GST_APP_SRC (src));
+  }
+  started (pipeline_);
+  record_error ("");
+
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  bus_watch_ = gst_bus_add_watch (bus, on_bus, this);
+  gst_object_unref (bus);
+  if (gst_element_set_state (pipeline_, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE) {
+    error = "the pipeline cannot start";
+  } else {
+    output_id_ = fanout_->attach (generation_, srcs);
+    if (!output_id_)
+      error = "the source changed while the output was built";
+  }
+  for (auto *src : srcs)
+    gst_object_unref (src);
+  if (error.empty ())
+    g_message ("stream %s: %s output started", stream_.c_str (),
+        what_.c_str ());
+  return error.empty ();
+}
+
+gboolean
+FanoutOutput::on_bus (GstBus *, GstMessage * message, gpointer data)
+{
+  auto *self = static_cast<FanoutOutput *> (data);
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
+    return G_SOURCE_CONTINUE;
+  GError *error = nullptr;
+  gst_message_parse_error (message, &error, nullptr);
+  std::string text = error ? error->message : "unknown error";
+  g_clear_error (&error);
+  g_warning ("stream %s: %s output failed: %s", self->stream_.c_str (),
+      self->what_.c_str (), text.c_str ());
+  self->record_error (text);
+  // Rebuilt on the next update(), as for a layout change.
+  self->bus_watch_ = 0;
+  self->failed_ = false;
+  self->generation_ = 0;
+  self->stop ();
+  return G_SOURCE_REMOVE;
+}
+
+}  // namespace camgate

@@ -1,0 +1,331 @@
+#include "webrtc/webrtc_feed.h"
+
+namespace camgate::webrtc {
+
+namespace {
+
+// A GOP longer than this is not kept (a camera with a 60 s GOP would
+// otherwise hold a minute of video per stream).
+constexpr size_t kMaxGopFrames = 300;
+constexpr size_t kMaxGopBytes = 16 * 1024 * 1024;
+// RTP-time spacing of the kept GOP's frames sent to a new viewer.
+constexpr GstClockTime kCatchUpStep = GST_MSECOND;
+
+const char *kAppsink = " sync=false async=false max-buffers=200 drop=true "
+    "enable-last-sample=false";
+
+std::string
+encoding_of (const GstStructure * s)
+{
+  const char *e = gst_structure_get_string (s, "encoding-name");
+  return e ? e : "";
+}
+
+// Depayloading chain of a video track up to its appsink, or "".
+std::string
+video_chain (const std::string & encoding)
+{
+  if (encoding == "H264")
+    return "rtph264depay ! h264parse config-interval=-1 "
+        "! video/x-h264,stream-format=byte-stream,alignment=au "
+        "! appsink name=video" + std::string (kAppsink);
+  if (encoding == "H265")
+    return "rtph265depay ! h265parse config-interval=-1 "
+        "! video/x-h265,stream-format=byte-stream,alignment=au "
+        "! appsink name=video" + std::string (kAppsink);
+  return "";
+}
+
+// Audio chain: Opus for everyone, and the G.711 itself where it is G.711.
+std::string
+audio_chain (const std::string & encoding)
+{
+  const std::string to_opus = "audioconvert ! audioresample ! opusenc "
+      "frame-size=20 ! appsink name=opus" + std::string (kAppsink);
+  if (encoding == "OPUS")
+    return "rtpopusdepay ! appsink name=opus" + std::string (kAppsink);
+  if (encoding == "PCMA" || encoding == "PCMU") {
+    const bool alaw = encoding == "PCMA";
+    return std::string (alaw ? "rtppcmadepay" : "rtppcmudepay")
+        + " ! tee name=g711 ! queue ! appsink name=g711" + kAppsink
+        + " g711. ! queue ! " + (alaw ? "alawdec" : "mulawdec") + " ! "
+        + to_opus;
+  }
+  if (encoding == "MPEG4-GENERIC")
+    return "rtpmp4gdepay ! aacparse ! avdec_aac ! " + to_opus;
+  if (encoding == "MP4A-LATM")
+    return "rtpmp4adepay ! aacparse ! avdec_aac ! " + to_opus;
+  return "";
+}
+
+}  // namespace
+
+WebRtcFeed::WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout)
+    : FanoutOutput (std::move (stream), "WebRTC", std::move (fanout))
+{
+}
+
+WebRtcFeed::~WebRtcFeed ()
+{
+  stop ();
+  std::lock_guard<std::mutex> lk (lock_);
+  for (auto & [id, viewer] : viewers_)
+    release (viewer);
+  viewers_.clear ();
+  clear_gop ();
+  if (h264_)
+    gst_h264_nal_parser_free (h264_);
+}
+
+StreamCodecs
+WebRtcFeed::codecs () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return codecs_;
+}
+
+bool
+WebRtcFeed::describe (const RtpFanout::Layout & layout,
+    std::string & description, std::string & error)
+{
+  StreamCodecs codecs;
+  for (size_t i = 0; i < layout.caps.size (); i++) {
+    const GstStructure *s = gst_caps_get_structure (layout.caps[i], 0);
+    const std::string encoding = encoding_of (s);
+    const bool video = g_strcmp0 (gst_structure_get_string (s, "media"),
+        "video") == 0;
+    std::string chain;
+    if (video && codecs.video.empty ()) {
+      chain = video_chain (encoding);
+      if (!chain.empty ()) {
+        codecs.video = encoding;
+        const char *profile = gst_structure_get_string (s, "profile-level-id");
+        codecs.video_profile = profile ? profile : "";
+      }
+    } else if (!video && codecs.audio.empty ()) {
+      chain = audio_chain (encoding);
+      if (!chain.empty ())
+        codecs.audio = encoding == "PCMA" || encoding == "PCMU" ? encoding
+            : "OPUS";
+    }
+    if (!chain.empty ())
+      description += " " + track_source (i) + " ! " + chain;
+  }
+  if (codecs.video.empty () && codecs.audio.empty ()) {
+    error = "no track can be sent over WebRTC without re-encoding";
+    return false;
+  }
+  std::lock_guard<std::mutex> lk (lock_);
+  codecs_ = codecs;
+  return true;
+}
+
+void
+WebRtcFeed::started (GstElement * pipeline)
+{
+  const struct
+  {
+    const char *name;
+    Kind kind;
+  } sinks[] = { { "video", kVideo }, { "opus", kOpus }, { "g711", kG711 } };
+  for (const auto & s : sinks) {
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), s.name);
+    if (!sink)
+      continue;
+    GstAppSinkCallbacks callbacks = {};
+    callbacks.new_sample = on_sample;
+    gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks,
+        new SinkTag { this, s.kind },
+        [](gpointer tag) { delete static_cast<SinkTag *> (tag); });
+    gst_object_unref (sink);
+  }
+}
+
+void
+WebRtcFeed::stopped ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  codecs_ = {};
+  clear_gop ();
+}
+
+GstFlowReturn
+WebRtcFeed::on_sample (GstAppSink * sink, gpointer data)
+{
+  auto *tag = static_cast<SinkTag *> (data);
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_EOS;
+  tag->feed->deliver (tag->kind, sample);
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+void
+WebRtcFeed::deliver (Kind kind, GstSample * sample)
+{
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+  GstCaps *caps = gst_sample_get_caps (sample);
+  if (!buffer || !caps)
+    return;
+  if (kind == kVideo && !b_frames_)
+    check_b_frames (buffer);
+  std::lock_guard<std::mutex> lk (lock_);
+  if (kind == kVideo)
+    keep_in_gop (caps, buffer);
+  for (auto & [id, viewer] : viewers_) {
+    if (viewer.live)
+      send (viewer, kind, caps, buffer);
+  }
+}
+
+void
+WebRtcFeed::keep_in_gop (GstCaps * caps, GstBuffer * buffer)
+{
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    clear_gop ();
+    gst_caps_replace (&gop_caps_, caps);
+  } else if (gop_.empty () || gop_.size () >= kMaxGopFrames
+      || gop_bytes_ >= kMaxGopBytes) {
+    // No keyframe yet, or a GOP too long to keep: wait for the next one.
+    clear_gop ();
+    return;
+  }
+  gop_.push_back (gst_buffer_ref (buffer));
+  gop_bytes_ += gst_buffer_get_size (buffer);
+}
+
+void
+WebRtcFeed::clear_gop ()
+{
+  for (auto *b : gop_)
+    gst_buffer_unref (b);
+  gop_.clear ();
+  gop_bytes_ = 0;
+  gst_clear_caps (&gop_caps_);
+}
+
+void
+WebRtcFeed::check_b_frames (GstBuffer * buffer)
+{
+  if (codecs ().video != "H264")
+    return;
+  if (!h264_)
+    h264_ = gst_h264_nal_parser_new ();
+  GstMapInfo map;
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  GstH264NalUnit nalu;
+  guint offset = 0;
+  GstH264ParserResult result;
+  while ((result = gst_h264_parser_identify_nalu (h264_, map.data, offset,
+              map.size, &nalu)) == GST_H264_PARSER_OK
+      || result == GST_H264_PARSER_NO_NAL_END) {
+    if (nalu.type == GST_H264_NAL_SPS || nalu.type == GST_H264_NAL_PPS) {
+      gst_h264_parser_parse_nal (h264_, &nalu);
+    } else if (nalu.type == GST_H264_NAL_SLICE) {
+      GstH264SliceHdr slice;
+      if (gst_h264_parser_parse_slice_hdr (h264_, &nalu, &slice, FALSE, FALSE)
+          == GST_H264_PARSER_OK && GST_H264_IS_B_SLICE (&slice))
+        b_frames_ = true;
+      break;                       // the first slice tells the frame's kind
+    }
+    if (result == GST_H264_PARSER_NO_NAL_END)
+      break;
+    offset = nalu.offset + nalu.size;
+  }
+  gst_buffer_unmap (buffer, &map);
+}
+
+void
+WebRtcFeed::send (Viewer & viewer, Kind kind, GstCaps * caps,
+    GstBuffer * buffer)
+{
+  GstAppSrc *src = nullptr;
+  if (kind == kVideo)
+    src = viewer.ends.video;
+  else if ((kind == kOpus) == (viewer.ends.audio_encoding == "OPUS"))
+    src = viewer.ends.audio;
+  if (!src)
+    return;
+  if (!viewer.sent_caps[kind] || !gst_caps_is_equal (viewer.sent_caps[kind],
+          caps)) {
+    gst_caps_replace (&viewer.sent_caps[kind], caps);
+    gst_app_src_set_caps (src, caps);
+  }
+  // Stamped with the viewer pipeline's running time on arrival: the camera's
+  // pacing passes through, and frames sent back to back step 1 ms apart.
+  GstClock *clock = gst_element_get_clock (viewer.ends.pipeline);
+  if (!clock)
+    return;
+  GstClockTime base = gst_element_get_base_time (viewer.ends.pipeline);
+  GstClockTime now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  GstClockTime pts = now > base ? now - base : 0;
+  GstClockTime & last = viewer.last_pts[kind];
+  if (GST_CLOCK_TIME_IS_VALID (last) && pts < last + kCatchUpStep)
+    pts = last + kCatchUpStep;
+  last = pts;
+  GstBuffer *out = gst_buffer_copy (buffer);   // metadata only, data shared
+  GST_BUFFER_PTS (out) = pts;
+  GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer (src, out);
+}
+
+uint64_t
+WebRtcFeed::add_viewer (const FeedViewer & ends)
+{
+  Viewer viewer;
+  viewer.ends = ends;
+  gst_object_ref (ends.pipeline);
+  if (ends.video)
+    gst_object_ref (ends.video);
+  if (ends.audio)
+    gst_object_ref (ends.audio);
+  std::lock_guard<std::mutex> lk (lock_);
+  uint64_t id = next_id_++;
+  viewers_.emplace (id, viewer);
+  return id;
+}
+
+void
+WebRtcFeed::start_viewer (uint64_t id)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = viewers_.find (id);
+  if (it == viewers_.end () || it->second.live)
+    return;
+  it->second.live = true;
+  for (auto *buffer : gop_)
+    send (it->second, kVideo, gop_caps_, buffer);
+}
+
+void
+WebRtcFeed::remove_viewer (uint64_t id)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = viewers_.find (id);
+  if (it == viewers_.end ())
+    return;
+  release (it->second);
+  viewers_.erase (it);
+}
+
+size_t
+WebRtcFeed::viewer_count () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return viewers_.size ();
+}
+
+void
+WebRtcFeed::release (Viewer & viewer)
+{
+  gst_clear_object (&viewer.ends.pipeline);
+  gst_clear_object (&viewer.ends.video);
+  gst_clear_object (&viewer.ends.audio);
+  for (auto *& caps : viewer.sent_caps)
+    gst_clear_caps (&caps);
+}
+
+}  // namespace camgate::webrtc

@@ -1,0 +1,101 @@
+// WebRtcFeed: a stream's media made ready for WebRTC viewers, once per
+// stream however many watch. A pipeline fed by the RtpFanout depayloads the
+// camera's video into access units (parameter sets before every keyframe)
+// and its audio into Opus frames (Opus passes, AAC and G.711 are transcoded
+// once) plus the G.711 frames themselves for viewers that take them:
+//
+//   appsrc(RTP H.264/H.265) ─► depay ─► parse ─► appsink "video" ─┐
+//   appsrc(RTP Opus)        ─► depay ─────────► appsink "opus"  ─┼─► viewers
+//   appsrc(RTP AAC/G.711)   ─► depay ─► decode ─► opusenc ─► "opus" ─┘
+//
+// Each viewer's own pipeline (payloader + webrtcbin, see webrtc_peer.h)
+// takes the frames through its appsrcs. The last GOP is kept, so a viewer
+// that just connected starts at once from its keyframe: those frames go out
+// back to back, 1 ms apart in RTP time, so the browser decodes through them
+// and is live right away instead of waiting for the camera's next keyframe.
+#pragma once
+
+#include "stream/fanout_output.h"
+#include "webrtc/codec_choice.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/codecparsers/gsth264parser.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+
+namespace camgate::webrtc {
+
+// A viewer's end of the feed: the appsrcs of its own pipeline.
+struct FeedViewer
+{
+  GstElement *pipeline = nullptr;  // its running time stamps the frames
+  GstAppSrc *video = nullptr;      // null when it takes no video
+  GstAppSrc *audio = nullptr;      // null when it takes no audio
+  std::string audio_encoding;      // "OPUS", "PCMA" or "PCMU"
+};
+
+class WebRtcFeed : public FanoutOutput
+{
+public:
+  WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout);
+  ~WebRtcFeed () override;
+
+  // What viewers can be sent (empty while the feed does not run).
+  StreamCodecs codecs () const;
+  // Registers a viewer (the feed keeps references); it receives nothing
+  // until start_viewer(), when its transport is up.
+  uint64_t add_viewer (const FeedViewer & viewer);
+  void start_viewer (uint64_t id);
+  void remove_viewer (uint64_t id);
+  size_t viewer_count () const;
+  // The camera's H.264 carries B-frames (browsers' WebRTC decoders show them
+  // out of order).
+  bool saw_b_frames () const { return b_frames_; }
+
+protected:
+  bool describe (const RtpFanout::Layout & layout, std::string & description,
+      std::string & error) override;
+  void started (GstElement * pipeline) override;
+  void stopped () override;
+
+private:
+  enum Kind { kVideo, kOpus, kG711, kKinds };
+  struct Viewer
+  {
+    FeedViewer ends;
+    bool live = false;
+    GstClockTime last_pts[kKinds] = { GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+        GST_CLOCK_TIME_NONE };
+    GstCaps *sent_caps[kKinds] = { nullptr, nullptr, nullptr };
+  };
+  struct SinkTag
+  {
+    WebRtcFeed *feed;
+    Kind kind;
+  };
+
+  static GstFlowReturn on_sample (GstAppSink * sink, gpointer tag);
+  void deliver (Kind kind, GstSample * sample);
+  void send (Viewer & viewer, Kind kind, GstCaps * caps, GstBuffer * buffer);
+  void keep_in_gop (GstCaps * caps, GstBuffer * buffer);
+  void check_b_frames (GstBuffer * buffer);
+  static void release (Viewer & viewer);
+  void clear_gop ();
+
+  mutable std::mutex lock_;
+  StreamCodecs codecs_;
+  std::map<uint64_t, Viewer> viewers_;
+  uint64_t next_id_ = 1;
+  // The current GOP, from its keyframe; dropped when it grows past a limit.
+  std::deque<GstBuffer *> gop_;
+  GstCaps *gop_caps_ = nullptr;
+  size_t gop_bytes_ = 0;
+  GstH264NalParser *h264_ = nullptr;
+  std::atomic<bool> b_frames_ { false };
+};
+
+}  // namespace camgate::webrtc

@@ -1,0 +1,547 @@
+#include "webrtc/webrtc_peer.h"
+
+#include <gst/webrtc/webrtc.h>
+
+#include <sstream>
+
+namespace camgate::webrtc {
+
+namespace {
+
+// Candidate gathering normally completes in milliseconds on host
+// interfaces; STUN/TURN servers that do not answer must not hold the
+// client's POST for long.
+constexpr guint kGatherTimeoutMs = 3000;
+constexpr guint kWatchdogMs = 1000;
+// A peer that has not connected this long after the answer never will.
+constexpr int64_t kConnectTimeoutUs = 20 * G_USEC_PER_SEC;
+// ICE "disconnected" this long: the peer left without saying so.
+constexpr int64_t kDisconnectedTimeoutUs = 5 * G_USEC_PER_SEC;
+// Viewers send receiver reports every second or so.
+constexpr int64_t kRtcpTimeoutUs = 15 * G_USEC_PER_SEC;
+
+// Runs a webrtcbin action that completes a promise, and waits for it.
+// webrtcbin does its work on its own thread, so waiting here is safe.
+bool
+run_promise (GstElement * webrtc, const char *signal, gpointer arg,
+    const GstStructure ** reply, GstPromise ** keep)
+{
+  GstPromise *promise = gst_promise_new ();
+  if (arg)
+    g_signal_emit_by_name (webrtc, signal, arg, promise);
+  else
+    g_signal_emit_by_name (webrtc, signal, nullptr, promise);
+  GstPromiseResult result = gst_promise_wait (promise);
+  *reply = gst_promise_get_reply (promise);
+  *keep = promise;
+  if (result != GST_PROMISE_RESULT_REPLIED)
+    return false;
+  GError *error = nullptr;
+  if (*reply && gst_structure_get (*reply, "error", G_TYPE_ERROR, &error,
+          nullptr)) {
+    g_clear_error (&error);
+    return false;
+  }
+  return true;
+}
+
+std::string
+promise_error (const GstStructure * reply, const char *what)
+{
+  GError *error = nullptr;
+  std::string text = what;
+  if (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
+          nullptr)) {
+    text += std::string (": ") + error->message;
+    g_clear_error (&error);
+  }
+  return text;
+}
+
+bool
+set_description (GstElement * webrtc, const char *signal,
+    GstWebRTCSDPType type, GstSDPMessage * sdp, std::string & error)
+{
+  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (type,
+      sdp);
+  const GstStructure *reply = nullptr;
+  GstPromise *promise = nullptr;
+  bool ok = run_promise (webrtc, signal, desc, &reply, &promise);
+  if (!ok)
+    error = promise_error (reply, "webrtcbin refused the description");
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (desc);
+  return ok;
+}
+
+const char *
+payloader_for (const std::string & encoding)
+{
+  if (encoding == "H264")
+    return "rtph264pay config-interval=0 aggregate-mode=zero-latency mtu=1200";
+  if (encoding == "H265")
+    return "rtph265pay config-interval=0 aggregate-mode=zero-latency mtu=1200";
+  if (encoding == "OPUS")
+    return "rtpopuspay mtu=1200";
+  if (encoding == "PCMA")
+    return "rtppcmapay mtu=1200";
+  if (encoding == "PCMU")
+    return "rtppcmupay mtu=1200";
+  return nullptr;
+}
+
+}  // namespace
+
+WebRtcPeer::WebRtcPeer (std::string label, Role role,
+    const WebRtcConfig & config, const std::string & bind_address,
+    Events events)
+    : label_ (std::move (label)), role_ (role), events_ (std::move (events)),
+      guard_ (std::make_shared<Guard> (Guard { this })),
+      last_rtcp_us_ (std::make_shared<std::atomic<int64_t>> (0))
+{
+  pipeline_ = GST_ELEMENT (gst_object_ref_sink (gst_pipeline_new (
+              label_.c_str ())));
+  webrtc_ = gst_element_factory_make ("webrtcbin", "webrtc");
+  if (!webrtc_)
+    return;
+  gst_bin_add (GST_BIN (pipeline_), webrtc_);
+  g_object_set (webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+      nullptr);
+  // A publisher's packets wait this long for retransmissions (NACK).
+  g_object_set (webrtc_, "latency", role == Role::Receive ? 100 : 0, nullptr);
+  if (!config.stun_servers.empty ())
+    g_object_set (webrtc_, "stun-server", config.stun_servers.front ().c_str (),
+        nullptr);
+  for (const auto & turn : config.turn_servers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name (webrtc_, "add-turn-server", turn.c_str (), &added);
+  }
+  GstObject *ice = nullptr;
+  g_object_get (webrtc_, "ice-agent", &ice, nullptr);
+  if (ice) {
+    if (config.min_port)
+      g_object_set (ice, "min-rtp-port", config.min_port, "max-rtp-port",
+          config.max_port, nullptr);
+    g_object_set (ice, "ice-tcp", config.ice_tcp, nullptr);
+    // Candidates on the bound interface only, unless bound to all of them.
+    if (bind_address != "0.0.0.0" && bind_address != "::") {
+      gboolean added = FALSE;
+      g_signal_emit_by_name (ice, "add-local-ip-address", bind_address.c_str (),
+          &added);
+    }
+    gst_object_unref (ice);
+  }
+
+  auto *guard = new GuardRef (guard_);
+  auto free_guard = [](gpointer data, GClosure *) {
+    delete static_cast<GuardRef *> (data);
+  };
+  g_signal_connect_data (webrtc_, "notify::ice-gathering-state",
+      G_CALLBACK (+[](GstElement * webrtc, GParamSpec *, gpointer data) {
+        GstWebRTCICEGatheringState state;
+        g_object_get (webrtc, "ice-gathering-state", &state, nullptr);
+        if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+          return;
+        auto guard = *static_cast<GuardRef *> (data);
+        g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
+            +[](gpointer p) -> gboolean {
+              auto *g = static_cast<GuardRef *> (p);
+              if ((*g)->peer) {
+                WebRtcPeer & self = *(*g)->peer;
+                self.gathered_ = true;
+                if (self.gathered_done_)
+                  self.when_gathered (std::move (self.gathered_done_));
+              }
+              return G_SOURCE_REMOVE;
+            }, new GuardRef (guard), [](gpointer p) {
+              delete static_cast<GuardRef *> (p);
+            });
+      }), guard, free_guard, (GConnectFlags) 0);
+
+  guard = new GuardRef (guard_);
+  g_signal_connect_data (webrtc_, "notify::connection-state",
+      G_CALLBACK (+[](GstElement * webrtc, GParamSpec *, gpointer data) {
+        GstWebRTCPeerConnectionState state;
+        g_object_get (webrtc, "connection-state", &state, nullptr);
+        auto guard = *static_cast<GuardRef *> (data);
+        struct Call
+        {
+          GuardRef guard;
+          int state;
+        };
+        g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
+            +[](gpointer p) -> gboolean {
+              auto *call = static_cast<Call *> (p);
+              if (call->guard->peer)
+                call->guard->peer->on_connection_state (call->state);
+              return G_SOURCE_REMOVE;
+            }, new Call { guard, (int) state }, [](gpointer p) {
+              delete static_cast<Call *> (p);
+            });
+      }), guard, free_guard, (GConnectFlags) 0);
+
+  if (role == Role::Receive) {
+    guard = new GuardRef (guard_);
+    g_signal_connect_data (webrtc_, "pad-added",
+        G_CALLBACK (+[](GstElement *, GstPad * pad, gpointer data) {
+          auto guard = *static_cast<GuardRef *> (data);
+          if (GST_PAD_DIRECTION (pad) == GST_PAD_SRC && guard->peer
+              && guard->peer->events_.new_track)
+            guard->peer->events_.new_track (pad);
+        }), guard, free_guard, (GConnectFlags) 0);
+  }
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  bus_watch_ = gst_bus_add_watch (bus, on_bus, this);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline_, GST_STATE_READY);
+}
+
+gboolean
+WebRtcPeer::on_bus (GstBus *, GstMessage * message, gpointer data)
+{
+  auto *self = static_cast<WebRtcPeer *> (data);
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_LATENCY:
+      // Senders were added after the pipeline started.
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline_));
+      break;
+    case GST_MESSAGE_ERROR:{
+      GError *error = nullptr;
+      gst_message_parse_error (message, &error, nullptr);
+      std::string text = std::string ("pipeline error: ") + (error
+          ? error->message : "unknown");
+      g_clear_error (&error);
+      self->report_gone (text);
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+WebRtcPeer::~WebRtcPeer ()
+{
+  guard_->peer = nullptr;
+  if (bus_watch_)
+    g_source_remove (bus_watch_);
+  if (gather_timeout_)
+    g_source_remove (gather_timeout_);
+  if (watchdog_)
+    g_source_remove (watchdog_);
+  if (pipeline_) {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (pipeline_);
+  }
+  gst_clear_object (&video_src_);
+  gst_clear_object (&audio_src_);
+}
+
+bool
+WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
+    std::string & error)
+{
+  if (!webrtc_) {
+    error = "webrtcbin is not installed (gstreamer1.0-plugins-bad, "
+        "gstreamer1.0-nice)";
+    return false;
+  }
+  if (gst_element_set_state (pipeline_, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE) {
+    error = "the WebRTC pipeline cannot start";
+    return false;
+  }
+  // Send: our senders and their transceivers exist before the offer is
+  // applied, so webrtcbin pairs each offered m-line with the one whose
+  // codec matches (and puts our SSRC in the answer).
+  if (role_ == Role::Send) {
+    for (const auto & t : plan.tracks)
+      if (!link_send_track (t, error))
+        return false;
+  }
+  GstSDPMessage *copy = nullptr;
+  gst_sdp_message_copy (offer, &copy);
+  if (!set_description (webrtc_, "set-remote-description",
+          GST_WEBRTC_SDP_TYPE_OFFER, copy, error))
+    return false;
+
+  // Receive: each chosen m-line gets our direction and its one format;
+  // send: transceivers the offer created for m-lines we do not fill stay
+  // inactive.
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name (webrtc_, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; i++) {
+    auto *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+    guint mline = 0;
+    GstCaps *preferences = nullptr;
+    g_object_get (trans, "mlineindex", &mline, "codec-preferences",
+        &preferences, nullptr);
+    if (preferences) {
+      gst_caps_unref (preferences);
+      continue;                    // one of our senders
+    }
+    const ChosenTrack *chosen = nullptr;
+    for (const auto & t : plan.tracks)
+      if (t.mline == mline)
+        chosen = &t;
+    if (chosen && role_ == Role::Receive)
+      g_object_set (trans, "direction",
+          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, "codec-preferences",
+          chosen->caps, nullptr);
+    else
+      g_object_set (trans, "direction",
+          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
+  }
+  if (transceivers)
+    g_array_unref (transceivers);
+
+  const GstStructure *reply = nullptr;
+  GstPromise *promise = nullptr;
+  if (!run_promise (webrtc_, "create-answer", nullptr, &reply, &promise)) {
+    error = promise_error (reply, "webrtcbin cannot answer the offer");
+    gst_promise_unref (promise);
+    return false;
+  }
+  GstWebRTCSessionDescription *answer = nullptr;
+  gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+      &answer, nullptr);
+  gst_promise_unref (promise);
+  if (!answer) {
+    error = "webrtcbin produced no answer";
+    return false;
+  }
+  GstSDPMessage *local = nullptr;
+  gst_sdp_message_copy (answer->sdp, &local);
+  gst_webrtc_session_description_free (answer);
+  if (!set_description (webrtc_, "set-local-description",
+          GST_WEBRTC_SDP_TYPE_ANSWER, local, error))
+    return false;
+  gst_bin_recalculate_latency (GST_BIN (pipeline_));
+  answered_us_ = g_get_monotonic_time ();
+  watchdog_ = g_timeout_add (kWatchdogMs, on_watchdog, this);
+  return true;
+}
+
+bool
+WebRtcPeer::link_send_track (const ChosenTrack & track, std::string & error)
+{
+  const char *pay = payloader_for (track.encoding);
+  if (!pay) {
+    error = "cannot send " + track.encoding;
+    return false;
+  }
+  // Our SSRC goes in the answer (a=ssrc, msid): browsers map packets to
+  // tracks by it, there being no MID header extension.
+  const guint32 ssrc = g_random_int_range (1, G_MAXINT32);
+  std::string description = "appsrc is-live=true format=time block=false "
+      "max-bytes=8388608 leaky-type=downstream ! " + std::string (pay)
+      + " pt=" + std::to_string (track.payload) + " ssrc="
+      + std::to_string (ssrc);
+  GError *gerror = nullptr;
+  GstElement *bin = gst_parse_bin_from_description_full (description.c_str (),
+      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &gerror);
+  if (!bin) {
+    error = std::string ("cannot build the ") + track.encoding + " sender: "
+        + (gerror ? gerror->message : "unknown error");
+    g_clear_error (&gerror);
+    return false;
+  }
+  gst_bin_add (GST_BIN (pipeline_), bin);
+  GstPad *sink = gst_element_request_pad_simple (webrtc_, "sink_%u");
+  if (sink) {
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_object_get (sink, "transceiver", &trans, nullptr);
+    if (trans) {
+      GstCaps *preferences = gst_caps_copy (track.caps);
+      gst_caps_set_simple (preferences, "ssrc", G_TYPE_UINT, ssrc, nullptr);
+      g_object_set (trans, "direction",
+          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences",
+          preferences, nullptr);
+      gst_caps_unref (preferences);
+      gst_object_unref (trans);
+    }
+  }
+  GstPad *src = gst_element_get_static_pad (bin, "src");
+  bool linked = sink && gst_pad_link (src, sink) == GST_PAD_LINK_OK;
+  gst_object_unref (src);
+  if (sink)
+    gst_object_unref (sink);
+  if (!linked) {
+    error = "cannot feed m-line " + std::to_string (track.mline);
+    return false;
+  }
+  GValue item = G_VALUE_INIT;
+  GstIterator *it = gst_bin_iterate_sources (GST_BIN (bin));
+  if (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *appsrc = GST_APP_SRC (gst_object_ref (g_value_get_object (&item)));
+    if (track.media == "video") {
+      video_src_ = appsrc;
+    } else {
+      audio_src_ = appsrc;
+      audio_encoding_ = track.encoding;
+    }
+    g_value_reset (&item);
+  }
+  gst_iterator_free (it);
+  gst_element_sync_state_with_parent (bin);
+  return true;
+}
+
+void
+WebRtcPeer::when_gathered (std::function<void (const std::string &)> done)
+{
+  if (!gathered_) {
+    gathered_done_ = std::move (done);
+    if (!gather_timeout_)
+      gather_timeout_ = g_timeout_add (kGatherTimeoutMs,
+          +[](gpointer data) -> gboolean {
+            auto *self = static_cast<WebRtcPeer *> (data);
+            self->gather_timeout_ = 0;
+            self->gathered_ = true;
+            g_message ("%s: candidate gathering still running after %u ms; "
+                "answering with the candidates found so far",
+                self->label_.c_str (), kGatherTimeoutMs);
+            if (self->gathered_done_)
+              self->when_gathered (std::move (self->gathered_done_));
+            return G_SOURCE_REMOVE;
+          }, this);
+    return;
+  }
+  if (gather_timeout_) {
+    g_source_remove (gather_timeout_);
+    gather_timeout_ = 0;
+  }
+  GstWebRTCSessionDescription *local = nullptr;
+  g_object_get (webrtc_, "local-description", &local, nullptr);
+  std::string sdp;
+  if (local) {
+    gchar *text = gst_sdp_message_as_text (local->sdp);
+    sdp = text;
+    g_free (text);
+    gst_webrtc_session_description_free (local);
+  }
+  gathered_done_ = nullptr;
+  done (sdp);
+}
+
+bool
+WebRtcPeer::add_candidates (const std::string & fragment, std::string & error)
+{
+  std::istringstream lines (fragment);
+  std::string line;
+  unsigned added = 0;
+  while (std::getline (lines, line)) {
+    if (!line.empty () && line.back () == '\r')
+      line.pop_back ();
+    if (line.rfind ("a=candidate:", 0) != 0)
+      continue;
+    // With max-bundle every candidate belongs to the first m-line.
+    g_signal_emit_by_name (webrtc_, "add-ice-candidate", 0u,
+        line.c_str () + 2);
+    added++;
+  }
+  if (added == 0 && fragment.find ("a=end-of-candidates") == std::string::npos
+      && fragment.find ("a=ice-ufrag") == std::string::npos) {
+    error = "the fragment holds no a=candidate line";
+    return false;
+  }
+  return true;
+}
+
+void
+WebRtcPeer::on_connection_state (int state)
+{
+  switch (state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+      disconnected_since_us_ = 0;
+      if (!connected_) {
+        connected_ = true;
+        last_rtcp_us_->store (g_get_monotonic_time ());
+        watch_rtcp ();
+        if (events_.connected)
+          events_.connected ();
+      }
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+      if (!disconnected_since_us_)
+        disconnected_since_us_ = g_get_monotonic_time ();
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+      report_gone ("the connection failed (ICE or DTLS)");
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+      report_gone ("the connection closed");
+      break;
+    default:
+      break;
+  }
+}
+
+void
+WebRtcPeer::watch_rtcp ()
+{
+  // The RTP session inside webrtcbin reports each RTCP packet it receives.
+  GstElement *rtpbin = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtc_));
+  GValue item = G_VALUE_INIT;
+  while (!rtpbin && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *element = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *factory = gst_element_get_factory (element);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "rtpbin"))
+      rtpbin = GST_ELEMENT (gst_object_ref (element));
+    g_value_reset (&item);
+  }
+  gst_iterator_free (it);
+  if (!rtpbin)
+    return;
+  GObject *session = nullptr;
+  g_signal_emit_by_name (rtpbin, "get-internal-session", 0u, &session);
+  if (session) {
+    g_signal_connect_data (session, "on-receiving-rtcp",
+        G_CALLBACK (+[](GObject *, GstBuffer *, gpointer data) {
+          static_cast<std::shared_ptr<std::atomic<int64_t>> *> (data)->get ()
+              ->store (g_get_monotonic_time ());
+        }), new std::shared_ptr<std::atomic<int64_t>> (last_rtcp_us_),
+        [](gpointer data, GClosure *) {
+          delete static_cast<std::shared_ptr<std::atomic<int64_t>> *> (data);
+        }, (GConnectFlags) 0);
+    g_object_unref (session);
+  }
+  gst_object_unref (rtpbin);
+}
+
+gboolean
+WebRtcPeer::on_watchdog (gpointer data)
+{
+  auto *self = static_cast<WebRtcPeer *> (data);
+  const int64_t now = g_get_monotonic_time ();
+  if (!self->connected_ && now - self->answered_us_ > kConnectTimeoutUs)
+    self->report_gone ("the peer never connected");
+  else if (self->disconnected_since_us_
+      && now - self->disconnected_since_us_ > kDisconnectedTimeoutUs)
+    self->report_gone ("the peer disconnected");
+  else if (self->connected_ && self->role_ == Role::Send
+      && now - self->last_rtcp_us_->load () > kRtcpTimeoutUs)
+    self->report_gone ("no RTCP from the viewer for "
+        + std::to_string (kRtcpTimeoutUs / G_USEC_PER_SEC) + " s");
+  if (self->gone_) {
+    self->watchdog_ = 0;
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+WebRtcPeer::report_gone (const std::string & why)
+{
+  if (gone_)
+    return;
+  gone_ = true;
+  g_message ("%s: %s", label_.c_str (), why.c_str ());
+  // The owner may destroy this peer from the callback.
+  auto gone = events_.gone;
+  if (gone)
+    gone (why);
+}
+
+}  // namespace camgate::webrtc

@@ -1,0 +1,98 @@
+// WebRtcPeer: one webrtcbin, in a pipeline of its own, answering one remote
+// peer's offer: a WHEP viewer (we send) or a WHIP publisher (we receive).
+//
+//   send:    appsrc(AU) ─► rtpXpay pt=<offer's> ─► webrtcbin.sink_<m-line>
+//   receive: webrtcbin.src_N (RTP, decrypted) ─► the caller (new_track)
+//
+// The answer is complete: HTTP signalling cannot trickle to the client, so
+// it is handed out only once candidate gathering finished. The peer watches
+// its connection and reports it gone when ICE/DTLS fail or close, when it
+// stays disconnected, when it never connects, or when a viewer stops sending
+// RTCP (a browser tab closed without DELETE).
+#pragma once
+
+#include "config/gateway_config.h"
+#include "webrtc/codec_choice.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace camgate::webrtc {
+
+class WebRtcPeer
+{
+public:
+  enum class Role { Send, Receive };
+
+  struct Events
+  {
+    std::function<void ()> connected;                 // main context
+    std::function<void (const std::string &)> gone;   // main context, once
+    std::function<void (GstPad *)> new_track;         // streaming thread
+  };
+
+  WebRtcPeer (std::string label, Role role, const WebRtcConfig & config,
+      const std::string & bind_address, Events events);
+  ~WebRtcPeer ();
+  WebRtcPeer (const WebRtcPeer &) = delete;
+  WebRtcPeer & operator= (const WebRtcPeer &) = delete;
+
+  // Applies `offer`, sets up the tracks of `plan` and creates the answer.
+  bool answer (const GstSDPMessage * offer, const AnswerPlan & plan,
+      std::string & error);
+  // Calls `done` on the main context with the answer SDP once every local
+  // candidate is in it (or after a few seconds with those found so far).
+  void when_gathered (std::function<void (const std::string &)> done);
+  // Adds the candidates of a trickle-ice-sdpfrag (RFC 8840) body.
+  bool add_candidates (const std::string & fragment, std::string & error);
+
+  GstElement *pipeline () const { return pipeline_; }
+  GstElement *webrtcbin () const { return webrtc_; }
+  // Send role: where the feed pushes (null when the plan has no such track).
+  GstAppSrc *video_src () const { return video_src_; }
+  GstAppSrc *audio_src () const { return audio_src_; }
+  const std::string & audio_encoding () const { return audio_encoding_; }
+
+private:
+  struct Guard
+  {
+    WebRtcPeer *peer;
+  };
+  using GuardRef = std::shared_ptr<Guard>;
+
+  bool link_send_track (const ChosenTrack & track, std::string & error);
+  void run_on_main (std::function<void (WebRtcPeer &)> what);
+  void on_connection_state (int state);
+  void report_gone (const std::string & why);
+  void watch_rtcp ();
+  static gboolean on_watchdog (gpointer self);
+  static gboolean on_bus (GstBus *, GstMessage * message, gpointer self);
+
+  const std::string label_;
+  const Role role_;
+  Events events_;
+  GuardRef guard_;
+  GstElement *pipeline_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  GstAppSrc *video_src_ = nullptr;
+  GstAppSrc *audio_src_ = nullptr;
+  std::string audio_encoding_;
+
+  bool gathered_ = false;
+  std::function<void (const std::string &)> gathered_done_;
+  guint gather_timeout_ = 0;
+  guint watchdog_ = 0;
+  guint bus_watch_ = 0;
+  bool connected_ = false;
+  bool gone_ = false;
+  int64_t answered_us_ = 0;
+  int64_t disconnected_since_us_ = 0;
+  std::shared_ptr<std::atomic<int64_t>> last_rtcp_us_;
+};
+
+}  // namespace camgate::webrtc

@@ -1,0 +1,47 @@
+// Opens camgate's WHEP player page in headless Chromium (Debian's, driven by
+// playwright-core) and waits for video frames to be presented: prints what it
+// saw as JSON and exits 0 when frames advanced, 1 when they did not.
+//   node play_whep.cjs URL [seconds]
+// PLAYWRIGHT_CORE: path of the playwright-core package.
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+
+(async () => {
+  const url = process.argv[2];
+  const seconds = Number(process.argv[3] || 30);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      // Loopback only: the gateway's candidates are 127.0.0.1.
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns'],
+  });
+  const page = await browser.newPage();
+  page.on('console', (m) => console.error('page:', m.text()));
+  const opened = Date.now();
+  await page.goto(url);
+  const deadline = Date.now() + seconds * 1000;
+  let seen = null;
+  let firstFrameMs = null;
+  while (Date.now() < deadline) {
+    seen = await page.evaluate(() => {
+      const v = document.querySelector('video');
+      return {
+        frames: window.camgateFrames,
+        state: window.camgateState,
+        width: v.videoWidth,
+        height: v.videoHeight,
+        status: document.getElementById('status').textContent,
+      };
+    });
+    if (firstFrameMs === null && seen.frames > 0) firstFrameMs = Date.now() - opened;
+    if (seen.frames > 60) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  seen.first_frame_ms = firstFrameMs;
+  seen.inbound = await page.evaluate(() => window.camgateStats());
+  console.log(JSON.stringify(seen));
+  await browser.close();
+  process.exit(seen.frames > 60 ? 0 : 1);
+})().catch((e) => { console.error(e); process.exit(2); });
