@@ -10,7 +10,7 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gstreamer1.0-rtsp gstreamer1.0-x fonts-dejavu-core
+  gstreamer1.0-rtsp gstreamer1.0-nice gstreamer1.0-x fonts-dejavu-core
   libsoup-3.0-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
   prometheus chromium openssl"
 

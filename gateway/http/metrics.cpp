@@ -183,6 +183,9 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
     repairs.add (label, counters.timestamp_repairs);
     viewers.add ({ { "stream", spec.name }, { "protocol", "rtsp" } },
         rtsp.session_count (spec.name));
+    if (stream->webrtc_feed ())
+      viewers.add ({ { "stream", spec.name }, { "protocol", "webrtc" } },
+          stream->webrtc_feed ()->viewer_count ());
 
     std::map<std::string, int> seen;
     for (const auto & t : summary.tracks) {

@@ -96,6 +96,8 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
   json_builder_begin_object (b);
   member (b, "rtsp", (gint64) (spec.outputs.rtsp || spec.source.kind
           == SourceKind::Publish ? rtsp.session_count (spec.name) : 0));
+  member (b, "webrtc", (gint64) (stream.webrtc_feed ()
+          ? stream.webrtc_feed ()->viewer_count () : 0));
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "outputs");
@@ -104,6 +106,8 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
   json_builder_add_boolean_value (b, spec.outputs.rtsp);
   json_builder_set_member_name (b, "hls");
   json_builder_add_boolean_value (b, spec.outputs.hls.enabled);
+  json_builder_set_member_name (b, "webrtc");
+  json_builder_add_boolean_value (b, spec.outputs.webrtc.enabled);
   json_builder_end_object (b);
 
   member (b, "bytes_in", (gint64) counters.bytes_in);

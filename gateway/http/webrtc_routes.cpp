@@ -378,8 +378,11 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   sessions_.emplace (id, std::move (session));
   if (!tick_source_)
     tick_source_ = g_timeout_add (kTickMs, on_tick, this);
-  g_message ("%s: %s offer accepted, gathering candidates", label.c_str (),
-      publish ? "WHIP" : "WHEP");
+  std::string tracks;
+  for (const auto & t : plan.tracks)
+    tracks += " " + t.media + " " + t.encoding + "/" + std::to_string (t.payload);
+  g_message ("%s: %s offer accepted (%s), gathering candidates", label.c_str (),
+      publish ? "WHIP" : "WHEP", tracks.c_str () + 1);
   peer->when_gathered ([this, id](const std::string & sdp) {
         answer_ready (id, sdp);
       });

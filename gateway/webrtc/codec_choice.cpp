@@ -136,8 +136,11 @@ offered_list (const std::vector<Offered> & formats)
 bool
 media_is_active (const GstSDPMedia * media, const char *kind)
 {
+  // Port 0 rejects an m-line, unless it is bundle-only (RFC 8843 §6: a
+  // max-bundle offerer puts port 0 on every m-line but the first).
   return g_strcmp0 (gst_sdp_media_get_media (media), kind) == 0
-      && gst_sdp_media_get_port (media) != 0;
+      && (gst_sdp_media_get_port (media) != 0
+      || gst_sdp_media_get_attribute_val (media, "bundle-only"));
 }
 
 bool
@@ -172,8 +175,11 @@ parse_offer (const std::string & sdp, GstSDPMessage ** offer,
     reason = "the offer is empty";
     return false;
   }
-  if (gst_sdp_message_new_from_text (sdp.c_str (), &message) != GST_SDP_OK
+  if (sdp.rfind ("v=", 0) != 0
+      || gst_sdp_message_new_from_text (sdp.c_str (), &message) != GST_SDP_OK
       || !message) {
+    if (message)
+      gst_sdp_message_free (message);
     reason = "the offer is not SDP";
     return false;
   }
@@ -184,7 +190,8 @@ parse_offer (const std::string & sdp, GstSDPMessage ** offer,
   }
   for (guint i = 0; i < gst_sdp_message_medias_len (message); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (message, i);
-    if (gst_sdp_media_get_port (media) == 0)
+    if (gst_sdp_media_get_port (media) == 0
+        && !gst_sdp_media_get_attribute_val (media, "bundle-only"))
       continue;
     // webrtcbin cannot set up a transport without these.
     if (!has_attribute (message, media, "ice-ufrag")

@@ -47,8 +47,8 @@ audio_chain (const std::string & encoding)
   if (encoding == "PCMA" || encoding == "PCMU") {
     const bool alaw = encoding == "PCMA";
     return std::string (alaw ? "rtppcmadepay" : "rtppcmudepay")
-        + " ! tee name=g711 ! queue ! appsink name=g711" + kAppsink
-        + " g711. ! queue ! " + (alaw ? "alawdec" : "mulawdec") + " ! "
+        + " ! tee name=g711tee ! queue ! appsink name=g711" + kAppsink
+        + " g711tee. ! queue ! " + (alaw ? "alawdec" : "mulawdec") + " ! "
         + to_opus;
   }
   if (encoding == "MPEG4-GENERIC")

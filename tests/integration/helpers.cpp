@@ -429,7 +429,8 @@ namespace camgate::testing {
 
 HttpReply
 http_request (int port, const std::string & method, const std::string & target,
-    const std::string & body)
+    const std::string & body,
+    const std::vector<std::pair<std::string, std::string>> & headers)
 {
   HttpReply reply;
   GSocketClient *client = g_socket_client_new ();
@@ -439,7 +440,10 @@ http_request (int port, const std::string & method, const std::string & target,
   if (conn) {
     std::string request = method + " " + target + " HTTP/1.0\r\nHost: "
         "127.0.0.1\r\nContent-Length: " + std::to_string (body.size ())
-        + "\r\n\r\n" + body;
+        + "\r\n";
+    for (const auto & [name, value] : headers)
+      request += name + ": " + value + "\r\n";
+    request += "\r\n" + body;
     GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
     g_output_stream_write_all (out, request.data (), request.size (), nullptr,
         nullptr, nullptr);
@@ -461,6 +465,25 @@ http_request (int port, const std::string & method, const std::string & target,
   }
   g_object_unref (client);
   return reply;
+}
+
+std::string
+header_value (const HttpReply & reply, const std::string & name)
+{
+  std::string lower = reply.headers;
+  for (auto & c : lower)
+    c = g_ascii_tolower (c);
+  std::string key = "\n" + name + ":";
+  for (auto & c : key)
+    c = g_ascii_tolower (c);
+  auto at = lower.find (key);
+  if (at == std::string::npos)
+    return "";
+  auto start = at + key.size ();
+  auto end = reply.headers.find ('\r', start);
+  std::string value = reply.headers.substr (start, end - start);
+  value.erase (0, value.find_first_not_of (' '));
+  return value;
 }
 
 }  // namespace camgate::testing

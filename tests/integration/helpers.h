@@ -141,6 +141,9 @@ struct HttpReply
   std::string body;
 };
 HttpReply http_request (int port, const std::string & method,
-    const std::string & target, const std::string & body = {});
+    const std::string & target, const std::string & body = {},
+    const std::vector<std::pair<std::string, std::string>> & headers = {});
+// The value of header `name` in `reply` ("" when absent).
+std::string header_value (const HttpReply & reply, const std::string & name);
 
 }  // namespace camgate::testing

@@ -1,0 +1,228 @@
+// WebRTC through camgate: fake camera (H.264 + G.711) -> camgate -> WHEP
+// viewers built on webrtcbin (and headless Chromium); a webrtcbin WHIP
+// publisher -> camgate -> an rtspsrc viewer. Real HTTP signalling throughout.
+#include "commands.h"
+#include "fake_camera.h"
+#include "helpers.h"
+#include "webrtc_client.h"
+
+#include <gtest/gtest.h>
+
+#include <json-glib/json-glib.h>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// viewers.webrtc of a stream in the API, or -1.
+int
+webrtc_viewers (int http_port, const std::string & stream)
+{
+  auto reply = http_request (http_port, "GET", "/api/v1/streams/" + stream);
+  JsonParser *parser = json_parser_new ();
+  int n = -1;
+  if (json_parser_load_from_data (parser, reply.body.c_str (), -1, nullptr)) {
+    JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+    JsonObject *viewers = json_object_get_object_member (root, "viewers");
+    if (viewers)
+      n = (int) json_object_get_int_member (viewers, "webrtc");
+  }
+  g_object_unref (parser);
+  return n;
+}
+
+class WebRtc : public ::testing::Test
+{
+protected:
+  void start (const std::string & extra = "", int gop_frames = 30)
+  {
+    camera_ = std::make_unique<FakeCamera> (FakeCameraOptions { .fps = 15,
+            .gop_frames = gop_frames });
+    ASSERT_TRUE (camera_->start ());
+    gateway_ = GatewayProcess::with_pipelines (dir_, { { "cam.yaml",
+              "source:\n  uri: " + camera_->uri () + "\n  transport: tcp\n"
+              + extra } });
+    ASSERT_TRUE (gateway_->wait_running ("cam")) << gateway_->log ();
+    // The feed runs once the source delivered its layout.
+    ASSERT_TRUE (wait_until ([&]() {
+          return gateway_->log ().find ("WebRTC output started")
+              != std::string::npos; }, 10s)) << gateway_->log ();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FakeCamera> camera_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+const char *kPcma = "application/x-rtp,media=audio,encoding-name=PCMA,"
+    "payload=8,clock-rate=8000";
+
+}  // namespace
+
+TEST_F (WebRtc, WhepViewerDecodesTheCameraAndDeleteEndsTheSession)
+{
+  start ();
+  WebRtcTestPeer viewer ({});
+  auto reply = viewer.connect (gateway_->http_port (), "cam");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway_->log ();
+  EXPECT_EQ (header_value (reply, "Content-Type"), "application/sdp");
+  EXPECT_EQ (viewer.location ().rfind ("/cam/whep/", 0), 0u);
+  EXPECT_FALSE (header_value (reply, "ETag").empty ());
+  EXPECT_NE (header_value (reply, "Access-Control-Expose-Headers")
+      .find ("Location"), std::string::npos);
+  // The answer is complete: candidates are in it, sendonly, our SSRC.
+  EXPECT_NE (reply.body.find ("a=candidate:"), std::string::npos) << reply.body;
+  EXPECT_NE (reply.body.find ("a=sendonly"), std::string::npos);
+  EXPECT_NE (reply.body.find ("H264/90000"), std::string::npos);
+  EXPECT_NE (reply.body.find ("a=ssrc:"), std::string::npos);
+
+  // Video decodes, and the camera's G.711 arrives as Opus.
+  EXPECT_TRUE (viewer.wait_video_frames (20, 15s)) << gateway_->log ();
+  EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 5s));
+  EXPECT_NE (reply.body.find ("OPUS/48000"), std::string::npos);
+  EXPECT_EQ (webrtc_viewers (gateway_->http_port (), "cam"), 1);
+
+  EXPECT_EQ (viewer.disconnect (), 200);
+  EXPECT_EQ (webrtc_viewers (gateway_->http_port (), "cam"), 0);
+  // The session is gone for good.
+  EXPECT_EQ (http_request (gateway_->http_port (), "DELETE",
+          viewer.location ()).status, 404);
+  EXPECT_TRUE (gateway_->running ());
+}
+
+TEST_F (WebRtc, G711PassesThroughWhenTheViewerOffersIt)
+{
+  start ();
+  WebRtcTestPeer viewer ({ .audio_caps = kPcma });
+  auto reply = viewer.connect (gateway_->http_port (), "cam");
+  ASSERT_EQ (reply.status, 201) << reply.body;
+  EXPECT_NE (reply.body.find ("PCMA/8000"), std::string::npos) << reply.body;
+  EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 10s));
+}
+
+TEST_F (WebRtc, TenViewersAtOnce)
+{
+  start ();
+  std::vector<std::unique_ptr<WebRtcTestPeer>> viewers;
+  for (int i = 0; i < 10; i++) {
+    viewers.push_back (std::make_unique<WebRtcTestPeer> (
+            WebRtcTestPeer::Options { .audio = false }));
+    ASSERT_EQ (viewers.back ()->connect (gateway_->http_port (), "cam").status,
+        201) << gateway_->log ();
+  }
+  for (auto & v : viewers)
+    EXPECT_TRUE (v->wait_video_frames (15, 20s)) << gateway_->log ();
+  EXPECT_EQ (webrtc_viewers (gateway_->http_port (), "cam"), 10);
+  for (auto & v : viewers)
+    EXPECT_EQ (v->disconnect (), 200);
+  EXPECT_EQ (webrtc_viewers (gateway_->http_port (), "cam"), 0);
+}
+
+TEST_F (WebRtc, ANewViewerStartsWithoutWaitingForTheNextKeyframe)
+{
+  // A 4 s GOP: without the kept GOP a viewer would wait up to 4 s.
+  start ("", 60);
+  std::this_thread::sleep_for (1500ms);    // mid-GOP
+  WebRtcTestPeer viewer ({ .audio = false });
+  ASSERT_EQ (viewer.connect (gateway_->http_port (), "cam").status, 201);
+  EXPECT_TRUE (viewer.wait_video_frames (1, 1500ms)) << "no frame 1.5 s after "
+      "the answer, the camera's next keyframe is up to 4 s away";
+}
+
+TEST_F (WebRtc, BadRequestsGetClearErrors)
+{
+  start ("outputs:\n  webrtc: { max-viewers: 1 }\n");
+  const int port = gateway_->http_port ();
+  const std::vector<std::pair<std::string, std::string>> sdp_type =
+      { { "Content-Type", "application/sdp" } };
+  // Wrong content type; not SDP; unknown stream.
+  EXPECT_EQ (http_request (port, "POST", "/cam/whep", "v=0",
+          { { "Content-Type", "text/plain" } }).status, 415);
+  auto garbage = http_request (port, "POST", "/cam/whep", "hello", sdp_type);
+  EXPECT_EQ (garbage.status, 400);
+  EXPECT_NE (garbage.body.find ("not SDP"), std::string::npos) << garbage.body;
+  EXPECT_EQ (http_request (port, "POST", "/nope/whep", "v=0", sdp_type).status,
+      404);
+  // An offer without the camera's codec: 400 naming what the camera sends.
+  WebRtcTestPeer vp8 ({ .video_caps = "application/x-rtp,media=video,"
+          "encoding-name=VP8,payload=96,clock-rate=90000", .audio = false });
+  auto refused = vp8.connect (port, "cam");
+  EXPECT_EQ (refused.status, 400);
+  EXPECT_NE (refused.body.find ("H264"), std::string::npos) << refused.body;
+  // CORS preflight.
+  auto preflight = http_request (port, "OPTIONS", "/cam/whep");
+  EXPECT_EQ (preflight.status, 204);
+  EXPECT_NE (header_value (preflight, "Access-Control-Allow-Methods")
+      .find ("PATCH"), std::string::npos);
+  // WHIP into a camera stream.
+  WebRtcTestPeer publisher ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  EXPECT_EQ (publisher.connect (port, "cam").status, 403);
+
+  // Over max-viewers: 503 with Retry-After.
+  WebRtcTestPeer first ({ .audio = false });
+  ASSERT_EQ (first.connect (port, "cam").status, 201);
+  WebRtcTestPeer second ({ .audio = false });
+  auto full = second.connect (port, "cam");
+  EXPECT_EQ (full.status, 503);
+  EXPECT_FALSE (header_value (full, "Retry-After").empty ());
+  // Trickle PATCH: wrong type 415, right type 204, unknown session 404.
+  EXPECT_EQ (http_request (port, "PATCH", first.location (), "x",
+          { { "Content-Type", "text/plain" } }).status, 415);
+  EXPECT_EQ (http_request (port, "PATCH", first.location (),
+          "a=candidate:1 1 UDP 2015363327 127.0.0.1 9 typ host\r\n",
+          { { "Content-Type", "application/trickle-ice-sdpfrag" } }).status,
+      204);
+  EXPECT_EQ (http_request (port, "PATCH", "/cam/whep/nope", "",
+          { { "Content-Type", "application/trickle-ice-sdpfrag" } }).status,
+      404);
+  EXPECT_TRUE (gateway_->running ());
+}
+
+TEST (WebRtcIngest, WhipPublisherIsSeenByRtspViewers)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir,
+      { { "live.yaml", "source: whip\n" }, { "cam.yaml", "source: test\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  WebRtcTestPeer publisher ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  auto reply = publisher.connect (gateway->http_port (), "live");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  EXPECT_EQ (publisher.location ().rfind ("/live/whip/", 0), 0u);
+  ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
+
+  Viewer viewer (gateway->url ("live"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error () << gateway->log ();
+
+  // One publisher at a time; none on a stream with a camera source.
+  WebRtcTestPeer second ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  EXPECT_EQ (second.connect (gateway->http_port (), "live").status, 409);
+  WebRtcTestPeer wrong ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  EXPECT_EQ (wrong.connect (gateway->http_port (), "cam").status, 403);
+
+  EXPECT_EQ (publisher.disconnect (), 200);
+  EXPECT_TRUE (gateway->wait_for_log ("the WHIP publisher left", 5s));
+  // The slot is free again.
+  WebRtcTestPeer again ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  EXPECT_EQ (again.connect (gateway->http_port (), "live").status, 201);
+}
+
+TEST_F (WebRtc, ChromiumPlaysTheWhepPlayerPage)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  start ();
+  auto page = http_request (gateway_->http_port (), "GET", "/cam/webrtc");
+  ASSERT_EQ (page.status, 200);
+  EXPECT_NE (page.body.find ("RTCPeerConnection"), std::string::npos);
+  int status = -1;
+  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
+      + "/gateway/web/node_modules/playwright-core " + node + " "
+      + std::string (root) + "/tests/browser/play_whep.cjs http://127.0.0.1:"
+      + std::to_string (gateway_->http_port ()) + "/cam/webrtc 30", &status);
+  g_free (node);
+  EXPECT_EQ (status, 0) << output << gateway_->log ();
+  EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
+}

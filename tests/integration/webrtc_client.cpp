@@ -1,0 +1,192 @@
+#include "webrtc_client.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <thread>
+
+namespace camgate::testing {
+
+namespace {
+
+const GstStructure *
+wait_promise (GstPromise * promise)
+{
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return nullptr;
+  return gst_promise_get_reply (promise);
+}
+
+GstElement *
+counting_branch (const char *description, std::atomic<int> * counter)
+{
+  GError *error = nullptr;
+  GstElement *bin = gst_parse_bin_from_description (description, TRUE, &error);
+  g_clear_error (&error);
+  if (!bin)
+    return nullptr;
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "out");
+  g_object_set (sink, "signal-handoffs", TRUE, nullptr);
+  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer *,
+              GstPad *, gpointer data) {
+            static_cast<std::atomic<int> *> (data)->fetch_add (1);
+          }), counter);
+  gst_object_unref (sink);
+  return bin;
+}
+
+}  // namespace
+
+WebRtcTestPeer::WebRtcTestPeer (Options options) : options_ (std::move (options))
+{
+  if (options_.kind == Kind::WhipPublisher) {
+    // A publisher as OBS is one: H.264 (baseline, no B-frames) + Opus.
+    pipeline_ = gst_parse_launch ("webrtcbin name=webrtc "
+        "bundle-policy=max-bundle "
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,"
+        "height=240,framerate=15/1 ! x264enc tune=zerolatency "
+        "speed-preset=ultrafast key-int-max=15 bitrate=500 ! "
+        "video/x-h264,profile=constrained-baseline ! rtph264pay "
+        "config-interval=-1 pt=102 aggregate-mode=zero-latency ! "
+        "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+        "packetization-mode=(string)1 ! "
+        "webrtc.sink_0 "
+        "audiotestsrc is-live=true wave=ticks ! audioconvert ! audioresample "
+        "! opusenc ! rtpopuspay pt=111 ! application/x-rtp,media=audio,"
+        "encoding-name=OPUS,payload=111 ! webrtc.sink_1", nullptr);
+    webrtc_ = gst_bin_get_by_name (GST_BIN (pipeline_), "webrtc");
+    gst_object_unref (webrtc_);    // the pipeline keeps it
+    gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+    return;
+  }
+  pipeline_ = gst_pipeline_new (nullptr);
+  webrtc_ = gst_element_factory_make ("webrtcbin", nullptr);
+  g_object_set (webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+      nullptr);
+  gst_bin_add (GST_BIN (pipeline_), webrtc_);
+  auto add = [&](const std::string & text) {
+    GstCaps *caps = gst_caps_from_string (text.c_str ());
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_signal_emit_by_name (webrtc_, "add-transceiver",
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+    gst_caps_unref (caps);
+    if (trans)
+      gst_object_unref (trans);
+  };
+  add (options_.video_caps);
+  if (options_.audio)
+    add (options_.audio_caps);
+  g_signal_connect (webrtc_, "pad-added", G_CALLBACK (+[](GstElement *,
+              GstPad * pad, gpointer self) {
+            static_cast<WebRtcTestPeer *> (self)->on_pad_added (pad);
+          }), this);
+  gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+}
+
+WebRtcTestPeer::~WebRtcTestPeer ()
+{
+  gst_element_set_state (pipeline_, GST_STATE_NULL);
+  gst_object_unref (pipeline_);
+}
+
+void
+WebRtcTestPeer::on_pad_added (GstPad * pad)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, nullptr);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  std::string encoding = gst_structure_get_string (s, "encoding-name")
+      ? gst_structure_get_string (s, "encoding-name") : "";
+  gst_caps_unref (caps);
+  GstElement *branch = nullptr;
+  if (encoding == "H264")
+    branch = counting_branch ("rtph264depay ! h264parse ! avdec_h264 ! "
+        "fakesink name=out sync=false async=false", &video_frames_);
+  else if (encoding == "H265")
+    branch = counting_branch ("rtph265depay ! h265parse ! avdec_h265 ! "
+        "fakesink name=out sync=false async=false", &video_frames_);
+  else
+    branch = counting_branch ("fakesink name=out sync=false async=false",
+        &audio_buffers_);
+  if (!branch)
+    return;
+  gst_bin_add (GST_BIN (pipeline_), branch);
+  gst_element_sync_state_with_parent (branch);
+  GstPad *sink = gst_element_get_static_pad (branch, "sink");
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+}
+
+HttpReply
+WebRtcTestPeer::connect (int port, const std::string & stream)
+{
+  port_ = port;
+  GstPromise *promise = gst_promise_new ();
+  g_signal_emit_by_name (webrtc_, "create-offer", nullptr, promise);
+  const GstStructure *reply = wait_promise (promise);
+  GstWebRTCSessionDescription *offer = nullptr;
+  if (reply)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+        &offer, nullptr);
+  gst_promise_unref (promise);
+  if (!offer)
+    return {};
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (webrtc_, "set-local-description", offer, promise);
+  wait_promise (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+
+  // Send the offer with its candidates (no trickle from our side either).
+  for (int i = 0; i < 100; i++) {
+    GstWebRTCICEGatheringState state;
+    g_object_get (webrtc_, "ice-gathering-state", &state, nullptr);
+    if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+      break;
+    std::this_thread::sleep_for (std::chrono::milliseconds (50));
+  }
+  GstWebRTCSessionDescription *local = nullptr;
+  g_object_get (webrtc_, "local-description", &local, nullptr);
+  gchar *text = gst_sdp_message_as_text (local->sdp);
+  offer_ = text;
+  g_free (text);
+  gst_webrtc_session_description_free (local);
+
+  const std::string path = "/" + stream + (options_.kind == Kind::WhepViewer
+      ? "/whep" : "/whip");
+  HttpReply http = http_request (port, "POST", path, offer_,
+      { { "Content-Type", "application/sdp" } });
+  if (http.status != 201)
+    return http;
+  location_ = header_value (http, "Location");
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new_from_text (http.body.c_str (), &sdp);
+  GstWebRTCSessionDescription *answer = gst_webrtc_session_description_new (
+      GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (webrtc_, "set-remote-description", answer, promise);
+  wait_promise (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (answer);
+  return http;
+}
+
+int
+WebRtcTestPeer::disconnect ()
+{
+  if (location_.empty ())
+    return 0;
+  return http_request (port_, "DELETE", location_).status;
+}
+
+bool
+WebRtcTestPeer::wait_video_frames (int count,
+    std::chrono::milliseconds timeout) const
+{
+  return wait_until ([&]() { return video_frames_ >= count; }, timeout);
+}
+
+}  // namespace camgate::testing

@@ -1,0 +1,64 @@
+// Test peers for camgate's WHEP/WHIP endpoints, built on webrtcbin: the
+// offer is created, POSTed over real HTTP, and the answer applied, as a
+// browser or OBS would.
+#pragma once
+
+#include "helpers.h"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace camgate::testing {
+
+class WebRtcTestPeer
+{
+public:
+  enum class Kind { WhepViewer, WhipPublisher };
+
+  struct Options
+  {
+    Kind kind = Kind::WhepViewer;
+    // Viewer: what the offer accepts (one format per m-line).
+    std::string video_caps = "application/x-rtp,media=video,"
+        "encoding-name=H264,payload=102,clock-rate=90000,"
+        "packetization-mode=(string)1,profile-level-id=(string)42e01f";
+    std::string audio_caps = "application/x-rtp,media=audio,"
+        "encoding-name=OPUS,payload=111,clock-rate=48000";
+    bool audio = true;
+  };
+
+  explicit WebRtcTestPeer (Options options);
+  ~WebRtcTestPeer ();
+
+  // Creates the offer and POSTs it to /<stream>/whep (or whip) on `port`;
+  // applies the answer on 201. Returns the HTTP reply.
+  HttpReply connect (int port, const std::string & stream);
+  // DELETE on the session's Location; the HTTP status.
+  int disconnect ();
+
+  int video_frames () const { return video_frames_; }
+  int audio_buffers () const { return audio_buffers_; }
+  bool wait_video_frames (int count, std::chrono::milliseconds timeout) const;
+  const std::string & location () const { return location_; }
+  std::string offer_sdp () const { return offer_; }
+
+private:
+  void on_pad_added (GstPad * pad);
+
+  Options options_;
+  GstElement *pipeline_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  int port_ = 0;
+  std::string location_;
+  std::string offer_;
+  std::atomic<int> video_frames_ { 0 };
+  std::atomic<int> audio_buffers_ { 0 };
+};
+
+// The number of live GstElements named "webrtcbin*" in the gateway is not
+// visible from outside; tests count sessions through the API instead.
+
+}  // namespace camgate::testing
