@@ -86,24 +86,64 @@ choose (AnswerPlan & plan, unsigned mline, const char *media,
   plan.tracks.push_back (track);
 }
 
-// The offered H.264 format closest to `profile` (packetization-mode=1 only:
-// mode 0 would need one NAL per packet, which no camera stream fits).
+// An H.264 profile as GStreamer names it in caps ("high",
+// "constrained-baseline"...), from a profile-level-id (RFC 6184 §8.1) or
+// from such a name already.
+std::string
+h264_profile_name (const std::string & profile)
+{
+  if (profile.size () != 6 || !g_ascii_isxdigit (profile[0]))
+    return profile;
+  const unsigned idc = std::strtoul (profile.substr (0, 2).c_str (), nullptr, 16);
+  const unsigned constraints = std::strtoul (profile.substr (2, 2).c_str (),
+      nullptr, 16);
+  switch (idc) {
+    case 66:
+      return (constraints & 0x40) ? "constrained-baseline" : "baseline";
+    case 77:
+      return "main";
+    case 88:
+      return "extended";
+    case 100:
+      return "high";
+    case 110:
+      return "high-10";
+    case 122:
+      return "high-4:2:2";
+    case 244:
+      return "high-4:4:4";
+    default:
+      return "";
+  }
+}
+
+bool
+baseline_family (const std::string & name)
+{
+  return name == "baseline" || name == "constrained-baseline";
+}
+
+// The offered H.264 format closest to the camera's `profile`
+// (packetization-mode=1 only: mode 0 would need one NAL per packet, which no
+// camera stream fits). Decoders take any profile they know, so a different
+// one is still better than none.
 const Offered *
 best_h264 (const std::vector<Offered> & formats, const std::string & profile)
 {
-  const Offered *any = nullptr;
+  const std::string wanted = h264_profile_name (profile);
+  const Offered *same_family = nullptr, *any = nullptr;
   for (const auto & f : formats) {
     if (f.encoding != "H264" || f.field ("packetization-mode") != "1")
       continue;
-    // Same profile_idc (the first byte) as the camera's.
-    if (profile.size () >= 2 && f.field ("profile-level-id").size () >= 2
-        && g_ascii_strncasecmp (profile.c_str (),
-            f.field ("profile-level-id").c_str (), 2) == 0)
+    const std::string offered = h264_profile_name (f.field ("profile"));
+    if (!wanted.empty () && offered == wanted)
       return &f;
+    if (!same_family && baseline_family (wanted) && baseline_family (offered))
+      same_family = &f;
     if (!any)
       any = &f;
   }
-  return any;
+  return same_family ? same_family : any;
 }
 
 const Offered *
@@ -272,7 +312,7 @@ plan_ingest (const GstSDPMessage * offer, AnswerPlan & plan,
     const char *kind = nullptr;
     if (media_is_active (media, "video") && !video_done) {
       kind = "video";
-      pick = best_h264 (formats, "42");
+      pick = best_h264 (formats, "constrained-baseline");
       if (!pick)
         refusal = "camgate takes H.264 (packetization-mode=1) from publishers; "
             "the offer has " + offered_list (formats);

@@ -325,6 +325,60 @@ TEST (GatewayConfigFile, ReadsSettingsAndRejectsBadOnes)
   g_free (dir);
 }
 
+TEST (PipelineFile, WebRtcOutputIsOnByDefaultAndConfigurable)
+{
+  auto p = parse ("source: test\n");
+  ASSERT_TRUE (p.ok) << p.first_error ();
+  EXPECT_TRUE (p.spec.outputs.webrtc.enabled);
+  EXPECT_EQ (p.spec.outputs.webrtc.max_viewers, 100u);
+  p = parse ("source: test\noutputs:\n  webrtc: false\n");
+  ASSERT_TRUE (p.ok);
+  EXPECT_FALSE (p.spec.outputs.webrtc.enabled);
+  p = parse ("source: whip\noutputs:\n  webrtc: { max-viewers: 5 }\n");
+  ASSERT_TRUE (p.ok) << p.first_error ();
+  EXPECT_EQ (p.spec.source.kind, SourceKind::Publish);
+  EXPECT_EQ (p.spec.outputs.webrtc.max_viewers, 5u);
+  p = parse ("source: test\noutputs:\n  webrtc: { max-viewers: 0 }\n");
+  EXPECT_FALSE (p.ok);
+  EXPECT_EQ (p.first_error (), "cams/door.yaml:3: outputs.webrtc.max-viewers: "
+      "expected a number 1-10000, got '0'");
+  p = parse ("source: test\noutputs:\n  webrtc: { max-viewer: 5 }\n");
+  EXPECT_FALSE (p.ok);
+  EXPECT_NE (p.first_error ().find ("did you mean 'outputs.webrtc.max-viewers'"),
+      std::string::npos) << p.first_error ();
+}
+
+TEST (GatewayConfigFile, WebRtcSettings)
+{
+  gchar *dir = g_dir_make_tmp ("camgate-gwconfig-XXXXXX", nullptr);
+  std::string path = std::string (dir) + "/camgate.yaml";
+  std::ofstream (path) << "webrtc:\n  stun-servers: [stun://stun.example:3478]\n"
+      "  turn-servers: [turn://u:p@turn.example:3478]\n"
+      "  udp-ports: 40000-40100\n  ice-tcp: false\n  max-viewers: 20\n";
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  EXPECT_TRUE (load_gateway_config (path, config, errors))
+      << (errors.empty () ? "" : errors[0].to_string ());
+  ASSERT_EQ (config.webrtc.stun_servers.size (), 1u);
+  EXPECT_EQ (config.webrtc.turn_servers.front (), "turn://u:p@turn.example:3478");
+  EXPECT_EQ (config.webrtc.min_port, 40000u);
+  EXPECT_EQ (config.webrtc.max_port, 40100u);
+  EXPECT_FALSE (config.webrtc.ice_tcp);
+  EXPECT_EQ (config.webrtc.max_viewers, 20u);
+
+  std::ofstream (path) << "webrtc:\n  stun-servers: [http://x]\n"
+      "  udp-ports: 500-20\n";
+  errors.clear ();
+  EXPECT_FALSE (load_gateway_config (path, config, errors));
+  ASSERT_EQ (errors.size (), 2u);
+  EXPECT_EQ (errors[0].to_string (), path + ":2: webrtc.stun-servers: "
+      "'http://x' is not a stun:// URI");
+  EXPECT_EQ (errors[1].to_string (), path + ":3: webrtc.udp-ports: expected a "
+      "range such as 40000-40100, got '500-20'");
+  std::filesystem::remove_all (dir);
+  g_free (dir);
+}
+
 TEST (TextHelpers, Durations)
 {
   EXPECT_EQ (parse_duration_ms ("200ms"), 200u);

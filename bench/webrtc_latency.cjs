@@ -1,0 +1,43 @@
+// WebRTC (WHEP) glass-to-glass latency and time to first frame in headless
+// Chromium, with camgate's own WHEP player page.
+//
+// The camera draws latencystamp's code into every frame; the page reads it
+// back from each presented frame, latency = wall clock at presentation −
+// stamp (same machine, same clock). Time to first frame = page opened →
+// first frame presented (WHEP POST, ICE, DTLS and the first decode included).
+//   node webrtc_latency.cjs URL SECONDS     → one JSON line
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { installDecoder } = require('./glass_decoder.cjs');
+
+(async () => {
+  const [url, seconds] = [process.argv[2], Number(process.argv[3] || 20)];
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns'],
+  });
+  const page = await browser.newPage();
+  await page.addInitScript(installDecoder);
+  const opened = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => window.camgateFrames > 0, null,
+    { polling: 10, timeout: 30000 });
+  const firstFrameMs = Date.now() - opened;
+  // Warm-up: the jitter buffer settles.
+  await new Promise((r) => setTimeout(r, 3000));
+  await page.evaluate(() => window.camgateStartGlass());
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const glass = await page.evaluate(() => {
+    window.camgateGlass.running = false;
+    return window.camgateGlass;
+  });
+  await browser.close();
+  const s = [...glass.samples].sort((x, y) => x - y);
+  const at = (p) => s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] : null;
+  console.log(JSON.stringify({ first_frame_ms: firstFrameMs,
+    glass_to_glass: { n: s.length, median_ms: at(0.5), p95_ms: at(0.95) },
+    unreadable_frames: glass.rejected }));
+})().catch((e) => { console.error(e); process.exit(2); });
