@@ -136,6 +136,21 @@ struct BuildPaths
 };
 BuildPaths build_paths ();
 
+// The RTSP URIs of a camgate-fakecam fleet of `n` cameras, once all are
+// ready (empty when they did not start).
+inline std::vector<std::string>
+start_fleet (Child & fleet, int n)
+{
+  std::vector<std::string> cameras;
+  if (!fleet.wait_count ("fakecam: all ready", 1, std::chrono::seconds (60)))
+    return cameras;
+  for (int i = 0; i < n; i++) {
+    std::string line = fleet.find ("/cam" + std::to_string (i));
+    cameras.push_back (line.substr (line.find ("rtsp://")));
+  }
+  return cameras;
+}
+
 // "1,10,50" -> {1, 10, 50}.
 inline std::vector<int>
 parse_counts (const char *text)

@@ -29,19 +29,6 @@ struct Options
   std::string camgate, fakecam, clip, source_root;
 };
 
-std::vector<std::string>
-start_fleet (Child & fleet, int n)
-{
-  std::vector<std::string> cameras;
-  if (!fleet.wait_count ("fakecam: all ready", 1, seconds (60)))
-    return cameras;
-  for (int i = 0; i < n; i++) {
-    std::string line = fleet.find ("/cam" + std::to_string (i));
-    cameras.push_back (line.substr (line.find ("rtsp://")));
-  }
-  return cameras;
-}
-
 // camgate relaying `cameras`, with or without HLS: CPU ms per stream-second.
 double
 measure_camgate (const Options & o, const std::vector<std::string> & cameras,

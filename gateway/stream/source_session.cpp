@@ -129,9 +129,14 @@ payloader_for (const GstStructure * s)
 {
   const gchar *name = gst_structure_get_name (s);
   if (g_str_equal (name, "video/x-h264"))
-    return "rtph264pay config-interval=-1 aggregate-mode=zero-latency pt=96";
+    // Parameter sets once per access unit, by the parser: the payloader's
+    // own config-interval would put them before every IDR slice, which
+    // splits multi-slice keyframes for whoever parses the stream again.
+    return "h264parse config-interval=-1 ! video/x-h264,alignment=au "
+        "! rtph264pay config-interval=0 aggregate-mode=zero-latency pt=96";
   if (g_str_equal (name, "video/x-h265"))
-    return "rtph265pay config-interval=-1 aggregate-mode=zero-latency pt=96";
+    return "h265parse config-interval=-1 ! video/x-h265,alignment=au "
+        "! rtph265pay config-interval=0 aggregate-mode=zero-latency pt=96";
   if (g_str_equal (name, "audio/mpeg"))
     return "rtpmp4gpay pt=97";
   if (g_str_equal (name, "audio/x-opus"))
@@ -419,7 +424,8 @@ SourceSession::build_launch (const std::string & description,
     if (!ok)
       break;
 
-    GstElement *pay = gst_parse_launch (payloader, nullptr);
+    GstElement *pay = gst_parse_bin_from_description (payloader, TRUE,
+        nullptr);
     gst_bin_add (GST_BIN (pipeline_), pay);
     GstPad *paysink = gst_element_get_static_pad (pay, "sink");
     if (gst_pad_link (pad, paysink) != GST_PAD_LINK_OK) {

@@ -182,7 +182,7 @@ WebRtcFeed::deliver (Kind kind, GstSample * sample)
 void
 WebRtcFeed::keep_in_gop (GstCaps * caps, GstBuffer * buffer)
 {
-  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+  if (starts_gop (buffer)) {
     clear_gop ();
     gst_caps_replace (&gop_caps_, caps);
   } else if (gop_.empty () || gop_.size () >= kMaxGopFrames
@@ -193,6 +193,32 @@ WebRtcFeed::keep_in_gop (GstCaps * caps, GstBuffer * buffer)
   }
   gop_.push_back (gst_buffer_ref (buffer));
   gop_bytes_ += gst_buffer_get_size (buffer);
+}
+
+bool
+WebRtcFeed::starts_gop (GstBuffer * buffer) const
+{
+  // The parser's DELTA_UNIT flag is not enough: it leaves it off the first
+  // access unit it sees, keyframe or not. The first slice's NAL type says.
+  const bool h265 = codecs_.video == "H265";
+  GstMapInfo map;
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return false;
+  bool key = false;
+  for (gsize i = 0; i + 4 < map.size; i++) {
+    if (map.data[i] != 0 || map.data[i + 1] != 0 || map.data[i + 2] != 1)
+      continue;
+    const guint8 header = map.data[i + 3];
+    const unsigned type = h265 ? (header >> 1) & 0x3f : header & 0x1f;
+    const bool slice = h265 ? type <= 31 : (type >= 1 && type <= 5);
+    if (slice) {
+      key = h265 ? (type >= 16 && type <= 23) : type == 5;
+      break;
+    }
+    i += 3;
+  }
+  gst_buffer_unmap (buffer, &map);
+  return key;
 }
 
 void

@@ -82,6 +82,7 @@ private:
   void deliver (Kind kind, GstSample * sample);
   void send (Viewer & viewer, Kind kind, GstCaps * caps, GstBuffer * buffer);
   void keep_in_gop (GstCaps * caps, GstBuffer * buffer);
+  bool starts_gop (GstBuffer * buffer) const;   // an IDR / IRAP access unit
   void check_b_frames (GstBuffer * buffer);
   static void release (Viewer & viewer);
   void clear_gop ();

@@ -1,6 +1,7 @@
 // Opens camgate's WHEP player page in headless Chromium (Debian's, driven by
 // playwright-core) and waits for video frames to be presented: prints what it
-// saw as JSON and exits 0 when frames advanced, 1 when they did not.
+// saw as JSON and exits 0 when frames advanced and the picture is whole, 1
+// otherwise.
 //   node play_whep.cjs URL [seconds]
 // PLAYWRIGHT_CORE: path of the playwright-core package.
 const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
@@ -40,8 +41,23 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
     await new Promise((r) => setTimeout(r, 100));
   }
   seen.first_frame_ms = firstFrameMs;
+  // A picture decoded from incomplete frames (a slice missing) shows
+  // macroblocks with zero chroma: bright green. The test camera draws none.
+  seen.green_fraction = await page.evaluate(() => {
+    const v = document.querySelector('video');
+    if (!v.videoWidth) return 1;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(v, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let green = 0;
+    for (let i = 0; i < d.length; i += 4)
+      if (d[i + 1] > d[i] + 60 && d[i + 1] > d[i + 2] + 60) green++;
+    return green / (d.length / 4);
+  });
   seen.inbound = await page.evaluate(() => window.camgateStats());
   console.log(JSON.stringify(seen));
   await browser.close();
-  process.exit(seen.frames > 60 ? 0 : 1);
+  process.exit(seen.frames > 60 && seen.green_fraction < 0.02 ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });

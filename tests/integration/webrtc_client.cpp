@@ -102,7 +102,11 @@ WebRtcTestPeer::on_pad_added (GstPad * pad)
       ? gst_structure_get_string (s, "encoding-name") : "";
   gst_caps_unref (caps);
   GstElement *branch = nullptr;
-  if (encoding == "H264")
+  if (!options_.decode)
+    branch = counting_branch ("fakesink name=out sync=false async=false",
+        encoding == "H264" || encoding == "H265" ? &video_frames_
+        : &audio_buffers_);
+  else if (encoding == "H264")
     branch = counting_branch ("rtph264depay ! h264parse ! avdec_h264 ! "
         "fakesink name=out sync=false async=false", &video_frames_);
   else if (encoding == "H265")

@@ -28,6 +28,9 @@ public:
     std::string audio_caps = "application/x-rtp,media=audio,"
         "encoding-name=OPUS,payload=111,clock-rate=48000";
     bool audio = true;
+    // false: received RTP is counted (video_frames() counts packets), not
+    // decoded; what a benchmark with many viewers on one machine wants.
+    bool decode = true;
   };
 
   explicit WebRtcTestPeer (Options options);
@@ -57,8 +60,5 @@ private:
   std::atomic<int> video_frames_ { 0 };
   std::atomic<int> audio_buffers_ { 0 };
 };
-
-// The number of live GstElements named "webrtcbin*" in the gateway is not
-// visible from outside; tests count sessions through the API instead.
 
 }  // namespace camgate::testing

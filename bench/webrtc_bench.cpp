@@ -1,0 +1,215 @@
+// WebRTC (WHEP) benchmark.
+//
+// 1. camgate's CPU per extra viewer: one 1080p camera (~4 Mbit/s, GOP 2 s,
+//    the pre-encoded clip replayed by camgate-fakecam), 0/1/10/50 WHEP
+//    viewers built on webrtcbin in this process (they receive and count, they
+//    do not decode), camgate's CPU and RSS sampled from /proc.
+// 2. Time to first frame for a webrtcbin viewer: POST → first decoded frame.
+// 3. In headless Chromium with camgate's player page: time to first frame
+//    and glass-to-glass latency (a live camera stamping every frame with
+//    latencystamp, the page reading the stamp back; bench/webrtc_latency.cjs).
+// It prints tables; it never passes or fails.
+#include "bench_util.h"
+#include "webrtc_client.h"
+
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+namespace fs = std::filesystem;
+using namespace camgate::bench;
+using namespace std::chrono;
+
+namespace {
+
+struct Options
+{
+  std::string camgate, fakecam, clip, source_root;
+  std::vector<int> viewers { 1, 10, 50 };
+  int seconds = 15;
+};
+
+// camgate on a fresh folder with one stream per camera; its HTTP port.
+struct Gateway
+{
+  std::string dir;
+  std::unique_ptr<Child> child;
+  int http_port = 0;
+
+  Gateway (const Options & o, const std::string & camera)
+  {
+    gchar *tmp = g_dir_make_tmp ("camgate-bench-webrtc-XXXXXX", nullptr);
+    dir = tmp;
+    g_free (tmp);
+    std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << camera
+        << "\n  transport: tcp\noutputs:\n  webrtc: { max-viewers: 1000 }\n";
+    child = std::make_unique<Child> (std::vector<std::string> { o.camgate,
+          "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
+    if (!child->wait_count ("camgate ready", 1, seconds (30))
+        || !child->wait_count ("WebRTC output started", 1, seconds (30)))
+      return;
+    std::string ready = child->find ("camgate ready");
+    auto colon = ready.rfind (':');
+    http_port = std::atoi (ready.c_str () + colon + 1);
+  }
+  ~Gateway ()
+  {
+    child.reset ();
+    fs::remove_all (dir);
+  }
+};
+
+// camgate's CPU ms per second and RSS over `window` seconds.
+std::pair<double, double>
+measure (Child & camgate, int window)
+{
+  ProcSample before = sample (camgate.pid ());
+  auto t0 = steady_clock::now ();
+  std::this_thread::sleep_for (seconds (window));
+  ProcSample after = sample (camgate.pid ());
+  double elapsed = duration<double> (steady_clock::now () - t0).count ();
+  return { (after.cpu_seconds - before.cpu_seconds) * 1000.0 / elapsed,
+      after.rss_kb / 1024.0 };
+}
+
+void
+viewer_cost (const Options & o, const std::string & camera)
+{
+  Gateway gateway (o, camera);
+  if (!gateway.http_port) {
+    printf ("camgate did not start\n");
+    return;
+  }
+  std::this_thread::sleep_for (seconds (2));
+  auto [idle_cpu, idle_rss] = measure (*gateway.child, o.seconds);
+  printf ("| viewers | camgate CPU ms/s | per extra viewer ms/s | RSS MiB "
+      "| RSS per viewer MiB | viewers receiving |\n"
+      "|---:|---:|---:|---:|---:|---:|\n");
+  printf ("| 0 | %.1f | | %.1f | | |\n", idle_cpu, idle_rss);
+  fflush (stdout);
+  for (int n : o.viewers) {
+    fprintf (stderr, "connecting %d WHEP viewer(s)...\n", n);
+    std::vector<std::unique_ptr<camgate::testing::WebRtcTestPeer>> peers;
+    int accepted = 0;
+    for (int i = 0; i < n; i++) {
+      peers.push_back (std::make_unique<camgate::testing::WebRtcTestPeer> (
+              camgate::testing::WebRtcTestPeer::Options { .audio = false,
+                .decode = false }));
+      accepted += peers.back ()->connect (gateway.http_port, "cam0").status
+          == 201;
+    }
+    std::this_thread::sleep_for (seconds (3));
+    auto [cpu, rss] = measure (*gateway.child, o.seconds);
+    int receiving = std::count_if (peers.begin (), peers.end (),
+        [](const auto & p) { return p->video_frames () > 0; });
+    printf ("| %d | %.1f | %.2f | %.1f | %.2f | %d/%d (%d accepted) |\n", n,
+        cpu, (cpu - idle_cpu) / n, rss, (rss - idle_rss) / n, receiving, n,
+        accepted);
+    fflush (stdout);
+    for (auto & p : peers)
+      p->disconnect ();
+  }
+}
+
+void
+first_frame (const Options & o, const std::string & camera)
+{
+  Gateway gateway (o, camera);
+  if (!gateway.http_port)
+    return;
+  std::this_thread::sleep_for (seconds (2));
+  std::vector<double> ms;
+  for (int i = 0; i < 5; i++) {
+    // At different points of the camera's GOP.
+    std::this_thread::sleep_for (milliseconds (700));
+    auto t0 = steady_clock::now ();
+    camgate::testing::WebRtcTestPeer peer ({ .audio = false });
+    if (peer.connect (gateway.http_port, "cam0").status != 201)
+      continue;
+    if (peer.wait_video_frames (1, seconds (10)))
+      ms.push_back (duration<double, std::milli> (steady_clock::now ()
+              - t0).count ());
+    peer.disconnect ();
+  }
+  std::sort (ms.begin (), ms.end ());
+  printf ("\nTime to first decoded frame, webrtcbin viewer (POST → frame), "
+      "camera GOP 2 s, %zu tries: median %.0f ms, max %.0f ms\n", ms.size (),
+      ms.empty () ? 0.0 : ms[ms.size () / 2], ms.empty () ? 0.0 : ms.back ());
+}
+
+std::string
+browser_latency (const Options & o)
+{
+  Child camera ({ o.fakecam, "--stamp", "--no-audio", "--gop", "50" });
+  auto cameras = start_fleet (camera, 1);
+  if (cameras.empty ())
+    return "camera did not start";
+  Gateway gateway (o, cameras[0]);
+  if (!gateway.http_port)
+    return "camgate did not start";
+  std::string url = "http://127.0.0.1:" + std::to_string (gateway.http_port)
+      + "/cam0/webrtc";
+  std::string command = "PLAYWRIGHT_CORE=" + o.source_root
+      + "/gateway/web/node_modules/playwright-core node " + o.source_root
+      + "/bench/webrtc_latency.cjs " + url + " 20 2>/dev/null";
+  std::string output;
+  FILE *pipe = popen (command.c_str (), "r");
+  char buffer[1024];
+  while (pipe && fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  if (pipe)
+    pclose (pipe);
+  return output.empty () ? "not measured (node or chromium missing?)\n"
+      : output;
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  Options o;
+  BuildPaths paths = build_paths ();
+  o.camgate = paths.camgate;
+  o.fakecam = paths.fakecam;
+  o.clip = paths.clip;
+  o.source_root = paths.source_root;
+  gchar *viewers = nullptr;
+  GOptionEntry entries[] = {
+    { "viewers", 0, 0, G_OPTION_ARG_STRING, &viewers,
+        "Comma-separated viewer counts (default 1,10,50)", "N,N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &o.seconds,
+        "Measurement window per run (default 15)", "S" },
+    { nullptr }
+  };
+  GOptionContext *context = g_option_context_new ("- WebRTC benchmark");
+  g_option_context_add_main_entries (context, entries, nullptr);
+  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+    return 2;
+  g_option_context_free (context);
+  if (viewers)
+    o.viewers = parse_counts (viewers);
+  ensure_clip (o.clip);
+
+  printf ("\nWebRTC (WHEP) viewers of one 1080p H.264 ~4 Mbit/s GOP 2 s "
+      "stream, %d s windows, %u CPUs\n\n", o.seconds,
+      (unsigned) std::thread::hardware_concurrency ());
+  {
+    Child fleet ({ o.fakecam, "--count", "1", "--file", o.clip, "--no-audio" });
+    auto cameras = start_fleet (fleet, 1);
+    if (cameras.empty ()) {
+      printf ("the camera did not start\n");
+      return 1;
+    }
+    viewer_cost (o, cameras[0]);
+    first_frame (o, cameras[0]);
+  }
+  printf ("\nChromium, camgate's WHEP page, live 640x360 25 fps camera with "
+      "latencystamp (GOP 2 s): first_frame_ms = page opened → first frame "
+      "presented; glass_to_glass = presentation time − stamp\n%s",
+      browser_latency (o).c_str ());
+  return 0;
+}
