@@ -226,3 +226,66 @@ TEST_F (WebRtc, ChromiumPlaysTheWhepPlayerPage)
   EXPECT_EQ (status, 0) << output << gateway_->log ();
   EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
 }
+
+TEST (WebRtcCodecs, H265CameraWithAacPlaysToAnH265ViewerAndRefusesOthers)
+{
+  FakeCamera camera ({ .launch = "( videotestsrc is-live=true "
+        "! video/x-raw,width=320,height=240,framerate=15/1 "
+        "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+        "! h265parse config-interval=-1 ! rtph265pay name=pay0 pt=96 "
+        "audiotestsrc is-live=true ! audio/x-raw,rate=16000,channels=1 "
+        "! voaacenc ! rtpmp4gpay name=pay1 pt=97 )" });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "hevc.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  ASSERT_TRUE (gateway->wait_running ("hevc")) << gateway->log ();
+  ASSERT_TRUE (gateway->wait_for_log ("WebRTC output started", 10s));
+
+  // A browser without H.265: a reason, not a black screen.
+  WebRtcTestPeer h264_only ({});
+  auto refused = h264_only.connect (gateway->http_port (), "hevc");
+  EXPECT_EQ (refused.status, 400);
+  EXPECT_NE (refused.body.find ("the camera sends H265"), std::string::npos)
+      << refused.body;
+
+  // H.265 offered: passed through; the camera's AAC arrives as Opus.
+  WebRtcTestPeer viewer ({ .video_caps = "application/x-rtp,media=video,"
+          "encoding-name=H265,payload=100,clock-rate=90000" });
+  auto reply = viewer.connect (gateway->http_port (), "hevc");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  EXPECT_NE (reply.body.find ("H265/90000"), std::string::npos);
+  EXPECT_NE (reply.body.find ("OPUS/48000"), std::string::npos);
+  EXPECT_TRUE (viewer.wait_video_frames (10, 15s)) << gateway->log ();
+  EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 5s));
+}
+
+TEST (WebRtcCodecs, BFramesAreReportedInTheHealth)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "bframes.yaml",
+            "source:\n  pipeline: >-\n"
+            "    videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+            "framerate=15/1 ! x264enc speed-preset=ultrafast bframes=2 "
+            "key-int-max=15 ! h264parse\n" } });
+  ASSERT_TRUE (gateway->wait_running ("bframes")) << gateway->log ();
+  EXPECT_TRUE (wait_until ([&]() {
+        return http_request (gateway->http_port (), "GET",
+            "/api/v1/streams/bframes").body.find ("\"b-frames\"")
+            != std::string::npos; }, 10s)) << gateway->log ();
+}
+
+TEST_F (WebRtc, AViewerThatVanishesWithoutDeleteIsFreed)
+{
+  start ();
+  {
+    WebRtcTestPeer viewer ({ .audio = false });
+    ASSERT_EQ (viewer.connect (gateway_->http_port (), "cam").status, 201);
+    ASSERT_TRUE (viewer.wait_video_frames (5, 10s));
+    EXPECT_EQ (webrtc_viewers (gateway_->http_port (), "cam"), 1);
+  }  // gone: no DELETE, no more RTCP or ICE consent
+  EXPECT_TRUE (wait_until ([&]() {
+        return webrtc_viewers (gateway_->http_port (), "cam") == 0; }, 30s))
+      << gateway_->log ();
+  EXPECT_TRUE (gateway_->running ());
+}
