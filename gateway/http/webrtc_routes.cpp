@@ -352,6 +352,7 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
     ends.audio = session.peer->audio_src ();
     ends.audio_encoding = session.peer->audio_encoding ();
     session.viewer_id = stream->webrtc_feed ()->add_viewer (ends);
+    session.feed_generation = stream->webrtc_feed ()->generation ();
   }
 
   // The answer goes out once gathering completes; the POST waits for it.
@@ -496,16 +497,20 @@ WebRtcRoutes::on_tick (gpointer data)
       > kKeyframeRequestUs;
   if (ask_keyframe)
     self->last_keyframe_request_us_ = now;
-  std::vector<std::string> orphans;
+  std::vector<std::pair<std::string, std::string>> ending;
   for (auto & [id, s] : self->sessions_) {
     // The stream was removed or redefined: its sessions go with it.
     if (self->streams_.find (s.stream) != s.source)
-      orphans.push_back (id);
+      ending.push_back ({ id, "the stream was removed or redefined" });
+    else if (!s.publisher
+        && s.source->webrtc_feed ()->generation () != s.feed_generation)
+      ending.push_back ({ id, "the camera came back with a different format; "
+            "the player reconnects" });
     else if (s.publisher && ask_keyframe)
       request_keyframe (s.peer->webrtcbin ());
   }
-  for (const auto & id : orphans)
-    self->end_session (id, "the stream was removed or redefined");
+  for (const auto & [id, why] : ending)
+    self->end_session (id, why);
   if (self->sessions_.empty ()) {
     self->tick_source_ = 0;
     return G_SOURCE_REMOVE;

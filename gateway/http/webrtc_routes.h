@@ -49,6 +49,7 @@ private:
     bool publisher = false;
     std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
+    uint64_t feed_generation = 0;         // the feed layout it negotiated
     std::unique_ptr<webrtc::WebRtcPeer> peer;
     SoupServerMessage *pending = nullptr; // the POST waiting for its answer
     gulong disconnected_id = 0;

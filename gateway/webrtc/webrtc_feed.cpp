@@ -123,6 +123,7 @@ WebRtcFeed::describe (const RtpFanout::Layout & layout,
 void
 WebRtcFeed::started (GstElement * pipeline)
 {
+  generation_++;
   const struct
   {
     const char *name;

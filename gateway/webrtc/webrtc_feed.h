@@ -55,6 +55,9 @@ public:
   // The camera's H.264 carries B-frames (browsers' WebRTC decoders show them
   // out of order).
   bool saw_b_frames () const { return b_frames_; }
+  // Changes each time the feed is rebuilt for a new camera layout: viewers
+  // negotiated for an older one cannot follow (their codec may differ).
+  uint64_t generation () const { return generation_; }
 
 protected:
   bool describe (const RtpFanout::Layout & layout, std::string & description,
@@ -97,6 +100,7 @@ private:
   size_t gop_bytes_ = 0;
   GstH264NalParser *h264_ = nullptr;
   std::atomic<bool> b_frames_ { false };
+  std::atomic<uint64_t> generation_ { 0 };
 };
 
 }  // namespace camgate::webrtc
