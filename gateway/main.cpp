@@ -3,13 +3,18 @@
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
 //           [--bind ADDRESS]
 //   camgate check DIR|FILE...
+//   camgate discover [--timeout 3s] [--user U --password P] [--target H]
+//                    [--write DIR]
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
+#include "gstonvifdeviceprovider.h"
+#include "gstonvifsrc.h"
 #include "gststreamhealth.h"
 
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "http/http_server.h"
+#include "onvif/discover.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
@@ -101,9 +106,13 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
+  GST_ELEMENT_REGISTER (onvifsrc, nullptr);
+  GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
 
   if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
     return run_check (argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp (argv[1], "discover") == 0)
+    return run_discover (argc - 1, argv + 1);
 
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gint rtsp_port = -1, http_port = -1;
@@ -128,7 +137,9 @@ main (int argc, char **argv)
   };
   GOptionContext *context = g_option_context_new ("- camera media gateway");
   g_option_context_set_description (context,
-      "Subcommands:\n  check DIR|FILE...   validate pipeline files and exit\n");
+      "Subcommands:\n  check DIR|FILE...   validate pipeline files and exit\n"
+      "  discover [--help]   find ONVIF cameras, optionally write pipeline "
+      "files\n");
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *error = nullptr;
   if (!g_option_context_parse (context, &argc, &argv, &error)) {

@@ -1,10 +1,12 @@
 /* camgate GStreamer plugin: registers every element of the camgate plugin
- * set. Element families live in their own folders (health/, cmaf/, latency/, and
- * later onvif/) and add one GST_ELEMENT_REGISTER line here each. */
+ * set. Element families live in their own folders (health/, cmaf/, latency/,
+ * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
 #include "gstlatencyprobe.h"
 #include "gstlatencystamp.h"
+#include "gstonvifdeviceprovider.h"
+#include "gstonvifsrc.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -18,6 +20,8 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (cmafsink, plugin);
   ok |= GST_ELEMENT_REGISTER (latencystamp, plugin);
   ok |= GST_ELEMENT_REGISTER (latencyprobe, plugin);
+  ok |= GST_ELEMENT_REGISTER (onvifsrc, plugin);
+  ok |= GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, plugin);
   return ok;
 }
 

@@ -3,6 +3,8 @@
 #include "gstcmafsink.h"
 #include "gstlatencyprobe.h"
 #include "gstlatencystamp.h"
+#include "gstonvifdeviceprovider.h"
+#include "gstonvifsrc.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -19,6 +21,8 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
   GST_ELEMENT_REGISTER (latencystamp, nullptr);
   GST_ELEMENT_REGISTER (latencyprobe, nullptr);
+  GST_ELEMENT_REGISTER (onvifsrc, nullptr);
+  GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();
   return result;

@@ -16,7 +16,9 @@ namespace {
 
 const std::vector<std::string> kKeys =
     { "pipelines", "bind", "rtsp-port", "http-port", "session-timeout",
-      "webrtc" };
+      "webrtc", "onvif" };
+const std::vector<std::string> kOnvifKeys =
+    { "discovery", "targets", "user", "password", "interval" };
 const std::vector<std::string> kWebRtcKeys =
     { "stun-servers", "turn-servers", "udp-ports", "ice-tcp", "max-viewers" };
 
@@ -100,6 +102,43 @@ read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
     reader.number (n, "webrtc.max-viewers", 1, 100000, out.max_viewers);
 }
 
+void
+read_onvif (YamlReader & reader, const YAML::Node & node, OnvifConfig & out)
+{
+  if (!node.IsMap ()) {
+    reader.error (node, "onvif: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "onvif", kOnvifKeys);
+  if (const YAML::Node n = node["discovery"])
+    reader.boolean (n, "onvif.discovery", out.discovery);
+  if (const YAML::Node n = node["targets"]) {
+    if (!n.IsSequence ())
+      reader.error (n, "onvif.targets: expected a list of host[:port], got "
+          + YamlReader::kind (n));
+    else
+      for (const auto & item : n) {
+        std::string target;
+        if (reader.scalar (item, "onvif.targets", target))
+          out.targets.push_back (target);
+      }
+  }
+  if (const YAML::Node n = node["user"])
+    reader.scalar (n, "onvif.user", out.user);
+  if (const YAML::Node n = node["password"])
+    reader.scalar (n, "onvif.password", out.password);
+  if (const YAML::Node n = node["interval"]) {
+    uint32_t ms = 0;
+    if (reader.duration (n, "onvif.interval", 3600 * 1000, ms)) {
+      if (ms < 5000)
+        reader.error (n, "onvif.interval: must be at least 5s");
+      else
+        out.interval_s = ms / 1000;
+    }
+  }
+}
+
 }  // namespace
 
 bool
@@ -164,6 +203,8 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
   }
   if (const YAML::Node node = root["webrtc"])
     read_webrtc (reader, node, config.webrtc);
+  if (const YAML::Node node = root["onvif"])
+    read_onvif (reader, node, config.onvif);
   return !reader.failed ();
 }
 

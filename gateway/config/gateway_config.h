@@ -19,6 +19,16 @@ struct WebRtcConfig
   uint32_t max_viewers = 1000;     // WHEP sessions on the whole gateway
 };
 
+// ONVIF camera discovery (GET /api/v1/cameras).
+struct OnvifConfig
+{
+  bool discovery = true;
+  std::vector<std::string> targets;  // host[:port] probed by unicast too
+  std::string user;                  // to read manufacturer and model
+  std::string password;
+  uint32_t interval_s = 60;          // re-probe period
+};
+
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
@@ -27,6 +37,7 @@ struct GatewayConfig
   int http_port = 8888;
   uint32_t session_timeout_s = 60; // RTSP session timeout announced to clients
   WebRtcConfig webrtc;
+  OnvifConfig onvif;
 };
 
 // Reads `path` over the defaults already in `config`. Returns false and

@@ -40,7 +40,7 @@ const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
-    { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu" };
+    { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu", "onvif" };
 
 bool
 valid_stream_name (const std::string & name)
@@ -76,7 +76,7 @@ read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source
   if (std::find (kRtspSchemes.begin (), kRtspSchemes.end (), scheme_text)
       == kRtspSchemes.end ()) {
     reader.error (node, "source.uri: unsupported scheme '" + scheme_text
-        + "' (expected rtsp:// or rtsps://)");
+        + "' (expected rtsp://, rtsps:// or onvif://)");
   } else if (!host || !*host) {
     reader.error (node, "source.uri: '" + redact_uri (source.uri)
         + "' has no host");

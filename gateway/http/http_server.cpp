@@ -80,6 +80,8 @@ bool
 HttpServer::start (const GatewayConfig & config, std::string & error)
 {
   webrtc_ = std::make_unique<WebRtcRoutes> (streams_, config);
+  cameras_ = std::make_unique<CameraWatch> (config.onvif);
+  cameras_->start ();
   server_ = soup_server_new ("server-header", "camgate/" VERSION " ", nullptr);
   soup_server_add_handler (server_, nullptr, on_request, this, nullptr);
 
@@ -121,6 +123,7 @@ HttpServer::stop ()
     g_clear_object (&server_);
   }
   webrtc_.reset ();
+  cameras_.reset ();
 }
 
 void
@@ -164,6 +167,14 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
     soup_server_message_set_response (message,
         "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
         text.data (), text.size ());
+    return;
+  }
+
+  if (path == "/api/v1/cameras" || path == "/api/v1/cameras/") {
+    if (!read)
+      return method_not_allowed ("GET, HEAD");
+    send_json (message, SOUP_STATUS_OK, cameras_ ? cameras_->render_json ()
+        : "{\"cameras\": []}");
     return;
   }
 

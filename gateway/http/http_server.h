@@ -1,5 +1,6 @@
 // HttpServer: the gateway's single HTTP port (libsoup 3). Routes so far:
 //   GET /api/v1/streams, GET /api/v1/streams/<name>   (streams_api.h)
+//   GET /api/v1/cameras                               (onvif/camera_watch.h)
 //   GET /metrics                                      (metrics.h)
 //   /<stream>/... LL-HLS, DASH and the player page   (hls_routes.h)
 //   /<stream>/whep, /<stream>/whip, /<stream>/webrtc  (webrtc_routes.h)
@@ -11,6 +12,7 @@
 #include "config/gateway_config.h"
 #include "http/hls_routes.h"
 #include "http/webrtc_routes.h"
+#include "onvif/camera_watch.h"
 
 #include <libsoup/soup.h>
 
@@ -50,6 +52,7 @@ private:
   RtspServer & rtsp_;
   HlsRoutes hls_;
   std::unique_ptr<WebRtcRoutes> webrtc_;
+  std::unique_ptr<CameraWatch> cameras_;
   SoupServer *server_ = nullptr;
   int port_ = 0;
 };

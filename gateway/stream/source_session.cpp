@@ -331,9 +331,20 @@ SourceSession::create (const StreamSpec & spec,
 bool
 SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
 {
-  GstElement *src = gst_element_factory_make ("rtspsrc", "camera");
+  // onvif://: onvifsrc asks the device for the RTSP URI and plays it with
+  // the rtspsrc inside, which is configured as ours would be.
+  const bool onvif = spec.source.uri.rfind ("onvif://", 0) == 0;
+  GstElement *camera = gst_element_factory_make (onvif ? "onvifsrc"
+      : "rtspsrc", "camera");
+  GstElement *src = camera;
+  if (camera && onvif)
+    g_object_get (camera, "rtspsrc", &src, nullptr);
+  else if (camera)
+    gst_object_ref (src);
   if (!src) {
     error = "the rtspsrc element is missing (gstreamer1.0-plugins-good)";
+    if (camera)
+      gst_object_unref (gst_object_ref_sink (camera));
     return false;
   }
   int protocols = GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST
@@ -346,8 +357,11 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
   // buffer-mode=none: the relay re-times packets on output, so rtspsrc's
   // clock-skew estimation would be wasted work. The jitterbuffer still
   // reorders within `latency` and passes in-order packets at once.
+  if (onvif)
+    g_object_set (camera, "location", spec.source.uri.c_str (), nullptr);
+  else
+    g_object_set (src, "location", spec.source.uri.c_str (), nullptr);
   g_object_set (src,
-      "location", spec.source.uri.c_str (),
       "protocols", protocols,
       "latency", (guint) spec.source.latency_ms,
       "buffer-mode", 0,
@@ -360,7 +374,7 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
   // accept whatever certificate the camera presents.
   if (!spec.source.tls_verify)
     g_object_set (src, "tls-validation-flags", 0, nullptr);
-  gst_bin_add (GST_BIN (pipeline_), src);
+  gst_bin_add (GST_BIN (pipeline_), camera);
 
   if (spec.source.transport == RtspTransport::Tcp || spec.source.latency_ms == 0)
     g_signal_connect (src, "new-manager", G_CALLBACK (on_new_manager), nullptr);
@@ -369,15 +383,16 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
   tls_problem_ = std::make_shared<std::string> ();
   auto *context = new RtspContext { fanout_, health_, health_spec_,
     tls_problem_, &tls_lock_ };
-  g_object_set_data_full (G_OBJECT (src), "camgate-context", context,
+  g_object_set_data_full (G_OBJECT (camera), "camgate-context", context,
       [](gpointer p) { delete static_cast<RtspContext *> (p); });
-  g_signal_connect (src, "pad-added", G_CALLBACK (on_rtspsrc_pad_added),
+  g_signal_connect (camera, "pad-added", G_CALLBACK (on_rtspsrc_pad_added),
       context);
-  g_signal_connect (src, "no-more-pads", G_CALLBACK (on_rtspsrc_no_more_pads),
-      context);
+  g_signal_connect (camera, "no-more-pads",
+      G_CALLBACK (on_rtspsrc_no_more_pads), context);
   if (spec.source.tls_verify)
     g_signal_connect (src, "accept-certificate",
         G_CALLBACK (on_accept_certificate), context);
+  gst_object_unref (src);
   return true;
 }
 

@@ -1,0 +1,103 @@
+#include "onvif/camera_watch.h"
+
+#include <json-glib/json-glib.h>
+
+namespace camgate {
+
+CameraWatch::CameraWatch (OnvifConfig config) : config_ (std::move (config))
+{
+}
+
+CameraWatch::~CameraWatch ()
+{
+  stop ();
+}
+
+void
+CameraWatch::start ()
+{
+  if (!config_.discovery || started_)
+    return;
+  provider_ = gst_device_provider_factory_get_by_name ("onvifdeviceprovider");
+  if (!provider_) {
+    g_warning ("ONVIF discovery unavailable: no onvifdeviceprovider");
+    return;
+  }
+  std::string targets;
+  for (const auto & t : config_.targets)
+    targets += (targets.empty () ? "" : ",") + t;
+  g_object_set (provider_, "targets", targets.c_str (), "interval",
+      config_.interval_s, nullptr);
+  if (!config_.user.empty ())
+    g_object_set (provider_, "user", config_.user.c_str (), "password",
+        config_.password.c_str (), nullptr);
+  started_ = gst_device_provider_start (provider_);
+}
+
+void
+CameraWatch::stop ()
+{
+  if (started_)
+    gst_device_provider_stop (provider_);
+  started_ = false;
+  gst_clear_object (&provider_);
+}
+
+std::string
+CameraWatch::render_json () const
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "cameras");
+  json_builder_begin_array (b);
+  GList *devices = provider_ ? gst_device_provider_get_devices (provider_)
+      : nullptr;
+  for (GList *l = devices; l; l = l->next) {
+    GstDevice *device = GST_DEVICE (l->data);
+    json_builder_begin_object (b);
+    gchar *name = gst_device_get_display_name (device);
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, name);
+    g_free (name);
+    GstStructure *props = gst_device_get_properties (device);
+    const struct
+    {
+      const char *key, *member;
+    } fields[] = { { "onvif.endpoint", "endpoint" }, { "onvif.xaddr", "xaddr" },
+        { "onvif.manufacturer", "manufacturer" }, { "onvif.model", "model" },
+        { "onvif.hardware", "hardware" }, { "onvif.scopes", "scopes" } };
+    for (const auto & f : fields) {
+      const char *value = props ? gst_structure_get_string (props, f.key)
+          : nullptr;
+      if (!value || !*value)
+        continue;
+      json_builder_set_member_name (b, f.member);
+      json_builder_add_string_value (b, value);
+    }
+    if (props)
+      gst_structure_free (props);
+    // What to put in a pipeline file (credentials left out).
+    GstElement *src = gst_device_create_element (device, nullptr);
+    if (src) {
+      gchar *location = nullptr;
+      g_object_get (src, "location", &location, nullptr);
+      json_builder_set_member_name (b, "uri");
+      json_builder_add_string_value (b, location);
+      g_free (location);
+      gst_object_unref (gst_object_ref_sink (src));
+    }
+    json_builder_end_object (b);
+  }
+  g_list_free_full (devices, gst_object_unref);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, TRUE);
+  std::string out = text;
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+}  // namespace camgate
