@@ -57,6 +57,12 @@ XmlDocument::parse (const std::string & text, std::string & error)
         + " KiB";
     return nullptr;
   }
+  // ONVIF never needs a DTD; refusing one up front means no entity is ever
+  // declared, let alone expanded.
+  if (text.find ("<!DOCTYPE") != std::string::npos) {
+    error = "XML with a DTD is refused";
+    return nullptr;
+  }
   // No network, no entity substitution, no DTD loading; libxml2's own
   // limits on depth and name lengths stay on (no XML_PARSE_HUGE).
   xmlDoc *doc = xmlReadMemory (text.data (), static_cast<int> (text.size ()),

@@ -251,3 +251,33 @@ TEST_F (Onvif, CamerasApiListsWhatTheGatewayFound)
   // Never the password.
   EXPECT_EQ (reply.body.find ("secret"), std::string::npos);
 }
+
+TEST (OnvifHostile, GarbageAndOversizedRepliesAreRefusedCleanly)
+{
+  // Discovery answers that are not XML, or a whole datagram of markup.
+  for (const std::string & reply : { std::string ("\x01\x02garbage<<<"),
+           std::string ("<a>") + std::string (60000, 'x') }) {
+    FakeOnvifDevice device ({ .discovery_reply = reply });
+    ASSERT_TRUE (device.start ());
+    int status = -1;
+    std::string output = run_command (camgate_bin () + " discover --timeout "
+        "500ms --target " + device.target () + " 2>&1", &status);
+    EXPECT_EQ (status, 1) << output;
+    EXPECT_NE (output.find ("no ONVIF camera answered"), std::string::npos)
+        << output;
+    EXPECT_GT (device.probes_answered (), 0);
+  }
+  // A device whose SOAP replies are 2 MiB, or not XML.
+  for (const std::string & reply : { std::string (2 << 20, '<'),
+           std::string ("<Envelope><Body><GetStreamUriResponse>") }) {
+    FakeOnvifDevice device ({ .soap_reply = reply });
+    ASSERT_TRUE (device.start ());
+    int status = -1;
+    std::string output = run_command (camgate_bin () + " discover --timeout "
+        "500ms --target " + device.target () + " 2>&1", &status);
+    EXPECT_EQ (status, 1) << output;
+    EXPECT_NE (output.find ("error:"), std::string::npos) << output;
+    EXPECT_TRUE (output.find ("larger than 1024 KiB") != std::string::npos
+        || output.find ("not well-formed XML") != std::string::npos) << output;
+  }
+}
