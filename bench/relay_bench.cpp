@@ -43,6 +43,7 @@ struct Options
   std::string camgate;
   std::string fakecam;
   std::vector<std::string> relays = { "camgate", "gst-relay" };
+  std::vector<int> readers = { 1 };      // RTSP readers per relayed stream
 };
 
 // Arrival times of RTP payloads, keyed by a hash of the payload.
@@ -164,6 +165,8 @@ struct Row
 {
   std::string relay;
   int streams;
+  int readers;
+  double cpu_ms_per_reader_s;
   double cpu_ms_per_stream_s;
   double rss_mb;
   double rss_per_stream_mb;
@@ -182,10 +185,11 @@ percentile (std::vector<int64_t> v, double p)
 }
 
 Row
-run (const Options & o, const std::string & relay_kind, int n)
+run (const Options & o, const std::string & relay_kind, int n, int per_stream)
 {
   Row row {};
   row.streams = n;
+  row.readers = per_stream;
   row.relay = relay_kind;
   Child fleet ({ o.fakecam, "--count", std::to_string (n), "--file", o.clip,
         "--no-audio" });
@@ -250,8 +254,9 @@ run (const Options & o, const std::string & relay_kind, int n)
   std::vector<GstElement *> readers;
   readers.push_back (start_reader (cameras[0], o.transport, &direct_probe));
   for (int i = 0; i < n; i++)
-    readers.push_back (start_reader (relayed_uri (i), o.transport,
-            i == 0 ? &relayed_probe : nullptr));
+    for (int k = 0; k < per_stream; k++)
+      readers.push_back (start_reader (relayed_uri (i), o.transport,
+              i == 0 && k == 0 ? &relayed_probe : nullptr));
 
   std::this_thread::sleep_for (seconds (5));        // warm-up
   pid_t pid = relay->pid ();
@@ -266,6 +271,7 @@ run (const Options & o, const std::string & relay_kind, int n)
 
   row.cpu_ms_per_stream_s = (after.cpu_seconds - before.cpu_seconds) * 1000.0
       / (n * elapsed);
+  row.cpu_ms_per_reader_s = row.cpu_ms_per_stream_s / per_stream;
   row.rss_mb = after.rss_kb / 1024.0;
   row.rss_per_stream_mb = row.rss_mb / n;
   row.median_ms = percentile (delays, 0.5);
@@ -298,7 +304,7 @@ main (int argc, char **argv)
   o.clip = paths.clip;
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
-      *relays = nullptr;
+      *relays = nullptr, *readers = nullptr;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -309,6 +315,9 @@ main (int argc, char **argv)
     { "relays", 0, 0, G_OPTION_ARG_STRING, &relays,
         "Comma-separated relays to measure: camgate, gst-relay (default both)",
         "R,R" },
+    { "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
+        "Comma-separated RTSP readers per stream, for fan-out (default 1)",
+        "N,N" },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &clip,
         "Pre-encoded H.264 MP4 to replay (made once if missing)", "FILE" },
     { nullptr }
@@ -320,6 +329,8 @@ main (int argc, char **argv)
   g_option_context_free (context);
   if (counts)
     o.counts = parse_counts (counts);
+  if (readers)
+    o.readers = parse_counts (readers);
   if (transport)
     o.transport = transport;
   if (relays) {
@@ -335,29 +346,33 @@ main (int argc, char **argv)
 
   std::vector<Row> rows;
   for (int n : o.counts) {
-    for (const auto & relay : o.relays) {
-      fprintf (stderr, "measuring %s with %d stream(s) for %d s...\n",
-          relay.c_str (), n, o.seconds);
-      rows.push_back (run (o, relay, n));
+    for (int k : o.readers) {
+      for (const auto & relay : o.relays) {
+        fprintf (stderr, "measuring %s with %d stream(s), %d reader(s) each, "
+            "for %d s...\n", relay.c_str (), n, k, o.seconds);
+        rows.push_back (run (o, relay, n, k));
+      }
     }
   }
 
   printf ("\nRTSP relay, 1080p H.264 ~4 Mbit/s GOP 2 s, %s both legs, "
-      "one reader per stream, %d s window, %u CPUs\n\n", o.transport.c_str (),
-      o.seconds, (unsigned) std::thread::hardware_concurrency ());
-  printf ("| relay | streams | CPU ms per stream-second | RSS total MiB "
-      "| RSS per stream MiB | added latency median ms | p95 ms "
-      "| packets matched |\n");
-  printf ("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      "%d s window, %u CPUs (readers run in this process, on the same "
+      "CPUs)\n\n", o.transport.c_str (), o.seconds,
+      (unsigned) std::thread::hardware_concurrency ());
+  printf ("| relay | streams | readers per stream | CPU ms per stream-second "
+      "| CPU ms per reader-second | RSS total MiB | RSS per stream MiB "
+      "| added latency median ms | p95 ms | packets matched |\n");
+  printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto & r : rows) {
     if (!r.ok) {
-      printf ("| %s | %d | failed | | | | | |\n", r.relay.c_str (),
-          r.streams);
+      printf ("| %s | %d | %d | failed | | | | | | |\n", r.relay.c_str (),
+          r.streams, r.readers);
       continue;
     }
-    printf ("| %s | %d | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n",
-        r.relay.c_str (), r.streams, r.cpu_ms_per_stream_s, r.rss_mb,
-        r.rss_per_stream_mb, r.median_ms, r.p95_ms, r.samples);
+    printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n",
+        r.relay.c_str (), r.streams, r.readers, r.cpu_ms_per_stream_s,
+        r.cpu_ms_per_reader_s, r.rss_mb, r.rss_per_stream_mb, r.median_ms,
+        r.p95_ms, r.samples);
   }
   return 0;
 }

@@ -290,7 +290,15 @@ gst_onvif_device_provider_stop (GstDeviceProvider * provider)
   auto *self = GST_ONVIF_DEVICE_PROVIDER (provider);
   if (!self->thread)
     return;
-  g_main_loop_quit (self->loop);
+  // Quit from inside the loop: a quit before the thread entered it would be
+  // lost (stop right after start).
+  GSource *quit = g_idle_source_new ();
+  g_source_set_callback (quit, +[](gpointer loop) -> gboolean {
+        g_main_loop_quit (static_cast<GMainLoop *> (loop));
+        return G_SOURCE_REMOVE;
+      }, self->loop, nullptr);
+  g_source_attach (quit, self->context);
+  g_source_unref (quit);
   self->thread->join ();
   delete self->thread;
   self->thread = nullptr;

@@ -121,9 +121,11 @@ TEST_F (WebRtc, TenViewersAtOnce)
 
 TEST_F (WebRtc, ANewViewerStartsWithoutWaitingForTheNextKeyframe)
 {
-  // A 4 s GOP: without the kept GOP a viewer would wait up to 4 s.
+  // A 4 s GOP: without the kept GOP a viewer would wait up to 4 s. The feed
+  // keeps GOPs from the first keyframe it sees: one whole GOP, then 1.5 s
+  // into the next.
   start ("", 60);
-  std::this_thread::sleep_for (1500ms);    // mid-GOP
+  std::this_thread::sleep_for (5500ms);
   WebRtcTestPeer viewer ({ .audio = false });
   ASSERT_EQ (viewer.connect (gateway_->http_port (), "cam").status, 201);
   EXPECT_TRUE (viewer.wait_video_frames (1, 1500ms)) << "no frame 1.5 s after "

@@ -189,7 +189,7 @@ TEST (PipelineFile, BadUris)
   auto scheme = parse ("source:\n  uri: http://cam/live\n");
   EXPECT_FALSE (scheme.ok);
   EXPECT_EQ (scheme.first_error (), "cams/door.yaml:2: source.uri: unsupported "
-      "scheme 'http' (expected rtsp:// or rtsps://)");
+      "scheme 'http' (expected rtsp://, rtsps:// or onvif://)");
 
   auto nohost = parse ("source:\n  uri: rtsp:///live\n");
   EXPECT_FALSE (nohost.ok);
