@@ -19,7 +19,12 @@ const { installDecoder } = require('./glass_decoder.cjs');
   });
   const page = await browser.newPage();
   await page.addInitScript(installDecoder);
+  const opened = Date.now();
   await page.goto(url);
+  // Time to first frame: page opened → playback started.
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 0,
+    null, { polling: 10, timeout: 30000 });
+  const firstFrameMs = Date.now() - opened;
   await page.waitForFunction(() => document.querySelector('video').currentTime > 1,
     null, { timeout: 30000 });
   // Warm-up: hls.js catches up with the live edge.
@@ -45,6 +50,7 @@ const { installDecoder } = require('./glass_decoder.cjs');
     const at = (p) => s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] : null;
     return { n: s.length, median_ms: at(0.5), p95_ms: at(0.95) };
   };
-  console.log(JSON.stringify({ glass_to_glass: stats(glass.samples),
+  console.log(JSON.stringify({ first_frame_ms: firstFrameMs,
+    glass_to_glass: stats(glass.samples),
     unreadable_frames: glass.rejected, pdt_to_display: stats(pdt) }));
 })().catch((e) => { console.error(e); process.exit(2); });

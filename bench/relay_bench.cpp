@@ -15,6 +15,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -291,6 +292,80 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
   return row;
 }
 
+// Milliseconds from starting an RTSP reader (rtspsrc ! depay ! decoder) to
+// its first decoded frame, or -1 after 20 s.
+double
+first_decoded_frame_ms (const std::string & uri)
+{
+  GstElement *pipeline = gst_parse_launch (("rtspsrc location=" + uri
+          + " latency=0 protocols=tcp ! rtph264depay ! h264parse ! avdec_h264 "
+          "! fakesink name=out signal-handoffs=true sync=false").c_str (),
+      nullptr);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  std::atomic<int64_t> first_us { 0 };
+  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer *,
+              GstPad *, gpointer data) {
+            auto *first = static_cast<std::atomic<int64_t> *> (data);
+            int64_t zero = 0;
+            first->compare_exchange_strong (zero, g_get_monotonic_time ());
+          }), &first_us);
+  gst_object_unref (sink);
+  const int64_t start = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (first_us == 0 && g_get_monotonic_time () - start < 20 * G_USEC_PER_SEC)
+    std::this_thread::sleep_for (milliseconds (5));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return first_us ? (first_us - start) / 1000.0 : -1;
+}
+
+// Time to first frame through camgate's RTSP output: for a stream already
+// running, and for one whose gateway (and camera connection) just started.
+void
+first_frame_table (const Options & o)
+{
+  Child fleet ({ o.fakecam, "--count", "1", "--file", o.clip, "--no-audio" });
+  if (!fleet.wait_count ("fakecam: all ready", 1, seconds (60)))
+    return;
+  std::string line = fleet.find ("/cam0");
+  const std::string camera = line.substr (line.find ("rtsp://"));
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-ttff-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << camera
+      << "\n  transport: tcp\n";
+  std::vector<double> started, running;
+  for (int i = 0; i < 5; i++) {
+    Child gateway ({ o.camgate, "--pipelines", dir, "--rtsp-port", "0",
+          "--http-port", "0" });
+    if (!gateway.wait_count ("camgate ready", 1, seconds (30)))
+      continue;
+    std::string ready = gateway.find ("camgate ready");
+    std::string uri = ready.substr (ready.find ("rtsp://"));
+    uri = uri.substr (0, uri.find (' ')) + "cam0";
+    // At once: the camera connection starts with the gateway.
+    started.push_back (first_decoded_frame_ms (uri));
+    // Running: a reader joins at some point of the camera's 2 s GOP.
+    std::this_thread::sleep_for (milliseconds (3000 + 300 * i));
+    running.push_back (first_decoded_frame_ms (uri));
+  }
+  fs::remove_all (dir);
+  auto row = [](const char *what, std::vector<double> v) {
+    std::sort (v.begin (), v.end ());
+    if (v.empty ()) {
+      printf ("| %s | failed | | |\n", what);
+      return;
+    }
+    printf ("| %s | %.0f | %.0f | %zu |\n", what, v[v.size () / 2], v.back (),
+        v.size ());
+  };
+  printf ("\nTime to first decoded frame over RTSP (rtspsrc TCP, latency 0, "
+      "avdec_h264), camera GOP 2 s\n\n| stream | median ms | max ms "
+      "| tries |\n|---|---:|---:|---:|\n");
+  row ("gateway just started (camera connects on start)", started);
+  row ("already running", running);
+}
+
 }  // namespace
 
 int
@@ -305,6 +380,7 @@ main (int argc, char **argv)
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr, *readers = nullptr;
+  gboolean first_frame = FALSE;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -318,6 +394,8 @@ main (int argc, char **argv)
     { "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
         "Comma-separated RTSP readers per stream, for fan-out (default 1)",
         "N,N" },
+    { "first-frame", 0, 0, G_OPTION_ARG_NONE, &first_frame,
+        "Also measure the time to the first decoded frame", nullptr },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &clip,
         "Pre-encoded H.264 MP4 to replay (made once if missing)", "FILE" },
     { nullptr }
@@ -374,5 +452,7 @@ main (int argc, char **argv)
         r.cpu_ms_per_reader_s, r.rss_mb, r.rss_per_stream_mb, r.median_ms,
         r.p95_ms, r.samples);
   }
+  if (first_frame)
+    first_frame_table (o);
   return 0;
 }
