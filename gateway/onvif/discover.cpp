@@ -26,20 +26,6 @@ struct Camera
   std::string error;
 };
 
-std::string
-authority (const std::string & xaddr)
-{
-  GUri *uri = g_uri_parse (xaddr.c_str (), G_URI_FLAGS_NONE, nullptr);
-  if (!uri)
-    return "";
-  std::string host = g_uri_get_host (uri) ? g_uri_get_host (uri) : "";
-  if (host.find (':') != std::string::npos)
-    host = "[" + host + "]";
-  if (g_uri_get_port (uri) > 0 && g_uri_get_port (uri) != 80)
-    host += ":" + std::to_string (g_uri_get_port (uri));
-  g_uri_unref (uri);
-  return host;
-}
 
 // A stream name from what the camera says about itself.
 std::string
@@ -139,7 +125,8 @@ run_discover (int argc, char **argv)
       return;
     for (const auto & d : message.devices)
       if (!d.xaddrs.empty ())
-        cameras.emplace (d.endpoint, Camera { d, authority (d.xaddrs.front ()) });
+        cameras.emplace (d.endpoint, Camera { d,
+              onvif::device_authority (d.xaddrs.front ()) });
   };
   discovery.probe ();
   discovery.receive_for (timeout_ms / 2, collect);

@@ -16,22 +16,6 @@ namespace {
 constexpr guint kDefaultProbeTime = 3;
 constexpr guint kDefaultInterval = 60;
 
-// "http://host:port/..." → "host:port"
-std::string
-authority_of (const std::string & xaddr)
-{
-  GUri *uri = g_uri_parse (xaddr.c_str (), G_URI_FLAGS_NONE, nullptr);
-  if (!uri)
-    return "";
-  std::string host = g_uri_get_host (uri) ? g_uri_get_host (uri) : "";
-  if (host.find (':') != std::string::npos)
-    host = "[" + host + "]";
-  if (g_uri_get_port (uri) > 0 && g_uri_get_port (uri) != 80)
-    host += ":" + std::to_string (g_uri_get_port (uri));
-  g_uri_unref (uri);
-  return host;
-}
-
 }  // namespace
 
 /* ---- GstOnvifDevice ---------------------------------------------------- */
@@ -146,7 +130,8 @@ make_device (GstOnvifDeviceProvider * self,
   }
   if (name.empty ())
     name = !info.model.empty () ? info.manufacturer + " " + info.model
-        : !hardware.empty () ? hardware : authority_of (xaddr);
+        : !hardware.empty () ? hardware
+        : camgate::onvif::device_authority (xaddr);
 
   GstStructure *props = gst_structure_new ("onvif-proplist",
       "device.api", G_TYPE_STRING, "onvif",
@@ -169,7 +154,7 @@ make_device (GstOnvifDeviceProvider * self,
           "display-name", name.c_str (), "device-class",
           "Source/Video/Network", "caps", caps, "properties", props, nullptr));
   GST_ONVIF_DEVICE (device)->location = g_strdup (("onvif://"
-          + authority_of (xaddr)).c_str ());
+          + camgate::onvif::device_authority (xaddr)).c_str ());
   gst_caps_unref (caps);
   gst_structure_free (props);
   return device;

@@ -371,6 +371,21 @@ parse_stream_uri (xmlNode * root)
 }
 
 std::string
+device_authority (const std::string & xaddr)
+{
+  GUri *uri = g_uri_parse (xaddr.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!uri)
+    return "";
+  std::string host = g_uri_get_host (uri) ? g_uri_get_host (uri) : "";
+  if (host.find (':') != std::string::npos)
+    host = "[" + host + "]";
+  if (g_uri_get_port (uri) > 0 && g_uri_get_port (uri) != 80)
+    host += ":" + std::to_string (g_uri_get_port (uri));
+  g_uri_unref (uri);
+  return host;
+}
+
+std::string
 rewrite_host (const std::string & uri, const std::string & host)
 {
   GUri *parsed = g_uri_parse (uri.c_str (), G_URI_FLAGS_ENCODED, nullptr);

@@ -118,6 +118,10 @@ const Profile *main_profile (const std::vector<Profile> & profiles);
 
 std::string parse_stream_uri (xmlNode * root);
 
+// "host[:port]" of a device service URL (port left out when 80; IPv6 in
+// brackets): what an onvif:// URI names the device by. "" when unparsable.
+std::string device_authority (const std::string & xaddr);
+
 // `uri` with its host replaced by `host` when they differ (a camera behind
 // NAT reports its private address); `uri` itself when it has no host.
 std::string rewrite_host (const std::string & uri, const std::string & host);
