@@ -9,6 +9,7 @@
 //
 // Prints a table; it passes or fails nothing.
 #include "bench_util.h"
+#include "gstlatencyprobe.h"
 
 #include <gio/gio.h>
 #include <gst/gst.h>
@@ -346,6 +347,96 @@ first_decoded_frame_ms (const std::string & uri)
   return state.first_us ? (state.first_us - start) / 1000.0 : -1;
 }
 
+// Glass to glass through a decoding RTSP reader (latency 0, frames shown the
+// moment they are decoded): the camera stamps every frame (latencystamp),
+// latencyprobe reads the stamp back. "" when it could not be measured.
+std::string
+reader_glass_to_glass (const std::string & uri, const std::string & transport,
+    int seconds_to_measure)
+{
+  GstElement *pipeline = gst_parse_launch (("rtspsrc location=" + uri
+          + " latency=0 protocols=" + (transport == "tcp" ? "tcp" : "udp")
+          + " ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert "
+          "! latencyprobe name=probe silent=true ! fakesink sync=false")
+      .c_str (), nullptr);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  std::this_thread::sleep_for (seconds (3));      // warm-up
+  GstElement *probe = gst_bin_get_by_name (GST_BIN (pipeline), "probe");
+  GstStructure *before = nullptr;
+  g_object_get (probe, "stats", &before, nullptr);
+  std::this_thread::sleep_for (seconds (seconds_to_measure));
+  GstStructure *stats = nullptr;
+  g_object_get (probe, "stats", &stats, nullptr);
+  std::string out;
+  guint64 count = 0, rejects = 0;
+  gint64 median = 0, p95 = 0;
+  if (stats && gst_structure_get_uint64 (stats, "count", &count) && count > 0
+      && gst_structure_get_int64 (stats, "median", &median)
+      && gst_structure_get_int64 (stats, "p95", &p95)) {
+    gst_structure_get_uint64 (stats, "rejects", &rejects);
+    char text[160];
+    g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+        " | %" G_GUINT64_FORMAT " | %" G_GUINT64_FORMAT, median, p95, count,
+        rejects);
+    out = text;
+  }
+  if (before)
+    gst_structure_free (before);
+  if (stats)
+    gst_structure_free (stats);
+  gst_object_unref (probe);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return out;
+}
+
+// Glass to glass straight from the camera and through each relay.
+void
+glass_to_glass_table (const Options & o)
+{
+  Child camera ({ o.fakecam, "--stamp", "--no-audio", "--gop", "50" });
+  if (!camera.wait_count ("fakecam: all ready", 1, seconds (60)))
+    return;
+  std::string line = camera.find ("/cam0");
+  const std::string direct = line.substr (line.find ("rtsp://"));
+  gchar *tmp = g_dir_make_tmp ("camgate-bench-g2g-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << direct
+      << "\n  transport: " << o.transport << "\n";
+  printf ("\nGlass to glass through a decoding RTSP reader (rtspsrc latency 0, "
+      "avdec_h264, shown when decoded), live 640x360 25 fps camera with "
+      "latencystamp, %s\n\n| path | median ms | p95 ms | frames | "
+      "rejected |\n|---|---:|---:|---:|---:|\n", o.transport.c_str ());
+  auto row = [](const char *path, const std::string & figures) {
+    printf ("| %s | %s |\n", path, figures.empty () ? "failed | | |"
+        : figures.c_str ());
+    fflush (stdout);
+  };
+  row ("camera → reader", reader_glass_to_glass (direct, o.transport, 10));
+  {
+    Child gateway ({ o.camgate, "--pipelines", dir, "--rtsp-port", "0",
+          "--http-port", "0" });
+    if (gateway.wait_count ("camgate ready", 1, seconds (30))
+        && gateway.wait_count (": running", 1, seconds (30))) {
+      std::string ready = gateway.find ("camgate ready");
+      std::string uri = ready.substr (ready.find ("rtsp://"));
+      uri = uri.substr (0, uri.find (' ')) + "cam0";
+      row ("camera → camgate → reader", reader_glass_to_glass (uri,
+              o.transport, 10));
+    }
+  }
+  {
+    Child relay ({ o.fakecam, "--relay-from", direct, "--no-audio" });
+    if (relay.wait_count ("fakecam: all ready", 1, seconds (30))) {
+      std::string l = relay.find ("/cam0");
+      row ("camera → gst-relay → reader", reader_glass_to_glass (
+              l.substr (l.find ("rtsp://")), o.transport, 10));
+    }
+  }
+  fs::remove_all (dir);
+}
+
 // Time to first frame through camgate's RTSP output: for a stream already
 // running, and for one whose gateway (and camera connection) just started.
 void
@@ -400,6 +491,7 @@ int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
+  GST_ELEMENT_REGISTER (latencyprobe, nullptr);
   Options o;
   BuildPaths paths = build_paths ();
   o.camgate = paths.camgate;
@@ -408,7 +500,7 @@ main (int argc, char **argv)
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr, *readers = nullptr;
-  gboolean first_frame = FALSE;
+  gboolean first_frame = FALSE, glass = FALSE;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -422,6 +514,8 @@ main (int argc, char **argv)
     { "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
         "Comma-separated RTSP readers per stream, for fan-out (default 1)",
         "N,N" },
+    { "glass-to-glass", 0, 0, G_OPTION_ARG_NONE, &glass,
+        "Also measure glass to glass through each relay", nullptr },
     { "first-frame", 0, 0, G_OPTION_ARG_NONE, &first_frame,
         "Also measure the time to the first decoded frame", nullptr },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &clip,
@@ -482,5 +576,7 @@ main (int argc, char **argv)
   }
   if (first_frame)
     first_frame_table (o);
+  if (glass)
+    glass_to_glass_table (o);
   return 0;
 }

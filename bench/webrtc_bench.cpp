@@ -44,7 +44,8 @@ struct Gateway
     dir = tmp;
     g_free (tmp);
     std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << camera
-        << "\n  transport: tcp\noutputs:\n  webrtc: { max-viewers: 1000 }\n";
+        << "\n  transport: tcp\noutputs:\n  webrtc: { max-viewers: 1000, "
+        "warm: true }\n";
     child = std::make_unique<Child> (std::vector<std::string> { o.camgate,
           "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
     if (!child->wait_count ("camgate ready", 1, seconds (30))

@@ -37,7 +37,7 @@ const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
-const std::vector<std::string> kWebRtcKeys = { "max-viewers" };
+const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu", "onvif" };
@@ -190,6 +190,8 @@ read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcSpec & spec)
     if (const YAML::Node max = node["max-viewers"])
       reader.number (max, "outputs.webrtc.max-viewers", 1, 10000,
           spec.max_viewers);
+    if (const YAML::Node warm = node["warm"])
+      reader.boolean (warm, "outputs.webrtc.warm", spec.warm);
   } else if (node.IsNull ()) {
     spec.enabled = true;
   } else {

@@ -56,6 +56,10 @@ struct WebRtcSpec
 {
   bool enabled = true;
   uint32_t max_viewers = 100;      // WHEP sessions on this stream at once
+  // Keep the WebRTC feed (depayloading, last GOP) running without viewers,
+  // so that even the first viewer starts at once. Off: the feed starts with
+  // the first viewer and stops 5 minutes after the last.
+  bool warm = false;
 
   bool operator== (const WebRtcSpec &) const = default;
 };

@@ -261,6 +261,10 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
           + std::to_string (config_.webrtc.max_viewers) + " WebRTC viewers",
           10);
     codecs = feed->codecs ();
+    // An on-demand feed starts now; this viewer begins at the camera's next
+    // keyframe, the ones after it from the feed's last GOP.
+    feed->want ();
+    stream->update_webrtc ();
     if (codecs.video.empty () && codecs.audio.empty ())
       return unavailable ("stream '" + name + "' has no media yet", 2);
   }

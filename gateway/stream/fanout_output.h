@@ -31,6 +31,7 @@ public:
   // exist while the pipeline goes down).
   void stop ();
   std::string last_error () const;
+  bool running () const { return pipeline_ != nullptr; }
 
   // The appsrc (and reordering) a description starts track `index` with; the
   // caller appends its depayloading chain after it.
@@ -47,6 +48,7 @@ protected:
   virtual void stopped () {}
 
   const std::string stream_;
+  const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }
 
 private:
   bool build (const RtpFanout::Layout & layout, std::string & error);

@@ -282,8 +282,7 @@ Stream::check_progress ()
   update_health ();
   if (hls_ && fanout_->session_active ())
     hls_->update ();
-  if (webrtc_ && fanout_->session_active ())
-    webrtc_->update ();
+  update_webrtc ();
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)
@@ -331,6 +330,22 @@ Stream::on_tick (gpointer data)
 {
   static_cast<Stream *> (data)->check_progress ();
   return G_SOURCE_CONTINUE;
+}
+
+void
+Stream::update_webrtc ()
+{
+  if (!webrtc_)
+    return;
+  if (spec_.outputs.webrtc.warm || webrtc_->wanted ()) {
+    if (fanout_->session_active ())
+      webrtc_->update ();
+  } else if (webrtc_->running ()) {
+    g_message ("stream %s: no WebRTC viewer for %lld s, feed stopped",
+        spec_.name.c_str (), (long long) (webrtc::WebRtcFeed::kLingerUs
+            / G_USEC_PER_SEC));
+    webrtc_->stop ();
+  }
 }
 
 void

@@ -63,6 +63,10 @@ public:
     return publisher_slot_;
   }
 
+  // Starts (or keeps) the WebRTC feed when viewers want it, stops an idle
+  // on-demand one. Runs every tick; the WHEP endpoint calls it at once.
+  void update_webrtc ();
+
   // A publisher (RTSP RECORD) started or stopped feeding this stream.
   void publish_started ();
   void publish_stopped (const std::string & why);

@@ -80,15 +80,37 @@ WebRtcFeed::~WebRtcFeed ()
 StreamCodecs
 WebRtcFeed::codecs () const
 {
-  std::lock_guard<std::mutex> lk (lock_);
-  return codecs_;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    if (running ())
+      return codecs_;
+  }
+  auto layout = fanout ()->layout ();
+  if (!layout)
+    return {};
+  StreamCodecs out = codecs_for (*layout);
+  layout->release ();
+  return out;
+}
+
+void
+WebRtcFeed::want ()
+{
+  wanted_until_us_ = g_get_monotonic_time () + kLingerUs;
 }
 
 bool
-WebRtcFeed::describe (const RtpFanout::Layout & layout,
-    std::string & description, std::string & error)
+WebRtcFeed::wanted () const
 {
-  StreamCodecs codecs;
+  return viewer_count () > 0 || g_get_monotonic_time () < wanted_until_us_;
+}
+
+// The tracks a feed takes: the first video and the first audio it can send
+// (index, chain), and what they give viewers.
+static std::vector<std::pair<size_t, std::string>>
+plan_tracks (const RtpFanout::Layout & layout, StreamCodecs & codecs)
+{
+  std::vector<std::pair<size_t, std::string>> tracks;
   for (size_t i = 0; i < layout.caps.size (); i++) {
     const GstStructure *s = gst_caps_get_structure (layout.caps[i], 0);
     const std::string encoding = encoding_of (s);
@@ -109,8 +131,26 @@ WebRtcFeed::describe (const RtpFanout::Layout & layout,
             : "OPUS";
     }
     if (!chain.empty ())
-      description += " " + track_source (i) + " ! " + chain;
+      tracks.push_back ({ i, chain });
   }
+  return tracks;
+}
+
+StreamCodecs
+WebRtcFeed::codecs_for (const RtpFanout::Layout & layout)
+{
+  StreamCodecs codecs;
+  plan_tracks (layout, codecs);
+  return codecs;
+}
+
+bool
+WebRtcFeed::describe (const RtpFanout::Layout & layout,
+    std::string & description, std::string & error)
+{
+  StreamCodecs codecs;
+  for (const auto & [index, chain] : plan_tracks (layout, codecs))
+    description += " " + track_source (index) + " ! " + chain;
   if (codecs.video.empty () && codecs.audio.empty ()) {
     error = "no track can be sent over WebRTC without re-encoding";
     return false;

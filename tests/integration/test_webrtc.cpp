@@ -44,10 +44,13 @@ protected:
               "source:\n  uri: " + camera_->uri () + "\n  transport: tcp\n"
               + extra } });
     ASSERT_TRUE (gateway_->wait_running ("cam")) << gateway_->log ();
-    // The feed runs once the source delivered its layout.
-    ASSERT_TRUE (wait_until ([&]() {
-          return gateway_->log ().find ("WebRTC output started")
-              != std::string::npos; }, 10s)) << gateway_->log ();
+    // A warm feed runs once the source delivered its layout; an on-demand
+    // one starts with the first viewer.
+    if (extra.find ("warm: true") != std::string::npos) {
+      ASSERT_TRUE (wait_until ([&]() {
+            return gateway_->log ().find ("WebRTC output started")
+                != std::string::npos; }, 10s)) << gateway_->log ();
+    }
   }
 
   TempDir dir_;
@@ -124,12 +127,30 @@ TEST_F (WebRtc, ANewViewerStartsWithoutWaitingForTheNextKeyframe)
   // A 4 s GOP: without the kept GOP a viewer would wait up to 4 s. The feed
   // keeps GOPs from the first keyframe it sees: one whole GOP, then 1.5 s
   // into the next.
-  start ("", 60);
+  start ("outputs:\n  webrtc: { warm: true }\n", 60);
   std::this_thread::sleep_for (5500ms);
   WebRtcTestPeer viewer ({ .audio = false });
   ASSERT_EQ (viewer.connect (gateway_->http_port (), "cam").status, 201);
   EXPECT_TRUE (viewer.wait_video_frames (1, 1500ms)) << "no frame 1.5 s after "
       "the answer, the camera's next keyframe is up to 4 s away";
+}
+
+TEST_F (WebRtc, TheFeedStartsWithTheFirstViewer)
+{
+  start ();
+  std::this_thread::sleep_for (1s);
+  // No viewer, no WebRTC work for the stream.
+  EXPECT_EQ (gateway_->log ().find ("WebRTC output started"), std::string::npos);
+  WebRtcTestPeer viewer ({ .audio = false });
+  ASSERT_EQ (viewer.connect (gateway_->http_port (), "cam").status, 201);
+  EXPECT_TRUE (gateway_->wait_for_log ("WebRTC output started", 5s));
+  // The first viewer starts at the camera's next keyframe (GOP 2 s).
+  EXPECT_TRUE (viewer.wait_video_frames (10, 10s)) << gateway_->log ();
+  // The next one from the feed's kept GOP.
+  std::this_thread::sleep_for (2500ms);
+  WebRtcTestPeer second ({ .audio = false });
+  ASSERT_EQ (second.connect (gateway_->http_port (), "cam").status, 201);
+  EXPECT_TRUE (second.wait_video_frames (1, 1500ms));
 }
 
 TEST_F (WebRtc, BadRequestsGetClearErrors)
@@ -242,7 +263,6 @@ TEST (WebRtcCodecs, H265CameraWithAacPlaysToAnH265ViewerAndRefusesOthers)
   auto gateway = GatewayProcess::with_pipelines (dir, { { "hevc.yaml",
             "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
   ASSERT_TRUE (gateway->wait_running ("hevc")) << gateway->log ();
-  ASSERT_TRUE (gateway->wait_for_log ("WebRTC output started", 10s));
 
   // A browser without H.265: a reason, not a black screen.
   WebRtcTestPeer h264_only ({});
@@ -269,7 +289,9 @@ TEST (WebRtcCodecs, BFramesAreReportedInTheHealth)
             "source:\n  pipeline: >-\n"
             "    videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
             "framerate=15/1 ! x264enc speed-preset=ultrafast bframes=2 "
-            "key-int-max=15 ! h264parse\n" } });
+            "key-int-max=15 ! h264parse\n"
+            // The WebRTC feed is what parses the slices.
+            "outputs:\n  webrtc: { warm: true }\n" } });
   ASSERT_TRUE (gateway->wait_running ("bframes")) << gateway->log ();
   EXPECT_TRUE (wait_until ([&]() {
         return http_request (gateway->http_port (), "GET",
