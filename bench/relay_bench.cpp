@@ -44,7 +44,7 @@ struct Options
   std::string clip;
   std::string camgate;
   std::string fakecam;
-  std::vector<std::string> relays = { "camgate", "gst-relay" };
+  std::vector<std::string> relays = { "camgate", "gst-relay", "ffmpeg" };
   std::vector<int> readers = { 1 };      // RTSP readers per relayed stream
 };
 
@@ -134,10 +134,42 @@ on_reader_pad (GstElement *, GstPad * pad, gpointer data)
 }
 
 // rtspsrc ! fakesink, with an optional arrival probe on its output.
+// A UDP port nobody uses right now (for ffmpeg's RTP output).
+int
+free_udp_port ()
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, nullptr);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *any = g_inet_socket_address_new (lo, 0);
+  g_socket_bind (socket, any, FALSE, nullptr);
+  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+  int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (any);
+  g_object_unref (lo);
+  g_object_unref (socket);
+  return port;
+}
+
 GstElement *
 start_reader (const std::string & uri, const std::string & transport,
     ProbeTarget * probe)
 {
+  if (uri.rfind ("udp://", 0) == 0) {
+    // Plain RTP (ffmpeg's output).
+    GstElement *pipeline = gst_parse_launch (("udpsrc name=src port="
+            + uri.substr (6) + " buffer-size=4194304 caps=\"application/x-rtp,"
+            "media=video,clock-rate=90000,encoding-name=H264\" ! fakesink "
+            "sync=false async=false").c_str (), nullptr);
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+    GstPad *pad = gst_element_get_static_pad (src, "src");
+    on_reader_pad (src, pad, probe);
+    gst_object_unref (pad);
+    gst_object_unref (src);
+    gst_element_set_state (pipeline, GST_STATE_PLAYING);
+    return pipeline;
+  }
   GstElement *pipeline = gst_pipeline_new (nullptr);
   GstElement *src = gst_element_factory_make ("rtspsrc", nullptr);
   g_object_set (src, "location", uri.c_str (), "latency", 0,
@@ -214,8 +246,25 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
         << o.transport << "\n";
 
   std::unique_ptr<Child> relay;
+  std::vector<std::unique_ptr<Child>> copies;   // ffmpeg: one per camera
+  std::vector<int> rtp_ports;
   std::string base;
-  if (relay_kind == "camgate") {
+  if (relay_kind == "ffmpeg") {
+    // ffmpeg serves no RTSP readers by itself: each camera is copied (no
+    // re-encoding) to RTP on a UDP port, as ffmpeg relays are run in front
+    // of a player or a server. One destination each, so no fan-out.
+    if (per_stream != 1) {
+      fs::remove_all (dir);
+      return row;
+    }
+    for (int i = 0; i < n; i++) {
+      rtp_ports.push_back (free_udp_port ());
+      copies.push_back (std::make_unique<Child> (std::vector<std::string> {
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport",
+            o.transport, "-i", cameras[i], "-an", "-c", "copy", "-f", "rtp",
+            "rtp://127.0.0.1:" + std::to_string (rtp_ports.back ()) }));
+    }
+  } else if (relay_kind == "camgate") {
     relay = std::make_unique<Child> (std::vector<std::string> { o.camgate,
           "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
     if (!relay->wait_count ("camgate ready", 1, seconds (30))
@@ -242,7 +291,9 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
     // Its cameras listen on one port each; readers take them from the lines.
     base.clear ();
   }
-  auto relayed_uri = [&](int i) {
+  auto relayed_uri = [&](int i) -> std::string {
+    if (!rtp_ports.empty ())
+      return "udp://" + std::to_string (rtp_ports[i]);
     if (!base.empty ())
       return base + "cam" + std::to_string (i);
     std::string line = relay->find ("/cam" + std::to_string (i) + " ");
@@ -261,13 +312,26 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
               i == 0 && k == 0 ? &relayed_probe : nullptr));
 
   std::this_thread::sleep_for (seconds (5));        // warm-up
-  pid_t pid = relay->pid ();
-  ProcSample before = sample (pid);
+  std::vector<pid_t> pids;
+  if (relay)
+    pids.push_back (relay->pid ());
+  for (auto & c : copies)
+    pids.push_back (c->pid ());
+  auto sample_all = [&]() {
+    ProcSample total;
+    for (pid_t p : pids) {
+      ProcSample one = sample (p);
+      total.cpu_seconds += one.cpu_seconds;
+      total.rss_kb += one.rss_kb;
+    }
+    return total;
+  };
+  ProcSample before = sample_all ();
   arrivals.start ();
   auto t0 = steady_clock::now ();
   std::this_thread::sleep_for (seconds (o.seconds));
   double elapsed = duration<double> (steady_clock::now () - t0).count ();
-  ProcSample after = sample (pid);
+  ProcSample after = sample_all ();
   size_t unmatched = 0;
   auto delays = arrivals.stop (unmatched);
 
@@ -289,6 +353,7 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
     gst_object_unref (r);
   }
   relay.reset ();
+  copies.clear ();
   fs::remove_all (dir);
   return row;
 }
@@ -509,7 +574,8 @@ main (int argc, char **argv)
     { "transport", 0, 0, G_OPTION_ARG_STRING, &transport,
         "udp or tcp, for both legs (default udp)", "T" },
     { "relays", 0, 0, G_OPTION_ARG_STRING, &relays,
-        "Comma-separated relays to measure: camgate, gst-relay (default both)",
+        "Comma-separated relays to measure: camgate, gst-relay, ffmpeg "
+        "(default all three)",
         "R,R" },
     { "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
         "Comma-separated RTSP readers per stream, for fan-out (default 1)",
@@ -564,6 +630,15 @@ main (int argc, char **argv)
       "| added latency median ms | p95 ms | packets matched |\n");
   printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto & r : rows) {
+    if (r.relay == "ffmpeg" && r.readers != 1)
+      continue;                    // no fan-out from one RTP destination
+    if (!r.ok && r.cpu_ms_per_stream_s > 0) {
+      // ffmpeg re-packetizes: no payload matches the camera's, no latency.
+      printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | n/a | n/a | 0 |\n",
+          r.relay.c_str (), r.streams, r.readers, r.cpu_ms_per_stream_s,
+          r.cpu_ms_per_reader_s, r.rss_mb, r.rss_per_stream_mb);
+      continue;
+    }
     if (!r.ok) {
       printf ("| %s | %d | %d | failed | | | | | | |\n", r.relay.c_str (),
           r.streams, r.readers);
