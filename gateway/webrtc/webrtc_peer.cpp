@@ -123,6 +123,13 @@ WebRtcPeer::WebRtcPeer (std::string label, Role role,
       g_object_set (ice, "min-rtp-port", config.min_port, "max-rtp-port",
           config.max_port, nullptr);
     g_object_set (ice, "ice-tcp", config.ice_tcp, nullptr);
+    // No UPnP port mapping on a server (libnice would try, and warn).
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, nullptr);
+    if (agent) {
+      g_object_set (agent, "upnp", FALSE, nullptr);
+      g_object_unref (agent);
+    }
     // Candidates on the bound interface only, unless bound to all of them.
     if (bind_address != "0.0.0.0" && bind_address != "::") {
       gboolean added = FALSE;
