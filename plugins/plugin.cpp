@@ -7,6 +7,7 @@
 #include "gstlatencystamp.h"
 #include "gstonvifdeviceprovider.h"
 #include "gstonvifsrc.h"
+#include "gstrecordsink.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (latencystamp, plugin);
   ok |= GST_ELEMENT_REGISTER (latencyprobe, plugin);
   ok |= GST_ELEMENT_REGISTER (onvifsrc, plugin);
+  ok |= GST_ELEMENT_REGISTER (recordsink, plugin);
   ok |= GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, plugin);
   return ok;
 }

@@ -1,0 +1,29 @@
+/* recordsink: writes cmafchunkmux's output as a series of fragmented MP4
+ * files, for recording.
+ *
+ *   ... ! cmafchunkmux chunk-duration=1000000000 segment-duration=60000000000
+ *       ! recordsink location=rec/%Y-%m-%d/%H-%M-%S.mp4
+ *
+ * Each file is the CMAF header, a `uuid` box with the file's absolute start
+ * time, and whole fragments: it plays while being written and, after a
+ * crash, up to its last complete fragment. A new file starts at the first
+ * segment (keyframe) after `max-duration`. A write error (disk full) closes
+ * the file with what it holds, and recording pauses until a segment start
+ * can be written again; both are reported as "camgate-recording" element
+ * messages. */
+#pragma once
+
+#include <gst/base/gstbasesink.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_RECORD_SINK (gst_record_sink_get_type ())
+G_DECLARE_FINAL_TYPE (GstRecordSink, gst_record_sink, GST, RECORD_SINK,
+    GstBaseSink);
+
+GST_ELEMENT_REGISTER_DECLARE (recordsink);
+
+// The 16-byte user type of the uuid box holding "start=<RFC 3339 UTC>".
+extern const guint8 gst_record_sink_start_uuid[16];
+
+G_END_DECLS
