@@ -7,6 +7,7 @@
 //                    [--write DIR]
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
+#include "gstrecordsink.h"
 #include "gstonvifdeviceprovider.h"
 #include "gstonvifsrc.h"
 #include "gststreamhealth.h"
@@ -106,6 +107,7 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
+  GST_ELEMENT_REGISTER (recordsink, nullptr);
   GST_ELEMENT_REGISTER (onvifsrc, nullptr);
   GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
 

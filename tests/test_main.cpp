@@ -1,6 +1,7 @@
 // GoogleTest entry point shared by every camgate test binary.
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
+#include "gstrecordsink.h"
 #include "gstlatencyprobe.h"
 #include "gstlatencystamp.h"
 #include "gstonvifdeviceprovider.h"
@@ -19,6 +20,7 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
+  GST_ELEMENT_REGISTER (recordsink, nullptr);
   GST_ELEMENT_REGISTER (latencystamp, nullptr);
   GST_ELEMENT_REGISTER (latencyprobe, nullptr);
   GST_ELEMENT_REGISTER (onvifsrc, nullptr);

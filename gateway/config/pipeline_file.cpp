@@ -30,7 +30,9 @@ ConfigError::to_string () const
 namespace {
 
 const std::vector<std::string> kTopKeys =
-    { "name", "source", "outputs", "health" };
+    { "name", "source", "outputs", "health", "record" };
+const std::vector<std::string> kRecordKeys =
+    { "segment", "keep", "max-size", "path" };
 const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
@@ -252,6 +254,59 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
 }
 
 void
+read_record (YamlReader & reader, const YAML::Node & node, RecordSpec & spec)
+{
+  if (node.IsNull ()) {
+    spec.enabled = true;
+    return;
+  }
+  if (!node.IsMap ()) {
+    reader.boolean (node, "record", spec.enabled);
+    return;
+  }
+  spec.enabled = true;
+  reader.check_keys (node, "record", kRecordKeys);
+  if (const YAML::Node n = node["segment"]) {
+    if (reader.duration (n, "record.segment", 3600 * 1000, spec.segment_ms)
+        && spec.segment_ms < 1000)
+      reader.error (n, "record.segment: must be at least 1s");
+  }
+  if (const YAML::Node n = node["keep"]) {
+    std::string text;
+    if (reader.scalar (n, "record.keep", text)) {
+      auto ms = parse_duration_ms (text);
+      if (!ms || *ms < 1000)
+        reader.error (n, "record.keep: expected an age such as 7d, 12h or "
+            "30m, got '" + text + "'");
+      else
+        spec.keep_ms = *ms;
+    }
+  }
+  if (const YAML::Node n = node["max-size"]) {
+    std::string text;
+    if (reader.scalar (n, "record.max-size", text)) {
+      auto bytes = parse_size_bytes (text);
+      if (!bytes || *bytes < 1024 * 1024)
+        reader.error (n, "record.max-size: expected a size such as 500M or "
+            "20G (at least 1M), got '" + text + "'");
+      else
+        spec.max_size = *bytes;
+    }
+  }
+  if (const YAML::Node n = node["path"]) {
+    std::string text;
+    if (reader.scalar (n, "record.path", text)) {
+      if (text.empty () || text.find ("..") != std::string::npos
+          || text.back () == '/')
+        reader.error (n, "record.path: expected a file path template "
+            "without '..', got '" + text + "'");
+      else
+        spec.path = text;
+    }
+  }
+}
+
+void
 read_health (YamlReader & reader, const YAML::Node & node, HealthSpec & health)
 {
   if (node.IsNull ())
@@ -335,6 +390,8 @@ parse_pipeline_text (const std::string & text, const std::string & file,
     read_outputs (reader, outputs, spec.outputs);
   if (const YAML::Node health = root["health"])
     read_health (reader, health, spec.health);
+  if (const YAML::Node record = root["record"])
+    read_record (reader, record, spec.record);
 
   return !reader.failed ();
 }

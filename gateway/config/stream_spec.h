@@ -64,6 +64,19 @@ struct WebRtcSpec
   bool operator== (const WebRtcSpec &) const = default;
 };
 
+// Recording to fragmented MP4 files.
+struct RecordSpec
+{
+  bool enabled = false;
+  uint32_t segment_ms = 60000;     // new file at the first keyframe after
+  uint64_t keep_ms = 0;            // delete older files (0 = keep)
+  uint64_t max_size = 0;           // bytes per stream (0 = no limit)
+  // strftime() of the file's UTC start; <stream> is the stream's name.
+  std::string path = "recordings/<stream>/%Y-%m-%d/%H-%M-%S.mp4";
+
+  bool operator== (const RecordSpec &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
@@ -80,12 +93,14 @@ struct StreamSpec
   SourceSpec source;
   OutputsSpec outputs;
   HealthSpec health;
+  RecordSpec record;
 
   // Same stream definition, regardless of where it was read from.
   bool same_definition (const StreamSpec & other) const
   {
     return name == other.name && source == other.source
-        && outputs == other.outputs && health == other.health;
+        && outputs == other.outputs && health == other.health
+        && record == other.record;
   }
 };
 

@@ -24,15 +24,44 @@ parse_duration_ms (const std::string & text)
     factor = 1000;
   else if (unit == "m" || unit == "min")
     factor = 60 * 1000;
+  else if (unit == "h")
+    factor = 3600 * 1000;
+  else if (unit == "d")
+    factor = 24 * 3600 * 1000;
   else
     return std::nullopt;
   // A bare number must be a whole number of milliseconds.
   if (unit.empty () && value != std::floor (value))
     return std::nullopt;
   double ms = value * factor;
-  if (ms > 24.0 * 3600 * 1000)
+  if (ms > 400.0 * 24 * 3600 * 1000)
     return std::nullopt;
   return static_cast<uint64_t> (std::llround (ms));
+}
+
+std::optional<uint64_t>
+parse_size_bytes (const std::string & text)
+{
+  const char *start = text.c_str ();
+  char *end = nullptr;
+  double value = std::strtod (start, &end);
+  if (text.empty () || end == start || !std::isfinite (value) || value < 0)
+    return std::nullopt;
+  const std::string unit (end);
+  double factor;
+  if (unit.empty () || unit == "B")
+    factor = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KiB")
+    factor = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MiB")
+    factor = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GiB")
+    factor = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TiB")
+    factor = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
+  return static_cast<uint64_t> (std::llround (value * factor));
 }
 
 // Optimal-string-alignment distance: a swap of two neighbours counts as one

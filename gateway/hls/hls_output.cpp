@@ -1,47 +1,9 @@
 #include "hls/hls_output.h"
 
 #include "gstcmafsink.h"
-
+#include "stream/cmaf_tracks.h"
 
 namespace camgate {
-
-namespace {
-
-// Depayload (and where needed transcode) chain for one RTP track, ending in
-// what cmafsink takes; empty when the codec cannot go into CMAF.
-std::string
-chain_for (const GstStructure * s, bool & video)
-{
-  std::string encoding = gst_structure_get_string (s, "encoding-name")
-      ? gst_structure_get_string (s, "encoding-name") : "";
-  video = false;
-  if (encoding == "H264") {
-    video = true;
-    return "rtph264depay ! h264parse config-interval=-1 "
-        "! video/x-h264,stream-format=avc,alignment=au";
-  }
-  if (encoding == "H265") {
-    video = true;
-    return "rtph265depay ! h265parse config-interval=-1 "
-        "! video/x-h265,stream-format=hvc1,alignment=au";
-  }
-  if (encoding == "MPEG4-GENERIC")
-    return "rtpmp4gdepay ! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "MP4A-LATM")
-    return "rtpmp4adepay ! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "OPUS")
-    return "rtpopusdepay ! opusparse";
-  // G.711 cannot go into CMAF for browsers: AAC, for this output only.
-  const char *aac = " ! audioconvert ! audioresample ! voaacenc bitrate=64000 "
-      "! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "PCMA")
-    return std::string ("rtppcmadepay ! alawdec") + aac;
-  if (encoding == "PCMU")
-    return std::string ("rtppcmudepay ! mulawdec") + aac;
-  return "";
-}
-
-}  // namespace
 
 HlsOutput::HlsOutput (std::string stream, HlsSpec spec,
     std::shared_ptr<RtpFanout> fanout)
@@ -70,19 +32,7 @@ HlsOutput::describe (const RtpFanout::Layout & layout,
       + std::to_string ((guint64) spec_.part_ms * GST_MSECOND)
       + " segment-duration=" + std::to_string ((guint64) spec_.segment_ms
       * GST_MSECOND) + " window=" + std::to_string (spec_.window);
-  bool have_video = false, have_audio = false;
-  for (size_t i = 0; i < layout.caps.size (); i++) {
-    bool video = false;
-    std::string chain = chain_for (gst_caps_get_structure (layout.caps[i], 0),
-        video);
-    // One video and one audio track: the rest is not packaged.
-    if (chain.empty () || (video && have_video) || (!video && have_audio))
-      continue;
-    (video ? have_video : have_audio) = true;
-    description += " " + track_source (i) + " ! " + chain + " ! sink."
-        + (video ? "video" : "audio");
-  }
-  if (!have_video && !have_audio) {
+  if (!describe_cmaf_tracks (layout, "sink", description)) {
     error = "no track can be packaged in CMAF";
     return false;
   }

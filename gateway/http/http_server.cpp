@@ -1,7 +1,9 @@
 #include "http/http_server.h"
 
 #include "http/metrics.h"
+#include "http/recordings_api.h"
 #include "http/streams_api.h"
+#include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>
 
@@ -182,6 +184,30 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
     if (!read)
       return method_not_allowed ("GET, HEAD");
     send_json (message, SOUP_STATUS_OK, render_stream_list (streams_, rtsp_));
+    return;
+  }
+
+  const std::string recordings = "/api/v1/recordings/";
+  if (path.rfind (recordings, 0) == 0) {
+    std::string name = path.substr (recordings.size ());
+    if (!name.empty () && name.back () == '/')
+      name.pop_back ();
+    if (!read)
+      return method_not_allowed ("GET, HEAD");
+    // Stream names are plain words: anything else (../, %2e...) is refused.
+    if (name.empty () || name.find_first_of ("/%\\") != std::string::npos
+        || name[0] == '.') {
+      send_error (message, SOUP_STATUS_BAD_REQUEST, "bad stream name '" + name
+          + "'");
+      return;
+    }
+    auto stream = streams_.find (name);
+    if (!stream || !stream->recording ()) {
+      send_error (message, SOUP_STATUS_NOT_FOUND, stream ? "stream '" + name
+          + "' does not record" : "no stream named '" + name + "'");
+      return;
+    }
+    send_json (message, SOUP_STATUS_OK, render_recordings (*stream));
     return;
   }
 

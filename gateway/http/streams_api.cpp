@@ -110,6 +110,15 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
   json_builder_add_boolean_value (b, spec.outputs.webrtc.enabled);
   json_builder_end_object (b);
 
+  if (const RecordingOutput *rec = stream.recording ()) {
+    json_builder_set_member_name (b, "recording");
+    json_builder_begin_object (b);
+    member (b, "status", rec->status ());
+    member (b, "file", rec->current_file ());
+    member (b, "folder", rec->root ());
+    json_builder_end_object (b);
+  }
+
   member (b, "bytes_in", (gint64) counters.bytes_in);
   member (b, "bytes_out", (gint64) counters.bytes_out);
   member (b, "packets_in", (gint64) counters.packets_in);

@@ -45,6 +45,9 @@ Stream::Stream (StreamSpec spec)
     hls_ = std::make_unique<HlsOutput> (spec_.name, spec_.outputs.hls, fanout_);
   if (spec_.outputs.webrtc.enabled)
     webrtc_ = std::make_shared<webrtc::WebRtcFeed> (spec_.name, fanout_);
+  if (spec_.record.enabled)
+    recording_ = std::make_unique<RecordingOutput> (spec_.name, spec_.record,
+        fanout_);
 }
 
 std::shared_ptr<hls::SegmentStore>
@@ -113,6 +116,9 @@ Stream::update_health ()
   // Browsers' WebRTC decoders show B-frames out of order.
   if (webrtc_ && webrtc_->saw_b_frames ())
     add_reason ("b-frames");
+  // A full disk (or any write error) pauses recording, nothing else.
+  if (recording_ && recording_->status ().rfind ("paused", 0) == 0)
+    add_reason ("recording-paused");
 
   std::string text = summary.state;
   for (size_t i = 0; i < summary.reasons.size (); i++)
@@ -170,6 +176,8 @@ Stream::stop ()
     hls_->stop ();
   if (webrtc_)
     webrtc_->stop ();
+  if (recording_)
+    recording_->stop ();
   end_session ();
   fanout_->end_all_outputs ();
   if (state () != StreamState::Stopped)
@@ -208,6 +216,10 @@ Stream::end_session ()
   }
   session_.reset ();
   fanout_->end_session ();
+  // The current file ends with the camera session: the next one starts a
+  // new file, and the gap shows in the listing.
+  if (recording_)
+    recording_->stop ();
 }
 
 void
@@ -283,6 +295,16 @@ Stream::check_progress ()
   if (hls_ && fanout_->session_active ())
     hls_->update ();
   update_webrtc ();
+  if (recording_) {
+    if (fanout_->session_active ())
+      recording_->update ();
+    // Retention: at start, then every minute.
+    const int64_t now = g_get_monotonic_time ();
+    if (!last_retention_us_ || now - last_retention_us_ > 60 * G_USEC_PER_SEC) {
+      last_retention_us_ = now;
+      recording_->apply_retention ();
+    }
+  }
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)
@@ -357,6 +379,8 @@ Stream::publish_started ()
 void
 Stream::publish_stopped (const std::string & why)
 {
+  if (recording_)
+    recording_->stop ();
   set_state (StreamState::Waiting, why);
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/stream_spec.h"
 #include "hls/hls_output.h"
+#include "recording/recording_output.h"
 #include "stream/health_board.h"
 #include "stream/rtp_fanout.h"
 #include "stream/source_session.h"
@@ -52,6 +53,8 @@ public:
   const std::shared_ptr<HealthBoard> & health_board () const { return board_; }
   // The LL-HLS/DASH segment store, when outputs.hls is on and packaging runs.
   std::shared_ptr<hls::SegmentStore> hls_store () const;
+  // The recording, when record: is on.
+  const RecordingOutput *recording () const { return recording_.get (); }
   // The WebRTC viewers' feed, when outputs.webrtc is on.
   const std::shared_ptr<webrtc::WebRtcFeed> & webrtc_feed () const
   {
@@ -89,6 +92,8 @@ private:
   std::unique_ptr<SourceSession> session_;
   std::unique_ptr<HlsOutput> hls_;
   std::shared_ptr<webrtc::WebRtcFeed> webrtc_;
+  std::unique_ptr<RecordingOutput> recording_;
+  int64_t last_retention_us_ = 0;
   const std::shared_ptr<std::atomic<bool>> publisher_slot_;
 
   guint bus_watch_ = 0;

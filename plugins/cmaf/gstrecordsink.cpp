@@ -201,8 +201,11 @@ next_path (GstRecordSink * self)
   return candidate;
 }
 
+// `first_chunk`: the duration of the fragment about to be written, which
+// the muxer hands over once it is complete: the file's media started that
+// much before now.
 static bool
-open_file (GstRecordSink * self, std::string & error)
+open_file (GstRecordSink * self, GstClockTime first_chunk, std::string & error)
 {
   const std::string path = next_path (self);
   gchar *dir = g_path_get_dirname (path.c_str ());
@@ -218,9 +221,13 @@ open_file (GstRecordSink * self, std::string & error)
     return false;
   }
   // The header, then the absolute start time (a uuid box players skip).
-  GDateTime *now = g_date_time_new_now_utc ();
-  gchar *when = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-  g_date_time_unref (now);
+  const gint64 start_us = g_get_real_time ()
+      - (GST_CLOCK_TIME_IS_VALID (first_chunk) ? first_chunk / GST_USECOND : 0);
+  GDateTime *seconds = g_date_time_new_from_unix_utc (start_us / G_USEC_PER_SEC);
+  GDateTime *start = g_date_time_add (seconds, start_us % G_USEC_PER_SEC);
+  gchar *when = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_date_time_unref (start);
+  g_date_time_unref (seconds);
   std::string payload = std::string ("start=") + when;
   g_free (when);
   const guint32 size = 8 + 16 + payload.size ();
@@ -285,7 +292,7 @@ gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
       && g_get_monotonic_time () >= self->retry_after_us) {
     close_file (self);
     std::string error;
-    if (!open_file (self, error)) {
+    if (!open_file (self, meta->duration, error)) {
       pause_on_error (self, error);
       return GST_FLOW_OK;
     }

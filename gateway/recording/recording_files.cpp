@@ -1,0 +1,137 @@
+#include "recording/recording_files.h"
+
+#include "gstrecordsink.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace camgate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The start time recordsink wrote after the header: a uuid box holding
+// "start=<RFC 3339>". Only the first 64 KiB are read.
+bool
+read_start (const std::string & path, int64_t & start_us)
+{
+  std::ifstream in (path, std::ios::binary);
+  std::string head (65536, '\0');
+  in.read (head.data (), head.size ());
+  head.resize (in.gcount ());
+  const std::string uuid (reinterpret_cast<const char *>
+      (gst_record_sink_start_uuid), 16);
+  auto at = head.find ("uuid" + uuid);
+  if (at == std::string::npos || at < 4)
+    return false;
+  const guint32 size = (guint8) head[at - 4] << 24 | (guint8) head[at - 3] << 16
+      | (guint8) head[at - 2] << 8 | (guint8) head[at - 1];
+  const size_t payload = at + 4 + 16;
+  if (size < 24 || at - 4 + size > head.size ())
+    return false;
+  std::string text = head.substr (payload, at - 4 + size - payload);
+  if (text.rfind ("start=", 0) != 0)
+    return false;
+  GDateTime *t = g_date_time_new_from_iso8601 (text.c_str () + 6, nullptr);
+  if (!t)
+    return false;
+  start_us = g_date_time_to_unix (t) * G_USEC_PER_SEC
+      + g_date_time_get_microsecond (t);
+  g_date_time_unref (t);
+  return true;
+}
+
+}  // namespace
+
+std::string
+recording_root (const std::string & path_template)
+{
+  std::string prefix = path_template.substr (0, path_template.find ('%'));
+  auto slash = prefix.rfind ('/');
+  return slash == std::string::npos ? "." : prefix.substr (0, slash);
+}
+
+std::vector<RecordingFile>
+list_recordings (const std::string & root)
+{
+  std::vector<RecordingFile> out;
+  std::error_code ec;
+  if (!fs::is_directory (root, ec))
+    return out;
+  for (auto it = fs::recursive_directory_iterator (root,
+          fs::directory_options::skip_permission_denied, ec);
+      !ec && it != fs::recursive_directory_iterator (); it.increment (ec)) {
+    if (!it->is_regular_file (ec) || it->path ().extension () != ".mp4")
+      continue;
+    RecordingFile f;
+    f.path = it->path ().string ();
+    if (!read_start (f.path, f.start_us))
+      continue;
+    GStatBuf st;
+    if (g_stat (f.path.c_str (), &st) != 0)
+      continue;
+    f.bytes = st.st_size;
+    f.end_us = std::max<int64_t> (f.start_us, (int64_t) st.st_mtim.tv_sec
+        * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000);
+    out.push_back (f);
+  }
+  std::sort (out.begin (), out.end (), [](const auto & a, const auto & b) {
+        return a.start_us < b.start_us;
+      });
+  return out;
+}
+
+std::vector<RecordingSpan>
+group_spans (const std::vector<RecordingFile> & files, int64_t max_gap_us)
+{
+  std::vector<RecordingSpan> spans;
+  for (const auto & f : files) {
+    if (spans.empty () || f.start_us - spans.back ().end_us > max_gap_us)
+      spans.push_back ({ f.start_us, f.end_us, {} });
+    spans.back ().end_us = std::max (spans.back ().end_us, f.end_us);
+    spans.back ().files.push_back (f);
+  }
+  return spans;
+}
+
+std::vector<std::string>
+files_to_delete (const std::vector<RecordingFile> & files, int64_t now_us,
+    uint64_t keep_us, uint64_t max_bytes, const std::string & writing)
+{
+  std::vector<std::string> out;
+  uint64_t total = 0;
+  for (const auto & f : files)
+    total += f.bytes;
+  for (const auto & f : files) {         // oldest first
+    if (f.path == writing)
+      continue;
+    const bool too_old = keep_us && f.end_us < now_us - (int64_t) keep_us;
+    const bool too_big = max_bytes && total > max_bytes;
+    if (!too_old && !too_big)
+      continue;
+    out.push_back (f.path);
+    total -= f.bytes;
+  }
+  return out;
+}
+
+std::string
+format_utc (int64_t utc_us)
+{
+  GDateTime *t = g_date_time_new_from_unix_utc (utc_us / G_USEC_PER_SEC);
+  gchar *text = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
+  std::string out = text;
+  g_free (text);
+  g_date_time_unref (t);
+  char ms[8];
+  g_snprintf (ms, sizeof ms, ".%03dZ", (int) ((utc_us % G_USEC_PER_SEC) / 1000));
+  return out + ms;
+}
+
+}  // namespace camgate

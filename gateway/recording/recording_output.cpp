@@ -1,0 +1,114 @@
+#include "recording/recording_output.h"
+
+#include "recording/recording_files.h"
+#include "stream/cmaf_tracks.h"
+
+#include <glib/gstdio.h>
+
+namespace camgate {
+
+namespace {
+
+std::string
+fill_stream (std::string path, const std::string & stream)
+{
+  for (size_t at; (at = path.find ("<stream>")) != std::string::npos;)
+    path.replace (at, 8, stream);
+  return path;
+}
+
+}  // namespace
+
+RecordingOutput::RecordingOutput (std::string stream, RecordSpec spec,
+    std::shared_ptr<RtpFanout> fanout)
+    : FanoutOutput (stream, "recording", std::move (fanout)),
+      spec_ (std::move (spec)), path_ (fill_stream (spec_.path, stream)),
+      root_ (recording_root (path_))
+{
+}
+
+RecordingOutput::~RecordingOutput ()
+{
+  stop ();
+}
+
+bool
+RecordingOutput::describe (const RtpFanout::Layout & layout,
+    std::string & description, std::string & error)
+{
+  const guint64 segment = (guint64) spec_.segment_ms * GST_MSECOND;
+  // The location is a property set in started(): a template may hold
+  // characters gst-launch syntax would take for its own.
+  description = "cmafchunkmux name=mux chunk-duration=1000000000 "
+      "segment-duration=" + std::to_string (segment) + " ! recordsink "
+      "name=recorder max-duration=" + std::to_string (segment);
+  if (!describe_cmaf_tracks (layout, "mux", description)) {
+    error = "no track can be recorded in MP4";
+    return false;
+  }
+  return true;
+}
+
+void
+RecordingOutput::started (GstElement * pipeline)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "recorder");
+  g_object_set (sink, "location", path_.c_str (), nullptr);
+  std::lock_guard<std::mutex> lk (lock_);
+  gst_object_replace ((GstObject **) &sink_, GST_OBJECT (sink));
+  gst_object_unref (sink);
+}
+
+void
+RecordingOutput::stopped ()
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  gst_clear_object (&sink_);
+}
+
+std::string
+RecordingOutput::status () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (!sink_)
+    return "waiting";
+  gchar *status = nullptr;
+  g_object_get (sink_, "status", &status, nullptr);
+  std::string out = status && g_strcmp0 (status, "stopped") ? status
+      : "waiting";
+  g_free (status);
+  return out;
+}
+
+std::string
+RecordingOutput::current_file () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (!sink_)
+    return "";
+  gchar *file = nullptr;
+  g_object_get (sink_, "current-file", &file, nullptr);
+  std::string out = file ? file : "";
+  g_free (file);
+  return out;
+}
+
+unsigned
+RecordingOutput::apply_retention ()
+{
+  if (!spec_.keep_ms && !spec_.max_size)
+    return 0;
+  auto files = list_recordings (root_);
+  unsigned deleted = 0;
+  for (const auto & path : files_to_delete (files, g_get_real_time (),
+          spec_.keep_ms * 1000, spec_.max_size, current_file ())) {
+    if (g_unlink (path.c_str ()) == 0)
+      deleted++;
+  }
+  if (deleted)
+    g_message ("stream %s: retention deleted %u recording(s)", stream_.c_str (),
+        deleted);
+  return deleted;
+}
+
+}  // namespace camgate

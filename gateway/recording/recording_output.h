@@ -1,0 +1,48 @@
+// RecordingOutput: a stream's recording. A pipeline fed by the RtpFanout
+// (like the HLS packager: depayload, parse, G.711 to AAC) into cmafchunkmux
+// (1 s fragments: at most that much is lost in a crash) and recordsink
+// (a new file at the first keyframe after record.segment). It is stopped
+// when the camera drops, so each camera session starts a new file and gaps
+// show in the listing. Retention (record.keep, record.max-size) runs on the
+// main context.
+#pragma once
+
+#include "config/stream_spec.h"
+#include "stream/fanout_output.h"
+
+#include <mutex>
+#include <string>
+
+namespace camgate {
+
+class RecordingOutput : public FanoutOutput
+{
+public:
+  RecordingOutput (std::string stream, RecordSpec spec,
+      std::shared_ptr<RtpFanout> fanout);
+  ~RecordingOutput () override;
+
+  // The folder this stream's files are written under.
+  const std::string & root () const { return root_; }
+  // "recording", "paused: <reason>" (e.g. a full disk), or "waiting".
+  std::string status () const;
+  std::string current_file () const;
+  // Deletes what record.keep / record.max-size say should go; never the
+  // file being written. Returns how many files were deleted.
+  unsigned apply_retention ();
+
+protected:
+  bool describe (const RtpFanout::Layout & layout, std::string & description,
+      std::string & error) override;
+  void started (GstElement * pipeline) override;
+  void stopped () override;
+
+private:
+  const RecordSpec spec_;
+  const std::string path_;         // the template with <stream> filled in
+  const std::string root_;
+  mutable std::mutex lock_;
+  GstElement *sink_ = nullptr;     // recordsink, while the pipeline runs
+};
+
+}  // namespace camgate
