@@ -1,5 +1,7 @@
 #include "stream/stream.h"
 
+#include <algorithm>
+
 namespace camgate {
 
 namespace {
@@ -298,9 +300,11 @@ Stream::check_progress ()
   if (recording_) {
     if (fanout_->session_active ())
       recording_->update ();
-    // Retention: at start, then every minute.
+    // Retention: at start, then once a segment (at most every minute).
     const int64_t now = g_get_monotonic_time ();
-    if (!last_retention_us_ || now - last_retention_us_ > 60 * G_USEC_PER_SEC) {
+    const int64_t every = std::clamp<int64_t> (spec_.record.segment_ms * 1000,
+        G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
+    if (!last_retention_us_ || now - last_retention_us_ > every) {
       last_retention_us_ = now;
       recording_->apply_retention ();
     }

@@ -200,6 +200,15 @@ GatewayProcess::terminate (milliseconds timeout)
   return duration<double> (steady_clock::now () - start).count ();
 }
 
+void
+GatewayProcess::kill_hard ()
+{
+  if (!running ())
+    return;
+  g_subprocess_force_exit (process_);
+  wait_until ([&]() { return !running (); }, milliseconds (5000));
+}
+
 static GstPadProbeReturn
 count_frame (GstPad *, GstPadProbeInfo *, gpointer counter)
 {

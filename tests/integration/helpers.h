@@ -58,6 +58,8 @@ public:
   bool running () const;
   // Sends SIGTERM and waits; returns the seconds it took to exit, or < 0.
   double terminate (std::chrono::milliseconds timeout);
+  // SIGKILL: no chance to clean up (a crash, a power cut for the process).
+  void kill_hard ();
 
 private:
   GSubprocess *process_ = nullptr;

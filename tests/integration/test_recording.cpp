@@ -1,0 +1,211 @@
+// Recording through camgate: fake camera (H.264 + G.711) -> camgate with
+// `record:` -> fragmented MP4 files checked with ffprobe/ffmpeg, the
+// recordings API, kill -9, a camera drop, retention and a full disk.
+#include "commands.h"
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+
+#include <json-glib/json-glib.h>
+
+#include <filesystem>
+#include <sys/mount.h>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string>
+mp4_files (const std::string & root)
+{
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::exists (root, ec))
+    return out;
+  for (auto & e : fs::recursive_directory_iterator (root, ec))
+    if (e.path ().extension () == ".mp4")
+      out.push_back (e.path ().string ());
+  std::sort (out.begin (), out.end ());
+  return out;
+}
+
+// Decodes the whole file; "" when clean, ffmpeg's complaints otherwise.
+std::string
+decode_errors (const std::string & file)
+{
+  int status = -1;
+  std::string out = run_command ("ffmpeg -nostdin -v error -i '" + file
+      + "' -f null - 2>&1", &status);
+  return status == 0 ? out : "exit " + std::to_string (status) + ": " + out;
+}
+
+double
+duration_of (const std::string & file)
+{
+  return std::atof (run_command ("ffprobe -v error -show_entries "
+          "format=duration -of csv=p=0 '" + file + "' 2>/dev/null").c_str ());
+}
+
+bool
+starts_with_keyframe (const std::string & file)
+{
+  return run_command ("ffprobe -v error -select_streams v -show_frames "
+      "-show_entries frame=key_frame -of csv=p=0 -read_intervals %+#1 '"
+      + file + "' 2>/dev/null").rfind ("1", 0) == 0;
+}
+
+int
+span_count (int port, const std::string & stream)
+{
+  auto reply = http_request (port, "GET", "/api/v1/recordings/" + stream);
+  JsonParser *parser = json_parser_new ();
+  int n = -1;
+  if (reply.status == 200 && json_parser_load_from_data (parser,
+          reply.body.c_str (), -1, nullptr))
+    n = json_array_get_length (json_object_get_array_member (
+            json_node_get_object (json_parser_get_root (parser)), "spans"));
+  g_object_unref (parser);
+  return n;
+}
+
+class Recording : public ::testing::Test
+{
+protected:
+  void start (const std::string & record, const std::string & root)
+  {
+    ASSERT_TRUE (camera_.start ());
+    root_ = root;
+    gateway_ = GatewayProcess::with_pipelines (dir_, { { "cam.yaml",
+              "source:\n  uri: " + camera_.uri () + "\n  transport: tcp\n"
+              "record: { path: '" + root + "/%H-%M-%S.mp4', " + record
+              + " }\n" } });
+    ASSERT_TRUE (gateway_->wait_running ("cam")) << gateway_->log ();
+  }
+
+  FakeCamera camera_ { { .fps = 15, .gop_frames = 15 } };
+  TempDir dir_;
+  std::string root_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+}  // namespace
+
+TEST_F (Recording, FilesDecodeStartWithKeyframesAndAreListed)
+{
+  start ("segment: 2s", dir_.path () + "/rec/cam");
+  ASSERT_TRUE (wait_until ([&]() { return mp4_files (root_).size () >= 3; },
+          15s)) << gateway_->log ();
+  auto files = mp4_files (root_);
+  // All but the file being written are whole segments.
+  for (size_t i = 0; i + 1 < files.size (); i++) {
+    EXPECT_EQ (decode_errors (files[i]), "") << files[i];
+    EXPECT_TRUE (starts_with_keyframe (files[i])) << files[i];
+    EXPECT_NEAR (duration_of (files[i]), 2.0, 0.5) << files[i];
+    // Video as the camera sends it, the G.711 as AAC.
+    std::string codecs = run_command ("ffprobe -v error -show_entries "
+        "stream=codec_name -of csv=p=0 '" + files[i] + "'");
+    EXPECT_NE (codecs.find ("h264"), std::string::npos) << codecs;
+    EXPECT_NE (codecs.find ("aac"), std::string::npos) << codecs;
+  }
+  // The file being written already plays.
+  EXPECT_EQ (decode_errors (files.back ()), "");
+
+  auto api = http_request (gateway_->http_port (), "GET",
+      "/api/v1/recordings/cam");
+  ASSERT_EQ (api.status, 200) << api.body;
+  EXPECT_EQ (span_count (gateway_->http_port (), "cam"), 1) << api.body;
+  EXPECT_NE (api.body.find (fs::path (files[0]).filename ().string ()),
+      std::string::npos) << api.body;
+  auto stream = http_request (gateway_->http_port (), "GET",
+      "/api/v1/streams/cam");
+  EXPECT_NE (stream.body.find ("\"status\" : \"recording\""),
+      std::string::npos) << stream.body;
+  // Bad names are refused, unknown ones not found.
+  EXPECT_EQ (http_request (gateway_->http_port (), "GET",
+          "/api/v1/recordings/..%2f..%2fetc").status, 400);
+  EXPECT_EQ (http_request (gateway_->http_port (), "GET",
+          "/api/v1/recordings/nope").status, 404);
+}
+
+TEST_F (Recording, KillDashNineKeepsWhatWasWritten)
+{
+  start ("segment: 30s", dir_.path () + "/rec/cam");
+  ASSERT_TRUE (wait_until ([&]() { return !mp4_files (root_).empty (); },
+          10s));
+  std::this_thread::sleep_for (3500ms);     // mid-segment
+  gateway_->kill_hard ();
+  auto files = mp4_files (root_);
+  ASSERT_EQ (files.size (), 1u);
+  // Playable up to its last complete fragment (1 s each).
+  EXPECT_EQ (decode_errors (files[0]), "");
+  EXPECT_GE (duration_of (files[0]), 2.0);
+}
+
+TEST_F (Recording, ACameraDropIsAGapAndRecordingResumes)
+{
+  start ("segment: 2s", dir_.path () + "/rec/cam");
+  ASSERT_TRUE (wait_until ([&]() { return mp4_files (root_).size () >= 2; },
+          15s));
+  camera_.stop ();
+  std::this_thread::sleep_for (6s);
+  const size_t before = mp4_files (root_).size ();
+  ASSERT_TRUE (camera_.start ());
+  EXPECT_TRUE (wait_until ([&]() {
+        return span_count (gateway_->http_port (), "cam") == 2
+            && mp4_files (root_).size () > before; }, 30s)) << gateway_->log ();
+  // The file cut by the drop is still whole.
+  for (const auto & f : mp4_files (root_))
+    EXPECT_EQ (decode_errors (f), "") << f;
+}
+
+TEST_F (Recording, RetentionDeletesOldFilesButNeverTheOpenOne)
+{
+  start ("segment: 2s, keep: 4s", dir_.path () + "/rec/cam");
+  std::this_thread::sleep_for (14s);
+  auto files = mp4_files (root_);
+  // ~7 files were written; those that ended more than 4 s ago are gone.
+  EXPECT_LE (files.size (), 4u);
+  EXPECT_GE (files.size (), 1u);
+  auto stream = http_request (gateway_->http_port (), "GET",
+      "/api/v1/streams/cam");
+  for (const auto & f : files)
+    if (stream.body.find (f) != std::string::npos)
+      return;                      // the open file is among them
+  ADD_FAILURE () << "the file being written was deleted: " << stream.body;
+}
+
+TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
+{
+  // A 256 KiB tmpfs: full after a few seconds of this camera (~40 KB/s).
+  const std::string mount_point = dir_.path () + "/small";
+  fs::create_directories (mount_point);
+  if (mount ("tmpfs", mount_point.c_str (), "tmpfs", 0, "size=256k") != 0)
+    GTEST_SKIP () << "cannot mount a small tmpfs here (not root?)";
+  start ("segment: 2s", mount_point + "/cam");
+  const int port = gateway_->http_port ();
+  auto stream = [&]() {
+    return http_request (port, "GET", "/api/v1/streams/cam").body;
+  };
+  EXPECT_TRUE (wait_until ([&]() {
+        return stream ().find ("\"status\" : \"paused: No space left on "
+            "device\"") != std::string::npos; }, 30s)) << stream ();
+  EXPECT_TRUE (wait_until ([&]() {
+        return stream ().find ("recording-paused") != std::string::npos; },
+      2s)) << stream ();
+  EXPECT_TRUE (gateway_->running ());
+  // Everything already written still plays.
+  auto files = mp4_files (mount_point + "/cam");
+  ASSERT_FALSE (files.empty ());
+  EXPECT_EQ (decode_errors (files.front ()), "");
+  // Space comes back: recording resumes.
+  for (const auto & f : files)
+    fs::remove (f);
+  EXPECT_TRUE (wait_until ([&]() {
+        return stream ().find ("\"status\" : \"recording\"")
+            != std::string::npos; }, 20s)) << stream ();
+  gateway_.reset ();
+  umount2 (mount_point.c_str (), MNT_DETACH);
+}
