@@ -5,7 +5,7 @@ set -eu
 inspect=$1
 output=$("$inspect" camgate 2>&1)
 echo "$output"
-for element in streamhealth cmafchunkmux cmafsink latencystamp latencyprobe \
+for element in streamhealth cmafchunkmux cmafsink recordsink latencystamp latencyprobe \
     onvifsrc onvifdeviceprovider; do
   echo "$output" | grep -q "$element" || { echo "$element missing"; exit 1; }
 done
