@@ -192,6 +192,11 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
     std::string name = path.substr (recordings.size ());
     if (!name.empty () && name.back () == '/')
       name.pop_back ();
+    bool clip = false;
+    if (name.size () > 4 && name.compare (name.size () - 4, 4, "/get") == 0) {
+      clip = true;
+      name.resize (name.size () - 4);
+    }
     if (!read)
       return method_not_allowed ("GET, HEAD");
     // Stream names are plain words: anything else (../, %2e...) is refused.
@@ -207,7 +212,10 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
           + "' does not record" : "no stream named '" + name + "'");
       return;
     }
-    send_json (message, SOUP_STATUS_OK, render_recordings (*stream));
+    if (clip)
+      send_recording_clip (message, *stream, query);
+    else
+      send_json (message, SOUP_STATUS_OK, render_recordings (*stream));
     return;
   }
 

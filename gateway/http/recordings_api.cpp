@@ -1,5 +1,8 @@
 #include "http/recordings_api.h"
 
+#include "config/text_helpers.h"
+#include "http/http_server.h"
+#include "recording/recording_clip.h"
 #include "recording/recording_files.h"
 #include "stream/stream.h"
 
@@ -16,7 +19,90 @@ member (JsonBuilder * b, const char *name, const std::string & value)
   json_builder_add_string_value (b, value.c_str ());
 }
 
+const char *
+query_value (GHashTable * query, const char *key)
+{
+  return query ? static_cast<const char *> (g_hash_table_lookup (query, key))
+      : nullptr;
+}
+
+// Feeds the clip to the response a piece at a time: the next piece goes in
+// when the previous one has been written to the socket.
+struct ClipStream
+{
+  std::unique_ptr<RecordingClip> clip;
+  SoupMessageBody *body;
+
+  void push ()
+  {
+    std::string piece;
+    if (clip->next (piece))
+      soup_message_body_append (body, SOUP_MEMORY_COPY, piece.data (),
+          piece.size ());
+    else
+      soup_message_body_complete (body);
+  }
+};
+
 }  // namespace
+
+void
+send_recording_clip (SoupServerMessage * message, const Stream & stream,
+    GHashTable * query)
+{
+  const char *start_text = query_value (query, "start");
+  const char *duration_text = query_value (query, "duration");
+  const char *format = query_value (query, "format");
+  if (format && g_strcmp0 (format, "mp4") != 0) {
+    send_error (message, SOUP_STATUS_BAD_REQUEST, std::string ("format '")
+        + format + "' is not supported (mp4)");
+    return;
+  }
+  GDateTime *start = start_text ? g_date_time_new_from_iso8601 (start_text,
+      nullptr) : nullptr;
+  if (!start) {
+    send_error (message, SOUP_STATUS_BAD_REQUEST, "start: expected an RFC "
+        "3339 time such as 2026-11-26T03:12:00Z, got '" + std::string (
+            start_text ? start_text : "") + "'");
+    return;
+  }
+  const int64_t start_us = g_date_time_to_unix (start) * G_USEC_PER_SEC
+      + g_date_time_get_microsecond (start);
+  g_date_time_unref (start);
+  auto duration_ms = parse_duration_ms (duration_text ? duration_text : "60s");
+  if (!duration_ms || *duration_ms == 0 || *duration_ms > 3600 * 1000) {
+    send_error (message, SOUP_STATUS_BAD_REQUEST, "duration: expected up to "
+        "1h, such as 60s or 5m, got '" + std::string (duration_text
+            ? duration_text : "") + "'");
+    return;
+  }
+  const RecordingOutput *rec = stream.recording ();
+  std::string error;
+  auto clip = RecordingClip::open (list_recordings (rec ? rec->root () : ""),
+      start_us, (int64_t) *duration_ms * 1000, error);
+  if (!clip) {
+    send_error (message, SOUP_STATUS_NOT_FOUND, error);
+    return;
+  }
+  auto *headers = soup_server_message_get_response_headers (message);
+  // HTTP/1.0 clients get the body up to the connection's end instead.
+  soup_message_headers_set_encoding (headers,
+      soup_server_message_get_http_version (message) == SOUP_HTTP_1_0
+      ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "video/mp4", nullptr);
+  soup_message_headers_replace (headers, "Content-Disposition", ("inline; "
+          "filename=\"" + stream.spec ().name + ".mp4\"").c_str ());
+  soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
+  auto *feed = new ClipStream { std::move (clip),
+    soup_server_message_get_response_body (message) };
+  g_signal_connect_data (message, "wrote-chunk", G_CALLBACK (+[](
+              SoupServerMessage *, gpointer data) {
+            static_cast<ClipStream *> (data)->push ();
+          }), feed, [](gpointer data, GClosure *) {
+        delete static_cast<ClipStream *> (data);
+      }, (GConnectFlags) 0);
+  feed->push ();
+}
 
 std::string
 render_recordings (const Stream & stream)

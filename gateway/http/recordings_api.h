@@ -2,6 +2,8 @@
 // contiguous files, with the gaps between them.
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include <string>
 
 namespace camgate {
@@ -15,5 +17,11 @@ constexpr int64_t kRecordingGapUs = 3 * 1000000;
 // {"stream", "folder", "spans": [{"start", "end", "duration",
 //   "files": [{"path", "start", "end", "bytes"}]}]}
 std::string render_recordings (const Stream & stream);
+
+// GET /api/v1/recordings/<stream>/get?start=<RFC 3339>&duration=<60s>
+// [&format=mp4]: answers with one fragmented MP4, streamed (chunked) a
+// fragment at a time, or a 400/404 with the reason.
+void send_recording_clip (SoupServerMessage * message, const Stream & stream,
+    GHashTable * query);
 
 }  // namespace camgate

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sys/mount.h>
 
 using namespace camgate::testing;
@@ -208,4 +209,57 @@ TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
             != std::string::npos; }, 20s)) << stream ();
   gateway_.reset ();
   umount2 (mount_point.c_str (), MNT_DETACH);
+}
+
+TEST_F (Recording, PlaybackCutsAPlayableClipForATimeRange)
+{
+  start ("segment: 2s", dir_.path () + "/rec/cam");
+  ASSERT_TRUE (wait_until ([&]() { return mp4_files (root_).size () >= 5; },
+          20s)) << gateway_->log ();
+  const int port = gateway_->http_port ();
+  auto listing = http_request (port, "GET", "/api/v1/recordings/cam");
+  JsonParser *parser = json_parser_new ();
+  ASSERT_TRUE (json_parser_load_from_data (parser, listing.body.c_str (), -1,
+          nullptr));
+  JsonObject *span = json_array_get_object_element (json_object_get_array_member
+      (json_node_get_object (json_parser_get_root (parser)), "spans"), 0);
+  GDateTime *span_start = g_date_time_new_from_iso8601 (
+      json_object_get_string_member (span, "start"), nullptr);
+  g_object_unref (parser);
+  ASSERT_NE (span_start, nullptr);
+  // 2.5 s into the recording, 4 s long, across file boundaries.
+  GDateTime *from = g_date_time_add (span_start, 2500 * G_TIME_SPAN_MILLISECOND);
+  gchar *from_text = g_date_time_format_iso8601 (from);
+  g_date_time_unref (from);
+  g_date_time_unref (span_start);
+  auto clip = http_request (port, "GET", std::string ("/api/v1/recordings/cam/"
+          "get?start=") + from_text + "&duration=4s");
+  g_free (from_text);
+  ASSERT_EQ (clip.status, 200) << clip.body.substr (0, 200);
+  EXPECT_NE (clip.headers.find ("video/mp4"), std::string::npos);
+  const std::string file = dir_.path () + "/clip.mp4";
+  {
+    std::ofstream out (file, std::ios::binary);
+    out << clip.body;
+  }
+  EXPECT_EQ (decode_errors (file), "");
+  // From the keyframe at or before the start (the camera's GOP is 1 s), to
+  // the end of the range: at least the 4 s asked, at most a GOP and a
+  // fragment more; time starts at 0 on a keyframe.
+  const double duration = duration_of (file);
+  EXPECT_GE (duration, 3.9);
+  EXPECT_LE (duration, 6.1);
+  EXPECT_TRUE (starts_with_keyframe (file));
+  EXPECT_EQ (run_command ("ffprobe -v error -show_entries format=start_time "
+          "-of csv=p=0 '" + file + "'").substr (0, 4), "0.00");
+
+  // Out of range, malformed, unsupported.
+  EXPECT_EQ (http_request (port, "GET", "/api/v1/recordings/cam/get?"
+          "start=2001-01-01T00:00:00Z&duration=10s").status, 404);
+  EXPECT_EQ (http_request (port, "GET", "/api/v1/recordings/cam/get?"
+          "start=yesterday").status, 400);
+  EXPECT_EQ (http_request (port, "GET", "/api/v1/recordings/cam/get?"
+          "start=2026-01-01T00:00:00Z&duration=5h").status, 400);
+  EXPECT_EQ (http_request (port, "GET", "/api/v1/recordings/cam/get?"
+          "start=2026-01-01T00:00:00Z&format=avi").status, 400);
 }

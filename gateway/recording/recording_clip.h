@@ -1,0 +1,57 @@
+// RecordingClip: one playable fragmented MP4 cut from a stream's recording
+// files for a time range. It starts with the fragment that begins with the
+// last keyframe at or before the range's start and ends with the fragment
+// holding its end; decode times are rewritten onto one timeline from 0 (a
+// gap in the recording stays a gap in time) and fragment sequence numbers
+// renumbered. Pieces are read from the files one fragment at a time, so a
+// long clip never sits in memory.
+#pragma once
+
+#include "recording/recording_files.h"
+
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace camgate {
+
+class RecordingClip
+{
+public:
+  // Null (and `error`, `status` 404) when no recording covers the range.
+  static std::unique_ptr<RecordingClip> open (
+      const std::vector<RecordingFile> & files, int64_t start_us,
+      int64_t duration_us, std::string & error);
+
+  // The next piece of the MP4 (the header first, then one fragment at a
+  // time); false at the end.
+  bool next (std::string & piece);
+
+private:
+  struct Fragment
+  {
+    size_t file;
+    uint64_t offset;               // of its moof (or styp) in the file
+    uint64_t size;                 // moof + mdat
+    int64_t time_us;               // wall clock of its first sample
+    bool sync;                     // starts with a video keyframe
+  };
+
+  RecordingClip () = default;
+  bool index_file (size_t file, std::string & error);
+
+  std::vector<RecordingFile> files_;
+  std::string header_;             // ftyp + moov of the first file
+  std::map<uint32_t, uint32_t> timescales_;  // track -> timescale
+  uint32_t video_track_ = 0;
+  std::vector<Fragment> fragments_;
+  size_t next_ = 0;
+  bool header_sent_ = false;
+  int64_t origin_us_ = 0;          // wall clock of the clip's time 0
+  uint32_t sequence_ = 0;
+};
+
+}  // namespace camgate
