@@ -193,12 +193,19 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
     if (!name.empty () && name.back () == '/')
       name.pop_back ();
     bool clip = false;
+    std::string file;
     if (name.size () > 4 && name.compare (name.size () - 4, 4, "/get") == 0) {
       clip = true;
       name.resize (name.size () - 4);
+    } else if (auto at = name.find ("/files/"); at != std::string::npos) {
+      file = name.substr (at + 7);
+      name.resize (at);
     }
-    if (!read)
-      return method_not_allowed ("GET, HEAD");
+    const bool remove = g_str_equal (method, "DELETE");
+    if (!read && !(remove && !clip))
+      return method_not_allowed (clip ? "GET, HEAD" : "GET, HEAD, DELETE");
+    if (!file.empty () && !remove)
+      return method_not_allowed ("DELETE");
     // Stream names are plain words: anything else (../, %2e...) is refused.
     if (name.empty () || name.find_first_of ("/%\\") != std::string::npos
         || name[0] == '.') {
@@ -212,7 +219,9 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
           + "' does not record" : "no stream named '" + name + "'");
       return;
     }
-    if (clip)
+    if (remove)
+      delete_recordings (message, *stream, file, query);
+    else if (clip)
       send_recording_clip (message, *stream, query);
     else
       send_json (message, SOUP_STATUS_OK, render_recordings (*stream));

@@ -6,7 +6,11 @@
 #include "recording/recording_files.h"
 #include "stream/stream.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace camgate {
 
@@ -102,6 +106,84 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
         delete static_cast<ClipStream *> (data);
       }, (GConnectFlags) 0);
   feed->push ();
+}
+
+namespace {
+
+std::optional<int64_t>
+parse_time (const char *text)
+{
+  GDateTime *t = text ? g_date_time_new_from_iso8601 (text, nullptr) : nullptr;
+  if (!t)
+    return std::nullopt;
+  int64_t us = g_date_time_to_unix (t) * G_USEC_PER_SEC
+      + g_date_time_get_microsecond (t);
+  g_date_time_unref (t);
+  return us;
+}
+
+}  // namespace
+
+void
+delete_recordings (SoupServerMessage * message, const Stream & stream,
+    const std::string & file, GHashTable * query)
+{
+  const RecordingOutput *rec = stream.recording ();
+  const std::string root = rec->root ();
+  const std::string writing = rec->current_file ();
+  auto files = list_recordings (root);
+  std::vector<std::string> doomed;
+  if (!file.empty ()) {
+    // As listed: relative to the stream's folder, no way out of it.
+    if (file.find ("..") != std::string::npos || file[0] == '/'
+        || file.find ('\\') != std::string::npos) {
+      send_error (message, SOUP_STATUS_BAD_REQUEST, "bad file name '" + file
+          + "'");
+      return;
+    }
+    const std::string path = root + "/" + file;
+    auto it = std::find_if (files.begin (), files.end (),
+        [&](const RecordingFile & f) { return f.path == path; });
+    if (it == files.end ()) {
+      send_error (message, SOUP_STATUS_NOT_FOUND, "no recording '" + file
+          + "'");
+      return;
+    }
+    if (path == writing) {
+      send_error (message, SOUP_STATUS_CONFLICT, "'" + file + "' is being "
+          "written");
+      return;
+    }
+    doomed.push_back (path);
+  } else {
+    auto from = parse_time (query_value (query, "start"));
+    auto to = parse_time (query_value (query, "end"));
+    if (!from || !to || *to <= *from) {
+      send_error (message, SOUP_STATUS_BAD_REQUEST, "expected start and end, "
+          "RFC 3339 times with start before end");
+      return;
+    }
+    for (const auto & f : files)
+      if (f.start_us >= *from && f.end_us <= *to && f.path != writing)
+        doomed.push_back (f.path);
+  }
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "deleted");
+  json_builder_begin_array (b);
+  for (const auto & path : doomed)
+    if (g_unlink (path.c_str ()) == 0)
+      json_builder_add_string_value (b, path.substr (root.size () + 1).c_str ());
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  JsonNode *node = json_builder_get_root (b);
+  gchar *text = json_to_string (node, FALSE);
+  g_message ("stream %s: recordings deleted by the API: %s",
+      stream.spec ().name.c_str (), text);
+  send_json (message, SOUP_STATUS_OK, text);
+  g_free (text);
+  json_node_unref (node);
+  g_object_unref (b);
 }
 
 std::string

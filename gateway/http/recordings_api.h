@@ -24,4 +24,11 @@ std::string render_recordings (const Stream & stream);
 void send_recording_clip (SoupServerMessage * message, const Stream & stream,
     GHashTable * query);
 
+// DELETE /api/v1/recordings/<stream>/files/<path>: one file (its path as
+// the listing gives it); DELETE /api/v1/recordings/<stream>?start=&end=:
+// every file wholly inside the range. The file being written is never
+// deleted (409). Answers {"deleted": [...]}.
+void delete_recordings (SoupServerMessage * message, const Stream & stream,
+    const std::string & file, GHashTable * query);
+
 }  // namespace camgate

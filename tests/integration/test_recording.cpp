@@ -263,3 +263,45 @@ TEST_F (Recording, PlaybackCutsAPlayableClipForATimeRange)
   EXPECT_EQ (http_request (port, "GET", "/api/v1/recordings/cam/get?"
           "start=2026-01-01T00:00:00Z&format=avi").status, 400);
 }
+
+TEST_F (Recording, DeleteAFileOrASpanButNeverTheOpenFile)
+{
+  start ("segment: 2s", dir_.path () + "/rec/cam");
+  ASSERT_TRUE (wait_until ([&]() { return mp4_files (root_).size () >= 4; },
+          20s));
+  const int port = gateway_->http_port ();
+  auto files = mp4_files (root_);
+  auto relative = [&](const std::string & path) {
+    return path.substr (root_.size () + 1);
+  };
+  // One file, as listed.
+  auto gone = http_request (port, "DELETE", "/api/v1/recordings/cam/files/"
+      + relative (files[0]));
+  EXPECT_EQ (gone.status, 200) << gone.body;
+  EXPECT_FALSE (fs::exists (files[0]));
+  EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam/files/"
+          + relative (files[0])).status, 404);
+  // Not the one being written, not outside the folder.
+  auto stream = http_request (port, "GET", "/api/v1/streams/cam").body;
+  std::string open;
+  for (const auto & f : mp4_files (root_))
+    if (stream.find (f) != std::string::npos)
+      open = f;
+  ASSERT_FALSE (open.empty ()) << stream;
+  EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam/files/"
+          + relative (open)).status, 409);
+  // ("../" itself is resolved away by HTTP path normalization: 404.)
+  EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam/files/"
+          "..%2F..%2Fcam.yaml").status, 400);
+  EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam/files/"
+          "../../cam.yaml").status, 404);
+  EXPECT_TRUE (fs::exists (dir_.path () + "/cam.yaml"));
+  // A whole range: everything but the open file goes.
+  auto range = http_request (port, "DELETE", "/api/v1/recordings/cam?"
+      "start=2000-01-01T00:00:00Z&end=2100-01-01T00:00:00Z");
+  EXPECT_EQ (range.status, 200) << range.body;
+  EXPECT_TRUE (fs::exists (open));
+  EXPECT_LE (mp4_files (root_).size (), 2u);
+  EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam?"
+          "start=tomorrow").status, 400);
+}
