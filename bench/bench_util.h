@@ -97,6 +97,7 @@ struct ProcSample
 {
   double cpu_seconds = 0;
   long rss_kb = 0;
+  unsigned long long write_bytes = 0;  // written to storage (/proc/pid/io)
 };
 
 inline ProcSample
@@ -124,6 +125,10 @@ sample (pid_t pid)
   while (std::getline (status, line))
     if (line.rfind ("VmRSS:", 0) == 0)
       s.rss_kb = std::atol (line.c_str () + 6);
+  std::ifstream io ("/proc/" + std::to_string (pid) + "/io");
+  while (std::getline (io, line))
+    if (line.rfind ("write_bytes:", 0) == 0)
+      s.write_bytes = std::strtoull (line.c_str () + 12, nullptr, 10);
   return s;
 }
 

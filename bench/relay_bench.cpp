@@ -46,6 +46,7 @@ struct Options
   std::string fakecam;
   std::vector<std::string> relays = { "camgate", "gst-relay", "ffmpeg" };
   std::vector<int> readers = { 1 };      // RTSP readers per relayed stream
+  bool record = false;                   // camgate also records every stream
 };
 
 // Arrival times of RTP payloads, keyed by a hash of the payload.
@@ -201,6 +202,7 @@ struct Row
   int streams;
   int readers;
   double cpu_ms_per_reader_s;
+  double write_kb_per_stream_s;
   double cpu_ms_per_stream_s;
   double rss_mb;
   double rss_per_stream_mb;
@@ -240,10 +242,14 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
   gchar *tmp = g_dir_make_tmp ("camgate-bench-XXXXXX", nullptr);
   std::string dir = tmp;
   g_free (tmp);
-  for (int i = 0; i < n; i++)
-    std::ofstream (dir + "/cam" + std::to_string (i) + ".yaml")
-        << "source:\n  uri: " << cameras[i] << "\n  transport: "
+  for (int i = 0; i < n; i++) {
+    std::ofstream file (dir + "/cam" + std::to_string (i) + ".yaml");
+    file << "source:\n  uri: " << cameras[i] << "\n  transport: "
         << o.transport << "\n";
+    if (o.record)
+      file << "record: { segment: 60s, path: '" << dir
+          << "/rec/<stream>/%H-%M-%S.mp4' }\n";
+  }
 
   std::unique_ptr<Child> relay;
   std::vector<std::unique_ptr<Child>> copies;   // ffmpeg: one per camera
@@ -323,6 +329,7 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
       ProcSample one = sample (p);
       total.cpu_seconds += one.cpu_seconds;
       total.rss_kb += one.rss_kb;
+      total.write_bytes += one.write_bytes;
     }
     return total;
   };
@@ -338,6 +345,8 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
   row.cpu_ms_per_stream_s = (after.cpu_seconds - before.cpu_seconds) * 1000.0
       / (n * elapsed);
   row.cpu_ms_per_reader_s = row.cpu_ms_per_stream_s / per_stream;
+  row.write_kb_per_stream_s = (after.write_bytes - before.write_bytes)
+      / 1024.0 / (n * elapsed);
   row.rss_mb = after.rss_kb / 1024.0;
   row.rss_per_stream_mb = row.rss_mb / n;
   row.median_ms = percentile (delays, 0.5);
@@ -565,7 +574,7 @@ main (int argc, char **argv)
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr, *readers = nullptr;
-  gboolean first_frame = FALSE, glass = FALSE;
+  gboolean first_frame = FALSE, glass = FALSE, record = FALSE;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -580,6 +589,8 @@ main (int argc, char **argv)
     { "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
         "Comma-separated RTSP readers per stream, for fan-out (default 1)",
         "N,N" },
+    { "record", 0, 0, G_OPTION_ARG_NONE, &record,
+        "camgate also records every stream (record: 60 s segments)", nullptr },
     { "glass-to-glass", 0, 0, G_OPTION_ARG_NONE, &glass,
         "Also measure glass to glass through each relay", nullptr },
     { "first-frame", 0, 0, G_OPTION_ARG_NONE, &first_frame,
@@ -595,6 +606,7 @@ main (int argc, char **argv)
   g_option_context_free (context);
   if (counts)
     o.counts = parse_counts (counts);
+  o.record = record;
   if (readers)
     o.readers = parse_counts (readers);
   if (transport)
@@ -625,29 +637,36 @@ main (int argc, char **argv)
       "%d s window, %u CPUs (readers run in this process, on the same "
       "CPUs)\n\n", o.transport.c_str (), o.seconds,
       (unsigned) std::thread::hardware_concurrency ());
+  if (o.record)
+    printf ("camgate records every stream (60 s segments, 1 s fragments, "
+        "fdatasync each second); disk written per stream-second is in the "
+        "last column\n\n");
   printf ("| relay | streams | readers per stream | CPU ms per stream-second "
       "| CPU ms per reader-second | RSS total MiB | RSS per stream MiB "
-      "| added latency median ms | p95 ms | packets matched |\n");
-  printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "| added latency median ms | p95 ms | packets matched "
+      "| disk KiB per stream-second |\n");
+  printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto & r : rows) {
     if (r.relay == "ffmpeg" && r.readers != 1)
       continue;                    // no fan-out from one RTP destination
     if (!r.ok && r.cpu_ms_per_stream_s > 0) {
       // ffmpeg re-packetizes: no payload matches the camera's, no latency.
-      printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | n/a | n/a | 0 |\n",
-          r.relay.c_str (), r.streams, r.readers, r.cpu_ms_per_stream_s,
-          r.cpu_ms_per_reader_s, r.rss_mb, r.rss_per_stream_mb);
+      printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | n/a | n/a | 0 "
+          "| %.1f |\n", r.relay.c_str (), r.streams, r.readers,
+          r.cpu_ms_per_stream_s, r.cpu_ms_per_reader_s, r.rss_mb,
+          r.rss_per_stream_mb, r.write_kb_per_stream_s);
       continue;
     }
     if (!r.ok) {
-      printf ("| %s | %d | %d | failed | | | | | | |\n", r.relay.c_str (),
+      printf ("| %s | %d | %d | failed | | | | | | | |\n", r.relay.c_str (),
           r.streams, r.readers);
       continue;
     }
-    printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | %.3f | %.3f | %zu |\n",
-        r.relay.c_str (), r.streams, r.readers, r.cpu_ms_per_stream_s,
-        r.cpu_ms_per_reader_s, r.rss_mb, r.rss_per_stream_mb, r.median_ms,
-        r.p95_ms, r.samples);
+    printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | %.3f | %.3f | %zu "
+        "| %.1f |\n", r.relay.c_str (), r.streams, r.readers,
+        r.cpu_ms_per_stream_s, r.cpu_ms_per_reader_s, r.rss_mb,
+        r.rss_per_stream_mb, r.median_ms, r.p95_ms, r.samples,
+        r.write_kb_per_stream_s);
   }
   if (first_frame)
     first_frame_table (o);

@@ -143,6 +143,9 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
       "Times a broken source timestamp was rebased");
   Family viewers ("camgate_stream_viewers", "gauge",
       "Viewers (sessions) per protocol");
+  Family recording ("camgate_stream_recording", "gauge",
+      "1 while a stream with record: is writing; 0 while it waits or is "
+      "paused (a write error such as a full disk)");
   Family bitrate ("camgate_track_bytes_per_second", "gauge",
       "Data rate of a track over the health window (bitrate / 8)");
   Family fps ("camgate_track_frames_per_second", "gauge",
@@ -186,6 +189,8 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
     if (stream->webrtc_feed ())
       viewers.add ({ { "stream", spec.name }, { "protocol", "webrtc" } },
           stream->webrtc_feed ()->viewer_count ());
+    if (const RecordingOutput *rec = stream->recording ())
+      recording.add (label, rec->status () == "recording" ? 1 : 0);
 
     std::map<std::string, int> seen;
     for (const auto & t : summary.tracks) {
@@ -221,7 +226,7 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
   std::ostringstream out;
   for (const Family *f : { &info, &up, &state, &health, &reason, &reconnects,
           &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
-          &bitrate, &fps, &gop, &lost, &stalls, &cpu, &memory, &fds, &start })
+          &recording, &bitrate, &fps, &gop, &lost, &stalls, &cpu, &memory, &fds, &start })
     f->write (out);
   return out.str ();
 }

@@ -196,6 +196,8 @@ TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
   EXPECT_TRUE (wait_until ([&]() {
         return stream ().find ("recording-paused") != std::string::npos; },
       2s)) << stream ();
+  EXPECT_NE (http_request (port, "GET", "/metrics").body.find (
+          "camgate_stream_recording{stream=\"cam\"} 0"), std::string::npos);
   EXPECT_TRUE (gateway_->running ());
   // Everything already written still plays.
   auto files = mp4_files (mount_point + "/cam");
@@ -207,6 +209,8 @@ TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
   EXPECT_TRUE (wait_until ([&]() {
         return stream ().find ("\"status\" : \"recording\"")
             != std::string::npos; }, 20s)) << stream ();
+  EXPECT_NE (http_request (port, "GET", "/metrics").body.find (
+          "camgate_stream_recording{stream=\"cam\"} 1"), std::string::npos);
   gateway_.reset ();
   umount2 (mount_point.c_str (), MNT_DETACH);
 }
