@@ -1,0 +1,130 @@
+// recordsink: cmafchunkmux output becomes time-named fragmented MP4 files,
+// each with the header and its start time, cut at segment starts.
+#include "commands.h"
+#include "gstrecordsink.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string
+read_file (const std::string & path)
+{
+  std::ifstream in (path, std::ios::binary);
+  return std::string ((std::istreambuf_iterator<char> (in)), {});
+}
+
+}  // namespace
+
+TEST (RecordSink, CutsFilesAtSegmentsWithHeaderAndStartTime)
+{
+  gchar *dir = g_dir_make_tmp ("camgate-recordsink-XXXXXX", nullptr);
+  const std::string location = std::string (dir) + "/day/%H%M%S.mp4";
+  // 4 s of 25 fps video, a keyframe every second, files of at least 1 s.
+  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=100 "
+          "! video/x-raw,width=160,height=120,framerate=25/1 "
+          "! x264enc tune=zerolatency key-int-max=25 ! h264parse "
+          "! cmafchunkmux chunk-duration=500000000 segment-duration=1000000000 "
+          "! recordsink name=rec max-duration=1000000000 fsync-interval=0 "
+          "location=" + location).c_str (), nullptr);
+  ASSERT_NE (pipeline, nullptr);
+  std::vector<std::string> opened;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
+            | GST_MESSAGE_ELEMENT));
+    ASSERT_NE (m, nullptr);
+    const GstMessageType type = GST_MESSAGE_TYPE (m);
+    const GstStructure *s = gst_message_get_structure (m);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "camgate-recording") && g_str_equal (gst_structure_get_string (s,
+                "event"), "opened"))
+      opened.push_back (gst_structure_get_string (s, "file"));
+    gst_message_unref (m);
+    ASSERT_NE (type, GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+
+  // Several files, named by strftime, in the created folder.
+  ASSERT_GE (opened.size (), 2u);
+  const std::string uuid (reinterpret_cast<const char *>
+      (gst_record_sink_start_uuid), 16);
+  for (const auto & file : opened) {
+    EXPECT_EQ (fs::path (file).parent_path (), fs::path (dir) / "day");
+    std::string bytes = read_file (file);
+    ASSERT_GT (bytes.size (), 100u) << file;
+    EXPECT_EQ (bytes.substr (4, 4), "ftyp");
+    EXPECT_NE (bytes.find ("moov"), std::string::npos);
+    auto at = bytes.find ("uuid" + uuid);
+    ASSERT_NE (at, std::string::npos) << file;
+    EXPECT_EQ (bytes.substr (at + 20, 6), "start=");
+    EXPECT_NE (bytes.find ("moof"), std::string::npos);
+    // Each file starts at time 0 and plays on its own.
+    int status = -1;
+    std::string out = camgate::testing::run_command ("ffprobe -v error "
+        "-show_entries format=start_time -of csv=p=0 '" + file + "' 2>&1",
+        &status);
+    EXPECT_EQ (status, 0) << out;
+    EXPECT_EQ (out.substr (0, 4), "0.00") << file;
+  }
+  fs::remove_all (dir);
+  g_free (dir);
+}
+
+TEST (RecordSink, AnUnwritableFolderPausesWithAMessage)
+{
+  // A path under a regular file cannot be created.
+  gchar *dir = g_dir_make_tmp ("camgate-recordsink-XXXXXX", nullptr);
+  const std::string blocker = std::string (dir) + "/file";
+  g_file_set_contents (blocker.c_str (), "x", 1, nullptr);
+  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=50 "
+          "! video/x-raw,width=160,height=120,framerate=25/1 "
+          "! x264enc key-int-max=25 ! h264parse ! cmafchunkmux "
+          "! recordsink name=rec location=" + blocker + "/sub/%H.mp4")
+      .c_str (), nullptr);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  std::string reason;
+  for (;;) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
+            | GST_MESSAGE_ELEMENT));
+    ASSERT_NE (m, nullptr);
+    const GstMessageType type = GST_MESSAGE_TYPE (m);
+    const GstStructure *s = gst_message_get_structure (m);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "camgate-recording") && g_str_equal (gst_structure_get_string (s,
+                "event"), "error"))
+      reason = gst_structure_get_string (s, "reason");
+    gst_message_unref (m);
+    // Never a pipeline error: recording pauses, the pipeline goes on.
+    ASSERT_NE (type, GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  EXPECT_NE (reason.find ("cannot create"), std::string::npos) << reason;
+  GstElement *rec = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
+  gchar *status = nullptr;
+  g_object_get (rec, "status", &status, nullptr);
+  EXPECT_EQ (std::string (status).rfind ("paused: ", 0), 0u) << status;
+  g_free (status);
+  gst_object_unref (rec);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  fs::remove_all (dir);
+  g_free (dir);
+}
