@@ -2,6 +2,7 @@
 
 #include "config/text_helpers.h"
 #include "http/http_server.h"
+#include "http/json_text.h"
 #include "recording/recording_clip.h"
 #include "recording/recording_files.h"
 #include "stream/stream.h"
@@ -176,14 +177,10 @@ delete_recordings (SoupServerMessage * message, const Stream & stream,
       json_builder_add_string_value (b, path.substr (root.size () + 1).c_str ());
   json_builder_end_array (b);
   json_builder_end_object (b);
-  JsonNode *node = json_builder_get_root (b);
-  gchar *text = json_to_string (node, FALSE);
+  const std::string text = finish_json (b, false);
   g_message ("stream %s: recordings deleted by the API: %s",
-      stream.spec ().name.c_str (), text);
+      stream.spec ().name.c_str (), text.c_str ());
   send_json (message, SOUP_STATUS_OK, text);
-  g_free (text);
-  json_node_unref (node);
-  g_object_unref (b);
 }
 
 std::string
@@ -223,13 +220,7 @@ render_recordings (const Stream & stream)
   }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  JsonNode *node = json_builder_get_root (b);
-  gchar *text = json_to_string (node, TRUE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (node);
-  g_object_unref (b);
-  return out;
+  return finish_json (b);
 }
 
 }  // namespace camgate

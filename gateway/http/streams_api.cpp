@@ -1,5 +1,7 @@
 #include "http/streams_api.h"
 
+#include "http/json_text.h"
+
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
@@ -126,18 +128,6 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
   json_builder_end_object (b);
 }
 
-std::string
-finish (JsonBuilder * b)
-{
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, TRUE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
-}
-
 }  // namespace
 
 std::string
@@ -151,7 +141,7 @@ render_stream_list (const StreamManager & streams, const RtspServer & rtsp)
     add_stream (b, *stream, rtsp);
   json_builder_end_array (b);
   json_builder_end_object (b);
-  return finish (b);
+  return finish_json (b);
 }
 
 bool
@@ -163,7 +153,7 @@ render_stream (const StreamManager & streams, const RtspServer & rtsp,
     return false;
   JsonBuilder *b = json_builder_new ();
   add_stream (b, *stream, rtsp);
-  json = finish (b);
+  json = finish_json (b);
   return true;
 }
 

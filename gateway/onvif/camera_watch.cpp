@@ -1,6 +1,6 @@
 #include "onvif/camera_watch.h"
 
-#include <json-glib/json-glib.h>
+#include "http/json_text.h"
 
 namespace camgate {
 
@@ -91,13 +91,7 @@ CameraWatch::render_json () const
   g_list_free_full (devices, gst_object_unref);
   json_builder_end_array (b);
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, TRUE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return finish_json (b);
 }
 
 }  // namespace camgate
