@@ -156,6 +156,28 @@ start_fleet (Child & fleet, int n)
   return cameras;
 }
 
+// Runs bench/<script> (a playwright-core script driving Debian's
+// Chromium) on `url` for `seconds`; its standard output, or a note when
+// nothing came back (node or chromium missing).
+inline std::string
+run_browser_script (const std::string & source_root, const std::string & script,
+    const std::string & url, int seconds)
+{
+  std::string command = "PLAYWRIGHT_CORE=" + source_root
+      + "/gateway/web/node_modules/playwright-core node " + source_root
+      + "/bench/" + script + " " + url + " " + std::to_string (seconds)
+      + " 2>/dev/null";
+  std::string output;
+  FILE *pipe = popen (command.c_str (), "r");
+  char buffer[1024];
+  while (pipe && fgets (buffer, sizeof buffer, pipe))
+    output += buffer;
+  if (pipe)
+    pclose (pipe);
+  return output.empty () ? "not measured (node or chromium missing?)\n"
+      : output;
+}
+
 // "1,10,50" -> {1, 10, 50}.
 inline std::vector<int>
 parse_counts (const char *text)

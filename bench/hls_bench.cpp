@@ -119,18 +119,7 @@ measure_latency (const Options & o, int gop_frames)
       && gateway.wait_count (": running", 1, seconds (30))) {
     std::string ready = gateway.find ("camgate ready");
     std::string url = ready.substr (ready.find ("http://")) + "cam0/";
-    output.clear ();
-    std::string command = "PLAYWRIGHT_CORE=" + o.source_root
-        + "/gateway/web/node_modules/playwright-core node " + o.source_root
-        + "/bench/hls_latency.cjs " + url + " 20 2>/dev/null";
-    FILE *pipe = popen (command.c_str (), "r");
-    char buffer[1024];
-    while (pipe && fgets (buffer, sizeof buffer, pipe))
-      output += buffer;
-    if (pipe)
-      pclose (pipe);
-    if (output.empty ())
-      output = "not measured (node or chromium missing?)";
+    output = run_browser_script (o.source_root, "hls_latency.cjs", url, 20);
   }
   fs::remove_all (dir);
   return output;

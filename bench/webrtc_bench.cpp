@@ -162,18 +162,7 @@ browser_latency (const Options & o)
     return "camgate did not start";
   std::string url = "http://127.0.0.1:" + std::to_string (gateway.http_port)
       + "/cam0/webrtc";
-  std::string command = "PLAYWRIGHT_CORE=" + o.source_root
-      + "/gateway/web/node_modules/playwright-core node " + o.source_root
-      + "/bench/webrtc_latency.cjs " + url + " 20 2>/dev/null";
-  std::string output;
-  FILE *pipe = popen (command.c_str (), "r");
-  char buffer[1024];
-  while (pipe && fgets (buffer, sizeof buffer, pipe))
-    output += buffer;
-  if (pipe)
-    pclose (pipe);
-  return output.empty () ? "not measured (node or chromium missing?)\n"
-      : output;
+  return run_browser_script (o.source_root, "webrtc_latency.cjs", url, 20);
 }
 
 }  // namespace

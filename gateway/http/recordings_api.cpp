@@ -24,6 +24,19 @@ member (JsonBuilder * b, const char *name, const std::string & value)
   json_builder_add_string_value (b, value.c_str ());
 }
 
+// An RFC 3339 time as UTC microseconds since the epoch.
+std::optional<int64_t>
+parse_time (const char *text)
+{
+  GDateTime *t = text ? g_date_time_new_from_iso8601 (text, nullptr) : nullptr;
+  if (!t)
+    return std::nullopt;
+  int64_t us = g_date_time_to_unix (t) * G_USEC_PER_SEC
+      + g_date_time_get_microsecond (t);
+  g_date_time_unref (t);
+  return us;
+}
+
 const char *
 query_value (GHashTable * query, const char *key)
 {
@@ -63,17 +76,13 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
         + format + "' is not supported (mp4)");
     return;
   }
-  GDateTime *start = start_text ? g_date_time_new_from_iso8601 (start_text,
-      nullptr) : nullptr;
-  if (!start) {
+  const auto start_us = parse_time (start_text);
+  if (!start_us) {
     send_error (message, SOUP_STATUS_BAD_REQUEST, "start: expected an RFC "
         "3339 time such as 2026-11-26T03:12:00Z, got '" + std::string (
             start_text ? start_text : "") + "'");
     return;
   }
-  const int64_t start_us = g_date_time_to_unix (start) * G_USEC_PER_SEC
-      + g_date_time_get_microsecond (start);
-  g_date_time_unref (start);
   auto duration_ms = parse_duration_ms (duration_text ? duration_text : "60s");
   if (!duration_ms || *duration_ms == 0 || *duration_ms > 3600 * 1000) {
     send_error (message, SOUP_STATUS_BAD_REQUEST, "duration: expected up to "
@@ -84,7 +93,7 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
   const RecordingOutput *rec = stream.recording ();
   std::string error;
   auto clip = RecordingClip::open (list_recordings (rec ? rec->root () : ""),
-      start_us, (int64_t) *duration_ms * 1000, error);
+      *start_us, (int64_t) *duration_ms * 1000, error);
   if (!clip) {
     send_error (message, SOUP_STATUS_NOT_FOUND, error);
     return;
@@ -108,22 +117,6 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
       }, (GConnectFlags) 0);
   feed->push ();
 }
-
-namespace {
-
-std::optional<int64_t>
-parse_time (const char *text)
-{
-  GDateTime *t = text ? g_date_time_new_from_iso8601 (text, nullptr) : nullptr;
-  if (!t)
-    return std::nullopt;
-  int64_t us = g_date_time_to_unix (t) * G_USEC_PER_SEC
-      + g_date_time_get_microsecond (t);
-  g_date_time_unref (t);
-  return us;
-}
-
-}  // namespace
 
 void
 delete_recordings (SoupServerMessage * message, const Stream & stream,
