@@ -8,6 +8,14 @@
 
 namespace camgate {
 
+// "name": "value" in the object being built.
+inline void
+json_member (JsonBuilder * builder, const char *name, const std::string & value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value.c_str ());
+}
+
 inline std::string
 finish_json (JsonBuilder * builder, bool pretty = true)
 {

@@ -17,13 +17,6 @@ namespace camgate {
 
 namespace {
 
-void
-member (JsonBuilder * b, const char *name, const std::string & value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value.c_str ());
-}
-
 // An RFC 3339 time as UTC microseconds since the epoch.
 std::optional<int64_t>
 parse_time (const char *text)
@@ -184,14 +177,14 @@ render_recordings (const Stream & stream)
   auto spans = group_spans (list_recordings (root), kRecordingGapUs);
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  member (b, "stream", stream.spec ().name);
-  member (b, "folder", root);
+  json_member (b, "stream", stream.spec ().name);
+  json_member (b, "folder", root);
   json_builder_set_member_name (b, "spans");
   json_builder_begin_array (b);
   for (const auto & span : spans) {
     json_builder_begin_object (b);
-    member (b, "start", format_utc (span.start_us));
-    member (b, "end", format_utc (span.end_us));
+    json_member (b, "start", format_utc (span.start_us));
+    json_member (b, "end", format_utc (span.end_us));
     json_builder_set_member_name (b, "duration");
     json_builder_add_double_value (b, (span.end_us - span.start_us) / 1e6);
     json_builder_set_member_name (b, "files");
@@ -200,10 +193,10 @@ render_recordings (const Stream & stream)
       json_builder_begin_object (b);
       // Relative to the stream's folder: where it lives is the gateway's
       // business.
-      member (b, "path", f.path.rfind (root + "/", 0) == 0
+      json_member (b, "path", f.path.rfind (root + "/", 0) == 0
           ? f.path.substr (root.size () + 1) : f.path);
-      member (b, "start", format_utc (f.start_us));
-      member (b, "end", format_utc (f.end_us));
+      json_member (b, "start", format_utc (f.start_us));
+      json_member (b, "end", format_utc (f.end_us));
       json_builder_set_member_name (b, "bytes");
       json_builder_add_int_value (b, (gint64) f.bytes);
       json_builder_end_object (b);

@@ -14,8 +14,7 @@ namespace {
 void
 member (JsonBuilder * b, const char *name, const std::string & value)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value.c_str ());
+  json_member (b, name, value);
 }
 
 void
