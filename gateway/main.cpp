@@ -1,8 +1,9 @@
 // camgate: camera media gateway.
 //
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
-//           [--bind ADDRESS]
+//           [--bind ADDRESS] [--self-signed]
 //   camgate check DIR|FILE...
+//   camgate hash-password USER       (reads the password from stdin)
 //   camgate discover [--timeout 3s] [--user U --password P] [--target H]
 //                    [--write DIR]
 #include "gstcmafchunkmux.h"
@@ -12,12 +13,15 @@
 #include "gstonvifsrc.h"
 #include "gststreamhealth.h"
 
+#include "auth/access_control.h"
+#include "auth/password_hash.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "http/http_server.h"
 #include "onvif/discover.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
+#include "tls/self_signed.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -51,6 +55,34 @@ run_check (int argc, char **argv)
   return 0;
 }
 
+// Prints a `users:` entry for the gateway config; the password comes from
+// stdin so that it stays out of the shell history and the process list.
+int
+run_hash_password (int argc, char **argv)
+{
+  if (argc != 1 || !*argv[0] || std::strchr (argv[0], ':')) {
+    g_printerr ("usage: camgate hash-password USER < password\n");
+    return 2;
+  }
+  char line[1024];
+  if (!fgets (line, sizeof line, stdin)) {
+    g_printerr ("camgate: no password on stdin\n");
+    return 2;
+  }
+  std::string password (line);
+  while (!password.empty () && (password.back () == '\n'
+          || password.back () == '\r'))
+    password.pop_back ();
+  if (password.empty ()) {
+    g_printerr ("camgate: empty password\n");
+    return 2;
+  }
+  g_print ("  - name: %s\n    password-hash: \"%s\"\n    rtsp-digest: \"%s\"\n"
+      "    permissions:\n      \"*\": [read]\n", argv[0],
+      hash_password (password).c_str (), digest_ha1 (argv[0], password).c_str ());
+  return 0;
+}
+
 gboolean
 on_quit_signal (gpointer loop)
 {
@@ -62,14 +94,18 @@ on_quit_signal (gpointer loop)
 int
 run_gateway (GatewayConfig config)
 {
+  AccessControl access (config.users);
+  if (!access.enabled ())
+    g_message ("no users: in the config: anyone who can reach %s may watch, "
+        "publish and manage streams", config.bind_address.c_str ());
   RtspServer rtsp;
   std::string error;
-  if (!rtsp.start (config, error)) {
+  if (!rtsp.start (config, access, error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
   StreamManager manager (rtsp, config);
-  HttpServer http (manager, rtsp);
+  HttpServer http (manager, rtsp, access);
   if (!http.start (config, error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
@@ -80,9 +116,14 @@ run_gateway (GatewayConfig config)
   }
 
   // One parseable line for scripts and tests (ports may have been 0).
-  g_print ("camgate ready: rtsp://%s:%d/ http://%s:%d/\n",
-      config.bind_address.c_str (), rtsp.port (), config.bind_address.c_str (),
-      http.port ());
+  std::string host = config.bind_address.find (':') != std::string::npos
+      ? "[" + config.bind_address + "]" : config.bind_address;
+  g_print ("camgate ready: rtsp://%s:%d/ http://%s:%d/", host.c_str (),
+      rtsp.port (), host.c_str (), http.port ());
+  if (config.tls.enabled ())
+    g_print (" rtsps://%s:%d/ https://%s:%d/", host.c_str (), rtsp.tls_port (),
+        host.c_str (), http.tls_port ());
+  g_print ("\n");
   fflush (stdout);
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
@@ -115,10 +156,12 @@ main (int argc, char **argv)
     return run_check (argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp (argv[1], "discover") == 0)
     return run_discover (argc - 1, argv + 1);
+  if (argc >= 2 && std::strcmp (argv[1], "hash-password") == 0)
+    return run_hash_password (argc - 2, argv + 2);
 
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gint rtsp_port = -1, http_port = -1;
-  gboolean version = FALSE;
+  gboolean version = FALSE, self_signed = FALSE;
   GOptionEntry entries[] = {
     { "pipelines", 'p', 0, G_OPTION_ARG_FILENAME, &pipelines,
         "Folder of pipeline files, one stream each (default: none, serve the "
@@ -133,6 +176,10 @@ main (int argc, char **argv)
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind,
         "Address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
         "ADDRESS" },
+    { "self-signed", 0, 0, G_OPTION_ARG_NONE, &self_signed,
+        "Serve HTTPS (8443) and RTSPS (8322) with a self-signed certificate "
+        "kept in ./tls (made on first use), unless the config names one",
+        nullptr },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version",
         nullptr },
     { nullptr }
@@ -141,7 +188,9 @@ main (int argc, char **argv)
   g_option_context_set_description (context,
       "Subcommands:\n  check DIR|FILE...   validate pipeline files and exit\n"
       "  discover [--help]   find ONVIF cameras, optionally write pipeline "
-      "files\n");
+      "files\n"
+      "  hash-password USER  print a users: entry (password read from "
+      "stdin)\n");
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *error = nullptr;
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
@@ -188,6 +237,16 @@ main (int argc, char **argv)
       return 2;
     }
     *target = value;
+  }
+  if (self_signed && !config.tls.enabled ()) {
+    std::string problem;
+    if (!ensure_self_signed ("tls", config.tls.certificate, config.tls.key,
+            problem)) {
+      g_printerr ("camgate: %s\n", problem.c_str ());
+      return 1;
+    }
+    g_message ("TLS with the self-signed certificate %s",
+        config.tls.certificate.c_str ());
   }
   g_free (pipelines);
   g_free (config_file);

@@ -1,5 +1,6 @@
 #include "config/gateway_config.h"
 
+#include "auth/password_hash.h"
 #include "config/yaml_reader.h"
 
 #include <gio/gio.h>
@@ -16,7 +17,11 @@ namespace {
 
 const std::vector<std::string> kKeys =
     { "pipelines", "bind", "rtsp-port", "http-port", "session-timeout",
-      "webrtc", "onvif" };
+      "webrtc", "onvif", "users", "tls" };
+const std::vector<std::string> kUserKeys =
+    { "name", "password-hash", "rtsp-digest", "permissions" };
+const std::vector<std::string> kTlsKeys =
+    { "certificate", "key", "https-port", "rtsps-port", "redirect-http" };
 const std::vector<std::string> kOnvifKeys =
     { "discovery", "targets", "user", "password", "interval" };
 const std::vector<std::string> kWebRtcKeys =
@@ -139,6 +144,107 @@ read_onvif (YamlReader & reader, const YAML::Node & node, OnvifConfig & out)
   }
 }
 
+void
+read_user (YamlReader & reader, const YAML::Node & node, size_t index,
+    std::vector<UserSpec> & users)
+{
+  std::string where = "users[" + std::to_string (index) + "]";
+  if (!node.IsMap ()) {
+    reader.error (node, where + ": expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, where, kUserKeys);
+  UserSpec user;
+  if (const YAML::Node n = node["name"]; !n)
+    reader.error (node, where + ".name: missing");
+  else if (reader.scalar (n, where + ".name", user.name)
+      && (user.name.empty () || user.name.find (':') != std::string::npos))
+    reader.error (n, where + ".name: '" + user.name + "' is empty or has ':'");
+  for (const auto & other : users)
+    if (other.name == user.name)
+      reader.error (node, where + ".name: '" + user.name + "' appears twice");
+  const bool anonymous = user.name == kAnonymousUser;
+  if (const YAML::Node n = node["password-hash"]) {
+    if (reader.scalar (n, where + ".password-hash", user.password_hash)
+        && !is_password_hash (user.password_hash))
+      reader.error (n, where + ".password-hash: not a pbkdf2-sha256 hash "
+          "(make one with 'camgate hash-password " + user.name + "')");
+  } else if (!anonymous) {
+    reader.error (node, where + ".password-hash: missing (make one with "
+        "'camgate hash-password " + user.name + "')");
+  }
+  if (anonymous && !user.password_hash.empty ())
+    reader.error (node, where + ": the anonymous user has no password");
+  if (const YAML::Node n = node["rtsp-digest"]) {
+    if (reader.scalar (n, where + ".rtsp-digest", user.rtsp_digest)
+        && (user.rtsp_digest.size () != 32 || user.rtsp_digest.find_first_not_of
+            ("0123456789abcdef") != std::string::npos))
+      reader.error (n, where + ".rtsp-digest: expected 32 hex digits");
+  }
+  const YAML::Node grants = node["permissions"];
+  if (!grants || !grants.IsMap ()) {
+    reader.error (grants ? grants : node, where + ".permissions: expected a "
+        "mapping of stream pattern to a list such as [read, publish]");
+  } else {
+    for (const auto & entry : grants) {
+      StreamGrant grant;
+      if (!reader.scalar (entry.first, where + ".permissions", grant.pattern))
+        continue;
+      const std::string what = where + ".permissions." + grant.pattern;
+      const YAML::Node list = entry.second;
+      if (!list.IsSequence ()) {
+        reader.error (list, what + ": expected a list such as [read]");
+        continue;
+      }
+      for (const auto & item : list) {
+        std::string word;
+        if (!reader.scalar (item, what, word))
+          continue;
+        unsigned bit = permission_from_name (word);
+        if (!bit)
+          reader.error (item, what + ": unknown permission '" + word
+              + "' (read, publish, record, api, admin)");
+        grant.permissions |= bit;
+      }
+      user.grants.push_back (grant);
+    }
+  }
+  users.push_back (user);
+}
+
+void
+read_tls (YamlReader & reader, const YAML::Node & node, const std::string & path,
+    TlsConfig & out)
+{
+  if (!node.IsMap ()) {
+    reader.error (node, "tls: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "tls", kTlsKeys);
+  for (auto [key, target] : { std::pair { "certificate", &out.certificate },
+          std::pair { "key", &out.key } }) {
+    if (const YAML::Node n = node[key]) {
+      std::string file;
+      if (reader.scalar (n, std::string ("tls.") + key, file)) {
+        std::filesystem::path p (file);
+        if (p.is_relative ())
+          p = std::filesystem::path (path).parent_path () / p;
+        *target = p.lexically_normal ().string ();
+      }
+    }
+  }
+  if (out.certificate.empty () != out.key.empty ())
+    reader.error (node, "tls: needs both certificate and key");
+  if (const YAML::Node n = node["https-port"])
+    read_port (reader, n, "tls.https-port", out.https_port);
+  if (const YAML::Node n = node["rtsps-port"])
+    read_port (reader, n, "tls.rtsps-port", out.rtsps_port);
+  if (const YAML::Node n = node["redirect-http"])
+    reader.boolean (n, "tls.redirect-http", out.redirect_http);
+}
+
 }  // namespace
 
 bool
@@ -205,6 +311,16 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
     read_webrtc (reader, node, config.webrtc);
   if (const YAML::Node node = root["onvif"])
     read_onvif (reader, node, config.onvif);
+  if (const YAML::Node node = root["users"]) {
+    if (!node.IsSequence ())
+      reader.error (node, "users: expected a list of users, got "
+          + YamlReader::kind (node));
+    else
+      for (size_t i = 0; i < node.size (); i++)
+        read_user (reader, node[i], i, config.users);
+  }
+  if (const YAML::Node node = root["tls"])
+    read_tls (reader, node, path, config.tls);
   return !reader.failed ();
 }
 

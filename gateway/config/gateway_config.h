@@ -1,6 +1,7 @@
 // Gateway-wide settings: from the --config YAML file, then command-line flags.
 #pragma once
 
+#include "auth/access_control.h"
 #include "config/pipeline_file.h"
 
 #include <string>
@@ -29,6 +30,18 @@ struct OnvifConfig
   uint32_t interval_s = 60;          // re-probe period
 };
 
+// HTTPS and RTSPS, on ports of their own next to HTTP and RTSP.
+struct TlsConfig
+{
+  std::string certificate;         // PEM files; "" = no TLS
+  std::string key;
+  int https_port = 8443;           // 0 = pick a free port
+  int rtsps_port = 8322;
+  bool redirect_http = false;      // plain HTTP answers 308 to HTTPS
+
+  bool enabled () const { return !certificate.empty (); }
+};
+
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
@@ -38,6 +51,8 @@ struct GatewayConfig
   uint32_t session_timeout_s = 60; // RTSP session timeout announced to clients
   WebRtcConfig webrtc;
   OnvifConfig onvif;
+  std::vector<UserSpec> users;     // none = no authentication
+  TlsConfig tls;
 };
 
 // Reads `path` over the defaults already in `config`. Returns false and

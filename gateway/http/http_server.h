@@ -1,16 +1,27 @@
-// HttpServer: the gateway's single HTTP port (libsoup 3). Routes so far:
+// HttpServer: the gateway's HTTP port, and HTTPS port when TLS is configured
+// (libsoup 3). Routes:
+//   /                                                 the web panel
 //   GET /api/v1/streams, GET /api/v1/streams/<name>   (streams_api.h)
-//   GET /api/v1/cameras                               (onvif/camera_watch.h)
+//   POST/PUT/PATCH/DELETE /api/v1/streams[/<name>]    (stream_admin.h)
+//   GET /api/v1/streams/<name>/snapshot.jpg           (snapshot.h)
+//   GET /api/v1/cameras, POST .../<id>/add            (onvif/camera_watch.h)
+//   /api/v1/auth...                                   (http_auth.h)
+//   /api/v1/recordings/<name>...                      (recordings_api.h)
 //   GET /metrics                                      (metrics.h)
 //   /<stream>/... LL-HLS, DASH and the player page   (hls_routes.h)
 //   /<stream>/whep, /<stream>/whip, /<stream>/webrtc  (webrtc_routes.h)
 //   GET /static/hls.min.js                            (bundled from npm)
+// Every route is guarded by AccessControl here, in one place, before it runs.
 // Anything else gets a JSON error with the right status; a malformed request
 // is answered, never fatal.
 #pragma once
 
+#include "auth/access_control.h"
 #include "config/gateway_config.h"
+#include "config/pipeline_store.h"
 #include "http/hls_routes.h"
+#include "http/http_auth.h"
+#include "http/snapshot.h"
 #include "http/webrtc_routes.h"
 #include "onvif/camera_watch.h"
 
@@ -28,7 +39,8 @@ class RtspServer;
 class HttpServer
 {
 public:
-  HttpServer (StreamManager & streams, RtspServer & rtsp);
+  HttpServer (StreamManager & streams, RtspServer & rtsp,
+      AccessControl & access);
   ~HttpServer ();
   HttpServer (const HttpServer &) = delete;
   HttpServer & operator= (const HttpServer &) = delete;
@@ -36,6 +48,7 @@ public:
   bool start (const GatewayConfig & config, std::string & error);
   void stop ();
   int port () const { return port_; }
+  int tls_port () const { return tls_port_; }
   // WHEP viewers of `stream` ("" = all).
   unsigned webrtc_viewers (const std::string & stream = {}) const
   {
@@ -47,12 +60,25 @@ private:
       const char *path, GHashTable * query, gpointer self);
   void route (SoupServerMessage * message, const std::string & path,
       GHashTable * query);
+  bool listen (const GatewayConfig & config, int port, bool tls,
+      std::string & error);
+  bool redirect_to_https (SoupServerMessage * message, const std::string & path);
+  void route_api (SoupServerMessage * message, const std::string & path,
+      GHashTable * query, const Identity & who);
+  void route_recordings (SoupServerMessage * message, const std::string & path,
+      GHashTable * query, const Identity & who);
+  bool route_panel (SoupServerMessage * message, const std::string & path);
 
   StreamManager & streams_;
   RtspServer & rtsp_;
+  AccessControl & access_;
+  PipelineStore store_ { "" };
+  bool redirect_http_ = false;
+  int tls_port_ = 0;
   HlsRoutes hls_;
   std::unique_ptr<WebRtcRoutes> webrtc_;
   std::unique_ptr<CameraWatch> cameras_;
+  std::unique_ptr<SnapshotService> snapshots_;
   SoupServer *server_ = nullptr;
   int port_ = 0;
 };
@@ -63,6 +89,8 @@ void send_json (SoupServerMessage * message, guint status,
 // Sends a file compiled into the binary (gateway/web, GResource).
 void send_resource (SoupServerMessage * message, const char *name,
     const char *type, const char *cache);
+// The body of a request (libsoup has read it all).
+std::string request_body (SoupServerMessage * message);
 // Sends {"error": text, "status": status}.
 void send_error (SoupServerMessage * message, guint status,
     const std::string & text);

@@ -1,5 +1,6 @@
 #include "http/streams_api.h"
 
+#include "auth/access_control.h"
 #include "http/json_text.h"
 
 #include "rtsp/rtsp_server.h"
@@ -70,13 +71,16 @@ add_health (JsonBuilder * b, const StreamHealthSummary & health)
 }
 
 void
-add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
+add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
+    const std::string & permissions = {})
 {
   const StreamSpec & spec = stream.spec ();
   const auto counters = stream.fanout ()->counters ();
   json_builder_begin_object (b);
   member (b, "name", spec.name);
   member (b, "file", spec.file);
+  if (!permissions.empty ())
+    member (b, "permissions", permissions);
 
   json_builder_set_member_name (b, "source");
   json_builder_begin_object (b);
@@ -130,14 +134,18 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp)
 }  // namespace
 
 std::string
-render_stream_list (const StreamManager & streams, const RtspServer & rtsp)
+render_stream_list (const StreamManager & streams, const RtspServer & rtsp,
+    const std::function<unsigned (const std::string &)> & permissions)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "streams");
   json_builder_begin_array (b);
-  for (const auto & stream : streams.streams ())
-    add_stream (b, *stream, rtsp);
+  for (const auto & stream : streams.streams ()) {
+    unsigned allowed = permissions (stream->spec ().name);
+    if (allowed & (kPermRead | kPermApi))
+      add_stream (b, *stream, rtsp, permission_names (allowed));
+  }
   json_builder_end_array (b);
   json_builder_end_object (b);
   return finish_json (b);

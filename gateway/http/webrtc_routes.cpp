@@ -24,18 +24,6 @@ request_type (SoupServerMessage * message)
   return type ? type : "";
 }
 
-std::string
-request_body (SoupServerMessage * message)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (message);
-  GBytes *bytes = soup_message_body_flatten (body);
-  gsize size = 0;
-  const char *data = static_cast<const char *> (g_bytes_get_data (bytes, &size));
-  std::string text (data ? data : "", size);
-  g_bytes_unref (bytes);
-  return text;
-}
-
 // RFC 9725 §4.6 / WHEP: ICE servers as Link headers.
 void
 add_ice_links (SoupMessageHeaders * headers, const WebRtcConfig & config)

@@ -43,6 +43,56 @@ CameraWatch::stop ()
   gst_clear_object (&provider_);
 }
 
+namespace {
+
+// A short, stable, URL-safe id: from the device's WS-Discovery endpoint.
+std::string
+camera_id (GstDevice * device)
+{
+  GstStructure *props = gst_device_get_properties (device);
+  const char *endpoint = props ? gst_structure_get_string (props,
+      "onvif.endpoint") : nullptr;
+  if (!endpoint || !*endpoint)
+    endpoint = props ? gst_structure_get_string (props, "onvif.xaddr") : nullptr;
+  gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+      endpoint ? endpoint : "", -1);
+  std::string id (hex, 12);
+  g_free (hex);
+  if (props)
+    gst_structure_free (props);
+  return id;
+}
+
+std::string
+device_location (GstDevice * device)
+{
+  std::string out;
+  GstElement *src = gst_device_create_element (device, nullptr);
+  if (src) {
+    gchar *location = nullptr;
+    g_object_get (src, "location", &location, nullptr);
+    out = location ? location : "";
+    g_free (location);
+    gst_object_unref (gst_object_ref_sink (src));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string
+CameraWatch::location (const std::string & id) const
+{
+  std::string out;
+  GList *devices = provider_ ? gst_device_provider_get_devices (provider_)
+      : nullptr;
+  for (GList *l = devices; l && out.empty (); l = l->next)
+    if (camera_id (GST_DEVICE (l->data)) == id)
+      out = device_location (GST_DEVICE (l->data));
+  g_list_free_full (devices, gst_object_unref);
+  return out;
+}
+
 std::string
 CameraWatch::render_json () const
 {
@@ -55,6 +105,8 @@ CameraWatch::render_json () const
   for (GList *l = devices; l; l = l->next) {
     GstDevice *device = GST_DEVICE (l->data);
     json_builder_begin_object (b);
+    json_builder_set_member_name (b, "id");
+    json_builder_add_string_value (b, camera_id (device).c_str ());
     gchar *name = gst_device_get_display_name (device);
     json_builder_set_member_name (b, "name");
     json_builder_add_string_value (b, name);
@@ -77,14 +129,10 @@ CameraWatch::render_json () const
     if (props)
       gst_structure_free (props);
     // What to put in a pipeline file (credentials left out).
-    GstElement *src = gst_device_create_element (device, nullptr);
-    if (src) {
-      gchar *location = nullptr;
-      g_object_get (src, "location", &location, nullptr);
+    std::string location = device_location (device);
+    if (!location.empty ()) {
       json_builder_set_member_name (b, "uri");
-      json_builder_add_string_value (b, location);
-      g_free (location);
-      gst_object_unref (gst_object_ref_sink (src));
+      json_builder_add_string_value (b, location.c_str ());
     }
     json_builder_end_object (b);
   }

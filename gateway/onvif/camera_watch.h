@@ -21,8 +21,10 @@ public:
 
   void start ();
   void stop ();
-  // {"cameras": [...]} of the devices currently known.
+  // {"cameras": [...]} of the devices currently known; each has an "id".
   std::string render_json () const;
+  // The onvif:// URI (no credentials) of camera `id`, "" if unknown.
+  std::string location (const std::string & id) const;
 
 private:
   const OnvifConfig config_;

@@ -1,5 +1,6 @@
 #include "rtsp/rtsp_server.h"
 
+#include "auth/rtsp_auth.h"
 #include "rtsp/gateway_server.h"
 #include "rtsp/stream_media_factory.h"
 
@@ -11,34 +12,85 @@ RtspServer::~RtspServer ()
 }
 
 bool
-RtspServer::start (const GatewayConfig & config, std::string & error)
+RtspServer::listen (GstRTSPServer * server, const std::string & address,
+    int port, guint & source_id, std::string & error)
+{
+  std::string service = std::to_string (port);
+  gst_rtsp_server_set_address (server, address.c_str ());
+  gst_rtsp_server_set_service (server, service.c_str ());
+  GError *gerror = nullptr;
+  GSource *source = gst_rtsp_server_create_source (server, nullptr, &gerror);
+  if (!source) {
+    error = "cannot listen for RTSP on " + address + ":" + service + ": "
+        + (gerror ? gerror->message : "unknown error");
+    g_clear_error (&gerror);
+    return false;
+  }
+  source_id = g_source_attach (source, nullptr);
+  g_source_unref (source);
+  g_signal_connect (server, "client-connected",
+      G_CALLBACK (on_client_connected), this);
+  return true;
+}
+
+bool
+RtspServer::start (const GatewayConfig & config, AccessControl & access,
+    std::string & error)
 {
   server_ = camgate_rtsp_server_new ();
   session_timeout_s_ = config.session_timeout_s;
-  std::string service = std::to_string (config.rtsp_port);
-  gst_rtsp_server_set_address (server_, config.bind_address.c_str ());
-  gst_rtsp_server_set_service (server_, service.c_str ());
   // Relayed RTSP is mostly socket work: allow a few client threads so one
   // slow client never holds the others' requests.
   GstRTSPThreadPool *threads = gst_rtsp_server_get_thread_pool (server_);
   gst_rtsp_thread_pool_set_max_threads (threads, 4);
   g_object_unref (threads);
-
-  GError *gerror = nullptr;
-  GSource *source = gst_rtsp_server_create_source (server_, nullptr, &gerror);
-  if (!source) {
-    error = "cannot listen for RTSP on " + config.bind_address + ":" + service
-        + ": " + (gerror ? gerror->message : "unknown error");
-    g_clear_error (&gerror);
-    g_clear_object (&server_);
+  if (access.enabled ()) {
+    GstRTSPAuth *auth = camgate_rtsp_auth_new (access);
+    gst_rtsp_server_set_auth (server_, auth);
+    g_object_unref (auth);
+  }
+  if (!listen (server_, config.bind_address, config.rtsp_port, server_source_,
+          error)) {
+    stop ();
     return false;
   }
-  server_source_ = g_source_attach (source, nullptr);
-  g_source_unref (source);
   port_ = gst_rtsp_server_get_bound_port (server_);
 
-  g_signal_connect (server_, "client-connected",
-      G_CALLBACK (on_client_connected), this);
+  if (config.tls.enabled ()) {
+    GError *gerror = nullptr;
+    GTlsCertificate *certificate = g_tls_certificate_new_from_files (
+        config.tls.certificate.c_str (), config.tls.key.c_str (), &gerror);
+    if (!certificate) {
+      error = "TLS certificate " + config.tls.certificate + ": "
+          + gerror->message;
+      g_clear_error (&gerror);
+      stop ();
+      return false;
+    }
+    tls_server_ = camgate_rtsp_server_new ();
+    GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points (server_);
+    GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (server_);
+    threads = gst_rtsp_server_get_thread_pool (server_);
+    gst_rtsp_server_set_mount_points (tls_server_, mounts);
+    gst_rtsp_server_set_session_pool (tls_server_, pool);
+    gst_rtsp_server_set_thread_pool (tls_server_, threads);
+    g_object_unref (mounts);
+    g_object_unref (pool);
+    g_object_unref (threads);
+    // The certificate rides on the auth object (gst-rtsp-server's way); it
+    // guards like the plain one.
+    GstRTSPAuth *auth = camgate_rtsp_auth_new (access);
+    gst_rtsp_auth_set_tls_certificate (auth, certificate);
+    gst_rtsp_server_set_auth (tls_server_, auth);
+    g_object_unref (auth);
+    g_object_unref (certificate);
+    if (!listen (tls_server_, config.bind_address, config.tls.rtsps_port,
+            tls_source_, error)) {
+      stop ();
+      return false;
+    }
+    tls_port_ = gst_rtsp_server_get_bound_port (tls_server_);
+  }
   cleanup_source_ = g_timeout_add_seconds (2, on_cleanup_tick, this);
   return true;
 }
@@ -50,17 +102,20 @@ RtspServer::stop ()
     g_source_remove (cleanup_source_);
     cleanup_source_ = 0;
   }
-  if (server_source_) {
-    g_source_remove (server_source_);
-    server_source_ = 0;
+  for (guint *source : { &server_source_, &tls_source_ }) {
+    if (*source)
+      g_source_remove (*source);
+    *source = 0;
   }
-  if (server_) {
+  for (GstRTSPServer **server : { &tls_server_, &server_ }) {
+    if (!*server)
+      continue;
     // Close every client connection now rather than at process exit.
-    gst_rtsp_server_client_filter (server_,
+    gst_rtsp_server_client_filter (*server,
         [](GstRTSPServer *, GstRTSPClient *, gpointer) {
           return GST_RTSP_FILTER_REMOVE;
         }, nullptr);
-    g_clear_object (&server_);
+    g_clear_object (server);
   }
 }
 

@@ -1,8 +1,11 @@
 // RtspServer: the gateway's gst-rtsp-server. One mount per stream at
 // rtsp://host:port/<stream>, served by CamgateStreamMediaFactory (which also
-// decides who may ANNOUNCE where); sessions time out as configured.
+// decides who may ANNOUNCE where); sessions time out as configured. With a
+// TLS certificate a second listener serves the same mounts and sessions as
+// RTSPS; with users, CamgateRtspAuth guards both.
 #pragma once
 
+#include "auth/access_control.h"
 #include "config/gateway_config.h"
 #include "rtsp/mount_target.h"
 
@@ -23,10 +26,13 @@ public:
   RtspServer (const RtspServer &) = delete;
   RtspServer & operator= (const RtspServer &) = delete;
 
-  // Listens on config.bind_address:config.rtsp_port (0 = any free port).
-  bool start (const GatewayConfig & config, std::string & error);
+  // Listens on config.bind_address:config.rtsp_port (0 = any free port),
+  // and on tls.rtsps_port when TLS is configured. `access` must outlive it.
+  bool start (const GatewayConfig & config, AccessControl & access,
+      std::string & error);
   void stop ();
   int port () const { return port_; }
+  int tls_port () const { return tls_port_; }
 
   void mount (std::shared_ptr<MountTarget> target);
   // Removes the mount and ends every session that was watching it.
@@ -41,9 +47,14 @@ private:
   static void on_new_session (GstRTSPClient *, GstRTSPSession * session,
       gpointer self);
   static gboolean on_cleanup_tick (gpointer self);
+  bool listen (GstRTSPServer * server, const std::string & address, int port,
+      guint & source, std::string & error);
 
   GstRTSPServer *server_ = nullptr;
+  GstRTSPServer *tls_server_ = nullptr;  // RTSPS: same mounts and sessions
   guint server_source_ = 0;
+  guint tls_source_ = 0;
+  int tls_port_ = 0;
   guint cleanup_source_ = 0;
   int port_ = 0;
   guint session_timeout_s_ = 60;

@@ -1,0 +1,181 @@
+#include "auth/access_control.h"
+
+#include "auth/password_hash.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+
+namespace camgate {
+
+namespace {
+
+constexpr gint64 kLoginCacheUs = 5 * 60 * G_USEC_PER_SEC;
+constexpr size_t kLoginCacheMax = 1024;
+
+const std::pair<const char *, unsigned> kPermissionNames[] = {
+  { "read", kPermRead }, { "publish", kPermPublish },
+  { "record", kPermRecord }, { "api", kPermApi }, { "admin", kPermAdmin },
+};
+
+std::string
+base64url (const guchar * data, gsize size)
+{
+  gchar *text = g_base64_encode (data, size);
+  std::string out (text);
+  g_free (text);
+  for (auto & c : out)
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!out.empty () && out.back () == '=')
+    out.pop_back ();
+  return out;
+}
+
+bool
+unbase64url (std::string text, std::string & out)
+{
+  if (text.empty () || text.find_first_not_of ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+          "abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+    return false;
+  for (auto & c : text)
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (text.size () % 4)
+    text += '=';
+  gsize size = 0;
+  guchar *bytes = g_base64_decode (text.c_str (), &size);
+  out.assign (reinterpret_cast<char *> (bytes), size);
+  g_free (bytes);
+  return true;
+}
+
+std::string
+sign (const std::string & key, const std::string & payload)
+{
+  GHmac *hmac = g_hmac_new (G_CHECKSUM_SHA256,
+      reinterpret_cast<const guchar *> (key.data ()), key.size ());
+  g_hmac_update (hmac, reinterpret_cast<const guchar *> (payload.data ()),
+      payload.size ());
+  guint8 digest[32];
+  gsize size = sizeof digest;
+  g_hmac_get_digest (hmac, digest, &size);
+  g_hmac_unref (hmac);
+  return base64url (digest, size);
+}
+
+}  // namespace
+
+unsigned
+permission_from_name (const std::string & name)
+{
+  for (const auto & [word, bit] : kPermissionNames)
+    if (name == word)
+      return bit;
+  return 0;
+}
+
+std::string
+permission_names (unsigned permissions)
+{
+  std::string out;
+  for (const auto & [word, bit] : kPermissionNames)
+    if (permissions & bit)
+      out += (out.empty () ? "" : ",") + std::string (word);
+  return out;
+}
+
+AccessControl::AccessControl (std::vector<UserSpec> users)
+    : users_ (std::move (users)), token_key_ (32, '\0')
+{
+  if (RAND_bytes (reinterpret_cast<unsigned char *> (token_key_.data ()),
+          static_cast<int> (token_key_.size ())) != 1)
+    g_error ("no random bytes for the token key");
+}
+
+const UserSpec *
+AccessControl::find (const std::string & name) const
+{
+  for (const auto & user : users_)
+    if (user.name == name)
+      return &user;
+  return nullptr;
+}
+
+const UserSpec *
+AccessControl::login (const std::string & name, const std::string & password)
+{
+  const UserSpec *user = find (name);
+  if (!user || user->password_hash.empty ())
+    return nullptr;
+  // The cache key is a keyed digest, so the cache holds no password.
+  std::string key = sign (token_key_, name + '\0' + password);
+  gint64 now = g_get_monotonic_time ();
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    auto it = recent_logins_.find (key);
+    if (it != recent_logins_.end () && it->second > now)
+      return user;
+  }
+  if (!verify_password (password, user->password_hash))
+    return nullptr;
+  std::lock_guard<std::mutex> lk (lock_);
+  if (recent_logins_.size () >= kLoginCacheMax)
+    recent_logins_.clear ();
+  recent_logins_[key] = now + kLoginCacheUs;
+  return user;
+}
+
+unsigned
+AccessControl::permissions (const Identity & who, const std::string & stream)
+    const
+{
+  if (!enabled ())
+    return kPermRead | kPermPublish | kPermRecord | kPermApi | kPermAdmin;
+  if (!who.user || (!who.only_stream.empty () && who.only_stream != stream))
+    return 0;
+  unsigned out = 0;
+  for (const auto & grant : who.user->grants)
+    if (g_pattern_match_simple (grant.pattern.c_str (), stream.c_str ()))
+      out |= grant.permissions;
+  if (out & kPermAdmin)
+    out |= kPermRead | kPermPublish | kPermRecord | kPermApi;
+  return out;
+}
+
+std::string
+AccessControl::issue_token (const UserSpec & user, uint32_t ttl_s,
+    const std::string & stream) const
+{
+  gint64 expires = g_get_real_time () / G_USEC_PER_SEC + ttl_s;
+  std::string payload = "1\n" + user.name + "\n" + std::to_string (expires)
+      + "\n" + stream;
+  return base64url (reinterpret_cast<const guchar *> (payload.data ()),
+      payload.size ()) + "." + sign (token_key_, payload);
+}
+
+bool
+AccessControl::verify_token (const std::string & token, Identity & who) const
+{
+  auto dot = token.find ('.');
+  std::string payload;
+  if (dot == std::string::npos || !unbase64url (token.substr (0, dot), payload))
+    return false;
+  std::string expected = sign (token_key_, payload);
+  std::string given = token.substr (dot + 1);
+  if (given.size () != expected.size ()
+      || CRYPTO_memcmp (given.data (), expected.data (), given.size ()) != 0)
+    return false;
+  gchar **fields = g_strsplit (payload.c_str (), "\n", -1);
+  bool ok = g_strv_length (fields) == 4 && g_str_equal (fields[0], "1");
+  if (ok) {
+    gint64 expires = g_ascii_strtoll (fields[2], nullptr, 10);
+    const UserSpec *user = find (fields[1]);
+    ok = user && expires > g_get_real_time () / G_USEC_PER_SEC;
+    if (ok)
+      who = { user, fields[3] };
+  }
+  g_strfreev (fields);
+  return ok;
+}
+
+}  // namespace camgate

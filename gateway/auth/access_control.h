@@ -1,0 +1,91 @@
+// AccessControl: who may do what, the same answer on every door (RTSP, WHEP/
+// WHIP, HLS/DASH, API, recordings, panel). Users come from the gateway
+// config; each has permissions per stream-name pattern. With no user
+// configured the gateway is open (it listens on loopback by default).
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace camgate {
+
+enum Permission : unsigned
+{
+  kPermRead = 1,      // watch: RTSP PLAY, WHEP, HLS/DASH, snapshots
+  kPermPublish = 2,   // push: RTSP ANNOUNCE/RECORD, WHIP
+  kPermRecord = 4,    // list and play recordings
+  kPermApi = 8,       // manage streams, cameras, metrics
+  kPermAdmin = 16,    // everything above, and deleting recordings
+};
+
+// "read" -> kPermRead ...; 0 for an unknown word.
+unsigned permission_from_name (const std::string & name);
+// "read,publish"
+std::string permission_names (unsigned permissions);
+
+struct StreamGrant
+{
+  std::string pattern;             // glob on stream names: "*", "lobby-*"
+  unsigned permissions = 0;
+};
+
+struct UserSpec
+{
+  std::string name;                // "anonymous": requests without credentials
+  std::string password_hash;       // pbkdf2-sha256$... (none for anonymous)
+  std::string rtsp_digest;         // HA1 for RTSP Digest ("" = Basic only)
+  std::vector<StreamGrant> grants;
+};
+
+constexpr const char *kAnonymousUser = "anonymous";
+
+// Who a request is: a user (nullptr = anonymous) and, for a token issued for
+// one stream, that stream.
+struct Identity
+{
+  const UserSpec *user = nullptr;
+  std::string only_stream;
+};
+
+class AccessControl
+{
+public:
+  explicit AccessControl (std::vector<UserSpec> users = {});
+
+  bool enabled () const { return !users_.empty (); }
+  const std::vector<UserSpec> & users () const { return users_; }
+  // The user if `password` is theirs; checks are cached for a few minutes so
+  // players that send Basic on every request do not pay PBKDF2 each time.
+  const UserSpec *login (const std::string & user, const std::string & password);
+  const UserSpec *find (const std::string & name) const;
+  Identity anonymous () const { return { find (kAnonymousUser), {} }; }
+
+  // Permissions of `who` on `stream` ("" = the gateway itself: only patterns
+  // that match every name, such as "*", apply).
+  unsigned permissions (const Identity & who, const std::string & stream) const;
+  bool allowed (const Identity & who, const std::string & stream,
+      unsigned permission) const
+  {
+    return (permissions (who, stream) & permission) == permission;
+  }
+
+  // A signed token (HMAC-SHA256, key made at start) for `user`, valid for
+  // `ttl_s`, limited to `stream` when not empty.
+  std::string issue_token (const UserSpec & user, uint32_t ttl_s,
+      const std::string & stream) const;
+  // Fills `who` when `token` is genuine and not expired.
+  bool verify_token (const std::string & token, Identity & who) const;
+
+private:
+  std::vector<UserSpec> users_;
+  std::string token_key_;
+  std::mutex lock_;
+  std::map<std::string, gint64> recent_logins_;  // digest of user+password
+};
+
+}  // namespace camgate

@@ -1,0 +1,266 @@
+#include "auth/rtsp_auth.h"
+
+#include "auth/password_hash.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+
+using camgate::AccessControl;
+
+struct _CamgateRtspAuth
+{
+  GstRTSPAuth parent;
+  AccessControl *access;
+  // One token per user, owned here: GstRTSPContext borrows them.
+  std::map<std::string, GstRTSPToken *> *tokens;
+  gchar nonce_key[32];
+};
+
+G_DEFINE_TYPE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH);
+
+namespace {
+
+constexpr const char *kUserField = "camgate.user";
+constexpr gint64 kNonceLifetimeS = 300;
+
+// The tokens are all made up front: client threads only read the map.
+void
+add_token (CamgateRtspAuth * self, const std::string & user)
+{
+  (*self->tokens)[user] = gst_rtsp_token_new (kUserField, G_TYPE_STRING,
+      user.c_str (), nullptr);
+}
+
+GstRTSPToken *
+token_for (CamgateRtspAuth * self, const std::string & user)
+{
+  auto it = self->tokens->find (user);
+  return it != self->tokens->end () ? it->second
+      : self->tokens->at (camgate::kAnonymousUser);
+}
+
+std::string
+nonce_signature (CamgateRtspAuth * self, const std::string & stamp)
+{
+  gchar *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256,
+      reinterpret_cast<const guchar *> (self->nonce_key),
+      sizeof self->nonce_key, stamp.c_str (), stamp.size ());
+  std::string out (hex, 32);
+  g_free (hex);
+  return out;
+}
+
+// "<16 hex digits of the time><32 hex of its HMAC>": no nonce table needed.
+std::string
+make_nonce (CamgateRtspAuth * self)
+{
+  gchar stamp[17];
+  g_snprintf (stamp, sizeof stamp, "%016" G_GINT64_MODIFIER "x",
+      g_get_real_time () / G_USEC_PER_SEC);
+  return stamp + nonce_signature (self, stamp);
+}
+
+bool
+nonce_valid (CamgateRtspAuth * self, const std::string & nonce)
+{
+  if (nonce.size () != 48)
+    return false;
+  std::string stamp = nonce.substr (0, 16);
+  std::string expected = nonce_signature (self, stamp);
+  if (CRYPTO_memcmp (expected.data (), nonce.data () + 16, 32) != 0)
+    return false;
+  gint64 issued = g_ascii_strtoll (stamp.c_str (), nullptr, 16);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  return issued <= now && now - issued < kNonceLifetimeS;
+}
+
+const camgate::UserSpec *
+basic_user (CamgateRtspAuth * self, const gchar * encoded)
+{
+  gsize size = 0;
+  guchar *decoded = g_base64_decode (encoded, &size);
+  std::string text (reinterpret_cast<char *> (decoded), size);
+  g_free (decoded);
+  auto colon = text.find (':');
+  if (colon == std::string::npos)
+    return nullptr;
+  return self->access->login (text.substr (0, colon), text.substr (colon + 1));
+}
+
+const camgate::UserSpec *
+digest_user (CamgateRtspAuth * self, GstRTSPContext * ctx,
+    GstRTSPAuthParam ** params)
+{
+  std::map<std::string, std::string> values;
+  for (; params && *params; params++)
+    if ((*params)->name && (*params)->value)
+      values.emplace ((*params)->name, (*params)->value);
+  const std::string & user_name = values["username"];
+  const camgate::UserSpec *user = self->access->find (user_name);
+  if (!user || user->rtsp_digest.empty () || values["uri"].empty ()
+      || values["response"].empty () || !nonce_valid (self, values["nonce"]))
+    return nullptr;
+  gchar *expected = gst_rtsp_generate_digest_auth_response_from_md5 (nullptr,
+      gst_rtsp_method_as_text (ctx->method), user->rtsp_digest.c_str (),
+      values["uri"].c_str (), values["nonce"].c_str ());
+  bool ok = expected && values["response"].size () == strlen (expected)
+      && CRYPTO_memcmp (expected, values["response"].data (),
+          strlen (expected)) == 0;
+  g_free (expected);
+  return ok ? user : nullptr;
+}
+
+// Publishing: ANNOUNCE, RECORD, or a SETUP of a record transport.
+bool
+wants_publish (GstRTSPContext * ctx)
+{
+  if (ctx->method & (GST_RTSP_ANNOUNCE | GST_RTSP_RECORD))
+    return true;
+  gchar *transport = nullptr;
+  if (ctx->method != GST_RTSP_SETUP || !ctx->request
+      || gst_rtsp_message_get_header (ctx->request, GST_RTSP_HDR_TRANSPORT,
+          &transport, 0) != GST_RTSP_OK)
+    return false;
+  gchar *lower = g_ascii_strdown (transport, -1);
+  bool record = strstr (lower, "mode=record") || strstr (lower,
+      "mode=\"record\"");
+  g_free (lower);
+  return record;
+}
+
+// "/cam/stream=0" -> "cam"
+std::string
+stream_of (GstRTSPContext * ctx)
+{
+  std::string path = ctx->uri && ctx->uri->abspath ? ctx->uri->abspath : "";
+  size_t start = path.find_first_not_of ('/');
+  if (start == std::string::npos)
+    return {};
+  return path.substr (start, path.find ('/', start) - start);
+}
+
+void
+send_refusal (GstRTSPAuth * auth, GstRTSPContext * ctx, GstRTSPStatusCode code)
+{
+  gst_rtsp_message_init_response (ctx->response, code,
+      gst_rtsp_status_as_text (code), ctx->request);
+  if (code == GST_RTSP_STS_UNAUTHORIZED)
+    GST_RTSP_AUTH_GET_CLASS (auth)->generate_authenticate_header (auth, ctx);
+  gst_rtsp_client_send_message (ctx->client, ctx->session, ctx->response);
+}
+
+}  // namespace
+
+static gboolean
+camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
+{
+  auto *self = CAMGATE_RTSP_AUTH (auth);
+  // No or wrong credentials: anonymous, whose permissions decide.
+  ctx->token = token_for (self, camgate::kAnonymousUser);
+  GstRTSPAuthCredential **credentials = gst_rtsp_message_parse_auth_credentials
+      (ctx->request, GST_RTSP_HDR_AUTHORIZATION);
+  for (auto c = credentials; c && *c; c++) {
+    const camgate::UserSpec *user = nullptr;
+    if ((*c)->scheme == GST_RTSP_AUTH_BASIC && (*c)->authorization)
+      user = basic_user (self, (*c)->authorization);
+    else if ((*c)->scheme == GST_RTSP_AUTH_DIGEST)
+      user = digest_user (self, ctx, (*c)->params);
+    if (user) {
+      ctx->token = token_for (self, user->name);
+      break;
+    }
+  }
+  if (credentials)
+    gst_rtsp_auth_credentials_free (credentials);
+  return TRUE;
+}
+
+static gboolean
+camgate_rtsp_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
+    const gchar * check)
+{
+  auto *self = CAMGATE_RTSP_AUTH (auth);
+  if (g_str_equal (check, GST_RTSP_AUTH_CHECK_CONNECT))
+    return GST_RTSP_AUTH_CLASS (camgate_rtsp_auth_parent_class)->check (auth,
+        ctx, check);
+  if (g_str_equal (check, GST_RTSP_AUTH_CHECK_TRANSPORT_CLIENT_SETTINGS))
+    return FALSE;
+  if (!g_str_has_prefix (check, "auth.check.media.factory.")
+      || !self->access->enabled ())
+    return TRUE;
+
+  if (!ctx->token)
+    camgate_rtsp_auth_authenticate (auth, ctx);
+  const gchar *name = gst_rtsp_token_get_string (ctx->token, kUserField);
+  camgate::Identity who { self->access->find (name ? name : "") , {} };
+  const unsigned need = wants_publish (ctx) ? camgate::kPermPublish
+      : camgate::kPermRead;
+  if (self->access->allowed (who, stream_of (ctx), need))
+    return TRUE;
+  const bool anonymous = !name || g_str_equal (name, camgate::kAnonymousUser);
+  send_refusal (auth, ctx, anonymous ? GST_RTSP_STS_UNAUTHORIZED
+      : GST_RTSP_STS_FORBIDDEN);
+  return FALSE;
+}
+
+static void
+camgate_rtsp_auth_generate_authenticate_header (GstRTSPAuth * auth,
+    GstRTSPContext * ctx)
+{
+  auto *self = CAMGATE_RTSP_AUTH (auth);
+  std::string basic = std::string ("Basic realm=\"") + camgate::kAuthRealm
+      + "\"";
+  std::string digest = std::string ("Digest realm=\"") + camgate::kAuthRealm
+      + "\", nonce=\"" + make_nonce (self) + "\"";
+  // Digest first: clients that take the first challenge take the better one.
+  gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
+      digest.c_str ());
+  gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
+      basic.c_str ());
+}
+
+static void
+camgate_rtsp_auth_finalize (GObject * object)
+{
+  auto *self = CAMGATE_RTSP_AUTH (object);
+  for (auto & [name, token] : *self->tokens)
+    gst_rtsp_token_unref (token);
+  delete self->tokens;
+  G_OBJECT_CLASS (camgate_rtsp_auth_parent_class)->finalize (object);
+}
+
+static void
+camgate_rtsp_auth_class_init (CamgateRtspAuthClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = camgate_rtsp_auth_finalize;
+  auto *auth_class = GST_RTSP_AUTH_CLASS (klass);
+  auth_class->authenticate = camgate_rtsp_auth_authenticate;
+  auth_class->check = camgate_rtsp_auth_check;
+  auth_class->generate_authenticate_header =
+      camgate_rtsp_auth_generate_authenticate_header;
+}
+
+static void
+camgate_rtsp_auth_init (CamgateRtspAuth * self)
+{
+  self->tokens = new std::map<std::string, GstRTSPToken *> ();
+  if (RAND_bytes (reinterpret_cast<unsigned char *> (self->nonce_key),
+          sizeof self->nonce_key) != 1)
+    g_error ("no random bytes for the RTSP nonce key");
+}
+
+GstRTSPAuth *
+camgate_rtsp_auth_new (AccessControl & access)
+{
+  auto *self = CAMGATE_RTSP_AUTH (g_object_new (CAMGATE_TYPE_RTSP_AUTH,
+          nullptr));
+  self->access = &access;
+  add_token (self, camgate::kAnonymousUser);
+  for (const auto & user : access.users ())
+    add_token (self, user.name);
+  return GST_RTSP_AUTH (self);
+}

@@ -1,0 +1,209 @@
+#include "config/pipeline_store.h"
+
+#include "config/pipeline_file.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+namespace camgate {
+
+namespace {
+
+StoreResult
+refuse (unsigned status, const std::string & reason)
+{
+  return { status, { reason }, {} };
+}
+
+// Block style throughout, so the file reads like a hand-written one even
+// when the request was JSON.
+void
+block_style (YAML::Node node)
+{
+  // An empty mapping reads best as "{}" on its key's line.
+  node.SetStyle (node.size () == 0 ? YAML::EmitterStyle::Flow
+      : YAML::EmitterStyle::Block);
+  if (node.IsMap ())
+    for (auto entry : node)
+      block_style (entry.second);
+  else if (node.IsSequence ())
+    for (auto item : node)
+      block_style (item);
+}
+
+// RFC 7396: objects merge, null removes, anything else replaces.
+YAML::Node
+merge_patch (const YAML::Node & target, const YAML::Node & patch)
+{
+  if (!patch.IsMap ())
+    return YAML::Clone (patch);
+  YAML::Node out = target.IsMap () ? YAML::Clone (target)
+      : YAML::Node (YAML::NodeType::Map);
+  for (const auto & entry : patch) {
+    const std::string key = entry.first.Scalar ();
+    if (entry.second.IsNull ())
+      out.remove (key);
+    else
+      out[key] = merge_patch (out[key], entry.second);
+  }
+  return out;
+}
+
+bool
+parse_body (const std::string & body, YAML::Node & out, std::string & error)
+{
+  try {
+    out = YAML::Load (body);
+  } catch (const YAML::Exception & e) {
+    error = "body: not JSON or YAML (" + e.msg + ")";
+    return false;
+  }
+  if (!out.IsMap ()) {
+    error = "body: expected an object describing the stream";
+    return false;
+  }
+  return true;
+}
+
+// The "name" of a body, checked against `expected` when given.
+bool
+take_name (YAML::Node & doc, const std::string & expected, std::string & name,
+    std::string & error)
+{
+  name = expected;
+  if (const YAML::Node n = doc["name"]) {
+    if (!n.IsScalar ()) {
+      error = "name: expected a single value";
+      return false;
+    }
+    if (!expected.empty () && n.Scalar () != expected) {
+      error = "name: '" + n.Scalar () + "' differs from the URL's '" + expected
+          + "' (rename = create the new one, then delete the old)";
+      return false;
+    }
+    name = n.Scalar ();
+  }
+  // The file is named after the stream: no name: key needed in it.
+  doc.remove ("name");
+  if (!is_valid_stream_name (name)) {
+    error = "name: '" + name + "' is not a stream name (letters, digits, "
+        "'-', '_' and '.', not starting with '.')";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool
+is_valid_stream_name (const std::string & name)
+{
+  return !name.empty () && name.size () <= 64 && name[0] != '.'
+      && std::all_of (name.begin (), name.end (), [](char c) {
+        return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
+      });
+}
+
+StoreResult
+PipelineStore::write (const std::string & name, const std::string & file,
+    const std::string & yaml) const
+{
+  StreamSpec spec;
+  std::vector<ConfigError> errors;
+  if (!parse_pipeline_text (yaml, file, spec, errors)) {
+    StoreResult result { 400, {}, file };
+    for (const auto & e : errors)
+      result.errors.push_back (e.reason);
+    return result;
+  }
+  if (spec.name != name)
+    return refuse (400, "name: the file would define '" + spec.name
+        + "', not '" + name + "'");
+  GError *error = nullptr;
+  // g_file_set_contents_full writes a temporary file and renames it over
+  // the target: a reader (hot reload) sees the old or the new file, never
+  // half of one.
+  if (!g_file_set_contents_full (file.c_str (), yaml.data (), yaml.size (),
+          G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)) {
+    StoreResult result = refuse (500, std::string ("cannot write ") + file
+        + ": " + error->message);
+    g_clear_error (&error);
+    return result;
+  }
+  return { 200, {}, file };
+}
+
+StoreResult
+PipelineStore::create (const std::string & body,
+    const std::vector<std::string> & taken_names) const
+{
+  if (!usable ())
+    return refuse (409, "camgate runs without a pipelines folder (start it "
+        "with --pipelines DIR to manage streams)");
+  YAML::Node doc;
+  std::string error, name;
+  if (!parse_body (body, doc, error) || !take_name (doc, "", name, error))
+    return refuse (400, error);
+  if (std::find (taken_names.begin (), taken_names.end (), name)
+      != taken_names.end ())
+    return refuse (409, "a stream named '" + name + "' exists");
+  std::string file = (std::filesystem::path (dir_) / (name + ".yaml")).string ();
+  for (const char *ext : { ".yaml", ".yml" })
+    if (g_file_test ((dir_ + "/" + name + ext).c_str (), G_FILE_TEST_EXISTS))
+      return refuse (409, "the file " + name + ext + " exists (it may be "
+          "invalid: see camgate check)");
+  block_style (doc);
+  YAML::Emitter out;
+  out << doc;
+  StoreResult result = write (name, file, std::string (out.c_str ()) + "\n");
+  if (result.status == 200)
+    result.status = 201;
+  return result;
+}
+
+StoreResult
+PipelineStore::replace (const std::string & name, const std::string & file,
+    const std::string & body, bool merge) const
+{
+  if (!usable () || file.empty ())
+    return refuse (409, "stream '" + name + "' is built in, not from a "
+        "pipeline file");
+  YAML::Node doc;
+  std::string error, ignored;
+  if (!parse_body (body, doc, error) || !take_name (doc, name, ignored, error))
+    return refuse (400, error);
+  if (merge) {
+    YAML::Node current;
+    try {
+      current = YAML::LoadFile (file);
+    } catch (const YAML::Exception & e) {
+      return refuse (409, "cannot read " + file + ": " + e.msg);
+    }
+    doc = merge_patch (current, doc);
+    doc.remove ("name");
+  }
+  // A file whose stream is named by its name: key keeps that key.
+  if (std::filesystem::path (file).stem ().string () != name)
+    doc["name"] = name;
+  block_style (doc);
+  YAML::Emitter out;
+  out << doc;
+  return write (name, file, std::string (out.c_str ()) + "\n");
+}
+
+StoreResult
+PipelineStore::remove (const std::string & file) const
+{
+  if (!usable () || file.empty ())
+    return refuse (409, "the built-in stream has no pipeline file");
+  if (g_unlink (file.c_str ()) != 0 && errno != ENOENT)
+    return refuse (500, "cannot remove " + file + ": " + g_strerror (errno));
+  return { 200, {}, file };
+}
+
+}  // namespace camgate

@@ -1,0 +1,45 @@
+// PipelineStore: the stream management API's writes. Each change is checked
+// with the same parser `camgate check` uses and then written atomically
+// (temporary file + rename) into the pipelines folder, which stays the single
+// source of truth: hot reload applies it. A refused change leaves no file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace camgate {
+
+struct StoreResult
+{
+  unsigned status = 200;           // HTTP status to answer with
+  std::vector<std::string> errors; // "field: reason", as camgate check says
+  std::string file;                // the pipeline file written or removed
+};
+
+class PipelineStore
+{
+public:
+  explicit PipelineStore (std::string dir) : dir_ (std::move (dir)) {}
+
+  bool usable () const { return !dir_.empty (); }
+  // `body` is a pipeline file as JSON (or YAML). `name` comes from the URL
+  // (or, for create, from the body's "name").
+  StoreResult create (const std::string & body,
+      const std::vector<std::string> & taken_names) const;
+  // Replace (PUT) or merge (PATCH, RFC 7396 merge patch) the stream whose
+  // file is `file`.
+  StoreResult replace (const std::string & name, const std::string & file,
+      const std::string & body, bool merge) const;
+  StoreResult remove (const std::string & file) const;
+
+private:
+  StoreResult write (const std::string & name, const std::string & file,
+      const std::string & yaml) const;
+
+  std::string dir_;
+};
+
+// Whether `name` can name a stream (and a file): letters, digits, - _ .
+bool is_valid_stream_name (const std::string & name);
+
+}  // namespace camgate

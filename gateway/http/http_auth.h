@@ -1,0 +1,35 @@
+// HTTP side of AccessControl: who a request is (Basic, Bearer token, a
+// `token` query parameter or the panel's cookie, for players that cannot set
+// headers) and the /api/v1/auth routes:
+//   POST /api/v1/auth/token    a signed, short-lived token (and the cookie)
+//   POST /api/v1/auth/logout   clears the cookie
+//   GET  /api/v1/auth          who am I, and may I manage streams
+#pragma once
+
+#include "auth/access_control.h"
+
+#include <libsoup/soup.h>
+
+#include <string>
+
+namespace camgate {
+
+constexpr const char *kTokenCookie = "camgate_token";
+
+enum class Credentials { None, Valid, Wrong };
+
+// Fills `who` from the request's credentials (anonymous when there are
+// none). Wrong credentials are never silently downgraded to anonymous.
+Credentials identify (AccessControl & access, SoupServerMessage * message,
+    GHashTable * query, Identity & who);
+
+// Answers 401 (with a challenge) for anonymous callers and 403 otherwise,
+// naming what was missing.
+void refuse_access (SoupServerMessage * message, const Identity & who,
+    const std::string & what);
+
+// The /api/v1/auth routes; false when `path` is not one of them.
+bool handle_auth_routes (AccessControl & access, SoupServerMessage * message,
+    const std::string & path, const Identity & who, Credentials credentials);
+
+}  // namespace camgate

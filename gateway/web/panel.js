@@ -1,0 +1,471 @@
+'use strict';
+// camgate web panel: sign in, a live grid of every stream (WHEP, falling back
+// to LL-HLS, then snapshots), a big player with the stream's URLs, the stream
+// form (errors shown next to their field), ONVIF discovery and recordings.
+// Plain JS served from the gateway itself: no CDN, no build step.
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const state = { me: null, info: null, streams: [], tiles: new Map(),
+  player: null, playing: null, editing: null, timer: null };
+
+// Every call says it is the panel: the gateway then answers 401 without a
+// Basic challenge, which would pop up the browser's own dialog.
+async function api(path, options = {}) {
+  const headers = { 'X-Requested-With': 'camgate-panel', ...(options.headers || {}) };
+  const init = { method: options.method || 'GET', headers, credentials: 'same-origin' };
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.json);
+  }
+  const res = await fetch(path, init);
+  const type = res.headers.get('Content-Type') || '';
+  const body = type.includes('json') ? await res.json() : null;
+  if (res.status === 401 && !path.startsWith('/api/v1/auth')) showLogin();
+  return { status: res.status, ok: res.ok, body };
+}
+
+const can = (what, stream) => {
+  if (!state.me || !state.me.auth) return true;
+  const list = stream ? (stream.permissions || '') : (state.me.permissions || '');
+  return list.split(',').includes(what);
+};
+
+// ---- WebRTC (WHEP) and LL-HLS playback --------------------------------------
+
+const gathered = (pc) => new Promise((resolve) => {
+  if (pc.iceGatheringState === 'complete') return resolve();
+  const timer = setTimeout(resolve, 2000);
+  pc.addEventListener('icegatheringstatechange', () => {
+    if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); }
+  });
+});
+
+async function playWhep(video, name, onFail) {
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  let session = null, closed = false;
+  const close = () => {
+    closed = true;
+    if (session) fetch(session, { method: 'DELETE', keepalive: true,
+      credentials: 'same-origin' }).catch(() => {});
+    pc.close();
+  };
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.ontrack = (e) => {
+    if (!video.srcObject) video.srcObject = new MediaStream();
+    video.srcObject.addTrack(e.track);
+  };
+  pc.onconnectionstatechange = () => {
+    if (!closed && pc.connectionState === 'failed') { close(); onFail('failed'); }
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const res = await fetch('/' + encodeURIComponent(name) + '/whep', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/sdp', 'X-Requested-With': 'camgate-panel' },
+    body: pc.localDescription.sdp,
+  });
+  const text = await res.text();
+  if (res.status !== 201) {
+    pc.close();
+    let reason = text;
+    try { reason = JSON.parse(text).error; } catch (e) { /* SDP or text */ }
+    throw new Error('WHEP ' + res.status + ': ' + reason);
+  }
+  session = new URL(res.headers.get('Location'), location.href).href;
+  await pc.setRemoteDescription({ type: 'answer', sdp: text });
+  return { kind: 'webrtc', close };
+}
+
+function playHls(video, name) {
+  const url = '/' + encodeURIComponent(name) + '/index.m3u8';
+  if (window.Hls && Hls.isSupported()) {
+    const hls = new Hls({ lowLatencyMode: true });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    return { kind: 'hls', close: () => hls.destroy() };
+  }
+  video.src = url;                       // Safari plays HLS itself
+  return { kind: 'hls', close: () => { video.removeAttribute('src'); video.load(); } };
+}
+
+// WebRTC first, LL-HLS when WebRTC is off or fails, else a snapshot.
+async function play(video, stream, onState) {
+  const outputs = stream.outputs || {};
+  if (outputs.webrtc) {
+    try {
+      const p = await playWhep(video, stream.name, () => onState('webrtc failed'));
+      onState('webrtc');
+      return p;
+    } catch (e) {
+      onState(String(e.message || e));
+    }
+  }
+  if (outputs.hls) { onState('hls'); return playHls(video, stream.name); }
+  return null;
+}
+
+// ---- stream grid -------------------------------------------------------------
+
+function formatBitrate(bits) {
+  if (!bits) return '—';
+  return bits > 1e6 ? (bits / 1e6).toFixed(1) + ' Mbit/s' : Math.round(bits / 1e3) + ' kbit/s';
+}
+
+function videoTrack(stream) {
+  return ((stream.health || {}).tracks || []).find((t) => t.media === 'video') || {};
+}
+
+function makeTile(stream) {
+  const tile = document.createElement('article');
+  tile.className = 'card tile';
+  tile.dataset.stream = stream.name;
+  tile.innerHTML = '<video muted autoplay playsinline></video>' +
+    '<div class="info"><div class="line"><strong class="name"></strong>' +
+    '<span class="badge"></span></div><div class="reasons"></div>' +
+    '<div class="stats"></div></div>';
+  $('.name', tile).textContent = stream.name;
+  tile.addEventListener('click', () => openPlayer(tile.dataset.stream));
+  const entry = { tile, video: $('video', tile), playback: null, failed: false };
+  state.tiles.set(stream.name, entry);
+  startPreview(entry, stream);
+  return tile;
+}
+
+async function startPreview(entry, stream) {
+  if (entry.playback) entry.playback.close();
+  entry.playback = null;
+  entry.video.srcObject = null;
+  entry.playback = await play(entry.video, stream, (how) => {
+    entry.tile.dataset.playback = how;
+    if (how === 'webrtc failed') setTimeout(() => startPreview(entry, stream), 3000);
+  });
+  if (!entry.playback) {
+    // No browser output: a fresh snapshot every 5 s.
+    const img = document.createElement('img');
+    img.alt = stream.name;
+    entry.video.replaceWith(img);
+    const refresh = () => { img.src = '/api/v1/streams/' + encodeURIComponent(stream.name) +
+      '/snapshot.jpg?t=' + Date.now(); };
+    refresh();
+    const timer = setInterval(refresh, 5000);
+    entry.playback = { kind: 'snapshot', close: () => clearInterval(timer) };
+    entry.tile.dataset.playback = 'snapshot';
+  }
+}
+
+function updateTile(entry, stream) {
+  const health = stream.health || {};
+  const badge = $('.badge', entry.tile);
+  const status = stream.state === 'running' ? (health.state || 'unknown') : stream.state;
+  badge.textContent = status;
+  badge.className = 'badge ' + status;
+  $('.reasons', entry.tile).textContent = (health.reasons || []).join(', ') ||
+    (stream.state !== 'running' ? stream.last_error || '' : '');
+  const v = videoTrack(stream);
+  const viewers = (stream.viewers || {});
+  $('.stats', entry.tile).textContent = [
+    (v.codec || '') + ' ' + formatBitrate(v.bitrate),
+    (v.fps ? v.fps.toFixed(1) : '—') + ' fps',
+    ((viewers.rtsp || 0) + (viewers.webrtc || 0)) + ' viewers'].join(' · ');
+}
+
+async function refreshStreams() {
+  const res = await api('/api/v1/streams');
+  if (!res.ok) return;
+  state.streams = res.body.streams;
+  const grid = $('#grid');
+  const names = new Set(state.streams.map((s) => s.name));
+  for (const [name, entry] of state.tiles) {
+    if (!names.has(name)) {
+      if (entry.playback) entry.playback.close();
+      entry.tile.remove();
+      state.tiles.delete(name);
+    }
+  }
+  for (const stream of state.streams) {
+    const entry = state.tiles.get(stream.name);
+    if (!entry) grid.appendChild(makeTile(stream));
+    updateTile(state.tiles.get(stream.name), stream);
+  }
+  $('#no-streams').hidden = state.streams.length > 0;
+}
+
+// ---- big player and URLs ---------------------------------------------------------
+
+function urlsOf(name) {
+  const host = location.hostname.includes(':') ? '[' + location.hostname + ']' : location.hostname;
+  const path = '/' + encodeURIComponent(name);
+  const out = [];
+  const info = state.info || {};
+  if (info.rtsp_port) out.push(['RTSP', 'rtsp://' + host + ':' + info.rtsp_port + path]);
+  if (info.rtsps_port) out.push(['RTSPS', 'rtsps://' + host + ':' + info.rtsps_port + path]);
+  out.push(['WHEP', location.origin + path + '/whep']);
+  out.push(['WebRTC player', location.origin + path + '/webrtc']);
+  out.push(['HLS', location.origin + path + '/index.m3u8']);
+  out.push(['DASH', location.origin + path + '/manifest.mpd']);
+  return out;
+}
+
+async function openPlayer(name) {
+  const stream = state.streams.find((s) => s.name === name);
+  if (!stream) return;
+  state.playing = stream;
+  $('#player-title').textContent = name;
+  const table = $('#player-urls');
+  table.textContent = '';
+  for (const [label, url] of urlsOf(name)) {
+    const row = table.insertRow();
+    row.insertCell().textContent = label;
+    row.insertCell().textContent = url;
+    const copy = document.createElement('button');
+    copy.textContent = 'Copy';
+    copy.onclick = () => navigator.clipboard && navigator.clipboard.writeText(url);
+    row.insertCell().appendChild(copy);
+  }
+  $('#player .actions').hidden = !can('api', stream);
+  $('#player').showModal();
+  const video = $('#player-video');
+  video.srcObject = null;
+  state.player = await play(video, stream, (how) => { $('#player-state').textContent = how; });
+}
+
+function closePlayer() {
+  if (state.player) state.player.close();
+  state.player = null;
+  $('#player').close();
+}
+
+// ---- add / edit / delete ---------------------------------------------------------
+
+function openEditor(stream) {
+  const form = $('#stream-form');
+  form.reset();
+  form.querySelectorAll('.error').forEach((e) => { e.textContent = ''; });
+  state.editing = stream || null;
+  $('#editor-title').textContent = stream ? 'Edit ' + stream.name : 'Add stream';
+  form.name.value = stream ? stream.name : '';
+  form.name.readOnly = !!stream;
+  const source = stream ? stream.source || {} : {};
+  form.kind.value = stream ? source.kind : 'rtsp';
+  form.uri.value = '';
+  form.uri.placeholder = source.uri || 'rtsp://user:password@camera/stream1';
+  form.transport.value = source.transport || 'auto';
+  form.webrtc.checked = stream ? !!stream.outputs.webrtc : true;
+  form.hls.checked = stream ? !!stream.outputs.hls : false;
+  form.record.checked = stream ? !!stream.recording : false;
+  showKind();
+  $('#editor').showModal();
+}
+
+function showKind() {
+  const kind = $('#stream-form').kind.value;
+  document.querySelectorAll('[data-kind]').forEach((e) => { e.hidden = e.dataset.kind !== kind; });
+}
+
+function formDocument(form, editing) {
+  const doc = {};
+  const kind = form.kind.value;
+  const sourceChanged = !editing || editing.source.kind !== kind || form.uri.value ||
+    (kind === 'rtsp' && form.transport.value !== (editing.source.transport || 'auto'));
+  if (sourceChanged) {
+    if (kind === 'rtsp') {
+      // Editing without a new URI keeps the camera's (redacted) one.
+      doc.source = form.uri.value ? { uri: form.uri.value, transport: form.transport.value }
+        : { transport: form.transport.value };
+    } else {
+      doc.source = kind;
+    }
+  }
+  doc.outputs = { webrtc: form.webrtc.checked, hls: form.hls.checked ? {} : null };
+  if (form.record.checked) doc.record = form.keep.value ? { keep: form.keep.value } : {};
+  else if (editing) doc.record = null;
+  if (!editing) {
+    doc.name = form.name.value;
+    if (!doc.outputs.hls) delete doc.outputs.hls;
+  }
+  return doc;
+}
+
+function showErrors(form, body) {
+  form.querySelectorAll('.error').forEach((e) => { e.textContent = ''; });
+  const errors = (body && (body.errors || [body.error])) || ['request failed'];
+  for (const text of errors) {
+    const key = String(text).split(/[:.[]/)[0];
+    const slot = form.querySelector('.error[data-field="' + key + '"]') ||
+      form.querySelector('.error[data-field=""]');
+    slot.textContent = (slot.textContent ? slot.textContent + '; ' : '') + text;
+  }
+}
+
+async function saveStream(event) {
+  event.preventDefault();
+  const form = $('#stream-form');
+  const editing = state.editing;
+  const doc = formDocument(form, editing);
+  const res = editing
+    ? await api('/api/v1/streams/' + encodeURIComponent(editing.name), { method: 'PATCH', json: doc })
+    : await api('/api/v1/streams', { method: 'POST', json: doc });
+  if (!res.ok) return showErrors(form, res.body);
+  $('#editor').close();
+  const entry = state.tiles.get(res.body.name);
+  if (entry) { entry.playback && entry.playback.close(); entry.tile.remove(); state.tiles.delete(res.body.name); }
+  await refreshStreams();
+}
+
+async function deleteStream() {
+  const stream = state.playing;
+  if (!stream || !confirm('Delete stream ' + stream.name + '? Its pipeline file is removed.')) return;
+  const res = await api('/api/v1/streams/' + encodeURIComponent(stream.name), { method: 'DELETE' });
+  if (!res.ok) return alert(res.body ? res.body.error : 'delete failed');
+  closePlayer();
+  await refreshStreams();
+}
+
+// ---- ONVIF cameras -----------------------------------------------------------------
+
+async function showCameras() {
+  const list = $('#camera-list');
+  const res = await api('/api/v1/cameras');
+  list.textContent = '';
+  if (!res.ok) { list.textContent = res.body ? res.body.error : 'cannot list cameras'; return; }
+  if (!res.body.cameras.length) { list.textContent = 'No ONVIF camera found (yet).'; return; }
+  for (const cam of res.body.cameras) {
+    const box = document.createElement('form');
+    box.className = 'camera';
+    box.innerHTML = '<strong></strong> <span class="model"></span><div class="uri"></div>' +
+      '<label>Stream name <input name="name" required></label>' +
+      '<label>User <input name="user" autocomplete="off"></label>' +
+      '<label>Password <input name="password" type="password" autocomplete="new-password"></label>' +
+      '<p class="error"></p><div class="actions"><button type="submit">Add as stream</button></div>';
+    $('strong', box).textContent = cam.name || cam.id;
+    $('.model', box).textContent = [cam.manufacturer, cam.model].filter(Boolean).join(' ');
+    $('.uri', box).textContent = cam.uri || cam.xaddr || '';
+    box.name.value = (cam.name || 'camera').toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+/, '');
+    box.onsubmit = async (e) => {
+      e.preventDefault();
+      const r = await api('/api/v1/cameras/' + encodeURIComponent(cam.id) + '/add', {
+        method: 'POST', json: { name: box.name.value, user: box.user.value, password: box.password.value } });
+      $('.error', box).textContent = r.ok ? '' : (r.body ? r.body.error : 'failed');
+      if (r.ok) { await refreshStreams(); selectView('streams'); }
+    };
+    list.appendChild(box);
+  }
+}
+
+// ---- recordings ---------------------------------------------------------------------
+
+async function showRecordings() {
+  const list = $('#recording-list');
+  list.textContent = '';
+  const recorded = state.streams.filter((s) => s.recording && can('record', s));
+  if (!recorded.length) { list.textContent = 'No stream records (add record: to a stream).'; return; }
+  for (const stream of recorded) {
+    const res = await api('/api/v1/recordings/' + encodeURIComponent(stream.name));
+    const box = document.createElement('div');
+    box.className = 'recording';
+    box.innerHTML = '<strong></strong><div class="timeline"></div><div class="timeline-scale">' +
+      '<span class="from"></span><span class="to"></span></div>';
+    $('strong', box).textContent = stream.name;
+    list.appendChild(box);
+    const spans = res.ok ? res.body.spans : [];
+    if (!spans.length) { $('.timeline', box).textContent = ''; continue; }
+    const from = Date.parse(spans[0].start), to = Date.parse(spans[spans.length - 1].end);
+    const total = Math.max(to - from, 1000);
+    $('.from', box).textContent = new Date(from).toLocaleString();
+    $('.to', box).textContent = new Date(to).toLocaleString();
+    const line = $('.timeline', box);
+    for (const span of spans) {
+      const bar = document.createElement('div');
+      bar.className = 'span';
+      bar.style.left = ((Date.parse(span.start) - from) / total * 100) + '%';
+      bar.style.width = Math.max((Date.parse(span.end) - Date.parse(span.start)) / total * 100, 0.5) + '%';
+      bar.title = span.start + ' – ' + span.end;
+      line.appendChild(bar);
+    }
+    // A click plays a minute from that point (gaps snap to the next span).
+    line.onclick = (e) => {
+      const rect = line.getBoundingClientRect();
+      let at = from + (e.clientX - rect.left) / rect.width * total;
+      const span = spans.find((s) => Date.parse(s.end) > at) || spans[spans.length - 1];
+      at = Math.max(at, Date.parse(span.start));
+      const player = $('#recording-player');
+      player.hidden = false;
+      player.src = '/api/v1/recordings/' + encodeURIComponent(stream.name) + '/get?start=' +
+        encodeURIComponent(new Date(at).toISOString().replace(/\.\d+Z$/, 'Z')) + '&duration=60s';
+      player.play().catch(() => {});
+    };
+  }
+}
+
+// ---- views, sign in ---------------------------------------------------------------
+
+function selectView(view) {
+  document.querySelectorAll('.view').forEach((v) => { v.hidden = v.id !== view; });
+  document.querySelectorAll('nav [data-view]').forEach((b) => {
+    b.classList.toggle('active', b.dataset.view === view);
+  });
+  if (view === 'cameras') showCameras();
+  if (view === 'recordings') showRecordings();
+}
+
+function showLogin() {
+  clearInterval(state.timer);
+  for (const entry of state.tiles.values()) if (entry.playback) entry.playback.close();
+  state.tiles.clear();
+  $('#grid').textContent = '';
+  document.querySelectorAll('.view').forEach((v) => { v.hidden = true; });
+  $('#nav').hidden = true;
+  $('#login').hidden = false;
+}
+
+async function enter() {
+  const me = await api('/api/v1/auth');
+  state.me = me.body;
+  const signedIn = state.me.user && state.me.user !== 'anonymous';
+  if (state.me.auth && !signedIn) return showLogin();
+  $('#login').hidden = true;
+  $('#nav').hidden = false;
+  $('#who').textContent = signedIn ? state.me.user : '';
+  $('#logout').hidden = !signedIn;
+  document.querySelectorAll('nav [data-needs]').forEach((e) => { e.hidden = !can(e.dataset.needs); });
+  selectView('streams');
+  await refreshStreams();
+  clearInterval(state.timer);
+  state.timer = setInterval(refreshStreams, 2000);
+}
+
+async function login(event) {
+  event.preventDefault();
+  const form = $('#login');
+  const res = await api('/api/v1/auth/token', { method: 'POST',
+    json: { user: form.user.value, password: form.password.value, ttl: '12h' } });
+  if (!res.ok) { $('#login-error').textContent = res.body ? res.body.error : 'sign in failed'; return; }
+  $('#login-error').textContent = '';
+  form.password.value = '';
+  await enter();
+}
+
+async function logout() {
+  await api('/api/v1/auth/logout', { method: 'POST' });
+  showLogin();
+}
+
+window.addEventListener('DOMContentLoaded', async () => {
+  $('#login').addEventListener('submit', login);
+  $('#logout').addEventListener('click', logout);
+  $('#add-stream').addEventListener('click', () => openEditor(null));
+  $('#stream-form').addEventListener('submit', saveStream);
+  $('#stream-form').kind.addEventListener('change', showKind);
+  $('#edit-stream').addEventListener('click', () => { const s = state.playing; closePlayer(); openEditor(s); });
+  $('#delete-stream').addEventListener('click', deleteStream);
+  $('#player .close').addEventListener('click', closePlayer);
+  $('#player').addEventListener('close', () => { if (state.player) state.player.close(); state.player = null; });
+  $('#editor .close').addEventListener('click', () => $('#editor').close());
+  document.querySelectorAll('nav [data-view]').forEach((b) => {
+    b.addEventListener('click', () => selectView(b.dataset.view));
+  });
+  const info = await api('/api/v1/info');
+  state.info = info.ok ? info.body : {};
+  await enter();
+});
