@@ -123,6 +123,8 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
       };
       rtsp_port_ = port_after ("rtsp://");
       http_port_ = port_after ("http://");
+      rtsps_port_ = port_after ("rtsps://");
+      https_port_ = port_after ("https://");
       break;
     }
   }

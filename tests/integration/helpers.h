@@ -49,6 +49,9 @@ public:
   bool ready () const { return rtsp_port_ > 0; }
   int rtsp_port () const { return rtsp_port_; }
   int http_port () const { return http_port_; }
+  // With TLS configured: the RTSPS and HTTPS ports (0 otherwise).
+  int rtsps_port () const { return rtsps_port_; }
+  int https_port () const { return https_port_; }
   std::string url (const std::string & stream) const;
   std::string log () const;         // everything written to stderr so far
   bool wait_for_log (const std::string & text,
@@ -65,6 +68,8 @@ private:
   GSubprocess *process_ = nullptr;
   int rtsp_port_ = 0;
   int http_port_ = 0;
+  int rtsps_port_ = 0;
+  int https_port_ = 0;
   std::thread stderr_reader_;
   mutable std::mutex lock_;
   std::string log_;

@@ -161,8 +161,9 @@ WebRtcTestPeer::connect (int port, const std::string & stream)
 
   const std::string path = "/" + stream + (options_.kind == Kind::WhepViewer
       ? "/whep" : "/whip");
-  HttpReply http = http_request (port, "POST", path, offer_,
-      { { "Content-Type", "application/sdp" } });
+  auto headers = options_.headers;
+  headers.push_back ({ "Content-Type", "application/sdp" });
+  HttpReply http = http_request (port, "POST", path, offer_, headers);
   if (http.status != 201)
     return http;
   location_ = header_value (http, "Location");
@@ -183,7 +184,8 @@ WebRtcTestPeer::disconnect ()
 {
   if (location_.empty ())
     return 0;
-  return http_request (port_, "DELETE", location_).status;
+  return http_request (port_, "DELETE", location_, {},
+      options_.headers).status;
 }
 
 bool

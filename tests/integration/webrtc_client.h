@@ -31,6 +31,8 @@ public:
     // false: received RTP is counted (video_frames() counts packets), not
     // decoded; what a benchmark with many viewers on one machine wants.
     bool decode = true;
+    // Extra request headers (Authorization) for the POST and DELETE.
+    std::vector<std::pair<std::string, std::string>> headers;
   };
 
   explicit WebRtcTestPeer (Options options);

@@ -1,0 +1,273 @@
+// Users, passwords, tokens and permissions (AccessControl), the users:/tls:
+// config, and the stream management API's file writes (PipelineStore).
+#include "auth/access_control.h"
+#include "auth/password_hash.h"
+#include "config/gateway_config.h"
+#include "config/pipeline_store.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace camgate;
+
+namespace {
+
+UserSpec
+user (const std::string & name, const std::string & password,
+    std::vector<StreamGrant> grants)
+{
+  return { name, password.empty () ? "" : hash_password (password), "",
+    std::move (grants) };
+}
+
+std::string
+read_file (const std::string & path)
+{
+  std::ifstream in (path);
+  return std::string ((std::istreambuf_iterator<char> (in)),
+      std::istreambuf_iterator<char> ());
+}
+
+struct TempFolder
+{
+  TempFolder () { path = g_dir_make_tmp ("camgate-store-XXXXXX", nullptr); }
+  ~TempFolder () { std::filesystem::remove_all (path); }
+  std::vector<std::string> files () const
+  {
+    std::vector<std::string> out;
+    for (const auto & e : std::filesystem::directory_iterator (path))
+      out.push_back (e.path ().filename ().string ());
+    std::sort (out.begin (), out.end ());
+    return out;
+  }
+  std::string path;
+};
+
+}  // namespace
+
+TEST (PasswordHash, VerifiesTheRightPasswordOnly)
+{
+  std::string stored = hash_password ("correct horse");
+  EXPECT_TRUE (g_str_has_prefix (stored.c_str (), "pbkdf2-sha256$"));
+  EXPECT_EQ (stored.find ("correct"), std::string::npos);
+  EXPECT_TRUE (verify_password ("correct horse", stored));
+  EXPECT_FALSE (verify_password ("correct horsE", stored));
+  EXPECT_FALSE (verify_password ("", stored));
+  // Two hashes of one password differ (random salt).
+  EXPECT_NE (stored, hash_password ("correct horse"));
+  EXPECT_FALSE (verify_password ("x", "plain-text"));
+  EXPECT_FALSE (is_password_hash ("pbkdf2-sha256$10$AAAA$AAAA"));
+}
+
+TEST (PasswordHash, MatchesAnIndependentPbkdf2)
+{
+  // Python: base64(hashlib.pbkdf2_hmac('sha256', b'secret',
+  //   b'0123456789abcdef', 1000))
+  gchar *salt = g_base64_encode (reinterpret_cast<const guchar *> (
+          "0123456789abcdef"), 16);
+  std::string stored = std::string ("pbkdf2-sha256$1000$") + salt
+      + "$tiKWHy4FAGCWE8gn6GtKhaxD2OeeAUUWXFT/p1aaNl8=";
+  g_free (salt);
+  EXPECT_TRUE (verify_password ("secret", stored));
+  EXPECT_FALSE (verify_password ("secreT", stored));
+}
+
+TEST (PasswordHash, DigestHa1IsMd5OfUserRealmPassword)
+{
+  // Python: hashlib.md5(b'admin:camgate:secret').hexdigest()
+  EXPECT_EQ (digest_ha1 ("admin", "secret"),
+      "edfff5b46bd7e243a91aaaa9b114b1d4");
+}
+
+TEST (AccessControl, OpenWithoutUsers)
+{
+  AccessControl access;
+  EXPECT_FALSE (access.enabled ());
+  EXPECT_TRUE (access.allowed (access.anonymous (), "cam", kPermAdmin));
+}
+
+TEST (AccessControl, PermissionsFollowPatterns)
+{
+  AccessControl access ({
+        user ("ops", "pw", { { "*", kPermAdmin } }),
+        user ("guard", "pw", { { "lobby-*", kPermRead },
+                { "dock", kPermRead | kPermRecord } }),
+        user (kAnonymousUser, "", { { "demo", kPermRead } }) });
+  const UserSpec *ops = access.login ("ops", "pw");
+  const UserSpec *guard = access.login ("guard", "pw");
+  ASSERT_TRUE (ops && guard);
+  EXPECT_EQ (access.login ("guard", "wrong"), nullptr);
+  EXPECT_EQ (access.login ("nobody", "pw"), nullptr);
+  EXPECT_EQ (access.login (kAnonymousUser, ""), nullptr);
+
+  Identity g { guard, {} }, o { ops, {} };
+  EXPECT_TRUE (access.allowed (g, "lobby-1", kPermRead));
+  EXPECT_FALSE (access.allowed (g, "lobby-1", kPermPublish));
+  EXPECT_FALSE (access.allowed (g, "garage", kPermRead));
+  EXPECT_TRUE (access.allowed (g, "dock", kPermRecord));
+  EXPECT_FALSE (access.allowed (g, "", kPermApi));
+  // admin implies every other permission, on the gateway ("") too.
+  EXPECT_TRUE (access.allowed (o, "anything", kPermPublish | kPermApi));
+  EXPECT_TRUE (access.allowed (o, "", kPermApi));
+  EXPECT_TRUE (access.allowed (access.anonymous (), "demo", kPermRead));
+  EXPECT_FALSE (access.allowed (access.anonymous (), "lobby-1", kPermRead));
+  EXPECT_FALSE (access.allowed (Identity {}, "demo", kPermRead));
+  // A cached login still refuses a wrong password.
+  EXPECT_EQ (access.login ("guard", "pw2"), nullptr);
+}
+
+TEST (AccessControl, TokensAreSignedExpireAndCanBeLimitedToAStream)
+{
+  AccessControl access ({ user ("ops", "pw", { { "*", kPermRead } }) });
+  const UserSpec *ops = access.find ("ops");
+  Identity who;
+  std::string token = access.issue_token (*ops, 60, "");
+  ASSERT_TRUE (access.verify_token (token, who));
+  EXPECT_EQ (who.user, ops);
+  EXPECT_TRUE (access.allowed (who, "cam", kPermRead));
+
+  std::string limited = access.issue_token (*ops, 60, "cam");
+  ASSERT_TRUE (access.verify_token (limited, who));
+  EXPECT_TRUE (access.allowed (who, "cam", kPermRead));
+  EXPECT_FALSE (access.allowed (who, "cam2", kPermRead));
+
+  // Tampered: another payload with the old signature, a flipped signature.
+  std::string forged = access.issue_token (*ops, 60, "");
+  forged[forged.find ('.') + 2] ^= 1;
+  EXPECT_FALSE (access.verify_token (forged, who));
+  std::string payload_swap = limited.substr (0, limited.find ('.'))
+      + token.substr (token.find ('.'));
+  EXPECT_FALSE (access.verify_token (payload_swap, who));
+  EXPECT_FALSE (access.verify_token ("", who));
+  EXPECT_FALSE (access.verify_token ("a.b", who));
+  // Expired (a lifetime of 0 s ends now).
+  EXPECT_FALSE (access.verify_token (access.issue_token (*ops, 0, ""), who));
+  // Another gateway (another key) does not take it.
+  AccessControl other ({ user ("ops", "pw", { { "*", kPermRead } }) });
+  EXPECT_FALSE (other.verify_token (token, who));
+}
+
+TEST (GatewayConfigUsers, ParsesUsersAndTls)
+{
+  TempFolder dir;
+  std::string hash = hash_password ("pw");
+  std::ofstream (dir.path + "/gw.yaml") << "users:\n"
+      "  - name: ops\n    password-hash: \"" << hash << "\"\n"
+      "    rtsp-digest: \"" << digest_ha1 ("ops", "pw") << "\"\n"
+      "    permissions: { \"*\": [admin], \"x\": [read, publish] }\n"
+      "  - name: anonymous\n    permissions: { demo: [read] }\n"
+      "tls:\n  certificate: c.pem\n  key: k.pem\n  https-port: 0\n"
+      "  redirect-http: true\n";
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  ASSERT_TRUE (load_gateway_config (dir.path + "/gw.yaml", config, errors))
+      << errors.front ().to_string ();
+  ASSERT_EQ (config.users.size (), 2u);
+  EXPECT_EQ (config.users[0].grants.size (), 2u);
+  EXPECT_EQ (config.users[1].name, "anonymous");
+  EXPECT_EQ (config.tls.certificate, dir.path + "/c.pem");
+  EXPECT_EQ (config.tls.https_port, 0);
+  EXPECT_EQ (config.tls.rtsps_port, 8322);
+  EXPECT_TRUE (config.tls.redirect_http);
+}
+
+TEST (GatewayConfigUsers, RefusesPlainPasswordsAndUnknownPermissions)
+{
+  TempFolder dir;
+  std::ofstream (dir.path + "/gw.yaml") << "users:\n"
+      "  - name: ops\n    password-hash: hunter2\n"
+      "    permissions: { \"*\": [reed] }\n"
+      "  - name: anonymous\n    password-hash: \"" << hash_password ("x")
+      << "\"\n    permissions: {}\n"
+      "  - name: nopw\n    permissions: { \"*\": [read] }\n"
+      "tls:\n  certificate: c.pem\n";
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  EXPECT_FALSE (load_gateway_config (dir.path + "/gw.yaml", config, errors));
+  std::string all;
+  for (const auto & e : errors)
+    all += e.to_string () + "\n";
+  EXPECT_NE (all.find ("users[0].password-hash: not a pbkdf2-sha256 hash"),
+      std::string::npos) << all;
+  EXPECT_NE (all.find ("unknown permission 'reed'"), std::string::npos) << all;
+  EXPECT_NE (all.find ("the anonymous user has no password"),
+      std::string::npos) << all;
+  EXPECT_NE (all.find ("users[2].password-hash: missing"), std::string::npos)
+      << all;
+  EXPECT_NE (all.find ("tls: needs both certificate and key"),
+      std::string::npos) << all;
+  EXPECT_EQ (all.find ("hunter2"), std::string::npos) << "a password in a "
+      "message: " << all;
+}
+
+TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
+{
+  TempFolder dir;
+  PipelineStore store (dir.path);
+  auto created = store.create (R"({"name": "door", "source": {"uri":
+      "rtsp://cam/1", "transport": "tcp"}, "outputs": {"hls": {}}})", {});
+  ASSERT_EQ (created.status, 201u) << created.errors.front ();
+  EXPECT_EQ (created.file, dir.path + "/door.yaml");
+  std::string text = read_file (created.file);
+  // Written as block YAML, without the name (the file names the stream).
+  EXPECT_EQ (text.find ('"'), std::string::npos) << text;
+  EXPECT_EQ (text.find ("name:"), std::string::npos) << text;
+  EXPECT_NE (text.find ("transport: tcp"), std::string::npos) << text;
+
+  EXPECT_EQ (store.create (R"({"name": "door", "source": "test"})",
+          { "door" }).status, 409u);
+  EXPECT_EQ (store.create (R"({"name": "../x", "source": "test"})", {})
+      .status, 400u);
+
+  auto patched = store.replace ("door", created.file,
+      R"({"source": {"transport": null}, "outputs": {"hls": null},
+          "record": {"keep": "1d"}})", true);
+  ASSERT_EQ (patched.status, 200u) << patched.errors.front ();
+  text = read_file (created.file);
+  EXPECT_NE (text.find ("rtsp://cam/1"), std::string::npos) << text;
+  EXPECT_EQ (text.find ("transport"), std::string::npos) << text;
+  EXPECT_EQ (text.find ("hls"), std::string::npos) << text;
+  EXPECT_NE (text.find ("keep: 1d"), std::string::npos) << text;
+
+  auto replaced = store.replace ("door", created.file, "source: test\n", false);
+  ASSERT_EQ (replaced.status, 200u);
+  EXPECT_EQ (read_file (created.file), "source: test\n");
+  EXPECT_EQ (store.replace ("door", created.file,
+          R"({"name": "other", "source": "test"})", false).status, 400u);
+
+  EXPECT_EQ (store.remove (created.file).status, 200u);
+  EXPECT_TRUE (dir.files ().empty ());
+}
+
+TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
+{
+  TempFolder dir;
+  PipelineStore store (dir.path);
+  auto bad = store.create (R"({"name": "door", "source": {"uri": "http://x"},
+      "outputs": {"hlz": {}}})", {});
+  EXPECT_EQ (bad.status, 400u);
+  ASSERT_EQ (bad.errors.size (), 2u);
+  EXPECT_EQ (bad.errors[0].rfind ("source.uri: unsupported scheme", 0), 0u)
+      << bad.errors[0];
+  EXPECT_NE (bad.errors[1].find ("'outputs.hls'"), std::string::npos);
+  EXPECT_EQ (store.create ("{not json", {}).status, 400u);
+  EXPECT_EQ (store.create ("[1, 2]", {}).status, 400u);
+  EXPECT_TRUE (dir.files ().empty ());
+
+  // A refused change keeps the file as it was.
+  auto good = store.create (R"({"name": "door", "source": "test"})", {});
+  ASSERT_EQ (good.status, 201u);
+  std::string before = read_file (good.file);
+  EXPECT_EQ (store.replace ("door", good.file,
+          R"({"health": {"max-gop": "soon"}})", true).status, 400u);
+  EXPECT_EQ (read_file (good.file), before);
+  EXPECT_EQ (dir.files (), std::vector<std::string> { "door.yaml" });
+
+  // Without a pipelines folder there is nowhere to write.
+  EXPECT_EQ (PipelineStore ("").create (R"({"name": "x", "source": "test"})",
+          {}).status, 409u);
+}
