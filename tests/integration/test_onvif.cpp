@@ -281,3 +281,39 @@ TEST (OnvifHostile, GarbageAndOversizedRepliesAreRefusedCleanly)
         || output.find ("not well-formed XML") != std::string::npos) << output;
   }
 }
+
+TEST_F (Onvif, DiscoveredCameraBecomesAStreamThroughTheApi)
+{
+  TempDir config, pipes;
+  config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "onvif:\n  targets: [" + device_->target () + "]\n");
+  GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  HttpReply list;
+  ASSERT_TRUE (wait_until ([&]() {
+        list = http_request (gateway.http_port (), "GET", "/api/v1/cameras");
+        return list.body.find ("FakeCam") != std::string::npos; }, 10s))
+      << list.body << gateway.log ();
+  auto at = list.body.find ("\"id\" : \"");
+  ASSERT_NE (at, std::string::npos) << list.body;
+  std::string id = list.body.substr (at + 8, 12);
+
+  EXPECT_EQ (http_request (gateway.http_port (), "POST",
+          "/api/v1/cameras/nope/add", R"({"name": "x"})").status, 404);
+  auto added = http_request (gateway.http_port (), "POST", "/api/v1/cameras/"
+      + id + "/add", R"({"name": "porch", "user": "admin",
+      "password": "secret"})");
+  ASSERT_EQ (added.status, 201) << added.body;
+  EXPECT_EQ (added.body.find ("secret"), std::string::npos) << added.body;
+  std::ifstream file (pipes.path () + "/porch.yaml");
+  std::string text ((std::istreambuf_iterator<char> (file)),
+      std::istreambuf_iterator<char> ());
+  EXPECT_NE (text.find ("onvif://admin:secret@127.0.0.1:"), std::string::npos)
+      << text;
+  ASSERT_TRUE (gateway.wait_running ("porch")) << gateway.log ();
+  Viewer viewer (gateway.url ("porch"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+  // The same name again is a conflict, not an overwrite.
+  EXPECT_EQ (http_request (gateway.http_port (), "POST", "/api/v1/cameras/"
+          + id + "/add", R"({"name": "porch"})").status, 409);
+}
