@@ -54,6 +54,12 @@ case "${1:-}" in
     install_missing
     build build
     shift
+    # By default the streams folder is ./streams (empty at first: the demo
+    # stream plays until the panel or the API adds a stream there).
+    if [ $# -eq 0 ]; then
+      mkdir -p streams
+      set -- --pipelines streams
+    fi
     exec ./build/gateway/camgate "$@"
     ;;
   test)

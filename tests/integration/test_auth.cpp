@@ -334,3 +334,21 @@ TEST_F (Auth, NoPasswordReachesTheLogOrTheApi)
     EXPECT_EQ (metrics.body.find (secret), std::string::npos) << secret;
   }
 }
+
+TEST (AuthRedirect, PlainHttpIsRedirectedToHttpsWhenAsked)
+{
+  TempDir dir;
+  std::string certificate, key, error;
+  ASSERT_TRUE (ensure_self_signed (dir.path () + "/tls", certificate, key,
+          error)) << error;
+  dir.write ("gateway.yaml", "tls:\n  certificate: " + certificate + "\n"
+      "  key: " + key + "\n  https-port: 0\n  rtsps-port: 0\n"
+      "  redirect-http: true\n");
+  GatewayProcess gateway ({ "--config", dir.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  auto reply = http_request (gateway.http_port (), "GET",
+      "/api/v1/streams?x=1", {}, { { "Host", "127.0.0.1" } });
+  EXPECT_EQ (reply.status, 308);
+  EXPECT_EQ (header_value (reply, "Location"), "https://127.0.0.1:"
+      + std::to_string (gateway.https_port ()) + "/api/v1/streams?x=1");
+}

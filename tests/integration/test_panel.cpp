@@ -1,0 +1,65 @@
+// The web panel in headless Chromium (tests/browser/panel.cjs): sign in,
+// the demo stream's preview plays, a stream added through the form appears
+// and plays. Screenshots land in $CAMGATE_TEST_OUTPUT/panel.
+#include "auth/password_hash.h"
+#include "commands.h"
+#include "helpers.h"
+
+#include <glib.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace camgate;
+using namespace camgate::testing;
+
+TEST (Panel, ServesItsFilesFromTheBinary)
+{
+  TempDir dir;
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  auto page = http_request (gateway.http_port (), "GET", "/");
+  EXPECT_EQ (page.status, 200);
+  EXPECT_NE (page.body.find ("/panel/panel.js"), std::string::npos);
+  // No CDN: every script and style comes from the gateway itself.
+  EXPECT_EQ (page.body.find ("http://"), std::string::npos);
+  EXPECT_EQ (page.body.find ("https://"), std::string::npos);
+  for (const char *file : { "/panel/panel.js", "/panel/panel.css",
+          "/static/hls.min.js" })
+    EXPECT_EQ (http_request (gateway.http_port (), "GET", file).status, 200)
+        << file;
+}
+
+TEST (Panel, ChromiumSignsInWatchesAndAddsAStream)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  TempDir config, pipes;
+  config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "users:\n  - name: ops\n    password-hash: \"" + hash_password ("panel-pw")
+      + "\"\n    permissions: { \"*\": [admin] }\n");
+  GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_running ("demo")) << gateway.log ();
+
+  const char *out = g_getenv ("CAMGATE_TEST_OUTPUT");
+  std::string shots = (out ? std::string (out) : config.path ()) + "/panel";
+  std::filesystem::create_directories (shots);
+  int status = -1;
+  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
+      + "/gateway/web/node_modules/playwright-core " + node + " "
+      + std::string (root) + "/tests/browser/panel.cjs http://127.0.0.1:"
+      + std::to_string (gateway.http_port ()) + "/ ops panel-pw " + shots,
+      &status);
+  g_free (node);
+  EXPECT_EQ (status, 0) << output << gateway.log ();
+  EXPECT_NE (output.find ("added stream plays"), std::string::npos) << output;
+  EXPECT_NE (output.find ("unsupported scheme"), std::string::npos) << output;
+  // The form wrote the stream's pipeline file.
+  EXPECT_TRUE (std::filesystem::exists (pipes.path () + "/added.yaml"));
+  for (const char *shot : { "1-login.png", "2-grid.png", "4-added.png",
+          "6-phone.png" })
+    EXPECT_TRUE (std::filesystem::exists (shots + "/" + shot)) << shot;
+}
