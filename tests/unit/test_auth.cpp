@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
@@ -270,4 +271,24 @@ TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
   // Without a pipelines folder there is nowhere to write.
   EXPECT_EQ (PipelineStore ("").create (R"({"name": "x", "source": "test"})",
           {}).status, 409u);
+}
+
+TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
+{
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!root)
+    GTEST_SKIP () << "CAMGATE_SOURCE_ROOT is not set";
+  YAML::Node doc = YAML::LoadFile (std::string (root) + "/docs/openapi.yaml");
+  EXPECT_EQ (doc["openapi"].as<std::string> ().rfind ("3.", 0), 0u);
+  const YAML::Node paths = doc["paths"];
+  const std::vector<std::pair<std::string, std::vector<std::string>>> routes = {
+    { "/api/v1/streams", { "get", "post" } },
+    { "/api/v1/streams/{name}", { "get", "put", "patch", "delete" } },
+    { "/api/v1/streams/{name}/snapshot.jpg", { "get" } },
+    { "/api/v1/cameras/{id}/add", { "post" } },
+    { "/api/v1/auth/token", { "post" } },
+  };
+  for (const auto & [path, methods] : routes)
+    for (const auto & method : methods)
+      EXPECT_TRUE (paths[path] && paths[path][method]) << method << " " << path;
 }
