@@ -4,6 +4,7 @@
 #include "stream/stream_manager.h"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace camgate {
 
@@ -52,6 +53,56 @@ HlsRoutes::HlsRoutes (StreamManager & streams) : streams_ (streams)
 {
 }
 
+std::string
+HlsRoutes::with_token (const std::string & text, const std::string & token,
+    bool mpd)
+{
+  if (token.empty ())
+    return text;
+  // Tokens are base64url and '.': nothing to escape.
+  auto add = [&](std::string uri) {
+    return uri + (uri.find ('?') == std::string::npos ? "?" : "&") + "token="
+        + token;
+  };
+  // The quoted values after each of `keys`.
+  auto rewrite_attributes = [&](const std::string & line,
+      std::initializer_list<const char *> keys) {
+    std::string out = line;
+    for (const char *key : keys) {
+      size_t at = 0;
+      while ((at = out.find (key, at)) != std::string::npos) {
+        size_t start = at + strlen (key);
+        size_t end = out.find ('"', start);
+        if (end == std::string::npos)
+          break;
+        std::string uri = add (out.substr (start, end - start));
+        out.replace (start, end - start, uri);
+        at = start + uri.size ();
+      }
+    }
+    return out;
+  };
+  std::string out;
+  size_t begin = 0;
+  while (begin < text.size ()) {
+    size_t end = text.find ('\n', begin);
+    if (end == std::string::npos)
+      end = text.size ();
+    std::string line = text.substr (begin, end - begin);
+    if (mpd)
+      line = rewrite_attributes (line, { "media=\"", "initialization=\"" });
+    else if (!line.empty () && line[0] != '#')
+      line = add (line);
+    else
+      line = rewrite_attributes (line, { "URI=\"" });
+    out += line;
+    if (end < text.size ())
+      out += '\n';
+    begin = end + 1;
+  }
+  return out;
+}
+
 HlsRoutes::~HlsRoutes ()
 {
   if (tick_source_)
@@ -97,6 +148,9 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   }
 
   Waiter waiter { message, name, file };
+  if (const char *token = query ? static_cast<const char *> (
+          g_hash_table_lookup (query, "token")) : nullptr)
+    waiter.token = token;
   if (file == hls::SegmentStore::kMediaPlaylist) {
     const char *msn = query ? static_cast<const char *> (g_hash_table_lookup
         (query, "_HLS_msn")) : nullptr;
@@ -187,14 +241,16 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
           break;
       }
     }
-    std::string text = store->media_playlist (w.skip);
+    std::string text = with_token (store->media_playlist (w.skip), w.token,
+        false);
     send (w.message, "x.m3u8", text.data (), text.size (), "no-cache");
     return true;
   }
   if (w.file == hls::SegmentStore::kMultivariant
       || w.file == hls::SegmentStore::kManifest) {
-    std::string text = w.file == hls::SegmentStore::kManifest
-        ? store->dash_manifest () : store->multivariant_playlist ();
+    const bool mpd = w.file == hls::SegmentStore::kManifest;
+    std::string text = with_token (mpd ? store->dash_manifest ()
+        : store->multivariant_playlist (), w.token, mpd);
     send (w.message, w.file, text.data (), text.size (), "no-cache");
     return true;
   }

@@ -10,6 +10,8 @@
 //   /<stream>/manifest.mpd DASH
 // Blocked requests are paused libsoup messages, woken from the store's
 // notifications on the main context; a client that goes away is forgotten.
+// A playlist or manifest fetched with ?token= carries the token in every URI
+// it lists, so players that cannot send headers keep it on every request.
 #pragma once
 
 #include <libsoup/soup.h>
@@ -34,6 +36,10 @@ public:
   bool handle (SoupServerMessage * message, const std::string & path,
       GHashTable * query);
 
+  // `text` (a playlist, or an MPD when `mpd`) with `token` added to each URI.
+  static std::string with_token (const std::string & text,
+      const std::string & token, bool mpd);
+
 private:
   struct Waiter
   {
@@ -45,6 +51,7 @@ private:
     bool skip = false;
     gint64 deadline_us = 0;
     gulong disconnected_id = 0;
+    std::string token;             // ?token= to pass on to listed URIs
   };
 
   // True when answered (now or never to be); false to keep waiting.

@@ -245,6 +245,20 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
   EXPECT_EQ (http_request (port, "GET", "/cam/index.m3u8", {}, { { "Cookie",
                   "camgate_token=" + token } }).status, 200);
   EXPECT_EQ (get ("/open/index.m3u8?token=" + token).status, 403);
+  // The token travels on in every URI the playlists list, so a player that
+  // only got the first URL keeps it on every request.
+  auto multivariant = get ("/cam/index.m3u8?token=" + token);
+  EXPECT_NE (multivariant.body.find ("stream.m3u8?token=" + token),
+      std::string::npos) << multivariant.body;
+  auto media = get ("/cam/stream.m3u8?token=" + token);
+  ASSERT_EQ (media.status, 200);
+  auto init = media.body.find ("URI=\"init.mp4?token=" + token + "\"");
+  EXPECT_NE (init, std::string::npos) << media.body;
+  EXPECT_EQ (get ("/cam/init.mp4?token=" + token).status, 200);
+  EXPECT_EQ (get ("/cam/init.mp4").status, 401);
+  auto mpd = get ("/cam/manifest.mpd?token=" + token);
+  EXPECT_NE (mpd.body.find ("init.mp4?token=" + token), std::string::npos)
+      << mpd.body;
 }
 
 TEST_F (Auth, HttpsAndRtspsServeWithTheCertificate)

@@ -4,6 +4,7 @@
 #include "auth/password_hash.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_store.h"
+#include "http/hls_routes.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -291,4 +292,24 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
   for (const auto & [path, methods] : routes)
     for (const auto & method : methods)
       EXPECT_TRUE (paths[path] && paths[path][method]) << method << " " << path;
+}
+
+TEST (HlsToken, EveryListedUriCarriesTheToken)
+{
+  const std::string playlist = "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+      "#EXT-X-PART:DURATION=0.2,URI=\"seg3.0.m4s\",INDEPENDENT=YES\n"
+      "#EXTINF:2.0,\nseg3.m4s\n"
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg4.1.m4s\"\n"
+      "#EXT-X-RENDITION-REPORT:URI=\"other.m3u8?x=1\",LAST-MSN=4\n";
+  EXPECT_EQ (HlsRoutes::with_token (playlist, "t.k", false),
+      "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4?token=t.k\"\n"
+      "#EXT-X-PART:DURATION=0.2,URI=\"seg3.0.m4s?token=t.k\",INDEPENDENT=YES\n"
+      "#EXTINF:2.0,\nseg3.m4s?token=t.k\n"
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg4.1.m4s?token=t.k\"\n"
+      "#EXT-X-RENDITION-REPORT:URI=\"other.m3u8?x=1&token=t.k\",LAST-MSN=4\n");
+  EXPECT_EQ (HlsRoutes::with_token (playlist, "", false), playlist);
+  EXPECT_EQ (HlsRoutes::with_token ("<SegmentTemplate media=\"seg$Number$.m4s\" "
+          "initialization=\"init.mp4\"/>", "t", true),
+      "<SegmentTemplate media=\"seg$Number$.m4s?token=t\" "
+      "initialization=\"init.mp4?token=t\"/>");
 }
