@@ -5,18 +5,13 @@
 // latency = wall clock at presentation − stamp (same machine, same clock).
 // It also samples wall clock − PROGRAM-DATE-TIME of the frame on screen.
 //   node hls_latency.cjs URL SECONDS     → one JSON line
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('../tests/browser/chromium.cjs');
 
 const { installDecoder } = require('./glass_decoder.cjs');
 
 (async () => {
   const [url, seconds] = [process.argv[2], Number(process.argv[3] || 20)];
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.addInitScript(installDecoder);
   const opened = Date.now();

@@ -6,19 +6,12 @@
 // stamp (same machine, same clock). Time to first frame = page opened →
 // first frame presented (WHEP POST, ICE, DTLS and the first decode included).
 //   node webrtc_latency.cjs URL SECONDS     → one JSON line
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('../tests/browser/chromium.cjs');
 const { installDecoder } = require('./glass_decoder.cjs');
 
 (async () => {
   const [url, seconds] = [process.argv[2], Number(process.argv[3] || 20)];
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.addInitScript(installDecoder);
   const opened = Date.now();

@@ -5,7 +5,7 @@
 // on a phone-sized screen. Screenshots go to OUTDIR. Prints what it saw as
 // JSON; exits 0 when every step worked.
 //   node panel.cjs URL USER PASSWORD OUTDIR
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 
 const [url, user, password, outdir] = process.argv.slice(2);
 const seen = { steps: [] };
@@ -30,14 +30,7 @@ async function waitPlaying(page, name, seconds) {
 }
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns'],
-  });
+  const browser = await launchChromium();
   let ok = false;
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

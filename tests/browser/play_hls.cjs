@@ -3,17 +3,12 @@
 // JSON and exits 0 when playback advanced, 1 when it did not.
 //   node play_hls.cjs URL [seconds]
 // PLAYWRIGHT_CORE: path of the playwright-core package.
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 
 (async () => {
   const url = process.argv[2];
   const seconds = Number(process.argv[3] || 30);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   page.on('console', (m) => console.error('page:', m.text()));
   await page.goto(url);

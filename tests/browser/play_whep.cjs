@@ -4,20 +4,12 @@
 // otherwise.
 //   node play_whep.cjs URL [seconds]
 // PLAYWRIGHT_CORE: path of the playwright-core package.
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 
 (async () => {
   const url = process.argv[2];
   const seconds = Number(process.argv[3] || 30);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      // Loopback only: the gateway's candidates are 127.0.0.1.
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   page.on('console', (m) => console.error('page:', m.text()));
   const opened = Date.now();
