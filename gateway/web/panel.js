@@ -126,25 +126,49 @@ function makeTile(stream) {
     '<div class="stats"></div></div>';
   $('.name', tile).textContent = stream.name;
   tile.addEventListener('click', () => openPlayer(tile.dataset.stream));
-  const entry = { tile, video: $('video', tile), playback: null, failed: false };
+  const entry = { tile, video: $('video', tile), playback: null, stream, hideTimer: null };
   state.tiles.set(stream.name, entry);
-  startPreview(entry, stream);
+  visibility.observe(tile);
   return tile;
 }
 
+// Previews play only while their tile is on screen (each is a WHEP session
+// on the gateway); one scrolled away stops after 10 s.
+const visibility = new IntersectionObserver((changes) => {
+  for (const change of changes) {
+    const entry = state.tiles.get(change.target.dataset.stream);
+    if (!entry) continue;
+    clearTimeout(entry.hideTimer);
+    if (change.isIntersecting && !entry.playback) startPreview(entry, entry.stream);
+    if (!change.isIntersecting && entry.playback) {
+      entry.hideTimer = setTimeout(() => {
+        if (entry.playback) entry.playback.close();
+        entry.playback = null;
+      }, 10000);
+    }
+  }
+});
+
 async function startPreview(entry, stream) {
   if (entry.playback) entry.playback.close();
-  entry.playback = null;
+  entry.playback = { kind: 'starting', close: () => {} };
   entry.video.srcObject = null;
   entry.playback = await play(entry.video, stream, (how) => {
     entry.tile.dataset.playback = how;
     if (how === 'webrtc failed') setTimeout(() => startPreview(entry, stream), 3000);
   });
+  if (!state.tiles.has(stream.name) && entry.playback) {
+    entry.playback.close();           // removed while it was starting
+    return;
+  }
   if (!entry.playback) {
     // No browser output: a fresh snapshot every 5 s.
-    const img = document.createElement('img');
-    img.alt = stream.name;
-    entry.video.replaceWith(img);
+    let img = $('img', entry.tile);
+    if (!img) {
+      img = document.createElement('img');
+      img.alt = stream.name;
+      entry.video.replaceWith(img);
+    }
     const refresh = () => { img.src = '/api/v1/streams/' + encodeURIComponent(stream.name) +
       '/snapshot.jpg?t=' + Date.now(); };
     refresh();
@@ -178,6 +202,8 @@ async function refreshStreams() {
   const names = new Set(state.streams.map((s) => s.name));
   for (const [name, entry] of state.tiles) {
     if (!names.has(name)) {
+      visibility.unobserve(entry.tile);
+      clearTimeout(entry.hideTimer);
       if (entry.playback) entry.playback.close();
       entry.tile.remove();
       state.tiles.delete(name);
@@ -186,6 +212,7 @@ async function refreshStreams() {
   for (const stream of state.streams) {
     const entry = state.tiles.get(stream.name);
     if (!entry) grid.appendChild(makeTile(stream));
+    else entry.stream = stream;
     updateTile(state.tiles.get(stream.name), stream);
   }
   $('#no-streams').hidden = state.streams.length > 0;
@@ -308,8 +335,14 @@ async function saveStream(event) {
     : await api('/api/v1/streams', { method: 'POST', json: doc });
   if (!res.ok) return showErrors(form, res.body);
   $('#editor').close();
+  // A changed stream gets a fresh tile (its outputs may differ).
   const entry = state.tiles.get(res.body.name);
-  if (entry) { entry.playback && entry.playback.close(); entry.tile.remove(); state.tiles.delete(res.body.name); }
+  if (entry) {
+    visibility.unobserve(entry.tile);
+    if (entry.playback) entry.playback.close();
+    entry.tile.remove();
+    state.tiles.delete(res.body.name);
+  }
   await refreshStreams();
 }
 
@@ -411,7 +444,10 @@ function selectView(view) {
 
 function showLogin() {
   clearInterval(state.timer);
-  for (const entry of state.tiles.values()) if (entry.playback) entry.playback.close();
+  for (const entry of state.tiles.values()) {
+    visibility.unobserve(entry.tile);
+    if (entry.playback) entry.playback.close();
+  }
   state.tiles.clear();
   $('#grid').textContent = '';
   document.querySelectorAll('.view').forEach((v) => { v.hidden = true; });

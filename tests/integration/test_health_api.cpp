@@ -212,7 +212,7 @@ TEST (HealthApi, StreamsJsonMatchesTheLiveState)
       "/api/v1/streams/nope");
   EXPECT_EQ (missing.status, 404);
   EXPECT_NE (missing.body.find ("\"error\""), std::string::npos);
-  EXPECT_EQ (http_request (gateway.http_port (), "DELETE",
+  EXPECT_EQ (http_request (gateway.http_port (), "POST",
           "/api/v1/streams/cam").status, 405);
   EXPECT_EQ (http_request (gateway.http_port (), "GET", "/nothing").status, 404);
   EXPECT_EQ (gateway.log ().find ("hunter2"), std::string::npos);
