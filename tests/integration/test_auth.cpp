@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <filesystem>
 #include <thread>
+#include <gst/rtsp/gstrtspdefs.h>
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -181,6 +182,35 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
   // Anonymous may watch `open`.
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open").find ("RTSP/1.0 200"),
       std::string::npos);
+
+  // Digest by hand (RFC 2617, computed from the password with GStreamer's
+  // own helper): right, a forged nonce, and a user without rtsp-digest.
+  auto nonce_at = challenge.find ("nonce=\"");
+  ASSERT_NE (nonce_at, std::string::npos);
+  std::string nonce = challenge.substr (nonce_at + 7, challenge.find ('"',
+          nonce_at + 7) - nonce_at - 7);
+  const std::string uri = "rtsp://127.0.0.1:" + std::to_string (port) + "/cam";
+  auto digest_header = [&](const std::string & user, const std::string & pw,
+      const std::string & n) {
+    gchar *response = gst_rtsp_generate_digest_auth_response (nullptr,
+        "DESCRIBE", "camgate", user.c_str (), pw.c_str (), uri.c_str (),
+        n.c_str ());
+    std::string header = "Authorization: Digest username=\"" + user
+        + "\", realm=\"camgate\", nonce=\"" + n + "\", uri=\"" + uri
+        + "\", response=\"" + response + "\"\r\n";
+    g_free (response);
+    return header;
+  };
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("ops",
+              "ops-pw-1", nonce)).find ("RTSP/1.0 200"), std::string::npos);
+  std::string forged = nonce;
+  forged[20] = forged[20] == 'a' ? 'b' : 'a';
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("ops",
+              "ops-pw-1", forged)).find ("RTSP/1.0 401"), std::string::npos);
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("ops",
+              "wrong", nonce)).find ("RTSP/1.0 401"), std::string::npos);
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("guard",
+              "guard-pw-2", nonce)).find ("RTSP/1.0 401"), std::string::npos);
 
   // rtspsrc answers the Digest challenge (its first choice) and plays.
   Viewer digest ("rtsp://ops:ops-pw-1@127.0.0.1:" + std::to_string (port)
