@@ -3,15 +3,46 @@
 // and plays. Screenshots land in $CAMGATE_TEST_OUTPUT/panel.
 #include "auth/password_hash.h"
 #include "commands.h"
+#include "fake_camera.h"
+#include "fake_onvif.h"
 #include "helpers.h"
 
 #include <glib.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 using namespace camgate;
 using namespace camgate::testing;
+
+namespace {
+
+// node + playwright-core on a panel script; "" when they are missing.
+std::string
+browser_command (const std::string & script)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  std::string command;
+  if (node && root && g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    command = "PLAYWRIGHT_CORE=" + std::string (root)
+        + "/gateway/web/node_modules/playwright-core " + node + " "
+        + std::string (root) + "/tests/browser/" + script;
+  g_free (node);
+  return command;
+}
+
+std::string
+screenshot_folder (const std::string & fallback)
+{
+  const char *out = g_getenv ("CAMGATE_TEST_OUTPUT");
+  std::string shots = (out ? std::string (out) : fallback) + "/panel";
+  std::filesystem::create_directories (shots);
+  return shots;
+}
+
+}  // namespace
 
 TEST (Panel, ServesItsFilesFromTheBinary)
 {
@@ -32,9 +63,8 @@ TEST (Panel, ServesItsFilesFromTheBinary)
 
 TEST (Panel, ChromiumSignsInWatchesAndAddsAStream)
 {
-  gchar *node = g_find_program_in_path ("node");
-  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
-  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+  std::string command = browser_command ("panel.cjs");
+  if (command.empty ())
     GTEST_SKIP () << "node or Debian's chromium is not installed";
   TempDir config, pipes;
   config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
@@ -44,16 +74,11 @@ TEST (Panel, ChromiumSignsInWatchesAndAddsAStream)
   ASSERT_TRUE (gateway.ready ()) << gateway.log ();
   ASSERT_TRUE (gateway.wait_running ("demo")) << gateway.log ();
 
-  const char *out = g_getenv ("CAMGATE_TEST_OUTPUT");
-  std::string shots = (out ? std::string (out) : config.path ()) + "/panel";
-  std::filesystem::create_directories (shots);
+  std::string shots = screenshot_folder (config.path ());
   int status = -1;
-  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
-      + "/gateway/web/node_modules/playwright-core " + node + " "
-      + std::string (root) + "/tests/browser/panel.cjs http://127.0.0.1:"
+  std::string output = run_command (command + " http://127.0.0.1:"
       + std::to_string (gateway.http_port ()) + "/ ops panel-pw " + shots,
       &status);
-  g_free (node);
   EXPECT_EQ (status, 0) << output << gateway.log ();
   EXPECT_NE (output.find ("added stream plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("unsupported scheme"), std::string::npos) << output;
@@ -62,4 +87,36 @@ TEST (Panel, ChromiumSignsInWatchesAndAddsAStream)
   for (const char *shot : { "1-login.png", "2-grid.png", "4-added.png",
           "6-phone.png" })
     EXPECT_TRUE (std::filesystem::exists (shots + "/" + shot)) << shot;
+}
+
+TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
+{
+  std::string command = browser_command ("panel_tools.cjs");
+  if (command.empty ())
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15, .audio = false });
+  ASSERT_TRUE (camera.start ());
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri () });
+  ASSERT_TRUE (device.start ());
+  TempDir config, pipes, recordings;
+  config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "onvif:\n  targets: [" + device.target () + "]\n");
+  pipes.write ("yard.yaml", "source: test\nrecord:\n  segment: 2s\n"
+      "  path: " + recordings.path () + "/<stream>/%H-%M-%S.mp4\n");
+  GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_running ("yard")) << gateway.log ();
+  // A few seconds of recording to play back.
+  std::this_thread::sleep_for (std::chrono::seconds (5));
+
+  std::string shots = screenshot_folder (config.path ());
+  int status = -1;
+  std::string output = run_command (command + " http://127.0.0.1:"
+      + std::to_string (gateway.http_port ()) + "/ yard " + shots, &status);
+  EXPECT_EQ (status, 0) << output << gateway.log ();
+  EXPECT_NE (output.find ("recording plays"), std::string::npos) << output;
+  EXPECT_NE (output.find ("discovered camera plays"), std::string::npos)
+      << output;
+  EXPECT_NE (output.find ("FakeCam"), std::string::npos) << output;
+  EXPECT_TRUE (std::filesystem::exists (pipes.path () + "/porch.yaml"));
 }

@@ -1,0 +1,60 @@
+// The panel's other tools in headless Chromium, on a gateway without users:
+// the recordings timeline (a click plays that moment) and ONVIF discovery (a
+// found camera, given its credentials, becomes a stream that plays).
+// Screenshots go to OUTDIR. Prints what it saw as JSON; exits 0 when every
+// step worked.
+//   node panel_tools.cjs URL RECORDING_STREAM OUTDIR
+const { launchChromium } = require('./chromium.cjs');
+
+const [url, recorded, outdir] = process.argv.slice(2);
+const seen = { steps: [] };
+
+(async () => {
+  const browser = await launchChromium();
+  let ok = false;
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (m) => console.error('page:', m.text()));
+    await page.goto(url);
+    // No users: straight to the grid.
+    await page.waitForSelector('.tile[data-stream="' + recorded + '"]', { timeout: 10000 });
+
+    await page.click('nav [data-view=recordings]');
+    await page.waitForSelector('.recording .timeline .span', { timeout: 15000 });
+    seen.spans = await page.$$eval('.recording .timeline .span', (s) => s.length);
+    await page.screenshot({ path: outdir + '/7-recordings.png' });
+    const span = await page.$('.recording .timeline .span');
+    const box = await span.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction(() => {
+      const v = document.querySelector('#recording-player');
+      return v && v.videoWidth > 0 && v.currentTime > 0.5;
+    }, null, { timeout: 20000 });
+    seen.recording_player = await page.$eval('#recording-player', (v) => v.src);
+    seen.steps.push('recording plays');
+    await page.screenshot({ path: outdir + '/8-recording-playing.png' });
+
+    await page.click('nav [data-view=cameras]');
+    await page.waitForSelector('#camera-list form.camera', { timeout: 15000 });
+    seen.camera = await page.textContent('#camera-list form.camera strong');
+    const form = '#camera-list form.camera';
+    await page.fill(form + ' [name=name]', 'porch');
+    await page.fill(form + ' [name=user]', 'admin');
+    await page.fill(form + ' [name=password]', 'secret');
+    await page.screenshot({ path: outdir + '/9-discovery.png' });
+    await page.click(form + ' button[type=submit]');
+    await page.waitForSelector('.tile[data-stream="porch"]', { timeout: 15000 });
+    await page.waitForFunction(() => {
+      const v = document.querySelector('.tile[data-stream="porch"] video');
+      return v && v.videoWidth > 0 && v.currentTime > 0.5;
+    }, null, { timeout: 30000 });
+    seen.steps.push('discovered camera plays');
+    await page.screenshot({ path: outdir + '/10-camera-added.png' });
+    ok = true;
+  } catch (e) {
+    seen.error = String(e && e.stack || e);
+  }
+  console.log(JSON.stringify(seen));
+  await browser.close();
+  process.exit(ok ? 0 : 1);
+})();
