@@ -77,7 +77,25 @@ async function playWhep(video, name, onFail) {
   return { kind: 'webrtc', close };
 }
 
-function playHls(video, name) {
+// hls.js (400 kB) is fetched only when a stream needs it: the panel itself
+// loads in a few kB.
+let hlsLoading = null;
+function loadHls() {
+  if (window.Hls) return Promise.resolve();
+  if (!hlsLoading) {
+    hlsLoading = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = '/static/hls.min.js';
+      script.onload = resolve;
+      script.onerror = () => { hlsLoading = null; reject(new Error('cannot load hls.js')); };
+      document.head.appendChild(script);
+    });
+  }
+  return hlsLoading;
+}
+
+async function playHls(video, name) {
+  await loadHls().catch(() => {});
   const url = '/' + encodeURIComponent(name) + '/index.m3u8';
   if (window.Hls && Hls.isSupported()) {
     const hls = new Hls({ lowLatencyMode: true });
@@ -101,7 +119,7 @@ async function play(video, stream, onState) {
       onState(String(e.message || e));
     }
   }
-  if (outputs.hls) { onState('hls'); return playHls(video, stream.name); }
+  if (outputs.hls) { onState('hls'); return await playHls(video, stream.name); }
   return null;
 }
 

@@ -1,5 +1,5 @@
 // The panel's other tools in headless Chromium, on a gateway without users:
-// the recordings timeline (a click plays that moment) and ONVIF discovery (a
+// the LL-HLS preview of a stream without WebRTC, the recordings timeline (a click plays that moment) and ONVIF discovery (a
 // found camera, given its credentials, becomes a stream that plays).
 // Screenshots go to OUTDIR. Prints what it saw as JSON; exits 0 when every
 // step worked.
@@ -18,6 +18,14 @@ const seen = { steps: [] };
     await page.goto(url);
     // No users: straight to the grid.
     await page.waitForSelector('.tile[data-stream="' + recorded + '"]', { timeout: 10000 });
+
+    // Its WebRTC output is off: the preview falls back to LL-HLS.
+    await page.waitForFunction((n) => {
+      const tile = document.querySelector('.tile[data-stream="' + n + '"]');
+      const v = tile && tile.querySelector('video');
+      return tile.dataset.playback === 'hls' && v.videoWidth > 0 && v.currentTime > 0.5;
+    }, recorded, { timeout: 30000 });
+    seen.steps.push('hls preview plays');
 
     await page.click('nav [data-view=recordings]');
     await page.waitForSelector('.recording .timeline .span', { timeout: 15000 });

@@ -101,7 +101,9 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
   TempDir config, pipes, recordings;
   config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
       "onvif:\n  targets: [" + device.target () + "]\n");
-  pipes.write ("yard.yaml", "source: test\nrecord:\n  segment: 2s\n"
+  pipes.write ("yard.yaml", "source: test\n"
+      "outputs: { webrtc: false, hls: { segment: 1s } }\n"
+      "record:\n  segment: 2s\n"
       "  path: " + recordings.path () + "/<stream>/%H-%M-%S.mp4\n");
   GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
   ASSERT_TRUE (gateway.ready ()) << gateway.log ();
@@ -114,6 +116,7 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
   std::string output = run_command (command + " http://127.0.0.1:"
       + std::to_string (gateway.http_port ()) + "/ yard " + shots, &status);
   EXPECT_EQ (status, 0) << output << gateway.log ();
+  EXPECT_NE (output.find ("hls preview plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("recording plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("discovered camera plays"), std::string::npos)
       << output;
