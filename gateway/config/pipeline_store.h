@@ -22,7 +22,7 @@ public:
   explicit PipelineStore (std::string dir) : dir_ (std::move (dir)) {}
 
   bool usable () const { return !dir_.empty (); }
-  // `body` is a pipeline file as JSON (or YAML). `name` comes from the URL
+  // `body` is a pipeline file as JSON (at most 64 KiB). `name` comes from the URL
   // (or, for create, from the body's "name").
   StoreResult create (const std::string & body,
       const std::vector<std::string> & taken_names) const;

@@ -7,7 +7,6 @@
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>
-#include <yaml-cpp/yaml.h>
 
 namespace camgate {
 
@@ -66,13 +65,14 @@ answer_written (StreamManager & streams, RtspServer & rtsp,
 std::string
 body_name (const std::string & body)
 {
-  try {
-    YAML::Node doc = YAML::Load (body);
-    if (doc.IsMap () && doc["name"] && doc["name"].IsScalar ())
-      return doc["name"].Scalar ();
-  } catch (const YAML::Exception &) {
-  }
-  return {};                       // the store explains what is wrong
+  JsonParser *parser = json_parser_new ();
+  std::string name;
+  if (json_parser_load_from_data (parser, body.c_str (), body.size (), nullptr)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    name = json_object_get_string_member_with_default (json_node_get_object
+        (json_parser_get_root (parser)), "name", "");
+  g_object_unref (parser);
+  return name;                     // "" when absent: the store explains
 }
 
 }  // namespace

@@ -211,7 +211,8 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   TempFolder dir;
   PipelineStore store (dir.path);
   auto created = store.create (R"({"name": "door", "source": {"uri":
-      "rtsp://cam/1", "transport": "tcp"}, "outputs": {"hls": {}}})", {});
+      "rtsps://cam/1", "transport": "tcp", "tls-verify": false, "latency": 200},
+      "outputs": {"hls": {}}})", {});
   ASSERT_EQ (created.status, 201u) << created.errors.front ();
   EXPECT_EQ (created.file, dir.path + "/door.yaml");
   std::string text = read_file (created.file);
@@ -219,6 +220,9 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   EXPECT_EQ (text.find ('"'), std::string::npos) << text;
   EXPECT_EQ (text.find ("name:"), std::string::npos) << text;
   EXPECT_NE (text.find ("transport: tcp"), std::string::npos) << text;
+  // JSON numbers and booleans become the YAML the parser takes.
+  EXPECT_NE (text.find ("tls-verify: false"), std::string::npos) << text;
+  EXPECT_NE (text.find ("latency: 200"), std::string::npos) << text;
 
   EXPECT_EQ (store.create (R"({"name": "door", "source": "test"})",
           { "door" }).status, 409u);
@@ -230,12 +234,13 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
           "record": {"keep": "1d"}})", true);
   ASSERT_EQ (patched.status, 200u) << patched.errors.front ();
   text = read_file (created.file);
-  EXPECT_NE (text.find ("rtsp://cam/1"), std::string::npos) << text;
+  EXPECT_NE (text.find ("rtsps://cam/1"), std::string::npos) << text;
   EXPECT_EQ (text.find ("transport"), std::string::npos) << text;
   EXPECT_EQ (text.find ("hls"), std::string::npos) << text;
   EXPECT_NE (text.find ("keep: 1d"), std::string::npos) << text;
 
-  auto replaced = store.replace ("door", created.file, "source: test\n", false);
+  auto replaced = store.replace ("door", created.file,
+      R"({"source": "test"})", false);
   ASSERT_EQ (replaced.status, 200u);
   EXPECT_EQ (read_file (created.file), "source: test\n");
   EXPECT_EQ (store.replace ("door", created.file,
@@ -258,6 +263,11 @@ TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
   EXPECT_NE (bad.errors[1].find ("'outputs.hls'"), std::string::npos);
   EXPECT_EQ (store.create ("{not json", {}).status, 400u);
   EXPECT_EQ (store.create ("[1, 2]", {}).status, 400u);
+  // YAML is not taken: its aliases could blow a small body up.
+  EXPECT_EQ (store.create ("a: &a [x, x]\nb: &b [*a, *a]\nname: door\n"
+          "source: test\n", {}).status, 400u);
+  EXPECT_EQ (store.create ("{\"name\": \"door\", \"source\": \"test\", "
+          "\"x\": \"" + std::string (70000, 'a') + "\"}", {}).status, 400u);
   EXPECT_TRUE (dir.files ().empty ());
 
   // A refused change keeps the file as it was.
