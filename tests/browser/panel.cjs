@@ -1,8 +1,8 @@
 // Drives camgate's web panel in headless Chromium (Debian's, with
 // playwright-core) as an operator would: signs in, watches the demo stream's
 // preview play, tries a bad camera URI (the form shows the error next to the
-// field), adds a stream, watches it appear and play, and looks at the panel
-// on a phone-sized screen. Screenshots go to OUTDIR. Prints what it saw as
+// field), adds a stream, watches it appear and play, edits it, adds and
+// deletes another, and looks at the panel on a phone-sized screen. Screenshots go to OUTDIR. Prints what it saw as
 // JSON; exits 0 when every step worked.
 //   node panel.cjs URL USER PASSWORD OUTDIR
 const { launchChromium } = require('./chromium.cjs');
@@ -78,7 +78,32 @@ async function waitPlaying(page, name, seconds) {
     await page.waitForSelector('#player[open]');
     seen.urls = await page.$$eval('#player-urls tr td:first-child', (c) => c.map((x) => x.textContent));
     await page.screenshot({ path: outdir + '/5-player.png' });
-    await page.click('#player .close');
+
+    // Edit from the player: LL-HLS on; the stream comes back with it.
+    await page.click('#edit-stream');
+    await page.waitForSelector('#editor[open]');
+    await page.check('#stream-form [name=hls]');
+    await page.click('#stream-form button[type=submit]');
+    await page.waitForSelector('#editor:not([open])', { state: 'attached' });
+    await page.waitForFunction(async () => {
+      const r = await fetch('/api/v1/streams/added', { credentials: 'same-origin' });
+      return r.ok && (await r.json()).outputs.hls === true;
+    });
+    seen.steps.push('edited');
+    await page.waitForSelector('.tile[data-stream="added"]', { timeout: 15000 });
+    seen.after_edit = await waitPlaying(page, 'added', 30);
+
+    // A throwaway stream, deleted through the player's Delete button.
+    await page.click('#add-stream');
+    await page.fill('#stream-form [name=name]', 'gone');
+    await page.selectOption('#stream-form [name=kind]', 'test');
+    await page.click('#stream-form button[type=submit]');
+    await page.waitForSelector('.tile[data-stream="gone"]', { timeout: 15000 });
+    await page.click('.tile[data-stream="gone"]');
+    await page.waitForSelector('#player[open]');
+    await page.click('#delete-stream');          // confirm() is accepted
+    await page.waitForSelector('.tile[data-stream="gone"]', { state: 'detached', timeout: 15000 });
+    seen.steps.push('deleted');
 
     // Phone width: one column, nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });

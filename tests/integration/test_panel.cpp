@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace camgate;
@@ -82,8 +83,15 @@ TEST (Panel, ChromiumSignsInWatchesAndAddsAStream)
   EXPECT_EQ (status, 0) << output << gateway.log ();
   EXPECT_NE (output.find ("added stream plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("unsupported scheme"), std::string::npos) << output;
-  // The form wrote the stream's pipeline file.
+  EXPECT_NE (output.find ("deleted"), std::string::npos) << output;
+  // The form wrote the stream's pipeline file, the edit changed it, the
+  // delete removed the other one.
   EXPECT_TRUE (std::filesystem::exists (pipes.path () + "/added.yaml"));
+  std::ifstream added (pipes.path () + "/added.yaml");
+  std::string text ((std::istreambuf_iterator<char> (added)),
+      std::istreambuf_iterator<char> ());
+  EXPECT_NE (text.find ("hls"), std::string::npos) << text;
+  EXPECT_FALSE (std::filesystem::exists (pipes.path () + "/gone.yaml"));
   for (const char *shot : { "1-login.png", "2-grid.png", "4-added.png",
           "6-phone.png" })
     EXPECT_TRUE (std::filesystem::exists (shots + "/" + shot)) << shot;
