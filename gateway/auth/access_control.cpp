@@ -13,6 +13,8 @@ namespace {
 
 constexpr gint64 kLoginCacheUs = 5 * 60 * G_USEC_PER_SEC;
 constexpr size_t kLoginCacheMax = 1024;
+constexpr gint64 kFailureWindowUs = 60 * G_USEC_PER_SEC;
+constexpr size_t kFailureTableMax = 4096;
 
 const std::pair<const char *, unsigned> kPermissionNames[] = {
   { "read", kPermRead }, { "publish", kPermPublish },
@@ -123,6 +125,40 @@ AccessControl::login (const std::string & name, const std::string & password)
     recent_logins_.clear ();
   recent_logins_[key] = now + kLoginCacheUs;
   return user;
+}
+
+unsigned
+AccessControl::blocked_for_s (const std::string & address)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = failures_.find (address);
+  if (it == failures_.end ())
+    return 0;
+  gint64 left = it->second.window_start_us + kFailureWindowUs
+      - g_get_monotonic_time ();
+  if (left <= 0) {
+    failures_.erase (it);
+    return 0;
+  }
+  return it->second.count >= kMaxFailures
+      ? static_cast<unsigned> ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC) : 0;
+}
+
+void
+AccessControl::record_failure (const std::string & address)
+{
+  const gint64 now = g_get_monotonic_time ();
+  std::lock_guard<std::mutex> lk (lock_);
+  if (failures_.size () >= kFailureTableMax)
+    failures_.clear ();            // a flood of addresses: start over
+  Failures & f = failures_[address];
+  if (now - f.window_start_us >= kFailureWindowUs)
+    f = { 0, now };
+  f.count++;
+  if (f.count == kMaxFailures)
+    g_warning ("%u failed sign-ins from %s within a minute: its credentials "
+        "are refused for the rest of the minute", kMaxFailures,
+        address.c_str ());
 }
 
 unsigned

@@ -81,11 +81,26 @@ public:
   // Fills `who` when `token` is genuine and not expired.
   bool verify_token (const std::string & token, Identity & who) const;
 
+  // Guessing defence: after kMaxFailures wrong credentials from one address
+  // within a minute, that address's credentials are refused until the minute
+  // is over (seconds left returned; 0 = not blocked). Anonymous access and
+  // other addresses are unaffected.
+  static constexpr unsigned kMaxFailures = 10;
+  unsigned blocked_for_s (const std::string & address);
+  void record_failure (const std::string & address);
+
 private:
+  struct Failures
+  {
+    unsigned count = 0;
+    gint64 window_start_us = 0;
+  };
+
   std::vector<UserSpec> users_;
   std::string token_key_;
   std::mutex lock_;
   std::map<std::string, gint64> recent_logins_;  // digest of user+password
+  std::map<std::string, Failures> failures_;      // by client address
 };
 
 }  // namespace camgate

@@ -163,17 +163,31 @@ camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
   ctx->token = token_for (self, camgate::kAnonymousUser);
   GstRTSPAuthCredential **credentials = gst_rtsp_message_parse_auth_credentials
       (ctx->request, GST_RTSP_HDR_AUTHORIZATION);
+  const std::string address = gst_rtsp_connection_get_ip (ctx->conn);
+  // Too many wrong passwords from this address: its credentials are not
+  // even checked until the minute is over.
+  if (credentials && self->access->blocked_for_s (address)) {
+    gst_rtsp_auth_credentials_free (credentials);
+    return TRUE;
+  }
+  bool tried = false;
   for (auto c = credentials; c && *c; c++) {
     const camgate::UserSpec *user = nullptr;
-    if ((*c)->scheme == GST_RTSP_AUTH_BASIC && (*c)->authorization)
+    if ((*c)->scheme == GST_RTSP_AUTH_BASIC && (*c)->authorization) {
+      tried = true;
       user = basic_user (self, (*c)->authorization);
-    else if ((*c)->scheme == GST_RTSP_AUTH_DIGEST)
+    } else if ((*c)->scheme == GST_RTSP_AUTH_DIGEST) {
+      tried = true;
       user = digest_user (self, ctx, (*c)->params);
+    }
     if (user) {
       ctx->token = token_for (self, user->name);
+      tried = false;
       break;
     }
   }
+  if (tried)
+    self->access->record_failure (address);
   if (credentials)
     gst_rtsp_auth_credentials_free (credentials);
   return TRUE;

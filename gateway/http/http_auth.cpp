@@ -10,6 +10,7 @@ namespace camgate {
 
 namespace {
 
+constexpr guint kTooManyRequests = 429;  // RFC 6585; libsoup has no name
 constexpr uint32_t kDefaultTtlS = 3600;
 constexpr uint32_t kMaxTtlS = 7 * 24 * 3600;
 constexpr uint32_t kStreamTokenMaxTtlS = 3600;
@@ -124,7 +125,12 @@ issue_token (AccessControl & access, SoupServerMessage * message,
 
   const UserSpec *holder = nullptr;
   if (!user.empty ()) {
+    const std::string address = client_address (message);
+    if (access.blocked_for_s (address))
+      return refuse_blocked (access, message);
     holder = access.login (user, password);
+    if (!holder)
+      access.record_failure (address);
   } else if (credentials == Credentials::Valid && caller.user) {
     // Already signed in (Basic, or a token for a stream-limited token).
     std::string auth = request_header (message, "Authorization");
@@ -182,11 +188,16 @@ identify (AccessControl & access, SoupServerMessage * message,
   std::string header = request_header (message, "Authorization");
   std::string token;
   if (g_str_has_prefix (header.c_str (), "Basic ")) {
+    const std::string address = client_address (message);
+    if (access.blocked_for_s (address))
+      return Credentials::Blocked;
     std::string user, password;
     const UserSpec *found = basic_credentials (header.substr (6), user,
         password) ? access.login (user, password) : nullptr;
-    if (!found)
+    if (!found) {
+      access.record_failure (address);
       return Credentials::Wrong;
+    }
     who = { found, {} };
     return Credentials::Valid;
   }
@@ -201,6 +212,25 @@ identify (AccessControl & access, SoupServerMessage * message,
     return Credentials::None;
   return access.verify_token (token, who) ? Credentials::Valid
       : Credentials::Wrong;
+}
+
+std::string
+client_address (SoupServerMessage * message)
+{
+  const char *host = soup_server_message_get_remote_host (message);
+  return host ? host : "";
+}
+
+void
+refuse_blocked (AccessControl & access, SoupServerMessage * message)
+{
+  const std::string address = client_address (message);
+  const unsigned seconds = std::max (1u, access.blocked_for_s (address));
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (message), "Retry-After", std::to_string (seconds).c_str ());
+  send_error (message, kTooManyRequests, "too many wrong "
+      "passwords from " + address + ": try again in "
+      + std::to_string (seconds) + " s");
 }
 
 void

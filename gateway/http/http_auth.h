@@ -16,12 +16,19 @@ namespace camgate {
 
 constexpr const char *kTokenCookie = "camgate_token";
 
-enum class Credentials { None, Valid, Wrong };
+// Blocked: too many wrong passwords from this address (AccessControl).
+enum class Credentials { None, Valid, Wrong, Blocked };
 
 // Fills `who` from the request's credentials (anonymous when there are
 // none). Wrong credentials are never silently downgraded to anonymous.
 Credentials identify (AccessControl & access, SoupServerMessage * message,
     GHashTable * query, Identity & who);
+
+// The client's address, as AccessControl counts failures by it.
+std::string client_address (SoupServerMessage * message);
+
+// Answers 429 with Retry-After for a blocked address.
+void refuse_blocked (AccessControl & access, SoupServerMessage * message);
 
 // Answers 401 (with a challenge) for anonymous callers and 403 otherwise,
 // naming what was missing.

@@ -253,6 +253,8 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
   const char *method = soup_server_message_get_method (message);
   Identity who;
   Credentials credentials = identify (access_, message, query, who);
+  if (credentials == Credentials::Blocked)
+    return refuse_blocked (access_, message);
   if (credentials == Credentials::Wrong)
     return refuse_access (message, Identity {}, "camgate (wrong user, "
         "password or token)");

@@ -159,6 +159,29 @@ TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
   EXPECT_EQ (get ("/api/v1/recordings/cam").status, 401);
 }
 
+TEST_F (Auth, GuessingPasswordsGetsTheAddressBlocked)
+{
+  for (int i = 0; i < 10; i++)
+    EXPECT_EQ (get ("/metrics", basic ("ops", "guess-" + std::to_string (i)))
+        .status, 401);
+  // Even the right password waits now; anonymous access does not.
+  auto blocked = get ("/metrics", basic ("ops", "ops-pw-1"));
+  EXPECT_EQ (blocked.status, 429) << blocked.body;
+  int retry = std::atoi (header_value (blocked, "Retry-After").c_str ());
+  EXPECT_GT (retry, 30);
+  EXPECT_LE (retry, 60);
+  EXPECT_EQ (http_request (gateway_->http_port (), "POST",
+          "/api/v1/auth/token", R"({"user": "ops", "password": "ops-pw-1"})")
+      .status, 429);
+  EXPECT_EQ (get ("/api/v1/streams/open").status, 200);
+  // RTSP shares the count: credentials from this address are not taken.
+  EXPECT_NE (rtsp_request (gateway_->rtsp_port (), "DESCRIBE", "/cam",
+          "Authorization: " + basic ("ops", "ops-pw-1") + "\r\n")
+      .find ("RTSP/1.0 401"), std::string::npos);
+  EXPECT_TRUE (gateway_->wait_for_log ("failed sign-ins from 127.0.0.1",
+          std::chrono::seconds (2)));
+}
+
 TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
 {
   const int port = gateway_->rtsp_port ();

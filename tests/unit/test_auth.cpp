@@ -323,3 +323,16 @@ TEST (HlsToken, EveryListedUriCarriesTheToken)
       "<SegmentTemplate media=\"seg$Number$.m4s?token=t\" "
       "initialization=\"init.mp4?token=t\"/>");
 }
+
+TEST (AccessControl, TooManyWrongPasswordsBlockTheAddressForAMinute)
+{
+  AccessControl access ({ user ("ops", "pw", { { "*", kPermRead } }) });
+  for (unsigned i = 0; i + 1 < AccessControl::kMaxFailures; i++)
+    access.record_failure ("10.0.0.5");
+  EXPECT_EQ (access.blocked_for_s ("10.0.0.5"), 0u);
+  access.record_failure ("10.0.0.5");
+  unsigned left = access.blocked_for_s ("10.0.0.5");
+  EXPECT_GT (left, 50u);
+  EXPECT_LE (left, 60u);
+  EXPECT_EQ (access.blocked_for_s ("10.0.0.6"), 0u);
+}
