@@ -18,6 +18,7 @@ struct _CamgateRtspAuth
   // One token per user, owned here: GstRTSPContext borrows them.
   std::map<std::string, GstRTSPToken *> *tokens;
   gchar nonce_key[32];
+  bool digest_users;               // some user has an rtsp-digest
 };
 
 G_DEFINE_TYPE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH);
@@ -210,7 +211,7 @@ camgate_rtsp_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
   if (!ctx->token)
     camgate_rtsp_auth_authenticate (auth, ctx);
   const gchar *name = gst_rtsp_token_get_string (ctx->token, kUserField);
-  camgate::Identity who { self->access->find (name ? name : "") , {} };
+  camgate::Identity who { self->access->find (name ? name : ""), {} };
   const unsigned need = wants_publish (ctx) ? camgate::kPermPublish
       : camgate::kPermRead;
   if (self->access->allowed (who, stream_of (ctx), need))
@@ -231,8 +232,11 @@ camgate_rtsp_auth_generate_authenticate_header (GstRTSPAuth * auth,
   std::string digest = std::string ("Digest realm=\"") + camgate::kAuthRealm
       + "\", nonce=\"" + make_nonce (self) + "\"";
   // Digest first: clients that take the first challenge take the better one.
-  gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
-      digest.c_str ());
+  // Offered only when some user can answer it (most clients, rtspsrc and
+  // ffmpeg included, never fall back to Basic once they tried Digest).
+  if (self->digest_users)
+    gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
+        digest.c_str ());
   gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
       basic.c_str ());
 }
@@ -274,7 +278,9 @@ camgate_rtsp_auth_new (AccessControl & access)
           nullptr));
   self->access = &access;
   add_token (self, camgate::kAnonymousUser);
-  for (const auto & user : access.users ())
+  for (const auto & user : access.users ()) {
     add_token (self, user.name);
+    self->digest_users |= !user.rtsp_digest.empty ();
+  }
   return GST_RTSP_AUTH (self);
 }

@@ -419,3 +419,23 @@ TEST (AuthRedirect, PlainHttpIsRedirectedToHttpsWhenAsked)
   EXPECT_EQ (header_value (reply, "Location"), "https://127.0.0.1:"
       + std::to_string (gateway.https_port ()) + "/api/v1/streams?x=1");
 }
+
+TEST (AuthBasicOnly, WithoutDigestSecretsRtspOffersBasicAndPlays)
+{
+  TempDir dir, pipes;
+  pipes.write ("cam.yaml", "source: test\n");
+  dir.write ("gateway.yaml", "pipelines: " + pipes.path () + "\nusers:\n"
+      "  - name: viewer\n    password-hash: \"" + hash_password ("view-pw")
+      + "\"\n    permissions: { cam: [read] }\n");
+  GatewayProcess gateway ({ "--config", dir.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
+  std::string challenge = rtsp_request (gateway.rtsp_port (), "DESCRIBE",
+      "/cam");
+  EXPECT_NE (challenge.find ("WWW-Authenticate: Basic"), std::string::npos)
+      << challenge;
+  EXPECT_EQ (challenge.find ("Digest"), std::string::npos) << challenge;
+  Viewer viewer ("rtsp://viewer:view-pw@127.0.0.1:" + std::to_string
+      (gateway.rtsp_port ()) + "/cam", "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}
