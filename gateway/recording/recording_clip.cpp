@@ -260,29 +260,61 @@ RecordingClip::next (std::string & piece)
                 put32 (piece, cat + 12, ++sequence_);
               if (c != "traf")
                 return;
-              uint32_t track = 0;
+              // tfhd (track, default duration), tfdt (where), trun (how
+              // long): read them all, then rewrite the decode time.
+              uint32_t track = 0, default_duration = 0;
+              size_t tfdt_at = 0;
+              bool wide = false;
+              uint64_t decode = 0, duration = 0;
+              std::vector<std::pair<size_t, size_t>> runs;
               for_boxes (piece, cat + 8, cat + csz, [&](const std::string & b,
                       size_t bat, size_t bsz) {
-                    if (b == "tfhd" && bsz >= 16)
+                    if (b == "tfhd" && bsz >= 16) {
                       track = be32 (piece, bat + 12);
-                    if (b != "tfdt" || bsz < 16)
-                      return;
-                    auto ts = timescales_.find (track);
-                    if (ts == timescales_.end ())
-                      return;
-                    const bool wide = piece[bat + 8] == 1;
-                    const uint64_t decode = wide ? be64 (piece, bat + 12)
-                        : be32 (piece, bat + 12);
-                    // Onto the clip's timeline: wall clock minus its origin.
-                    const double wall_us = file_start + decode * 1e6
-                        / ts->second;
-                    const double clip_time = std::max (0.0, wall_us
-                        - origin_us_) * ts->second / 1e6;
-                    if (wide)
-                      put64 (piece, bat + 12, (uint64_t) std::llround (clip_time));
-                    else
-                      put32 (piece, bat + 12, (uint32_t) std::llround (clip_time));
+                      uint32_t flags = be32 (piece, bat + 8) & 0xffffff;
+                      size_t p = bat + 16 + (flags & 1 ? 8 : 0)
+                          + (flags & 2 ? 4 : 0);
+                      if ((flags & 8) && p + 4 <= bat + bsz)
+                        default_duration = be32 (piece, p);
+                    } else if (b == "tfdt" && bsz >= 16) {
+                      tfdt_at = bat;
+                      wide = piece[bat + 8] == 1;
+                      decode = wide ? be64 (piece, bat + 12)
+                          : be32 (piece, bat + 12);
+                    } else if (b == "trun" && bsz >= 16) {
+                      runs.push_back ({ bat, bsz });
+                    }
                   });
+              for (auto [rat, rsz] : runs) {
+                uint32_t flags = be32 (piece, rat + 8) & 0xffffff;
+                uint32_t count = be32 (piece, rat + 12);
+                size_t p = rat + 16 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0);
+                const size_t stride = (flags & 0x100 ? 4 : 0)
+                    + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0)
+                    + (flags & 0x800 ? 4 : 0);
+                for (uint32_t i = 0; i < count; i++, p += stride) {
+                  if ((flags & 0x100) && p + 4 <= rat + rsz)
+                    duration += be32 (piece, p);
+                  else
+                    duration += default_duration;
+                }
+              }
+              auto ts = timescales_.find (track);
+              if (!tfdt_at || ts == timescales_.end ())
+                return;
+              // Onto the clip's timeline: wall clock minus its origin, and
+              // never before the end of this track's previous fragment.
+              const double wall_us = file_start + decode * 1e6 / ts->second;
+              uint64_t clip_time = (uint64_t) std::llround (std::max (0.0,
+                      wall_us - origin_us_) * ts->second / 1e6);
+              auto end = track_end_.find (track);
+              if (end != track_end_.end ())
+                clip_time = std::max (clip_time, end->second);
+              track_end_[track] = clip_time + duration;
+              if (wide)
+                put64 (piece, tfdt_at + 12, clip_time);
+              else
+                put32 (piece, tfdt_at + 12, (uint32_t) clip_time);
             });
       });
   return true;

@@ -52,6 +52,10 @@ private:
   bool header_sent_ = false;
   int64_t origin_us_ = 0;          // wall clock of the clip's time 0
   uint32_t sequence_ = 0;
+  // Per track, where the last fragment sent ends on the clip's timeline:
+  // a file's wall-clock start can overlap the previous file's last samples
+  // by a few milliseconds, and decode times must never go back.
+  std::map<uint32_t, uint64_t> track_end_;
 };
 
 }  // namespace camgate
