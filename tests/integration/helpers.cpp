@@ -264,10 +264,15 @@ Viewer::wait_frames (int count, milliseconds timeout)
         (GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
     if (msg) {
       if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        // The debug text carries rtspsrc's RTSP status (e.g. "(455)").
         GError *error = nullptr;
-        gst_message_parse_error (msg, &error, nullptr);
+        gchar *debug = nullptr;
+        gst_message_parse_error (msg, &error, &debug);
         error_ = error->message;
+        if (debug)
+          error_ += std::string (" [") + debug + "]";
         g_clear_error (&error);
+        g_free (debug);
       } else {
         error_ = "end of stream";
       }
