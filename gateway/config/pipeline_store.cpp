@@ -114,6 +114,12 @@ parse_body (const std::string & body, YAML::Node & out, std::string & error)
   else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     error = "body: expected a JSON object describing the stream";
     ok = false;
+  } else if (JsonNode *name = json_object_get_member (json_node_get_object (
+              json_parser_get_root (parser)), "name");
+      name && (!JSON_NODE_HOLDS_VALUE (name)
+          || json_node_get_value_type (name) != G_TYPE_STRING)) {
+    error = "name: expected a string";
+    ok = false;
   } else {
     out = from_json (json_parser_get_root (parser));
   }

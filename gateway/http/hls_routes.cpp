@@ -148,9 +148,15 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   }
 
   Waiter waiter { message, name, file };
+  // Only what a token can be (base64url and '.') is passed on: anything
+  // else would be text injected into the playlist.
   if (const char *token = query ? static_cast<const char *> (
-          g_hash_table_lookup (query, "token")) : nullptr)
-    waiter.token = token;
+          g_hash_table_lookup (query, "token")) : nullptr) {
+    const std::string text = token;
+    if (text.size () < 512 && text.find_first_not_of ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            "abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos)
+      waiter.token = text;
+  }
   if (file == hls::SegmentStore::kMediaPlaylist) {
     const char *msn = query ? static_cast<const char *> (g_hash_table_lookup
         (query, "_HLS_msn")) : nullptr;

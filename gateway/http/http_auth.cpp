@@ -100,13 +100,15 @@ issue_token (AccessControl & access, SoupServerMessage * message,
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
       for (auto [key, target] : { std::pair { "user", &user }, std::pair {
                   "password", &password }, std::pair { "stream", &stream } })
-        if (json_object_has_member (o, key))
-          *target = json_object_get_string_member_with_default (o, key, "");
-      if (json_object_has_member (o, "ttl")) {
-        JsonNode *n = json_object_get_member (o, "ttl");
-        ttl_text = json_node_get_value_type (n) == G_TYPE_STRING
-            ? json_node_get_string (n)
-            : std::to_string (json_node_get_int (n)) + "s";
+        *target = json_string_member (o, key);
+      // "10m", or a number of seconds.
+      if (JsonNode *n = json_object_get_member (o, "ttl")) {
+        ttl_text = json_string_member (o, "ttl");
+        if (JSON_NODE_HOLDS_VALUE (n)
+            && json_node_get_value_type (n) == G_TYPE_INT64)
+          ttl_text = std::to_string (json_node_get_int (n)) + "s";
+        else if (ttl_text.empty ())
+          ttl_text = "?";            // refused below with the reason
       }
     }
     g_object_unref (parser);

@@ -228,6 +228,11 @@ HttpServer::route_panel (SoupServerMessage * message, const std::string & path)
     { "/panel/panel.css", "panel.css", "text/css" },
     { "/static/hls.min.js", "hls.min.js", "application/javascript" },
   };
+  // Browsers ask for it on their own: never answer that with a challenge.
+  if (path == "/favicon.ico") {
+    send_error (message, SOUP_STATUS_NOT_FOUND, "no icon");
+    return true;
+  }
   for (const auto & f : files) {
     if (path != f.path)
       continue;

@@ -16,6 +16,19 @@ json_member (JsonBuilder * builder, const char *name, const std::string & value)
   json_builder_add_string_value (builder, value.c_str ());
 }
 
+// The string member `name` of a request's JSON object; "" when it is
+// missing or not a string (requests are untrusted: {"name": 5} must not
+// reach a std::string as NULL).
+inline std::string
+json_string_member (JsonObject * object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  if (!node || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return {};
+  return json_node_get_string (node);
+}
+
 inline std::string
 finish_json (JsonBuilder * builder, bool pretty = true)
 {

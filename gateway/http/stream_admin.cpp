@@ -69,8 +69,8 @@ body_name (const std::string & body)
   std::string name;
   if (json_parser_load_from_data (parser, body.c_str (), body.size (), nullptr)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    name = json_object_get_string_member_with_default (json_node_get_object
-        (json_parser_get_root (parser)), "name", "");
+    name = json_string_member (json_node_get_object (json_parser_get_root
+            (parser)), "name");
   g_object_unref (parser);
   return name;                     // "" when absent: the store explains
 }
@@ -138,10 +138,7 @@ add_camera (StreamManager & streams, RtspServer & rtsp,
         "object: {\"name\", \"user\", \"password\", \"profile\"}");
   }
   JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-  auto field = [o](const char *key) {
-    return std::string (json_object_get_string_member_with_default (o, key,
-            ""));
-  };
+  auto field = [o](const char *key) { return json_string_member (o, key); };
   const std::string name = field ("name"), user = field ("user"),
       password = field ("password"), profile = field ("profile");
   g_object_unref (parser);

@@ -112,6 +112,11 @@ TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
   EXPECT_EQ (anonymous.status, 401);
   EXPECT_NE (header_value (anonymous, "WWW-Authenticate").find ("Basic"),
       std::string::npos);
+  // The panel and what browsers fetch on their own need no credentials.
+  EXPECT_EQ (get ("/").status, 200);
+  auto icon = get ("/favicon.ico");
+  EXPECT_EQ (icon.status, 404);
+  EXPECT_EQ (header_value (icon, "WWW-Authenticate"), "");
   EXPECT_EQ (get ("/metrics", basic ("ops", "wrong")).status, 401);
   EXPECT_EQ (get ("/metrics", basic ("nobody", "ops-pw-1")).status, 401);
   EXPECT_EQ (get ("/metrics", "Bearer forged.token").status, 401);

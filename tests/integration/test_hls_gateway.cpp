@@ -124,6 +124,19 @@ TEST_F (Hls, PlaylistsFollowTheLowLatencyRules)
   EXPECT_LT (std::chrono::steady_clock::now () - start, 1s);
 }
 
+TEST_F (Hls, TokenParameterIsPassedOnButNeverInjected)
+{
+  auto multivariant = get ("index.m3u8?token=abc.DEF_-1");
+  ASSERT_EQ (multivariant.status, 200);
+  EXPECT_NE (multivariant.body.find ("stream.m3u8?token=abc.DEF_-1"),
+      std::string::npos) << multivariant.body;
+  // Not a token: left out, never copied into the playlist.
+  auto injected = get ("index.m3u8?token=abc%0A%23EXT-X-EVIL");
+  ASSERT_EQ (injected.status, 200);
+  EXPECT_EQ (injected.body.find ("EVIL"), std::string::npos) << injected.body;
+  EXPECT_EQ (injected.body.find ("token="), std::string::npos);
+}
+
 TEST_F (Hls, BlockingReloadSkipAndErrors)
 {
   std::string media = get ("stream.m3u8").body;

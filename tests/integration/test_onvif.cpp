@@ -300,6 +300,8 @@ TEST_F (Onvif, DiscoveredCameraBecomesAStreamThroughTheApi)
 
   EXPECT_EQ (http_request (gateway.http_port (), "POST",
           "/api/v1/cameras/nope/add", R"({"name": "x"})").status, 404);
+  EXPECT_EQ (http_request (gateway.http_port (), "POST", "/api/v1/cameras/"
+          + id + "/add", R"({"name": 7, "user": ["x"]})").status, 400);
   auto added = http_request (gateway.http_port (), "POST", "/api/v1/cameras/"
       + id + "/add", R"({"name": "porch", "user": "admin",
       "password": "secret"})");

@@ -117,6 +117,15 @@ TEST_F (StreamApi, BadInputIsA400WithReasonsAndLeavesNoFile)
   EXPECT_EQ (call ("PUT", "/api/v1/streams/nobody", R"({"source": "test"})")
       .status, 404);
   EXPECT_EQ (call ("POST", "/api/v1/streams/first").status, 405);
+  // Wrong JSON types are reasons, not crashes.
+  for (const char *body : { R"({"name": 5, "source": "test"})",
+           R"({"name": {"a": 1}, "source": "test"})",
+           R"({"name": "x", "source": [1, {"b": null}]})" })
+    EXPECT_EQ (call ("POST", "/api/v1/streams", body).status, 400) << body;
+  for (const char *body : { R"({"user": 5, "password": []})",
+           R"({"ttl": {"x": 1}})", R"({"ttl": "forever"})", "[]" })
+    EXPECT_NE (call ("POST", "/api/v1/auth/token", body).status, 200) << body;
+  EXPECT_TRUE (gateway_->running ());
   // Nothing was written, the first stream runs on.
   EXPECT_EQ (files (), std::vector<std::string> { "first.yaml" });
   EXPECT_EQ (file_text (dir_.path () + "/first.yaml"), "source: test\n");
