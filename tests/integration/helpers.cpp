@@ -60,17 +60,22 @@ TempDir::remove (const std::string & name) const
   std::filesystem::remove (path_ + "/" + name);
 }
 
-GatewayProcess::GatewayProcess (std::vector<std::string> args)
+std::string
+camgate_binary ()
 {
   const char *binary = g_getenv ("CAMGATE_BIN");
-  if (!binary)
-    binary = "build/gateway/camgate";
+  return binary ? binary : "build/gateway/camgate";
+}
+
+GatewayProcess::GatewayProcess (std::vector<std::string> args)
+{
+  const std::string binary = camgate_binary ();
   bool has_port = false, has_http_port = false;
   for (const auto & a : args) {
     has_port |= a.rfind ("--rtsp-port", 0) == 0;
     has_http_port |= a.rfind ("--http-port", 0) == 0;
   }
-  std::vector<const gchar *> argv { binary };
+  std::vector<const gchar *> argv { binary.c_str () };
   for (const auto & a : args)
     argv.push_back (a.c_str ());
   if (!has_port) {

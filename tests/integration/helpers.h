@@ -139,6 +139,9 @@ extern const char *const kAnnounceSdp;
 // Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
 std::string raw_exchange (int port, const std::string & bytes);
 
+// The camgate binary under test ($CAMGATE_BIN, else the build tree's).
+std::string camgate_binary ();
+
 // One HTTP/1.0 request to 127.0.0.1:port; the status (0 when nothing came
 // back) and the body.
 struct HttpReply

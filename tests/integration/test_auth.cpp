@@ -3,6 +3,8 @@
 // vs publish), WHEP, WHIP and HLS (token in the query or cookie); RTSPS and
 // HTTPS serve with the test certificate; no password reaches the log or API.
 #include "auth/password_hash.h"
+#include "commands.h"
+#include "config/gateway_config.h"
 #include "helpers.h"
 #include "tls/self_signed.h"
 #include "webrtc_client.h"
@@ -443,4 +445,58 @@ TEST (AuthBasicOnly, WithoutDigestSecretsRtspOffersBasicAndPlays)
   Viewer viewer ("rtsp://viewer:view-pw@127.0.0.1:" + std::to_string
       (gateway.rtsp_port ()) + "/cam", "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+}
+
+TEST (AuthCommands, HashPasswordPrintsAUsersEntryTheGatewayTakes)
+{
+  TempDir dir;
+  int status = -1;
+  std::string entry = run_command ("printf 'sesame-42\\n' | "
+      + camgate_binary () + " hash-password ops", &status);
+  ASSERT_EQ (status, 0) << entry;
+  EXPECT_EQ (entry.find ("sesame-42"), std::string::npos) << entry;
+  dir.write ("gw.yaml", "users:\n" + entry);
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  ASSERT_TRUE (load_gateway_config (dir.path () + "/gw.yaml", config, errors))
+      << (errors.empty () ? "" : errors.front ().to_string ()) << entry;
+  ASSERT_EQ (config.users.size (), 1u);
+  EXPECT_TRUE (verify_password ("sesame-42", config.users[0].password_hash));
+  EXPECT_EQ (config.users[0].rtsp_digest, digest_ha1 ("ops", "sesame-42"));
+  // No password on stdin, or a user name with ':': refused.
+  EXPECT_NE (run_command ("true | " + camgate_binary () + " hash-password ops",
+          &status), "");
+  EXPECT_EQ (status, 2);
+  run_command ("echo x | " + camgate_binary () + " hash-password a:b", &status);
+  EXPECT_EQ (status, 2);
+}
+
+TEST (AuthCommands, SelfSignedMakesACertificateAndServesHttps)
+{
+  TempDir dir;
+  dir.write ("gw.yaml", "tls:\n  https-port: 0\n  rtsps-port: 0\n");
+  int status = -1;
+  // Runs for 3 s in its own folder, then timeout stops it.
+  std::string out = run_command ("cd " + dir.path () + " && timeout 3 "
+      + camgate_binary () + " --self-signed --config gw.yaml --rtsp-port 0 "
+      "--http-port 0 2>&1", &status);
+  EXPECT_EQ (status, 124) << out;
+  EXPECT_NE (out.find ("https://127.0.0.1:"), std::string::npos) << out;
+  EXPECT_NE (out.find ("rtsps://127.0.0.1:"), std::string::npos) << out;
+  GError *error = nullptr;
+  GTlsCertificate *certificate = g_tls_certificate_new_from_files (
+      (dir.path () + "/tls/camgate-cert.pem").c_str (),
+      (dir.path () + "/tls/camgate-key.pem").c_str (), &error);
+  ASSERT_TRUE (certificate) << (error ? error->message : "");
+  // Valid for the loopback address it was made for.
+  GSocketConnectable *identity = g_network_address_new ("127.0.0.1", 0);
+  GTlsCertificateFlags flags = g_tls_certificate_verify (certificate, identity,
+      certificate);
+  EXPECT_EQ (flags & G_TLS_CERTIFICATE_BAD_IDENTITY, 0) << flags;
+  g_object_unref (identity);
+  g_object_unref (certificate);
+  // The key is its owner's only.
+  EXPECT_EQ (std::filesystem::status (dir.path () + "/tls/camgate-key.pem")
+      .permissions () & std::filesystem::perms::others_read,
+      std::filesystem::perms::none);
 }

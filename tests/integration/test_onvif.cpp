@@ -19,13 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string
-camgate_bin ()
-{
-  const char *bin = g_getenv ("CAMGATE_BIN");
-  return bin ? bin : "build/gateway/camgate";
-}
-
 class Onvif : public ::testing::Test
 {
 protected:
@@ -52,7 +45,7 @@ protected:
 TEST_F (Onvif, DiscoverListsTheCameraAndWritesAPipelineFile)
 {
   TempDir dir;
-  const std::string command = camgate_bin () + " discover --timeout 1s "
+  const std::string command = camgate_binary () + " discover --timeout 1s "
       "--target " + device_->target () + " --user admin --password secret "
       "--write " + dir.path () + "/cams 2>&1";
   int status = -1;
@@ -74,7 +67,7 @@ TEST_F (Onvif, DiscoverListsTheCameraAndWritesAPipelineFile)
   EXPECT_NE (text.find ("uri: " + onvif_uri () + "/main"), std::string::npos)
       << text;
   // The written file is a valid pipeline file.
-  EXPECT_NE (run_command (camgate_bin () + " check " + file, &status)
+  EXPECT_NE (run_command (camgate_binary () + " check " + file, &status)
       .find ("ok"), std::string::npos);
 
   // A second run keeps the existing file.
@@ -89,7 +82,7 @@ TEST_F (Onvif, DiscoverListsTheCameraAndWritesAPipelineFile)
 TEST_F (Onvif, DiscoverReportsAWrongPassword)
 {
   int status = -1;
-  std::string output = run_command (camgate_bin () + " discover --timeout 1s "
+  std::string output = run_command (camgate_binary () + " discover --timeout 1s "
       "--target " + device_->target () + " --user admin --password nope 2>&1",
       &status);
   EXPECT_EQ (status, 1);
@@ -260,7 +253,7 @@ TEST (OnvifHostile, GarbageAndOversizedRepliesAreRefusedCleanly)
     FakeOnvifDevice device ({ .discovery_reply = reply });
     ASSERT_TRUE (device.start ());
     int status = -1;
-    std::string output = run_command (camgate_bin () + " discover --timeout "
+    std::string output = run_command (camgate_binary () + " discover --timeout "
         "500ms --target " + device.target () + " 2>&1", &status);
     EXPECT_EQ (status, 1) << output;
     EXPECT_NE (output.find ("no ONVIF camera answered"), std::string::npos)
@@ -273,7 +266,7 @@ TEST (OnvifHostile, GarbageAndOversizedRepliesAreRefusedCleanly)
     FakeOnvifDevice device ({ .soap_reply = reply });
     ASSERT_TRUE (device.start ());
     int status = -1;
-    std::string output = run_command (camgate_bin () + " discover --timeout "
+    std::string output = run_command (camgate_binary () + " discover --timeout "
         "500ms --target " + device.target () + " 2>&1", &status);
     EXPECT_EQ (status, 1) << output;
     EXPECT_NE (output.find ("error:"), std::string::npos) << output;
