@@ -19,6 +19,17 @@ build_paths ()
   return paths;
 }
 
+bool
+parse_options (int & argc, char **& argv, const char *summary,
+    GOptionEntry * entries)
+{
+  GOptionContext *context = g_option_context_new (summary);
+  g_option_context_add_main_entries (context, entries, nullptr);
+  bool ok = g_option_context_parse (context, &argc, &argv, nullptr);
+  g_option_context_free (context);
+  return ok;
+}
+
 void
 ensure_clip (const std::string & path)
 {

@@ -141,6 +141,11 @@ struct BuildPaths
 };
 BuildPaths build_paths ();
 
+// Parses the command line against `entries` ("- <summary>" in --help);
+// false when it does not parse.
+bool parse_options (int & argc, char **& argv, const char *summary,
+    GOptionEntry * entries);
+
 // The RTSP URIs of a camgate-fakecam fleet of `n` cameras, once all are
 // ready (empty when they did not start).
 inline std::vector<std::string>

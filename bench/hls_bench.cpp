@@ -22,11 +22,10 @@ using namespace std::chrono;
 
 namespace {
 
-struct Options
+struct Options : BuildPaths       // camgate, fakecam, clip, source_root
 {
   std::vector<int> counts = { 1, 10 };
   int seconds = 20;
-  std::string camgate, fakecam, clip, source_root;
 };
 
 // camgate relaying `cameras`, with or without HLS: CPU ms per stream-second.
@@ -132,11 +131,7 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   Options o;
-  BuildPaths paths = build_paths ();
-  o.camgate = paths.camgate;
-  o.fakecam = paths.fakecam;
-  o.clip = paths.clip;
-  o.source_root = paths.source_root;
+  static_cast<BuildPaths &> (o) = build_paths ();
   gchar *counts = nullptr;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
@@ -145,11 +140,8 @@ main (int argc, char **argv)
         "Measurement window per run (default 20)", "S" },
     { nullptr }
   };
-  GOptionContext *context = g_option_context_new ("- LL-HLS benchmark");
-  g_option_context_add_main_entries (context, entries, nullptr);
-  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+  if (!parse_options (argc, argv, "- LL-HLS benchmark", entries))
     return 2;
-  g_option_context_free (context);
   if (counts)
     o.counts = parse_counts (counts);
   ensure_clip (o.clip);

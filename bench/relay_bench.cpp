@@ -36,14 +36,11 @@ using namespace camgate::bench;
 
 namespace {
 
-struct Options
+struct Options : BuildPaths       // camgate, fakecam, clip, source_root
 {
   std::vector<int> counts = { 1, 10, 50 };
   int seconds = 20;
   std::string transport = "udp";
-  std::string clip;
-  std::string camgate;
-  std::string fakecam;
   std::vector<std::string> relays = { "camgate", "gst-relay", "ffmpeg" };
   std::vector<int> readers = { 1 };      // RTSP readers per relayed stream
   bool record = false;                   // camgate also records every stream
@@ -567,10 +564,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   GST_ELEMENT_REGISTER (latencyprobe, nullptr);
   Options o;
-  BuildPaths paths = build_paths ();
-  o.camgate = paths.camgate;
-  o.fakecam = paths.fakecam;
-  o.clip = paths.clip;
+  static_cast<BuildPaths &> (o) = build_paths ();
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr, *readers = nullptr;
@@ -599,11 +593,8 @@ main (int argc, char **argv)
         "Pre-encoded H.264 MP4 to replay (made once if missing)", "FILE" },
     { nullptr }
   };
-  GOptionContext *context = g_option_context_new ("- relay benchmark");
-  g_option_context_add_main_entries (context, entries, nullptr);
-  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+  if (!parse_options (argc, argv, "- relay benchmark", entries))
     return 2;
-  g_option_context_free (context);
   if (counts)
     o.counts = parse_counts (counts);
   o.record = record;

@@ -24,9 +24,8 @@ using namespace std::chrono;
 
 namespace {
 
-struct Options
+struct Options : BuildPaths       // camgate, fakecam, clip, source_root
 {
-  std::string camgate, fakecam, clip, source_root;
   std::vector<int> viewers { 1, 10, 50 };
   int seconds = 15;
 };
@@ -172,11 +171,7 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   Options o;
-  BuildPaths paths = build_paths ();
-  o.camgate = paths.camgate;
-  o.fakecam = paths.fakecam;
-  o.clip = paths.clip;
-  o.source_root = paths.source_root;
+  static_cast<BuildPaths &> (o) = build_paths ();
   gchar *viewers = nullptr;
   GOptionEntry entries[] = {
     { "viewers", 0, 0, G_OPTION_ARG_STRING, &viewers,
@@ -185,11 +180,8 @@ main (int argc, char **argv)
         "Measurement window per run (default 15)", "S" },
     { nullptr }
   };
-  GOptionContext *context = g_option_context_new ("- WebRTC benchmark");
-  g_option_context_add_main_entries (context, entries, nullptr);
-  if (!g_option_context_parse (context, &argc, &argv, nullptr))
+  if (!parse_options (argc, argv, "- WebRTC benchmark", entries))
     return 2;
-  g_option_context_free (context);
   if (viewers)
     o.viewers = parse_counts (viewers);
   ensure_clip (o.clip);
