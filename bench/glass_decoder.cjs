@@ -68,4 +68,23 @@ function installDecoder() {
   };
 }
 
-module.exports = { installDecoder };
+// Headless Chromium on `url` with the decoder installed; `opened` is when
+// the page was asked for (the start of time to first frame).
+async function openWithDecoder(url) {
+  const { launchChromium } = require('../tests/browser/chromium.cjs');
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  await page.addInitScript(installDecoder);
+  const opened = Date.now();
+  await page.goto(url);
+  return { browser, page, opened };
+}
+
+// Count, median and 95th percentile of latency samples (ms).
+function latencyStats(samples) {
+  const s = [...samples].sort((x, y) => x - y);
+  const at = (p) => s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] : null;
+  return { n: s.length, median_ms: at(0.5), p95_ms: at(0.95) };
+}
+
+module.exports = { installDecoder, openWithDecoder, latencyStats };

@@ -5,17 +5,11 @@
 // latency = wall clock at presentation − stamp (same machine, same clock).
 // It also samples wall clock − PROGRAM-DATE-TIME of the frame on screen.
 //   node hls_latency.cjs URL SECONDS     → one JSON line
-const { launchChromium } = require('../tests/browser/chromium.cjs');
-
-const { installDecoder } = require('./glass_decoder.cjs');
+const { openWithDecoder, latencyStats } = require('./glass_decoder.cjs');
 
 (async () => {
   const [url, seconds] = [process.argv[2], Number(process.argv[3] || 20)];
-  const browser = await launchChromium();
-  const page = await browser.newPage();
-  await page.addInitScript(installDecoder);
-  const opened = Date.now();
-  await page.goto(url);
+  const { browser, page, opened } = await openWithDecoder(url);
   // Time to first frame: page opened → playback started.
   await page.waitForFunction(() => document.querySelector('video').currentTime > 0,
     null, { polling: 10, timeout: 30000 });
@@ -40,12 +34,7 @@ const { installDecoder } = require('./glass_decoder.cjs');
     return window.camgateGlass;
   });
   await browser.close();
-  const stats = (a) => {
-    const s = [...a].sort((x, y) => x - y);
-    const at = (p) => s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] : null;
-    return { n: s.length, median_ms: at(0.5), p95_ms: at(0.95) };
-  };
   console.log(JSON.stringify({ first_frame_ms: firstFrameMs,
-    glass_to_glass: stats(glass.samples),
-    unreadable_frames: glass.rejected, pdt_to_display: stats(pdt) }));
+    glass_to_glass: latencyStats(glass.samples),
+    unreadable_frames: glass.rejected, pdt_to_display: latencyStats(pdt) }));
 })().catch((e) => { console.error(e); process.exit(2); });

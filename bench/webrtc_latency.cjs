@@ -6,16 +6,11 @@
 // stamp (same machine, same clock). Time to first frame = page opened →
 // first frame presented (WHEP POST, ICE, DTLS and the first decode included).
 //   node webrtc_latency.cjs URL SECONDS     → one JSON line
-const { launchChromium } = require('../tests/browser/chromium.cjs');
-const { installDecoder } = require('./glass_decoder.cjs');
+const { openWithDecoder, latencyStats } = require('./glass_decoder.cjs');
 
 (async () => {
   const [url, seconds] = [process.argv[2], Number(process.argv[3] || 20)];
-  const browser = await launchChromium();
-  const page = await browser.newPage();
-  await page.addInitScript(installDecoder);
-  const opened = Date.now();
-  await page.goto(url);
+  const { browser, page, opened } = await openWithDecoder(url);
   await page.waitForFunction(() => window.camgateFrames > 0, null,
     { polling: 10, timeout: 30000 });
   const firstFrameMs = Date.now() - opened;
@@ -28,9 +23,7 @@ const { installDecoder } = require('./glass_decoder.cjs');
     return window.camgateGlass;
   });
   await browser.close();
-  const s = [...glass.samples].sort((x, y) => x - y);
-  const at = (p) => s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] : null;
   console.log(JSON.stringify({ first_frame_ms: firstFrameMs,
-    glass_to_glass: { n: s.length, median_ms: at(0.5), p95_ms: at(0.95) },
+    glass_to_glass: latencyStats(glass.samples),
     unreadable_frames: glass.rejected }));
 })().catch((e) => { console.error(e); process.exit(2); });
