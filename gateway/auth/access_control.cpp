@@ -127,6 +127,19 @@ AccessControl::login (const std::string & name, const std::string & password)
   return user;
 }
 
+const UserSpec *
+AccessControl::login_basic (const std::string & encoded)
+{
+  gsize size = 0;
+  guchar *bytes = g_base64_decode (encoded.c_str (), &size);
+  std::string text (reinterpret_cast<char *> (bytes), size);
+  g_free (bytes);
+  auto colon = text.find (':');
+  if (colon == std::string::npos)
+    return nullptr;
+  return login (text.substr (0, colon), text.substr (colon + 1));
+}
+
 unsigned
 AccessControl::blocked_for_s (const std::string & address)
 {

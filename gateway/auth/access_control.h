@@ -62,6 +62,9 @@ public:
   // The user if `password` is theirs; checks are cached for a few minutes so
   // players that send Basic on every request do not pay PBKDF2 each time.
   const UserSpec *login (const std::string & user, const std::string & password);
+  // The same for the base64 "user:password" of a Basic Authorization
+  // header (HTTP and RTSP alike).
+  const UserSpec *login_basic (const std::string & encoded);
   const UserSpec *find (const std::string & name) const;
   Identity anonymous () const { return { find (kAnonymousUser), {} }; }
 

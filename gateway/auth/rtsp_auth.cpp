@@ -80,19 +80,6 @@ nonce_valid (CamgateRtspAuth * self, const std::string & nonce)
 }
 
 const camgate::UserSpec *
-basic_user (CamgateRtspAuth * self, const gchar * encoded)
-{
-  gsize size = 0;
-  guchar *decoded = g_base64_decode (encoded, &size);
-  std::string text (reinterpret_cast<char *> (decoded), size);
-  g_free (decoded);
-  auto colon = text.find (':');
-  if (colon == std::string::npos)
-    return nullptr;
-  return self->access->login (text.substr (0, colon), text.substr (colon + 1));
-}
-
-const camgate::UserSpec *
 digest_user (CamgateRtspAuth * self, GstRTSPContext * ctx,
     GstRTSPAuthParam ** params)
 {
@@ -176,7 +163,7 @@ camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
     const camgate::UserSpec *user = nullptr;
     if ((*c)->scheme == GST_RTSP_AUTH_BASIC && (*c)->authorization) {
       tried = true;
-      user = basic_user (self, (*c)->authorization);
+      user = self->access->login_basic ((*c)->authorization);
     } else if ((*c)->scheme == GST_RTSP_AUTH_DIGEST) {
       tried = true;
       user = digest_user (self, ctx, (*c)->params);

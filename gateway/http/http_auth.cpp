@@ -38,23 +38,6 @@ cookie_token (SoupServerMessage * message)
   return out;
 }
 
-// "user:password" of a Basic header.
-bool
-basic_credentials (const std::string & encoded, std::string & user,
-    std::string & password)
-{
-  gsize size = 0;
-  guchar *bytes = g_base64_decode (encoded.c_str (), &size);
-  std::string text (reinterpret_cast<char *> (bytes), size);
-  g_free (bytes);
-  auto colon = text.find (':');
-  if (colon == std::string::npos)
-    return false;
-  user = text.substr (0, colon);
-  password = text.substr (colon + 1);
-  return true;
-}
-
 void
 set_cookie (SoupServerMessage * message, const std::string & value,
     uint32_t max_age)
@@ -125,6 +108,10 @@ issue_token (AccessControl & access, SoupServerMessage * message,
     ttl_s = static_cast<uint32_t> (*ms / 1000);
   }
 
+  // Without users there is nobody to sign in (and no failure to count).
+  if (!access.enabled ())
+    return send_error (message, SOUP_STATUS_CONFLICT, "authentication is off "
+        "(no users: in the gateway config): no token needed");
   const UserSpec *holder = nullptr;
   if (!user.empty ()) {
     const std::string address = client_address (message);
@@ -147,9 +134,6 @@ issue_token (AccessControl & access, SoupServerMessage * message,
     }
     holder = caller.user;
   }
-  if (!access.enabled ())
-    return send_error (message, SOUP_STATUS_CONFLICT, "authentication is off "
-        "(no users: in the gateway config): no token needed");
   if (!holder) {
     soup_message_headers_replace (soup_server_message_get_response_headers
         (message), "WWW-Authenticate", "Bearer realm=\"camgate\"");
@@ -193,9 +177,7 @@ identify (AccessControl & access, SoupServerMessage * message,
     const std::string address = client_address (message);
     if (access.blocked_for_s (address))
       return Credentials::Blocked;
-    std::string user, password;
-    const UserSpec *found = basic_credentials (header.substr (6), user,
-        password) ? access.login (user, password) : nullptr;
+    const UserSpec *found = access.login_basic (header.substr (6));
     if (!found) {
       access.record_failure (address);
       return Credentials::Wrong;
@@ -233,6 +215,17 @@ refuse_blocked (AccessControl & access, SoupServerMessage * message)
   send_error (message, kTooManyRequests, "too many wrong "
       "passwords from " + address + ": try again in "
       + std::to_string (seconds) + " s");
+}
+
+bool
+permit (AccessControl & access, SoupServerMessage * message,
+    const Identity & who, const std::string & stream, unsigned permission,
+    const std::string & what)
+{
+  if (access.allowed (who, stream, permission))
+    return true;
+  refuse_access (message, who, what);
+  return false;
 }
 
 void

@@ -35,6 +35,12 @@ void refuse_blocked (AccessControl & access, SoupServerMessage * message);
 void refuse_access (SoupServerMessage * message, const Identity & who,
     const std::string & what);
 
+// Whether `who` holds `permission` on `stream`; when not, answers the
+// refusal (naming `what`) itself.
+bool permit (AccessControl & access, SoupServerMessage * message,
+    const Identity & who, const std::string & stream, unsigned permission,
+    const std::string & what);
+
 // The /api/v1/auth routes; false when `path` is not one of them.
 bool handle_auth_routes (AccessControl & access, SoupServerMessage * message,
     const std::string & path, const Identity & who, Credentials credentials);

@@ -274,10 +274,10 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
   std::string stream = path.substr (1, path.find ('/', 1) - 1);
   const bool publish = path.find ("/whip") != std::string::npos;
   // CORS preflights carry no credentials; they are answered, not served.
-  if (!g_str_equal (method, "OPTIONS") && !access_.allowed (who, stream,
-          publish ? kPermPublish : kPermRead))
-    return refuse_access (message, who, std::string (publish ? "publish to '"
-            : "watch '") + stream + "'");
+  if (!g_str_equal (method, "OPTIONS") && !permit (access_, message, who,
+          stream, publish ? kPermPublish : kPermRead, std::string (publish
+              ? "publish to '" : "watch '") + stream + "'"))
+    return;
   if (webrtc_ && webrtc_->handle (message, path))
     return;
   if (hls_.handle (message, path, query))
@@ -299,10 +299,7 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
   };
   auto may = [&](const std::string & stream, unsigned permission,
       const std::string & what) {
-    if (access_.allowed (who, stream, permission))
-      return true;
-    refuse_access (message, who, what);
-    return false;
+    return permit (access_, message, who, stream, permission, what);
   };
   ManageCheck may_manage = [&](const std::string & name) {
     return may (name, kPermApi, "manage stream '" + name + "'");
@@ -432,9 +429,10 @@ HttpServer::route_recordings (SoupServerMessage * message,
     return send_error (message, SOUP_STATUS_BAD_REQUEST, "bad stream name '"
         + name + "'");
   // Playing recordings needs `record`; deleting them `admin`.
-  if (!access_.allowed (who, name, remove ? kPermAdmin : kPermRecord))
-    return refuse_access (message, who, std::string (remove ? "delete" :
-            "see") + " the recordings of '" + name + "'");
+  if (!permit (access_, message, who, name, remove ? kPermAdmin : kPermRecord,
+          std::string (remove ? "delete" : "see") + " the recordings of '"
+          + name + "'"))
+    return;
   auto stream = streams_.find (name);
   if (!stream || !stream->recording ())
     return send_error (message, SOUP_STATUS_NOT_FOUND, stream ? "stream '"
