@@ -24,9 +24,16 @@ SnapshotService::~SnapshotService ()
   for (auto & [name, entry] : entries_)
     for (auto & w : entry.waiters) {
       send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
-      soup_server_message_unpause (w.message);
-      g_object_unref (w.message);
+      release (w);
     }
+}
+
+void
+SnapshotService::release (Waiter & w)
+{
+  g_signal_handler_disconnect (w.message, w.disconnected_id);
+  soup_server_message_unpause (w.message);
+  g_object_unref (w.message);
 }
 
 void
@@ -68,8 +75,20 @@ SnapshotService::send (SoupServerMessage * message, const std::string & name)
     g_bytes_unref (jpeg);
   entry.output->update ();
   soup_server_message_pause (message);
+  // A client that leaves while it waits is forgotten.
+  gulong id = g_signal_connect (message, "disconnected",
+      G_CALLBACK (+[](SoupServerMessage * m, gpointer data) {
+          for (auto & [n, e] : static_cast<SnapshotService *> (data)->entries_)
+            std::erase_if (e.waiters, [m](const Waiter & w) {
+                  if (w.message != m)
+                    return false;
+                  g_signal_handler_disconnect (w.message, w.disconnected_id);
+                  g_object_unref (w.message);
+                  return true;
+                });
+        }), this);
   entry.waiters.push_back ({ SOUP_SERVER_MESSAGE (g_object_ref (message)),
-          entry.last_request_us + kWaitUs });
+          entry.last_request_us + kWaitUs, id });
 }
 
 void
@@ -84,8 +103,7 @@ SnapshotService::answer_waiters (const std::string & name)
     return;
   for (auto & w : it->second.waiters) {
     reply (w.message, jpeg);
-    soup_server_message_unpause (w.message);
-    g_object_unref (w.message);
+    release (w);
   }
   it->second.waiters.clear ();
   g_bytes_unref (jpeg);
@@ -109,8 +127,7 @@ SnapshotService::on_tick (gpointer data)
       send_error (w->message, SOUP_STATUS_SERVICE_UNAVAILABLE, gone
           ? "the stream went away" : "no keyframe from the camera in 10 s"
           + (why.empty () ? std::string () : " (" + why + ")"));
-      soup_server_message_unpause (w->message);
-      g_object_unref (w->message);
+      release (*w);
       w = entry.waiters.erase (w);
     }
     if (gone || (entry.waiters.empty () && now - entry.last_request_us

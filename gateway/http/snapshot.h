@@ -34,6 +34,7 @@ private:
   {
     SoupServerMessage *message;    // paused, referenced
     gint64 deadline_us;
+    gulong disconnected_id;
   };
   struct Entry
   {
@@ -44,6 +45,8 @@ private:
   };
 
   void answer_waiters (const std::string & name);
+  // Unpauses (or, for a client that left, just drops) a waiting request.
+  static void release (Waiter & waiter);
   static void reply (SoupServerMessage * message, GBytes * jpeg);
   static gboolean on_tick (gpointer self);
 

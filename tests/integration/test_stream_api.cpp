@@ -3,6 +3,7 @@
 // bad input (400 with camgate check's reasons, no file left), snapshots.
 #include "helpers.h"
 
+#include <gio/gio.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -136,6 +137,22 @@ TEST_F (StreamApi, BadInputIsA400WithReasonsAndLeavesNoFile)
 
 TEST_F (StreamApi, SnapshotIsAJpegOfTheLatestKeyframe)
 {
+  // A client that leaves while it waits for the first keyframe is forgotten.
+  {
+    GSocketClient *client = g_socket_client_new ();
+    GSocketConnection *conn = g_socket_client_connect_to_host (client,
+        ("127.0.0.1:" + std::to_string (gateway_->http_port ())).c_str (), 0,
+        nullptr, nullptr);
+    ASSERT_TRUE (conn);
+    const std::string request = "GET /api/v1/streams/first/snapshot.jpg "
+        "HTTP/1.0\r\n\r\n";
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+            (conn)), request.data (), request.size (), nullptr, nullptr,
+        nullptr);
+    g_io_stream_close (G_IO_STREAM (conn), nullptr, nullptr);
+    g_object_unref (conn);
+    g_object_unref (client);
+  }
   auto first = call ("GET", "/api/v1/streams/first/snapshot.jpg");
   ASSERT_EQ (first.status, 200) << first.body;
   EXPECT_EQ (header_value (first, "Content-Type"), "image/jpeg");
@@ -155,4 +172,7 @@ TEST_F (StreamApi, SnapshotIsAJpegOfTheLatestKeyframe)
   auto again = call ("GET", "/api/v1/streams/first/snapshot.jpg");
   EXPECT_EQ (again.status, 200);
   EXPECT_EQ (call ("GET", "/api/v1/streams/nobody/snapshot.jpg").status, 404);
+  EXPECT_TRUE (gateway_->running ());
+  EXPECT_EQ (gateway_->log ().find ("CRITICAL"), std::string::npos)
+      << gateway_->log ();
 }
