@@ -8,6 +8,9 @@
 #include <gst/sdp/gstsdpmessage.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
 
 using camgate::MountTarget;
 using camgate::RtpFanout;
@@ -15,6 +18,20 @@ using camgate::RtpFanout;
 struct CamgateStreamMediaFactoryPrivate
 {
   std::shared_ptr<MountTarget> target;
+
+  // The shared play media built last for each key. gst-rtsp-server keeps
+  // handing a cached media out while it is being unprepared (a client that
+  // only DESCRIBEd has just left), and the request then fails with 503: such
+  // a media is skipped by moving its key on to a new epoch.
+  struct Cached
+  {
+    Cached () { g_weak_ref_init (&media, nullptr); }
+    ~Cached () { g_weak_ref_clear (&media); }
+    GWeakRef media;
+    unsigned epoch = 0;
+  };
+  std::mutex lock;
+  std::map<std::string, std::unique_ptr<Cached>> cached;
 };
 
 struct _CamgateStreamMediaFactory
@@ -29,6 +46,9 @@ G_DEFINE_TYPE (CamgateStreamMediaFactory, camgate_stream_media_factory,
 namespace {
 
 const char *kOutputIdKey = "camgate-output-id";
+// The play key gen_key made last on this thread, for construct (gst-rtsp-
+// server calls both for one request on one thread).
+thread_local std::string last_play_key;
 const char *kPublishKey = "camgate-publish";
 
 // The RTSP method being handled on this thread, if any.
@@ -199,7 +219,27 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
   guint64 generation = layout ? layout->generation : 0;
   if (layout)
     layout->release ();
-  return g_strdup_printf ("%s#%" G_GUINT64_FORMAT, url->abspath, generation);
+  gchar *base = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, url->abspath,
+      generation);
+  last_play_key = base;
+  g_free (base);
+
+  auto *priv = self->priv;
+  std::lock_guard<std::mutex> lk (priv->lock);
+  auto & entry = priv->cached[last_play_key];
+  if (!entry)
+    entry = std::make_unique<CamgateStreamMediaFactoryPrivate::Cached> ();
+  if (auto *media = static_cast<GstRTSPMedia *> (g_weak_ref_get (
+              &entry->media))) {
+    GstRTSPMediaStatus status = gst_rtsp_media_get_status (media);
+    if (status == GST_RTSP_MEDIA_STATUS_UNPREPARING
+        || status == GST_RTSP_MEDIA_STATUS_ERROR) {
+      entry->epoch++;
+      g_weak_ref_set (&entry->media, nullptr);
+    }
+    g_object_unref (media);
+  }
+  return g_strdup_printf ("%s.%u", last_play_key.c_str (), entry->epoch);
 }
 
 static GstRTSPMedia *
@@ -213,8 +253,28 @@ camgate_stream_media_factory_construct (GstRTSPMediaFactory * factory,
     camgate_rtsp_refuse_request (status);
     return nullptr;
   }
-  return GST_RTSP_MEDIA_FACTORY_CLASS (camgate_stream_media_factory_parent_class)
-      ->construct (factory, url);
+  GstRTSPMedia *media = GST_RTSP_MEDIA_FACTORY_CLASS
+      (camgate_stream_media_factory_parent_class)->construct (factory, url);
+  if (media && current_method () != GST_RTSP_ANNOUNCE) {
+    auto *priv = self->priv;
+    std::lock_guard<std::mutex> lk (priv->lock);
+    // Keys of earlier camera layouts whose media is gone go too.
+    for (auto it = priv->cached.begin (); it != priv->cached.end ();) {
+      GObject *alive = static_cast<GObject *> (g_weak_ref_get (
+              &it->second->media));
+      if (alive)
+        g_object_unref (alive);
+      if (!alive && it->first != last_play_key)
+        it = priv->cached.erase (it);
+      else
+        ++it;
+    }
+    auto & entry = priv->cached[last_play_key];
+    if (!entry)
+      entry = std::make_unique<CamgateStreamMediaFactoryPrivate::Cached> ();
+    g_weak_ref_set (&entry->media, media);
+  }
+  return media;
 }
 
 static GstElement *

@@ -63,6 +63,22 @@ TEST_F (Relay, SdpCarriesTheCamerasVideoAndAudioUnchanged)
       << reply.body;
 }
 
+TEST_F (Relay, DescribeRightAfterAnotherClientLeftIsServed)
+{
+  // A client that only DESCRIBEs and leaves unprepares the shared media; a
+  // client arriving in that moment must get a fresh one, not a 503.
+  for (int i = 0; i < 10; i++) {
+    {
+      RtspControl probe (gateway_->rtsp_port ());
+      ASSERT_EQ (probe.request (GST_RTSP_DESCRIBE, gateway_->url ("cam"))
+          .status, 200);
+    }
+    RtspControl next (gateway_->rtsp_port ());
+    auto reply = next.request (GST_RTSP_DESCRIBE, gateway_->url ("cam"));
+    ASSERT_EQ (reply.status, 200) << "round " << i << "\n" << reply.body;
+  }
+}
+
 TEST_F (Relay, FiveViewersShareOneCameraSession)
 {
   std::vector<std::unique_ptr<Viewer>> viewers;
