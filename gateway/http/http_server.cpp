@@ -155,6 +155,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
       "tls-certificate", certificate, nullptr);
   g_clear_object (&certificate);
   soup_server_add_handler (server_, nullptr, on_request, this, nullptr);
+  idle_.attach (server_);
   if (!listen (config, config.http_port, false, error)
       || (config.tls.enabled () && !listen (config, config.tls.https_port,
               true, error))) {
@@ -167,6 +168,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
 void
 HttpServer::stop ()
 {
+  idle_.detach ();
   if (server_) {
     soup_server_disconnect (server_);
     g_clear_object (&server_);
@@ -184,6 +186,12 @@ HttpServer::on_request (SoupServer *, SoupServerMessage * message,
   // query still attached: split it here so every route sees the same thing.
   std::string clean = path ? path : "";
   GHashTable *parsed = nullptr;
+  // No keep-alive over TLS: libsoup 3.2 would leak the connection when the
+  // client closes it between requests (see idle_connections.h).
+  if (g_strcmp0 (g_uri_get_scheme (soup_server_message_get_uri (message)),
+          "https") == 0)
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (message), "Connection", "close");
   auto mark = clean.find ('?');
   if (mark != std::string::npos) {
     parsed = g_uri_parse_params (clean.c_str () + mark + 1, -1, "&",

@@ -21,6 +21,7 @@
 #include "config/pipeline_store.h"
 #include "http/hls_routes.h"
 #include "http/http_auth.h"
+#include "http/idle_connections.h"
 #include "http/snapshot.h"
 #include "http/webrtc_routes.h"
 #include "onvif/camera_watch.h"
@@ -80,6 +81,7 @@ private:
   std::unique_ptr<CameraWatch> cameras_;
   std::unique_ptr<SnapshotService> snapshots_;
   SoupServer *server_ = nullptr;
+  IdleConnections idle_;
   int port_ = 0;
 };
 

@@ -187,6 +187,30 @@ GatewayProcess::wait_for_log (const std::string & text,
       timeout);
 }
 
+int
+GatewayProcess::pid () const
+{
+  const gchar *id = process_ ? g_subprocess_get_identifier (process_) : nullptr;
+  return id ? std::atoi (id) : 0;
+}
+
+int
+GatewayProcess::open_sockets () const
+{
+  std::string folder = "/proc/" + std::to_string (pid ()) + "/fd";
+  GDir *dir = g_dir_open (folder.c_str (), 0, nullptr);
+  if (!dir)
+    return -1;
+  int sockets = 0;
+  while (const gchar *name = g_dir_read_name (dir)) {
+    gchar *target = g_file_read_link ((folder + "/" + name).c_str (), nullptr);
+    sockets += target && g_str_has_prefix (target, "socket:");
+    g_free (target);
+  }
+  g_dir_close (dir);
+  return sockets;
+}
+
 bool
 GatewayProcess::running () const
 {

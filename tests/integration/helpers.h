@@ -59,6 +59,10 @@ public:
   // Waits until `stream` is running (15 s).
   bool wait_running (const std::string & stream) const;
   bool running () const;
+  // The process id (0 when it did not start).
+  int pid () const;
+  // Sockets the process holds open now (-1 when it is gone).
+  int open_sockets () const;
   // Sends SIGTERM and waits; returns the seconds it took to exit, or < 0.
   double terminate (std::chrono::milliseconds timeout);
   // SIGKILL: no chance to clean up (a crash, a power cut for the process).

@@ -1,0 +1,102 @@
+// What anyone who can reach a port can do to the gateway: keep-alive
+// sockets, endless RTSP headers, forged session ids, replayed Digest
+// answers, malformed RTP from a publisher. Each of these once hurt it.
+#include "helpers.h"
+
+#include <gio/gio.h>
+#include <gtest/gtest.h>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A plain TCP connection speaking HTTP/1.1 with keep-alive.
+class KeepAliveClient
+{
+public:
+  explicit KeepAliveClient (int port)
+  {
+    GSocketClient *client = g_socket_client_new ();
+    g_socket_client_set_timeout (client, 5);
+    conn_ = g_socket_client_connect_to_host (client, "127.0.0.1", port,
+        nullptr, nullptr);
+    g_object_unref (client);
+  }
+  ~KeepAliveClient ()
+  {
+    if (conn_)
+      g_object_unref (conn_);
+  }
+  bool connected () const { return conn_ != nullptr; }
+
+  // Sends a GET and reads its whole response (Content-Length bodies only);
+  // the status, 0 on failure.
+  int get (const std::string & target)
+  {
+    std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1"
+        "\r\n\r\n";
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn_));
+    if (!g_output_stream_write_all (out, request.data (), request.size (),
+            nullptr, nullptr, nullptr))
+      return 0;
+    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn_));
+    std::string raw;
+    char buffer[4096];
+    size_t end = std::string::npos;
+    while ((end = raw.find ("\r\n\r\n")) == std::string::npos) {
+      gssize n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
+          nullptr);
+      if (n <= 0)
+        return 0;
+      raw.append (buffer, n);
+    }
+    std::string lower = g_ascii_strdown (raw.substr (0, end).c_str (), -1);
+    auto at = lower.find ("content-length:");
+    size_t length = at == std::string::npos ? 0
+        : std::strtoul (lower.c_str () + at + 15, nullptr, 10);
+    while (raw.size () < end + 4 + length) {
+      gssize n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
+          nullptr);
+      if (n <= 0)
+        return 0;
+      raw.append (buffer, n);
+    }
+    return std::atoi (raw.c_str () + 9);
+  }
+
+private:
+  GSocketConnection *conn_ = nullptr;
+};
+
+}  // namespace
+
+TEST (HostileClients, KeepAliveConnectionsClosedByTheClientAreReleased)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: test\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const int before = gateway->open_sockets ();
+  ASSERT_GT (before, 0);
+
+  // Every kind of answer: a 404, the API, a player page; two requests per
+  // connection, then the client goes away as browsers and curl do.
+  for (int i = 0; i < 150; i++) {
+    KeepAliveClient client (gateway->http_port ());
+    ASSERT_TRUE (client.connected ());
+    EXPECT_EQ (client.get ("/nothing/" + std::to_string (i)), 404);
+    EXPECT_EQ (client.get (i % 2 ? "/api/v1/streams" : "/cam/webrtc"), 200);
+  }
+  EXPECT_TRUE (wait_until ([&] {
+        return gateway->open_sockets () <= before;
+      }, 5s)) << gateway->open_sockets () << " sockets open, " << before
+      << " before";
+
+  // A connection the client keeps is still served, request after request.
+  KeepAliveClient kept (gateway->http_port ());
+  for (int i = 0; i < 5; i++)
+    EXPECT_EQ (kept.get ("/api/v1/streams"), 200);
+  EXPECT_TRUE (gateway->running ());
+}
