@@ -244,8 +244,7 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
     file << "source:\n  uri: " << cameras[i] << "\n  transport: "
         << o.transport << "\n";
     if (o.record)
-      file << "record: { segment: 60s, path: '" << dir
-          << "/rec/<stream>/%H-%M-%S.mp4' }\n";
+      file << "record: { segment: 60s, path: '%H-%M-%S.mp4' }\n";
   }
 
   std::unique_ptr<Child> relay;
@@ -269,7 +268,8 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
     }
   } else if (relay_kind == "camgate") {
     relay = std::make_unique<Child> (std::vector<std::string> { o.camgate,
-          "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
+          "--pipelines", dir, "--recordings", dir + "/rec", "--rtsp-port", "0",
+          "--http-port", "0" });
     if (!relay->wait_count ("camgate ready", 1, seconds (30))
         || !relay->wait_count (": running", n, seconds (60))) {
       fprintf (stderr, "camgate did not start all streams\n");

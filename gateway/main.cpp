@@ -160,12 +160,16 @@ main (int argc, char **argv)
     return run_hash_password (argc - 2, argv + 2);
 
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
+  gchar *recordings = nullptr;
   gint rtsp_port = -1, http_port = -1;
   gboolean version = FALSE, self_signed = FALSE;
   GOptionEntry entries[] = {
     { "pipelines", 'p', 0, G_OPTION_ARG_FILENAME, &pipelines,
         "Folder of pipeline files, one stream each (default: none, serve the "
         "built-in demo stream)", "DIR" },
+    { "recordings", 0, 0, G_OPTION_ARG_FILENAME, &recordings,
+        "Folder every stream records into, one sub-folder each (default "
+        "./recordings)", "DIR" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
         "Gateway settings file (YAML); flags override it", "FILE" },
     { "rtsp-port", 0, 0, G_OPTION_ARG_INT, &rtsp_port,
@@ -220,6 +224,8 @@ main (int argc, char **argv)
   }
   if (pipelines)
     config.pipelines_dir = pipelines;
+  if (recordings)
+    config.recordings_dir = recordings;
   if (bind) {
     if (!g_hostname_is_ip_address (bind)) {
       g_printerr ("camgate: --bind: '%s' is not an IP address\n", bind);
@@ -249,6 +255,7 @@ main (int argc, char **argv)
         config.tls.certificate.c_str ());
   }
   g_free (pipelines);
+  g_free (recordings);
   g_free (config_file);
   g_free (bind);
   return run_gateway (config);

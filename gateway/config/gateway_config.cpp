@@ -1,6 +1,7 @@
 #include "config/gateway_config.h"
 
 #include "auth/password_hash.h"
+#include "config/text_helpers.h"
 #include "config/yaml_reader.h"
 
 #include <gio/gio.h>
@@ -16,8 +17,8 @@ namespace camgate {
 namespace {
 
 const std::vector<std::string> kKeys =
-    { "pipelines", "bind", "rtsp-port", "http-port", "session-timeout",
-      "webrtc", "onvif", "users", "tls" };
+    { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
+      "http-port", "session-timeout", "webrtc", "onvif", "users", "tls" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
 const std::vector<std::string> kTlsKeys =
@@ -61,8 +62,10 @@ read_servers (YamlReader & reader, const YAML::Node & node,
       continue;
     auto colon = uri.find ("://");
     std::string scheme = colon == std::string::npos ? "" : uri.substr (0, colon);
-    if (std::find (schemes.begin (), schemes.end (), scheme) == schemes.end ()
-        || uri.size () == colon + 3)
+    if (control_character (uri))
+      reader.error (item, what + ": contains a control character");
+    else if (std::find (schemes.begin (), schemes.end (), scheme)
+        == schemes.end () || uri.size () == colon + 3)
       reader.error (item, what + ": '" + uri + "' is not a " + schemes.front ()
           + ":// URI");
     else
@@ -275,16 +278,21 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
   }
   reader.check_keys (root, "", kKeys);
 
-  if (const YAML::Node node = root["pipelines"]) {
+  // Folders are relative to the config file, so a config can travel with
+  // its folders.
+  for (auto [key, target] : { std::pair { "pipelines", &config.pipelines_dir },
+          std::pair { "recordings", &config.recordings_dir } }) {
     std::string dir;
-    if (reader.scalar (node, "pipelines", dir)) {
-      // Relative to the config file, so a config can travel with its folder.
+    if (const YAML::Node node = root[key]; node && reader.scalar (node, key,
+            dir)) {
       std::filesystem::path p (dir);
       if (p.is_relative ())
         p = std::filesystem::path (path).parent_path () / p;
-      config.pipelines_dir = p.lexically_normal ().string ();
+      *target = p.lexically_normal ().string ();
     }
   }
+  if (const YAML::Node node = root["api-pipelines"])
+    reader.boolean (node, "api-pipelines", config.api_pipelines);
   if (const YAML::Node node = root["bind"]) {
     std::string address;
     if (reader.scalar (node, "bind", address)) {

@@ -45,6 +45,11 @@ struct TlsConfig
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
+  // Every recording lives under <recordings_dir>/<stream>/.
+  std::string recordings_dir = "recordings";
+  // Whether the stream API may write `source.pipeline` (admins only, even
+  // then): a gst-launch description can read and write any file camgate can.
+  bool api_pipelines = false;
   std::string bind_address = "127.0.0.1";
   int rtsp_port = 8554;            // 0 = pick a free port
   int http_port = 8888;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace camgate {
@@ -44,6 +45,37 @@ const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu", "onvif" };
 
+std::string
+hex_byte (char c)
+{
+  char text[3];
+  g_snprintf (text, sizeof text, "%02x", static_cast<unsigned char> (c));
+  return text;
+}
+
+// Recordings stay in the stream's own folder: a relative template of plain
+// folder names ending in a .mp4 file.
+std::optional<std::string>
+record_path_problem (const std::string & text)
+{
+  if (control_character (text))
+    return std::string ("contains a control character");
+  if (text.empty () || text[0] == '/' || text.find ('\\') != std::string::npos)
+    return "expected a file name template relative to the stream's "
+        "recordings folder, such as %Y-%m-%d/%H-%M-%S.mp4, got '" + text + "'";
+  gchar **parts = g_strsplit (text.c_str (), "/", -1);
+  bool plain = true;
+  for (gchar **p = parts; *p; p++)
+    plain &= **p && !g_str_equal (*p, ".") && !g_str_equal (*p, "..");
+  g_strfreev (parts);
+  if (!plain)
+    return "'" + text + "' may not hold '.', '..' or empty folder names "
+        "(it stays inside the stream's recordings folder)";
+  if (!g_str_has_suffix (text.c_str (), ".mp4"))
+    return "'" + text + "' must name a .mp4 file";
+  return std::nullopt;
+}
+
 bool
 valid_stream_name (const std::string & name)
 {
@@ -66,6 +98,13 @@ read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source
 {
   if (!reader.scalar (node, "source.uri", source.uri))
     return;
+  // CR/LF would be sent to the camera as request lines of their own.
+  if (auto c = control_character (source.uri)) {
+    reader.error (node, "source.uri: contains a control character (0x"
+        + hex_byte (*c) + "); percent-encode it");
+    source.uri.clear ();
+    return;
+  }
   GstUri *uri = gst_uri_from_string (source.uri.c_str ());
   if (!uri) {
     reader.error (node, "source.uri: '" + redact_uri (source.uri)
@@ -296,10 +335,8 @@ read_record (YamlReader & reader, const YAML::Node & node, RecordSpec & spec)
   if (const YAML::Node n = node["path"]) {
     std::string text;
     if (reader.scalar (n, "record.path", text)) {
-      if (text.empty () || text.find ("..") != std::string::npos
-          || text.back () == '/')
-        reader.error (n, "record.path: expected a file path template "
-            "without '..', got '" + text + "'");
+      if (auto problem = record_path_problem (text))
+        reader.error (n, "record.path: " + *problem);
       else
         spec.path = text;
     }

@@ -1,6 +1,7 @@
 #include "config/pipeline_store.h"
 
 #include "config/pipeline_file.h"
+#include "config/text_helpers.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -105,6 +106,11 @@ parse_body (const std::string & body, YAML::Node & out, std::string & error)
     error = "body: larger than 64 KiB";
     return false;
   }
+  if (json_nesting_depth (body) > kMaxJsonDepth) {
+    error = "body: nested deeper than " + std::to_string (kMaxJsonDepth)
+        + " levels";
+    return false;
+  }
   JsonParser *parser = json_parser_new ();
   GError *gerror = nullptr;
   bool ok = json_parser_load_from_data (parser, body.c_str (), body.size (),
@@ -169,7 +175,7 @@ is_valid_stream_name (const std::string & name)
 
 StoreResult
 PipelineStore::write (const std::string & name, const std::string & file,
-    const std::string & yaml) const
+    const std::string & yaml, bool admin) const
 {
   StreamSpec spec;
   std::vector<ConfigError> errors;
@@ -182,6 +188,19 @@ PipelineStore::write (const std::string & name, const std::string & file,
   if (spec.name != name)
     return refuse (400, "name: the file would define '" + spec.name
         + "', not '" + name + "'");
+  // A gst-launch description can read, write or send any file camgate can:
+  // only the operator's own files and, where allowed, admins set one. A
+  // change that keeps the file's pipeline as it is stays open to others.
+  if (spec.source.kind == SourceKind::Pipeline && !(pipelines_ && admin)) {
+    StreamSpec current;
+    std::vector<ConfigError> ignored;
+    if (!g_file_test (file.c_str (), G_FILE_TEST_EXISTS)
+        || !parse_pipeline_file (file, current, ignored)
+        || current.source.pipeline != spec.source.pipeline)
+      return refuse (403, pipelines_ ? "source.pipeline: only an admin may "
+          "set a gst-launch pipeline" : "source.pipeline: not through the "
+          "API (the gateway setting api-pipelines is off)");
+  }
   GError *error = nullptr;
   // g_file_set_contents_full writes a temporary file and renames it over
   // the target: a reader (hot reload) sees the old or the new file, never
@@ -198,7 +217,7 @@ PipelineStore::write (const std::string & name, const std::string & file,
 
 StoreResult
 PipelineStore::create (const std::string & body,
-    const std::vector<std::string> & taken_names) const
+    const std::vector<std::string> & taken_names, bool admin) const
 {
   if (!usable ())
     return refuse (409, "camgate runs without a pipelines folder (start it "
@@ -218,7 +237,8 @@ PipelineStore::create (const std::string & body,
   block_style (doc);
   YAML::Emitter out;
   out << doc;
-  StoreResult result = write (name, file, std::string (out.c_str ()) + "\n");
+  StoreResult result = write (name, file, std::string (out.c_str ()) + "\n",
+      admin);
   if (result.status == 200)
     result.status = 201;
   return result;
@@ -226,7 +246,7 @@ PipelineStore::create (const std::string & body,
 
 StoreResult
 PipelineStore::replace (const std::string & name, const std::string & file,
-    const std::string & body, bool merge) const
+    const std::string & body, bool merge, bool admin) const
 {
   if (!usable () || file.empty ())
     return refuse (409, "stream '" + name + "' is built in, not from a "
@@ -251,7 +271,7 @@ PipelineStore::replace (const std::string & name, const std::string & file,
   block_style (doc);
   YAML::Emitter out;
   out << doc;
-  return write (name, file, std::string (out.c_str ()) + "\n");
+  return write (name, file, std::string (out.c_str ()) + "\n", admin);
 }
 
 StoreResult

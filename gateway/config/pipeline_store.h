@@ -19,24 +19,29 @@ struct StoreResult
 class PipelineStore
 {
 public:
-  explicit PipelineStore (std::string dir) : dir_ (std::move (dir)) {}
+  // `pipelines`: whether admins may write source.pipeline (the gateway's
+  // api-pipelines setting); nobody else ever may.
+  explicit PipelineStore (std::string dir, bool pipelines = false)
+      : dir_ (std::move (dir)), pipelines_ (pipelines) {}
 
   bool usable () const { return !dir_.empty (); }
   // `body` is a pipeline file as JSON (at most 64 KiB). `name` comes from the URL
   // (or, for create, from the body's "name").
+  // `admin`: whether the caller is an admin of the stream.
   StoreResult create (const std::string & body,
-      const std::vector<std::string> & taken_names) const;
+      const std::vector<std::string> & taken_names, bool admin) const;
   // Replace (PUT) or merge (PATCH, RFC 7396 merge patch) the stream whose
   // file is `file`.
   StoreResult replace (const std::string & name, const std::string & file,
-      const std::string & body, bool merge) const;
+      const std::string & body, bool merge, bool admin) const;
   StoreResult remove (const std::string & file) const;
 
 private:
   StoreResult write (const std::string & name, const std::string & file,
-      const std::string & yaml) const;
+      const std::string & yaml, bool admin) const;
 
   std::string dir_;
+  bool pipelines_;
 };
 
 // Whether `name` can name a stream (and a file): letters, digits, - _ .

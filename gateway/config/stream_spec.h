@@ -71,8 +71,12 @@ struct RecordSpec
   uint32_t segment_ms = 60000;     // new file at the first keyframe after
   uint64_t keep_ms = 0;            // delete older files (0 = keep)
   uint64_t max_size = 0;           // bytes per stream (0 = no limit)
-  // strftime() of the file's UTC start; <stream> is the stream's name.
-  std::string path = "recordings/<stream>/%Y-%m-%d/%H-%M-%S.mp4";
+  // strftime() of the file's UTC start, relative to the stream's own folder
+  // <root>/<stream>/; <stream> is the stream's name.
+  std::string path = "%Y-%m-%d/%H-%M-%S.mp4";
+  // The gateway's recordings folder (its `recordings` setting, not a
+  // pipeline file key).
+  std::string root = "recordings";
 
   bool operator== (const RecordSpec &) const = default;
 };

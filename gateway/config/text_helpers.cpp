@@ -106,4 +106,37 @@ closest_match (const std::string & word,
   return std::nullopt;
 }
 
+unsigned
+json_nesting_depth (const std::string & text)
+{
+  unsigned depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max (deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+std::optional<char>
+control_character (const std::string & text)
+{
+  for (char c : text)
+    if (static_cast<unsigned char> (c) < 0x20 || c == 0x7f)
+      return c;
+  return std::nullopt;
+}
+
 }  // namespace camgate

@@ -18,4 +18,14 @@ std::optional<uint64_t> parse_size_bytes (const std::string & text);
 std::optional<std::string> closest_match (const std::string & word,
     const std::vector<std::string> & candidates);
 
+// How deeply `text` nests JSON arrays and objects (brackets inside strings
+// do not count). Checked before parsing untrusted JSON: parsers and the code
+// that walks their trees recurse once per level.
+unsigned json_nesting_depth (const std::string & text);
+constexpr unsigned kMaxJsonDepth = 32;
+
+// The first control character (below 0x20, or DEL) in `text`, if any: never
+// allowed in names and URIs, where CR/LF would split a request or a log line.
+std::optional<char> control_character (const std::string & text);
+
 }  // namespace camgate

@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include "config/text_helpers.h"
 #include "http/metrics.h"
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
@@ -136,7 +137,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
   snapshots_ = std::make_unique<SnapshotService> (streams_);
-  store_ = PipelineStore (config.pipelines_dir);
+  store_ = PipelineStore (config.pipelines_dir, config.api_pipelines);
   redirect_http_ = config.tls.enabled () && config.tls.redirect_http;
 
   GTlsCertificate *certificate = nullptr;
@@ -271,6 +272,11 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
   if (credentials == Credentials::Wrong)
     return refuse_access (message, Identity {}, "camgate (wrong user, "
         "password or token)");
+  // Every JSON body the API reads is bounded in depth before it is parsed.
+  if (path.rfind ("/api/", 0) == 0
+      && json_nesting_depth (request_body (message)) > kMaxJsonDepth)
+    return send_error (message, SOUP_STATUS_BAD_REQUEST, "body: nested "
+        "deeper than " + std::to_string (kMaxJsonDepth) + " levels");
   if (handle_auth_routes (access_, message, path, who, credentials))
     return;
   if (path.rfind ("/api/v1/recordings/", 0) == 0)
@@ -311,6 +317,9 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
   };
   ManageCheck may_manage = [&](const std::string & name) {
     return may (name, kPermApi, "manage stream '" + name + "'");
+  };
+  AdminCheck is_admin = [&](const std::string & name) {
+    return access_.allowed (who, name, kPermAdmin);
   };
 
   if (path == "/api/v1/info") {
@@ -357,7 +366,8 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
   const std::string streams = kStreamsPrefix;
   if (path == streams || path == streams + "/") {
     if (method == "POST")
-      return change_stream (streams_, rtsp_, store_, message, "", may_manage);
+      return change_stream (streams_, rtsp_, store_, message, "", may_manage,
+          is_admin);
     if (!read)
       return method_not_allowed ("GET, HEAD, POST");
     // Each caller sees the streams it may watch or manage.
@@ -388,7 +398,7 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
           + name + "'");
     if (method == "PUT" || method == "PATCH" || method == "DELETE")
       return change_stream (streams_, rtsp_, store_, message, name,
-          may_manage);
+          may_manage, is_admin);
     if (!read)
       return method_not_allowed ("GET, HEAD, PUT, PATCH, DELETE");
     if (!access_.allowed (who, name, kPermRead)

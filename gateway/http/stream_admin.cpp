@@ -80,7 +80,8 @@ body_name (const std::string & body)
 void
 change_stream (StreamManager & streams, RtspServer & rtsp,
     const PipelineStore & store, SoupServerMessage * message,
-    const std::string & name, const ManageCheck & may_manage)
+    const std::string & name, const ManageCheck & may_manage,
+    const AdminCheck & is_admin)
 {
   const std::string method = soup_server_message_get_method (message);
   const std::string body = request_body (message);
@@ -88,7 +89,8 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
     std::string wanted = body_name (body);
     if (!may_manage (wanted))
       return;
-    StoreResult result = store.create (body, stream_names (streams));
+    StoreResult result = store.create (body, stream_names (streams),
+        is_admin (wanted));
     if (result.status != 201)
       return send_store_errors (message, result);
     g_message ("api: created stream %s (%s)", wanted.c_str (),
@@ -112,7 +114,8 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
     send_json (message, SOUP_STATUS_OK, "{\"deleted\": \"" + name + "\"}");
     return;
   }
-  StoreResult result = store.replace (name, file, body, method == "PATCH");
+  StoreResult result = store.replace (name, file, body, method == "PATCH",
+      is_admin (name));
   if (result.status != 200)
     return send_store_errors (message, result);
   g_message ("api: changed stream %s (%s)", name.c_str (), file.c_str ());
@@ -168,7 +171,7 @@ add_camera (StreamManager & streams, RtspServer & rtsp,
   json_builder_end_object (b);
   json_builder_end_object (b);
   StoreResult result = store.create (finish_json (b, false),
-      stream_names (streams));
+      stream_names (streams), false);
   if (result.status != 201)
     return send_store_errors (message, result);
   g_message ("api: added camera %s as stream %s", camera_id.c_str (),

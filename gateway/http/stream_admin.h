@@ -22,10 +22,13 @@ class CameraWatch;
 
 // Whether the caller may manage stream `name`; it answers the refusal itself.
 using ManageCheck = std::function<bool (const std::string & name)>;
+// Whether the caller is an admin of stream `name` (answers nothing).
+using AdminCheck = std::function<bool (const std::string & name)>;
 
 void change_stream (StreamManager & streams, RtspServer & rtsp,
     const PipelineStore & store, SoupServerMessage * message,
-    const std::string & name, const ManageCheck & may_manage);
+    const std::string & name, const ManageCheck & may_manage,
+    const AdminCheck & is_admin);
 
 void add_camera (StreamManager & streams, RtspServer & rtsp,
     const PipelineStore & store, const CameraWatch & cameras,

@@ -1,8 +1,13 @@
 #include "recording/recording_clip.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -54,23 +59,47 @@ for_boxes (const std::string & s, size_t begin, size_t end, F each)
   }
 }
 
-bool
-read_at (std::ifstream & in, uint64_t offset, size_t size, std::string & out)
+// A recording, opened without following a symbolic link put in its place.
+class RecordingFileReader
 {
-  out.resize (size);
-  in.clear ();
-  in.seekg ((std::streamoff) offset);
-  in.read (out.data (), size);
-  return (size_t) in.gcount () == size;
-}
+public:
+  explicit RecordingFileReader (const std::string & path)
+      : fd_ (g_open (path.c_str (), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0)) {}
+  ~RecordingFileReader ()
+  {
+    if (fd_ >= 0)
+      close (fd_);
+  }
+  RecordingFileReader (const RecordingFileReader &) = delete;
+  RecordingFileReader & operator= (const RecordingFileReader &) = delete;
+  bool ok () const { return fd_ >= 0; }
+
+  bool read_at (uint64_t offset, size_t size, std::string & out) const
+  {
+    out.resize (size);
+    for (size_t done = 0; done < size;) {
+      ssize_t n = pread (fd_, out.data () + done, size - done,
+          (off_t) (offset + done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false;
+      done += n;
+    }
+    return true;
+  }
+
+private:
+  int fd_;
+};
 
 }  // namespace
 
 bool
 RecordingClip::index_file (size_t index, std::string & error)
 {
-  std::ifstream in (files_[index].path, std::ios::binary);
-  if (!in) {
+  RecordingFileReader in (files_[index].path);
+  if (!in.ok ()) {
     error = "cannot read " + files_[index].path;
     return false;
   }
@@ -79,14 +108,14 @@ RecordingClip::index_file (size_t index, std::string & error)
   bool in_fragment = false;
   std::string moov;
   std::string moof;
-  while (read_at (in, offset, 8, head)) {
+  while (in.read_at (offset, 8, head)) {
     uint64_t size = be32 (head, 0);
     const std::string type = head.substr (4, 4);
     if (size < 8)
       break;                       // a torn write at the end
     std::string box;
     if (type == "ftyp" || type == "moov" || type == "moof") {
-      if (size > 64 * 1024 * 1024 || !read_at (in, offset, size, box))
+      if (size > 64 * 1024 * 1024 || !in.read_at (offset, size, box))
         break;
     }
     if (type == "ftyp" && index == 0) {
@@ -246,8 +275,8 @@ RecordingClip::next (std::string & piece)
   if (next_ >= fragments_.size ())
     return false;
   const Fragment & f = fragments_[next_++];
-  std::ifstream in (files_[f.file].path, std::ios::binary);
-  if (!read_at (in, f.offset, f.size, piece))
+  RecordingFileReader in (files_[f.file].path);
+  if (!in.read_at (f.offset, f.size, piece))
     return false;                  // deleted or truncated meanwhile: stop
   const int64_t file_start = files_[f.file].start_us;
   for_boxes (piece, 0, piece.size (), [&](const std::string & t, size_t at,

@@ -49,32 +49,26 @@ read_start (const std::string & path, int64_t & start_us)
 
 }  // namespace
 
-std::string
-recording_root (const std::string & path_template)
-{
-  std::string prefix = path_template.substr (0, path_template.find ('%'));
-  auto slash = prefix.rfind ('/');
-  return slash == std::string::npos ? "." : prefix.substr (0, slash);
-}
-
 std::vector<RecordingFile>
 list_recordings (const std::string & root)
 {
   std::vector<RecordingFile> out;
   std::error_code ec;
-  if (!fs::is_directory (root, ec))
+  // Symbolic links are never followed, here or below: a link in the
+  // stream's folder must not list (and so serve) files from elsewhere.
+  if (fs::symlink_status (root, ec).type () != fs::file_type::directory)
     return out;
   for (auto it = fs::recursive_directory_iterator (root,
           fs::directory_options::skip_permission_denied, ec);
       !ec && it != fs::recursive_directory_iterator (); it.increment (ec)) {
-    if (!it->is_regular_file (ec) || it->path ().extension () != ".mp4")
+    if (it->symlink_status (ec).type () != fs::file_type::regular
+        || it->path ().extension () != ".mp4")
       continue;
     RecordingFile f;
     f.path = it->path ().string ();
-    if (!read_start (f.path, f.start_us))
-      continue;
     GStatBuf st;
-    if (g_stat (f.path.c_str (), &st) != 0)
+    if (g_lstat (f.path.c_str (), &st) != 0 || !S_ISREG (st.st_mode)
+        || !read_start (f.path, f.start_us))
       continue;
     f.bytes = st.st_size;
     f.end_us = std::max<int64_t> (f.start_us, (int64_t) st.st_mtim.tv_sec

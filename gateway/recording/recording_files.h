@@ -26,12 +26,8 @@ struct RecordingSpan
   std::vector<RecordingFile> files;
 };
 
-// The folder a path template writes under: everything before the first
-// strftime field, up to its last '/'. "recordings/cam/%Y/%H.mp4" →
-// "recordings/cam".
-std::string recording_root (const std::string & path_template);
-
-// Every recording (*.mp4 with a start time) under `root`, oldest first.
+// Every recording (*.mp4 with a start time) under `root`, oldest first;
+// symbolic links are neither listed nor followed.
 std::vector<RecordingFile> list_recordings (const std::string & root);
 
 // Files whose start follows the previous end by at most `max_gap_us` form

@@ -5,6 +5,9 @@
 
 #include <glib/gstdio.h>
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace camgate {
 
 namespace {
@@ -17,13 +20,43 @@ fill_stream (std::string path, const std::string & stream)
   return path;
 }
 
+// The real path of `path` ("" when it cannot be resolved).
+std::string
+resolved (const std::string & path)
+{
+  char *real = realpath (path.c_str (), nullptr);
+  std::string out = real ? real : "";
+  free (real);
+  return out;
+}
+
 }  // namespace
+
+bool
+RecordingOutput::inside_recordings (std::string & error) const
+{
+  // A symbolic link in place of the stream's folder must not take its
+  // files anywhere else.
+  g_mkdir_with_parents (root_.c_str (), 0755);
+  const std::string top = resolved (spec_.root), mine = resolved (root_);
+  if (top.empty () || mine.empty ()) {
+    error = "cannot create the recordings folder " + root_ + ": "
+        + g_strerror (errno);
+    return false;
+  }
+  if (mine.rfind (top + "/", 0) != 0) {
+    error = "the recordings folder " + root_ + " leads outside " + spec_.root
+        + " (a symbolic link?)";
+    return false;
+  }
+  return true;
+}
 
 RecordingOutput::RecordingOutput (std::string stream, RecordSpec spec,
     std::shared_ptr<RtpFanout> fanout)
     : FanoutOutput (stream, "recording", std::move (fanout)),
-      spec_ (std::move (spec)), path_ (fill_stream (spec_.path, stream)),
-      root_ (recording_root (path_))
+      spec_ (std::move (spec)), root_ (spec_.root + "/" + stream),
+      path_ (root_ + "/" + fill_stream (spec_.path, stream))
 {
 }
 
@@ -36,6 +69,8 @@ bool
 RecordingOutput::describe (const RtpFanout::Layout & layout,
     std::string & description, std::string & error)
 {
+  if (!inside_recordings (error))
+    return false;
   const guint64 segment = (guint64) spec_.segment_ms * GST_MSECOND;
   // The location is a property set in started(): a template may hold
   // characters gst-launch syntax would take for its own.

@@ -22,7 +22,7 @@ public:
       std::shared_ptr<RtpFanout> fanout);
   ~RecordingOutput () override;
 
-  // The folder this stream's files are written under.
+  // The stream's own folder: every file it writes, lists and deletes.
   const std::string & root () const { return root_; }
   // "recording", "paused: <reason>" (e.g. a full disk), or "waiting".
   std::string status () const;
@@ -38,9 +38,12 @@ protected:
   void stopped () override;
 
 private:
+  // Whether root_ resolves (links followed) to a folder inside spec_.root.
+  bool inside_recordings (std::string & error) const;
+
   const RecordSpec spec_;
-  const std::string path_;         // the template with <stream> filled in
-  const std::string root_;
+  const std::string root_;         // <recordings>/<stream>: all its files
+  const std::string path_;         // root_ + the template, <stream> filled in
   mutable std::mutex lock_;
   GstElement *sink_ = nullptr;     // recordsink, while the pipeline runs
 };

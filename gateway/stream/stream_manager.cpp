@@ -107,6 +107,8 @@ StreamManager::reload ()
     StreamSpec demo = demo_stream_spec ();
     wanted.emplace (demo.name, demo);
   }
+  for (auto & [name, spec] : wanted)
+    spec.record.root = config_.recordings_dir;
 
   // Streams whose file is gone, renamed away, or now invalid.
   std::vector<std::string> to_remove;

@@ -152,12 +152,13 @@ GatewayProcess::~GatewayProcess ()
 
 std::unique_ptr<GatewayProcess>
 GatewayProcess::with_pipelines (const TempDir & dir,
-    const std::vector<std::pair<std::string, std::string>> & files)
+    const std::vector<std::pair<std::string, std::string>> & files,
+    std::vector<std::string> more_args)
 {
   for (const auto & [name, text] : files)
     dir.write (name, text);
-  return std::make_unique<GatewayProcess> (std::vector<std::string> {
-        "--pipelines", dir.path () });
+  more_args.insert (more_args.begin (), { "--pipelines", dir.path () });
+  return std::make_unique<GatewayProcess> (std::move (more_args));
 }
 
 bool

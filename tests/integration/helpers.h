@@ -41,7 +41,8 @@ class GatewayProcess
 public:
   // camgate on a fresh pipelines folder holding `files` (name -> YAML).
   static std::unique_ptr<GatewayProcess> with_pipelines (const TempDir & dir,
-      const std::vector<std::pair<std::string, std::string>> & files);
+      const std::vector<std::pair<std::string, std::string>> & files,
+      std::vector<std::string> more_args = {});
 
   explicit GatewayProcess (std::vector<std::string> args);
   ~GatewayProcess ();

@@ -72,6 +72,8 @@ protected:
         "    permissions: { \"*\": [admin] }\n"
         "  - name: guard\n    password-hash: \"" + hash_password ("guard-pw-2")
         + "\"\n    permissions: { cam: [read], live: [publish] }\n"
+        "  - name: lobbyist\n    password-hash: \"" + hash_password ("lob-pw-3")
+        + "\"\n    permissions: { \"lobby-*\": [api] }\n"
         "  - name: anonymous\n    permissions: { open: [read] }\n"
         "tls:\n  certificate: tls/camgate-cert.pem\n  key: tls/camgate-key.pem\n"
         "  https-port: 0\n  rtsps-port: 0\n");
@@ -107,6 +109,46 @@ protected:
 };
 
 }  // namespace
+
+TEST_F (Auth, AStreamManagerCannotReachFilesThroughAStream)
+{
+  auto post = [&](const std::string & user, const std::string & password,
+      const std::string & body) {
+    return http_request (gateway_->http_port (), "POST", "/api/v1/streams",
+        body, { { "Content-Type", "application/json" },
+          { "Authorization", basic (user, password) } });
+  };
+  // A gst-launch description reads any file camgate can: not through the
+  // API unless the gateway allows it, and then for admins only.
+  const std::string shadow = R"({"name": "lobby-z", "source": {"pipeline":
+      "filesrc location=/etc/shadow ! fakesink"}})";
+  auto refused = post ("lobbyist", "lob-pw-3", shadow);
+  EXPECT_EQ (refused.status, 403) << refused.body;
+  EXPECT_NE (refused.body.find ("source.pipeline"), std::string::npos);
+  EXPECT_EQ (post ("ops", "ops-pw-1", shadow).status, 403);
+  // Recordings stay in the recordings folder.
+  for (const char *path : { "/tmp/elsewhere/%H.mp4", "../../x/%H.mp4" }) {
+    auto away = post ("lobbyist", "lob-pw-3", std::string (R"({"name":
+        "lobby-y", "source": "test", "record": {"path": ")") + path + "\"}}");
+    EXPECT_EQ (away.status, 400) << path << ": " << away.body;
+  }
+  // Request splitting towards the camera.
+  EXPECT_EQ (post ("lobbyist", "lob-pw-3", R"({"name": "lobby-x", "source":
+      {"uri": "rtsp://127.0.0.1:1/a\r\nSET_PARAMETER * RTSP/1.0"}})").status,
+      400);
+  // 16 000 levels of nesting: refused before anything walks it.
+  auto start = std::chrono::steady_clock::now ();
+  auto deep = post ("lobbyist", "lob-pw-3", "{\"name\": \"lobby-w\", \"x\": "
+      + std::string (16000, '[') + std::string (16000, ']') + "}");
+  EXPECT_EQ (deep.status, 400) << deep.body;
+  EXPECT_LT (std::chrono::steady_clock::now () - start, 2s);
+  EXPECT_TRUE (pipes_.path ().size () && !g_file_test ((pipes_.path ()
+              + "/lobby-z.yaml").c_str (), G_FILE_TEST_EXISTS));
+  // What a stream manager may do still works.
+  EXPECT_EQ (post ("lobbyist", "lob-pw-3", R"({"name": "lobby-v", "source":
+      "test"})").status, 201);
+  EXPECT_TRUE (gateway_->running ());
+}
 
 TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
 {

@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 using namespace camgate::testing;
 using namespace std::chrono_literals;
 
@@ -99,4 +101,55 @@ TEST (HostileClients, KeepAliveConnectionsClosedByTheClientAreReleased)
   for (int i = 0; i < 5; i++)
     EXPECT_EQ (kept.get ("/api/v1/streams"), 200);
   EXPECT_TRUE (gateway->running ());
+}
+
+TEST (HostileClients, LinksInARecordingsFolderAreNeitherListedNorServed)
+{
+  TempDir dir, recordings;
+  auto gateway = GatewayProcess::with_pipelines (dir, {
+        { "cam.yaml", "source: test\nrecord: { segment: 2s }\n" },
+        { "other.yaml", "source: test\nrecord: { segment: 2s }\n" } },
+      { "--recordings", recordings.path () });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  ASSERT_TRUE (gateway->wait_running ("other")) << gateway->log ();
+  // Another stream's recording, and a file outside the recordings.
+  std::string victim;
+  ASSERT_TRUE (wait_until ([&] {
+        GDir *d = g_dir_open ((recordings.path () + "/other").c_str (), 0,
+            nullptr);
+        if (!d)
+          return false;
+        while (const gchar *day = g_dir_read_name (d))
+          victim = recordings.path () + "/other/" + day;
+        g_dir_close (d);
+        return !victim.empty ();
+      }, 10s));
+  std::string cam = recordings.path () + "/cam";
+  ASSERT_TRUE (wait_until ([&] {
+        return g_file_test (cam.c_str (), G_FILE_TEST_IS_DIR); }, 10s));
+  std::string victim_file;
+  ASSERT_TRUE (wait_until ([&] {
+        GDir *d = g_dir_open (victim.c_str (), 0, nullptr);
+        while (const gchar *name = d ? g_dir_read_name (d) : nullptr)
+          if (g_str_has_suffix (name, ".mp4"))
+            victim_file = victim + "/" + name;
+        if (d)
+          g_dir_close (d);
+        return !victim_file.empty ();
+      }, 10s));
+  ASSERT_EQ (symlink (victim.c_str (), (cam + "/stolen-day").c_str ()), 0);
+  ASSERT_EQ (symlink (victim_file.c_str (), (cam + "/stolen.mp4").c_str ()),
+      0);
+  ASSERT_EQ (symlink ("/etc/passwd", (cam + "/passwd.mp4").c_str ()), 0);
+
+  auto listing = http_request (gateway->http_port (), "GET",
+      "/api/v1/recordings/cam");
+  ASSERT_EQ (listing.status, 200) << listing.body;
+  EXPECT_EQ (listing.body.find ("stolen"), std::string::npos) << listing.body;
+  EXPECT_EQ (listing.body.find ("passwd"), std::string::npos) << listing.body;
+  // Deleting through the link is refused like any file not listed.
+  auto remove = http_request (gateway->http_port (), "DELETE",
+      "/api/v1/recordings/cam/files/passwd.mp4");
+  EXPECT_NE (remove.status, 200) << remove.body;
+  EXPECT_TRUE (g_file_test ("/etc/passwd", G_FILE_TEST_EXISTS));
 }

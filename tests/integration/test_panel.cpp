@@ -108,11 +108,11 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
   ASSERT_TRUE (device.start ());
   TempDir config, pipes, recordings;
   config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "recordings: " + recordings.path () + "\n"
       "onvif:\n  targets: [" + device.target () + "]\n");
   pipes.write ("yard.yaml", "source: test\n"
       "outputs: { webrtc: false, hls: { segment: 1s } }\n"
-      "record:\n  segment: 2s\n"
-      "  path: " + recordings.path () + "/<stream>/%H-%M-%S.mp4\n");
+      "record:\n  segment: 2s\n  path: '%H-%M-%S.mp4'\n");
   GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
   ASSERT_TRUE (gateway.ready ()) << gateway.log ();
   ASSERT_TRUE (gateway.wait_running ("yard")) << gateway.log ();

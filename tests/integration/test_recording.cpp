@@ -75,14 +75,15 @@ span_count (int port, const std::string & stream)
 class Recording : public ::testing::Test
 {
 protected:
+  // `root`: the stream's own folder, <recordings folder>/cam.
   void start (const std::string & record, const std::string & root)
   {
     ASSERT_TRUE (camera_.start ());
     root_ = root;
     gateway_ = GatewayProcess::with_pipelines (dir_, { { "cam.yaml",
               "source:\n  uri: " + camera_.uri () + "\n  transport: tcp\n"
-              "record: { path: '" + root + "/%H-%M-%S.mp4', " + record
-              + " }\n" } });
+              "record: { path: '%H-%M-%S.mp4', " + record + " }\n" } },
+        { "--recordings", root.substr (0, root.rfind ('/')) });
     ASSERT_TRUE (gateway_->wait_running ("cam")) << gateway_->log ();
   }
 

@@ -4,6 +4,7 @@
 #include "auth/password_hash.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_store.h"
+#include "config/text_helpers.h"
 #include "http/hls_routes.h"
 
 #include <glib.h>
@@ -212,7 +213,7 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   PipelineStore store (dir.path);
   auto created = store.create (R"({"name": "door", "source": {"uri":
       "rtsps://cam/1", "transport": "tcp", "tls-verify": false, "latency": 200},
-      "outputs": {"hls": {}}})", {});
+      "outputs": {"hls": {}}})", {}, false);
   ASSERT_EQ (created.status, 201u) << created.errors.front ();
   EXPECT_EQ (created.file, dir.path + "/door.yaml");
   std::string text = read_file (created.file);
@@ -225,13 +226,13 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   EXPECT_NE (text.find ("latency: 200"), std::string::npos) << text;
 
   EXPECT_EQ (store.create (R"({"name": "door", "source": "test"})",
-          { "door" }).status, 409u);
-  EXPECT_EQ (store.create (R"({"name": "../x", "source": "test"})", {})
+          { "door" }, false).status, 409u);
+  EXPECT_EQ (store.create (R"({"name": "../x", "source": "test"})", {}, false)
       .status, 400u);
 
   auto patched = store.replace ("door", created.file,
       R"({"source": {"transport": null}, "outputs": {"hls": null},
-          "record": {"keep": "1d"}})", true);
+          "record": {"keep": "1d"}})", true, false);
   ASSERT_EQ (patched.status, 200u) << patched.errors.front ();
   text = read_file (created.file);
   EXPECT_NE (text.find ("rtsps://cam/1"), std::string::npos) << text;
@@ -240,11 +241,11 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   EXPECT_NE (text.find ("keep: 1d"), std::string::npos) << text;
 
   auto replaced = store.replace ("door", created.file,
-      R"({"source": "test"})", false);
+      R"({"source": "test"})", false, false);
   ASSERT_EQ (replaced.status, 200u);
   EXPECT_EQ (read_file (created.file), "source: test\n");
   EXPECT_EQ (store.replace ("door", created.file,
-          R"({"name": "other", "source": "test"})", false).status, 400u);
+          R"({"name": "other", "source": "test"})", false, false).status, 400u);
 
   EXPECT_EQ (store.remove (created.file).status, 200u);
   EXPECT_TRUE (dir.files ().empty ());
@@ -255,33 +256,99 @@ TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
   TempFolder dir;
   PipelineStore store (dir.path);
   auto bad = store.create (R"({"name": "door", "source": {"uri": "http://x"},
-      "outputs": {"hlz": {}}})", {});
+      "outputs": {"hlz": {}}})", {}, false);
   EXPECT_EQ (bad.status, 400u);
   ASSERT_EQ (bad.errors.size (), 2u);
   EXPECT_EQ (bad.errors[0].rfind ("source.uri: unsupported scheme", 0), 0u)
       << bad.errors[0];
   EXPECT_NE (bad.errors[1].find ("'outputs.hls'"), std::string::npos);
-  EXPECT_EQ (store.create ("{not json", {}).status, 400u);
-  EXPECT_EQ (store.create ("[1, 2]", {}).status, 400u);
+  EXPECT_EQ (store.create ("{not json", {}, false).status, 400u);
+  EXPECT_EQ (store.create ("[1, 2]", {}, false).status, 400u);
   // YAML is not taken: its aliases could blow a small body up.
   EXPECT_EQ (store.create ("a: &a [x, x]\nb: &b [*a, *a]\nname: door\n"
-          "source: test\n", {}).status, 400u);
+          "source: test\n", {}, false).status, 400u);
   EXPECT_EQ (store.create ("{\"name\": \"door\", \"source\": \"test\", "
-          "\"x\": \"" + std::string (70000, 'a') + "\"}", {}).status, 400u);
+          "\"x\": \"" + std::string (70000, 'a') + "\"}", {}, false).status, 400u);
   EXPECT_TRUE (dir.files ().empty ());
 
   // A refused change keeps the file as it was.
-  auto good = store.create (R"({"name": "door", "source": "test"})", {});
+  auto good = store.create (R"({"name": "door", "source": "test"})", {}, false);
   ASSERT_EQ (good.status, 201u);
   std::string before = read_file (good.file);
   EXPECT_EQ (store.replace ("door", good.file,
-          R"({"health": {"max-gop": "soon"}})", true).status, 400u);
+          R"({"health": {"max-gop": "soon"}})", true, false).status, 400u);
   EXPECT_EQ (read_file (good.file), before);
   EXPECT_EQ (dir.files (), std::vector<std::string> { "door.yaml" });
 
   // Without a pipelines folder there is nowhere to write.
   EXPECT_EQ (PipelineStore ("").create (R"({"name": "x", "source": "test"})",
-          {}).status, 409u);
+          {}, false).status, 409u);
+}
+
+TEST (PipelineStore, GstLaunchPipelinesOnlyFromAdminsWhereAllowed)
+{
+  TempFolder dir;
+  const std::string body = R"({"name": "lobby-z", "source": {"pipeline":
+      "filesrc location=/etc/shadow ! fakesink"}})";
+  // Off by default: nobody, not even an admin, writes one through the API.
+  PipelineStore closed (dir.path);
+  auto refused = closed.create (body, {}, true);
+  EXPECT_EQ (refused.status, 403u);
+  ASSERT_FALSE (refused.errors.empty ());
+  EXPECT_NE (refused.errors[0].find ("api-pipelines"), std::string::npos);
+  // Allowed by the gateway: admins only.
+  PipelineStore open (dir.path, true);
+  EXPECT_EQ (open.create (body, {}, false).status, 403u);
+  EXPECT_TRUE (dir.files ().empty ());
+  auto made = open.create (body, {}, true);
+  ASSERT_EQ (made.status, 201u);
+  // Others may still change the rest of a stream whose pipeline the
+  // operator wrote, never the pipeline itself.
+  EXPECT_EQ (closed.replace ("lobby-z", made.file, R"({"outputs": {"hls":
+      {}}})", true, false).status, 200u);
+  EXPECT_EQ (closed.replace ("lobby-z", made.file, R"({"source": {"pipeline":
+      "videotestsrc ! x264enc ! rtph264pay"}})", true, false).status, 403u);
+}
+
+TEST (PipelineStore, NestedJsonAndControlCharactersAreRefused)
+{
+  TempFolder dir;
+  PipelineStore store (dir.path);
+  std::string deep = "{\"name\": \"x\", \"source\": \"test\", \"y\": "
+      + std::string (16000, '[') + std::string (16000, ']') + "}";
+  auto nested = store.create (deep, {}, true);
+  EXPECT_EQ (nested.status, 400u);
+  ASSERT_FALSE (nested.errors.empty ());
+  EXPECT_NE (nested.errors[0].find ("nested"), std::string::npos);
+  // Brackets inside strings are text, not nesting.
+  EXPECT_EQ (camgate::json_nesting_depth (R"({"a": "[[[[{{{{", "b": [1]})"),
+      2u);
+  // JSON escapes, decoded into CR/LF, ESC and TAB.
+  for (const char *uri : { "rtsp://cam/a\\r\\nSET_PARAMETER x RTSP/1.0",
+          "rtsp://cam/a\\u001b", "rtsp://cam/\\t" }) {
+    auto bad = store.create (std::string (R"({"name": "cam", "source":
+        {"uri": ")") + uri + "\"}}", {}, true);
+    EXPECT_EQ (bad.status, 400u) << uri;
+    ASSERT_FALSE (bad.errors.empty ());
+    EXPECT_NE (bad.errors[0].find ("control character"), std::string::npos)
+        << bad.errors[0];
+  }
+  EXPECT_TRUE (dir.files ().empty ());
+}
+
+TEST (PipelineStore, RecordPathStaysInsideTheStreamsRecordingsFolder)
+{
+  TempFolder dir;
+  PipelineStore store (dir.path);
+  for (const char *path : { "/etc/cron.d/x.mp4", "../other/%H.mp4",
+          "a/../../b.mp4", "./%H.mp4", "a//b.mp4", "%H-%M.yaml", "" }) {
+    auto bad = store.create (std::string (R"({"name": "cam", "source":
+        "test", "record": {"path": ")") + path + "\"}}", {}, true);
+    EXPECT_EQ (bad.status, 400u) << path;
+  }
+  EXPECT_TRUE (dir.files ().empty ());
+  EXPECT_EQ (store.create (R"({"name": "cam", "source": "test", "record":
+      {"path": "<stream>/%Y/%H-%M-%S.mp4"}})", {}, false).status, 201u);
 }
 
 TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
