@@ -19,6 +19,8 @@ struct _CamgateRtspAuth
   std::map<std::string, GstRTSPToken *> *tokens;
   gchar nonce_key[32];
   bool digest_users;               // some user has an rtsp-digest
+  // Wrong credentials: refused with 401, never taken for anonymous.
+  GstRTSPToken *wrong;
 };
 
 G_DEFINE_TYPE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH);
@@ -26,7 +28,10 @@ G_DEFINE_TYPE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH);
 namespace {
 
 constexpr const char *kUserField = "camgate.user";
-constexpr gint64 kNonceLifetimeS = 300;
+constexpr const char *kWrongField = "camgate.wrong-credentials";
+// A client answers the challenge at once; later requests of the same
+// session need none (PLAY, TEARDOWN and keep-alives use the session).
+constexpr gint64 kNonceLifetimeS = 60;
 
 // The tokens are all made up front: client threads only read the map.
 void
@@ -44,12 +49,16 @@ token_for (CamgateRtspAuth * self, const std::string & user)
       : self->tokens->at (camgate::kAnonymousUser);
 }
 
+// Signed over the time and the client's address: a nonce sniffed from one
+// client is worthless from another.
 std::string
-nonce_signature (CamgateRtspAuth * self, const std::string & stamp)
+nonce_signature (CamgateRtspAuth * self, const std::string & stamp,
+    const std::string & client)
 {
+  const std::string signed_text = stamp + "|" + client;
   gchar *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256,
       reinterpret_cast<const guchar *> (self->nonce_key),
-      sizeof self->nonce_key, stamp.c_str (), stamp.size ());
+      sizeof self->nonce_key, signed_text.c_str (), signed_text.size ());
   std::string out (hex, 32);
   g_free (hex);
   return out;
@@ -57,26 +66,55 @@ nonce_signature (CamgateRtspAuth * self, const std::string & stamp)
 
 // "<16 hex digits of the time><32 hex of its HMAC>": no nonce table needed.
 std::string
-make_nonce (CamgateRtspAuth * self)
+make_nonce (CamgateRtspAuth * self, const std::string & client)
 {
   gchar stamp[17];
   g_snprintf (stamp, sizeof stamp, "%016" G_GINT64_MODIFIER "x",
       g_get_real_time () / G_USEC_PER_SEC);
-  return stamp + nonce_signature (self, stamp);
+  return stamp + nonce_signature (self, stamp, client);
 }
 
 bool
-nonce_valid (CamgateRtspAuth * self, const std::string & nonce)
+nonce_valid (CamgateRtspAuth * self, const std::string & nonce,
+    const std::string & client)
 {
   if (nonce.size () != 48)
     return false;
   std::string stamp = nonce.substr (0, 16);
-  std::string expected = nonce_signature (self, stamp);
+  std::string expected = nonce_signature (self, stamp, client);
   if (CRYPTO_memcmp (expected.data (), nonce.data () + 16, 32) != 0)
     return false;
   gint64 issued = g_ascii_strtoll (stamp.c_str (), nullptr, 16);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   return issued <= now && now - issued < kNonceLifetimeS;
+}
+
+// "/cam?x" of an RTSP URL, or of a bare path.
+std::string
+resource_of (const std::string & uri)
+{
+  GstRTSPUrl *url = nullptr;
+  std::string out = uri;
+  if (gst_rtsp_url_parse (uri.c_str (), &url) == GST_RTSP_OK && url) {
+    out = std::string (url->abspath ? url->abspath : "/")
+        + (url->query ? std::string ("?") + url->query : "");
+    gst_rtsp_url_free (url);
+  }
+  while (out.size () > 1 && out.back () == '/')
+    out.pop_back ();
+  return out;
+}
+
+// The Digest answer's uri= must name what the request asks for: an answer
+// sniffed for /cam1 must not open /cam2.
+bool
+same_resource (const std::string & digest_uri, GstRTSPContext * ctx)
+{
+  if (!ctx->request || ctx->request->type != GST_RTSP_MESSAGE_REQUEST
+      || !ctx->request->type_data.request.uri)
+    return false;
+  return resource_of (digest_uri)
+      == resource_of (ctx->request->type_data.request.uri);
 }
 
 const camgate::UserSpec *
@@ -90,7 +128,9 @@ digest_user (CamgateRtspAuth * self, GstRTSPContext * ctx,
   const std::string & user_name = values["username"];
   const camgate::UserSpec *user = self->access->find (user_name);
   if (!user || user->rtsp_digest.empty () || values["uri"].empty ()
-      || values["response"].empty () || !nonce_valid (self, values["nonce"]))
+      || values["response"].empty () || !nonce_valid (self, values["nonce"],
+          gst_rtsp_connection_get_ip (ctx->conn))
+      || !same_resource (values["uri"], ctx))
     return nullptr;
   gchar *expected = gst_rtsp_generate_digest_auth_response_from_md5 (nullptr,
       gst_rtsp_method_as_text (ctx->method), user->rtsp_digest.c_str (),
@@ -147,7 +187,7 @@ static gboolean
 camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
 {
   auto *self = CAMGATE_RTSP_AUTH (auth);
-  // No or wrong credentials: anonymous, whose permissions decide.
+  // No credentials: anonymous, whose permissions decide; wrong ones: 401.
   ctx->token = token_for (self, camgate::kAnonymousUser);
   GstRTSPAuthCredential **credentials = gst_rtsp_message_parse_auth_credentials
       (ctx->request, GST_RTSP_HDR_AUTHORIZATION);
@@ -156,6 +196,7 @@ camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
   // even checked until the minute is over.
   if (credentials && self->access->blocked_for_s (address)) {
     gst_rtsp_auth_credentials_free (credentials);
+    ctx->token = self->wrong;
     return TRUE;
   }
   bool tried = false;
@@ -174,8 +215,10 @@ camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
       break;
     }
   }
-  if (tried)
+  if (tried) {
     self->access->record_failure (address);
+    ctx->token = self->wrong;
+  }
   if (credentials)
     gst_rtsp_auth_credentials_free (credentials);
   return TRUE;
@@ -197,6 +240,10 @@ camgate_rtsp_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
 
   if (!ctx->token)
     camgate_rtsp_auth_authenticate (auth, ctx);
+  if (ctx->token == self->wrong) {
+    send_refusal (auth, ctx, GST_RTSP_STS_UNAUTHORIZED);
+    return FALSE;
+  }
   const gchar *name = gst_rtsp_token_get_string (ctx->token, kUserField);
   camgate::Identity who { self->access->find (name ? name : ""), {} };
   const unsigned need = wants_publish (ctx) ? camgate::kPermPublish
@@ -217,7 +264,8 @@ camgate_rtsp_auth_generate_authenticate_header (GstRTSPAuth * auth,
   std::string basic = std::string ("Basic realm=\"") + camgate::kAuthRealm
       + "\"";
   std::string digest = std::string ("Digest realm=\"") + camgate::kAuthRealm
-      + "\", nonce=\"" + make_nonce (self) + "\"";
+      + "\", nonce=\"" + make_nonce (self, gst_rtsp_connection_get_ip
+      (ctx->conn)) + "\"";
   // Digest first: clients that take the first challenge take the better one.
   // Offered only when some user can answer it (most clients, rtspsrc and
   // ffmpeg included, never fall back to Basic once they tried Digest).
@@ -234,6 +282,7 @@ camgate_rtsp_auth_finalize (GObject * object)
   auto *self = CAMGATE_RTSP_AUTH (object);
   for (auto & [name, token] : *self->tokens)
     gst_rtsp_token_unref (token);
+  gst_rtsp_token_unref (self->wrong);
   delete self->tokens;
   G_OBJECT_CLASS (camgate_rtsp_auth_parent_class)->finalize (object);
 }
@@ -253,9 +302,22 @@ static void
 camgate_rtsp_auth_init (CamgateRtspAuth * self)
 {
   self->tokens = new std::map<std::string, GstRTSPToken *> ();
+  self->wrong = gst_rtsp_token_new (kUserField, G_TYPE_STRING, "",
+      kWrongField, G_TYPE_BOOLEAN, TRUE, nullptr);
   if (RAND_bytes (reinterpret_cast<unsigned char *> (self->nonce_key),
           sizeof self->nonce_key) != 1)
     g_error ("no random bytes for the RTSP nonce key");
+}
+
+const gchar *
+camgate_rtsp_auth_user (GstRTSPContext * ctx)
+{
+  if (!ctx || !ctx->auth || !CAMGATE_IS_RTSP_AUTH (ctx->auth))
+    return nullptr;
+  if (!ctx->token)
+    camgate_rtsp_auth_authenticate (ctx->auth, ctx);
+  const gchar *name = gst_rtsp_token_get_string (ctx->token, kUserField);
+  return name && !g_str_equal (name, camgate::kAnonymousUser) ? name : "";
 }
 
 GstRTSPAuth *

@@ -20,3 +20,8 @@ G_END_DECLS
 
 // `access` must outlive the object.
 GstRTSPAuth *camgate_rtsp_auth_new (camgate::AccessControl & access);
+
+// Who sends the request of `ctx` (authenticated now if it was not yet):
+// the user's name, "" for anonymous or wrong credentials, or nullptr when
+// the server has no CamgateRtspAuth (no users: everyone is anonymous).
+const gchar *camgate_rtsp_auth_user (GstRTSPContext * ctx);

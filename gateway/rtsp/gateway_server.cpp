@@ -1,6 +1,24 @@
 #include "rtsp/gateway_server.h"
 
+#include "auth/rtsp_auth.h"
+
+#include <openssl/rand.h>
+
+#include <atomic>
+#include <string>
+
 namespace {
+
+// Who made a session: only that connection, or the same signed-in user on
+// another connection, may use its id.
+struct SessionOwner
+{
+  guint64 client;
+  std::string user;                // "" = anonymous: the connection only
+};
+
+constexpr const char *kOwnerKey = "camgate-session-owner";
+std::atomic<guint64> next_client_id { 1 };
 
 // Requests are handled start to finish on one thread, so the refusal a
 // factory records is read back by the same request's error reply.
@@ -17,6 +35,7 @@ camgate_rtsp_refuse_request (GstRTSPStatusCode code)
 struct _CamgateRtspClient
 {
   GstRTSPClient parent;
+  guint64 id;
 };
 
 G_DEFINE_TYPE (CamgateRtspClient, camgate_rtsp_client, GST_TYPE_RTSP_CLIENT);
@@ -40,6 +59,37 @@ camgate_rtsp_client_reset_refusal (GstRTSPClient *, GstRTSPContext *)
 }
 
 static void
+camgate_rtsp_client_new_session (GstRTSPClient * client,
+    GstRTSPSession * session)
+{
+  const gchar *user = camgate_rtsp_auth_user (gst_rtsp_context_get_current ());
+  g_object_set_data_full (G_OBJECT (session), kOwnerKey, new SessionOwner {
+        CAMGATE_RTSP_CLIENT (client)->id, user ? user : "" },
+      [](gpointer owner) { delete static_cast<SessionOwner *> (owner); });
+}
+
+// A request naming a session someone else made is answered as if the
+// session did not exist.
+static GstRTSPStatusCode
+camgate_rtsp_client_check_session (GstRTSPClient * client,
+    GstRTSPContext * ctx)
+{
+  refusal = GST_RTSP_STS_OK;
+  if (!ctx->session)
+    return GST_RTSP_STS_OK;
+  auto *owner = static_cast<SessionOwner *> (g_object_get_data (G_OBJECT
+          (ctx->session), kOwnerKey));
+  if (!owner || owner->client == CAMGATE_RTSP_CLIENT (client)->id)
+    return GST_RTSP_STS_OK;
+  const gchar *user = camgate_rtsp_auth_user (ctx);
+  if (!owner->user.empty () && user && owner->user == user)
+    return GST_RTSP_STS_OK;
+  GST_INFO ("session %s used by a connection that did not make it",
+      gst_rtsp_session_get_sessionid (ctx->session));
+  return GST_RTSP_STS_SESSION_NOT_FOUND;
+}
+
+static void
 camgate_rtsp_client_class_init (CamgateRtspClientClass * klass)
 {
   auto client_class = GST_RTSP_CLIENT_CLASS (klass);
@@ -47,10 +97,54 @@ camgate_rtsp_client_class_init (CamgateRtspClientClass * klass)
   // A refusal must never leak into a later request on the same thread.
   client_class->pre_options_request = camgate_rtsp_client_reset_refusal;
   client_class->pre_describe_request = camgate_rtsp_client_reset_refusal;
+  client_class->new_session = camgate_rtsp_client_new_session;
+  for (auto hook : { &GstRTSPClientClass::pre_setup_request,
+          &GstRTSPClientClass::pre_play_request,
+          &GstRTSPClientClass::pre_pause_request,
+          &GstRTSPClientClass::pre_teardown_request,
+          &GstRTSPClientClass::pre_set_parameter_request,
+          &GstRTSPClientClass::pre_get_parameter_request,
+          &GstRTSPClientClass::pre_record_request })
+    client_class->*hook = camgate_rtsp_client_check_session;
 }
 
 static void
-camgate_rtsp_client_init (CamgateRtspClient *)
+camgate_rtsp_client_init (CamgateRtspClient * self)
+{
+  self->id = next_client_id++;
+}
+
+// Session ids are the key to a session: drawn from a cryptographic source
+// (gst-rtsp-server's default uses g_random).
+struct _CamgateRtspSessionPool
+{
+  GstRTSPSessionPool parent;
+};
+
+G_DEFINE_TYPE (CamgateRtspSessionPool, camgate_rtsp_session_pool,
+    GST_TYPE_RTSP_SESSION_POOL);
+
+static gchar *
+camgate_rtsp_session_pool_create_session_id (GstRTSPSessionPool *)
+{
+  guint8 bytes[12];
+  if (RAND_bytes (bytes, sizeof bytes) != 1)
+    return nullptr;                // gst-rtsp-server answers 503
+  gchar *id = g_new (gchar, sizeof bytes * 2 + 1);
+  for (size_t i = 0; i < sizeof bytes; i++)
+    g_snprintf (id + 2 * i, 3, "%02x", bytes[i]);
+  return id;
+}
+
+static void
+camgate_rtsp_session_pool_class_init (CamgateRtspSessionPoolClass * klass)
+{
+  GST_RTSP_SESSION_POOL_CLASS (klass)->create_session_id =
+      camgate_rtsp_session_pool_create_session_id;
+}
+
+static void
+camgate_rtsp_session_pool_init (CamgateRtspSessionPool *)
 {
 }
 
@@ -93,8 +187,12 @@ camgate_rtsp_server_class_init (CamgateRtspServerClass * klass)
 }
 
 static void
-camgate_rtsp_server_init (CamgateRtspServer *)
+camgate_rtsp_server_init (CamgateRtspServer * self)
 {
+  GstRTSPSessionPool *pool = GST_RTSP_SESSION_POOL (g_object_new
+      (CAMGATE_TYPE_RTSP_SESSION_POOL, nullptr));
+  gst_rtsp_server_set_session_pool (GST_RTSP_SERVER (self), pool);
+  g_object_unref (pool);
 }
 
 GstRTSPServer *

@@ -1,5 +1,7 @@
 // CamgateRtspServer / CamgateRtspClient: gst-rtsp-server with clear status
-// codes. gst-rtsp-server answers every media that cannot be built with "400
+// codes and sessions bound to their owner (a session id from a
+// cryptographic source, usable only on the connection that made it, or by
+// the same signed-in user). gst-rtsp-server answers every media that cannot be built with "400
 // Bad Request"; our media factory records why it refused (no data from the
 // camera yet, not a publish stream, a publisher already active) and the
 // client sends that status instead (503, 405, ...).
@@ -12,6 +14,10 @@ G_BEGIN_DECLS
 #define CAMGATE_TYPE_RTSP_CLIENT (camgate_rtsp_client_get_type ())
 G_DECLARE_FINAL_TYPE (CamgateRtspClient, camgate_rtsp_client, CAMGATE,
     RTSP_CLIENT, GstRTSPClient);
+
+#define CAMGATE_TYPE_RTSP_SESSION_POOL (camgate_rtsp_session_pool_get_type ())
+G_DECLARE_FINAL_TYPE (CamgateRtspSessionPool, camgate_rtsp_session_pool,
+    CAMGATE, RTSP_SESSION_POOL, GstRTSPSessionPool);
 
 #define CAMGATE_TYPE_RTSP_SERVER (camgate_rtsp_server_get_type ())
 G_DECLARE_FINAL_TYPE (CamgateRtspServer, camgate_rtsp_server, CAMGATE,

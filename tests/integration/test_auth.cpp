@@ -150,6 +150,36 @@ TEST_F (Auth, AStreamManagerCannotReachFilesThroughAStream)
   EXPECT_TRUE (gateway_->running ());
 }
 
+TEST_F (Auth, RtspSessionsBelongToTheUserWhoMadeThem)
+{
+  const int port = gateway_->rtsp_port ();
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string (port) + "/cam";
+  const std::pair<std::string, std::string> ops { "Authorization",
+    basic ("ops", "ops-pw-1") }, guard { "Authorization",
+    basic ("guard", "guard-pw-2") };
+  RtspControl owner (port);
+  ASSERT_EQ (owner.request (GST_RTSP_DESCRIBE, url, { ops }).status, 200);
+  auto setup = owner.request (GST_RTSP_SETUP, url + "/stream=0", { ops,
+        { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1" } });
+  ASSERT_EQ (setup.status, 200);
+  ASSERT_EQ (owner.request (GST_RTSP_PLAY, url, { ops,
+            { "Session", setup.session } }).status, 200);
+  // Another user who may watch the same stream, on another connection.
+  RtspControl other (port);
+  for (auto method : { GST_RTSP_GET_PARAMETER, GST_RTSP_PAUSE,
+          GST_RTSP_TEARDOWN })
+    EXPECT_EQ (other.request (method, url, { guard,
+              { "Session", setup.session } }).status, 454)
+        << gst_rtsp_method_as_text (method);
+  // The same user on another connection (some players send TEARDOWN that
+  // way) may.
+  RtspControl again (port);
+  EXPECT_EQ (again.request (GST_RTSP_GET_PARAMETER, url, { ops,
+            { "Session", setup.session } }).status, 200);
+  EXPECT_EQ (owner.request (GST_RTSP_TEARDOWN, url, { ops,
+            { "Session", setup.session } }).status, 200);
+}
+
 TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
 {
   auto anonymous = get ("/metrics");
@@ -283,6 +313,13 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
               "wrong", nonce)).find ("RTSP/1.0 401"), std::string::npos);
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("guard",
               "guard-pw-2", nonce)).find ("RTSP/1.0 401"), std::string::npos);
+  // An answer computed for /cam opens nothing else.
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/live", digest_header ("ops",
+              "ops-pw-1", nonce)).find ("RTSP/1.0 401"), std::string::npos);
+  // Wrong credentials are refused even where anonymous may watch.
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open", "Authorization: "
+          + basic ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
+      std::string::npos);
 
   // rtspsrc answers the Digest challenge (its first choice) and plays.
   Viewer digest ("rtsp://ops:ops-pw-1@127.0.0.1:" + std::to_string (port)

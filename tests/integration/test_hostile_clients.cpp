@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include <regex>
+
 using namespace camgate::testing;
 using namespace std::chrono_literals;
 
@@ -152,4 +154,39 @@ TEST (HostileClients, LinksInARecordingsFolderAreNeitherListedNorServed)
       "/api/v1/recordings/cam/files/passwd.mp4");
   EXPECT_NE (remove.status, 200) << remove.body;
   EXPECT_TRUE (g_file_test ("/etc/passwd", G_FILE_TEST_EXISTS));
+}
+
+TEST (HostileClients, AnRtspSessionIdWorksOnlyOnItsOwnConnection)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: test\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const std::string url = gateway->url ("cam");
+  RtspControl owner (gateway->rtsp_port ());
+  ASSERT_EQ (owner.request (GST_RTSP_DESCRIBE, url).status, 200);
+  auto setup = owner.request (GST_RTSP_SETUP, url + "/stream=0",
+      { { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1" } });
+  ASSERT_EQ (setup.status, 200);
+  // 96 random bits, not g_random's 16 letters.
+  EXPECT_TRUE (std::regex_match (setup.session, std::regex ("[0-9a-f]{24}")))
+      << setup.session;
+  ASSERT_EQ (owner.request (GST_RTSP_PLAY, url,
+          { { "Session", setup.session } }).status, 200);
+
+  RtspControl stranger (gateway->rtsp_port ());
+  for (auto method : { GST_RTSP_GET_PARAMETER, GST_RTSP_SET_PARAMETER,
+          GST_RTSP_PAUSE, GST_RTSP_PLAY, GST_RTSP_TEARDOWN })
+    EXPECT_EQ (stranger.request (method, url,
+            { { "Session", setup.session } }).status, 454)
+        << gst_rtsp_method_as_text (method);
+  EXPECT_EQ (stranger.request (GST_RTSP_SETUP, url + "/stream=0",
+          { { "Session", setup.session },
+            { "Transport", "RTP/AVP/TCP;unicast;interleaved=2-3" } }).status,
+      454);
+  // The owner's session is untouched.
+  EXPECT_EQ (owner.request (GST_RTSP_GET_PARAMETER, url,
+          { { "Session", setup.session } }).status, 200);
+  EXPECT_EQ (owner.request (GST_RTSP_TEARDOWN, url,
+          { { "Session", setup.session } }).status, 200);
 }
