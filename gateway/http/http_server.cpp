@@ -292,7 +292,8 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
           stream, publish ? kPermPublish : kPermRead, std::string (publish
               ? "publish to '" : "watch '") + stream + "'"))
     return;
-  if (webrtc_ && webrtc_->handle (message, path))
+  if (webrtc_ && webrtc_->handle (message, path, who.user
+          && who.user->name != kAnonymousUser ? who.user->name : ""))
     return;
   if (hls_.handle (message, path, query))
     return;

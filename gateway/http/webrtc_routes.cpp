@@ -5,6 +5,7 @@
 #include "stream/stream_manager.h"
 
 #include <gst/video/video.h>
+#include <openssl/rand.h>
 
 namespace camgate {
 
@@ -114,7 +115,8 @@ WebRtcRoutes::add_cors (SoupServerMessage * message) const
 }
 
 bool
-WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path)
+WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
+    const std::string & user)
 {
   // "/<stream>/whep", "/<stream>/whep/<id>", "/<stream>/webrtc" (and whip)
   if (path.size () < 3 || path[0] != '/')
@@ -170,7 +172,7 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path)
 
   if (id.empty ()) {
     if (g_str_equal (method, "POST")) {
-      post_offer (message, name, whip);
+      post_offer (message, name, whip, user);
     } else if (read) {
       // RFC 9725 §4.1: GET on the endpoint answers 2xx without content.
       soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, nullptr);
@@ -182,9 +184,10 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path)
     return true;
   }
 
+  // Another user's session is answered as if it did not exist.
   auto it = sessions_.find (id);
   if (it == sessions_.end () || it->second.stream != name
-      || it->second.publisher != whip) {
+      || it->second.publisher != whip || it->second.owner != user) {
     send_error (message, SOUP_STATUS_NOT_FOUND, "no session " + id + " on "
         + path.substr (0, path.rfind ('/')));
     return true;
@@ -206,7 +209,7 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path)
 
 void
 WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
-    bool publish)
+    bool publish, const std::string & user)
 {
   auto stream = streams_.find (name);
   auto *headers = soup_server_message_get_response_headers (message);
@@ -278,9 +281,22 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
     }
   }
 
-  gchar *uuid = g_uuid_string_random ();
-  const std::string id = uuid;
-  g_free (uuid);
+  // The id is the session's key: 128 bits from a cryptographic source
+  // (g_uuid_string_random draws from g_random).
+  guint8 bytes[16];
+  if (RAND_bytes (bytes, sizeof bytes) != 1) {
+    if (publish)
+      stream->publisher_slot ()->store (false);
+    gst_sdp_message_free (offer);
+    send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no random bytes");
+    return;
+  }
+  std::string id;
+  for (guint8 b : bytes) {
+    gchar hex[3];
+    g_snprintf (hex, sizeof hex, "%02x", b);
+    id += hex;
+  }
   const std::string label = std::string (publish ? "whip-" : "whep-") + name
       + "-" + id.substr (0, 8);
 
@@ -298,6 +314,7 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   Session session;
   session.id = id;
   session.stream = name;
+  session.owner = user;
   session.publisher = publish;
   session.source = stream;
   if (publish) {

@@ -36,7 +36,10 @@ public:
   WebRtcRoutes & operator= (const WebRtcRoutes &) = delete;
 
   // Answers the request if `path` is a WebRTC resource; false otherwise.
-  bool handle (SoupServerMessage * message, const std::string & path);
+  // `user`: who sends it ("" = anonymous); a session answers only the user
+  // who made it.
+  bool handle (SoupServerMessage * message, const std::string & path,
+      const std::string & user);
 
   // WHEP sessions of one stream ("" = all streams).
   unsigned viewer_count (const std::string & stream = {}) const;
@@ -46,6 +49,7 @@ private:
   {
     std::string id;
     std::string stream;
+    std::string owner;                    // the user who made it ("" = anonymous)
     bool publisher = false;
     std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
@@ -56,7 +60,7 @@ private:
   };
 
   void post_offer (SoupServerMessage * message, const std::string & name,
-      bool publish);
+      bool publish, const std::string & user);
   void patch_session (SoupServerMessage * message, Session & session);
   void answer_ready (const std::string & id, const std::string & sdp);
   void end_session (std::string id, const std::string & why);   // id by value: it may be the map key

@@ -11,9 +11,12 @@
 
 #include <gio/gio.h>
 #include <filesystem>
+#include <regex>
 #include <thread>
 #include <gst/rtsp/gstrtspdefs.h>
 #include <gtest/gtest.h>
+
+#include <regex>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -374,6 +377,26 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
   WebRtcTestPeer basic_viewer ({ .headers = { { "Authorization",
                 basic ("ops", "ops-pw-1") } } });
   EXPECT_EQ (basic_viewer.connect (port, "cam").status, 201);
+  // Its session answers ops only: guard may watch cam too, but neither
+  // trickle into nor end someone else's session; nor may anonymous.
+  const std::string session = basic_viewer.location ();
+  ASSERT_FALSE (session.empty ());
+  EXPECT_TRUE (std::regex_search (session, std::regex ("/[0-9a-f]{32}$")))
+      << session;
+  const std::string fragment = "a=ice-ufrag:x\r\na=ice-pwd:yyyyyyyyyyyyyyyyyyyyyy"
+      "\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n";
+  for (const auto & who : { basic ("guard", "guard-pw-2"), std::string () }) {
+    std::vector<std::pair<std::string, std::string>> headers {
+      { "Content-Type", "application/trickle-ice-sdpfrag" } };
+    if (!who.empty ())
+      headers.push_back ({ "Authorization", who });
+    EXPECT_EQ (http_request (port, "PATCH", session, fragment, headers)
+        .status, who.empty () ? 401 : 404);
+    EXPECT_EQ (http_request (port, "DELETE", session, {}, headers).status,
+        who.empty () ? 401 : 404);
+  }
+  EXPECT_EQ (http_request (port, "DELETE", session, {}, { { "Authorization",
+                basic ("ops", "ops-pw-1") } }).status, 200);
 
   // HLS: players that cannot set headers use ?token= or the cookie.
   EXPECT_TRUE (gateway_->wait_for_log ("stream cam: HLS/DASH output started",
