@@ -92,6 +92,8 @@ AccessControl::AccessControl (std::vector<UserSpec> users)
   if (RAND_bytes (reinterpret_cast<unsigned char *> (token_key_.data ()),
           static_cast<int> (token_key_.size ())) != 1)
     g_error ("no random bytes for the token key");
+  if (enabled ())
+    decoy_hash_ = hash_password (token_key_);
 }
 
 const UserSpec *
@@ -107,8 +109,12 @@ const UserSpec *
 AccessControl::login (const std::string & name, const std::string & password)
 {
   const UserSpec *user = find (name);
-  if (!user || user->password_hash.empty ())
+  if (!user || user->password_hash.empty ()) {
+    // The same PBKDF2 work as for a real user: the answer's timing must not
+    // tell which user names exist.
+    verify_password (password, decoy_hash_);
     return nullptr;
+  }
   // The cache key is a keyed digest, so the cache holds no password.
   std::string key = sign (token_key_, name + '\0' + password);
   gint64 now = g_get_monotonic_time ();
@@ -162,8 +168,18 @@ AccessControl::record_failure (const std::string & address)
 {
   const gint64 now = g_get_monotonic_time ();
   std::lock_guard<std::mutex> lk (lock_);
-  if (failures_.size () >= kFailureTableMax)
-    failures_.clear ();            // a flood of addresses: start over
+  if (failures_.size () >= kFailureTableMax && !failures_.count (address)) {
+    // A flood of addresses: forget expired and unblocked ones, never an
+    // active block. When blocks alone fill the table, newcomers wait.
+    for (auto it = failures_.begin (); it != failures_.end ();) {
+      const bool expired = now - it->second.window_start_us
+          >= kFailureWindowUs;
+      it = expired || it->second.count < kMaxFailures
+          ? failures_.erase (it) : std::next (it);
+    }
+    if (failures_.size () >= kFailureTableMax)
+      return;
+  }
   Failures & f = failures_[address];
   if (now - f.window_start_us >= kFailureWindowUs)
     f = { 0, now };

@@ -101,6 +101,7 @@ private:
 
   std::vector<UserSpec> users_;
   std::string token_key_;
+  std::string decoy_hash_;         // verified for unknown users, in vain
   std::mutex lock_;
   std::map<std::string, gint64> recent_logins_;  // digest of user+password
   std::map<std::string, Failures> failures_;      // by client address

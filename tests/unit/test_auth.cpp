@@ -402,4 +402,15 @@ TEST (AccessControl, TooManyWrongPasswordsBlockTheAddressForAMinute)
   EXPECT_GT (left, 50u);
   EXPECT_LE (left, 60u);
   EXPECT_EQ (access.blocked_for_s ("10.0.0.6"), 0u);
+
+  // Failures from thousands of other addresses never lift the block.
+  for (int i = 0; i < 10000; i++)
+    access.record_failure ("192.0." + std::to_string (i / 256) + "."
+        + std::to_string (i % 256));
+  EXPECT_GT (access.blocked_for_s ("10.0.0.5"), 50u);
+  // A new guesser is still counted and blocked.
+  for (unsigned i = 0; i < AccessControl::kMaxFailures; i++)
+    access.record_failure ("198.51.100.7");
+  EXPECT_GT (access.blocked_for_s ("198.51.100.7"), 50u);
+  EXPECT_GT (access.blocked_for_s ("10.0.0.5"), 50u);
 }
