@@ -121,6 +121,12 @@ Stream::update_health ()
   // A full disk (or any write error) pauses recording, nothing else.
   if (recording_ && recording_->status ().rfind ("paused", 0) == 0)
     add_reason ("recording-paused");
+  // A source being retried delivers nothing, whatever its last tracks said
+  // (and a camera unreachable from the start has none): never "healthy".
+  if (state () == StreamState::Retrying) {
+    summary.state = "retrying";
+    summary.reasons.insert (summary.reasons.begin (), "source-unavailable");
+  }
 
   std::string text = summary.state;
   for (size_t i = 0; i < summary.reasons.size (); i++)

@@ -83,6 +83,15 @@ TEST (Resilience, BrokenFileAndDeadCameraDoNotAffectOtherStreams)
   EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("bad")).status, 404);
   EXPECT_EQ (rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("dead")).status,
       503);
+  // Unreachable from the start: the API says so, never "healthy".
+  std::string dead;
+  EXPECT_TRUE (wait_until ([&] {
+        dead = http_request (gateway.http_port (), "GET",
+            "/api/v1/streams/dead").body;
+        return dead.find ("\"state\" : \"retrying\",\n    \"reasons\" : [\n"
+            "      \"source-unavailable\"") != std::string::npos;
+      }, 5s)) << dead;
+  EXPECT_EQ (dead.find ("\"healthy\""), std::string::npos) << dead;
 }
 
 TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
