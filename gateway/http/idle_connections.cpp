@@ -151,7 +151,7 @@ IdleConnections::close_connection (GSocket * socket)
   auto it = idle_.find (socket);
   if (it == idle_.end ())
     return;
-  SoupServerMessage *last = SOUP_SERVER_MESSAGE (g_object_ref (it->second->last));
+  auto *last = SOUP_SERVER_MESSAGE (g_object_ref (it->second->last));
   g_object_ref (socket);
   forget (socket);
   if (!g_socket_is_closed (socket)) {

@@ -49,7 +49,7 @@ private:
   {
     std::string id;
     std::string stream;
-    std::string owner;                    // the user who made it ("" = anonymous)
+    std::string owner;                    // who made it ("" = anonymous)
     bool publisher = false;
     std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed

@@ -1,10 +1,10 @@
 // CamgateRtspServer / CamgateRtspClient: gst-rtsp-server with clear status
 // codes and sessions bound to their owner (a session id from a
 // cryptographic source, usable only on the connection that made it, or by
-// the same signed-in user). gst-rtsp-server answers every media that cannot be built with "400
-// Bad Request"; our media factory records why it refused (no data from the
-// camera yet, not a publish stream, a publisher already active) and the
-// client sends that status instead (503, 405, ...).
+// the same signed-in user). gst-rtsp-server answers every media that cannot
+// be built with "400 Bad Request"; our media factory records why it refused
+// (no data from the camera yet, not a publish stream, a publisher already
+// active) and the client sends that status instead (503, 405, ...).
 #pragma once
 
 #include <gst/rtsp-server/rtsp-server.h>
