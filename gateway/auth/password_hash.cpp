@@ -114,4 +114,20 @@ digest_ha1 (const std::string & user, const std::string & password)
   return out;
 }
 
+std::string
+random_hex (size_t bytes)
+{
+  std::string raw (bytes, '\0');
+  if (RAND_bytes (reinterpret_cast<unsigned char *> (raw.data ()),
+          static_cast<int> (bytes)) != 1)
+    return {};
+  std::string out;
+  for (unsigned char b : raw) {
+    gchar hex[3];
+    g_snprintf (hex, sizeof hex, "%02x", b);
+    out += hex;
+  }
+  return out;
+}
+
 }  // namespace camgate

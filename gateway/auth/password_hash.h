@@ -23,4 +23,8 @@ bool is_password_hash (const std::string & stored);
 // the gateway needs to check Digest answers without the password.
 std::string digest_ha1 (const std::string & user, const std::string & password);
 
+// `bytes` bytes from OpenSSL's cryptographic generator, in lower-case hex
+// ("" if it has none): ids that are the only key to a session.
+std::string random_hex (size_t bytes);
+
 }  // namespace camgate

@@ -1,11 +1,11 @@
 #include "http/webrtc_routes.h"
 
+#include "auth/password_hash.h"
 #include "http/http_server.h"
 #include "stream/source_session.h"
 #include "stream/stream_manager.h"
 
 #include <gst/video/video.h>
-#include <openssl/rand.h>
 
 namespace camgate {
 
@@ -283,19 +283,13 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
 
   // The id is the session's key: 128 bits from a cryptographic source
   // (g_uuid_string_random draws from g_random).
-  guint8 bytes[16];
-  if (RAND_bytes (bytes, sizeof bytes) != 1) {
+  const std::string id = random_hex (16);
+  if (id.empty ()) {
     if (publish)
       stream->publisher_slot ()->store (false);
     gst_sdp_message_free (offer);
     send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no random bytes");
     return;
-  }
-  std::string id;
-  for (guint8 b : bytes) {
-    gchar hex[3];
-    g_snprintf (hex, sizeof hex, "%02x", b);
-    id += hex;
   }
   const std::string label = std::string (publish ? "whip-" : "whep-") + name
       + "-" + id.substr (0, 8);

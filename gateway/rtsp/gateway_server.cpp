@@ -1,8 +1,7 @@
 #include "rtsp/gateway_server.h"
 
+#include "auth/password_hash.h"
 #include "auth/rtsp_auth.h"
-
-#include <openssl/rand.h>
 
 #include <atomic>
 #include <string>
@@ -127,13 +126,9 @@ G_DEFINE_TYPE (CamgateRtspSessionPool, camgate_rtsp_session_pool,
 static gchar *
 camgate_rtsp_session_pool_create_session_id (GstRTSPSessionPool *)
 {
-  guint8 bytes[12];
-  if (RAND_bytes (bytes, sizeof bytes) != 1)
-    return nullptr;                // gst-rtsp-server answers 503
-  gchar *id = g_new (gchar, sizeof bytes * 2 + 1);
-  for (size_t i = 0; i < sizeof bytes; i++)
-    g_snprintf (id + 2 * i, 3, "%02x", bytes[i]);
-  return id;
+  const std::string id = camgate::random_hex (12);
+  // nullptr: gst-rtsp-server answers 503.
+  return id.empty () ? nullptr : g_strdup (id.c_str ());
 }
 
 static void
