@@ -4,9 +4,10 @@
 //   /<stream>/stream.m3u8  media playlist; _HLS_msn/_HLS_part block until that
 //                          part exists (3 target durations, then 503; too far
 //                          ahead 400), _HLS_skip=YES|v2 gives a delta update
-//   /<stream>/init.mp4, /<stream>/seg<n>[.<p>].m4s  CMAF header, segments,
-//                          parts; the preload-hinted part and the segment
-//                          being built block until complete
+//   /<stream>/init.mp4, /<stream>/seg<n>.m4s, /<stream>/part<n>.m4s  CMAF
+//                          header, segments, parts (numbered across
+//                          segments); the preload-hinted part and the
+//                          segment being built block until complete
 //   /<stream>/manifest.mpd DASH
 // Blocked requests are paused libsoup messages, woken from the store's
 // notifications on the main context; a client that goes away is forgotten.

@@ -48,7 +48,8 @@ TEST (Resilience, ViewerKeepsPlayingAcrossACameraReconnect)
   GatewayProcess & gateway = *process;
   ASSERT_TRUE (gateway.wait_running ("cam")) << gateway.log ();
   Viewer viewer (gateway.url ("cam"), "tcp");
-  ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+  ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error () << "\n"
+      << gateway.log ();
 
   camera.stop ();
   ASSERT_TRUE (gateway.wait_for_log ("retrying in", 10s)) << gateway.log ();

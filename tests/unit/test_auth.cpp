@@ -374,15 +374,15 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
 TEST (HlsToken, EveryListedUriCarriesTheToken)
 {
   const std::string playlist = "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n"
-      "#EXT-X-PART:DURATION=0.2,URI=\"seg3.0.m4s\",INDEPENDENT=YES\n"
+      "#EXT-X-PART:DURATION=0.2,URI=\"part30.m4s\",INDEPENDENT=YES\n"
       "#EXTINF:2.0,\nseg3.m4s\n"
-      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg4.1.m4s\"\n"
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part41.m4s\"\n"
       "#EXT-X-RENDITION-REPORT:URI=\"other.m3u8?x=1\",LAST-MSN=4\n";
   EXPECT_EQ (HlsRoutes::with_token (playlist, "t.k", false),
       "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4?token=t.k\"\n"
-      "#EXT-X-PART:DURATION=0.2,URI=\"seg3.0.m4s?token=t.k\",INDEPENDENT=YES\n"
+      "#EXT-X-PART:DURATION=0.2,URI=\"part30.m4s?token=t.k\",INDEPENDENT=YES\n"
       "#EXTINF:2.0,\nseg3.m4s?token=t.k\n"
-      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg4.1.m4s?token=t.k\"\n"
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part41.m4s?token=t.k\"\n"
       "#EXT-X-RENDITION-REPORT:URI=\"other.m3u8?x=1&token=t.k\",LAST-MSN=4\n");
   EXPECT_EQ (HlsRoutes::with_token (playlist, "", false), playlist);
   EXPECT_EQ (HlsRoutes::with_token ("<SegmentTemplate media=\"seg$Number$.m4s\" "

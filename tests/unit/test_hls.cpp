@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "gstcmafsink.h"
 #include "media_playlist.h"
+#include "segment_store.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -32,7 +33,7 @@ playlist_with (unsigned segments, unsigned open_parts, size_t window = 100)
   for (uint64_t msn = 0; msn <= segments; msn++) {
     unsigned parts = msn < segments ? 10 : open_parts;
     for (unsigned p = 0; p < parts; p++)
-      playlist.add_part (msn, { p, 0.2, p == 0, part_uri (msn, p) },
+      playlist.add_part (msn, { p, 0.2, p == 0, {} },
           pdt + (int64_t) msn * 2000);
     if (msn < segments)
       playlist.complete_segment (msn, segment_uri (msn), 2.0);
@@ -66,13 +67,13 @@ TEST (HlsPlaylist, RendersTheLowLatencyTags)
   EXPECT_EQ (count (text, "#EXT-X-PROGRAM-DATE-TIME:"), 3u);
   EXPECT_NE (text.find ("#EXT-X-PROGRAM-DATE-TIME:2025-11-24T16:00:00.000Z\n"),
       std::string::npos) << text;
-  EXPECT_NE (text.find ("#EXT-X-PART:DURATION=0.20000,URI=\"seg0.0.m4s\","
+  EXPECT_NE (text.find ("#EXT-X-PART:DURATION=0.20000,URI=\"part0.m4s\","
           "INDEPENDENT=YES\n"), std::string::npos);
   EXPECT_NE (text.find ("#EXTINF:2.00000,\nseg1.m4s\n"), std::string::npos);
   EXPECT_EQ (count (text, "#EXT-X-PART:"), 23u);
   // The hint names the part that will come next, and ends the playlist.
   EXPECT_TRUE (text.size () > 0 && text.substr (text.rfind ("#EXT")) ==
-      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg2.3.m4s\"\n") << text;
+      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part23.m4s\"\n") << text;
 }
 
 TEST (HlsPlaylist, PartsOnlyNearTheLiveEdgeAndWindowEviction)
@@ -83,8 +84,8 @@ TEST (HlsPlaylist, PartsOnlyNearTheLiveEdgeAndWindowEviction)
   EXPECT_EQ (text.find ("seg3.m4s"), std::string::npos);
   // Parts of segments starting within three target durations (6 s) of the
   // end: segment 6 starts 4.2 s before it, segment 5 6.2 s.
-  EXPECT_EQ (text.find ("seg5.0.m4s"), std::string::npos) << text;
-  EXPECT_NE (text.find ("seg6.0.m4s"), std::string::npos) << text;
+  EXPECT_EQ (text.find ("\"part50.m4s\""), std::string::npos) << text;
+  EXPECT_NE (text.find ("\"part60.m4s\""), std::string::npos) << text;
   auto removed = playlist.complete_segment (8, segment_uri (8), 0.2);
   EXPECT_EQ (removed.front (), "seg4.m4s");
   EXPECT_EQ (removed.size (), 11u);          // the segment and its ten parts
@@ -110,10 +111,45 @@ TEST (HlsPlaylist, BlockingReloadDecisions)
   EXPECT_EQ (playlist.render ().find ("PRELOAD-HINT"), std::string::npos);
 }
 
+TEST (HlsPlaylist, PartsAreNumberedAcrossSegments)
+{
+  MediaPlaylist playlist = playlist_with (1, 3);   // parts 0-9, then 10-12
+  EXPECT_EQ (playlist.next_part_uri (), "part13.m4s");
+  // Whether the next part continues segment 1 or opens segment 2, it is
+  // the part the hint named.
+  MediaPlaylist closing = playlist;
+  closing.complete_segment (1, segment_uri (1), 0.6);
+  EXPECT_EQ (closing.next_part_uri (), "part13.m4s");
+  EXPECT_EQ (closing.add_part (2, { 0, 0.2, true, {} }, 0), "part13.m4s");
+  EXPECT_EQ (playlist.add_part (1, { 3, 0.2, false, {} }, 0), "part13.m4s");
+  EXPECT_EQ (closing.next_part_uri (), "part14.m4s");
+}
+
+TEST (HlsSegmentStore, TheHintedPartArrivesWhenASegmentClosesEarly)
+{
+  // An audio track closes a part or a segment at the next keyframe, before
+  // the part count the video alone would reach: the hint must still
+  // resolve to the part that follows.
+  SegmentStore store (PlaylistConfig {});
+  store.set_header ({ 1, 2, 3 }, {});
+  store.add_chunk ({ .segment = 0, .part = 0, .duration = 0.2,
+        .independent = true, .segment_start = true }, { 4 });
+  store.add_chunk ({ .segment = 0, .part = 1, .duration = 0.1 }, { 5 });
+  const std::string hint = "part2.m4s";
+  EXPECT_NE (store.media_playlist ().find ("PRELOAD-HINT:TYPE=PART,URI=\""
+          + hint + "\""), std::string::npos) << store.media_playlist ();
+  EXPECT_TRUE (store.is_pending (hint));
+  store.add_chunk ({ .segment = 1, .part = 0, .duration = 0.2,
+        .independent = true, .segment_start = true }, { 6 });
+  ASSERT_TRUE (store.file (hint));
+  EXPECT_EQ (*store.file (hint), std::vector<uint8_t> { 6 });
+  EXPECT_EQ (*store.file ("seg0.m4s"), (std::vector<uint8_t> { 4, 5 }));
+}
+
 TEST (HlsPlaylist, TargetDurationCoversLongGops)
 {
   MediaPlaylist playlist = playlist_with (1, 0);
-  playlist.add_part (1, { 0, 0.2, true, part_uri (1, 0) }, 0);
+  playlist.add_part (1, { 0, 0.2, true, {} }, 0);
   playlist.complete_segment (1, segment_uri (1), 4.0);   // a 4 s GOP camera
   EXPECT_NE (playlist.render ().find ("#EXT-X-TARGETDURATION:4\n"),
       std::string::npos) << playlist.render ();

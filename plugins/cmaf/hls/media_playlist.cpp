@@ -26,9 +26,9 @@ segment_uri (uint64_t msn)
 }
 
 std::string
-part_uri (uint64_t msn, unsigned part)
+part_uri (uint64_t number)
 {
-  return "seg" + std::to_string (msn) + "." + std::to_string (part) + ".m4s";
+  return "part" + std::to_string (number) + ".m4s";
 }
 
 std::string
@@ -49,10 +49,11 @@ MediaPlaylist::MediaPlaylist (PlaylistConfig config)
 {
 }
 
-void
-MediaPlaylist::add_part (uint64_t msn, const Part & part,
+std::string
+MediaPlaylist::add_part (uint64_t msn, Part part,
     int64_t program_date_time_ms)
 {
+  part.uri = part_uri (next_part_++);
   if (segments_.empty () || segments_.back ().msn != msn) {
     Segment segment;
     segment.msn = msn;
@@ -60,6 +61,7 @@ MediaPlaylist::add_part (uint64_t msn, const Part & part,
     segments_.push_back (segment);
   }
   segments_.back ().parts.push_back (part);
+  return part.uri;
 }
 
 std::vector<std::string>
@@ -107,17 +109,6 @@ uint64_t
 MediaPlaylist::last_msn () const
 {
   return segments_.empty () ? 0 : segments_.back ().msn;
-}
-
-std::string
-MediaPlaylist::next_part_uri () const
-{
-  if (segments_.empty ())
-    return part_uri (0, 0);
-  const Segment & last = segments_.back ();
-  if (last.complete)
-    return part_uri (last.msn + 1, 0);
-  return part_uri (last.msn, static_cast<unsigned> (last.parts.size ()));
 }
 
 Readiness

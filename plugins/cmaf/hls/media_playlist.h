@@ -39,6 +39,13 @@ struct Segment
   std::string uri;                 // complete segments only
 };
 
+// "seg<msn>.m4s", and "part<number>.m4s" for a part. Parts are numbered
+// across segments, not by segment and index: whether the next part opens a
+// new segment is only known when its first sample arrives, and the preload
+// hint has to name it before that.
+std::string segment_uri (uint64_t msn);
+std::string part_uri (uint64_t number);
+
 // Where a blocking request stands (§6.2.5.2).
 enum class Readiness { Ready, Wait, BadRequest };
 
@@ -49,8 +56,10 @@ public:
 
   const PlaylistConfig & config () const { return config_; }
 
-  // A new part of segment `msn` (a new segment when msn is new).
-  void add_part (uint64_t msn, const Part & part, int64_t program_date_time_ms);
+  // A new part of segment `msn` (a new segment when msn is new), named by
+  // the next running part number; returns its URI (`part.uri` is ignored).
+  std::string add_part (uint64_t msn, Part part,
+      int64_t program_date_time_ms);
   // Segment `msn` is complete. Returns the URIs that fell out of the window
   // (the segment file and its parts), to delete once no longer served.
   std::vector<std::string> complete_segment (uint64_t msn,
@@ -70,8 +79,9 @@ public:
   // Complete segments in the window, oldest first.
   std::vector<const Segment *> complete_segments () const;
 
-  // The URI the preload hint names (the next part).
-  std::string next_part_uri () const;
+  // The URI the preload hint names: the next part, whether it continues the
+  // open segment or starts a new one.
+  std::string next_part_uri () const { return part_uri (next_part_); }
   bool empty () const { return segments_.empty (); }
   uint64_t last_msn () const;
 
@@ -79,11 +89,8 @@ private:
   PlaylistConfig config_;
   std::vector<Segment> segments_;  // oldest first; the last may be open
   bool ended_ = false;
+  uint64_t next_part_ = 0;         // running part number, never reused
 };
-
-// "seg<msn>.m4s" and "seg<msn>.<part>.m4s".
-std::string segment_uri (uint64_t msn);
-std::string part_uri (uint64_t msn, unsigned part);
 
 // ISO 8601 UTC with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants it.
 std::string format_date_time (int64_t unix_ms);

@@ -100,13 +100,12 @@ SegmentStore::add_chunk (const ChunkInfo & chunk, std::vector<uint8_t> bytes)
       if (playlist_.empty () && availability_start_ms_ == 0)
         availability_start_ms_ = chunk.wall_clock_ms;
     }
-    const std::string uri = part_uri (chunk.segment, chunk.part);
     open_segment_.insert (open_segment_.end (), bytes.begin (), bytes.end ());
     open_duration_ += chunk.duration;
     Bytes part = share (std::move (bytes));
+    const std::string uri = playlist_.add_part (chunk.segment, { chunk.part,
+          chunk.duration, chunk.independent, {} }, chunk.wall_clock_ms);
     files_[uri] = part;
-    playlist_.add_part (chunk.segment, { chunk.part, chunk.duration,
-          chunk.independent, uri }, chunk.wall_clock_ms);
     events.push_back ({ StoreEvent::Part, uri, part });
   }
   notify (events);

@@ -58,7 +58,7 @@ public:
 
   // Whether any part exists yet (the playlist is worth serving).
   bool has_media () const;
-  // A file by name (init.mp4, seg<n>.m4s, seg<n>.<p>.m4s), if held.
+  // A file by name (init.mp4, seg<n>.m4s, part<n>.m4s), if held.
   Bytes file (const std::string & uri) const;
   std::string media_playlist (bool skip = false) const;
   std::string multivariant_playlist () const;
