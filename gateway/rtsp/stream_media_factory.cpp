@@ -1,6 +1,7 @@
 #include "rtsp/stream_media_factory.h"
 
 #include "rtsp/gateway_server.h"
+#include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
 #include "stream/source_session.h"
 
@@ -67,25 +68,37 @@ current_method ()
   return method;
 }
 
-// Number of media sections in the SDP of the ANNOUNCE being handled.
-guint
-announced_media_count ()
+// The payload types of each media section in the SDP of the ANNOUNCE being
+// handled (empty when there is none).
+std::vector<std::vector<guint>>
+announced_payload_types ()
 {
+  std::vector<std::vector<guint>> tracks;
   GstRTSPContext *ctx = gst_rtsp_context_get_current ();
   if (!ctx || !ctx->request)
-    return 0;
+    return tracks;
   guint8 *data = nullptr;
   guint size = 0;
   if (gst_rtsp_message_get_body (ctx->request, &data, &size) != GST_RTSP_OK
       || size == 0)
-    return 0;
+    return tracks;
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
-  guint count = 0;
-  if (gst_sdp_message_parse_buffer (data, size, sdp) == GST_SDP_OK)
-    count = gst_sdp_message_medias_len (sdp);
+  if (gst_sdp_message_parse_buffer (data, size, sdp) == GST_SDP_OK) {
+    for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      std::vector<guint> pts;
+      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++) {
+        const gchar *format = gst_sdp_media_get_format (media, f);
+        guint64 pt = 0;
+        if (g_ascii_string_to_unsigned (format, 10, 0, 127, &pt, nullptr))
+          pts.push_back (static_cast<guint> (pt));
+      }
+      tracks.push_back (pts);
+    }
+  }
   gst_sdp_message_free (sdp);
-  return count;
+  return tracks;
 }
 
 // Why a request for a media must be refused (GST_RTSP_STS_OK: it need not).
@@ -100,7 +113,7 @@ refusal (MountTarget & target, bool announce)
           "'publish'", target.name.c_str ());
       return GST_RTSP_STS_METHOD_NOT_ALLOWED;
     }
-    if (announced_media_count () == 0) {
+    if (announced_payload_types ().empty ()) {
       g_message ("stream %s: refusing a publisher: its SDP has no media",
           target.name.c_str ());
       return GST_RTSP_STS_BAD_REQUEST;
@@ -152,7 +165,7 @@ build_play_element (MountTarget & target)
 GstElement *
 build_record_element (MountTarget & target)
 {
-  guint tracks = announced_media_count ();
+  auto tracks = static_cast<guint> (announced_payload_types ().size ());
   bool expected = false;
   if (!target.publish || tracks == 0
       || !target.publishing->compare_exchange_strong (expected, true)) {
@@ -302,6 +315,8 @@ camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
     gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_RECORD);
     gst_rtsp_media_set_shared (media, FALSE);
     gst_rtsp_media_set_latency (media, self->priv->target->publish_latency_ms);
+    camgate::guard_record_media (media, self->priv->target->name,
+        announced_payload_types ());
   } else {
     gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_PLAY);
   }

@@ -444,6 +444,27 @@ RtspControl::request (GstRTSPMethod method, const std::string & url,
   return reply;
 }
 
+bool
+RtspControl::send_data (guint8 channel, const std::vector<guint8> & packet)
+{
+  if (!connection_)
+    return false;
+  GstRTSPMessage *data = nullptr;
+  gst_rtsp_message_new_data (&data, channel);
+  // A buffer even when empty: GstRTSPConnection asserts on a missing body.
+  GstBuffer *body = packet.empty () ? gst_buffer_new ()
+      : gst_buffer_new_memdup (packet.data (), packet.size ());
+  gst_rtsp_message_set_body_buffer (data, body);
+  gst_buffer_unref (body);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GTimeVal timeout = { 5, 0 };
+  bool sent = gst_rtsp_connection_send (connection_, data, &timeout)
+      == GST_RTSP_OK;
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gst_rtsp_message_free (data);
+  return sent;
+}
+
 std::string
 raw_exchange (int port, const std::string & bytes)
 {

@@ -132,6 +132,9 @@ public:
   RtspReply request (GstRTSPMethod method, const std::string & url,
       const std::vector<std::pair<std::string, std::string>> & headers = {},
       const std::string & body = {});
+  // One interleaved packet ($ channel length data) on this connection, as a
+  // RECORD client sends RTP over TCP.
+  bool send_data (guint8 channel, const std::vector<guint8> & packet);
 
 private:
   GstRTSPConnection *connection_ = nullptr;

@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <gio/gio.h>
+#include <gst/app/gstappsink.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -189,4 +190,143 @@ TEST (HostileClients, AnRtspSessionIdWorksOnlyOnItsOwnConnection)
           { { "Session", setup.session } }).status, 200);
   EXPECT_EQ (owner.request (GST_RTSP_TEARDOWN, url,
           { { "Session", setup.session } }).status, 200);
+}
+
+namespace {
+
+// Real H.264 RTP packets (SPS/PPS in band, PT 96), as a publisher sends them.
+std::vector<std::vector<guint8>>
+h264_rtp_packets (int frames, guint32 ssrc)
+{
+  std::string launch = "videotestsrc num-buffers=" + std::to_string (frames)
+      + " ! video/x-raw,width=320,height=240,framerate=15/1 ! x264enc "
+      "tune=zerolatency key-int-max=15 ! rtph264pay pt=96 config-interval=-1 "
+      "ssrc=" + std::to_string (ssrc) + " ! appsink name=out sync=false";
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
+  std::vector<std::vector<guint8>> packets;
+  if (!pipeline)
+    return packets;
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          5 * GST_SECOND)) {
+    GstMapInfo map;
+    GstBuffer *buffer = gst_sample_get_buffer (sample);
+    if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+      packets.emplace_back (map.data, map.data + map.size);
+      gst_buffer_unmap (buffer, &map);
+    }
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return packets;
+}
+
+// Every way an RTP packet can be wrong, made from a valid one.
+std::vector<std::vector<guint8>>
+malformed_rtp (const std::vector<guint8> & valid)
+{
+  std::vector<std::vector<guint8>> bad;
+  auto changed = [&](auto change) {
+    auto packet = valid;
+    change (packet);
+    bad.push_back (packet);
+  };
+  changed ([](auto & p) { p[8] ^= 0xff; });                 // another SSRC
+  changed ([](auto & p) { p[1] = (p[1] & 0x80) | 97; });     // another PT
+  changed ([](auto & p) { p[1] = (p[1] & 0x80) | 127; });
+  changed ([](auto & p) { p[1] = 200; });                    // RTCP on RTP
+  for (guint8 version : { 0, 1, 3 })
+    changed ([&](auto & p) { p[0] = (p[0] & 0x3f) | (version << 6); });
+  changed ([](auto & p) { p[0] |= 0x0f; p.resize (16); });   // 15 CSRCs
+  changed ([](auto & p) {                                    // extension
+        p[0] |= 0x10; p.resize (20); p[14] = 0xff; p[15] = 0xff; });
+  changed ([](auto & p) { p[0] |= 0x20; p.back () = 0xff; }); // padding
+  changed ([](auto & p) { p.resize (13); });                 // no payload
+  changed ([](auto & p) { p.resize (5); });                  // no header
+  bad.push_back ({});
+  // Bounded noise: a fixed seed, so a failure can be replayed.
+  GRand *rand = g_rand_new_with_seed (14);
+  for (int i = 0; i < 200; i++) {
+    auto packet = valid;
+    for (int flips = 0; flips < 4; flips++)
+      packet[g_rand_int_range (rand, 0, packet.size ())] =
+          g_rand_int_range (rand, 0, 256);
+    packet.resize (g_rand_int_range (rand, 0, packet.size () + 1));
+    bad.push_back (packet);
+  }
+  g_rand_free (rand);
+  return bad;
+}
+
+}  // namespace
+
+TEST (HostileClients, MalformedRtpFromAPublisherIsDropped)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "live.yaml",
+            "source: publish\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  const std::string url = gateway->url ("live");
+  auto packets = h264_rtp_packets (135, 0x1234);     // 9 s at 15 fps
+  ASSERT_GT (packets.size (), 135u);
+  auto malformed = malformed_rtp (packets[0]);
+
+  RtspControl publisher (gateway->rtsp_port ());
+  ASSERT_EQ (publisher.request (GST_RTSP_ANNOUNCE, url,
+          { { "Content-Type", "application/sdp" } }, kAnnounceSdp).status, 200);
+  auto setup = publisher.request (GST_RTSP_SETUP, url + "/stream=0",
+      { { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record" } });
+  ASSERT_EQ (setup.status, 200) << gateway->log ();
+  ASSERT_EQ (publisher.request (GST_RTSP_RECORD, url,
+          { { "Session", setup.session } }).status, 200);
+
+  // Frames at their pace; from the 3rd to the 6th second, every packet
+  // comes with malformed ones (on the RTP channel, the RTCP channel and a
+  // channel nobody set up).
+  std::atomic<bool> fuzzing { false }, sent_all { false }, send_failed { false };
+  std::thread sender ([&] {
+        size_t next_bad = 0;
+        guint32 last_timestamp = 0;
+        auto start = std::chrono::steady_clock::now ();
+        int frame = 0;
+        for (const auto & packet : packets) {
+          guint32 timestamp = GST_READ_UINT32_BE (packet.data () + 4);
+          if (timestamp != last_timestamp) {
+            last_timestamp = timestamp;
+            std::this_thread::sleep_until (start + frame++ * 66ms);
+          }
+          fuzzing = frame >= 45 && frame < 90;
+          if (fuzzing) {
+            for (int i = 0; i < 6; i++, next_bad++) {
+              const auto & bad = malformed[next_bad % malformed.size ()];
+              send_failed = send_failed || !publisher.send_data (0, bad)
+                  || !publisher.send_data (1, bad)
+                  || !publisher.send_data (7, bad);
+            }
+          }
+          send_failed = send_failed || !publisher.send_data (0, packet);
+        }
+        sent_all = true;
+      });
+
+  EXPECT_TRUE (gateway->wait_for_log ("stream live: running", 10s))
+      << gateway->log ();
+  Viewer viewer (url, "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 10s)) << viewer.error ();
+  EXPECT_TRUE (wait_until ([&] { return fuzzing.load (); }, 10s));
+  EXPECT_TRUE (wait_until ([&] { return !fuzzing || sent_all; }, 15s));
+  // Valid packets after the malformed ones still reach the viewer.
+  int after_fuzz = viewer.frames ();
+  EXPECT_TRUE (viewer.wait_frames (after_fuzz + 15, 10s)) << viewer.error ()
+      << gateway->log ();
+  sender.join ();
+  EXPECT_FALSE (send_failed);
+  ASSERT_TRUE (gateway->running ()) << gateway->log ();
+  EXPECT_EQ (publisher.request (GST_RTSP_GET_PARAMETER, url,
+          { { "Session", setup.session } }).status, 200);
+  EXPECT_TRUE (gateway->wait_for_log ("stream live: dropping RTP packets on "
+          "track 0", 1s));
 }
