@@ -18,7 +18,8 @@ namespace {
 
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
-      "http-port", "session-timeout", "webrtc", "onvif", "users", "tls" };
+      "http-port", "session-timeout", "read-timeout", "webrtc", "onvif", "users",
+      "tls" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
 const std::vector<std::string> kTlsKeys =
@@ -313,6 +314,15 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
         reader.error (node, "session-timeout: must be at least 5s");
       else
         config.session_timeout_s = ms / 1000;
+    }
+  }
+  if (const YAML::Node node = root["read-timeout"]) {
+    uint32_t ms = 0;
+    if (reader.duration (node, "read-timeout", 3600 * 1000, ms)) {
+      if (ms < 1000)
+        reader.error (node, "read-timeout: must be at least 1s");
+      else
+        config.read_timeout_ms = ms;
     }
   }
   if (const YAML::Node node = root["webrtc"])

@@ -54,6 +54,9 @@ struct GatewayConfig
   int rtsp_port = 8554;            // 0 = pick a free port
   int http_port = 8888;
   uint32_t session_timeout_s = 60; // RTSP session timeout announced to clients
+  // An RTSP request must arrive whole within this; a connection without a
+  // session that sends nothing for six times as long is closed.
+  uint32_t read_timeout_ms = 10000;
   WebRtcConfig webrtc;
   OnvifConfig onvif;
   std::vector<UserSpec> users;     // none = no authentication

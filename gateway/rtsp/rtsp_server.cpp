@@ -2,6 +2,7 @@
 
 #include "auth/rtsp_auth.h"
 #include "rtsp/gateway_server.h"
+#include "rtsp/request_limits.h"
 #include "rtsp/stream_media_factory.h"
 
 namespace camgate {
@@ -91,7 +92,13 @@ RtspServer::start (const GatewayConfig & config, AccessControl & access,
     }
     tls_port_ = gst_rtsp_server_get_bound_port (tls_server_);
   }
-  cleanup_source_ = g_timeout_add_seconds (2, on_cleanup_tick, this);
+  RtspRequestLimits limits;
+  limits.read_timeout_us = config.read_timeout_ms * G_GINT64_CONSTANT (1000);
+  for (GstRTSPServer *server : { server_, tls_server_ })
+    if (server)
+      request_guards_.push_back (std::make_unique<RtspRequestGuard> (server,
+              limits));
+  cleanup_source_ = g_timeout_add_seconds (1, on_cleanup_tick, this);
   return true;
 }
 
@@ -102,6 +109,7 @@ RtspServer::stop ()
     g_source_remove (cleanup_source_);
     cleanup_source_ = 0;
   }
+  request_guards_.clear ();
   for (guint *source : { &server_source_, &tls_source_ }) {
     if (*source)
       g_source_remove (*source);
@@ -126,6 +134,8 @@ RtspServer::on_cleanup_tick (gpointer data)
   GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (self->server_);
   gst_rtsp_session_pool_cleanup (pool);
   g_object_unref (pool);
+  for (auto & guard : self->request_guards_)
+    guard->sweep ();
   return G_SOURCE_CONTINUE;
 }
 

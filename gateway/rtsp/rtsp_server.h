@@ -1,6 +1,8 @@
 // RtspServer: the gateway's gst-rtsp-server. One mount per stream at
 // rtsp://host:port/<stream>, served by CamgateStreamMediaFactory (which also
-// decides who may ANNOUNCE where); sessions time out as configured. With a
+// decides who may ANNOUNCE where); sessions time out as configured, and
+// clients that send oversized or endless requests are closed
+// (RtspRequestGuard). With a
 // TLS certificate a second listener serves the same mounts and sessions as
 // RTSPS; with users, CamgateRtspAuth guards both.
 #pragma once
@@ -8,6 +10,7 @@
 #include "auth/access_control.h"
 #include "config/gateway_config.h"
 #include "rtsp/mount_target.h"
+#include "rtsp/request_limits.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
 
@@ -15,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace camgate {
 
@@ -58,6 +62,7 @@ private:
   guint cleanup_source_ = 0;
   int port_ = 0;
   guint session_timeout_s_ = 60;
+  std::vector<std::unique_ptr<RtspRequestGuard>> request_guards_;
 
   mutable std::mutex lock_;
   std::map<std::string, std::shared_ptr<MountTarget>> mounts_;

@@ -330,3 +330,104 @@ TEST (HostileClients, MalformedRtpFromAPublisherIsDropped)
   EXPECT_TRUE (gateway->wait_for_log ("stream live: dropping RTP packets on "
           "track 0", 1s));
 }
+
+namespace {
+
+// True once the peer has closed `connection` (read gives EOF or an error),
+// checked until `timeout`.
+bool
+closed_by_peer (GSocketConnection * connection, std::chrono::seconds timeout)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_socket_set_timeout (socket, 1);
+  auto deadline = std::chrono::steady_clock::now () + timeout;
+  char buffer[4096];
+  while (std::chrono::steady_clock::now () < deadline) {
+    GError *error = nullptr;
+    gssize n = g_socket_receive (socket, buffer, sizeof buffer, nullptr,
+        &error);
+    if (n == 0)
+      return true;
+    if (n < 0) {
+      bool timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      g_clear_error (&error);
+      if (!timed_out)
+        return true;
+    }
+  }
+  return false;
+}
+
+GSocketConnection *
+connect_to (int port)
+{
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 5);
+  GSocketConnection *connection = g_socket_client_connect_to_host (client,
+      "127.0.0.1", port, nullptr, nullptr);
+  g_object_unref (client);
+  return connection;
+}
+
+}  // namespace
+
+TEST (HostileClients, EndlessSlowAndIdleRtspConnectionsAreClosed)
+{
+  TempDir dir, settings;
+  settings.write ("gateway.yaml", "read-timeout: 2s\n");
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: test\n" } },
+      { "--config", settings.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const int port = gateway->rtsp_port ();
+  // A player over TCP: it has a session and sends no requests; never closed.
+  Viewer viewer (gateway->url ("cam"), "tcp");
+  ASSERT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+
+  // Header lines without end: closed long before 64 MiB are accepted.
+  GSocketConnection *endless = connect_to (port);
+  ASSERT_NE (endless, nullptr);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (endless));
+  std::string start = "OPTIONS " + gateway->url ("cam") + " RTSP/1.0\r\n"
+      "CSeq: 1\r\n";
+  std::string lines;
+  while (lines.size () < 64 * 1024)
+    lines += "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  size_t sent = 0;
+  bool refused = !g_output_stream_write_all (out, start.data (), start.size (),
+      nullptr, nullptr, nullptr);
+  g_socket_set_timeout (g_socket_connection_get_socket (endless), 5);
+  auto flood_start = std::chrono::steady_clock::now ();
+  while (!refused && sent < 64u * 1024 * 1024
+      && std::chrono::steady_clock::now () - flood_start < 30s) {
+    refused = !g_output_stream_write_all (out, lines.data (), lines.size (),
+        nullptr, nullptr, nullptr);
+    if (!refused)
+      sent += lines.size ();
+  }
+  EXPECT_TRUE (refused) << sent << " bytes of header lines accepted";
+  EXPECT_LT (sent, 32u * 1024 * 1024);
+  g_object_unref (endless);
+
+  // A request that never ends, and a connection that never says anything.
+  GSocketConnection *slow = connect_to (port);
+  GSocketConnection *idle = connect_to (port);
+  ASSERT_TRUE (slow && idle);
+  std::string partial = "OPTIONS " + gateway->url ("cam") + " RTSP/1.0\r\n";
+  ASSERT_TRUE (g_output_stream_write_all (g_io_stream_get_output_stream (
+              G_IO_STREAM (slow)), partial.data (), partial.size (), nullptr,
+          nullptr, nullptr));
+  auto since = std::chrono::steady_clock::now ();
+  EXPECT_TRUE (closed_by_peer (slow, 10s)) << gateway->log ();
+  EXPECT_GE (std::chrono::steady_clock::now () - since, 1500ms);
+  EXPECT_TRUE (closed_by_peer (idle, 20s)) << gateway->log ();
+  g_object_unref (slow);
+  g_object_unref (idle);
+
+  // Served clients are not affected.
+  int frames = viewer.frames ();
+  EXPECT_TRUE (viewer.wait_frames (frames + 10, 10s)) << viewer.error ();
+  RtspControl fresh (port);
+  EXPECT_EQ (fresh.request (GST_RTSP_OPTIONS, gateway->url ("cam")).status, 200);
+  EXPECT_TRUE (gateway->running ());
+}
