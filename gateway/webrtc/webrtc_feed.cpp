@@ -22,15 +22,22 @@ encoding_of (const GstStructure * s)
 }
 
 // Depayloading chain of a video track up to its appsink, or "".
+// The depayloader delimits access units by RTP timestamp and marker, and
+// hands them on packetized: the parser then keeps each whole. Given a byte
+// stream, it would split one picture wherever parameter sets follow a slice
+// (cameras that payload the encoder directly repeat SPS/PPS before every
+// slice of a keyframe), and each piece would leave as its own frame.
 std::string
 video_chain (const std::string & encoding)
 {
   if (encoding == "H264")
-    return "rtph264depay ! h264parse config-interval=-1 "
+    return "rtph264depay ! video/x-h264,stream-format=avc,alignment=au "
+        "! h264parse config-interval=-1 "
         "! video/x-h264,stream-format=byte-stream,alignment=au "
         "! appsink name=video" + std::string (kAppsink);
   if (encoding == "H265")
-    return "rtph265depay ! h265parse config-interval=-1 "
+    return "rtph265depay ! video/x-h265,stream-format=hvc1,alignment=au "
+        "! h265parse config-interval=-1 "
         "! video/x-h265,stream-format=byte-stream,alignment=au "
         "! appsink name=video" + std::string (kAppsink);
   return "";

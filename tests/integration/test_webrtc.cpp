@@ -313,3 +313,77 @@ TEST_F (WebRtc, AViewerThatVanishesWithoutDeleteIsFreed)
       << gateway_->log ();
   EXPECT_TRUE (gateway_->running ());
 }
+
+namespace {
+
+// How a camera's encoder may shape H.264 (the matrix): what the
+// browser shows must be the picture the camera drew.
+struct EncoderCase
+{
+  const char *name;
+  int width, height, fps;
+  const char *encoder;             // x264enc and what follows, up to pay0
+};
+
+const EncoderCase kEncoderCases[] = {
+  // x264's sliced threads (tune=zerolatency): four slices per picture.
+  { "FourSlicesPerPicture", 640, 480, 15, "x264enc tune=zerolatency "
+        "speed-preset=ultrafast bitrate=800 key-int-max=30 threads=4 "
+        "! h264parse config-interval=-1" },
+  { "EightSlicesAt720p", 1280, 720, 15, "x264enc tune=zerolatency "
+        "speed-preset=ultrafast bitrate=3000 key-int-max=30 threads=8 "
+        "! h264parse config-interval=-1" },
+  // Straight from the encoder to the payloader, as in many cameras: the
+  // payloader repeats SPS/PPS before every slice of a keyframe.
+  { "ParameterSetsBeforeEverySlice", 640, 480, 15, "x264enc "
+        "tune=zerolatency speed-preset=ultrafast bitrate=800 key-int-max=30 "
+        "threads=4 ! rtph264pay config-interval=-1 name=pay0 pt=96" },
+  // Parameter sets only in the SDP (sprop-parameter-sets), never in band.
+  { "ParameterSetsOnlyInTheSdp", 320, 240, 15, "x264enc tune=zerolatency "
+        "speed-preset=ultrafast bitrate=300 key-int-max=30 "
+        "! video/x-h264,stream-format=avc ! h264parse config-interval=0" },
+  // 30 fps with a 4 s GOP and two slices.
+  { "LongGopAt30Fps", 320, 240, 30, "x264enc tune=zerolatency "
+        "speed-preset=ultrafast bitrate=300 key-int-max=120 threads=2 "
+        "! h264parse config-interval=-1" },
+};
+
+class WebRtcEncoders : public ::testing::TestWithParam<EncoderCase> {};
+
+}  // namespace
+
+TEST_P (WebRtcEncoders, ChromiumShowsTheCamerasPicture)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  const EncoderCase & c = GetParam ();
+  FakeCamera camera ({ .launch = "( videotestsrc is-live=true pattern=smpte "
+          "! video/x-raw,format=I420,width=" + std::to_string (c.width)
+          + ",height=" + std::to_string (c.height) + ",framerate="
+          + std::to_string (c.fps) + "/1 ! " + c.encoder
+          + (std::string (c.encoder).find ("pay0") == std::string::npos
+              ? " ! rtph264pay name=pay0 pt=96 )" : " )") });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  int status = -1;
+  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
+      + "/gateway/web/node_modules/playwright-core " + node + " "
+      + std::string (root) + "/tests/browser/play_whep.cjs http://127.0.0.1:"
+      + std::to_string (gateway->http_port ()) + "/cam/webrtc 30 smpte",
+      &status);
+  g_free (node);
+  EXPECT_EQ (status, 0) << output << gateway->log ();
+  EXPECT_NE (output.find ("\"width\":" + std::to_string (c.width)),
+      std::string::npos) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P (Matrix, WebRtcEncoders,
+    ::testing::ValuesIn (kEncoderCases),
+    [](const ::testing::TestParamInfo<EncoderCase> & info) {
+      return std::string (info.param.name);
+    });
