@@ -14,14 +14,21 @@ chain_for (const GstStructure * s, bool & video)
   std::string encoding = gst_structure_get_string (s, "encoding-name")
       ? gst_structure_get_string (s, "encoding-name") : "";
   video = false;
+  // Whole access units from the depayloader, packetized, so the parser
+  // never splits a picture (see the WebRTC feed). RTP carries no decode
+  // time: with B-frames the timestamper derives it from the SPS's reorder
+  // depth, else every sample's decode time would be its presentation time
+  // and a player would drop the frames out of order.
   if (encoding == "H264") {
     video = true;
-    return "rtph264depay ! h264parse config-interval=-1 "
+    return "rtph264depay ! video/x-h264,stream-format=avc,alignment=au "
+        "! h264parse config-interval=-1 ! h264timestamper "
         "! video/x-h264,stream-format=avc,alignment=au";
   }
   if (encoding == "H265") {
     video = true;
-    return "rtph265depay ! h265parse config-interval=-1 "
+    return "rtph265depay ! video/x-h265,stream-format=hvc1,alignment=au "
+        "! h265parse config-interval=-1 ! h265timestamper "
         "! video/x-h265,stream-format=hvc1,alignment=au";
   }
   if (encoding == "MPEG4-GENERIC")

@@ -78,6 +78,8 @@ struct Track
   std::vector<isobmff::Sample> samples;  // committed to the open chunk
   std::vector<uint8_t> data;
   uint64_t run_start = 0;
+  // Where the next buffer starts (running time) when it carries no time.
+  std::optional<gint64> next_rt;
 };
 
 }  // namespace
@@ -245,6 +247,21 @@ signed_running_time (const GstSegment * segment, GstClockTime ts,
   return true;
 }
 
+// Running time of a buffer's decode time. A depayloader that unpacks
+// several frames from one packet (AAC from RTP) stamps only the first: the
+// others follow on from the one before.
+bool
+decode_running_time (const Track & track, GstBuffer * buffer, gint64 * out)
+{
+  if (signed_running_time (&track.pad->segment, GST_BUFFER_DTS_OR_PTS (buffer),
+          out))
+    return true;
+  if (!track.next_rt)
+    return false;
+  *out = *track.next_rt;
+  return true;
+}
+
 // Adds the pending sample to the open chunk, now that its duration is known.
 void
 commit_pending (Track & track, uint32_t duration)
@@ -383,7 +400,7 @@ earliest_pad (GstCmafChunkMux * self, bool timeout, bool * need_data,
     }
     *all_eos = false;
     gint64 rt = G_MAXINT64;
-    signed_running_time (&t.pad->segment, GST_BUFFER_DTS_OR_PTS (buffer), &rt);
+    decode_running_time (t, buffer, &rt);
     gst_buffer_unref (buffer);
     if (!best || rt < best_time) {
       best = t.pad;
@@ -451,14 +468,20 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
   const bool sync = !track->video
       || !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   gint64 dts_rt = 0, pts_rt = 0;
-  if (!signed_running_time (&pad->segment, GST_BUFFER_DTS_OR_PTS (buffer),
-          &dts_rt)) {
+  if (!decode_running_time (*track, buffer, &dts_rt)) {
     GST_WARNING_OBJECT (pad, "dropping a buffer without timestamps");
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
   if (!signed_running_time (&pad->segment, GST_BUFFER_PTS (buffer), &pts_rt))
     pts_rt = dts_rt;
+  {
+    GstClockTime step = GST_BUFFER_DURATION (buffer);
+    if (!GST_CLOCK_TIME_IS_VALID (step))
+      step = gst_util_uint64_scale (track->last_duration, GST_SECOND,
+          track->config.timescale);
+    track->next_rt = dts_rt + (gint64) step;
+  }
 
   if (!priv->have_origin) {
     // Nothing before the first keyframe: a segment must be decodable.
@@ -471,6 +494,8 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
     priv->chunk_start = priv->segment_start = 0;
   }
   if (dts_rt < priv->origin) {
+    GST_LOG_OBJECT (pad, "dropping a buffer from before the first keyframe "
+        "(%" G_GINT64_FORMAT " < %" G_GINT64_FORMAT ")", dts_rt, priv->origin);
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }

@@ -41,11 +41,13 @@ WebRtcTestPeer::WebRtcTestPeer (Options options) : options_ (std::move (options)
 {
   if (options_.kind == Kind::WhipPublisher) {
     // A publisher as OBS is one: H.264 (baseline, no B-frames) + Opus.
-    pipeline_ = gst_parse_launch ("webrtcbin name=webrtc "
+    const std::string key_int_max = std::to_string (options_.key_int_max
+        ? options_.key_int_max : 1 << 30);
+    pipeline_ = gst_parse_launch (("webrtcbin name=webrtc "
         "bundle-policy=max-bundle "
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,"
         "height=240,framerate=15/1 ! x264enc tune=zerolatency "
-        "speed-preset=ultrafast key-int-max=15 bitrate=500 ! "
+        "speed-preset=ultrafast key-int-max=" + key_int_max + " bitrate=500 ! "
         "video/x-h264,profile=constrained-baseline ! rtph264pay "
         "config-interval=-1 pt=102 aggregate-mode=zero-latency ! "
         "application/x-rtp,media=video,encoding-name=H264,payload=102,"
@@ -53,7 +55,7 @@ WebRtcTestPeer::WebRtcTestPeer (Options options) : options_ (std::move (options)
         "webrtc.sink_0 "
         "audiotestsrc is-live=true wave=ticks ! audioconvert ! audioresample "
         "! opusenc ! rtpopuspay pt=111 ! application/x-rtp,media=audio,"
-        "encoding-name=OPUS,payload=111 ! webrtc.sink_1", nullptr);
+        "encoding-name=OPUS,payload=111 ! webrtc.sink_1").c_str (), nullptr);
     webrtc_ = gst_bin_get_by_name (GST_BIN (pipeline_), "webrtc");
     gst_object_unref (webrtc_);    // the pipeline keeps it
     gst_element_set_state (pipeline_, GST_STATE_PLAYING);

@@ -31,6 +31,9 @@ public:
     // false: received RTP is counted (video_frames() counts packets), not
     // decoded; what a benchmark with many viewers on one machine wants.
     bool decode = true;
+    // Publisher: frames between keyframes; 0 = keyframes only when the
+    // receiver asks (PLI/FIR), as browsers send them.
+    int key_int_max = 15;
     // Extra request headers (Authorization) for the POST and DELETE.
     std::vector<std::pair<std::string, std::string>> headers;
   };

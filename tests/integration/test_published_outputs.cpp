@@ -1,0 +1,160 @@
+// Every kind of published source against every output: RTSP RECORD from
+// rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), and WHIP;
+// each watched over RTSP, LL-HLS (a whole segment decodes) and WHEP.
+#include "commands.h"
+#include "helpers.h"
+#include "webrtc_client.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+enum class Publishing { Rtspclientsink, FfmpegCopy, Whip };
+
+// ffmpeg publishing an H.264 (with B-frames) + AAC MP4 as it is (-c copy),
+// in a loop.
+class FfmpegPublisher
+{
+public:
+  FfmpegPublisher (const TempDir & dir, const std::string & url)
+  {
+    const std::string mp4 = dir.path () + "/clip.mp4";
+    int status = -1;
+    run_command ("ffmpeg -loglevel error -y -f lavfi -i "
+        "testsrc=size=320x240:rate=15 -f lavfi -i sine=frequency=440:"
+        "sample_rate=48000 -t 6 -c:v libx264 -preset veryfast -bf 2 -g 15 "
+        "-pix_fmt yuv420p -c:a aac -shortest '" + mp4 + "'", &status);
+    if (status != 0)
+      return;
+    const gchar *argv[] = { "ffmpeg", "-loglevel", "error", "-re",
+      "-stream_loop", "-1", "-i", mp4.c_str (), "-c", "copy", "-f", "rtsp",
+      "-rtsp_transport", "tcp", url.c_str (), nullptr };
+    process_ = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, nullptr);
+  }
+  ~FfmpegPublisher ()
+  {
+    if (!process_)
+      return;
+    g_subprocess_force_exit (process_);
+    g_subprocess_wait (process_, nullptr, nullptr);
+    g_object_unref (process_);
+  }
+  bool started () const { return process_ != nullptr; }
+
+private:
+  GSubprocess *process_ = nullptr;
+};
+
+// hls.js in headless Chromium plays the stream's player page: the
+// script's output, or "" where node or Debian's chromium is missing.
+std::string
+chromium_plays_hls (int http_port, const std::string & stream, int & status)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)) {
+    g_free (node);
+    return "";
+  }
+  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
+      + "/gateway/web/node_modules/playwright-core " + node + " "
+      + std::string (root) + "/tests/browser/play_hls.cjs http://127.0.0.1:"
+      + std::to_string (http_port) + "/" + stream + "/ 30", &status);
+  g_free (node);
+  return output;
+}
+
+class PublishedOutputs : public ::testing::TestWithParam<Publishing> {};
+
+}  // namespace
+
+TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
+{
+  const Publishing kind = GetParam ();
+  if (kind == Publishing::FfmpegCopy && !have_program ("ffmpeg"))
+    GTEST_SKIP () << "ffmpeg is not installed";
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "live.yaml",
+            std::string ("source: ") + (kind == Publishing::Whip ? "whip"
+                : "publish") + "\noutputs:\n  hls: { part: 200ms, "
+            "segment: 1s }\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  const std::string url = gateway->url ("live");
+
+  std::unique_ptr<Publisher> rtsp_publisher;
+  std::unique_ptr<FfmpegPublisher> ffmpeg;
+  std::unique_ptr<WebRtcTestPeer> whip;
+  switch (kind) {
+    case Publishing::Rtspclientsink:
+      rtsp_publisher = std::make_unique<Publisher> (url);
+      break;
+    case Publishing::FfmpegCopy:
+      ffmpeg = std::make_unique<FfmpegPublisher> (dir, url);
+      ASSERT_TRUE (ffmpeg->started ());
+      break;
+    case Publishing::Whip:
+      // Keyframes only when asked for, as a browser sends them.
+      whip = std::make_unique<WebRtcTestPeer> (WebRtcTestPeer::Options {
+            .kind = WebRtcTestPeer::Kind::WhipPublisher, .key_int_max = 0 });
+      ASSERT_EQ (whip->connect (gateway->http_port (), "live").status, 201)
+          << gateway->log ();
+      break;
+  }
+  ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
+
+  // LL-HLS first, before any other viewer could make the source send a
+  // keyframe: complete segments, and one decodes (init + segment).
+  std::string media;
+  std::smatch segment;
+  static const std::regex segment_re ("#EXTINF:[0-9.]+,\n(seg[0-9]+\\.m4s)\n");
+  EXPECT_TRUE (wait_until ([&] {
+        media = http_request (gateway->http_port (), "GET",
+            "/live/stream.m3u8").body;
+        return std::regex_search (media, segment, segment_re);
+      }, 20s)) << media << gateway->log ();
+  if (!segment.empty () && have_program ("ffprobe")) {
+    auto init = http_request (gateway->http_port (), "GET", "/live/init.mp4");
+    auto body = http_request (gateway->http_port (), "GET",
+        "/live/" + segment[1].str ());
+    std::vector<uint8_t> joined (init.body.begin (), init.body.end ());
+    joined.insert (joined.end (), body.body.begin (), body.body.end ());
+    std::string probe = ffprobe_frames (joined);
+    std::smatch frames;
+    EXPECT_TRUE (std::regex_search (probe, frames,
+            std::regex ("h264,([0-9]+)")) && std::stoi (frames[1]) > 0)
+        << probe;
+    EXPECT_EQ (probe.find ("rror"), std::string::npos) << probe;
+  }
+
+  int status = -1;
+  std::string played = chromium_plays_hls (gateway->http_port (), "live",
+      status);
+  if (!played.empty ()) {
+    EXPECT_EQ (status, 0) << played;
+  }
+
+  Viewer rtsp (url, "tcp");
+  EXPECT_TRUE (rtsp.wait_frames (10, 20s)) << rtsp.error () << gateway->log ();
+
+  WebRtcTestPeer whep ({});
+  ASSERT_EQ (whep.connect (gateway->http_port (), "live").status, 201)
+      << gateway->log ();
+  EXPECT_TRUE (whep.wait_video_frames (10, 15s)) << gateway->log ();
+}
+
+INSTANTIATE_TEST_SUITE_P (Sources, PublishedOutputs,
+    ::testing::Values (Publishing::Rtspclientsink, Publishing::FfmpegCopy,
+        Publishing::Whip),
+    [](const ::testing::TestParamInfo<Publishing> & info) {
+      switch (info.param) {
+        case Publishing::Rtspclientsink: return std::string ("Rtspclientsink");
+        case Publishing::FfmpegCopy: return std::string ("FfmpegCopy");
+        case Publishing::Whip: return std::string ("Whip");
+      }
+      return std::string ();
+    });
