@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,14 @@ struct Output
 // Runs `launch` (which must end in "cmafchunkmux name=m ! appsink name=out")
 // to EOS and collects the muxer's output.
 void
-run (const std::string & launch, Output & out)
+run (const std::string & launch, Output & out,
+    const std::function<void (GstElement *)> & prepare = {})
 {
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch (launch.c_str (), &error);
   ASSERT_TRUE (pipeline) << (error ? error->message : "");
+  if (prepare)
+    prepare (pipeline);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   g_object_set (sink, "sync", FALSE, nullptr);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
@@ -134,6 +138,40 @@ TEST (CmafChunkMux, HeaderChunksSegmentsAndMeta)
   EXPECT_EQ (segments, 3u);
   EXPECT_NEAR ((double) total / GST_SECOND, 5.0, 0.05);
   EXPECT_EQ (ffprobe_frames (out.bytes ()), "h264,150\naac,230\n");
+}
+
+TEST (CmafChunkMux, FramesWithoutTimestampsFollowTheOneBefore)
+{
+  // As AAC frames unpacked from one RTP packet arrive: only the first of
+  // every four carries a timestamp (the parser still knows each one's
+  // duration). None may be lost, nor the video held back.
+  Output out;
+  run ("videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! x264enc key-int-max=30 ! h264parse "
+      "! cmafchunkmux name=m ! appsink name=out "
+      "audiotestsrc num-buffers=92 ! audio/x-raw,rate=48000 ! voaacenc "
+      "! aacparse name=aac ! m.audio", out, [](GstElement * pipeline) {
+        GstElement *aac = gst_bin_get_by_name (GST_BIN (pipeline), "aac");
+        GstPad *pad = gst_element_get_static_pad (aac, "src");
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad *, GstPadProbeInfo * info, gpointer) {
+              static thread_local guint64 count = 0;
+              if (count++ % 4 != 0) {
+                GstBuffer *buffer = gst_buffer_make_writable (
+                    GST_PAD_PROBE_INFO_BUFFER (info));
+                GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer) =
+                    GST_CLOCK_TIME_NONE;
+                GST_PAD_PROBE_INFO_DATA (info) = buffer;
+              }
+              return GST_PAD_PROBE_OK;
+            }, nullptr, nullptr);
+        gst_object_unref (pad);
+        gst_object_unref (aac);
+      });
+  std::string probe = ffprobe_frames (out.bytes ());
+  if (!probe.empty ()) {
+    EXPECT_EQ (probe, "h264,60\naac,92\n");
+  }
 }
 
 TEST (CmafChunkMux, WaitsForAKeyframe)
