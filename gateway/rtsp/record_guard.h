@@ -3,7 +3,8 @@
 // the one sender the session locked onto. rtpbin's receive path (its FEC
 // decoder above all) asserts on some inputs a client controls: one packet
 // with another SSRC, another payload type or RTP version 0 aborted the
-// whole gateway. RTCP is left to rtpsession, which validates it.
+// whole gateway. RTCP must be valid, carry no BYE, and its sender reports
+// come from that same sender.
 #pragma once
 
 #include <gst/rtsp-server/rtsp-server.h>
