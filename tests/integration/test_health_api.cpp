@@ -227,7 +227,8 @@ TEST (HealthApi, MetricsPassPromtoolAndMatchTheApi)
   GatewayProcess gateway ({ "--pipelines", dir.path () });
   ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s));
   Viewer viewer (gateway.url ("cam"), "tcp");
-  ASSERT_TRUE (viewer.wait_frames (5, 20s));
+  ASSERT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
+      << gateway.log ();
 
   auto metrics = http_request (gateway.http_port (), "GET", "/metrics");
   ASSERT_EQ (metrics.status, 200);
