@@ -444,6 +444,20 @@ RtspControl::request (GstRTSPMethod method, const std::string & url,
   return reply;
 }
 
+std::string
+browser_command (const std::string & script)
+{
+  gchar *node = g_find_program_in_path ("node");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  std::string command;
+  if (node && root && g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+    command = "PLAYWRIGHT_CORE=" + std::string (root)
+        + "/gateway/web/node_modules/playwright-core " + node + " "
+        + std::string (root) + "/tests/browser/" + script;
+  g_free (node);
+  return command;
+}
+
 bool
 RtspControl::send_data (guint8 channel, const std::vector<guint8> & packet)
 {

@@ -147,6 +147,11 @@ extern const char *const kAnnounceSdp;
 // Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
 std::string raw_exchange (int port, const std::string & bytes);
 
+// The command that runs tests/browser/<script> with node and playwright-core
+// on Debian's chromium; "" when any of them (or CAMGATE_SOURCE_ROOT) is
+// missing.
+std::string browser_command (const std::string & script);
+
 // The camgate binary under test ($CAMGATE_BIN, else the build tree's).
 std::string camgate_binary ();
 

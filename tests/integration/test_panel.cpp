@@ -19,21 +19,6 @@ using namespace camgate::testing;
 
 namespace {
 
-// node + playwright-core on a panel script; "" when they are missing.
-std::string
-browser_command (const std::string & script)
-{
-  gchar *node = g_find_program_in_path ("node");
-  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
-  std::string command;
-  if (node && root && g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
-    command = "PLAYWRIGHT_CORE=" + std::string (root)
-        + "/gateway/web/node_modules/playwright-core " + node + " "
-        + std::string (root) + "/tests/browser/" + script;
-  g_free (node);
-  return command;
-}
-
 std::string
 screenshot_folder (const std::string & fallback)
 {

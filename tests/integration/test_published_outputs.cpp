@@ -55,18 +55,11 @@ private:
 std::string
 chromium_plays_hls (int http_port, const std::string & stream, int & status)
 {
-  gchar *node = g_find_program_in_path ("node");
-  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
-  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)) {
-    g_free (node);
+  const std::string command = browser_command ("play_hls.cjs");
+  if (command.empty ())
     return "";
-  }
-  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
-      + "/gateway/web/node_modules/playwright-core " + node + " "
-      + std::string (root) + "/tests/browser/play_hls.cjs http://127.0.0.1:"
+  return run_command (command + " http://127.0.0.1:"
       + std::to_string (http_port) + "/" + stream + "/ 30", &status);
-  g_free (node);
-  return output;
 }
 
 class PublishedOutputs : public ::testing::TestWithParam<Publishing> {};

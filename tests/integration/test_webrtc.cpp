@@ -354,9 +354,8 @@ class WebRtcEncoders : public ::testing::TestWithParam<EncoderCase> {};
 
 TEST_P (WebRtcEncoders, ChromiumShowsTheCamerasPicture)
 {
-  gchar *node = g_find_program_in_path ("node");
-  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
-  if (!node || !root || !g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS))
+  const std::string browser = browser_command ("play_whep.cjs");
+  if (browser.empty ())
     GTEST_SKIP () << "node or Debian's chromium is not installed";
   const EncoderCase & c = GetParam ();
   FakeCamera camera ({ .launch = "( videotestsrc is-live=true pattern=smpte "
@@ -371,12 +370,9 @@ TEST_P (WebRtcEncoders, ChromiumShowsTheCamerasPicture)
             "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
   ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
   int status = -1;
-  std::string output = run_command ("PLAYWRIGHT_CORE=" + std::string (root)
-      + "/gateway/web/node_modules/playwright-core " + node + " "
-      + std::string (root) + "/tests/browser/play_whep.cjs http://127.0.0.1:"
+  std::string output = run_command (browser + " http://127.0.0.1:"
       + std::to_string (gateway->http_port ()) + "/cam/webrtc 30 smpte",
       &status);
-  g_free (node);
   EXPECT_EQ (status, 0) << output << gateway->log ();
   EXPECT_NE (output.find ("\"width\":" + std::to_string (c.width)),
       std::string::npos) << output;
