@@ -11,6 +11,19 @@ namespace camgate {
 
 namespace {
 
+// Where a track's packets are: the highest sequence number and the
+// timestamp of the newest packet accepted, and a packet that jumped away
+// from both, which the next packet may confirm. Used by the RTP thread only.
+struct SequenceState
+{
+  bool started = false;
+  guint16 highest = 0;
+  guint32 timestamp = 0;
+  bool jumped = false;
+  guint16 jump_seq = 0;
+  guint32 jump_timestamp = 0;
+};
+
 // One announced track: the payload type it may carry and, from its first
 // valid packet on, the sender it belongs to.
 struct TrackGuard
@@ -21,7 +34,54 @@ struct TrackGuard
   // The sender's SSRC, bit 32 set once locked (read by the RTCP thread).
   std::atomic<guint64> sender { 0 };
   std::atomic<bool> reported { false };
+  SequenceState sequence;
 };
+
+// RFC 3550 A.1's window: up to 3000 packets ahead, 100 behind. Timestamps
+// within 10 s at 90 kHz (longer for audio clocks) of the newest packet.
+constexpr guint16 kMaxDropout = 3000;
+constexpr guint16 kMaxMisorder = 100;
+constexpr gint64 kMaxTimestampJump = 900000;
+
+bool
+near_timestamp (guint32 timestamp, guint32 reference)
+{
+  const gint64 difference = static_cast<gint32> (timestamp - reference);
+  return difference <= kMaxTimestampJump && difference >= -kMaxTimestampJump;
+}
+
+// A packet far from the stream's sequence numbers or timestamps is only
+// taken when the next one follows on from it (RFC 3550 A.1's probation), so
+// a publisher that restarts its numbering loses one packet, while packets of
+// random numbering (noise that keeps the SSRC and payload type) never reach
+// the jitterbuffer, which would stall waiting on their far-off times.
+bool
+in_sequence (SequenceState & state, guint16 seq, guint32 timestamp)
+{
+  if (!state.started) {
+    state = SequenceState { true, seq, timestamp };
+    return true;
+  }
+  const guint16 ahead = seq - state.highest;
+  const guint16 behind = state.highest - seq;
+  if ((ahead < kMaxDropout || behind <= kMaxMisorder)
+      && near_timestamp (timestamp, state.timestamp)) {
+    if (ahead > 0 && ahead < kMaxDropout) {
+      state.highest = seq;
+      state.timestamp = timestamp;
+    }
+    return true;
+  }
+  if (state.jumped && seq == static_cast<guint16> (state.jump_seq + 1)
+      && near_timestamp (timestamp, state.jump_timestamp)) {
+    state = SequenceState { true, seq, timestamp };
+    return true;
+  }
+  state.jumped = true;
+  state.jump_seq = seq;
+  state.jump_timestamp = timestamp;
+  return false;
+}
 
 bool
 acceptable (TrackGuard & guard, GstBuffer * buffer)
@@ -32,6 +92,8 @@ acceptable (TrackGuard & guard, GstBuffer * buffer)
     return false;
   const guint pt = gst_rtp_buffer_get_payload_type (&rtp);
   const guint32 ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  const guint16 seq = gst_rtp_buffer_get_seq (&rtp);
+  const guint32 timestamp = gst_rtp_buffer_get_timestamp (&rtp);
   const bool has_payload = gst_rtp_buffer_get_payload_len (&rtp) > 0;
   gst_rtp_buffer_unmap (&rtp);
   if (!has_payload || std::find (guard.payload_types.begin (),
@@ -43,7 +105,8 @@ acceptable (TrackGuard & guard, GstBuffer * buffer)
     sender = (G_GUINT64_CONSTANT (1) << 32) | ssrc;
     guard.sender = sender;
   }
-  return ssrc == static_cast<guint32> (sender);
+  return ssrc == static_cast<guint32> (sender)
+      && in_sequence (guard.sequence, seq, timestamp);
 }
 
 // RTCP from the publisher: a valid compound packet, no BYE (which would
@@ -128,47 +191,23 @@ filter_packets (GstPad *, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-// rtpulpfecdec asserts that every caps event carries an SSRC, and rtpbin
-// sends it caps without one when a receive path resets (a publisher's
-// sequence numbers jumping is enough). Such caps get the SSRC the pad had.
-GstPadProbeReturn
-keep_caps_ssrc (GstPad * pad, GstPadProbeInfo * info, gpointer)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  GstCaps *caps;
-  gst_event_parse_caps (event, &caps);
-  guint ssrc = 0;
-  if (gst_caps_get_size (caps) > 0 && gst_structure_get_uint (
-          gst_caps_get_structure (caps, 0), "ssrc", &ssrc))
-    return GST_PAD_PROBE_OK;
-  GstCaps *previous = gst_pad_get_current_caps (pad);
-  bool known = previous && gst_structure_get_uint (
-      gst_caps_get_structure (previous, 0), "ssrc", &ssrc);
-  if (previous)
-    gst_caps_unref (previous);
-  if (!known || gst_caps_get_size (caps) == 0)
-    return GST_PAD_PROBE_DROP;
-  GstCaps *fixed = gst_caps_copy (caps);
-  gst_caps_set_simple (fixed, "ssrc", G_TYPE_UINT, ssrc, nullptr);
-  gst_event_unref (event);
-  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (fixed);
-  gst_caps_unref (fixed);
-  return GST_PAD_PROBE_OK;
-}
-
+// gst-rtsp-server answers rtpbin's "request-fec-decoder" with an
+// rtpulpfecdec for every received stream, FEC negotiated or not, and that
+// element asserts on inputs a publisher controls (caps without an SSRC after
+// a receive path resets, which random sequence numbers cause). RECORD never
+// negotiates FEC: the media's handler is blocked, so no decoder is inserted.
 void
-on_element_added (GstBin *, GstBin *, GstElement * element, gpointer)
+keep_fec_decoders_out (GstElement * rtpbin, GstRTSPMedia * media,
+    const std::string & name)
 {
-  GstElementFactory *factory = gst_element_get_factory (element);
-  if (!factory || !g_str_equal (GST_OBJECT_NAME (factory), "rtpulpfecdec"))
-    return;
-  if (GstPad *sink = gst_element_get_static_pad (element, "sink")) {
-    gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        keep_caps_ssrc, nullptr, nullptr);
-    gst_object_unref (sink);
-  }
+  const guint signal = g_signal_lookup ("request-fec-decoder",
+      G_OBJECT_TYPE (rtpbin));
+  const guint blocked = g_signal_handlers_block_matched (rtpbin,
+      (GSignalMatchType) (G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0,
+      nullptr, nullptr, media);
+  if (!blocked)
+    g_warning ("stream %s: gst-rtsp-server's FEC decoder request not found: "
+        "an rtpulpfecdec may sit in the publisher's path", name.c_str ());
 }
 
 GstElement *
@@ -212,8 +251,7 @@ on_prepared (GstRTSPMedia * media, gpointer data)
         "packets are not filtered", name->c_str ());
     return;
   }
-  g_signal_connect (rtpbin, "deep-element-added",
-      G_CALLBACK (on_element_added), nullptr);
+  keep_fec_decoders_out (rtpbin, media, *name);
   for (guint i = 0; i < gst_rtsp_media_n_streams (media); i++) {
     GstRTSPStream *stream = gst_rtsp_media_get_stream (media, i);
     const guint index = gst_rtsp_stream_get_index (stream);

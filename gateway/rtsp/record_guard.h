@@ -3,8 +3,11 @@
 // the one sender the session locked onto. rtpbin's receive path (its FEC
 // decoder above all) asserts on some inputs a client controls: one packet
 // with another SSRC, another payload type or RTP version 0 aborted the
-// whole gateway. RTCP must be valid, carry no BYE, and its sender reports
-// come from that same sender.
+// whole gateway. Packets far from the track's sequence numbers and
+// timestamps wait for the next packet to confirm the jump (RFC 3550 A.1).
+// RTCP must be valid, carry no BYE, and its sender reports come from that
+// same sender. gst-rtsp-server's FEC decoder, which asserted on a reset
+// receive path, is kept out: RECORD never negotiates FEC.
 #pragma once
 
 #include <gst/rtsp-server/rtsp-server.h>

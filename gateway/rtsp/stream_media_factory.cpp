@@ -139,6 +139,8 @@ build_play_element (MountTarget & target)
 {
   auto layout = target.play ? target.fanout->layout () : std::nullopt;
   if (!layout) {
+    g_message ("stream %s: the source went away while a viewer connected, "
+        "refusing it", target.name.c_str ());
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
@@ -153,6 +155,8 @@ build_play_element (MountTarget & target)
   uint64_t id = target.fanout->attach (layout->generation, srcs);
   layout->release ();
   if (id == 0) {
+    g_message ("stream %s: the source's tracks changed while a viewer "
+        "connected, refusing it", target.name.c_str ());
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     gst_object_unref (gst_object_ref_sink (bin));
     return nullptr;

@@ -247,6 +247,18 @@ malformed_rtp (const std::vector<guint8> & valid)
   changed ([](auto & p) { p.resize (13); });                 // no payload
   changed ([](auto & p) { p.resize (5); });                  // no header
   bad.push_back ({});
+  // Noise behind a header that passes every check: the announced SSRC and
+  // payload type with random sequence numbers, timestamps, marker bits and
+  // payload (seeded, so a failure can be replayed).
+  GRand *rand = g_rand_new_with_seed (20261203);
+  for (int i = 0; i < 64; i++)
+    changed ([&](auto & p) {
+          p[1] = (p[1] & 0x7f) | (g_rand_boolean (rand) ? 0x80 : 0);
+          for (size_t at = 2; at < p.size (); at++)
+            if (at < 8 || at >= 12)
+              p[at] = g_rand_int_range (rand, 0, 256);
+        });
+  g_rand_free (rand);
   return bad;
 }
 
