@@ -378,6 +378,29 @@ close_chunk (GstCmafChunkMux * self, GstClockTime next_start,
   return ret;
 }
 
+// The held-back sample's real duration is known once the next one arrives:
+// when it would carry the open part past its target (a frame the encoder
+// skipped, one that came late), the part ends before it. The estimate made
+// when the sample arrived cannot see that.
+GstFlowReturn
+end_part_before_pending (GstCmafChunkMux * self, const Track & track,
+    int64_t duration)
+{
+  auto priv = self->priv;
+  const uint32_t timescale = track.config.timescale;
+  const GstClockTime start = gst_util_uint64_scale (track.pending->dts,
+      GST_SECOND, timescale);
+  const GstClockTime end = gst_util_uint64_scale (track.pending->dts
+      + duration, GST_SECOND, timescale);
+  std::lock_guard<std::mutex> lk (priv->lock);
+  const bool has_samples = std::any_of (priv->tracks.begin (),
+      priv->tracks.end (), [](const Track & t) { return !t.samples.empty (); });
+  if (!has_samples || start <= priv->chunk_start
+      || end <= priv->chunk_start + priv->chunk_duration + BOUNDARY_SLACK)
+    return GST_FLOW_OK;
+  return close_chunk (self, start, false, track.pending->sync);
+}
+
 GstAggregatorPad *
 earliest_pad (GstCmafChunkMux * self, bool timeout, bool * need_data,
     bool * all_eos)
@@ -509,17 +532,19 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
       ? (int64_t) to_ticks (pts_offset, timescale)
       : -(int64_t) to_ticks (-pts_offset, timescale);
 
+  GstFlowReturn ret = GST_FLOW_OK;
   if (track->pending) {
     int64_t duration = (int64_t) dts_ticks - (int64_t) track->pending->dts;
     // A gap or a step back in the input: keep the cadence rather than write a
     // nonsense duration (the next tfdt still follows from the durations).
     if (duration <= 0 || duration > (int64_t) timescale * 10)
       duration = track->last_duration ? track->last_duration : timescale / 25;
+    if (driving)
+      ret = end_part_before_pending (self, *track, duration);
     commit_pending (*track, static_cast<uint32_t> (duration));
   }
 
-  GstFlowReturn ret = GST_FLOW_OK;
-  if (driving) {
+  if (driving && ret == GST_FLOW_OK) {
     std::lock_guard<std::mutex> lk (priv->lock);
     const bool has_samples = std::any_of (priv->tracks.begin (),
         priv->tracks.end (), [](const Track & t) { return !t.samples.empty (); });

@@ -141,6 +141,55 @@ TEST_F (Hls, PlaylistsFollowTheLowLatencyRules)
   EXPECT_LT (std::chrono::steady_clock::now () - start, 1s);
 }
 
+// A low-latency camera at 30 fps with a 2 s GOP and the default part and
+// segment settings: no part is longer than PART-TARGET, and within a
+// segment every part but the last is a whole target long (frame timing, not
+// arrival, decides where a part ends).
+TEST (HlsParts, FollowThePartTargetAt30FpsWithATwoSecondGop)
+{
+  FakeCamera camera ({ .fps = 30, .gop_frames = 60 });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: { uri: " + camera.uri () + " }\noutputs: { hls: true }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  std::string media;
+  ASSERT_TRUE (wait_until ([&] {
+        media = http_request (gateway->http_port (), "GET",
+            "/cam/stream.m3u8").body;
+        return count (media, "#EXTINF:") >= 3;
+      }, 20s)) << media << gateway->log ();
+
+  std::smatch m;
+  ASSERT_TRUE (std::regex_search (media, m,
+          std::regex ("PART-TARGET=([0-9.]+)"))) << media;
+  const double target = std::stod (m[1]);
+  static const std::regex part_re ("#EXT-X-PART:DURATION=([0-9.]+)");
+  // Segments whose parts the playlist lists in full (it may begin mid-way).
+  size_t complete = 0;
+  size_t segment_start = media.find ("#EXT-X-PART:");
+  for (size_t end = media.find ("#EXTINF:", segment_start);
+      end != std::string::npos; end = media.find ("#EXTINF:", end + 1)) {
+    std::vector<double> parts;
+    std::string segment = media.substr (segment_start, end - segment_start);
+    for (auto it = std::sregex_iterator (segment.begin (), segment.end (),
+            part_re); it != std::sregex_iterator (); ++it)
+      parts.push_back (std::stod ((*it)[1]));
+    segment_start = end + 1;
+    if (parts.empty ())
+      continue;
+    complete++;
+    for (size_t i = 0; i < parts.size (); i++) {
+      EXPECT_LE (parts[i], target + 1e-9) << "part " << i << "\n" << segment;
+      if (i + 1 < parts.size ()) {
+        EXPECT_GE (parts[i], target - 0.034) << "part " << i << "\n"
+            << segment;
+      }
+    }
+  }
+  EXPECT_GE (complete, 2u) << media;
+}
+
 TEST_F (Hls, TokenParameterIsPassedOnButNeverInjected)
 {
   auto multivariant = get ("index.m3u8?token=abc.DEF_-1");

@@ -225,6 +225,72 @@ TEST (CmafChunkMux, WaitsForAKeyframe)
     gst_sample_unref (s);
 }
 
+TEST (CmafChunkMux, PartsStayWithinTheTargetWhenFramesComeLate)
+{
+  // A live camera's encoder skips frames now and then: one in five frames
+  // of a 30 fps stream is missing (seeded), the rest come up to 8 ms late. A part
+  // may only hold a frame whose real duration (up to the next frame) fits.
+  GstElement *encoder = gst_parse_launch ("videotestsrc num-buffers=150 "
+      "! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc "
+      "key-int-max=60 tune=zerolatency ! h264parse "
+      "! video/x-h264,stream-format=avc,alignment=au "
+      "! appsink name=enc sync=false", nullptr);
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (encoder), "enc");
+  gst_element_set_state (encoder, GST_STATE_PLAYING);
+  std::vector<GstSample *> samples;
+  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (enc),
+          10 * GST_SECOND))
+    samples.push_back (s);
+  gst_element_set_state (encoder, GST_STATE_NULL);
+  gst_object_unref (enc);
+  gst_object_unref (encoder);
+  ASSERT_EQ (samples.size (), 150u);
+
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src format=time "
+      "! cmafchunkmux name=m chunk-duration=200000000 "
+      "segment-duration=2000000000 ! appsink name=out sync=false", nullptr);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  g_object_set (src, "caps", gst_sample_get_caps (samples[0]), nullptr);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GRand *rand = g_rand_new_with_seed (30);
+  for (size_t i = 0; i < samples.size (); i++) {
+    GstBuffer *frame = gst_sample_get_buffer (samples[i]);
+    if (g_rand_int_range (rand, 0, 5) == 0 && GST_BUFFER_FLAG_IS_SET (frame,
+            GST_BUFFER_FLAG_DELTA_UNIT))
+      continue;
+    frame = gst_buffer_copy (frame);
+    GST_BUFFER_PTS (frame) = GST_BUFFER_DTS (frame) = i * GST_SECOND / 30
+        + g_rand_int_range (rand, 0, 9) * GST_MSECOND;
+    GST_BUFFER_DURATION (frame) = GST_CLOCK_TIME_NONE;
+    gst_app_src_push_buffer (GST_APP_SRC (src), frame);
+  }
+  g_rand_free (rand);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  Output out;
+  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          10 * GST_SECOND)) {
+    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (s)));
+    gst_sample_unref (s);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  for (auto *s : samples)
+    gst_sample_unref (s);
+
+  ASSERT_GE (out.buffers.size (), 20u);
+  GstClockTime total = 0;
+  for (size_t i = 1; i < out.buffers.size (); i++) {
+    GstCmafChunkMeta *meta = gst_buffer_get_cmaf_chunk_meta (out.buffers[i]);
+    ASSERT_NE (meta, nullptr);
+    EXPECT_LE (meta->duration, 200 * GST_MSECOND + GST_MSECOND) << i;
+    total += meta->duration;
+  }
+  EXPECT_NEAR ((double) total / GST_SECOND, 5.0, 0.1);
+}
+
 TEST (CmafChunkMux, H265AndOpusDecode)
 {
   Output out;
