@@ -1,8 +1,11 @@
 // Publish ingest: RTSP RECORD into a `source: publish` stream, watched by
 // players on the same path.
+#include "commands.h"
 #include "helpers.h"
 
 #include <gtest/gtest.h>
+
+#include <regex>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -88,6 +91,63 @@ TEST (Publish, FfmpegPublisher)
   g_subprocess_wait (process, nullptr, nullptr);
   g_object_unref (process);
   g_free (ffmpeg);
+}
+
+// ffmpeg -c copy of an H.265 (B-frames, open GOP) + AAC MP4, with the
+// parameter sets in band (hev1) and only in the file's header (hvc1, so only
+// in the publisher's SDP): ffmpeg plays it back over UDP and over TCP.
+TEST (Publish, FfmpegH265CopyPlaysBackOverUdpAndTcp)
+{
+  if (!have_program ("ffmpeg") || !have_program ("ffprobe"))
+    GTEST_SKIP () << "ffmpeg is not installed";
+  TempDir dir;
+  dir.write ("hevc.yaml", "source: publish\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.ready ());
+  const std::string url = gateway.url ("hevc");
+  for (const std::string tag : { "hev1", "hvc1" }) {
+    SCOPED_TRACE (tag);
+    const std::string mp4 = dir.path () + "/" + tag + ".mp4";
+    int status = -1;
+    run_command ("ffmpeg -loglevel error -y -f lavfi -i "
+        "testsrc2=size=320x240:rate=25 -f lavfi -i sine=sample_rate=48000 "
+        "-t 4 -c:v libx265 -preset ultrafast -x265-params log-level=error "
+        "-tag:v " + tag + " -c:a aac -shortest '" + mp4 + "'", &status);
+    ASSERT_EQ (status, 0);
+    const gchar *argv[] = { "ffmpeg", "-loglevel", "error", "-re",
+      "-stream_loop", "-1", "-i", mp4.c_str (), "-c", "copy", "-f", "rtsp",
+      "-rtsp_transport", "tcp", url.c_str (), nullptr };
+    GSubprocess *publisher = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE,
+        nullptr);
+    ASSERT_NE (publisher, nullptr);
+    const size_t before = gateway.log ().rfind ("stream hevc: running");
+    EXPECT_TRUE (wait_until ([&] {
+          size_t at = gateway.log ().rfind ("stream hevc: running");
+          return at != std::string::npos && (before == std::string::npos
+              || at > before);
+        }, 20s)) << gateway.log ();
+    for (const char *transport : { "udp", "tcp" }) {
+      SCOPED_TRACE (transport);
+      std::string probe = run_command (std::string ("timeout 20 ffprobe "
+              "-v error -rtsp_transport ") + transport + " -read_intervals "
+          "%+2 -count_frames -show_entries stream=codec_name,width,"
+          "nb_read_frames -of csv=p=0 " + url + " 2>/dev/null", &status);
+      std::smatch frames;
+      EXPECT_TRUE (std::regex_search (probe, frames,
+              std::regex ("hevc,320,([0-9]+)")) && std::stoi (frames[1]) >= 20)
+          << probe << gateway.log ();
+      EXPECT_NE (probe.find ("aac"), std::string::npos) << probe;
+    }
+    g_subprocess_force_exit (publisher);
+    g_subprocess_wait (publisher, nullptr, nullptr);
+    g_object_unref (publisher);
+    // Gone before the next file is published.
+    EXPECT_TRUE (wait_until ([&] {
+          auto log = gateway.log ();
+          return log.rfind ("left") != std::string::npos
+              && log.rfind ("left") > log.rfind ("stream hevc: running");
+        }, 15s)) << gateway.log ();
+  }
 }
 
 TEST (Publish, AnnounceWithoutMediaIsRejected)
