@@ -18,8 +18,8 @@ namespace {
 
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
-      "http-port", "session-timeout", "read-timeout", "webrtc", "onvif", "users",
-      "tls" };
+      "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
+      "onvif", "users", "tls" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
 const std::vector<std::string> kTlsKeys =
@@ -74,6 +74,26 @@ read_servers (YamlReader & reader, const YAML::Node & node,
   }
 }
 
+// "40000-40100": both ends included.
+void
+read_port_range (YamlReader & reader, const YAML::Node & node,
+    const std::string & where, uint32_t & min_port, uint32_t & max_port)
+{
+  std::string text;
+  if (!reader.scalar (node, where, text))
+    return;
+  unsigned lo = 0, hi = 0;
+  char tail = 0;
+  if (std::sscanf (text.c_str (), "%u-%u%c", &lo, &hi, &tail) != 2 || lo == 0
+      || hi > 65535 || lo > hi)
+    reader.error (node, where + ": expected a range such as 40000-40100, "
+        "got '" + text + "'");
+  else {
+    min_port = lo;
+    max_port = hi;
+  }
+}
+
 void
 read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
 {
@@ -89,22 +109,9 @@ read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
   if (const YAML::Node n = node["turn-servers"])
     read_servers (reader, n, "webrtc.turn-servers", { "turn", "turns" },
         out.turn_servers);
-  if (const YAML::Node n = node["udp-ports"]) {
-    // "40000-40100"
-    std::string text;
-    if (reader.scalar (n, "webrtc.udp-ports", text)) {
-      unsigned lo = 0, hi = 0;
-      char tail = 0;
-      if (std::sscanf (text.c_str (), "%u-%u%c", &lo, &hi, &tail) != 2
-          || lo == 0 || hi > 65535 || lo > hi)
-        reader.error (n, "webrtc.udp-ports: expected a range such as "
-            "40000-40100, got '" + text + "'");
-      else {
-        out.min_port = lo;
-        out.max_port = hi;
-      }
-    }
-  }
+  if (const YAML::Node n = node["udp-ports"])
+    read_port_range (reader, n, "webrtc.udp-ports", out.min_port,
+        out.max_port);
   if (const YAML::Node n = node["ice-tcp"])
     reader.boolean (n, "webrtc.ice-tcp", out.ice_tcp);
   if (const YAML::Node n = node["max-viewers"])
@@ -324,6 +331,12 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
       else
         config.read_timeout_ms = ms;
     }
+  }
+  if (const YAML::Node node = root["rtsp-udp-ports"]) {
+    read_port_range (reader, node, "rtsp-udp-ports", config.rtsp_udp_min_port,
+        config.rtsp_udp_max_port);
+    if (config.rtsp_udp_max_port - config.rtsp_udp_min_port < 3)
+      reader.error (node, "rtsp-udp-ports: at least 4 ports (two clients)");
   }
   if (const YAML::Node node = root["webrtc"])
     read_webrtc (reader, node, config.webrtc);

@@ -57,6 +57,10 @@ struct GatewayConfig
   // An RTSP request must arrive whole within this; a connection without a
   // session that sends nothing for six times as long is closed.
   uint32_t read_timeout_ms = 10000;
+  // UDP ports RTSP clients and publishers get their RTP/RTCP from (bound to
+  // bind_address, like every other socket).
+  uint32_t rtsp_udp_min_port = 20000;
+  uint32_t rtsp_udp_max_port = 29999;
   WebRtcConfig webrtc;
   OnvifConfig onvif;
   std::vector<UserSpec> users;     // none = no authentication

@@ -12,6 +12,27 @@ RtspServer::~RtspServer ()
   stop ();
 }
 
+namespace {
+
+// Unicast addresses for RTP/RTCP over UDP: the bind address, or both
+// wildcards when bound to "::" (which takes IPv4 clients as well).
+GstRTSPAddressPool *
+udp_address_pool (const GatewayConfig & config)
+{
+  GstRTSPAddressPool *pool = gst_rtsp_address_pool_new ();
+  std::vector<std::string> addresses { config.bind_address };
+  if (config.bind_address == "::")
+    addresses = { GST_RTSP_ADDRESS_POOL_ANY_IPV4,
+      GST_RTSP_ADDRESS_POOL_ANY_IPV6 };
+  for (const auto & address : addresses)
+    gst_rtsp_address_pool_add_range (pool, address.c_str (),
+        address.c_str (), config.rtsp_udp_min_port, config.rtsp_udp_max_port,
+        0);
+  return pool;
+}
+
+}  // namespace
+
 bool
 RtspServer::listen (GstRTSPServer * server, const std::string & address,
     int port, guint & source_id, std::string & error)
@@ -39,6 +60,7 @@ RtspServer::start (const GatewayConfig & config, AccessControl & access,
     std::string & error)
 {
   server_ = camgate_rtsp_server_new ();
+  udp_pool_ = udp_address_pool (config);
   session_timeout_s_ = config.session_timeout_s;
   // Relayed RTSP is mostly socket work: allow a few client threads so one
   // slow client never holds the others' requests.
@@ -125,6 +147,7 @@ RtspServer::stop ()
         }, nullptr);
     g_clear_object (server);
   }
+  g_clear_object (&udp_pool_);
 }
 
 gboolean
@@ -159,6 +182,7 @@ RtspServer::mount (std::shared_ptr<MountTarget> target)
 {
   std::string path = "/" + target->name;
   GstRTSPMediaFactory *factory = camgate_stream_media_factory_new (target);
+  gst_rtsp_media_factory_set_address_pool (factory, udp_pool_);
   {
     std::lock_guard<std::mutex> lk (lock_);
     mounts_[target->name] = target;

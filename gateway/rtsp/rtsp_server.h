@@ -56,6 +56,9 @@ private:
 
   GstRTSPServer *server_ = nullptr;
   GstRTSPServer *tls_server_ = nullptr;  // RTSPS: same mounts and sessions
+  // Where RTP/RTCP over UDP is received and sent from: the bind address and
+  // the configured ports (gst-rtsp-server binds 0.0.0.0 without one).
+  GstRTSPAddressPool *udp_pool_ = nullptr;
   guint server_source_ = 0;
   guint tls_source_ = 0;
   int tls_port_ = 0;

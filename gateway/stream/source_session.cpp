@@ -1,5 +1,6 @@
 #include "stream/source_session.h"
 
+#include "stream/camera_udp_binding.h"
 #include "stream/in_order_buffer.h"
 
 #include <gio/gio.h>
@@ -392,6 +393,7 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
   if (spec.source.tls_verify)
     g_signal_connect (src, "accept-certificate",
         G_CALLBACK (on_accept_certificate), context);
+  bind_camera_udp_to_route (src);
   gst_object_unref (src);
   return true;
 }

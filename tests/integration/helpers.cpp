@@ -320,13 +320,13 @@ Viewer::error () const
   return error_;
 }
 
-Publisher::Publisher (const std::string & uri)
+Publisher::Publisher (const std::string & uri, const std::string & protocols)
 {
   std::string launch = "videotestsrc is-live=true pattern=smpte "
       "! video/x-raw,width=320,height=240,framerate=15/1 "
       "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 "
-      "key-int-max=15 ! h264parse ! rtspclientsink protocols=tcp location="
-      + uri;
+      "key-int-max=15 ! h264parse ! rtspclientsink protocols=" + protocols
+      + " location=" + uri;
   pipeline_ = gst_parse_launch (launch.c_str (), nullptr);
   if (pipeline_)
     gst_element_set_state (pipeline_, GST_STATE_PLAYING);

@@ -105,7 +105,8 @@ private:
 class Publisher
 {
 public:
-  explicit Publisher (const std::string & uri);
+  explicit Publisher (const std::string & uri,
+      const std::string & protocols = "tcp");
   ~Publisher ();
   std::string error ();
 

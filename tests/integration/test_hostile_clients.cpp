@@ -1,6 +1,7 @@
 // What anyone who can reach a port can do to the gateway: keep-alive
 // sockets, endless RTSP headers, forged session ids, replayed Digest
 // answers, malformed RTP from a publisher. Each of these once hurt it.
+#include "fake_camera.h"
 #include "helpers.h"
 
 #include <gio/gio.h>
@@ -9,7 +10,10 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -431,4 +435,81 @@ TEST (HostileClients, EndlessSlowAndIdleRtspConnectionsAreClosed)
   RtspControl fresh (port);
   EXPECT_EQ (fresh.request (GST_RTSP_OPTIONS, gateway->url ("cam")).status, 200);
   EXPECT_TRUE (gateway->running ());
+}
+
+namespace {
+
+// The sockets of process `pid` (TCP and UDP, IPv4 and IPv6) bound to an
+// address other than loopback, as "udp 0.0.0.0:port" lines.
+std::vector<std::string>
+sockets_off_loopback (int pid)
+{
+  std::set<std::string> inodes;
+  const std::string fd_dir = "/proc/" + std::to_string (pid) + "/fd";
+  if (GDir *dir = g_dir_open (fd_dir.c_str (), 0, nullptr)) {
+    while (const gchar *name = g_dir_read_name (dir)) {
+      g_autofree gchar *target = g_file_read_link ((fd_dir + "/" + name).c_str (),
+          nullptr);
+      std::string link = target ? target : "";
+      if (link.rfind ("socket:[", 0) == 0)
+        inodes.insert (link.substr (8, link.size () - 9));
+    }
+    g_dir_close (dir);
+  }
+  // Local addresses as /proc prints them: 127.0.0.1, ::1, ::ffff:127.0.0.1.
+  static const std::set<std::string> loopback { "0100007F",
+    "00000000000000000000000001000000", "0000000000000000FFFF00000100007F" };
+  std::vector<std::string> off;
+  for (const char *table : { "tcp", "tcp6", "udp", "udp6" }) {
+    std::ifstream in ("/proc/" + std::to_string (pid) + "/net/" + table);
+    std::string line;
+    std::getline (in, line);
+    while (std::getline (in, line)) {
+      std::istringstream fields (line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid,
+          timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer
+          >> retransmits >> uid >> timeout >> inode;
+      const size_t colon = local.find (':');
+      if (!inodes.count (inode) || colon == std::string::npos)
+        continue;
+      const std::string address = local.substr (0, colon);
+      const unsigned port = std::stoul (local.substr (colon + 1), nullptr, 16);
+      if (port != 0 && !loopback.count (address))
+        off.push_back (std::string (table) + " " + address + ":"
+            + std::to_string (port));
+    }
+  }
+  return off;
+}
+
+}  // namespace
+
+// --bind 127.0.0.1 (the default) holds for every socket: RTP/RTCP over UDP
+// towards a camera, a viewer and a publisher, as well as the listeners.
+// (ONVIF discovery, which must hear the LAN, is off.)
+TEST (HostileClients, EverySocketStaysOnTheBindAddress)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir, settings;
+  settings.write ("gateway.yaml", "onvif: { discovery: false }\n");
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: { uri: " + camera.uri () + ", transport: udp }\n" },
+          { "live.yaml", "source: publish\n" } },
+      { "--config", settings.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  Viewer viewer (gateway->url ("cam"), "udp");
+  ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
+      << gateway->log ();
+  Publisher publisher (gateway->url ("live"), "udp");
+  ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
+  Viewer published (gateway->url ("live"), "udp");
+  ASSERT_TRUE (published.wait_frames (5, 20s)) << published.error ()
+      << gateway->log ();
+  auto off = sockets_off_loopback (gateway->pid ());
+  std::string listing;
+  for (const auto & socket : off)
+    listing += socket + "\n";
+  EXPECT_TRUE (off.empty ()) << listing;
 }

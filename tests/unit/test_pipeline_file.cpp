@@ -379,6 +379,28 @@ TEST (GatewayConfigFile, WebRtcSettings)
   g_free (dir);
 }
 
+TEST (GatewayConfigFile, RtspUdpPorts)
+{
+  gchar *dir = g_dir_make_tmp ("camgate-gwconfig-XXXXXX", nullptr);
+  std::string path = std::string (dir) + "/camgate.yaml";
+  GatewayConfig config;
+  EXPECT_EQ (config.rtsp_udp_min_port, 20000u);
+  EXPECT_EQ (config.rtsp_udp_max_port, 29999u);
+  std::ofstream (path) << "rtsp-udp-ports: 31000-31099\n";
+  std::vector<ConfigError> errors;
+  EXPECT_TRUE (load_gateway_config (path, config, errors));
+  EXPECT_EQ (config.rtsp_udp_min_port, 31000u);
+  EXPECT_EQ (config.rtsp_udp_max_port, 31099u);
+  for (const char *bad : { "31000-31001", "0-100", "31000", "1-70000" }) {
+    std::ofstream (path) << "rtsp-udp-ports: " << bad << "\n";
+    errors.clear ();
+    GatewayConfig fresh;
+    EXPECT_FALSE (load_gateway_config (path, fresh, errors)) << bad;
+  }
+  std::filesystem::remove_all (dir);
+  g_free (dir);
+}
+
 TEST (TextHelpers, Durations)
 {
   EXPECT_EQ (parse_duration_ms ("200ms"), 200u);

@@ -1,0 +1,100 @@
+#include "stream/camera_udp_binding.h"
+
+#include <gio/gio.h>
+#include <gst/rtsp/gstrtspurl.h>
+
+namespace camgate {
+
+namespace {
+
+// The local address a datagram to `host` leaves from (connecting a UDP
+// socket sends nothing), or nullptr.
+GInetAddress *
+local_address_towards (const gchar * host, GSocketFamily family)
+{
+  GResolver *resolver = g_resolver_get_default ();
+  GList *addresses = g_resolver_lookup_by_name (resolver, host, nullptr,
+      nullptr);
+  g_object_unref (resolver);
+  GInetAddress *local = nullptr;
+  for (GList *l = addresses; l && !local; l = l->next) {
+    auto *remote = G_INET_ADDRESS (l->data);
+    if (g_inet_address_get_family (remote) != family)
+      continue;
+    GSocket *probe = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
+        G_SOCKET_PROTOCOL_UDP, nullptr);
+    GSocketAddress *to = g_inet_socket_address_new (remote, 9);
+    if (probe && g_socket_connect (probe, to, nullptr, nullptr)) {
+      GSocketAddress *from = g_socket_get_local_address (probe, nullptr);
+      if (from) {
+        local = G_INET_ADDRESS (g_object_ref (g_inet_socket_address_get_address
+                (G_INET_SOCKET_ADDRESS (from))));
+        g_object_unref (from);
+      }
+    }
+    g_object_unref (to);
+    if (probe)
+      g_object_unref (probe);
+  }
+  g_resolver_free_addresses (addresses);
+  return local;
+}
+
+void
+rebind (GstElement * rtspsrc, GstElement * udpsrc)
+{
+  g_autofree gchar *bound = nullptr;
+  gint port = 0;
+  GSocket *socket = nullptr;
+  g_object_get (udpsrc, "address", &bound, "port", &port, "used-socket",
+      &socket, nullptr);
+  if (!socket)
+    return;
+  const GSocketFamily family = g_socket_get_family (socket);
+  g_object_unref (socket);
+  // Multicast (the group's address) and already bound sockets stay.
+  GInetAddress *any = g_inet_address_new_any (family);
+  g_autofree gchar *any_text = g_inet_address_to_string (any);
+  g_object_unref (any);
+  if (!bound || g_strcmp0 (bound, any_text) != 0 || port <= 0)
+    return;
+
+  g_autofree gchar *location = nullptr;
+  g_object_get (rtspsrc, "location", &location, nullptr);
+  GstRTSPUrl *url = nullptr;
+  if (!location || gst_rtsp_url_parse (location, &url) != GST_RTSP_OK)
+    return;
+  GInetAddress *local = local_address_towards (url->host, family);
+  gst_rtsp_url_free (url);
+  if (!local)
+    return;
+  g_autofree gchar *local_text = g_inet_address_to_string (local);
+  g_object_unref (local);
+  // The port was announced to the camera already: free it and take it again
+  // on the one address. Nothing arrives before PLAY, which comes later.
+  gst_element_set_state (udpsrc, GST_STATE_NULL);
+  g_object_set (udpsrc, "address", local_text, "port", port, nullptr);
+  if (gst_element_set_state (udpsrc, GST_STATE_READY)
+      == GST_STATE_CHANGE_FAILURE)
+    g_warning ("could not bind UDP port %d to %s for the camera", port,
+        local_text);
+}
+
+void
+on_element_added (GstBin * rtspsrc, GstElement * element, gpointer)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  if (factory && g_str_equal (GST_OBJECT_NAME (factory), "udpsrc"))
+    rebind (GST_ELEMENT (rtspsrc), element);
+}
+
+}  // namespace
+
+void
+bind_camera_udp_to_route (GstElement * rtspsrc)
+{
+  g_signal_connect (rtspsrc, "element-added", G_CALLBACK (on_element_added),
+      nullptr);
+}
+
+}  // namespace camgate
