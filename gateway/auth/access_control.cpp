@@ -12,6 +12,9 @@ namespace camgate {
 namespace {
 
 constexpr gint64 kLoginCacheUs = 5 * 60 * G_USEC_PER_SEC;
+// A refused password is remembered briefly: the HTTP server checks it on a
+// worker thread, then answers the request from this verdict.
+constexpr gint64 kRefusalCacheUs = 10 * G_USEC_PER_SEC;
 constexpr size_t kLoginCacheMax = 1024;
 constexpr gint64 kFailureWindowUs = 60 * G_USEC_PER_SEC;
 constexpr size_t kFailureTableMax = 4096;
@@ -105,36 +108,57 @@ AccessControl::find (const std::string & name) const
   return nullptr;
 }
 
+std::string
+AccessControl::login_key (const std::string & name,
+    const std::string & password) const
+{
+  // A keyed digest, so the cache holds no password.
+  return sign (token_key_, name + '\0' + password);
+}
+
+bool
+AccessControl::login_is_cached (const std::string & name,
+    const std::string & password)
+{
+  const std::string key = login_key (name, password);
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = recent_logins_.find (key);
+  return it != recent_logins_.end ()
+      && it->second.until_us > g_get_monotonic_time ();
+}
+
 const UserSpec *
 AccessControl::login (const std::string & name, const std::string & password)
 {
   const UserSpec *user = find (name);
-  if (!user || user->password_hash.empty ()) {
-    // The same PBKDF2 work as for a real user: the answer's timing must not
-    // tell which user names exist.
-    verify_password (password, decoy_hash_);
-    return nullptr;
-  }
-  // The cache key is a keyed digest, so the cache holds no password.
-  std::string key = sign (token_key_, name + '\0' + password);
+  const std::string key = login_key (name, password);
   gint64 now = g_get_monotonic_time ();
   {
     std::lock_guard<std::mutex> lk (lock_);
     auto it = recent_logins_.find (key);
-    if (it != recent_logins_.end () && it->second > now)
-      return user;
+    if (it != recent_logins_.end () && it->second.until_us > now)
+      return it->second.valid ? user : nullptr;
   }
-  if (!verify_password (password, user->password_hash))
-    return nullptr;
+  bool valid = false;
+  if (!user || user->password_hash.empty ()) {
+    // The same PBKDF2 work as for a real user: the answer's timing must not
+    // tell which user names exist.
+    verify_password (password, decoy_hash_);
+  } else {
+    valid = verify_password (password, user->password_hash);
+  }
+  now = g_get_monotonic_time ();
   std::lock_guard<std::mutex> lk (lock_);
   if (recent_logins_.size () >= kLoginCacheMax)
     recent_logins_.clear ();
-  recent_logins_[key] = now + kLoginCacheUs;
-  return user;
+  recent_logins_[key] = { now + (valid ? kLoginCacheUs : kRefusalCacheUs),
+    valid };
+  return valid ? user : nullptr;
 }
 
-const UserSpec *
-AccessControl::login_basic (const std::string & encoded)
+bool
+AccessControl::split_basic (const std::string & encoded, std::string & user,
+    std::string & password)
 {
   gsize size = 0;
   guchar *bytes = g_base64_decode (encoded.c_str (), &size);
@@ -142,8 +166,18 @@ AccessControl::login_basic (const std::string & encoded)
   g_free (bytes);
   auto colon = text.find (':');
   if (colon == std::string::npos)
-    return nullptr;
-  return login (text.substr (0, colon), text.substr (colon + 1));
+    return false;
+  user = text.substr (0, colon);
+  password = text.substr (colon + 1);
+  return true;
+}
+
+const UserSpec *
+AccessControl::login_basic (const std::string & encoded)
+{
+  std::string user, password;
+  return split_basic (encoded, user, password) ? login (user, password)
+      : nullptr;
 }
 
 unsigned

@@ -60,11 +60,17 @@ public:
   bool enabled () const { return !users_.empty (); }
   const std::vector<UserSpec> & users () const { return users_; }
   // The user if `password` is theirs; checks are cached for a few minutes so
-  // players that send Basic on every request do not pay PBKDF2 each time.
+  // players that send Basic on every request do not pay PBKDF2 each time
+  // (refusals for a few seconds). Thread-safe.
   const UserSpec *login (const std::string & user, const std::string & password);
+  // Whether login() would answer from its cache, without PBKDF2.
+  bool login_is_cached (const std::string & user, const std::string & password);
   // The same for the base64 "user:password" of a Basic Authorization
   // header (HTTP and RTSP alike).
   const UserSpec *login_basic (const std::string & encoded);
+  // The user and password in the base64 "user:password"; false if malformed.
+  static bool split_basic (const std::string & encoded, std::string & user,
+      std::string & password);
   const UserSpec *find (const std::string & name) const;
   Identity anonymous () const { return { find (kAnonymousUser), {} }; }
 
@@ -103,7 +109,15 @@ private:
   std::string token_key_;
   std::string decoy_hash_;         // verified for unknown users, in vain
   std::mutex lock_;
-  std::map<std::string, gint64> recent_logins_;  // digest of user+password
+  struct CachedLogin
+  {
+    gint64 until_us = 0;
+    bool valid = false;
+  };
+  std::string login_key (const std::string & user,
+      const std::string & password) const;
+
+  std::map<std::string, CachedLogin> recent_logins_;  // by login_key()
   std::map<std::string, Failures> failures_;      // by client address
 };
 

@@ -3,8 +3,11 @@
 #include "config/text_helpers.h"
 #include "http/http_server.h"
 #include "http/json_text.h"
+#include "http/parked_message.h"
 
 #include <json-glib/json-glib.h>
+
+#include <memory>
 
 namespace camgate {
 
@@ -162,6 +165,39 @@ issue_token (AccessControl & access, SoupServerMessage * message,
   send_json (message, SOUP_STATUS_OK, finish_json (b));
 }
 
+// The user and password a request is to be checked with: its Basic
+// credentials, or the sign-in form's body. False when it carries none.
+bool
+password_in (SoupServerMessage * message, const std::string & path,
+    std::string & user, std::string & password)
+{
+  const std::string header = request_header (message, "Authorization");
+  if (g_str_has_prefix (header.c_str (), "Basic "))
+    return AccessControl::split_basic (header.substr (6), user, password);
+  if (path != "/api/v1/auth/token"
+      || !g_str_equal (soup_server_message_get_method (message), "POST"))
+    return false;
+  const std::string text = request_body (message);
+  JsonParser *parser = json_parser_new ();
+  if (json_parser_load_from_data (parser, text.c_str (), text.size (), nullptr)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+    user = json_string_member (o, "user");
+    password = json_string_member (o, "password");
+  }
+  g_object_unref (parser);
+  return !user.empty ();
+}
+
+struct PasswordCheck
+{
+  AccessControl *access;
+  std::string user;
+  std::string password;
+  ParkedMessage parked;
+  std::function<void ()> resume;
+};
+
 }  // namespace
 
 Credentials
@@ -196,6 +232,42 @@ identify (AccessControl & access, SoupServerMessage * message,
     return Credentials::None;
   return access.verify_token (token, who) ? Credentials::Valid
       : Credentials::Wrong;
+}
+
+bool
+check_password_off_loop (AccessControl & access, SoupServerMessage * message,
+    const std::string & path, std::function<void ()> resume)
+{
+  // Once per request: should the verdict have left the cache meanwhile (a
+  // flood of new passwords clears it), the request is answered on the loop.
+  static const char *kChecked = "camgate-password-checked";
+  std::string user, password;
+  if (!access.enabled () || g_object_get_data (G_OBJECT (message), kChecked)
+      || !password_in (message, path, user, password)
+      || access.login_is_cached (user, password)
+      || access.blocked_for_s (client_address (message)))
+    return false;
+  g_object_set_data (G_OBJECT (message), kChecked, GINT_TO_POINTER (1));
+  auto *check = new PasswordCheck { &access, user, password,
+    ParkedMessage (message), std::move (resume) };
+  GTask *task = g_task_new (nullptr, nullptr,
+      [](GObject *, GAsyncResult *, gpointer data) {
+        std::unique_ptr<PasswordCheck> done (static_cast<PasswordCheck *>
+            (data));
+        // The verdict is cached now: the request is routed again and
+        // answered from it, on the main loop.
+        if (done->parked.resume ())
+          done->resume ();
+      }, check);
+  g_task_set_task_data (task, check, nullptr);
+  g_task_run_in_thread (task, [](GTask * t, gpointer, gpointer data,
+          GCancellable *) {
+        auto *c = static_cast<PasswordCheck *> (data);
+        c->access->login (c->user, c->password);
+        g_task_return_boolean (t, TRUE);
+      });
+  g_object_unref (task);
+  return true;
 }
 
 std::string

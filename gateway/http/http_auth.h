@@ -10,6 +10,7 @@
 
 #include <libsoup/soup.h>
 
+#include <functional>
 #include <string>
 
 namespace camgate {
@@ -23,6 +24,15 @@ enum class Credentials { None, Valid, Wrong, Blocked };
 // none). Wrong credentials are never silently downgraded to anonymous.
 Credentials identify (AccessControl & access, SoupServerMessage * message,
     GHashTable * query, Identity & who);
+
+// PBKDF2 takes tens of milliseconds: when `message` carries a password
+// AccessControl has not checked lately (Basic, or the sign-in form), it is
+// paused and checked on a worker thread, and `resume` is called on the main
+// loop once the verdict is cached (unless the client left). Returns whether
+// it did so; identify() and the token route then answer without hashing.
+bool check_password_off_loop (AccessControl & access,
+    SoupServerMessage * message, const std::string & path,
+    std::function<void ()> resume);
 
 // The client's address, as AccessControl counts failures by it.
 std::string client_address (SoupServerMessage * message);

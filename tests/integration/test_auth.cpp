@@ -511,6 +511,50 @@ TEST_F (Auth, NoPasswordReachesTheLogOrTheApi)
   }
 }
 
+// Password checks (PBKDF2) run beside the main loop: while a user whose
+// hash takes seconds to check signs in with a wrong password, by Basic and
+// by the sign-in form, other requests are answered first.
+TEST (AuthSlowHash, PasswordChecksDoNotHoldUpOtherRequests)
+{
+  TempDir dir;
+  guchar salt[16] = { 1, 2, 3 }, hash[32] = { 4, 5, 6 };
+  g_autofree gchar *salt64 = g_base64_encode (salt, sizeof salt);
+  g_autofree gchar *hash64 = g_base64_encode (hash, sizeof hash);
+  dir.write ("gateway.yaml", std::string ("users:\n"
+          "  - name: slow\n    password-hash: \"pbkdf2-sha256$3000000$")
+      + salt64 + "$" + hash64 + "\"\n    permissions: { \"*\": [admin] }\n");
+  GatewayProcess gateway ({ "--config", dir.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  const int port = gateway.http_port ();
+
+  std::atomic<int> finished { 0 };
+  int basic_order = 0, form_order = 0;
+  HttpReply basic_reply, form_reply;
+  std::thread by_basic ([&] {
+        basic_reply = http_request (port, "GET", "/api/v1/auth", {},
+            { { "Authorization", basic ("slow", "wrong") } });
+        basic_order = ++finished;
+      });
+  std::thread by_form ([&] {
+        form_reply = http_request (port, "POST", "/api/v1/auth/token",
+            "{\"user\": \"slow\", \"password\": \"wrong\"}",
+            { { "Content-Type", "application/json" } });
+        form_order = ++finished;
+      });
+  std::this_thread::sleep_for (300ms);
+  auto anonymous = http_request (port, "GET", "/api/v1/auth");
+  const int anonymous_order = ++finished;
+  by_basic.join ();
+  by_form.join ();
+  EXPECT_EQ (anonymous.status, 200) << anonymous.body;
+  EXPECT_EQ (anonymous_order, 1) << "an anonymous request waited for "
+      "password checks";
+  EXPECT_EQ (basic_reply.status, 401) << basic_reply.body;
+  EXPECT_EQ (form_reply.status, 401) << form_reply.body;
+  EXPECT_GT (basic_order, 1);
+  EXPECT_GT (form_order, 1);
+}
+
 TEST (AuthRedirect, PlainHttpIsRedirectedToHttpsWhenAsked)
 {
   TempDir dir;

@@ -123,6 +123,24 @@ TEST (AccessControl, PermissionsFollowPatterns)
   EXPECT_EQ (access.login ("guard", "pw2"), nullptr);
 }
 
+TEST (AccessControl, VerdictsAreCachedSoTheyCanBeCheckedAhead)
+{
+  AccessControl access ({ user ("ops", "pw", { { "*", kPermAdmin } }) });
+  EXPECT_FALSE (access.login_is_cached ("ops", "pw"));
+  EXPECT_FALSE (access.login_is_cached ("ops", "wrong"));
+  EXPECT_FALSE (access.login_is_cached ("nobody", "pw"));
+  ASSERT_NE (access.login ("ops", "pw"), nullptr);
+  EXPECT_EQ (access.login ("ops", "wrong"), nullptr);
+  EXPECT_EQ (access.login ("nobody", "pw"), nullptr);
+  // Each answer is cached, a refusal as a refusal.
+  EXPECT_TRUE (access.login_is_cached ("ops", "pw"));
+  EXPECT_TRUE (access.login_is_cached ("ops", "wrong"));
+  EXPECT_TRUE (access.login_is_cached ("nobody", "pw"));
+  EXPECT_NE (access.login ("ops", "pw"), nullptr);
+  EXPECT_EQ (access.login ("ops", "wrong"), nullptr);
+  EXPECT_FALSE (access.login_is_cached ("ops", "other"));
+}
+
 TEST (AccessControl, TokensAreSignedExpireAndCanBeLimitedToAStream)
 {
   AccessControl access ({ user ("ops", "pw", { { "*", kPermRead } }) });
