@@ -1,5 +1,7 @@
 #include "recording/recording_output.h"
 
+#include <algorithm>
+
 #include "recording/recording_files.h"
 #include "stream/cmaf_tracks.h"
 
@@ -72,11 +74,15 @@ RecordingOutput::describe (const RtpFanout::Layout & layout,
   if (!inside_recordings (error))
     return false;
   const guint64 segment = (guint64) spec_.segment_ms * GST_MSECOND;
+  // The muxer's segments start at keyframes at least a second apart: a file
+  // begins at the first one after `segment`, and recording paused by a full
+  // disk tries again at the first one after its 5 s pause, not a file later.
   // The location is a property set in started(): a template may hold
   // characters gst-launch syntax would take for its own.
   description = "cmafchunkmux name=mux chunk-duration=1000000000 "
-      "segment-duration=" + std::to_string (segment) + " ! recordsink "
-      "name=recorder max-duration=" + std::to_string (segment);
+      "segment-duration=" + std::to_string (std::min<guint64> (segment,
+          GST_SECOND)) + " ! recordsink name=recorder max-duration="
+      + std::to_string (segment);
   if (!describe_cmaf_tracks (layout, "mux", description)) {
     error = "no track can be recorded in MP4";
     return false;

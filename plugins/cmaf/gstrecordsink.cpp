@@ -312,9 +312,15 @@ gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   const gsize size = map.size;
   gst_buffer_unmap (buffer, &map);
   rebase_decode_times (copy, size, *self->file_base);
+  // Where the last whole fragment ends: a chunk the disk took only part of
+  // is cut off again, so the file still ends on a whole fragment.
+  const off_t whole = lseek (self->fd, 0, SEEK_CUR);
   const bool written = write_all (self->fd, copy, size, error);
   g_free (copy);
   if (!written) {
+    if (whole < 0 || ftruncate (self->fd, whole) != 0)
+      GST_WARNING_OBJECT (self, "could not cut a partly written fragment "
+          "off: %s", g_strerror (errno));
     pause_on_error (self, error);
     return GST_FLOW_OK;
   }

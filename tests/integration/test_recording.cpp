@@ -34,6 +34,33 @@ mp4_files (const std::string & root)
 }
 
 // Decodes the whole file; "" when clean, ffmpeg's complaints otherwise.
+// "" when `file` is a run of whole top-level ISO BMFF boxes to its last
+// byte, else where it breaks off.
+std::string
+broken_tail (const std::string & file)
+{
+  std::ifstream in (file, std::ios::binary);
+  std::vector<unsigned char> bytes ((std::istreambuf_iterator<char> (in)),
+      std::istreambuf_iterator<char> ());
+  size_t at = 0;
+  while (at + 8 <= bytes.size ()) {
+    uint64_t size = (uint64_t) bytes[at] << 24 | bytes[at + 1] << 16
+        | bytes[at + 2] << 8 | bytes[at + 3];
+    if (size == 1 && at + 16 <= bytes.size ()) {
+      size = 0;
+      for (int i = 8; i < 16; i++)
+        size = size << 8 | bytes[at + i];
+    }
+    if (size < 8 || at + size > bytes.size ())
+      return file + ": box at " + std::to_string (at) + " of "
+          + std::to_string (size) + " bytes, file is "
+          + std::to_string (bytes.size ());
+    at += size;
+  }
+  return at == bytes.size () ? "" : file + ": " + std::to_string (bytes.size ()
+      - at) + " stray bytes at the end";
+}
+
 std::string
 decode_errors (const std::string & file)
 {
@@ -181,12 +208,13 @@ TEST_F (Recording, RetentionDeletesOldFilesButNeverTheOpenOne)
 
 TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
 {
-  // A 256 KiB tmpfs: full after a few seconds of this camera (~40 KB/s).
+  // An 80 KiB tmpfs: full after a few seconds of this camera (~11 KB/s),
+  // inside the first file (a minute long).
   const std::string mount_point = dir_.path () + "/small";
   fs::create_directories (mount_point);
-  if (mount ("tmpfs", mount_point.c_str (), "tmpfs", 0, "size=256k") != 0)
+  if (mount ("tmpfs", mount_point.c_str (), "tmpfs", 0, "size=80k") != 0)
     GTEST_SKIP () << "cannot mount a small tmpfs here (not root?)";
-  start ("segment: 2s", mount_point + "/cam");
+  start ("segment: 60s", mount_point + "/cam");
   const int port = gateway_->http_port ();
   auto stream = [&]() {
     return http_request (port, "GET", "/api/v1/streams/cam").body;
@@ -200,16 +228,21 @@ TEST_F (Recording, AFullDiskPausesRecordingAndItResumes)
   EXPECT_NE (http_request (port, "GET", "/metrics").body.find (
           "camgate_stream_recording{stream=\"cam\"} 0"), std::string::npos);
   EXPECT_TRUE (gateway_->running ());
-  // Everything already written still plays.
+  // Everything already written still plays, the file the disk cut short
+  // included: it ends on its last whole fragment.
   auto files = mp4_files (mount_point + "/cam");
   ASSERT_FALSE (files.empty ());
-  EXPECT_EQ (decode_errors (files.front ()), "");
-  // Space comes back: recording resumes.
+  for (const auto & file : files) {
+    EXPECT_EQ (broken_tail (file), "");
+    EXPECT_EQ (decode_errors (file), "") << file;
+  }
+  // Space comes back: recording resumes at a keyframe after its 5 s pause,
+  // not when the next file was due.
   for (const auto & f : files)
     fs::remove (f);
   EXPECT_TRUE (wait_until ([&]() {
         return stream ().find ("\"status\" : \"recording\"")
-            != std::string::npos; }, 20s)) << stream ();
+            != std::string::npos; }, 15s)) << stream ();
   EXPECT_NE (http_request (port, "GET", "/metrics").body.find (
           "camgate_stream_recording{stream=\"cam\"} 1"), std::string::npos);
   gateway_.reset ();
