@@ -480,10 +480,16 @@ RtspControl::send_data (guint8 channel, const std::vector<guint8> & packet)
 }
 
 std::string
-raw_exchange (int port, const std::string & bytes)
+raw_exchange (int port, const std::string & bytes, const std::string & from)
 {
   GSocketClient *client = g_socket_client_new ();
   g_socket_client_set_timeout (client, 2);
+  if (!from.empty ()) {
+    GSocketAddress *local = g_inet_socket_address_new_from_string (
+        from.c_str (), 0);
+    g_socket_client_set_local_address (client, local);
+    g_object_unref (local);
+  }
   std::string host = "127.0.0.1:" + std::to_string (port);
   GSocketConnection *conn = g_socket_client_connect_to_host (client,
       host.c_str (), port, nullptr, nullptr);

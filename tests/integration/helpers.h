@@ -145,8 +145,10 @@ private:
 // A minimal ANNOUNCE body: one H.264 track.
 extern const char *const kAnnounceSdp;
 
-// Sends raw bytes to 127.0.0.1:port and returns what came back (bounded).
-std::string raw_exchange (int port, const std::string & bytes);
+// Sends raw bytes to 127.0.0.1:port (from the local address `from`, when
+// given) and returns what came back (bounded).
+std::string raw_exchange (int port, const std::string & bytes,
+    const std::string & from = {});
 
 // The command that runs tests/browser/<script> with node and playwright-core
 // on Debian's chromium; "" when any of them (or CAMGATE_SOURCE_ROOT) is

@@ -52,10 +52,11 @@ json_string (const std::string & body, const char *member)
 
 std::string
 rtsp_request (int port, const std::string & method, const std::string & path,
-    const std::string & extra_headers = {})
+    const std::string & extra_headers = {}, const std::string & from = {})
 {
   return raw_exchange (port, method + " rtsp://127.0.0.1:" + std::to_string
-      (port) + path + " RTSP/1.0\r\nCSeq: 1\r\n" + extra_headers + "\r\n");
+      (port) + path + " RTSP/1.0\r\nCSeq: 1\r\n" + extra_headers + "\r\n",
+      from);
 }
 
 class Auth : public ::testing::Test
@@ -319,6 +320,21 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
   // An answer computed for /cam opens nothing else.
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/live", digest_header ("ops",
               "ops-pw-1", nonce)).find ("RTSP/1.0 401"), std::string::npos);
+  // A nonce is bound to the address it was given to: the same answer from
+  // another address (127.0.0.2, loopback too) is refused, while a nonce
+  // that address asked for itself works there.
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("ops",
+              "ops-pw-1", nonce), "127.0.0.2").find ("RTSP/1.0 401"),
+      std::string::npos);
+  std::string other = rtsp_request (port, "DESCRIBE", "/cam", {}, "127.0.0.2");
+  nonce_at = other.find ("nonce=\"");
+  ASSERT_NE (nonce_at, std::string::npos) << other;
+  std::string other_nonce = other.substr (nonce_at + 7, other.find ('"',
+          nonce_at + 7) - nonce_at - 7);
+  EXPECT_NE (other_nonce, nonce);
+  EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", digest_header ("ops",
+              "ops-pw-1", other_nonce), "127.0.0.2").find ("RTSP/1.0 200"),
+      std::string::npos);
   // Wrong credentials are refused even where anonymous may watch.
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open", "Authorization: "
           + basic ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
