@@ -1,9 +1,9 @@
 #include "auth/rtsp_auth.h"
 
+#include "auth/digest_nonce.h"
 #include "auth/password_hash.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <cstring>
 #include <map>
@@ -17,7 +17,7 @@ struct _CamgateRtspAuth
   AccessControl *access;
   // One token per user, owned here: GstRTSPContext borrows them.
   std::map<std::string, GstRTSPToken *> *tokens;
-  gchar nonce_key[32];
+  camgate::DigestNonces *nonces;
   bool digest_users;               // some user has an rtsp-digest
   // Wrong credentials: refused with 401, never taken for anonymous.
   GstRTSPToken *wrong;
@@ -29,10 +29,12 @@ namespace {
 
 constexpr const char *kUserField = "camgate.user";
 constexpr const char *kWrongField = "camgate.wrong-credentials";
-// A client answers the challenge at once; later requests of the same
-// session need none (PLAY, TEARDOWN and keep-alives use the session).
-constexpr gint64 kNonceLifetimeS = 60;
 
+gint64
+now_s ()
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
 // The tokens are all made up front: client threads only read the map.
 void
 add_token (CamgateRtspAuth * self, const std::string & user)
@@ -47,46 +49,6 @@ token_for (CamgateRtspAuth * self, const std::string & user)
   auto it = self->tokens->find (user);
   return it != self->tokens->end () ? it->second
       : self->tokens->at (camgate::kAnonymousUser);
-}
-
-// Signed over the time and the client's address: a nonce sniffed from one
-// client is worthless from another.
-std::string
-nonce_signature (CamgateRtspAuth * self, const std::string & stamp,
-    const std::string & client)
-{
-  const std::string signed_text = stamp + "|" + client;
-  gchar *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256,
-      reinterpret_cast<const guchar *> (self->nonce_key),
-      sizeof self->nonce_key, signed_text.c_str (), signed_text.size ());
-  std::string out (hex, 32);
-  g_free (hex);
-  return out;
-}
-
-// "<16 hex digits of the time><32 hex of its HMAC>": no nonce table needed.
-std::string
-make_nonce (CamgateRtspAuth * self, const std::string & client)
-{
-  gchar stamp[17];
-  g_snprintf (stamp, sizeof stamp, "%016" G_GINT64_MODIFIER "x",
-      g_get_real_time () / G_USEC_PER_SEC);
-  return stamp + nonce_signature (self, stamp, client);
-}
-
-bool
-nonce_valid (CamgateRtspAuth * self, const std::string & nonce,
-    const std::string & client)
-{
-  if (nonce.size () != 48)
-    return false;
-  std::string stamp = nonce.substr (0, 16);
-  std::string expected = nonce_signature (self, stamp, client);
-  if (CRYPTO_memcmp (expected.data (), nonce.data () + 16, 32) != 0)
-    return false;
-  gint64 issued = g_ascii_strtoll (stamp.c_str (), nullptr, 16);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  return issued <= now && now - issued < kNonceLifetimeS;
 }
 
 // "/cam?x" of an RTSP URL, or of a bare path.
@@ -128,8 +90,8 @@ digest_user (CamgateRtspAuth * self, GstRTSPContext * ctx,
   const std::string & user_name = values["username"];
   const camgate::UserSpec *user = self->access->find (user_name);
   if (!user || user->rtsp_digest.empty () || values["uri"].empty ()
-      || values["response"].empty () || !nonce_valid (self, values["nonce"],
-          gst_rtsp_connection_get_ip (ctx->conn))
+      || values["response"].empty () || !self->nonces->valid (values["nonce"],
+          gst_rtsp_connection_get_ip (ctx->conn), now_s ())
       || !same_resource (values["uri"], ctx))
     return nullptr;
   gchar *expected = gst_rtsp_generate_digest_auth_response_from_md5 (nullptr,
@@ -264,8 +226,8 @@ camgate_rtsp_auth_generate_authenticate_header (GstRTSPAuth * auth,
   std::string basic = std::string ("Basic realm=\"") + camgate::kAuthRealm
       + "\"";
   std::string digest = std::string ("Digest realm=\"") + camgate::kAuthRealm
-      + "\", nonce=\"" + make_nonce (self, gst_rtsp_connection_get_ip
-      (ctx->conn)) + "\"";
+      + "\", nonce=\"" + self->nonces->make (
+      gst_rtsp_connection_get_ip (ctx->conn), now_s ()) + "\"";
   // Digest first: clients that take the first challenge take the better one.
   // Offered only when some user can answer it (most clients, rtspsrc and
   // ffmpeg included, never fall back to Basic once they tried Digest).
@@ -284,6 +246,7 @@ camgate_rtsp_auth_finalize (GObject * object)
     gst_rtsp_token_unref (token);
   gst_rtsp_token_unref (self->wrong);
   delete self->tokens;
+  delete self->nonces;
   G_OBJECT_CLASS (camgate_rtsp_auth_parent_class)->finalize (object);
 }
 
@@ -304,9 +267,7 @@ camgate_rtsp_auth_init (CamgateRtspAuth * self)
   self->tokens = new std::map<std::string, GstRTSPToken *> ();
   self->wrong = gst_rtsp_token_new (kUserField, G_TYPE_STRING, "",
       kWrongField, G_TYPE_BOOLEAN, TRUE, nullptr);
-  if (RAND_bytes (reinterpret_cast<unsigned char *> (self->nonce_key),
-          sizeof self->nonce_key) != 1)
-    g_error ("no random bytes for the RTSP nonce key");
+  self->nonces = new camgate::DigestNonces ();
 }
 
 const gchar *

@@ -1,6 +1,7 @@
 // Users, passwords, tokens and permissions (AccessControl), the users:/tls:
 // config, and the stream management API's file writes (PipelineStore).
 #include "auth/access_control.h"
+#include "auth/digest_nonce.h"
 #include "auth/password_hash.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_store.h"
@@ -139,6 +140,28 @@ TEST (AccessControl, VerdictsAreCachedSoTheyCanBeCheckedAhead)
   EXPECT_NE (access.login ("ops", "pw"), nullptr);
   EXPECT_EQ (access.login ("ops", "wrong"), nullptr);
   EXPECT_FALSE (access.login_is_cached ("ops", "other"));
+}
+
+TEST (DigestNonces, BoundToTheClientAndShortLived)
+{
+  DigestNonces nonces;
+  const gint64 now = 1800000000;
+  const std::string nonce = nonces.make ("192.0.2.1", now);
+  EXPECT_EQ (nonce.size (), 48u);
+  EXPECT_TRUE (nonces.valid (nonce, "192.0.2.1", now));
+  EXPECT_TRUE (nonces.valid (nonce, "192.0.2.1",
+          now + DigestNonces::kLifetimeS - 1));
+  // Expired, from the future, from another address, or from another key.
+  EXPECT_FALSE (nonces.valid (nonce, "192.0.2.1",
+          now + DigestNonces::kLifetimeS));
+  EXPECT_FALSE (nonces.valid (nonce, "192.0.2.1", now - 1));
+  EXPECT_FALSE (nonces.valid (nonce, "192.0.2.2", now));
+  EXPECT_FALSE (DigestNonces ().valid (nonce, "192.0.2.1", now));
+  // A stamp moved forward does not carry its signature along.
+  std::string forged = nonces.make ("192.0.2.1", now - 3600);
+  forged.replace (0, 16, nonce.substr (0, 16));
+  EXPECT_FALSE (nonces.valid (forged, "192.0.2.1", now));
+  EXPECT_FALSE (nonces.valid (nonce.substr (0, 47), "192.0.2.1", now));
 }
 
 TEST (AccessControl, TokensAreSignedExpireAndCanBeLimitedToAStream)
