@@ -258,49 +258,45 @@ WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
     error = "the WebRTC pipeline cannot start";
     return false;
   }
-  // Send: our senders and their transceivers exist before the offer is
-  // applied, so webrtcbin pairs each offered m-line with the one whose
-  // codec matches (and puts our SSRC in the answer).
+  // Every m-line has its transceiver before the offer is applied, so
+  // webrtcbin pairs each with it (by kind and codec, in order) instead of
+  // making its own at answer time, which would take the offer's codecs as
+  // they come (a browser's: VP8 first). Send: our senders (and our SSRC in
+  // the answer); receive: one direction and format per chosen m-line; both:
+  // m-lines we do not use are answered inactive.
   if (role_ == Role::Send) {
     for (const auto & t : plan.tracks)
       if (!link_send_track (t, error))
         return false;
+  }
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const char *media = gst_sdp_media_get_media (gst_sdp_message_get_media
+        (offer, i));
+    const ChosenTrack *chosen = nullptr;
+    for (const auto & t : plan.tracks)
+      if (t.mline == i)
+        chosen = &t;
+    if (chosen && role_ == Role::Send)
+      continue;
+    if (!chosen && g_strcmp0 (media, "audio") != 0
+        && g_strcmp0 (media, "video") != 0)
+      continue;
+    GstCaps *caps = chosen ? gst_caps_ref (chosen->caps)
+        : gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+            media, nullptr);
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_signal_emit_by_name (webrtc_, "add-transceiver", chosen
+        ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY
+        : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, caps, &trans);
+    gst_caps_unref (caps);
+    if (trans)
+      gst_object_unref (trans);
   }
   GstSDPMessage *copy = nullptr;
   gst_sdp_message_copy (offer, &copy);
   if (!set_description (webrtc_, "set-remote-description",
           GST_WEBRTC_SDP_TYPE_OFFER, copy, error))
     return false;
-
-  // Receive: each chosen m-line gets our direction and its one format;
-  // send: transceivers the offer created for m-lines we do not fill stay
-  // inactive.
-  GArray *transceivers = nullptr;
-  g_signal_emit_by_name (webrtc_, "get-transceivers", &transceivers);
-  for (guint i = 0; transceivers && i < transceivers->len; i++) {
-    auto *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
-    guint mline = 0;
-    GstCaps *preferences = nullptr;
-    g_object_get (trans, "mlineindex", &mline, "codec-preferences",
-        &preferences, nullptr);
-    if (preferences) {
-      gst_caps_unref (preferences);
-      continue;                    // one of our senders
-    }
-    const ChosenTrack *chosen = nullptr;
-    for (const auto & t : plan.tracks)
-      if (t.mline == mline)
-        chosen = &t;
-    if (chosen && role_ == Role::Receive)
-      g_object_set (trans, "direction",
-          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, "codec-preferences",
-          chosen->caps, nullptr);
-    else
-      g_object_set (trans, "direction",
-          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
-  }
-  if (transceivers)
-    g_array_unref (transceivers);
 
   const GstStructure *reply = nullptr;
   GstPromise *promise = nullptr;

@@ -1,5 +1,6 @@
 // Every kind of published source against every output: RTSP RECORD from
-// rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), and WHIP;
+// rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), and WHIP
+// from webrtcbin and from Chromium (its fake camera, offering VP8 first);
 // each watched over RTSP, LL-HLS (a whole segment decodes) and WHEP.
 #include "commands.h"
 #include "helpers.h"
@@ -14,7 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-enum class Publishing { Rtspclientsink, FfmpegCopy, Whip };
+enum class Publishing { Rtspclientsink, FfmpegCopy, Whip, ChromiumWhip };
 
 // ffmpeg publishing an H.264 (with B-frames) + AAC MP4 as it is (-c copy),
 // in a loop.
@@ -50,6 +51,47 @@ private:
   GSubprocess *process_ = nullptr;
 };
 
+// Chromium publishing its fake camera and microphone over WHIP
+// (tests/browser/publish_whip.cjs) until finish().
+class ChromiumPublisher
+{
+public:
+  ChromiumPublisher (int http_port, const std::string & stream)
+  {
+    const std::string command = browser_command ("publish_whip.cjs");
+    if (command.empty ())
+      return;
+    const std::string line = "exec env " + command + " http://127.0.0.1:"
+        + std::to_string (http_port) + " /" + stream + "/whip 120";
+    const gchar *argv[] = { "sh", "-c", line.c_str (), nullptr };
+    process_ = g_subprocess_newv (argv, (GSubprocessFlags)
+        (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE),
+        nullptr);
+  }
+  ~ChromiumPublisher ()
+  {
+    if (!process_)
+      return;
+    g_subprocess_force_exit (process_);
+    g_subprocess_wait (process_, nullptr, nullptr);
+    g_object_unref (process_);
+  }
+  bool started () const { return process_ != nullptr; }
+  // Ends the session; what the browser says it sent (JSON).
+  std::string finish ()
+  {
+    gchar *out = nullptr;
+    g_subprocess_communicate_utf8 (process_, nullptr, nullptr, &out, nullptr,
+        nullptr);
+    std::string result = out ? out : "";
+    g_free (out);
+    return result;
+  }
+
+private:
+  GSubprocess *process_ = nullptr;
+};
+
 // hls.js in headless Chromium plays the stream's player page: the
 // script's output, or "" where node or Debian's chromium is missing.
 std::string
@@ -71,17 +113,22 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
   const Publishing kind = GetParam ();
   if (kind == Publishing::FfmpegCopy && !have_program ("ffmpeg"))
     GTEST_SKIP () << "ffmpeg is not installed";
+  if (kind == Publishing::ChromiumWhip
+      && browser_command ("publish_whip.cjs").empty ())
+    GTEST_SKIP () << "node, playwright-core or chromium is missing";
   TempDir dir;
+  const bool whip_source = kind == Publishing::Whip
+      || kind == Publishing::ChromiumWhip;
   auto gateway = GatewayProcess::with_pipelines (dir, { { "live.yaml",
-            std::string ("source: ") + (kind == Publishing::Whip ? "whip"
-                : "publish") + "\noutputs:\n  hls: { part: 200ms, "
-            "segment: 1s }\n" } });
+            std::string ("source: ") + (whip_source ? "whip" : "publish")
+            + "\noutputs:\n  hls: { part: 200ms, segment: 1s }\n" } });
   ASSERT_TRUE (gateway->ready ()) << gateway->log ();
   const std::string url = gateway->url ("live");
 
   std::unique_ptr<Publisher> rtsp_publisher;
   std::unique_ptr<FfmpegPublisher> ffmpeg;
   std::unique_ptr<WebRtcTestPeer> whip;
+  std::unique_ptr<ChromiumPublisher> browser;
   switch (kind) {
     case Publishing::Rtspclientsink:
       rtsp_publisher = std::make_unique<Publisher> (url);
@@ -96,6 +143,11 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
             .kind = WebRtcTestPeer::Kind::WhipPublisher, .key_int_max = 0 });
       ASSERT_EQ (whip->connect (gateway->http_port (), "live").status, 201)
           << gateway->log ();
+      break;
+    case Publishing::ChromiumWhip:
+      browser = std::make_unique<ChromiumPublisher> (gateway->http_port (),
+          "live");
+      ASSERT_TRUE (browser->started ());
       break;
   }
   ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
@@ -138,16 +190,27 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
   ASSERT_EQ (whep.connect (gateway->http_port (), "live").status, 201)
       << gateway->log ();
   EXPECT_TRUE (whep.wait_video_frames (10, 15s)) << gateway->log ();
+
+  if (browser) {
+    // The browser was answered H.264 (it offers VP8 first) and sent frames.
+    std::string sent = browser->finish ();
+    EXPECT_NE (sent.find ("\"state\":\"connected\""), std::string::npos)
+        << sent;
+    EXPECT_NE (sent.find ("\"codec\":\"video/H264\""), std::string::npos)
+        << sent;
+    EXPECT_NE (sent.find ("\"deleted\":200"), std::string::npos) << sent;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P (Sources, PublishedOutputs,
     ::testing::Values (Publishing::Rtspclientsink, Publishing::FfmpegCopy,
-        Publishing::Whip),
+        Publishing::Whip, Publishing::ChromiumWhip),
     [](const ::testing::TestParamInfo<Publishing> & info) {
       switch (info.param) {
         case Publishing::Rtspclientsink: return std::string ("Rtspclientsink");
         case Publishing::FfmpegCopy: return std::string ("FfmpegCopy");
         case Publishing::Whip: return std::string ("Whip");
+        case Publishing::ChromiumWhip: return std::string ("ChromiumWhip");
       }
       return std::string ();
     });
