@@ -35,6 +35,7 @@ now_s ()
 {
   return g_get_real_time () / G_USEC_PER_SEC;
 }
+
 // The tokens are all made up front: client threads only read the map.
 void
 add_token (CamgateRtspAuth * self, const std::string & user)

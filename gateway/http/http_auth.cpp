@@ -195,8 +195,17 @@ struct PasswordCheck
   std::string user;
   std::string password;
   ParkedMessage parked;
-  std::function<void ()> resume;
+  GHashTable *query;               // a reference, or nullptr
+  std::function<void (GHashTable *)> resume;
+
+  ~PasswordCheck ()
+  {
+    if (query)
+      g_hash_table_unref (query);
+  }
 };
+
+constexpr const char *kChecked = "camgate-password-checked";
 
 }  // namespace
 
@@ -235,21 +244,29 @@ identify (AccessControl & access, SoupServerMessage * message,
 }
 
 bool
-check_password_off_loop (AccessControl & access, SoupServerMessage * message,
-    const std::string & path, std::function<void ()> resume)
+password_needs_checking (AccessControl & access, SoupServerMessage * message,
+    const std::string & path)
 {
   // Once per request: should the verdict have left the cache meanwhile (a
   // flood of new passwords clears it), the request is answered on the loop.
-  static const char *kChecked = "camgate-password-checked";
   std::string user, password;
-  if (!access.enabled () || g_object_get_data (G_OBJECT (message), kChecked)
-      || !password_in (message, path, user, password)
-      || access.login_is_cached (user, password)
-      || access.blocked_for_s (client_address (message)))
-    return false;
+  return access.enabled () && !g_object_get_data (G_OBJECT (message), kChecked)
+      && password_in (message, path, user, password)
+      && !access.login_is_cached (user, password)
+      && !access.blocked_for_s (client_address (message));
+}
+
+void
+check_password_off_loop (AccessControl & access, SoupServerMessage * message,
+    const std::string & path, GHashTable * query,
+    std::function<void (GHashTable *)> resume)
+{
+  std::string user, password;
+  password_in (message, path, user, password);
   g_object_set_data (G_OBJECT (message), kChecked, GINT_TO_POINTER (1));
   auto *check = new PasswordCheck { &access, user, password,
-    ParkedMessage (message), std::move (resume) };
+    ParkedMessage (message), query ? g_hash_table_ref (query) : nullptr,
+    std::move (resume) };
   GTask *task = g_task_new (nullptr, nullptr,
       [](GObject *, GAsyncResult *, gpointer data) {
         std::unique_ptr<PasswordCheck> done (static_cast<PasswordCheck *>
@@ -257,7 +274,7 @@ check_password_off_loop (AccessControl & access, SoupServerMessage * message,
         // The verdict is cached now: the request is routed again and
         // answered from it, on the main loop.
         if (done->parked.resume ())
-          done->resume ();
+          done->resume (done->query);
       }, check);
   g_task_set_task_data (task, check, nullptr);
   g_task_run_in_thread (task, [](GTask * t, gpointer, gpointer data,
@@ -267,7 +284,6 @@ check_password_off_loop (AccessControl & access, SoupServerMessage * message,
         g_task_return_boolean (t, TRUE);
       });
   g_object_unref (task);
-  return true;
 }
 
 std::string

@@ -25,14 +25,17 @@ enum class Credentials { None, Valid, Wrong, Blocked };
 Credentials identify (AccessControl & access, SoupServerMessage * message,
     GHashTable * query, Identity & who);
 
-// PBKDF2 takes tens of milliseconds: when `message` carries a password
-// AccessControl has not checked lately (Basic, or the sign-in form), it is
-// paused and checked on a worker thread, and `resume` is called on the main
-// loop once the verdict is cached (unless the client left). Returns whether
-// it did so; identify() and the token route then answer without hashing.
-bool check_password_off_loop (AccessControl & access,
-    SoupServerMessage * message, const std::string & path,
-    std::function<void ()> resume);
+// PBKDF2 takes tens of milliseconds. Whether `message` carries a password
+// AccessControl has not checked lately (Basic, or the sign-in form).
+bool password_needs_checking (AccessControl & access,
+    SoupServerMessage * message, const std::string & path);
+// Pauses `message`, checks its password on a worker thread and, once the
+// verdict is cached, calls `resume` with `query` on the main loop (unless
+// the client left); identify() and the token route then answer without
+// hashing.
+void check_password_off_loop (AccessControl & access,
+    SoupServerMessage * message, const std::string & path, GHashTable * query,
+    std::function<void (GHashTable *)> resume);
 
 // The client's address, as AccessControl counts failures by it.
 std::string client_address (SoupServerMessage * message);
