@@ -12,6 +12,7 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp gstreamer1.0-nice gstreamer1.0-x fonts-dejavu-core
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
+  valgrind
   prometheus chromium openssl libssl-dev glib-networking"
 
 install_missing() {

@@ -113,7 +113,8 @@ read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source
   }
   const gchar *scheme = gst_uri_get_scheme (uri);
   const gchar *host = gst_uri_get_host (uri);
-  std::string scheme_text = scheme ? g_ascii_strdown (scheme, -1) : "";
+  g_autofree gchar *lower = scheme ? g_ascii_strdown (scheme, -1) : nullptr;
+  const std::string scheme_text = lower ? lower : "";
   if (std::find (kRtspSchemes.begin (), kRtspSchemes.end (), scheme_text)
       == kRtspSchemes.end ()) {
     reader.error (node, "source.uri: unsupported scheme '" + scheme_text

@@ -38,7 +38,11 @@ read_file (const std::string & path)
 
 struct TempFolder
 {
-  TempFolder () { path = g_dir_make_tmp ("camgate-store-XXXXXX", nullptr); }
+  TempFolder ()
+  {
+    g_autofree gchar *made = g_dir_make_tmp ("camgate-store-XXXXXX", nullptr);
+    path = made;
+  }
   ~TempFolder () { std::filesystem::remove_all (path); }
   std::vector<std::string> files () const
   {
