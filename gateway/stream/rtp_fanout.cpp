@@ -2,6 +2,9 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include <algorithm>
+#include <utility>
+
 namespace camgate {
 
 namespace {
@@ -32,11 +35,25 @@ RtpFanout::Layout::release ()
 
 RtpFanout::RtpFanout () = default;
 
+RtpFanout::OutputList::OutputList (const OutputList & other)
+    : outputs (other.outputs)
+{
+  for (auto & output : outputs)
+    for (auto *src : output.srcs)
+      gst_object_ref (src);
+}
+
+RtpFanout::OutputList::~OutputList ()
+{
+  for (auto & output : outputs)
+    for (auto *src : output.srcs)
+      gst_object_unref (src);
+}
+
 RtpFanout::~RtpFanout ()
 {
-  std::lock_guard<std::mutex> lk (lock_);
+  end_outputs (outputs_);
   drop_frames ();
-  end_outputs_locked ();
   for (auto & track : tracks_)
     gst_caps_unref (track.caps);
   for (auto *c : pending_)
@@ -96,6 +113,16 @@ RtpFanout::set_track_caps (unsigned index, GstCaps * caps)
 void
 RtpFanout::end_track_setup ()
 {
+  // Outputs built for an old layout are ended once the lock is released.
+  struct EndLater
+  {
+    Outputs list;
+    ~EndLater ()
+    {
+      if (list)
+        end_outputs (list);
+    }
+  } ended;
   std::lock_guard<std::mutex> lk (lock_);
   if (!setting_up_)
     return;
@@ -160,7 +187,7 @@ RtpFanout::end_track_setup ()
           ? gst_caps_to_string (tracks_[i].caps) : g_strdup ("none");
       g_debug ("track %zu: %s (was %s)", i, now, before);
     }
-    end_outputs_locked ();
+    ended.list = take_outputs_locked ();
     for (auto & track : tracks_)
       gst_caps_unref (track.caps);
     tracks_.clear ();
@@ -242,14 +269,11 @@ RtpFanout::rewrite_header (Track & track, GstBuffer * buffer)
 }
 
 void
-RtpFanout::deliver (size_t track, GstMiniObject * data)
+RtpFanout::deliver (const OutputList & list, size_t track, GstMiniObject * data)
 {
-  const size_t n = outputs_.size ();
-  counters_.bytes_out += n * (GST_IS_BUFFER_LIST (data)
-      ? gst_buffer_list_calculate_size (GST_BUFFER_LIST_CAST (data))
-      : gst_buffer_get_size (GST_BUFFER_CAST (data)));
+  const size_t n = list.outputs.size ();
   for (size_t i = 0; i < n; i++) {
-    GstAppSrc *src = outputs_[i].srcs[track];
+    GstAppSrc *src = list.outputs[i].srcs[track];
     // The last output takes our reference instead of a new one.
     GstMiniObject *ref = (i + 1 == n) ? data : gst_mini_object_ref (data);
     if (GST_IS_BUFFER_LIST (ref))
@@ -276,37 +300,49 @@ void
 RtpFanout::push (unsigned index, GstBuffer * buffer)
 {
   buffer = gst_buffer_make_writable (buffer);
-  std::lock_guard<std::mutex> lk (lock_);
-  counters_.packets_in++;
-  counters_.bytes_in += gst_buffer_get_size (buffer);
-  counters_.last_packet_us = g_get_monotonic_time ();
+  GstMiniObject *ready = nullptr;
+  size_t index_of_track = 0;
+  Outputs outputs;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    counters_.packets_in++;
+    counters_.bytes_in += gst_buffer_get_size (buffer);
+    counters_.last_packet_us = g_get_monotonic_time ();
 
-  if (!active_ || index >= track_of_source_.size ()
-      || track_of_source_[index] < 0) {
-    gst_buffer_unref (buffer);
-    return;
-  }
-  const size_t index_of_track = static_cast<size_t> (track_of_source_[index]);
-  Track & track = tracks_[index_of_track];
-  const bool marker = rewrite_header (track, buffer);
+    if (!active_ || index >= track_of_source_.size ()
+        || track_of_source_[index] < 0) {
+      gst_buffer_unref (buffer);
+      return;
+    }
+    index_of_track = static_cast<size_t> (track_of_source_[index]);
+    Track & track = tracks_[index_of_track];
+    const bool marker = rewrite_header (track, buffer);
 
-  // The output pipelines stamp buffers with their own clock on arrival.
-  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+    // The output pipelines stamp buffers with their own clock on arrival.
+    GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
 
-  if (!track.batch_frames) {
-    deliver (index_of_track, GST_MINI_OBJECT_CAST (buffer));
-    return;
+    if (!track.batch_frames) {
+      ready = GST_MINI_OBJECT_CAST (buffer);
+    } else {
+      if (!track.frame)
+        track.frame = gst_buffer_list_new_sized (64);
+      gst_buffer_list_add (track.frame, buffer);
+      // A camera that never sets the marker still gets its packets through.
+      if (marker || gst_buffer_list_length (track.frame) >= kMaxFramePackets) {
+        ready = GST_MINI_OBJECT_CAST (track.frame);
+        track.frame = nullptr;
+      }
+    }
+    if (!ready)
+      return;
+    outputs = outputs_;
+    counters_.bytes_out += outputs->outputs.size () * (GST_IS_BUFFER_LIST
+        (ready) ? gst_buffer_list_calculate_size (GST_BUFFER_LIST_CAST (ready))
+        : gst_buffer_get_size (GST_BUFFER_CAST (ready)));
   }
-  if (!track.frame)
-    track.frame = gst_buffer_list_new_sized (64);
-  gst_buffer_list_add (track.frame, buffer);
-  // A camera that never sets the marker still gets its packets through.
-  if (marker || gst_buffer_list_length (track.frame) >= kMaxFramePackets) {
-    GstBufferList *frame = track.frame;
-    track.frame = nullptr;
-    deliver (index_of_track, GST_MINI_OBJECT_CAST (frame));
-  }
+  // Outside the lock: a push may run appsrc signal handlers synchronously.
+  deliver (*outputs, index_of_track, ready);
 }
 
 void
@@ -339,49 +375,54 @@ RtpFanout::attach (uint64_t generation, const std::vector<GstAppSrc *> & srcs)
   std::lock_guard<std::mutex> lk (lock_);
   if (generation != generation_ || srcs.size () != tracks_.size ())
     return 0;
-  Output output;
-  output.id = next_output_id_++;
+  auto list = std::make_shared<OutputList> (*outputs_);
+  Output output { next_output_id_++, {} };
   for (auto *src : srcs)
     output.srcs.push_back (GST_APP_SRC (gst_object_ref (src)));
-  outputs_.push_back (std::move (output));
-  return outputs_.back ().id;
+  list->outputs.push_back (std::move (output));
+  outputs_ = std::move (list);
+  return outputs_->outputs.back ().id;
 }
 
 void
 RtpFanout::detach (uint64_t id)
 {
-  std::vector<GstAppSrc *> released;
-  {
-    std::lock_guard<std::mutex> lk (lock_);
-    for (auto it = outputs_.begin (); it != outputs_.end (); ++it) {
-      if (it->id == id) {
-        released = std::move (it->srcs);
-        outputs_.erase (it);
-        break;
-      }
-    }
-  }
-  for (auto *src : released)
+  Outputs before;                  // released after the lock
+  std::lock_guard<std::mutex> lk (lock_);
+  auto list = std::make_shared<OutputList> (*outputs_);
+  auto it = std::find_if (list->outputs.begin (), list->outputs.end (),
+      [id](const Output & o) { return o.id == id; });
+  if (it == list->outputs.end ())
+    return;
+  for (auto *src : it->srcs)
     gst_object_unref (src);
+  list->outputs.erase (it);
+  before = std::exchange (outputs_, std::move (list));
+}
+
+RtpFanout::Outputs
+RtpFanout::take_outputs_locked ()
+{
+  return std::exchange (outputs_, std::make_shared<OutputList> ());
 }
 
 void
-RtpFanout::end_outputs_locked ()
+RtpFanout::end_outputs (const Outputs & list)
 {
-  for (auto & output : outputs_) {
-    for (auto *src : output.srcs) {
+  for (const auto & output : list->outputs)
+    for (auto *src : output.srcs)
       gst_app_src_end_of_stream (src);
-      gst_object_unref (src);
-    }
-  }
-  outputs_.clear ();
 }
 
 void
 RtpFanout::end_all_outputs ()
 {
-  std::lock_guard<std::mutex> lk (lock_);
-  end_outputs_locked ();
+  Outputs ended;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    ended = take_outputs_locked ();
+  }
+  end_outputs (ended);
 }
 
 RtpFanout::Counters
@@ -409,7 +450,7 @@ size_t
 RtpFanout::output_count () const
 {
   std::lock_guard<std::mutex> lk (lock_);
-  return outputs_.size ();
+  return outputs_->outputs.size ();
 }
 
 }  // namespace camgate

@@ -26,6 +26,7 @@
 #include <gst/gst.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -114,14 +115,29 @@ private:
   struct Output
   {
     uint64_t id;
-    std::vector<GstAppSrc *> srcs; // owned refs
+    std::vector<GstAppSrc *> srcs;
   };
+  // The attached outputs, never changed once published: a pusher takes the
+  // current list under the lock and pushes (or ends) outside it, so an
+  // appsrc signal handler may call back into the fanout. Holds a reference
+  // on every appsrc it names.
+  struct OutputList
+  {
+    std::vector<Output> outputs;
+    OutputList () = default;
+    OutputList (const OutputList & other);
+    ~OutputList ();
+  };
+  using Outputs = std::shared_ptr<const OutputList>;
 
   // Returns the packet's marker bit.
   bool rewrite_header (Track & track, GstBuffer * buffer);
-  void deliver (size_t track, GstMiniObject * data);
+  static void deliver (const OutputList & outputs, size_t track,
+      GstMiniObject * data);
+  static void end_outputs (const Outputs & outputs);
   void drop_frames ();
-  void end_outputs_locked ();
+  // Detaches every output; the caller ends them once the lock is released.
+  Outputs take_outputs_locked ();
 
   mutable std::mutex lock_;
   std::vector<Track> tracks_;      // layout of the current generation
@@ -130,7 +146,7 @@ private:
   bool setting_up_ = false;
   bool active_ = false;
   uint64_t generation_ = 0;
-  std::vector<Output> outputs_;
+  Outputs outputs_ = std::make_shared<OutputList> ();
   uint64_t next_output_id_ = 1;
   std::vector<std::string> missing_;
   Counters counters_;

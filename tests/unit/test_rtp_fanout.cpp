@@ -6,6 +6,11 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+
 using namespace camgate;
 
 namespace {
@@ -331,4 +336,37 @@ TEST (RtpFanout, SessionWithoutATrackKeepsTheLayoutAndSaysWhatIsMissing)
   fanout.push (0, rtp_packet (9, 1, 160));      // audio reaches the audio track
   EXPECT_TRUE (a.pull ());
   gst_caps_unref (audio);
+}
+
+// appsrc runs its signal handlers on the pushing thread: one that asks the
+// fanout something (as an output detaching itself when full would) must not
+// find the fanout's lock still held by the push. The packets are pushed on
+// a thread of their own; a deadlock aborts the test binary after 10 s.
+TEST (RtpFanout, AppsrcSignalHandlersMayCallBack)
+{
+  RtpFanout fanout;
+  Output out;
+  g_object_set (out.src (), "max-bytes", (guint64) 1, nullptr);
+  start_with_output (fanout, out);
+  std::atomic<int> called { 0 };
+  struct Context { RtpFanout *fanout; std::atomic<int> *called; } context {
+    &fanout, &called };
+  g_signal_connect (out.src (), "enough-data",
+      G_CALLBACK (+[](GstAppSrc *, gpointer data) {
+          auto *c = static_cast<Context *> (data);
+          if (c->fanout->output_count () == 1)
+            (*c->called)++;
+        }), &context);
+  auto pushed = std::async (std::launch::async, [&] {
+        for (uint16_t i = 0; i < 20; i++)
+          fanout.push (0, rtp_packet (1234, 100 + i, 3000 * i));
+      });
+  if (pushed.wait_for (std::chrono::seconds (10))
+      == std::future_status::timeout) {
+    std::fprintf (stderr, "RtpFanout.AppsrcSignalHandlersMayCallBack: push "
+        "deadlocked in an appsrc signal handler\n");
+    std::abort ();
+  }
+  EXPECT_GT (called.load (), 0);
+  EXPECT_TRUE (out.pull ());
 }
