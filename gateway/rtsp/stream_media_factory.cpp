@@ -20,10 +20,12 @@ struct CamgateStreamMediaFactoryPrivate
 {
   std::shared_ptr<MountTarget> target;
 
-  // The shared play media built last for each key. gst-rtsp-server keeps
-  // handing a cached media out while it is being unprepared (a client that
-  // only DESCRIBEd has just left), and the request then fails with 503: such
-  // a media is skipped by moving its key on to a new epoch.
+  // The shared play media built last for each key. gst-rtsp-server before
+  // 1.23.1 keeps handing a cached media out while it is being unprepared (a
+  // client that only DESCRIBEd has just left), and the request then fails
+  // with 503: such a media is skipped by moving its key on to a new epoch.
+  // This backports gst-rtsp-server commit 55c961a4dc (first in 1.23.1,
+  // rtsp-media-factory.c), and goes away with it (see gen_key).
   struct Cached
   {
     Cached () { g_weak_ref_init (&media, nullptr); }
@@ -246,6 +248,7 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
   auto & entry = priv->cached[last_play_key];
   if (!entry)
     entry = std::make_unique<CamgateStreamMediaFactoryPrivate::Cached> ();
+#if !GST_CHECK_VERSION (1, 23, 1)
   if (auto *media = static_cast<GstRTSPMedia *> (g_weak_ref_get (
               &entry->media))) {
     GstRTSPMediaStatus status = gst_rtsp_media_get_status (media);
@@ -256,6 +259,7 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
     }
     g_object_unref (media);
   }
+#endif
   return g_strdup_printf ("%s.%u", last_play_key.c_str (), entry->epoch);
 }
 
