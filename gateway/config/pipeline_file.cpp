@@ -76,16 +76,6 @@ record_path_problem (const std::string & text)
   return std::nullopt;
 }
 
-bool
-valid_stream_name (const std::string & name)
-{
-  if (name.empty () || name.size () > 64 || name[0] == '.' || name[0] == '-')
-    return false;
-  return std::all_of (name.begin (), name.end (), [](char c) {
-        return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
-      });
-}
-
 std::string
 stream_name_from_file (const std::string & file)
 {
@@ -410,7 +400,7 @@ parse_pipeline_text (const std::string & text, const std::string & file,
 
   if (const YAML::Node name = root["name"])
     reader.scalar (name, "name", spec.name);
-  if (!valid_stream_name (spec.name)) {
+  if (!is_valid_stream_name (spec.name)) {
     YAML::Node where = root["name"] ? root["name"] : root;
     reader.error (where, "stream name '" + spec.name + "' may only use "
         "letters, digits, '-', '_' and '.' (at most 64, not starting with "

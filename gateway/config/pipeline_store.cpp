@@ -156,22 +156,13 @@ take_name (YAML::Node & doc, const std::string & expected, std::string & name,
   doc.remove ("name");
   if (!is_valid_stream_name (name)) {
     error = "name: '" + name + "' is not a stream name (letters, digits, "
-        "'-', '_' and '.', not starting with '.')";
+        "'-', '_' and '.', not starting with '.' or '-')";
     return false;
   }
   return true;
 }
 
 }  // namespace
-
-bool
-is_valid_stream_name (const std::string & name)
-{
-  return !name.empty () && name.size () <= 64 && name[0] != '.'
-      && std::all_of (name.begin (), name.end (), [](char c) {
-        return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
-      });
-}
 
 StoreResult
 PipelineStore::write (const std::string & name, const std::string & file,

@@ -44,7 +44,4 @@ private:
   bool pipelines_;
 };
 
-// Whether `name` can name a stream (and a file): letters, digits, - _ .
-bool is_valid_stream_name (const std::string & name);
-
 }  // namespace camgate

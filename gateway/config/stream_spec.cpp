@@ -2,7 +2,19 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
+
 namespace camgate {
+
+bool
+is_valid_stream_name (const std::string & name)
+{
+  if (name.empty () || name.size () > 64 || name[0] == '.' || name[0] == '-')
+    return false;
+  return std::all_of (name.begin (), name.end (), [](char c) {
+        return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
+      });
+}
 
 const char *
 to_string (SourceKind kind)

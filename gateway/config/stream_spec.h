@@ -108,6 +108,11 @@ struct StreamSpec
   }
 };
 
+// The one rule for stream names, in pipeline files, the API and URLs:
+// 1-64 letters, digits, '-', '_' and '.', not starting with '.' or '-' (a
+// file name, a path segment and a command-line word alike).
+bool is_valid_stream_name (const std::string & name);
+
 // The URI with any password replaced by "***", safe for logs and APIs.
 std::string redact_uri (const std::string & uri);
 

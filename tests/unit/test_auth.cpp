@@ -4,6 +4,7 @@
 #include "auth/digest_nonce.h"
 #include "auth/password_hash.h"
 #include "config/gateway_config.h"
+#include "config/pipeline_file.h"
 #include "config/pipeline_store.h"
 #include "config/text_helpers.h"
 #include "http/hls_routes.h"
@@ -294,6 +295,29 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
 
   EXPECT_EQ (store.remove (created.file).status, 200u);
   EXPECT_TRUE (dir.files ().empty ());
+}
+
+// One rule for stream names: what the API may create, a pipeline file may
+// name (the store once took "-cam", whose file the reader then refused).
+TEST (PipelineStore, StreamNamesFollowTheFileRule)
+{
+  TempFolder dir;
+  PipelineStore store (dir.path);
+  for (const char *bad : { "-cam", ".cam", "", "a/b", "c am" }) {
+    EXPECT_EQ (store.create (std::string ("{\"name\": \"") + bad
+            + "\", \"source\": \"test\"}", {}, false).status, 400u) << bad;
+    EXPECT_FALSE (is_valid_stream_name (bad)) << bad;
+  }
+  EXPECT_TRUE (dir.files ().empty ());
+  auto made = store.create (R"({"name": "cam-1.b_2", "source": "test"})", {},
+      false);
+  ASSERT_EQ (made.status, 201u);
+  StreamSpec spec;
+  std::vector<ConfigError> errors;
+  EXPECT_TRUE (parse_pipeline_file (made.file, spec, errors))
+      << (errors.empty () ? "" : errors[0].to_string ());
+  EXPECT_EQ (spec.name, "cam-1.b_2");
+  EXPECT_FALSE (is_valid_stream_name (std::string (65, 'a')));
 }
 
 TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
