@@ -243,30 +243,30 @@ identify (AccessControl & access, SoupServerMessage * message,
       : Credentials::Wrong;
 }
 
-bool
-password_needs_checking (AccessControl & access, SoupServerMessage * message,
+std::optional<PasswordToCheck>
+password_to_check (AccessControl & access, SoupServerMessage * message,
     const std::string & path)
 {
   // Once per request: should the verdict have left the cache meanwhile (a
   // flood of new passwords clears it), the request is answered on the loop.
-  std::string user, password;
-  return access.enabled () && !g_object_get_data (G_OBJECT (message), kChecked)
-      && password_in (message, path, user, password)
-      && !access.login_is_cached (user, password)
-      && !access.blocked_for_s (client_address (message));
+  PasswordToCheck found;
+  if (!access.enabled () || g_object_get_data (G_OBJECT (message), kChecked)
+      || !password_in (message, path, found.user, found.password)
+      || access.login_is_cached (found.user, found.password)
+      || access.blocked_for_s (client_address (message)))
+    return std::nullopt;
+  return found;
 }
 
 void
 check_password_off_loop (AccessControl & access, SoupServerMessage * message,
-    const std::string & path, GHashTable * query,
+    PasswordToCheck password, GHashTable * query,
     std::function<void (GHashTable *)> resume)
 {
-  std::string user, password;
-  password_in (message, path, user, password);
   g_object_set_data (G_OBJECT (message), kChecked, GINT_TO_POINTER (1));
-  auto *check = new PasswordCheck { &access, user, password,
-    ParkedMessage (message), query ? g_hash_table_ref (query) : nullptr,
-    std::move (resume) };
+  auto *check = new PasswordCheck { &access, std::move (password.user),
+    std::move (password.password), ParkedMessage (message),
+    query ? g_hash_table_ref (query) : nullptr, std::move (resume) };
   GTask *task = g_task_new (nullptr, nullptr,
       [](GObject *, GAsyncResult *, gpointer data) {
         std::unique_ptr<PasswordCheck> done (static_cast<PasswordCheck *>

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace camgate {
@@ -25,16 +26,21 @@ enum class Credentials { None, Valid, Wrong, Blocked };
 Credentials identify (AccessControl & access, SoupServerMessage * message,
     GHashTable * query, Identity & who);
 
-// PBKDF2 takes tens of milliseconds. Whether `message` carries a password
-// AccessControl has not checked lately (Basic, or the sign-in form).
-bool password_needs_checking (AccessControl & access,
+// PBKDF2 takes tens of milliseconds. The password in `message` (Basic, or
+// the sign-in form) when AccessControl has not checked it lately.
+struct PasswordToCheck
+{
+  std::string user;
+  std::string password;
+};
+std::optional<PasswordToCheck> password_to_check (AccessControl & access,
     SoupServerMessage * message, const std::string & path);
-// Pauses `message`, checks its password on a worker thread and, once the
+// Pauses `message`, checks `password` on a worker thread and, once the
 // verdict is cached, calls `resume` with `query` on the main loop (unless
 // the client left); identify() and the token route then answer without
 // hashing.
 void check_password_off_loop (AccessControl & access,
-    SoupServerMessage * message, const std::string & path, GHashTable * query,
+    SoupServerMessage * message, PasswordToCheck password, GHashTable * query,
     std::function<void (GHashTable *)> resume);
 
 // The client's address, as AccessControl counts failures by it.

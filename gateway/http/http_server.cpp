@@ -272,9 +272,9 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
         "deeper than " + std::to_string (kMaxJsonDepth) + " levels");
   // A password not checked lately is checked on a worker thread; the request
   // comes back here with the verdict cached.
-  if (password_needs_checking (access_, message, path))
-    return check_password_off_loop (access_, message, path, query,
-        [this, message, path](GHashTable * kept) {
+  if (auto password = password_to_check (access_, message, path))
+    return check_password_off_loop (access_, message, std::move (*password),
+        query, [this, message, path](GHashTable * kept) {
           route (message, path, kept);
         });
   Identity who;

@@ -3,6 +3,8 @@
 #include <gio/gio.h>
 #include <gst/rtsp/gstrtspurl.h>
 
+#include <string>
+
 namespace camgate {
 
 namespace {
@@ -40,8 +42,37 @@ local_address_towards (const gchar * host, GSocketFamily family)
   return local;
 }
 
+// The local address towards the camera, found once per location and
+// family: every track brings an RTP and an RTCP udpsrc. rtspsrc adds them
+// one at a time.
+struct Route
+{
+  std::string location;
+  GSocketFamily family = G_SOCKET_FAMILY_INVALID;
+  std::string local;               // "" when none was found
+};
+
+const std::string &
+local_address_for (Route & route, const gchar * location,
+    GSocketFamily family)
+{
+  if (route.location == location && route.family == family)
+    return route.local;
+  route = Route { location, family, "" };
+  GstRTSPUrl *url = nullptr;
+  if (gst_rtsp_url_parse (location, &url) != GST_RTSP_OK)
+    return route.local;
+  if (GInetAddress *local = local_address_towards (url->host, family)) {
+    g_autofree gchar *text = g_inet_address_to_string (local);
+    route.local = text;
+    g_object_unref (local);
+  }
+  gst_rtsp_url_free (url);
+  return route.local;
+}
+
 void
-rebind (GstElement * rtspsrc, GstElement * udpsrc)
+rebind (GstElement * rtspsrc, GstElement * udpsrc, Route & route)
 {
   g_autofree gchar *bound = nullptr;
   gint port = 0;
@@ -61,31 +92,27 @@ rebind (GstElement * rtspsrc, GstElement * udpsrc)
 
   g_autofree gchar *location = nullptr;
   g_object_get (rtspsrc, "location", &location, nullptr);
-  GstRTSPUrl *url = nullptr;
-  if (!location || gst_rtsp_url_parse (location, &url) != GST_RTSP_OK)
+  if (!location)
     return;
-  GInetAddress *local = local_address_towards (url->host, family);
-  gst_rtsp_url_free (url);
-  if (!local)
+  const std::string & local = local_address_for (route, location, family);
+  if (local.empty ())
     return;
-  g_autofree gchar *local_text = g_inet_address_to_string (local);
-  g_object_unref (local);
   // The port was announced to the camera already: free it and take it again
   // on the one address. Nothing arrives before PLAY, which comes later.
   gst_element_set_state (udpsrc, GST_STATE_NULL);
-  g_object_set (udpsrc, "address", local_text, "port", port, nullptr);
+  g_object_set (udpsrc, "address", local.c_str (), "port", port, nullptr);
   if (gst_element_set_state (udpsrc, GST_STATE_READY)
       == GST_STATE_CHANGE_FAILURE)
     g_warning ("could not bind UDP port %d to %s for the camera", port,
-        local_text);
+        local.c_str ());
 }
 
 void
-on_element_added (GstBin * rtspsrc, GstElement * element, gpointer)
+on_element_added (GstBin * rtspsrc, GstElement * element, gpointer route)
 {
   GstElementFactory *factory = gst_element_get_factory (element);
   if (factory && g_str_equal (GST_OBJECT_NAME (factory), "udpsrc"))
-    rebind (GST_ELEMENT (rtspsrc), element);
+    rebind (GST_ELEMENT (rtspsrc), element, *static_cast<Route *> (route));
 }
 
 }  // namespace
@@ -93,8 +120,10 @@ on_element_added (GstBin * rtspsrc, GstElement * element, gpointer)
 void
 bind_camera_udp_to_route (GstElement * rtspsrc)
 {
-  g_signal_connect (rtspsrc, "element-added", G_CALLBACK (on_element_added),
-      nullptr);
+  g_signal_connect_data (rtspsrc, "element-added",
+      G_CALLBACK (on_element_added), new Route (),
+      [](gpointer route, GClosure *) { delete static_cast<Route *> (route); },
+      (GConnectFlags) 0);
 }
 
 }  // namespace camgate

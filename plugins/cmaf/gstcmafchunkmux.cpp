@@ -378,6 +378,14 @@ close_chunk (GstCmafChunkMux * self, GstClockTime next_start,
   return ret;
 }
 
+// Whether the open chunk holds anything (of any track).
+bool
+chunk_has_samples (const GstCmafChunkMuxPrivate * priv)
+{
+  return std::any_of (priv->tracks.begin (), priv->tracks.end (),
+      [](const Track & t) { return !t.samples.empty (); });
+}
+
 // The held-back sample's real duration is known once the next one arrives:
 // when it would carry the open part past its target (a frame the encoder
 // skipped, one that came late), the part ends before it. The estimate made
@@ -393,8 +401,7 @@ end_part_before_pending (GstCmafChunkMux * self, const Track & track,
   const GstClockTime end = gst_util_uint64_scale (track.pending->dts
       + duration, GST_SECOND, timescale);
   std::lock_guard<std::mutex> lk (priv->lock);
-  const bool has_samples = std::any_of (priv->tracks.begin (),
-      priv->tracks.end (), [](const Track & t) { return !t.samples.empty (); });
+  const bool has_samples = chunk_has_samples (priv);
   if (!has_samples || start <= priv->chunk_start
       || end <= priv->chunk_start + priv->chunk_duration + BOUNDARY_SLACK)
     return GST_FLOW_OK;
@@ -546,8 +553,7 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
 
   if (driving && ret == GST_FLOW_OK) {
     std::lock_guard<std::mutex> lk (priv->lock);
-    const bool has_samples = std::any_of (priv->tracks.begin (),
-        priv->tracks.end (), [](const Track & t) { return !t.samples.empty (); });
+    const bool has_samples = chunk_has_samples (priv);
     // A part must never be longer than the part target (players reject
     // such playlists): close the chunk before the sample that would cross
     // the boundary, estimating its end from the last sample's duration.
