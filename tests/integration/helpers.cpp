@@ -320,6 +320,31 @@ Viewer::error () const
   return error_;
 }
 
+ChildProcess::ChildProcess (const std::vector<std::string> & argv,
+    GSubprocessFlags flags)
+{
+  std::vector<const gchar *> args;
+  for (const auto & arg : argv)
+    args.push_back (arg.c_str ());
+  args.push_back (nullptr);
+  process_ = g_subprocess_newv (args.data (), flags, nullptr);
+}
+
+ChildProcess::~ChildProcess ()
+{
+  stop ();
+}
+
+void
+ChildProcess::stop ()
+{
+  if (!process_)
+    return;
+  g_subprocess_force_exit (process_);
+  g_subprocess_wait (process_, nullptr, nullptr);
+  g_clear_object (&process_);
+}
+
 Publisher::Publisher (const std::string & uri, const std::string & protocols)
 {
   std::string launch = "videotestsrc is-live=true pattern=smpte "

@@ -101,6 +101,25 @@ private:
   std::string error_;
 };
 
+// A child process (argv[0] looked up in PATH), killed and reaped when this
+// goes or stop() is called, however the test ends.
+class ChildProcess
+{
+public:
+  explicit ChildProcess (const std::vector<std::string> & argv,
+      GSubprocessFlags flags = G_SUBPROCESS_FLAGS_NONE);
+  ~ChildProcess ();
+  ChildProcess (const ChildProcess &) = delete;
+  ChildProcess & operator= (const ChildProcess &) = delete;
+
+  bool started () const { return process_ != nullptr; }
+  GSubprocess *get () const { return process_; }
+  void stop ();
+
+private:
+  GSubprocess *process_ = nullptr;
+};
+
 // Publishes live H.264 to `uri` with rtspclientsink.
 class Publisher
 {

@@ -75,22 +75,17 @@ TEST (Publish, FfmpegPublisher)
   GatewayProcess gateway ({ "--pipelines", dir.path () });
   ASSERT_TRUE (gateway.ready ());
   std::string url = gateway.url ("ff");
-  const gchar *argv[] = { ffmpeg, "-loglevel", "error", "-re", "-f", "lavfi",
-    "-i", "testsrc=size=320x240:rate=15", "-t", "60", "-c:v", "libx264",
-    "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-f", "rtsp",
-    "-rtsp_transport", "tcp", url.c_str (), nullptr };
-  GSubprocess *process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE,
-      nullptr);
-  ASSERT_NE (process, nullptr);
+  ChildProcess publisher ({ ffmpeg, "-loglevel", "error", "-re", "-f",
+        "lavfi", "-i", "testsrc=size=320x240:rate=15", "-t", "60", "-c:v",
+        "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+        "-f", "rtsp", "-rtsp_transport", "tcp", url });
+  g_free (ffmpeg);
+  ASSERT_TRUE (publisher.started ());
   ASSERT_TRUE (gateway.wait_for_log ("stream ff: running", 20s))
       << gateway.log ();
   Viewer viewer (url, "tcp");
   EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error ()
       << gateway.log ();
-  g_subprocess_force_exit (process);
-  g_subprocess_wait (process, nullptr, nullptr);
-  g_object_unref (process);
-  g_free (ffmpeg);
 }
 
 // ffmpeg -c copy of an H.265 (B-frames, open GOP) + AAC MP4, with the
@@ -114,12 +109,10 @@ TEST (Publish, FfmpegH265CopyPlaysBackOverUdpAndTcp)
         "-t 4 -c:v libx265 -preset ultrafast -x265-params log-level=error "
         "-tag:v " + tag + " -c:a aac -shortest '" + mp4 + "'", &status);
     ASSERT_EQ (status, 0);
-    const gchar *argv[] = { "ffmpeg", "-loglevel", "error", "-re",
-      "-stream_loop", "-1", "-i", mp4.c_str (), "-c", "copy", "-f", "rtsp",
-      "-rtsp_transport", "tcp", url.c_str (), nullptr };
-    GSubprocess *publisher = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE,
-        nullptr);
-    ASSERT_NE (publisher, nullptr);
+    ChildProcess publisher ({ "ffmpeg", "-loglevel", "error", "-re",
+          "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f", "rtsp",
+          "-rtsp_transport", "tcp", url });
+    ASSERT_TRUE (publisher.started ());
     const size_t before = gateway.log ().rfind ("stream hevc: running");
     EXPECT_TRUE (wait_until ([&] {
           size_t at = gateway.log ().rfind ("stream hevc: running");
@@ -138,9 +131,7 @@ TEST (Publish, FfmpegH265CopyPlaysBackOverUdpAndTcp)
           << probe << gateway.log ();
       EXPECT_NE (probe.find ("aac"), std::string::npos) << probe;
     }
-    g_subprocess_force_exit (publisher);
-    g_subprocess_wait (publisher, nullptr, nullptr);
-    g_object_unref (publisher);
+    publisher.stop ();
     // Gone before the next file is published.
     EXPECT_TRUE (wait_until ([&] {
           auto log = gateway.log ();

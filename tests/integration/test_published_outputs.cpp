@@ -30,25 +30,15 @@ public:
         "testsrc=size=320x240:rate=15 -f lavfi -i sine=frequency=440:"
         "sample_rate=48000 -t 6 -c:v libx264 -preset veryfast -bf 2 -g 15 "
         "-pix_fmt yuv420p -c:a aac -shortest '" + mp4 + "'", &status);
-    if (status != 0)
-      return;
-    const gchar *argv[] = { "ffmpeg", "-loglevel", "error", "-re",
-      "-stream_loop", "-1", "-i", mp4.c_str (), "-c", "copy", "-f", "rtsp",
-      "-rtsp_transport", "tcp", url.c_str (), nullptr };
-    process_ = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, nullptr);
+    if (status == 0)
+      process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
+            "ffmpeg", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i",
+            mp4, "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url });
   }
-  ~FfmpegPublisher ()
-  {
-    if (!process_)
-      return;
-    g_subprocess_force_exit (process_);
-    g_subprocess_wait (process_, nullptr, nullptr);
-    g_object_unref (process_);
-  }
-  bool started () const { return process_ != nullptr; }
+  bool started () const { return process_ && process_->started (); }
 
 private:
-  GSubprocess *process_ = nullptr;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 // Chromium publishing its fake camera and microphone over WHIP
@@ -61,35 +51,26 @@ public:
     const std::string command = browser_command ("publish_whip.cjs");
     if (command.empty ())
       return;
-    const std::string line = "exec env " + command + " http://127.0.0.1:"
-        + std::to_string (http_port) + " /" + stream + "/whip 120";
-    const gchar *argv[] = { "sh", "-c", line.c_str (), nullptr };
-    process_ = g_subprocess_newv (argv, (GSubprocessFlags)
-        (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE),
-        nullptr);
+    process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
+          "sh", "-c", "exec env " + command + " http://127.0.0.1:"
+              + std::to_string (http_port) + " /" + stream + "/whip 120" },
+        (GSubprocessFlags) (G_SUBPROCESS_FLAGS_STDIN_PIPE
+            | G_SUBPROCESS_FLAGS_STDOUT_PIPE));
   }
-  ~ChromiumPublisher ()
-  {
-    if (!process_)
-      return;
-    g_subprocess_force_exit (process_);
-    g_subprocess_wait (process_, nullptr, nullptr);
-    g_object_unref (process_);
-  }
-  bool started () const { return process_ != nullptr; }
+  bool started () const { return process_ && process_->started (); }
   // Ends the session; what the browser says it sent (JSON).
   std::string finish ()
   {
     gchar *out = nullptr;
-    g_subprocess_communicate_utf8 (process_, nullptr, nullptr, &out, nullptr,
-        nullptr);
+    g_subprocess_communicate_utf8 (process_->get (), nullptr, nullptr, &out,
+        nullptr, nullptr);
     std::string result = out ? out : "";
     g_free (out);
     return result;
   }
 
 private:
-  GSubprocess *process_ = nullptr;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 // hls.js in headless Chromium plays the stream's player page: the

@@ -43,6 +43,37 @@ struct Output
   }
 };
 
+// What the appsink `sink` gives until EOS (or 20 s without a sample).
+void
+pull_all (GstElement * sink, Output & out)
+{
+  while (GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          20 * GST_SECOND)) {
+    if (!out.caps)
+      out.caps = gst_caps_ref (gst_sample_get_caps (sample));
+    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (sample)));
+    gst_sample_unref (sample);
+  }
+}
+
+// The samples `launch` makes (an appsink is added at its end), run to EOS.
+std::vector<GstSample *>
+encoded_samples (const std::string & launch)
+{
+  GstElement *encoder = gst_parse_launch ((launch
+          + " ! appsink name=enc sync=false").c_str (), nullptr);
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (encoder), "enc");
+  gst_element_set_state (encoder, GST_STATE_PLAYING);
+  std::vector<GstSample *> samples;
+  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (enc),
+          10 * GST_SECOND))
+    samples.push_back (s);
+  gst_element_set_state (encoder, GST_STATE_NULL);
+  gst_object_unref (enc);
+  gst_object_unref (encoder);
+  return samples;
+}
+
 // Runs `launch` (which must end in "cmafchunkmux name=m ! appsink name=out")
 // to EOS and collects the muxer's output.
 void
@@ -57,13 +88,7 @@ run (const std::string & launch, Output & out,
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   g_object_set (sink, "sync", FALSE, nullptr);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  while (GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-          20 * GST_SECOND)) {
-    if (!out.caps)
-      out.caps = gst_caps_ref (gst_sample_get_caps (sample));
-    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (sample)));
-    gst_sample_unref (sample);
-  }
+  pull_all (sink, out);
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   EXPECT_EQ (msg, nullptr) << "pipeline error";
@@ -178,19 +203,9 @@ TEST (CmafChunkMux, WaitsForAKeyframe)
 {
   // Encode 90 frames (keyframes at 0, 30, 60), then feed the muxer from
   // frame 5: it must drop everything before frame 30.
-  GstElement *encoder = gst_parse_launch ("videotestsrc num-buffers=90 "
+  auto samples = encoded_samples ("videotestsrc num-buffers=90 "
       "! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc "
-      "key-int-max=30 ! h264parse ! video/x-h264,stream-format=avc "
-      "! appsink name=enc sync=false", nullptr);
-  GstElement *enc = gst_bin_get_by_name (GST_BIN (encoder), "enc");
-  gst_element_set_state (encoder, GST_STATE_PLAYING);
-  std::vector<GstSample *> samples;
-  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (enc),
-          10 * GST_SECOND))
-    samples.push_back (s);
-  gst_element_set_state (encoder, GST_STATE_NULL);
-  gst_object_unref (enc);
-  gst_object_unref (encoder);
+      "key-int-max=30 ! h264parse ! video/x-h264,stream-format=avc");
   ASSERT_EQ (samples.size (), 90u);
 
   GstElement *pipeline = gst_parse_launch ("appsrc name=src format=time "
@@ -204,11 +219,7 @@ TEST (CmafChunkMux, WaitsForAKeyframe)
         gst_buffer_ref (gst_sample_get_buffer (samples[i])));
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   Output out;
-  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-          10 * GST_SECOND)) {
-    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (s)));
-    gst_sample_unref (s);
-  }
+  pull_all (sink, out);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (src);
   gst_object_unref (sink);
@@ -230,20 +241,10 @@ TEST (CmafChunkMux, PartsStayWithinTheTargetWhenFramesComeLate)
   // A live camera's encoder skips frames now and then: one in five frames
   // of a 30 fps stream is missing (seeded), the rest come up to 8 ms late. A part
   // may only hold a frame whose real duration (up to the next frame) fits.
-  GstElement *encoder = gst_parse_launch ("videotestsrc num-buffers=150 "
+  auto samples = encoded_samples ("videotestsrc num-buffers=150 "
       "! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc "
       "key-int-max=60 tune=zerolatency ! h264parse "
-      "! video/x-h264,stream-format=avc,alignment=au "
-      "! appsink name=enc sync=false", nullptr);
-  GstElement *enc = gst_bin_get_by_name (GST_BIN (encoder), "enc");
-  gst_element_set_state (encoder, GST_STATE_PLAYING);
-  std::vector<GstSample *> samples;
-  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (enc),
-          10 * GST_SECOND))
-    samples.push_back (s);
-  gst_element_set_state (encoder, GST_STATE_NULL);
-  gst_object_unref (enc);
-  gst_object_unref (encoder);
+      "! video/x-h264,stream-format=avc,alignment=au");
   ASSERT_EQ (samples.size (), 150u);
 
   GstElement *pipeline = gst_parse_launch ("appsrc name=src format=time "
@@ -268,11 +269,7 @@ TEST (CmafChunkMux, PartsStayWithinTheTargetWhenFramesComeLate)
   g_rand_free (rand);
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   Output out;
-  while (GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-          10 * GST_SECOND)) {
-    out.buffers.push_back (gst_buffer_ref (gst_sample_get_buffer (s)));
-    gst_sample_unref (s);
-  }
+  pull_all (sink, out);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (src);
   gst_object_unref (sink);
