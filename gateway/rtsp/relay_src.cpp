@@ -1,5 +1,7 @@
 #include "rtsp/relay_src.h"
 
+#include "stream/departure_stamp.h"
+
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <mutex>
@@ -160,15 +162,17 @@ camgate_relay_src_new (const gchar * name, GstCaps * caps)
     gst_structure_get_int (gst_caps_get_structure (caps, 0), "clock-rate",
         &clock_rate);
   self->stats->clock_rate = static_cast<guint> (clock_rate);
+  camgate::stamp_on_departure (GST_ELEMENT (self),
+      camgate::StampedPackets::First);
   GstPad *pad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
   gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_BUFFER_LIST), camgate_relay_src_note_packet,
       self, nullptr);
   gst_object_unref (pad);
-  // Live, stamped on arrival, and never more than ~2 MiB behind: a stalled
-  // output drops its oldest packets instead of growing without bound.
+  // Live and never more than ~2 MiB behind: a stalled output drops its
+  // oldest packets instead of growing without bound.
   g_object_set (self, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME,
-      "do-timestamp", TRUE, "max-bytes", (guint64) 2 * 1024 * 1024,
+      "max-bytes", (guint64) 2 * 1024 * 1024,
       "block", FALSE, "leaky-type", 2 /* downstream: drop old */ , nullptr);
   return GST_ELEMENT (self);
 }

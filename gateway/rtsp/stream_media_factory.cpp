@@ -327,6 +327,9 @@ camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
         announced_payload_types ());
   } else {
     gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_PLAY);
+    // The camera paces the packets: send each one on as it comes instead of
+    // holding it in the sink until the clock reaches its time.
+    gst_rtsp_media_set_rate_control (media, FALSE);
   }
   g_signal_connect_data (media, "unprepared",
       G_CALLBACK (on_media_unprepared),

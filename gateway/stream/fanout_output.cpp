@@ -1,35 +1,12 @@
 #include "stream/fanout_output.h"
 
+#include "stream/departure_stamp.h"
+
 #include <gst/app/gstappsrc.h>
 
 #include <vector>
 
 namespace camgate {
-
-namespace {
-
-// The fanout hands a video frame over as one buffer list stamped on its
-// first packet: give every packet the frame's time for the depayloader.
-GstPadProbeReturn
-stamp_list (GstPad *, GstPadProbeInfo * info, gpointer)
-{
-  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST))
-    return GST_PAD_PROBE_OK;
-  GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-  if (gst_buffer_list_length (list) < 2)
-    return GST_PAD_PROBE_OK;
-  GstClockTime pts = GST_BUFFER_PTS (gst_buffer_list_get (list, 0));
-  list = gst_buffer_list_make_writable (list);
-  for (guint i = 1; i < gst_buffer_list_length (list); i++) {
-    GstBuffer *buffer = gst_buffer_list_get_writable (list, i);
-    GST_BUFFER_PTS (buffer) = pts;
-    GST_BUFFER_DTS (buffer) = pts;
-  }
-  GST_PAD_PROBE_INFO_DATA (info) = list;
-  return GST_PAD_PROBE_OK;
-}
-
-}  // namespace
 
 FanoutOutput::FanoutOutput (std::string stream, std::string what,
     std::shared_ptr<RtpFanout> fanout)
@@ -47,7 +24,7 @@ std::string
 FanoutOutput::track_source (size_t index)
 {
   return "appsrc name=src" + std::to_string (index) + " is-live=true "
-      "format=time do-timestamp=true max-bytes=4194304 block=false "
+      "format=time max-bytes=4194304 block=false "
       "leaky-type=downstream ! rtpjitterbuffer latency=0 mode=none";
 }
 
@@ -133,10 +110,8 @@ FanoutOutput::build (const RtpFanout::Layout & layout, std::string & error)
         ("src" + std::to_string (i)).c_str ());
     if (src) {
       g_object_set (src, "caps", layout.caps[i], nullptr);
-      GstPad *pad = gst_element_get_static_pad (src, "src");
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER_LIST, stamp_list,
-          nullptr, nullptr);
-      gst_object_unref (pad);
+      // Every packet of a frame gets its time, for the depayloader.
+      stamp_on_departure (src, StampedPackets::Every);
     } else {
       // Never started: pushes into it are refused and dropped.
       src = GST_ELEMENT (gst_object_ref_sink (gst_element_factory_make (

@@ -127,13 +127,15 @@ TEST (OnvifDigest, HttpDigestDevicePlays)
   ASSERT_TRUE (device.start ());
   GstElement *pipeline = gst_parse_launch (("onvifsrc location=onvif://admin:"
           "secret@127.0.0.1:" + std::to_string (device.soap_port ())
-          + " ! rtph264depay ! avdec_h264 ! fakesink name=out").c_str (),
+          + " ! rtph264depay name=depay ! avdec_h264 ! fakesink name=out").c_str (),
       nullptr);
   ASSERT_NE (pipeline, nullptr);
   // onvifsrc's pads come late: link by hand.
   GstElement *src = gst_bin_get_by_interface (GST_BIN (pipeline),
       GST_TYPE_URI_HANDLER);
-  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "rtph264depay0");
+  // Named: default names count up across the whole process.
+  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "depay");
+  ASSERT_NE (depay, nullptr);
   g_signal_connect (src, "pad-added", G_CALLBACK (+[](GstElement *, GstPad * pad,
               gpointer depay) {
             GstPad *sink = gst_element_get_static_pad (GST_ELEMENT (depay),

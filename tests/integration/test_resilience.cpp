@@ -108,7 +108,7 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
       << gateway.log ();
   ASSERT_TRUE (gateway.wait_for_log ("stream keep: running", 15s));
   Viewer keep (gateway.url ("keep"), "tcp");
-  ASSERT_TRUE (keep.wait_frames (5, 20s)) << keep.error ();
+  ASSERT_TRUE (keep.wait_frames (5, 20s)) << keep.error () << gateway.log ();
 
   // Changed URI: only stream a restarts, on the other camera.
   dir.write ("a.yaml", "source:\n  uri: " + second.uri () + "\n");
@@ -124,7 +124,8 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
               != std::string::npos; }, 5s));
   {
     Viewer viewer (gateway.url ("a"), "tcp");
-    EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+    EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ()
+        << gateway.log ();
   }
 
   // A new file starts a stream, a deleted one stops it.
@@ -132,7 +133,8 @@ TEST (Resilience, HotReloadStartsChangesAndStopsOnlyThatStream)
   {
     ASSERT_TRUE (gateway.wait_for_log ("stream b: running", 15s));
     Viewer viewer (gateway.url ("b"), "tcp");
-    EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+    EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ()
+        << gateway.log ();
   }
   dir.remove ("a.yaml");
   RtspControl rtsp (gateway.rtsp_port ());

@@ -1,0 +1,29 @@
+// Times for the packets RtpFanout pushes into live appsrcs (the RTSP relay
+// sources and the appsrcs of the HLS, WebRTC and recording pipelines).
+//
+// appsrc's own do-timestamp stamps a buffer when it is pushed, with the
+// element's clock and base time. While its pipeline goes to PLAYING the
+// element already has the clock but still a base time of 0, so a packet
+// pushed in that window carried the clock's absolute time (hours ahead of
+// the running time) and the syncing sink behind it waited for hours: a
+// viewer that connected just as a stream came up got one frame and then
+// nothing. A live appsrc only hands buffers on in PLAYING, so stamping them
+// as they leave it gives each one the running time of its pipeline.
+#pragma once
+
+#include <gst/gst.h>
+
+namespace camgate {
+
+enum class StampedPackets
+{
+  First,   // the first packet of a buffer list (what rtpbin reads)
+  Every,   // every packet of a list (what depayloaders read)
+};
+
+// Stamps PTS and DTS of every buffer (or buffer list) leaving `appsrc`'s
+// source pad with its running time at that moment, and turns appsrc's own
+// do-timestamp off. Probes added to the pad after this one see the time.
+void stamp_on_departure (GstElement * appsrc, StampedPackets packets);
+
+}  // namespace camgate
