@@ -348,6 +348,9 @@ TEST (RtpFanout, AppsrcSignalHandlersMayCallBack)
   Output out;
   g_object_set (out.src (), "max-bytes", (guint64) 1, nullptr);
   start_with_output (fanout, out);
+  // Paused, the live appsrc keeps what it gets, so its queue fills for sure.
+  GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (out.src ()));
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
   std::atomic<int> called { 0 };
   struct Context { RtpFanout *fanout; std::atomic<int> *called; } context {
     &fanout, &called };
@@ -368,5 +371,7 @@ TEST (RtpFanout, AppsrcSignalHandlersMayCallBack)
     std::abort ();
   }
   EXPECT_GT (called.load (), 0);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_object_unref (pipeline);
   EXPECT_TRUE (out.pull ());
 }
