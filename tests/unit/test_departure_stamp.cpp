@@ -5,36 +5,17 @@
 #include "rtsp/relay_src.h"
 #include "stream/departure_stamp.h"
 
+#include "rtp_samples.h"
+
 #include <gst/app/gstappsink.h>
-#include <gst/rtp/gstrtpbuffer.h>
 #include <gtest/gtest.h>
 
 using namespace camgate;
 
 namespace {
 
-GstBuffer *
-rtp_packet (uint16_t seq)
-{
-  GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp);
-  gst_rtp_buffer_set_seq (&rtp, seq);
-  gst_rtp_buffer_set_payload_type (&rtp, 96);
-  gst_rtp_buffer_unmap (&rtp);
-  return buffer;
-}
-
-GstCaps *
-video_caps ()
-{
-  return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-      "video", "clock-rate", G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING,
-      "H264", "payload", G_TYPE_INT, 96, nullptr);
-}
-
-// `src` ! appsink, with a frame of three packets pushed in the window where
-// the elements already have the pipeline clock but not yet a base time.
+// `src` ! appsink in PAUSED with the pipeline clock set: the window where
+// the elements have the clock but not yet a base time.
 class StartingPipeline
 {
 public:
@@ -93,7 +74,7 @@ shared_frame ()
 {
   GstBufferList *frame = gst_buffer_list_new ();
   for (uint16_t seq = 1; seq <= 3; seq++)
-    gst_buffer_list_add (frame, rtp_packet (seq));
+    gst_buffer_list_add (frame, rtp_packet (1234, seq, 3000, seq == 3));
   return frame;
 }
 
