@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include "config/text_helpers.h"
+#include "http/cors.h"
 #include "http/metrics.h"
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
@@ -265,6 +266,9 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
   if (redirect_to_https (message, path) || route_panel (message, path))
     return;
   const char *method = soup_server_message_get_method (message);
+  // Players on other origins must be able to read refusals too.
+  if (path != "/metrics" && path.rfind ("/api/", 0) != 0)
+    add_player_cors (message);
   // Every JSON body the API reads is bounded in depth before it is parsed.
   if (path.rfind ("/api/", 0) == 0
       && json_nesting_depth (request_body (message)) > kMaxJsonDepth)
@@ -302,6 +306,10 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
   if (webrtc_ && webrtc_->handle (message, path, who.user
           && who.user->name != kAnonymousUser ? who.user->name : ""))
     return;
+  if (g_str_equal (method, "OPTIONS")) {
+    soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, nullptr);
+    return;
+  }
   if (hls_.handle (message, path, query))
     return;
   send_error (message, SOUP_STATUS_NOT_FOUND, "nothing at " + path);

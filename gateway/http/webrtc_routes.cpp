@@ -1,6 +1,7 @@
 #include "http/webrtc_routes.h"
 
 #include "auth/password_hash.h"
+#include "http/cors.h"
 #include "http/http_server.h"
 #include "stream/source_session.h"
 #include "stream/stream_manager.h"
@@ -101,19 +102,6 @@ WebRtcRoutes::viewer_count (const std::string & stream) const
   return n;
 }
 
-void
-WebRtcRoutes::add_cors (SoupServerMessage * message) const
-{
-  auto *headers = soup_server_message_get_response_headers (message);
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (headers, "Access-Control-Allow-Methods",
-      "OPTIONS, GET, POST, PATCH, DELETE");
-  soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
-      "Authorization, Content-Type, If-Match");
-  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
-      "Location, ETag, Link, Accept-Patch");
-}
-
 bool
 WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
     const std::string & user)
@@ -154,7 +142,7 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (!whep && !whip)
     return false;
 
-  add_cors (message);
+  add_player_cors (message);
   auto *headers = soup_server_message_get_response_headers (message);
   if (g_str_equal (method, "OPTIONS")) {
     if (id.empty ())

@@ -65,7 +65,6 @@ private:
   void answer_ready (const std::string & id, const std::string & sdp);
   void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
   void end_later (const std::string & id, const std::string & why);
-  void add_cors (SoupServerMessage * message) const;
   static gboolean on_tick (gpointer self);
 
   StreamManager & streams_;

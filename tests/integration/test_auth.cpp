@@ -439,6 +439,47 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
       << mpd.body;
 }
 
+TEST_F (Auth, PlayerRefusalsCarryCorsHeaders)
+{
+  // A page on another origin reads the status and the challenge of every
+  // answer, refusals included (a 401 without CORS is "Failed to fetch").
+  const int port = gateway_->http_port ();
+  std::string token = token_for (R"({"user": "guard", "password":
+      "guard-pw-2", "stream": "cam", "ttl": "5m"})");
+  ASSERT_FALSE (token.empty ());
+  const std::vector<std::pair<std::string, HttpReply>> answers = {
+    { "anonymous playlist", get ("/cam/index.m3u8") },
+    { "wrong token", get ("/cam/index.m3u8?token=" + token + "x") },
+    { "other stream", get ("/open/stream.m3u8?token=" + token) },
+    { "wrong password", get ("/cam/manifest.mpd", basic ("ops", "nope")) },
+    { "anonymous WHEP", http_request (port, "POST", "/cam/whep", "v=0\r\n",
+          { { "Content-Type", "application/sdp" } }) },
+    { "token for WHIP", http_request (port, "POST", "/live/whip", "v=0\r\n",
+          { { "Content-Type", "application/sdp" },
+            { "Authorization", "Bearer " + token } }) },
+    { "unknown stream", get ("/nowhere/index.m3u8?token=" + token) },
+  };
+  for (const auto & [what, reply] : answers) {
+    EXPECT_GE (reply.status, 400) << what;
+    EXPECT_EQ (header_value (reply, "Access-Control-Allow-Origin"), "*")
+        << what << ": " << reply.status;
+    EXPECT_NE (header_value (reply, "Access-Control-Expose-Headers")
+        .find ("WWW-Authenticate"), std::string::npos) << what;
+  }
+  // hls.js with an Authorization header preflights every URI first.
+  auto preflight = http_request (port, "OPTIONS", "/cam/stream.m3u8", {},
+      { { "Origin", "http://elsewhere.example" },
+        { "Access-Control-Request-Method", "GET" },
+        { "Access-Control-Request-Headers", "authorization" } });
+  EXPECT_EQ (preflight.status, 204);
+  EXPECT_EQ (header_value (preflight, "Access-Control-Allow-Origin"), "*");
+  EXPECT_NE (header_value (preflight, "Access-Control-Allow-Headers")
+      .find ("Authorization"), std::string::npos);
+  // The API stays same-origin.
+  EXPECT_EQ (header_value (get ("/api/v1/streams"),
+          "Access-Control-Allow-Origin"), "");
+}
+
 TEST_F (Auth, HttpsAndRtspsServeWithTheCertificate)
 {
   ASSERT_GT (gateway_->https_port (), 0);
