@@ -55,6 +55,38 @@ struct ClipStream
   }
 };
 
+// The single byte range asked for, [first, last] (the whole clip when none,
+// when the header does not parse, or when several are asked for: RFC 9110
+// lets a server ignore Range). False after answering 416 for a range that
+// starts past the end.
+bool
+range_of (SoupServerMessage * message, uint64_t total, uint64_t & first,
+    uint64_t & last)
+{
+  auto *request = soup_server_message_get_request_headers (message);
+  SoupRange *ranges = nullptr;
+  int count = 0;
+  // libsoup parses; it leaves checking the range against the length to us.
+  if (!soup_message_headers_get_ranges (request, total, &ranges, &count))
+    return true;
+  const goffset start = std::max<goffset> (ranges[0].start, 0);
+  const goffset end = std::min<goffset> (ranges[0].end, total - 1);
+  soup_message_headers_free_ranges (request, ranges);
+  if (count != 1)
+    return true;
+  if (start >= (goffset) total || end < start) {
+    send_error (message, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE,
+        "Range: outside the clip's " + std::to_string (total) + " bytes");
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (message), "Content-Range", ("bytes */" + std::to_string (total))
+        .c_str ());
+    return false;
+  }
+  first = start;
+  last = end;
+  return true;
+}
+
 }  // namespace
 
 void
@@ -92,14 +124,24 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
     return;
   }
   auto *headers = soup_server_message_get_response_headers (message);
-  // HTTP/1.0 clients get the body up to the connection's end instead.
-  soup_message_headers_set_encoding (headers,
-      soup_server_message_get_http_version (message) == SOUP_HTTP_1_0
-      ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  // The length is known up front, so players can seek with Range.
+  const uint64_t total = clip->size ();
+  soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+  uint64_t first = 0, last = total - 1;
+  if (!range_of (message, total, first, last))
+    return;
+  soup_message_headers_set_content_length (headers, last - first + 1);
   soup_message_headers_set_content_type (headers, "video/mp4", nullptr);
   soup_message_headers_replace (headers, "Content-Disposition", ("inline; "
           "filename=\"" + stream.spec ().name + ".mp4\"").c_str ());
-  soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
+  if (first != 0 || last != total - 1) {
+    clip->set_range (first, last);
+    soup_message_headers_set_content_range (headers, first, last, total);
+    soup_server_message_set_status (message, SOUP_STATUS_PARTIAL_CONTENT,
+        nullptr);
+  } else {
+    soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
+  }
   auto *feed = new ClipStream { std::move (clip),
     soup_server_message_get_response_body (message) };
   g_signal_connect_data (message, "wrote-chunk", G_CALLBACK (+[](

@@ -166,8 +166,8 @@ RecordingClip::index_file (size_t index, std::string & error)
     } else if (type == "mdat" && !moof.empty ()) {
       if (offset + size > files_[index].bytes)
         break;                     // the fragment being written
-      Fragment f { index, fragment_start, offset + size - fragment_start, 0,
-        false };
+      Fragment f { index, fragment_start, offset + size - fragment_start,
+        offset - fragment_start, 0, false };
       // Its time and whether it starts with a keyframe, from the video
       // track's traf (else the first one).
       bool found = false;
@@ -264,21 +264,64 @@ RecordingClip::open (const std::vector<RecordingFile> & files,
   return clip;
 }
 
+uint64_t
+RecordingClip::size () const
+{
+  uint64_t total = header_.size ();
+  for (const auto & f : fragments_)
+    total += f.size;
+  return total;
+}
+
+void
+RecordingClip::set_range (uint64_t first, uint64_t last)
+{
+  range_first_ = first;
+  range_end_ = last == UINT64_MAX ? last : last + 1;
+}
+
 bool
 RecordingClip::next (std::string & piece)
 {
+  // Cuts `piece`, which starts at position_, to the range and moves on.
+  auto cut = [this](std::string & piece) {
+    const uint64_t start = position_;
+    position_ += piece.size ();
+    const uint64_t end = std::min<uint64_t> (position_, range_end_);
+    piece = piece.substr (std::max (start, range_first_) - start,
+        end - std::max (start, range_first_));
+  };
   if (!header_sent_) {
     header_sent_ = true;
-    piece = header_;
+    if (header_.size () > range_first_) {
+      piece = header_;
+      cut (piece);
+      return true;
+    }
+    position_ = header_.size ();
+  }
+  while (next_ < fragments_.size () && position_ < range_end_) {
+    const Fragment & f = fragments_[next_++];
+    RecordingFileReader in (files_[f.file].path);
+    // Before the range only the moof matters, for the fragments after it.
+    const bool before = position_ + f.size <= range_first_;
+    if (!in.read_at (f.offset, before ? f.head_size : f.size, piece))
+      return false;                // deleted or truncated meanwhile: stop
+    rewrite_fragment (piece, f.file);
+    if (before) {
+      position_ += f.size;
+      continue;
+    }
+    cut (piece);
     return true;
   }
-  if (next_ >= fragments_.size ())
-    return false;
-  const Fragment & f = fragments_[next_++];
-  RecordingFileReader in (files_[f.file].path);
-  if (!in.read_at (f.offset, f.size, piece))
-    return false;                  // deleted or truncated meanwhile: stop
-  const int64_t file_start = files_[f.file].start_us;
+  return false;
+}
+
+void
+RecordingClip::rewrite_fragment (std::string & piece, size_t file)
+{
+  const int64_t file_start = files_[file].start_us;
   for_boxes (piece, 0, piece.size (), [&](const std::string & t, size_t at,
           size_t sz) {
         if (t != "moof")
@@ -346,7 +389,6 @@ RecordingClip::next (std::string & piece)
                 put32 (piece, tfdt_at + 12, (uint32_t) clip_time);
             });
       });
-  return true;
 }
 
 }  // namespace camgate

@@ -270,11 +270,48 @@ TEST_F (Recording, PlaybackCutsAPlayableClipForATimeRange)
   gchar *from_text = g_date_time_format_iso8601 (from);
   g_date_time_unref (from);
   g_date_time_unref (span_start);
-  auto clip = http_request (port, "GET", std::string ("/api/v1/recordings/cam/"
-          "get?start=") + from_text + "&duration=4s");
+  const std::string clip_url = std::string ("/api/v1/recordings/cam/get?"
+      "start=") + from_text + "&duration=4s";
   g_free (from_text);
+  auto clip = http_request (port, "GET", clip_url);
   ASSERT_EQ (clip.status, 200) << clip.body.substr (0, 200);
   EXPECT_NE (clip.headers.find ("video/mp4"), std::string::npos);
+  EXPECT_EQ (header_value (clip, "Content-Length"),
+      std::to_string (clip.body.size ()));
+  EXPECT_EQ (header_value (clip, "Accept-Ranges"), "bytes");
+
+  // A <video> seeking in the clip asks for byte ranges: the same bytes as
+  // the whole clip, wherever they fall (header, inside or across fragments).
+  const size_t total = clip.body.size ();
+  ASSERT_GT (total, 40000u);
+  auto range = [&](const std::string & spec) {
+    return http_request (port, "GET", clip_url, {}, { { "Range", "bytes="
+                + spec } });
+  };
+  const size_t middle = total / 2;
+  const std::vector<std::tuple<std::string, size_t, size_t>> ranges = {
+    { "0-99", 0, 100 },
+    { std::to_string (middle) + "-" + std::to_string (middle + 29999),
+      middle, 30000 },
+    { "-1000", total - 1000, 1000 },
+    { std::to_string (total - 10) + "-", total - 10, 10 },
+  };
+  for (const auto & [spec, first, length] : ranges) {
+    auto part = range (spec);
+    EXPECT_EQ (part.status, 206) << spec;
+    EXPECT_EQ (header_value (part, "Content-Range"), "bytes "
+        + std::to_string (first) + "-" + std::to_string (first + length - 1)
+        + "/" + std::to_string (total)) << spec;
+    EXPECT_TRUE (part.body == clip.body.substr (first, length)) << spec
+        << ": " << part.body.size () << " bytes";
+  }
+  auto unreadable = range ("ten-twenty");
+  EXPECT_EQ (unreadable.status, 200);
+  EXPECT_EQ (unreadable.body.size (), total);
+  auto past_end = range (std::to_string (total) + "-");
+  EXPECT_EQ (past_end.status, 416);
+  EXPECT_EQ (header_value (past_end, "Content-Range"), "bytes */"
+      + std::to_string (total));
   const std::string file = dir_.path () + "/clip.mp4";
   {
     std::ofstream out (file, std::ios::binary);
