@@ -19,6 +19,7 @@ namespace {
 struct Camera
 {
   onvif::DiscoveredDevice found;
+  std::string device_url;          // the advertised address that answers
   std::string address;             // host[:port] of the device service
   onvif::DeviceInformation info;
   std::vector<onvif::Profile> profiles;
@@ -125,8 +126,7 @@ run_discover (int argc, char **argv)
       return;
     for (const auto & d : message.devices)
       if (!d.xaddrs.empty ())
-        cameras.emplace (d.endpoint, Camera { d,
-              onvif::device_authority (d.xaddrs.front ()) });
+        cameras.emplace (d.endpoint, Camera { d, {}, {} });
   };
   discovery.probe ();
   discovery.receive_for (timeout_ms / 2, collect);
@@ -139,8 +139,11 @@ run_discover (int argc, char **argv)
   }
   int failures = 0;
   for (auto & [endpoint, camera] : cameras) {
-    onvif::OnvifClient client (camera.found.xaddrs.front (), credentials);
     std::string problem;
+    camera.device_url = onvif::first_answering_address (camera.found.xaddrs,
+        3, problem);
+    camera.address = onvif::device_authority (camera.device_url);
+    onvif::OnvifClient client (camera.device_url, credentials);
     if (client.connect (problem)) {
       client.device_information (camera.info, problem);
       problem.clear ();
@@ -158,7 +161,7 @@ run_discover (int argc, char **argv)
         camera.info.manufacturer.c_str (), camera.info.manufacturer.empty ()
         ? "" : " ", camera.info.model.empty () ? camera.found.scope_value
         ("hardware").c_str () : camera.info.model.c_str ());
-    g_print ("  device:  %s\n", camera.found.xaddrs.front ().c_str ());
+    g_print ("  device:  %s\n", camera.device_url.c_str ());
     if (!camera.error.empty ()) {
       g_print ("  error:   %s\n", camera.error.c_str ());
       failures++;

@@ -113,7 +113,12 @@ make_device (GstOnvifDeviceProvider * self,
 {
   if (found.xaddrs.empty ())
     return nullptr;
-  const std::string xaddr = found.xaddrs.front ();
+  std::string unreachable;
+  const std::string xaddr = camgate::onvif::first_answering_address (
+      found.xaddrs, 3, unreachable);
+  if (!unreachable.empty ())
+    GST_INFO_OBJECT (self, "%s: %s", found.endpoint.c_str (),
+        unreachable.c_str ());
   g_mutex_lock (&self->lock);
   camgate::onvif::Credentials credentials { self->user ? self->user : "",
     self->password ? self->password : "" };
@@ -216,7 +221,7 @@ handle_message (GstOnvifDeviceProvider * self,
     } else if (it == self->devices->end ()) {
       if (GstDevice *device = make_device (self, d)) {
         GST_INFO_OBJECT (self, "found %s at %s", d.endpoint.c_str (),
-            d.xaddrs.front ().c_str ());
+            GST_ONVIF_DEVICE (device)->location);
         self->devices->emplace (d.endpoint, GST_DEVICE (gst_object_ref (
                     device)));
         gst_device_provider_device_add (GST_DEVICE_PROVIDER (self), device);

@@ -201,6 +201,23 @@ OnvifClient::call (const std::string & url, const char *action_ns,
   return true;
 }
 
+std::string
+first_answering_address (const std::vector<std::string> & xaddrs,
+    guint timeout_s, std::string & error)
+{
+  if (xaddrs.size () < 2)
+    return xaddrs.empty () ? "" : xaddrs.front ();
+  for (const auto & xaddr : xaddrs) {
+    OnvifClient client (xaddr, Credentials {}, timeout_s);
+    std::string problem;
+    if (client.connect (problem) || (problem.rfind ("cannot reach ", 0) != 0
+            && problem.rfind ("bad service address", 0) != 0))
+      return xaddr;                // answered, even if only with a refusal
+    error += (error.empty () ? "" : "; ") + problem;
+  }
+  return xaddrs.front ();
+}
+
 bool
 OnvifClient::connect (std::string & error)
 {

@@ -54,6 +54,13 @@ private:
   bool media2_used_ = false;
 };
 
+// The first of a device's advertised service addresses that answers HTTP
+// at all (cameras list link-local, IPv6 or other interfaces' addresses too,
+// in no useful order); the first address when none does, with `error`
+// saying why each failed. Without a choice to make, asks nothing.
+std::string first_answering_address (const std::vector<std::string> & xaddrs,
+    guint timeout_s, std::string & error);
+
 // "onvif://user:pass@host[:port][/profile]" → device service URL,
 // credentials, profile token. False (and `error`) when it is not one.
 bool parse_onvif_uri (const std::string & uri, std::string & device_url,
