@@ -523,9 +523,13 @@ WebRtcPeer::on_watchdog (gpointer data)
   else if (self->disconnected_since_us_
       && now - self->disconnected_since_us_ > kDisconnectedTimeoutUs)
     self->report_gone ("the peer disconnected");
-  else if (self->connected_ && self->role_ == Role::Send
+  // Viewers send receiver reports, publishers sender reports: a peer whose
+  // link dropped stops both, while ICE (no consent freshness in 1.22) still
+  // says connected.
+  else if (self->connected_
       && now - self->last_rtcp_us_->load () > kRtcpTimeoutUs)
-    self->report_gone ("no RTCP from the viewer for "
+    self->report_gone (std::string ("no RTCP from the ") + (self->role_
+            == Role::Send ? "viewer" : "publisher") + " for "
         + std::to_string (kRtcpTimeoutUs / G_USEC_PER_SEC) + " s");
   if (self->gone_) {
     self->watchdog_ = 0;

@@ -7,8 +7,8 @@
 // The answer is complete: HTTP signalling cannot trickle to the client, so
 // it is handed out only once candidate gathering finished. The peer watches
 // its connection and reports it gone when ICE/DTLS fail or close, when it
-// stays disconnected, when it never connects, or when a viewer stops sending
-// RTCP (a browser tab closed without DELETE).
+// stays disconnected, when it never connects, or when the peer stops sending
+// RTCP (a browser tab closed without DELETE, a publisher's link dropped).
 #pragma once
 
 #include "config/gateway_config.h"

@@ -230,6 +230,28 @@ TEST (WebRtcIngest, WhipPublisherIsSeenByRtspViewers)
   EXPECT_EQ (again.connect (gateway->http_port (), "live").status, 201);
 }
 
+TEST (WebRtcIngest, AWhipPublisherThatVanishesWithoutDeleteFreesTheStream)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir,
+      { { "live.yaml", "source: whip\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  WebRtcTestPeer publisher ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  ASSERT_EQ (publisher.connect (gateway->http_port (), "live").status, 201);
+  ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
+  {
+    Viewer viewer (gateway->url ("live"), "tcp");
+    ASSERT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+  }
+  // Its link drops: no DELETE, no media, no RTCP; ICE still looks alive.
+  publisher.go_silent ();
+  EXPECT_TRUE (gateway->wait_for_log ("the WHIP publisher left", 30s))
+      << gateway->log ();
+  WebRtcTestPeer next ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
+  EXPECT_EQ (next.connect (gateway->http_port (), "live").status, 201);
+  EXPECT_TRUE (gateway->running ());
+}
+
 TEST_F (WebRtc, ChromiumPlaysTheWhepPlayerPage)
 {
   gchar *node = g_find_program_in_path ("node");

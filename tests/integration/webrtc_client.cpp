@@ -181,6 +181,26 @@ WebRtcTestPeer::connect (int port, const std::string & stream)
   return http;
 }
 
+void
+WebRtcTestPeer::go_silent ()
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtc_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *element = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *factory = gst_element_get_factory (element);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "nicesink")) {
+      GstPad *pad = gst_element_get_static_pad (element, "sink");
+      gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+              | GST_PAD_PROBE_TYPE_BUFFER_LIST), [](GstPad *, GstPadProbeInfo *,
+              gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
+      gst_object_unref (pad);
+    }
+    g_value_reset (&item);
+  }
+  gst_iterator_free (it);
+}
+
 int
 WebRtcTestPeer::disconnect ()
 {

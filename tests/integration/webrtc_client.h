@@ -46,6 +46,11 @@ public:
   HttpReply connect (int port, const std::string & stream);
   // DELETE on the session's Location; the HTTP status.
   int disconnect ();
+  // Sends nothing more over the connection (media, RTCP, DTLS) while the
+  // ICE agent goes on answering checks: a peer behind a dropped link, whose
+  // leaving ICE alone does not reveal (webrtcbin 1.22 has no consent
+  // freshness).
+  void go_silent ();
 
   int video_frames () const { return video_frames_; }
   int audio_buffers () const { return audio_buffers_; }
