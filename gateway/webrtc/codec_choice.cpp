@@ -191,6 +191,71 @@ has_attribute (const GstSDPMessage * offer, const GstSDPMedia * media,
       || gst_sdp_message_get_attribute_val (offer, name);
 }
 
+const char *
+effective_attribute (const GstSDPMessage * offer, const GstSDPMedia * media,
+    const char *name)
+{
+  const char *value = gst_sdp_media_get_attribute_val (media, name);
+  return value ? value : gst_sdp_message_get_attribute_val (offer, name);
+}
+
+// Sets `name` on a media to `value`, replacing the one it has.
+void
+replace_attribute (GstSDPMedia * media, const char *name, const char *value)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    if (g_strcmp0 (gst_sdp_media_get_attribute (media, i)->key, name) != 0)
+      continue;
+    GstSDPAttribute attribute;
+    gst_sdp_attribute_set (&attribute, name, value);
+    gst_sdp_media_replace_attribute (media, i, &attribute);
+    return;
+  }
+  gst_sdp_media_add_attribute (media, name, value);
+}
+
+// An offerer that cannot know whether bundling will be accepted (aiortc)
+// gives each m-line a transport of its own: ICE credentials and
+// candidates. Once bundled only the tagged (first) m-line's transport
+// carries anything (RFC 8843 §7.1), and webrtcbin refuses a bundle whose
+// m-lines disagree, so the others take the tagged m-line's credentials and
+// their own candidates are dropped.
+void
+share_bundle_transport (GstSDPMessage * offer)
+{
+  for (guint g = 0; g < gst_sdp_message_attributes_len (offer); g++) {
+    const GstSDPAttribute *group = gst_sdp_message_get_attribute (offer, g);
+    if (g_strcmp0 (group->key, "group") != 0 || !group->value
+        || !g_str_has_prefix (group->value, "BUNDLE "))
+      continue;
+    gchar **mids = g_strsplit (group->value + 7, " ", -1);
+    const GstSDPMedia *tagged = nullptr;
+    for (gchar **mid = mids; *mid; mid++) {
+      for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+        auto *media = const_cast<GstSDPMedia *> (gst_sdp_message_get_media
+            (offer, i));
+        if (!**mid || g_strcmp0 (gst_sdp_media_get_attribute_val (media,
+                    "mid"), *mid) != 0)
+          continue;
+        if (!tagged) {
+          tagged = media;
+          continue;
+        }
+        for (const char *name : { "ice-ufrag", "ice-pwd" })
+          if (const char *value = effective_attribute (offer, tagged, name))
+            replace_attribute (media, name, value);
+        for (guint a = gst_sdp_media_attributes_len (media); a-- > 0;) {
+          const char *key = gst_sdp_media_get_attribute (media, a)->key;
+          if (g_strcmp0 (key, "candidate") == 0
+              || g_strcmp0 (key, "end-of-candidates") == 0)
+            gst_sdp_media_remove_attribute (media, a);
+        }
+      }
+    }
+    g_strfreev (mids);
+  }
+}
+
 }  // namespace
 
 AnswerPlan::~AnswerPlan ()
@@ -243,6 +308,7 @@ parse_offer (const std::string & sdp, GstSDPMessage ** offer,
       return false;
     }
   }
+  share_bundle_transport (message);
   *offer = message;
   return true;
 }

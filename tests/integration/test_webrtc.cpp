@@ -104,6 +104,19 @@ TEST_F (WebRtc, G711PassesThroughWhenTheViewerOffersIt)
   EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 10s));
 }
 
+TEST_F (WebRtc, AnOfferWithIceCredentialsPerMlineInTheBundleIsAccepted)
+{
+  // aiortc's default offer: bundled m-lines, each with its own ICE
+  // credentials (webrtcbin alone refuses that).
+  start ();
+  WebRtcTestPeer viewer ({ .per_mline_ice_credentials = true });
+  auto reply = viewer.connect (gateway_->http_port (), "cam");
+  ASSERT_EQ (reply.status, 201) << reply.body;
+  EXPECT_NE (viewer.offer_sdp ().find ("a=ice-ufrag:own1"), std::string::npos);
+  EXPECT_TRUE (viewer.wait_video_frames (10, 15s)) << gateway_->log ();
+  EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 5s));
+}
+
 TEST_F (WebRtc, TenViewersAtOnce)
 {
   start ();
@@ -225,9 +238,20 @@ TEST (WebRtcIngest, WhipPublisherIsSeenByRtspViewers)
 
   EXPECT_EQ (publisher.disconnect (), 200);
   EXPECT_TRUE (gateway->wait_for_log ("the WHIP publisher left", 5s));
-  // The slot is free again.
-  WebRtcTestPeer again ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
-  EXPECT_EQ (again.connect (gateway->http_port (), "live").status, 201);
+  // The slot is free again; an aiortc-style offer publishes too.
+  WebRtcTestPeer again ({ .kind = WebRtcTestPeer::Kind::WhipPublisher,
+        .per_mline_ice_credentials = true });
+  auto again_reply = again.connect (gateway->http_port (), "live");
+  EXPECT_EQ (again_reply.status, 201) << again_reply.body;
+  EXPECT_TRUE (wait_until ([&]() {
+        const std::string log = gateway->log ();
+        const std::string running = "stream live: running";
+        auto first = log.find (running);
+        return first != std::string::npos
+            && log.find (running, first + 1) != std::string::npos; }, 15s))
+      << gateway->log ();
+  Viewer second_viewer (gateway->url ("live"), "tcp");
+  EXPECT_TRUE (second_viewer.wait_frames (5, 20s)) << second_viewer.error ();
 }
 
 TEST (WebRtcIngest, AWhipPublisherThatVanishesWithoutDeleteFreesTheStream)

@@ -3,6 +3,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <sstream>
 #include <thread>
 
 namespace camgate::testing {
@@ -160,6 +161,8 @@ WebRtcTestPeer::connect (int port, const std::string & stream)
   offer_ = text;
   g_free (text);
   gst_webrtc_session_description_free (local);
+  if (options_.per_mline_ice_credentials)
+    offer_ = with_own_ice_credentials_after_first_mline (offer_);
 
   const std::string path = "/" + stream + (options_.kind == Kind::WhepViewer
       ? "/whep" : "/whip");
@@ -179,6 +182,29 @@ WebRtcTestPeer::connect (int port, const std::string & stream)
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (answer);
   return http;
+}
+
+std::string
+WebRtcTestPeer::with_own_ice_credentials_after_first_mline (
+    const std::string & sdp)
+{
+  std::istringstream in (sdp);
+  std::string line, out;
+  int mline = -1;
+  while (std::getline (in, line)) {
+    if (!line.empty () && line.back () == '\r')
+      line.pop_back ();
+    if (line.rfind ("m=", 0) == 0)
+      mline++;
+    if (mline > 0 && line.rfind ("a=ice-ufrag:", 0) == 0)
+      line = "a=ice-ufrag:own" + std::to_string (mline);
+    else if (mline > 0 && line.rfind ("a=ice-pwd:", 0) == 0)
+      line = "a=ice-pwd:ownpasswordownpassword" + std::to_string (mline);
+    else if (mline > 0 && line.rfind ("a=candidate:", 0) == 0)
+      continue;
+    out += line + "\r\n";
+  }
+  return out;
 }
 
 void

@@ -34,6 +34,9 @@ public:
     // Publisher: frames between keyframes; 0 = keyframes only when the
     // receiver asks (PLI/FIR), as browsers send them.
     int key_int_max = 15;
+    // Like aiortc: every m-line after the first offers ICE credentials of
+    // its own (and no candidates) although the offer bundles them.
+    bool per_mline_ice_credentials = false;
     // Extra request headers (Authorization) for the POST and DELETE.
     std::vector<std::pair<std::string, std::string>> headers;
   };
@@ -60,6 +63,8 @@ public:
 
 private:
   void on_pad_added (GstPad * pad);
+  static std::string with_own_ice_credentials_after_first_mline (
+      const std::string & sdp);
 
   Options options_;
   GstElement *pipeline_ = nullptr;

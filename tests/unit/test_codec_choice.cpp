@@ -144,3 +144,41 @@ TEST (CodecChoice, IngestTakesH264AndOpusOrNothing)
   EXPECT_EQ (reason, "camgate takes H.264 (packetization-mode=1) from "
       "publishers; the offer has VP8");
 }
+
+TEST (CodecChoice, BundledMlinesTakeTheTaggedMlinesTransport)
+{
+  // aiortc: each m-line of the bundle with its own credentials and
+  // candidates; the first (tagged) m-line's transport is the one used.
+  std::string text = offer (kChromeVideo);
+  const std::string audio_transport = "a=ice-ufrag:abcd\r\n"
+      "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 AA:BB\r\n"
+      "a=setup:actpass\r\na=rtcp-mux\r\na=recvonly\r\na=mid:1\r\n";
+  const auto at = text.rfind (audio_transport);
+  ASSERT_NE (at, std::string::npos);
+  text.replace (at, audio_transport.size (), "a=ice-ufrag:wxyz\r\n"
+      "a=ice-pwd:zyxwvutsrqponmlkjihgfedc\r\na=fingerprint:sha-256 AA:BB\r\n"
+      "a=setup:actpass\r\na=rtcp-mux\r\na=recvonly\r\na=mid:1\r\n"
+      "a=candidate:1 1 UDP 2130706431 127.0.0.1 40000 typ host\r\n"
+      "a=end-of-candidates\r\n");
+  Offer o (text);
+  ASSERT_NE (o.sdp, nullptr);
+  const GstSDPMedia *audio = gst_sdp_message_get_media (o.sdp, 1);
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (audio, "ice-ufrag"), "abcd");
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (audio, "ice-pwd"),
+      "abcdefghijklmnopqrstuvwx");
+  EXPECT_EQ (gst_sdp_media_get_attribute_val (audio, "candidate"), nullptr);
+  EXPECT_EQ (gst_sdp_media_get_attribute_val (audio, "end-of-candidates"),
+      nullptr);
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (audio, "mid"), "1");
+
+  // Credentials given once for the session: the m-lines keep none of
+  // their own that differ.
+  std::string session_level = text;
+  session_level.replace (session_level.find ("a=group:BUNDLE"), 0,
+      "a=ice-ufrag:sess\r\na=ice-pwd:sessionsessionsessionse\r\n");
+  session_level.erase (session_level.find ("a=ice-ufrag:abcd\r\n"), 18);
+  Offer s (session_level);
+  ASSERT_NE (s.sdp, nullptr);
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (gst_sdp_message_get_media
+          (s.sdp, 1), "ice-ufrag"), "sess");
+}
