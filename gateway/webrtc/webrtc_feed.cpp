@@ -327,8 +327,9 @@ WebRtcFeed::send (Viewer & viewer, Kind kind, GstCaps * caps,
     gst_caps_replace (&viewer.sent_caps[kind], caps);
     gst_app_src_set_caps (src, caps);
   }
-  // Stamped with the viewer pipeline's running time on arrival: the camera's
-  // pacing passes through, and frames sent back to back step 1 ms apart.
+  // Video is stamped with the viewer pipeline's running time on arrival: the
+  // camera's pacing passes through, and frames sent back to back step 1 ms
+  // apart. Audio follows on by sample count (AudioPacer).
   GstClock *clock = gst_element_get_clock (viewer.ends.pipeline);
   if (!clock)
     return;
@@ -337,8 +338,12 @@ WebRtcFeed::send (Viewer & viewer, Kind kind, GstCaps * caps,
   gst_object_unref (clock);
   GstClockTime pts = now > base ? now - base : 0;
   GstClockTime & last = viewer.last_pts[kind];
-  if (GST_CLOCK_TIME_IS_VALID (last) && pts < last + kCatchUpStep)
+  if (kind != kVideo)
+    pts = viewer.audio_pacers[kind].stamp (pts, audio_duration (caps, buffer));
+  else if (GST_CLOCK_TIME_IS_VALID (last) && pts < last + kCatchUpStep)
     pts = last + kCatchUpStep;
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return;
   last = pts;
   GstBuffer *out = gst_buffer_copy (buffer);   // metadata only, data shared
   GST_BUFFER_PTS (out) = pts;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "stream/fanout_output.h"
+#include "webrtc/audio_pacing.h"
 #include "webrtc/codec_choice.h"
 
 #include <gst/app/gstappsink.h>
@@ -83,6 +84,7 @@ private:
     GstClockTime last_pts[kKinds] = { GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
         GST_CLOCK_TIME_NONE };
     GstCaps *sent_caps[kKinds] = { nullptr, nullptr, nullptr };
+    AudioPacer audio_pacers[kKinds];
   };
   struct SinkTag
   {

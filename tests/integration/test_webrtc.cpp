@@ -296,6 +296,70 @@ TEST_F (WebRtc, ChromiumPlaysTheWhepPlayerPage)
   EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
 }
 
+namespace {
+
+// Cameras whose audio reaches the feed in bursts: one AAC frame decodes into
+// three 20 ms Opus packets at once; G.711 in 128 ms packets; Opus sent in
+// 100 ms clumps (passed through).
+struct AudioCase
+{
+  const char *name;
+  const char *audio;               // audiotestsrc onwards, up to pay1
+};
+
+const AudioCase kAudioCases[] = {
+  { "Aac16kMono", "audiotestsrc is-live=true ! audio/x-raw,rate=16000,"
+        "channels=1 ! voaacenc ! rtpmp4gpay name=pay1 pt=97" },
+  { "G711In128msPackets", "audiotestsrc is-live=true samplesperbuffer=1024 "
+        "! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 "
+        "pt=8 min-ptime=128000000 max-ptime=128000000" },
+  { "OpusInClumps", "audiotestsrc is-live=true samplesperbuffer=4800 "
+        "! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=20 "
+        "! rtpopuspay name=pay1 pt=111" },
+};
+
+class WebRtcAudio : public ::testing::TestWithParam<AudioCase> {};
+
+}  // namespace
+
+TEST_P (WebRtcAudio, OpusIsTimestampedBySampleCount)
+{
+  FakeCamera camera ({ .launch = std::string ("( videotestsrc is-live=true "
+        "! video/x-raw,width=320,height=240,framerate=15/1 "
+        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+        "! rtph264pay name=pay0 pt=96 ") + GetParam ().audio + " )" });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  WebRtcTestPeer viewer ({});
+  auto reply = viewer.connect (gateway->http_port (), "cam");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  ASSERT_NE (reply.body.find ("OPUS/48000"), std::string::npos) << reply.body;
+  ASSERT_TRUE (wait_until ([&]() { return viewer.audio_rtp_times ().size ()
+              > 150; }, 15s)) << gateway->log ();
+  // A receiver plays each packet 20 ms (960 ticks) after the one before;
+  // anything else it conceals or stretches.
+  auto times = viewer.audio_rtp_times ();
+  int steady = 0;
+  std::string seen;
+  for (size_t i = 1; i < times.size (); i++) {
+    const uint32_t step = times[i] - times[i - 1];
+    steady += step == 960;
+    if (i < 12)
+      seen += std::to_string (step) + " ";
+  }
+  EXPECT_GE (steady, (int) (times.size () - 1) * 97 / 100) << steady << " of "
+      << times.size () - 1 << " steps are 960; the first: " << seen;
+}
+
+INSTANTIATE_TEST_SUITE_P (Matrix, WebRtcAudio,
+    ::testing::ValuesIn (kAudioCases),
+    [](const ::testing::TestParamInfo<AudioCase> & info) {
+      return std::string (info.param.name);
+    });
+
 TEST (WebRtcCodecs, H265CameraWithAacPlaysToAnH265ViewerAndRefusesOthers)
 {
   FakeCamera camera ({ .launch = "( videotestsrc is-live=true "

@@ -1,5 +1,6 @@
 #include "webrtc_client.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -120,6 +121,21 @@ WebRtcTestPeer::on_pad_added (GstPad * pad)
         &audio_buffers_);
   if (!branch)
     return;
+  if (encoding != "H264" && encoding != "H265")
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *,
+            GstPadProbeInfo * info, gpointer data) {
+          auto *self = static_cast<WebRtcTestPeer *> (data);
+          GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+          if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info),
+                  GST_MAP_READ, &rtp)) {
+            std::lock_guard<std::mutex> hold (self->audio_times_lock_);
+            if (self->audio_rtp_times_.size () < 2000)
+              self->audio_rtp_times_.push_back (gst_rtp_buffer_get_timestamp
+                  (&rtp));
+            gst_rtp_buffer_unmap (&rtp);
+          }
+          return GST_PAD_PROBE_OK;
+        }, this, nullptr);
   gst_bin_add (GST_BIN (pipeline_), branch);
   gst_element_sync_state_with_parent (branch);
   GstPad *sink = gst_element_get_static_pad (branch, "sink");
@@ -205,6 +221,13 @@ WebRtcTestPeer::with_own_ice_credentials_after_first_mline (
     out += line + "\r\n";
   }
   return out;
+}
+
+std::vector<uint32_t>
+WebRtcTestPeer::audio_rtp_times () const
+{
+  std::lock_guard<std::mutex> hold (audio_times_lock_);
+  return audio_rtp_times_;
 }
 
 void

@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace camgate::testing {
 
@@ -57,6 +59,8 @@ public:
 
   int video_frames () const { return video_frames_; }
   int audio_buffers () const { return audio_buffers_; }
+  // RTP timestamps of the first audio packets received, in arrival order.
+  std::vector<uint32_t> audio_rtp_times () const;
   bool wait_video_frames (int count, std::chrono::milliseconds timeout) const;
   const std::string & location () const { return location_; }
   std::string offer_sdp () const { return offer_; }
@@ -74,6 +78,8 @@ private:
   std::string offer_;
   std::atomic<int> video_frames_ { 0 };
   std::atomic<int> audio_buffers_ { 0 };
+  mutable std::mutex audio_times_lock_;
+  std::vector<uint32_t> audio_rtp_times_;
 };
 
 }  // namespace camgate::testing
