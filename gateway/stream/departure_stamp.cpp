@@ -52,7 +52,69 @@ stamp_departing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+// How far a track's times are shifted to sit on the running time.
+struct Anchor
+{
+  bool set = false;
+  GstClockTimeDiff offset = 0;
+};
+
+void
+shift (GstBuffer * buffer, GstClockTimeDiff offset)
+{
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    GST_BUFFER_PTS (buffer) = (GstClockTime) MAX (0, (GstClockTimeDiff)
+        GST_BUFFER_PTS (buffer) + offset);
+  if (GST_BUFFER_DTS_IS_VALID (buffer))
+    GST_BUFFER_DTS (buffer) = (GstClockTime) MAX (0, (GstClockTimeDiff)
+        GST_BUFFER_DTS (buffer) + offset);
+}
+
+GstPadProbeReturn
+keep_anchored (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *anchor = static_cast<Anchor *> (user_data);
+  const bool is_list = info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST;
+  GstBufferList *list = is_list ? gst_buffer_list_make_writable
+      (GST_PAD_PROBE_INFO_BUFFER_LIST (info)) : nullptr;
+  GstBuffer *buffer = is_list ? (gst_buffer_list_length (list)
+      ? gst_buffer_list_get (list, 0) : nullptr)
+      : gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_DATA (info) = is_list ? (gpointer) list
+      : (gpointer) buffer;
+  GstElement *element = GST_PAD_PARENT (pad);
+  const GstClockTime now = element ? running_time_now (element)
+      : GST_CLOCK_TIME_NONE;
+  if (!buffer || !GST_BUFFER_PTS_IS_VALID (buffer)
+      || !GST_CLOCK_TIME_IS_VALID (now))
+    return GST_PAD_PROBE_OK;
+  const GstClockTimeDiff apart = (GstClockTimeDiff) GST_BUFFER_PTS (buffer)
+      + anchor->offset - (GstClockTimeDiff) now;
+  if (!anchor->set || ABS (apart) > (GstClockTimeDiff) kAnchorTolerance) {
+    anchor->offset = (GstClockTimeDiff) now
+        - (GstClockTimeDiff) GST_BUFFER_PTS (buffer);
+    anchor->set = true;
+  }
+  if (!is_list) {
+    shift (buffer, anchor->offset);
+    return GST_PAD_PROBE_OK;
+  }
+  for (guint i = 0; i < gst_buffer_list_length (list); i++)
+    shift (gst_buffer_list_get_writable (list, i), anchor->offset);
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
+
+void
+anchor_to_running_time (GstElement * element)
+{
+  GstPad *pad = gst_element_get_static_pad (element, "src");
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_BUFFER_LIST), keep_anchored, new Anchor (),
+      [](gpointer data) { delete static_cast<Anchor *> (data); });
+  gst_object_unref (pad);
+}
 
 void
 stamp_on_departure (GstElement * appsrc, StampedPackets packets)

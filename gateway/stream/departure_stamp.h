@@ -26,4 +26,14 @@ enum class StampedPackets
 // do-timestamp off. Probes added to the pad after this one see the time.
 void stamp_on_departure (GstElement * appsrc, StampedPackets packets);
 
+// Keeps the times leaving `element` (a jitterbuffer that times packets by
+// their RTP timestamps) on its pipeline's running time. A new source
+// session starts RTP time again, and the jitterbuffer's times with it: from
+// 0 while the pipeline runs on, so a muxer behind it waited for the new
+// session to catch up with the old one. When the times part from the
+// running time by more than `kAnchorTolerance` they are shifted back onto
+// it; the RTP spacing between packets is kept.
+constexpr GstClockTime kAnchorTolerance = GST_SECOND;
+void anchor_to_running_time (GstElement * element);
+
 }  // namespace camgate

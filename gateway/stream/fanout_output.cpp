@@ -25,7 +25,8 @@ FanoutOutput::track_source (size_t index)
 {
   return "appsrc name=src" + std::to_string (index) + " is-live=true "
       "format=time max-bytes=4194304 block=false "
-      "leaky-type=downstream ! rtpjitterbuffer latency=0 mode=none";
+      "leaky-type=downstream ! rtpjitterbuffer name=jitter"
+      + std::to_string (index) + " latency=0 mode=none";
 }
 
 std::string
@@ -110,8 +111,15 @@ FanoutOutput::build (const RtpFanout::Layout & layout, std::string & error)
         ("src" + std::to_string (i)).c_str ());
     if (src) {
       g_object_set (src, "caps", layout.caps[i], nullptr);
-      // Every packet of a frame gets its time, for the depayloader.
+      // Every packet of a frame gets its time, for the depayloader; the
+      // jitterbuffer's RTP-paced times stay on the same timeline across
+      // source sessions.
       stamp_on_departure (src, StampedPackets::Every);
+      if (GstElement *jitter = gst_bin_get_by_name (GST_BIN (pipeline_),
+              ("jitter" + std::to_string (i)).c_str ())) {
+        anchor_to_running_time (jitter);
+        gst_object_unref (jitter);
+      }
     } else {
       // Never started: pushes into it are refused and dropped.
       src = GST_ELEMENT (gst_object_ref_sink (gst_element_factory_make (

@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <regex>
+#include <thread>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -365,4 +367,42 @@ TEST_F (Hls, PlaysInHeadlessChromiumWithHlsJs)
   EXPECT_EQ (status, 0) << output;
   EXPECT_NE (output.find ("\"width\":320"), std::string::npos) << output;
   g_free (node);
+}
+
+TEST (HlsRestart, PartsContinueAfterTheCameraReconnects)
+{
+  // The camera runs a while, drops and comes back: the packager must go on
+  // with the new session, not wait for it to catch up with the old one.
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15 });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n"
+            "  timeout: 2s\n"
+            "outputs:\n  hls: { part: 200ms, segment: 1s, window: 10 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  auto get = [&](const std::string & file) {
+    return http_request (gateway->http_port (), "GET", "/cam/" + file);
+  };
+  ASSERT_TRUE (wait_until ([&]() { return get ("stream.m3u8").status == 200; },
+          10s)) << gateway->log ();
+  std::this_thread::sleep_for (8s);
+  camera.stop ();
+  ASSERT_TRUE (gateway->wait_for_log ("retrying in", 10s)) << gateway->log ();
+  const auto before = preload_hint (get ("stream.m3u8").body);
+  ASSERT_TRUE (before);
+  std::this_thread::sleep_for (1s);
+  ASSERT_TRUE (camera.start ());
+  ASSERT_TRUE (wait_until ([&]() {
+            auto log = gateway->log ();
+            return log.rfind ("stream cam: running") > log.rfind ("retrying in");
+          }, 30s)) << gateway->log ();
+  // Within a few seconds of the reconnect, five new parts are listed.
+  std::optional<Hint> now;
+  EXPECT_TRUE (wait_until ([&]() {
+        now = preload_hint (get ("stream.m3u8").body);
+        return now && std::stoul (now->uri.substr (4))
+            >= std::stoul (before->uri.substr (4)) + 5; }, 8s))
+      << "hint before " << before->uri << ", now " << (now ? now->uri : "none")
+      << "\n" << gateway->log ();
 }
