@@ -559,7 +559,9 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
     // the boundary, estimating its end from the last sample's duration.
     const GstClockTime frame = gst_util_uint64_scale (track->last_duration,
         GST_SECOND, timescale);
-    if (has_samples && sync && dts + BOUNDARY_SLACK
+    // A keyframe a hair before the segment boundary (timestamps paced by
+    // arrival) still ends the segment: missing the cut would double it.
+    if (has_samples && sync && dts + MAX (BOUNDARY_SLACK, frame / 2)
         >= priv->segment_start + priv->segment_duration)
       ret = close_chunk (self, dts, true, true);
     else if (has_samples && dts + frame

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <set>
 #include <thread>
 
 using namespace camgate::testing;
@@ -190,6 +191,41 @@ TEST (HlsParts, FollowThePartTargetAt30FpsWithATwoSecondGop)
     }
   }
   EXPECT_GE (complete, 2u) << media;
+}
+
+TEST (HlsParts, TheTargetDurationNeverChanges)
+{
+  // Keyframes every 3 s, segments asked for 2 s: the target duration is
+  // the camera's from the first playlist served, and stays so.
+  FakeCamera camera ({ .fps = 30, .gop_frames = 90 });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: { uri: " + camera.uri () + " }\n"
+            "outputs: { hls: { segment: 2s } }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  std::set<std::string> targets;
+  std::string media;
+  static const std::regex target_re ("#EXT-X-TARGETDURATION:([0-9]+)\n");
+  static const std::regex extinf_re ("#EXTINF:([0-9.]+),");
+  EXPECT_TRUE (wait_until ([&] {
+        auto reply = http_request (gateway->http_port (), "GET",
+            "/cam/stream.m3u8");
+        std::smatch m;
+        if (reply.status != 200 || !std::regex_search (reply.body, m,
+                target_re))
+          return false;
+        media = reply.body;
+        targets.insert (m[1]);
+        for (auto it = std::sregex_iterator (media.begin (), media.end (),
+                extinf_re); it != std::sregex_iterator (); ++it)
+          EXPECT_LE (std::lround (std::stod ((*it)[1])), std::stol (m[1]))
+              << media;
+        return count (media, "#EXTINF:") >= 3;
+      }, 25s)) << media << gateway->log ();
+  EXPECT_EQ (targets.size (), 1u) << "seen: " << *targets.begin () << " .. "
+      << *targets.rbegin ();
+  EXPECT_EQ (*targets.begin (), "3");
 }
 
 TEST_F (Hls, TokenParameterIsPassedOnButNeverInjected)

@@ -148,11 +148,22 @@ TEST (HlsSegmentStore, TheHintedPartArrivesWhenASegmentClosesEarly)
 
 TEST (HlsPlaylist, TargetDurationCoversLongGops)
 {
-  MediaPlaylist playlist = playlist_with (1, 0);
-  playlist.add_part (1, { 0, 0.2, true, {} }, 0);
-  playlist.complete_segment (1, segment_uri (1), 4.0);   // a 4 s GOP camera
+  MediaPlaylist playlist = playlist_with (0, 0);
+  playlist.add_part (0, { 0, 0.2, true, {} }, 0);
+  EXPECT_FALSE (playlist.target_settled ());
+  playlist.complete_segment (0, segment_uri (0), 4.0);   // a 4 s GOP camera
+  EXPECT_TRUE (playlist.target_settled ());
   EXPECT_NE (playlist.render ().find ("#EXT-X-TARGETDURATION:4\n"),
       std::string::npos) << playlist.render ();
+  // Settled: it never changes again (RFC 8216 §6.2.1), not for a shorter
+  // segment, nor for one longer than the camera's GOP was.
+  playlist.add_part (1, { 0, 0.2, true, {} }, 0);
+  playlist.complete_segment (1, segment_uri (1), 2.0);
+  playlist.add_part (2, { 0, 0.2, true, {} }, 0);
+  playlist.complete_segment (2, segment_uri (2), 6.0);
+  EXPECT_NE (playlist.render ().find ("#EXT-X-TARGETDURATION:4\n"),
+      std::string::npos) << playlist.render ();
+  EXPECT_EQ (playlist.overlong_segments (), 1u);
 }
 
 TEST (HlsPlaylist, DeltaUpdateSkipsOldSegments)

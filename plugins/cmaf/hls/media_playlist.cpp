@@ -68,12 +68,18 @@ std::vector<std::string>
 MediaPlaylist::complete_segment (uint64_t msn, const std::string & uri,
     double duration)
 {
-  // A camera whose keyframes are further apart than the configured segment
-  // makes longer segments. EXTINF must stay within the target duration, so
-  // the target grows (once, to the camera's GOP) rather than being violated.
+  // The target duration must never change (RFC 8216 §6.2.1), and EXTINF
+  // must stay within it. A camera whose keyframes are further apart than
+  // the configured segment makes longer segments, so the target is settled
+  // by the first segment (the playlist is served from then on, see
+  // target_settled()) and later segments are held to it.
   const auto rounded = static_cast<unsigned> (std::lround (duration));
-  if (rounded > config_.target_duration)
-    config_.target_duration = rounded;
+  if (!target_settled_) {
+    config_.target_duration = std::max (config_.target_duration, rounded);
+    target_settled_ = true;
+  } else if (rounded > config_.target_duration) {
+    overlong_segments_++;
+  }
   for (auto & s : segments_) {
     if (s.msn == msn) {
       s.complete = true;

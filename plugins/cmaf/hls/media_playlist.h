@@ -15,8 +15,8 @@ namespace camgate::hls {
 struct PlaylistConfig
 {
   double part_target = 0.2;        // seconds; no part is ever longer
-  unsigned target_duration = 2;    // seconds, integer; grows only if a
-                                   // segment would exceed it (long GOPs)
+  unsigned target_duration = 2;    // seconds, integer; the first segment
+                                   // may raise it (long GOPs), then fixed
   size_t window = 6;               // complete segments kept in the playlist
   std::string map_uri = "init.mp4";
 };
@@ -83,6 +83,11 @@ public:
   // open segment or starts a new one.
   std::string next_part_uri () const { return part_uri (next_part_); }
   bool empty () const { return segments_.empty (); }
+  // Whether the first segment is complete, which fixes the target duration
+  // for the rest of the stream.
+  bool target_settled () const { return target_settled_; }
+  // Segments longer than the settled target (a camera whose GOP grew).
+  unsigned overlong_segments () const { return overlong_segments_; }
   uint64_t last_msn () const;
 
 private:
@@ -90,6 +95,8 @@ private:
   std::vector<Segment> segments_;  // oldest first; the last may be open
   bool ended_ = false;
   uint64_t next_part_ = 0;         // running part number, never reused
+  bool target_settled_ = false;
+  unsigned overlong_segments_ = 0;
 };
 
 // ISO 8601 UTC with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants it.

@@ -127,7 +127,8 @@ bool
 SegmentStore::has_media () const
 {
   std::lock_guard<std::mutex> lk (lock_);
-  return !playlist_.empty ();
+  // Served once the target duration is settled: it may never change after.
+  return !playlist_.empty () && playlist_.target_settled ();
 }
 
 Bytes

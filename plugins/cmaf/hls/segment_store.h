@@ -56,7 +56,8 @@ public:
   // The last segment is complete (end of stream).
   void finish ();
 
-  // Whether any part exists yet (the playlist is worth serving).
+  // Whether the playlist is worth serving: the first segment is complete,
+  // so its target duration is settled for good.
   bool has_media () const;
   // A file by name (init.mp4, seg<n>.m4s, part<n>.m4s), if held.
   Bytes file (const std::string & uri) const;
