@@ -107,6 +107,8 @@ HlsRoutes::~HlsRoutes ()
 {
   if (tick_source_)
     g_source_remove (tick_source_);
+  for (auto & feed : feeds_)
+    end_feed (feed);
   for (auto & w : waiters_) {
     g_signal_handler_disconnect (w.message, w.disconnected_id);
     send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
@@ -265,13 +267,92 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
         "max-age=60");
     return true;
   }
-  // The preload-hinted part, or the segment being built: hold the request
-  // until it is complete.
-  if (!expired && store->is_pending (w.file))
+  // The segment being built goes out as its parts arrive; the
+  // preload-hinted part is held until it is complete.
+  if (!expired && store->is_pending (w.file)) {
+    if (w.file.rfind ("seg", 0) == 0 && start_feed (w, store))
+      return true;
     return false;
+  }
   send_error (w.message, SOUP_STATUS_NOT_FOUND, "no " + w.file + " in "
       + w.stream);
   return true;
+}
+
+bool
+HlsRoutes::start_feed (Waiter & w, std::shared_ptr<hls::SegmentStore> store)
+{
+  std::vector<uint8_t> bytes;
+  bool complete = false;
+  if (!store->segment_from (w.file, 0, bytes, complete))
+    return false;
+  auto *headers = soup_server_message_get_response_headers (w.message);
+  soup_message_headers_set_encoding (headers,
+      soup_server_message_get_http_version (w.message) == SOUP_HTTP_1_0
+      ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "video/mp4", nullptr);
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_server_message_set_status (w.message, SOUP_STATUS_OK, nullptr);
+  auto *body = soup_server_message_get_response_body (w.message);
+  if (!bytes.empty ())
+    soup_message_body_append (body, SOUP_MEMORY_COPY, bytes.data (),
+        bytes.size ());
+  if (complete) {
+    soup_message_body_complete (body);
+    return true;
+  }
+  const unsigned td = store->config ().target_duration;
+  feeds_.push_back ({ w.message, false,
+        std::move (store), w.file, bytes.size (), g_get_monotonic_time ()
+        + 3 * td * G_USEC_PER_SEC, 0 });
+  auto *feed = &feeds_.back ();
+  g_object_ref (w.message);
+  feed->finished_id = g_signal_connect (w.message, "finished",
+      G_CALLBACK (+[](SoupServerMessage *, gpointer data) {
+        static_cast<SegmentFeed *> (data)->gone = true;
+      }), feed);
+  if (!tick_source_)
+    tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  return true;
+}
+
+void
+HlsRoutes::end_feed (SegmentFeed & feed)
+{
+  if (!feed.gone) {
+    soup_message_body_complete (soup_server_message_get_response_body
+        (feed.message));
+    soup_server_message_unpause (feed.message);
+  }
+  g_signal_handler_disconnect (feed.message, feed.finished_id);
+  g_object_unref (feed.message);
+}
+
+void
+HlsRoutes::feed_segments ()
+{
+  const gint64 now = g_get_monotonic_time ();
+  for (auto it = feeds_.begin (); it != feeds_.end ();) {
+    SegmentFeed & feed = *it;
+    std::vector<uint8_t> bytes;
+    bool complete = true;
+    const bool known = !feed.gone && feed.store->segment_from (feed.file,
+        feed.sent, bytes, complete);
+    if (!bytes.empty ()) {
+      soup_message_body_append (soup_server_message_get_response_body
+          (feed.message), SOUP_MEMORY_COPY, bytes.data (), bytes.size ());
+      feed.sent += bytes.size ();
+      // libsoup paused the message when it ran out of body to write.
+      soup_server_message_unpause (feed.message);
+    }
+    // Done, the client gone, or never to be done (the output stopped).
+    if (known && !complete && now < feed.deadline_us) {
+      ++it;
+      continue;
+    }
+    end_feed (feed);
+    it = feeds_.erase (it);
+  }
 }
 
 void
@@ -297,7 +378,8 @@ HlsRoutes::on_tick (gpointer data)
   // keeps every store event on the main context.
   auto *self = static_cast<HlsRoutes *> (data);
   self->wake ();
-  if (!self->waiters_.empty ())
+  self->feed_segments ();
+  if (!self->waiters_.empty () || !self->feeds_.empty ())
     return G_SOURCE_CONTINUE;
   self->tick_source_ = 0;
   return G_SOURCE_REMOVE;

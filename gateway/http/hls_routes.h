@@ -6,8 +6,10 @@
 //                          ahead 400), _HLS_skip=YES|v2 gives a delta update
 //   /<stream>/init.mp4, /<stream>/seg<n>.m4s, /<stream>/part<n>.m4s  CMAF
 //                          header, segments, parts (numbered across
-//                          segments); the preload-hinted part and the
-//                          segment being built block until complete
+//                          segments); the preload-hinted part blocks
+//                          until complete; the segment being built is sent
+//                          as its parts are written (chunked), as DASH's
+//                          availabilityTimeOffset promises
 //   /<stream>/manifest.mpd DASH
 // Blocked requests are paused libsoup messages, woken from the store's
 // notifications on the main context; a client that goes away is forgotten.
@@ -19,12 +21,14 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace camgate {
 
 class StreamManager;
+namespace hls { class SegmentStore; }
 
 class HlsRoutes
 {
@@ -55,13 +59,30 @@ private:
     std::string token;             // ?token= to pass on to listed URIs
   };
 
+  // A segment sent while it is being built.
+  struct SegmentFeed
+  {
+    SoupServerMessage *message;    // referenced
+    bool gone = false;             // finished: the client left
+    std::shared_ptr<hls::SegmentStore> store;
+    std::string file;
+    size_t sent = 0;
+    gint64 deadline_us = 0;
+    gulong finished_id = 0;
+  };
+
   // True when answered (now or never to be); false to keep waiting.
   bool try_answer (Waiter & waiter, bool expired);
+  // Starts sending the segment being built; true when it is one.
+  bool start_feed (Waiter & waiter, std::shared_ptr<hls::SegmentStore> store);
+  void feed_segments ();
+  void end_feed (SegmentFeed & feed);
   void wake ();
   static gboolean on_tick (gpointer self);
 
   StreamManager & streams_;
   std::list<Waiter> waiters_;
+  std::list<SegmentFeed> feeds_;
   guint tick_source_ = 0;
 };
 

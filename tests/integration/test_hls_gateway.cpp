@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <optional>
@@ -226,6 +227,65 @@ TEST (HlsParts, TheTargetDurationNeverChanges)
   EXPECT_EQ (targets.size (), 1u) << "seen: " << *targets.begin () << " .. "
       << *targets.rbegin ();
   EXPECT_EQ (*targets.begin (), "3");
+}
+
+TEST_F (Hls, TheSegmentBeingBuiltIsSentAsItsPartsArrive)
+{
+  // DASH's availabilityTimeOffset tells players to fetch a segment before
+  // it is complete: its parts must flow as they are written, not all at
+  // the end (dash.js rebuffered a third of the time).
+  std::string media;
+  ASSERT_TRUE (wait_until ([&] {
+        media = get ("stream.m3u8").body;
+        return count (media, "#EXTINF:") >= 1; }, 10s)) << media;
+  auto hint = preload_hint (media);
+  ASSERT_TRUE (hint);
+  const std::string open = "seg" + std::to_string (hint->msn) + ".m4s";
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn = g_socket_client_connect_to_host (client,
+      "127.0.0.1", gateway_->http_port (), nullptr, nullptr);
+  ASSERT_NE (conn, nullptr);
+  const std::string request = "GET /cam/" + open + " HTTP/1.1\r\nHost: "
+      "127.0.0.1\r\nConnection: close\r\n\r\n";
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+          (conn)), request.data (), request.size (), nullptr, nullptr, nullptr);
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  const auto asked = std::chrono::steady_clock::now ();
+  std::vector<std::chrono::milliseconds> arrivals;
+  std::string raw;
+  char buffer[4096];
+  gssize n;
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
+              nullptr)) > 0) {
+    raw.append (buffer, n);
+    arrivals.push_back (std::chrono::duration_cast<std::chrono::milliseconds>
+        (std::chrono::steady_clock::now () - asked));
+  }
+  g_object_unref (conn);
+  g_object_unref (client);
+  ASSERT_EQ (raw.rfind ("HTTP/1.1 200", 0), 0u) << raw.substr (0, 200);
+  EXPECT_NE (raw.find ("Transfer-Encoding: chunked"), std::string::npos);
+  // Bytes came in several reads spread over the segment's second, the
+  // first well before the last.
+  ASSERT_GE (arrivals.size (), 2u);
+  EXPECT_GE ((arrivals.back () - arrivals.front ()).count (), 300)
+      << "first " << arrivals.front ().count () << " ms, last "
+      << arrivals.back ().count () << " ms";
+  // De-chunked, it is the segment as stored once complete.
+  std::string body;
+  for (size_t at = raw.find ("\r\n\r\n") + 4; at < raw.size ();) {
+    size_t line = raw.find ("\r\n", at);
+    ASSERT_NE (line, std::string::npos);
+    const size_t size = std::stoul (raw.substr (at, line - at), nullptr, 16);
+    if (size == 0)
+      break;
+    body += raw.substr (line + 2, size);
+    at = line + 2 + size + 2;
+  }
+  auto whole = get (open);
+  ASSERT_EQ (whole.status, 200);
+  EXPECT_TRUE (body == whole.body) << body.size () << " vs "
+      << whole.body.size ();
 }
 
 TEST_F (Hls, TokenParameterIsPassedOnButNeverInjected)

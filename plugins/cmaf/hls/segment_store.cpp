@@ -177,6 +177,29 @@ SegmentStore::is_pending (const std::string & uri) const
       || (have_open_ && segment_uri (open_msn_) == uri);
 }
 
+bool
+SegmentStore::segment_from (const std::string & uri, size_t offset,
+    std::vector<uint8_t> & out, bool & complete) const
+{
+  out.clear ();
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    if (have_open_ && segment_uri (open_msn_) == uri) {
+      complete = false;
+      if (offset < open_segment_.size ())
+        out.assign (open_segment_.begin () + offset, open_segment_.end ());
+      return true;
+    }
+  }
+  Bytes bytes = file (uri);
+  if (!bytes || uri.rfind ("seg", 0) != 0)
+    return false;
+  complete = true;
+  if (offset < bytes->size ())
+    out.assign (bytes->begin () + offset, bytes->end ());
+  return true;
+}
+
 std::string
 SegmentStore::multivariant_playlist () const
 {

@@ -69,6 +69,11 @@ public:
   // names, or the segment being built (DASH clients ask for it early, as
   // availabilityTimeOffset allows).
   bool is_pending (const std::string & uri) const;
+  // Segment `uri` from byte `offset` on, while it is being built (what its
+  // parts hold so far, `complete` false) or once it is complete. False when
+  // there is no such segment (any more).
+  bool segment_from (const std::string & uri, size_t offset,
+      std::vector<uint8_t> & out, bool & complete) const;
   PlaylistConfig config () const;
 
   using Observer = std::function<void (const StoreEvent &)>;
