@@ -3,6 +3,8 @@
 #include "gstcmafsink.h"
 #include "stream/cmaf_tracks.h"
 
+#include <algorithm>
+
 namespace camgate {
 
 HlsOutput::HlsOutput (std::string stream, HlsSpec spec,
@@ -45,7 +47,34 @@ HlsOutput::started (GstElement * pipeline)
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   std::lock_guard<std::mutex> lk (store_lock_);
   store_ = gst_cmaf_sink_get_store (GST_CMAF_SINK (sink));
+  started_us_ = g_get_monotonic_time ();
   gst_object_unref (sink);
+}
+
+bool
+HlsOutput::parts_overdue (int64_t now_us, int64_t started_us,
+    int64_t last_part_us, unsigned target_duration_s)
+{
+  if (last_part_us < started_us)
+    return now_us - started_us > 15 * G_USEC_PER_SEC;
+  const int64_t allowed = std::max<int64_t> (5 * G_USEC_PER_SEC,
+      3 * (int64_t) target_duration_s * G_USEC_PER_SEC);
+  return now_us - last_part_us > allowed;
+}
+
+bool
+HlsOutput::stalled (int64_t now_us, int64_t session_us) const
+{
+  std::shared_ptr<hls::SegmentStore> store;
+  int64_t started_us;
+  {
+    std::lock_guard<std::mutex> lk (store_lock_);
+    store = store_;
+    started_us = started_us_;
+  }
+  return running () && store && parts_overdue (now_us, std::max (started_us,
+          session_us), store->last_part_us (),
+      store->config ().target_duration);
 }
 
 }  // namespace camgate

@@ -31,6 +31,16 @@ public:
   // The store being served (null until the first build).
   std::shared_ptr<hls::SegmentStore> store () const;
 
+  // Whether the packager has stopped making parts while its pipeline runs
+  // (the source may look healthy: players would see a frozen picture).
+  // `session_us`: when the current source session began delivering.
+  bool stalled (int64_t now_us, int64_t session_us) const;
+  // The rule: no part for 3 target durations (at least 5 s) since the last
+  // one, or none at all 15 s after the output or the session started (a
+  // long first GOP).
+  static bool parts_overdue (int64_t now_us, int64_t started_us,
+      int64_t last_part_us, unsigned target_duration_s);
+
 protected:
   bool describe (const RtpFanout::Layout & layout, std::string & description,
       std::string & error) override;
@@ -40,6 +50,7 @@ private:
   const HlsSpec spec_;
   mutable std::mutex store_lock_;
   std::shared_ptr<hls::SegmentStore> store_;
+  int64_t started_us_ = 0;
 };
 
 }  // namespace camgate

@@ -118,6 +118,12 @@ Stream::update_health ()
   // Browsers' WebRTC decoders show B-frames out of order.
   if (webrtc_ && webrtc_->saw_b_frames ())
     add_reason ("b-frames");
+  // Each output answers for itself: a packager that stopped making parts
+  // freezes HLS/DASH players whatever the source does.
+  if (hls_ && fanout_->session_active ()
+      && hls_->stalled (g_get_monotonic_time (), std::max (session_started_us_,
+              running_since_us_)))
+    add_reason ("hls-stalled");
   // A full disk (or any write error) pauses recording, nothing else.
   if (recording_ && recording_->status ().rfind ("paused", 0) == 0)
     add_reason ("recording-paused");

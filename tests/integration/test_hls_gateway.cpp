@@ -501,4 +501,12 @@ TEST (HlsRestart, PartsContinueAfterTheCameraReconnects)
             >= std::stoul (before->uri.substr (4)) + 5; }, 8s))
       << "hint before " << before->uri << ", now " << (now ? now->uri : "none")
       << "\n" << gateway->log ();
+  // The health speaks for the HLS output too: "hls-stalled" while its
+  // parts stop, gone once they flow.
+  auto stream = http_request (gateway->http_port (), "GET",
+      "/api/v1/streams/cam");
+  EXPECT_EQ (stream.body.find ("hls-stalled"), std::string::npos)
+      << stream.body;
+  EXPECT_EQ (gateway->log ().find ("hls-stalled"), std::string::npos)
+      << gateway->log ();
 }

@@ -2,6 +2,7 @@
 // cmafsink writing a folder a plain web server could serve.
 #include "commands.h"
 #include "gstcmafsink.h"
+#include "hls/hls_output.h"
 #include "media_playlist.h"
 #include "segment_store.h"
 
@@ -270,4 +271,24 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
   EXPECT_TRUE (g_markup_parse_context_parse (xml, mpd.c_str (), -1, nullptr));
   g_markup_parse_context_free (xml);
   std::filesystem::remove_all (dir);
+}
+
+TEST (HlsOutputHealth, PartsAreOverdueAfterThreeTargetDurations)
+{
+  using camgate::HlsOutput;
+  const int64_t s = G_USEC_PER_SEC;
+  // Started, no part yet: a long first GOP is allowed 15 s.
+  EXPECT_FALSE (HlsOutput::parts_overdue (100 * s, 90 * s, 0, 2));
+  EXPECT_TRUE (HlsOutput::parts_overdue (106 * s, 90 * s, 0, 2));
+  // Parts flowing: 5 s at least (1 s target), 6 s for 2 s, 12 s for 4 s.
+  EXPECT_FALSE (HlsOutput::parts_overdue (104 * s, 0, 100 * s, 1));
+  EXPECT_TRUE (HlsOutput::parts_overdue (106 * s, 0, 100 * s, 1));
+  EXPECT_FALSE (HlsOutput::parts_overdue (105 * s, 0, 100 * s, 2));
+  EXPECT_TRUE (HlsOutput::parts_overdue (107 * s, 0, 100 * s, 2));
+  EXPECT_FALSE (HlsOutput::parts_overdue (111 * s, 0, 100 * s, 4));
+  EXPECT_TRUE (HlsOutput::parts_overdue (113 * s, 0, 100 * s, 4));
+  // A new source session (at 100 s): the last part, from the one before,
+  // does not count; the new one gets the first-GOP grace.
+  EXPECT_FALSE (HlsOutput::parts_overdue (110 * s, 100 * s, 95 * s, 2));
+  EXPECT_TRUE (HlsOutput::parts_overdue (116 * s, 100 * s, 95 * s, 2));
 }

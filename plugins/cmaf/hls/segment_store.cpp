@@ -102,6 +102,7 @@ SegmentStore::add_chunk (const ChunkInfo & chunk, std::vector<uint8_t> bytes)
     }
     open_segment_.insert (open_segment_.end (), bytes.begin (), bytes.end ());
     open_duration_ += chunk.duration;
+    last_part_us_ = g_get_monotonic_time ();
     Bytes part = share (std::move (bytes));
     const std::string uri = playlist_.add_part (chunk.segment, { chunk.part,
           chunk.duration, chunk.independent, {} }, chunk.wall_clock_ms);
@@ -175,6 +176,13 @@ SegmentStore::is_pending (const std::string & uri) const
     return false;
   return playlist_.next_part_uri () == uri
       || (have_open_ && segment_uri (open_msn_) == uri);
+}
+
+int64_t
+SegmentStore::last_part_us () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return last_part_us_;
 }
 
 bool

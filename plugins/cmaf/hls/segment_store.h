@@ -69,6 +69,8 @@ public:
   // names, or the segment being built (DASH clients ask for it early, as
   // availabilityTimeOffset allows).
   bool is_pending (const std::string & uri) const;
+  // When the last part arrived (g_get_monotonic_time; 0 before the first).
+  int64_t last_part_us () const;
   // Segment `uri` from byte `offset` on, while it is being built (what its
   // parts hold so far, `complete` false) or once it is complete. False when
   // there is no such segment (any more).
@@ -106,6 +108,7 @@ private:
   std::map<uint64_t, int64_t> start_ms_;  // media time of each segment
   double max_segment_seconds_ = 0;
   uint64_t peak_bitrate_ = 0;
+  int64_t last_part_us_ = 0;
   std::map<int, Observer> observers_;
   int next_observer_ = 1;
 };
