@@ -2,10 +2,11 @@
 // playwright-core) and waits for video frames to be presented: prints what it
 // saw as JSON and exits 0 when frames advanced and the picture is whole, 1
 // otherwise.
-//   node play_whep.cjs URL [seconds] [smpte]
+//   node play_whep.cjs URL [seconds] [smpte|audio]
 // With "smpte" the camera draws videotestsrc's SMPTE bars, and each of the
 // seven top bars must show its colour (a picture with a slice missing or
-// smeared does not). PLAYWRIGHT_CORE: path of the playwright-core package;
+// smeared does not). With "audio" the page also plays 5 s of audio, of
+// which at most 5 % may be concealed (samples the receiver made up). PLAYWRIGHT_CORE: path of the playwright-core package;
 // SCREENSHOT: where to save the last picture (PNG), for a person to look at.
 const { launchChromium } = require('./chromium.cjs');
 
@@ -13,6 +14,7 @@ const { launchChromium } = require('./chromium.cjs');
   const url = process.argv[2];
   const seconds = Number(process.argv[3] || 30);
   const smpte = process.argv[4] === 'smpte';
+  const audio = process.argv[4] === 'audio';
   const browser = await launchChromium();
   const page = await browser.newPage();
   page.on('console', (m) => console.error('page:', m.text()));
@@ -76,10 +78,24 @@ const { launchChromium } = require('./chromium.cjs');
   }
   if (process.env.SCREENSHOT)
     await page.locator('video').screenshot({ path: process.env.SCREENSHOT });
+  let heard = true;
+  if (audio) {
+    // Counted from a start 2 s in, so the jitter buffer's first fill does
+    // not count as concealment.
+    await new Promise((r) => setTimeout(r, 2000));
+    const start = (await page.evaluate(() => window.camgateStats())).audio || {};
+    await new Promise((r) => setTimeout(r, 5000));
+    const end = (await page.evaluate(() => window.camgateStats())).audio || {};
+    const samples = (end.samples || 0) - (start.samples || 0);
+    const concealed = (end.concealed || 0) - (start.concealed || 0);
+    seen.audio = { samples, concealed,
+      concealed_fraction: samples ? concealed / samples : 1 };
+    heard = samples > 48000 * 4 && seen.audio.concealed_fraction <= 0.05;
+  }
   seen.inbound = await page.evaluate(() => window.camgateStats());
   console.log(JSON.stringify(seen));
   await browser.close();
   const picture = smpte ? seen.bars.length === 7 && seen.bars.every((b) => b.ok)
     : seen.green_fraction < 0.02;
-  process.exit(seen.frames > 60 && picture ? 0 : 1);
+  process.exit(seen.frames > 60 && picture && heard ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });

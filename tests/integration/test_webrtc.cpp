@@ -354,6 +354,29 @@ TEST_P (WebRtcAudio, OpusIsTimestampedBySampleCount)
       << times.size () - 1 << " steps are 960; the first: " << seen;
 }
 
+TEST (WebRtcAudioInChromium, AnAacCamerasAudioPlaysWithoutConcealment)
+{
+  const std::string browser = browser_command ("play_whep.cjs");
+  if (browser.empty ())
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  FakeCamera camera ({ .launch = std::string ("( videotestsrc is-live=true "
+        "pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 "
+        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+        "! rtph264pay name=pay0 pt=96 ") + kAudioCases[0].audio + " )" });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  int status = -1;
+  std::string output = run_command (browser + " http://127.0.0.1:"
+      + std::to_string (gateway->http_port ()) + "/cam/webrtc 30 audio",
+      &status);
+  EXPECT_EQ (status, 0) << output;
+  EXPECT_NE (output.find ("\"concealed_fraction\""), std::string::npos)
+      << output;
+}
+
 INSTANTIATE_TEST_SUITE_P (Matrix, WebRtcAudio,
     ::testing::ValuesIn (kAudioCases),
     [](const ::testing::TestParamInfo<AudioCase> & info) {
