@@ -70,37 +70,48 @@ shift (GstBuffer * buffer, GstClockTimeDiff offset)
         GST_BUFFER_DTS (buffer) + offset);
 }
 
+// Moves `anchor` when `pts` parted from the running time `now`.
+void
+follow (Anchor & anchor, GstClockTime pts, GstClockTime now)
+{
+  const GstClockTimeDiff apart = (GstClockTimeDiff) pts + anchor.offset
+      - (GstClockTimeDiff) now;
+  if (!anchor.set || ABS (apart) > (GstClockTimeDiff) kAnchorTolerance) {
+    anchor.offset = (GstClockTimeDiff) now - (GstClockTimeDiff) pts;
+    anchor.set = true;
+  }
+}
+
 GstPadProbeReturn
 keep_anchored (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   auto *anchor = static_cast<Anchor *> (user_data);
-  const bool is_list = info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST;
-  GstBufferList *list = is_list ? gst_buffer_list_make_writable
-      (GST_PAD_PROBE_INFO_BUFFER_LIST (info)) : nullptr;
-  GstBuffer *buffer = is_list ? (gst_buffer_list_length (list)
-      ? gst_buffer_list_get (list, 0) : nullptr)
-      : gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-  GST_PAD_PROBE_INFO_DATA (info) = is_list ? (gpointer) list
-      : (gpointer) buffer;
   GstElement *element = GST_PAD_PARENT (pad);
   const GstClockTime now = element ? running_time_now (element)
       : GST_CLOCK_TIME_NONE;
-  if (!buffer || !GST_BUFFER_PTS_IS_VALID (buffer)
-      || !GST_CLOCK_TIME_IS_VALID (now))
+  if (!GST_CLOCK_TIME_IS_VALID (now))
     return GST_PAD_PROBE_OK;
-  const GstClockTimeDiff apart = (GstClockTimeDiff) GST_BUFFER_PTS (buffer)
-      + anchor->offset - (GstClockTimeDiff) now;
-  if (!anchor->set || ABS (apart) > (GstClockTimeDiff) kAnchorTolerance) {
-    anchor->offset = (GstClockTimeDiff) now
-        - (GstClockTimeDiff) GST_BUFFER_PTS (buffer);
-    anchor->set = true;
-  }
-  if (!is_list) {
-    shift (buffer, anchor->offset);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER
+        (info));
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    if (GST_BUFFER_PTS_IS_VALID (buffer))
+      follow (*anchor, GST_BUFFER_PTS (buffer), now);
+    if (anchor->set)
+      shift (buffer, anchor->offset);
     return GST_PAD_PROBE_OK;
   }
-  for (guint i = 0; i < gst_buffer_list_length (list); i++)
-    shift (gst_buffer_list_get_writable (list, i), anchor->offset);
+  GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+  if (!GST_IS_BUFFER_LIST (list) || gst_buffer_list_length (list) == 0)
+    return GST_PAD_PROBE_OK;
+  list = gst_buffer_list_make_writable (list);
+  GST_PAD_PROBE_INFO_DATA (info) = list;
+  GstBuffer *first = gst_buffer_list_get (list, 0);
+  if (GST_BUFFER_PTS_IS_VALID (first))
+    follow (*anchor, GST_BUFFER_PTS (first), now);
+  if (anchor->set)
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      shift (gst_buffer_list_get_writable (list, i), anchor->offset);
   return GST_PAD_PROBE_OK;
 }
 
