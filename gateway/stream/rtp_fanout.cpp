@@ -274,12 +274,19 @@ RtpFanout::deliver (const OutputList & list, size_t track, GstMiniObject * data)
   const size_t n = list.outputs.size ();
   for (size_t i = 0; i < n; i++) {
     GstAppSrc *src = list.outputs[i].srcs[track];
-    // The last output takes our reference instead of a new one.
+    // The last output takes our reference instead of a new one. A frame
+    // (buffer list) goes to each output in a list of its own around the
+    // same packets: each appsrc walks and restamps its list on its own
+    // thread, and a list shared between them was seen freed under one
+    // appsrc's feet (a CRITICAL, then a crash, as outputs started).
+    if (GST_IS_BUFFER_LIST (data)) {
+      GstBufferList *frame = GST_BUFFER_LIST_CAST (data);
+      gst_app_src_push_buffer_list (src, (i + 1 == n) ? frame
+          : gst_buffer_list_copy (frame));
+      continue;
+    }
     GstMiniObject *ref = (i + 1 == n) ? data : gst_mini_object_ref (data);
-    if (GST_IS_BUFFER_LIST (ref))
-      gst_app_src_push_buffer_list (src, GST_BUFFER_LIST_CAST (ref));
-    else
-      gst_app_src_push_buffer (src, GST_BUFFER_CAST (ref));
+    gst_app_src_push_buffer (src, GST_BUFFER_CAST (ref));
   }
   if (n == 0)
     gst_mini_object_unref (data);
