@@ -124,13 +124,23 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
     return;
   }
   auto *headers = soup_server_message_get_response_headers (message);
-  // The length is known up front, so players can seek with Range.
+  // A finished clip's length is known up front, so players can seek with
+  // Range. One that reads the file being written grows between requests:
+  // it is streamed whole, as before.
   const uint64_t total = clip->size ();
-  soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+  const std::string writing = rec ? rec->current_file () : "";
+  const bool growing = !writing.empty () && clip->includes (writing);
   uint64_t first = 0, last = total - 1;
-  if (!range_of (message, total, first, last))
-    return;
-  soup_message_headers_set_content_length (headers, last - first + 1);
+  if (growing) {
+    soup_message_headers_set_encoding (headers,
+        soup_server_message_get_http_version (message) == SOUP_HTTP_1_0
+        ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  } else {
+    soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+    if (!range_of (message, total, first, last))
+      return;
+    soup_message_headers_set_content_length (headers, last - first + 1);
+  }
   soup_message_headers_set_content_type (headers, "video/mp4", nullptr);
   soup_message_headers_replace (headers, "Content-Disposition", ("inline; "
           "filename=\"" + stream.spec ().name + ".mp4\"").c_str ());

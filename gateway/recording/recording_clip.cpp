@@ -273,6 +273,13 @@ RecordingClip::size () const
   return total;
 }
 
+bool
+RecordingClip::includes (const std::string & path) const
+{
+  return std::any_of (files_.begin (), files_.end (),
+      [&](const RecordingFile & f) { return f.path == path; });
+}
+
 void
 RecordingClip::set_range (uint64_t first, uint64_t last)
 {

@@ -29,6 +29,9 @@ public:
   // The clip's length in bytes, known before it is read: rewriting the
   // fragments changes values, never sizes.
   uint64_t size () const;
+  // Whether the clip reads `path` (the file being written: the clip of
+  // the same range would be longer a moment later).
+  bool includes (const std::string & path) const;
 
   // Limits what next() hands out to bytes [first, last] (HTTP Range).
   // Fragments before `first` are still read up to their mdat, since each
