@@ -16,6 +16,14 @@ running_time_now (GstElement * element)
   return now > base ? now - base : 0;
 }
 
+// The running time of the element owning `pad`; NONE without one or a clock.
+GstClockTime
+pad_running_time (GstPad * pad)
+{
+  GstElement *element = GST_PAD_PARENT (pad);
+  return element ? running_time_now (element) : GST_CLOCK_TIME_NONE;
+}
+
 void
 stamp (GstBuffer * buffer, GstClockTime time)
 {
@@ -26,9 +34,7 @@ stamp (GstBuffer * buffer, GstClockTime time)
 GstPadProbeReturn
 stamp_departing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  GstElement *element = GST_PAD_PARENT (pad);
-  const GstClockTime now = element ? running_time_now (element)
-      : GST_CLOCK_TIME_NONE;
+  const GstClockTime now = pad_running_time (pad);
   if (!GST_CLOCK_TIME_IS_VALID (now))
     return GST_PAD_PROBE_OK;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
@@ -38,8 +44,8 @@ stamp_departing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GST_PAD_PROBE_INFO_DATA (info) = buffer;
     return GST_PAD_PROBE_OK;
   }
-  // The fanout shares one list between its outputs: writable copies here
-  // hold new buffer headers on the same packet memory.
+  // Each output's list is its own, but its packets are shared with the
+  // other outputs: writable buffers here are new headers on the same memory.
   GstBufferList *list = gst_buffer_list_make_writable
       (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
   const auto packets = static_cast<StampedPackets> (GPOINTER_TO_INT
@@ -86,9 +92,7 @@ GstPadProbeReturn
 keep_anchored (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   auto *anchor = static_cast<Anchor *> (user_data);
-  GstElement *element = GST_PAD_PARENT (pad);
-  const GstClockTime now = element ? running_time_now (element)
-      : GST_CLOCK_TIME_NONE;
+  const GstClockTime now = pad_running_time (pad);
   if (!GST_CLOCK_TIME_IS_VALID (now))
     return GST_PAD_PROBE_OK;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
