@@ -233,59 +233,69 @@ TEST_F (Hls, TheSegmentBeingBuiltIsSentAsItsPartsArrive)
 {
   // DASH's availabilityTimeOffset tells players to fetch a segment before
   // it is complete: its parts must flow as they are written, not all at
-  // the end (dash.js rebuffered a third of the time).
+  // the end (dash.js rebuffered a third of the time). The same holds for
+  // each track's view of it (DASH's AdaptationSets).
   std::string media;
   ASSERT_TRUE (wait_until ([&] {
         media = get ("stream.m3u8").body;
         return count (media, "#EXTINF:") >= 1; }, 10s)) << media;
   auto hint = preload_hint (media);
   ASSERT_TRUE (hint);
-  const std::string open = "seg" + std::to_string (hint->msn) + ".m4s";
-  GSocketClient *client = g_socket_client_new ();
-  GSocketConnection *conn = g_socket_client_connect_to_host (client,
-      "127.0.0.1", gateway_->http_port (), nullptr, nullptr);
-  ASSERT_NE (conn, nullptr);
-  const std::string request = "GET /cam/" + open + " HTTP/1.1\r\nHost: "
-      "127.0.0.1\r\nConnection: close\r\n\r\n";
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
-          (conn)), request.data (), request.size (), nullptr, nullptr, nullptr);
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  const auto asked = std::chrono::steady_clock::now ();
-  std::vector<std::chrono::milliseconds> arrivals;
-  std::string raw;
-  char buffer[4096];
-  gssize n;
-  while ((n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
-              nullptr)) > 0) {
-    raw.append (buffer, n);
-    arrivals.push_back (std::chrono::duration_cast<std::chrono::milliseconds>
-        (std::chrono::steady_clock::now () - asked));
+  // Each request reads its segment to the end, by when the next is open.
+  const std::vector<std::string> files = {
+    "seg" + std::to_string (hint->msn) + ".m4s",
+    "seg" + std::to_string (hint->msn + 1) + "-1.m4s",
+    "seg" + std::to_string (hint->msn + 2) + "-2.m4s" };
+  for (const std::string & open : files) {
+    SCOPED_TRACE (open);
+    GSocketClient *client = g_socket_client_new ();
+    GSocketConnection *conn = g_socket_client_connect_to_host (client,
+        "127.0.0.1", gateway_->http_port (), nullptr, nullptr);
+    ASSERT_NE (conn, nullptr);
+    const std::string request = "GET /cam/" + open + " HTTP/1.1\r\nHost: "
+        "127.0.0.1\r\nConnection: close\r\n\r\n";
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+            (conn)), request.data (), request.size (), nullptr, nullptr,
+        nullptr);
+    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+    const auto asked = std::chrono::steady_clock::now ();
+    std::vector<std::chrono::milliseconds> arrivals;
+    std::string raw;
+    char buffer[4096];
+    gssize n;
+    while ((n = g_input_stream_read (in, buffer, sizeof buffer, nullptr,
+                nullptr)) > 0) {
+      raw.append (buffer, n);
+      arrivals.push_back (std::chrono::duration_cast<
+          std::chrono::milliseconds> (std::chrono::steady_clock::now ()
+              - asked));
+    }
+    g_object_unref (conn);
+    g_object_unref (client);
+    ASSERT_EQ (raw.rfind ("HTTP/1.1 200", 0), 0u) << raw.substr (0, 200);
+    EXPECT_NE (raw.find ("Transfer-Encoding: chunked"), std::string::npos);
+    // Bytes came in several reads spread over the segment's second, the
+    // first well before the last.
+    ASSERT_GE (arrivals.size (), 2u);
+    EXPECT_GE ((arrivals.back () - arrivals.front ()).count (), 300)
+        << "first " << arrivals.front ().count () << " ms, last "
+        << arrivals.back ().count () << " ms";
+    // De-chunked, it is the segment as stored once complete.
+    std::string body;
+    for (size_t at = raw.find ("\r\n\r\n") + 4; at < raw.size ();) {
+      size_t line = raw.find ("\r\n", at);
+      ASSERT_NE (line, std::string::npos);
+      const size_t size = std::stoul (raw.substr (at, line - at), nullptr, 16);
+      if (size == 0)
+        break;
+      body += raw.substr (line + 2, size);
+      at = line + 2 + size + 2;
+    }
+    auto whole = get (open);
+    ASSERT_EQ (whole.status, 200);
+    EXPECT_TRUE (body == whole.body) << body.size () << " vs "
+        << whole.body.size ();
   }
-  g_object_unref (conn);
-  g_object_unref (client);
-  ASSERT_EQ (raw.rfind ("HTTP/1.1 200", 0), 0u) << raw.substr (0, 200);
-  EXPECT_NE (raw.find ("Transfer-Encoding: chunked"), std::string::npos);
-  // Bytes came in several reads spread over the segment's second, the
-  // first well before the last.
-  ASSERT_GE (arrivals.size (), 2u);
-  EXPECT_GE ((arrivals.back () - arrivals.front ()).count (), 300)
-      << "first " << arrivals.front ().count () << " ms, last "
-      << arrivals.back ().count () << " ms";
-  // De-chunked, it is the segment as stored once complete.
-  std::string body;
-  for (size_t at = raw.find ("\r\n\r\n") + 4; at < raw.size ();) {
-    size_t line = raw.find ("\r\n", at);
-    ASSERT_NE (line, std::string::npos);
-    const size_t size = std::stoul (raw.substr (at, line - at), nullptr, 16);
-    if (size == 0)
-      break;
-    body += raw.substr (line + 2, size);
-    at = line + 2 + size + 2;
-  }
-  auto whole = get (open);
-  ASSERT_EQ (whole.status, 200);
-  EXPECT_TRUE (body == whole.body) << body.size () << " vs "
-      << whole.body.size ();
 }
 
 TEST_F (Hls, TokenParameterIsPassedOnButNeverInjected)
@@ -385,16 +395,50 @@ TEST_F (Hls, SegmentsAndDashDecode)
   EXPECT_NE (mpd.headers.find ("application/dash+xml"), std::string::npos);
   ASSERT_TRUE (std::regex_search (mpd.body, m, std::regex ("startNumber=\"([0-9]+)\"")))
       << mpd.body;
-  // The MPD's first segment is a file the server has.
-  EXPECT_EQ (get ("seg" + m[1].str () + ".m4s").status, 200);
-  EXPECT_NE (mpd.body.find ("initialization=\"init.mp4\""), std::string::npos);
+  // Audio and video are separate AdaptationSets, each with its own
+  // track's files; the MPD's first segment is a file the server has.
+  std::smatch video, audio;
+  ASSERT_TRUE (std::regex_search (mpd.body, video, std::regex (
+          "contentType=\"video\"[\\s\\S]*?initialization=\"(init-[0-9]+\\.mp4)\" "
+          "media=\"seg\\$Number\\$(-[0-9]+)\\.m4s\""))) << mpd.body;
+  ASSERT_TRUE (std::regex_search (mpd.body, audio, std::regex (
+          "contentType=\"audio\"[\\s\\S]*?codecs=\"mp4a[\\s\\S]*?initialization=\""
+          "(init-[0-9]+\\.mp4)\" media=\"seg\\$Number\\$(-[0-9]+)\\.m4s\"")))
+      << mpd.body;
+  for (bool is_video : { true, false }) {
+    const std::smatch & track = is_video ? video : audio;
+    auto header = get (track[1]);
+    auto first = get ("seg" + m[1].str () + track[2].str () + ".m4s");
+    ASSERT_EQ (header.status, 200) << track[1];
+    ASSERT_EQ (first.status, 200);
+    std::vector<uint8_t> file (header.body.begin (), header.body.end ());
+    file.insert (file.end (), first.body.begin (), first.body.end ());
+    std::string frames = ffprobe_frames (file);
+    if (frames.empty ())
+      continue;
+    // One track per file.
+    EXPECT_EQ (frames.find (is_video ? "aac," : "h264,"),
+        std::string::npos) << frames;
+    EXPECT_NE (frames.find (is_video ? "h264,15" : "aac,"),
+        std::string::npos) << frames;
+    EXPECT_EQ (frames.find ("rror"), std::string::npos) << frames;
+  }
 
-  // A DASH client (ffmpeg's) reads the live MPD and finds the video.
-  if (have_program ("ffprobe")) {
+  // A DASH client (ffmpeg's) reads the live MPD: it finds both tracks and
+  // decodes them without complaint.
+  if (have_program ("ffmpeg")) {
+    const std::string url = "http://127.0.0.1:"
+        + std::to_string (gateway_->http_port ()) + "/cam/manifest.mpd";
     std::string probe = run_command ("ffprobe -v error -show_entries "
-        "stream=codec_name,width -of csv=p=0 http://127.0.0.1:"
-        + std::to_string (gateway_->http_port ()) + "/cam/manifest.mpd");
+        "stream=codec_name,width -of csv=p=0 " + url + " 2>&1");
     EXPECT_NE (probe.find ("h264,320"), std::string::npos) << probe;
+    EXPECT_NE (probe.find ("aac"), std::string::npos) << probe;
+    EXPECT_EQ (probe.find ("rror"), std::string::npos) << probe;
+    int status = -1;
+    std::string decode = run_command ("timeout 20 ffmpeg -nostdin -v error "
+        "-i " + url + " -t 2 -f null - 2>&1", &status);
+    EXPECT_EQ (status, 0) << decode;
+    EXPECT_EQ (decode.find ("rror"), std::string::npos) << decode;
   }
 }
 

@@ -257,14 +257,45 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
       continue;                    // no ffprobe here
     EXPECT_NE (output.find ("h264,"), std::string::npos) << name << output;
     EXPECT_EQ (output.find ("rror"), std::string::npos) << name << output;
+    // DASH's file of each track: that track alone, decodable.
+    for (const char *track : { "1", "2" }) {
+      const std::string number = name.substr (3, name.size () - 7);
+      std::ifstream track_init (dir + "/init-" + track + ".mp4",
+          std::ios::binary);
+      std::ifstream track_segment (dir + "/seg" + number + "-" + track
+          + ".m4s", std::ios::binary);
+      std::vector<uint8_t> view ((std::istreambuf_iterator<char> (
+                  track_init)), std::istreambuf_iterator<char> ());
+      view.insert (view.end (), std::istreambuf_iterator<char> (
+              track_segment), std::istreambuf_iterator<char> ());
+      std::string frames = camgate::testing::ffprobe_frames (view);
+      const bool video = track[0] == '1';
+      EXPECT_NE (frames.find (video ? "h264," : "aac,"), std::string::npos)
+          << name << " track " << track << ": " << frames;
+      EXPECT_EQ (frames.find (video ? "aac" : "h264"), std::string::npos)
+          << frames;
+      EXPECT_EQ (frames.find ("rror"), std::string::npos) << frames;
+    }
   }
   EXPECT_EQ (segments, 3);
 
   EXPECT_NE (mpd.find ("type=\"dynamic\""), std::string::npos) << mpd;
-  EXPECT_NE (mpd.find ("media=\"seg$Number$.m4s\""), std::string::npos);
+  // Audio and video each their own AdaptationSet and files.
+  EXPECT_EQ (count (mpd, "<AdaptationSet"), 2u) << mpd;
+  EXPECT_NE (mpd.find ("contentType=\"video\" mimeType=\"video/mp4\""),
+      std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("contentType=\"audio\" mimeType=\"audio/mp4\""),
+      std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("codecs=\"mp4a.40.2\" bandwidth="), std::string::npos);
+  EXPECT_NE (mpd.find ("audioSamplingRate=\"44100\""), std::string::npos);
+  EXPECT_NE (mpd.find ("width=\"320\" height=\"240\""), std::string::npos);
+  EXPECT_NE (mpd.find ("media=\"seg$Number$-1.m4s\""), std::string::npos);
+  EXPECT_NE (mpd.find ("media=\"seg$Number$-2.m4s\""), std::string::npos);
+  EXPECT_FALSE (std::filesystem::exists (dir + "/seg0-1.m4s"));
+  EXPECT_TRUE (std::filesystem::exists (dir + "/seg2-2.m4s"));
   EXPECT_NE (mpd.find ("startNumber=\"2\""), std::string::npos) << mpd;
   EXPECT_NE (mpd.find ("availabilityTimeOffset="), std::string::npos);
-  EXPECT_EQ (count (mpd, "<S "), 3u) << mpd;
+  EXPECT_EQ (count (mpd, "<S "), 6u) << mpd;
   static const GMarkupParser well_formed_only = {};
   GMarkupParseContext *xml = g_markup_parse_context_new (&well_formed_only,
       (GMarkupParseFlags) 0, nullptr, nullptr);

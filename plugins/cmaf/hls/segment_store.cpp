@@ -26,7 +26,71 @@ iso_duration (double seconds)
   return text;
 }
 
+// "seg12-2.m4s" -> "seg12.m4s" and track 2.
+bool
+split_track_uri (const std::string & uri, std::string & base, uint32_t & track)
+{
+  const size_t dot = uri.rfind ('.');
+  const size_t dash = uri.rfind ('-', dot);
+  if (dot == std::string::npos || dash == std::string::npos || dot - dash < 2
+      || dot - dash > 10)
+    return false;
+  const std::string digits = uri.substr (dash + 1, dot - dash - 1);
+  if (digits.find_first_not_of ("0123456789") != std::string::npos)
+    return false;
+  base = uri.substr (0, dash) + uri.substr (dot);
+  track = static_cast<uint32_t> (std::stoul (digits));
+  return true;
+}
+
+bool
+has_track (const std::vector<isobmff::TrackSummary> & tracks, uint32_t id)
+{
+  for (const auto & t : tracks)
+    if (t.track_id == id)
+      return true;
+  return false;
+}
+
+// One track's view of a muxed header or segment.
+Bytes
+track_view (const Bytes & muxed, const std::string & base, uint32_t track)
+{
+  auto out = std::make_shared<std::vector<uint8_t>> ();
+  const bool ok = base == SegmentStore::kInit
+      ? isobmff::track_header (muxed->data (), muxed->size (), track, *out)
+      : isobmff::track_fragments (muxed->data (), muxed->size (), track, *out);
+  return ok ? out : nullptr;
+}
+
+// The entry of a "video,audio" codecs list that belongs to this track.
+std::string
+track_codecs (const std::string & codecs, bool video)
+{
+  size_t begin = 0;
+  while (begin <= codecs.size ()) {
+    size_t end = codecs.find (',', begin);
+    if (end == std::string::npos)
+      end = codecs.size ();
+    std::string codec = codecs.substr (begin, end - begin);
+    const bool is_video = codec.rfind ("avc", 0) == 0
+        || codec.rfind ("hvc", 0) == 0 || codec.rfind ("hev", 0) == 0;
+    if (is_video == video && !codec.empty ())
+      return codec;
+    begin = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string
+track_uri (const std::string & uri, uint32_t track_id)
+{
+  const size_t dot = uri.rfind ('.');
+  return uri.substr (0, dot) + "-" + std::to_string (track_id)
+      + uri.substr (dot);
+}
 
 SegmentStore::SegmentStore (PlaylistConfig config)
     : playlist_ (std::move (config))
@@ -47,6 +111,7 @@ SegmentStore::set_header (std::vector<uint8_t> bytes, StreamInfo info)
   {
     std::lock_guard<std::mutex> lk (lock_);
     header_ = share (std::move (bytes));
+    tracks_ = isobmff::read_tracks (header_->data (), header_->size ());
     info_ = info;
     files_[kInit] = header_;
     events.push_back ({ StoreEvent::Header, kInit, header_ });
@@ -68,6 +133,14 @@ SegmentStore::complete_open_segment_locked ()
     peak_bitrate_ = std::max<uint64_t> (peak_bitrate_,
         static_cast<uint64_t> (bytes->size () * 8 / open_duration_));
   max_segment_seconds_ = std::max (max_segment_seconds_, open_duration_);
+  if (tracks_.size () > 1 && open_duration_ > 0) {
+    for (const auto & track : tracks_) {
+      Bytes view = track_view (bytes, "", track.track_id);
+      uint64_t & peak = peak_track_bitrate_[track.track_id];
+      if (view)
+        peak = std::max<uint64_t> (peak, view->size () * 8 / open_duration_);
+    }
+  }
   start_ms_[open_msn_] = next_start_ms_;
   next_start_ms_ += std::llround (open_duration_ * 1000);
   auto removed = playlist_.complete_segment (open_msn_, uri, open_duration_);
@@ -135,7 +208,36 @@ SegmentStore::has_media () const
 Bytes
 SegmentStore::file (const std::string & uri) const
 {
+  std::string base;
+  uint32_t track = 0;
+  Bytes muxed;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    if (!split_track_uri (uri, base, track))
+      return muxed_file_locked (uri);
+    if (tracks_.size () < 2 || !has_track (tracks_, track)
+        || (base != kInit && base.rfind ("seg", 0) != 0))
+      return nullptr;
+    muxed = muxed_file_locked (base);
+  }
+  // Cut outside the lock: the packager adds parts meanwhile.
+  return muxed ? track_view (muxed, base, track) : nullptr;
+}
+
+std::vector<uint32_t>
+SegmentStore::dash_tracks () const
+{
   std::lock_guard<std::mutex> lk (lock_);
+  std::vector<uint32_t> ids;
+  if (tracks_.size () > 1)
+    for (const auto & t : tracks_)
+      ids.push_back (t.track_id);
+  return ids;
+}
+
+Bytes
+SegmentStore::muxed_file_locked (const std::string & uri) const
+{
   auto it = files_.find (uri);
   if (it != files_.end ())
     return it->second;
@@ -174,6 +276,11 @@ SegmentStore::is_pending (const std::string & uri) const
   std::lock_guard<std::mutex> lk (lock_);
   if (playlist_.empty () || playlist_.ended ())
     return false;
+  std::string base;
+  uint32_t track = 0;
+  if (split_track_uri (uri, base, track))
+    return tracks_.size () > 1 && has_track (tracks_, track) && have_open_
+        && segment_uri (open_msn_) == base;
   return playlist_.next_part_uri () == uri
       || (have_open_ && segment_uri (open_msn_) == uri);
 }
@@ -190,6 +297,22 @@ SegmentStore::segment_from (const std::string & uri, size_t offset,
     std::vector<uint8_t> & out, bool & complete) const
 {
   out.clear ();
+  std::string base;
+  uint32_t track = 0;
+  if (split_track_uri (uri, base, track)) {
+    // A track's view of the parts so far is the start of its view of the
+    // whole segment: cut what is there, then skip what was sent.
+    std::vector<uint8_t> muxed;
+    if (!segment_from (base, 0, muxed, complete) || !file (track_uri (kInit,
+                track)))
+      return false;
+    std::vector<uint8_t> view;
+    if (!isobmff::track_fragments (muxed.data (), muxed.size (), track, view))
+      return false;
+    if (offset < view.size ())
+      out.assign (view.begin () + offset, view.end ());
+    return true;
+  }
   {
     std::lock_guard<std::mutex> lk (lock_);
     if (have_open_ && segment_uri (open_msn_) == uri) {
@@ -242,18 +365,61 @@ SegmentStore::dash_manifest () const
       << "\" suggestedPresentationDelay=\"" << iso_duration (3 * config.part_target)
       << "\">\n";
   out << "  <Period id=\"0\" start=\"PT0S\">\n";
-  out << "    <AdaptationSet mimeType=\"video/mp4\" segmentAlignment=\"true\" "
-      << "startWithSAP=\"1\">\n";
-  out << "      <Representation id=\"0\" codecs=\"" << info_.codecs
-      << "\" bandwidth=\"" << (peak_bitrate_ ? peak_bitrate_ : 5000000) << "\"";
-  if (info_.width && info_.height)
-    out << " width=\"" << info_.width << "\" height=\"" << info_.height << "\"";
+  if (tracks_.size () < 2) {
+    out << dash_representation_locked (nullptr);
+  } else {
+    for (const auto & track : tracks_)
+      out << dash_representation_locked (&track);
+  }
+  out << "  </Period>\n</MPD>\n";
+  return out.str ();
+}
+
+std::string
+SegmentStore::dash_representation_locked (const isobmff::TrackSummary * track)
+    const
+{
+  const auto & config = playlist_.config ();
+  const double td = config.target_duration;
+  // One track of a muxed stream, or the stream's files as they are.
+  const bool video = !track || track->video;
+  std::string codecs = track ? track_codecs (info_.codecs, track->video)
+      : info_.codecs;
+  uint64_t bandwidth = peak_bitrate_;
+  if (track) {
+    auto it = peak_track_bitrate_.find (track->track_id);
+    bandwidth = it == peak_track_bitrate_.end () ? 0 : it->second;
+  }
+  std::ostringstream out;
+  out << "    <AdaptationSet";
+  if (track)
+    out << " id=\"" << track->track_id << "\" contentType=\""
+        << (video ? "video" : "audio") << "\"";
+  out << " mimeType=\"" << (video ? "video" : "audio") << "/mp4\" "
+      << "segmentAlignment=\"true\" startWithSAP=\"1\">\n";
+  out << "      <Representation id=\"" << (track ? (video ? "video" : "audio")
+        : "0") << "\" codecs=\"" << codecs << "\" bandwidth=\""
+      << (bandwidth ? bandwidth : video ? 5000000 : 128000) << "\"";
+  const unsigned width = track ? track->width : info_.width;
+  const unsigned height = track ? track->height : info_.height;
+  if (video && width && height)
+    out << " width=\"" << width << "\" height=\"" << height << "\"";
+  if (!video && track->sample_rate)
+    out << " audioSamplingRate=\"" << track->sample_rate << "\"";
   out << ">\n";
-  // The same segment files as HLS. A low-latency client may ask for a
-  // segment before it is complete: the request waits for it.
-  out << "        <SegmentTemplate timescale=\"1000\" initialization=\"" << kInit
-      << "\" media=\"seg$Number$.m4s\" availabilityTimeOffset=\""
-      << (td - config.part_target) << "\" availabilityTimeComplete=\"false\"";
+  if (!video && track->channels)
+    out << "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
+        << "23003:3:audio_channel_configuration:2011\" value=\""
+        << track->channels << "\"/>\n";
+  // The same segments as HLS (or one track's view of them). A low-latency
+  // client may ask for a segment before it is complete: it is sent as its
+  // parts arrive.
+  out << "        <SegmentTemplate timescale=\"1000\" initialization=\""
+      << (track ? track_uri (kInit, track->track_id) : kInit)
+      << "\" media=\"seg$Number$"
+      << (track ? "-" + std::to_string (track->track_id) : "")
+      << ".m4s\" availabilityTimeOffset=\"" << (td - config.part_target)
+      << "\" availabilityTimeComplete=\"false\"";
   auto segments = playlist_.complete_segments ();
   if (!segments.empty ())
     out << " startNumber=\"" << segments.front ()->msn << "\"";
@@ -269,7 +435,7 @@ SegmentStore::dash_manifest () const
   }
   out << "          </SegmentTimeline>\n";
   out << "        </SegmentTemplate>\n      </Representation>\n"
-      << "    </AdaptationSet>\n  </Period>\n</MPD>\n";
+      << "    </AdaptationSet>\n";
   return out.str ();
 }
 
@@ -310,11 +476,22 @@ DirectoryWriter::DirectoryWriter (std::shared_ptr<SegmentStore> store,
   if (g_mkdir_with_parents (directory_.c_str (), 0755) != 0)
     error_ = "cannot create " + directory_;
   observer_ = store_->observe ([this](const StoreEvent & event) {
+        const auto tracks = store_->dash_tracks ();
         if (event.kind == StoreEvent::Removed) {
           g_remove ((directory_ + "/" + event.uri).c_str ());
+          for (uint32_t track : tracks)
+            g_remove ((directory_ + "/" + track_uri (event.uri, track)).c_str ());
           return;
         }
         write (event.uri, *event.bytes);
+        // DASH's per-track files, for headers and complete segments.
+        if (event.kind != StoreEvent::Part) {
+          for (uint32_t track : tracks) {
+            const std::string uri = track_uri (event.uri, track);
+            if (Bytes view = store_->file (uri))
+              write (uri, *view);
+          }
+        }
         write (SegmentStore::kMediaPlaylist, store_->media_playlist ());
         write (SegmentStore::kMultivariant, store_->multivariant_playlist ());
         if (event.kind == StoreEvent::SegmentComplete)

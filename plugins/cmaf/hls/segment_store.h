@@ -7,6 +7,7 @@
 #pragma once
 
 #include "media_playlist.h"
+#include "isobmff/track_view.h"
 
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,12 @@ struct ChunkInfo
   int64_t wall_clock_ms = 0;       // when its first sample was captured
 };
 
+// DASH serves each track of a stream with audio and video on its own
+// (separate AdaptationSets, as DASH players and ffmpeg's reader expect):
+// "init.mp4" -> "init-<track>.mp4", "seg<n>.m4s" -> "seg<n>-<track>.m4s",
+// one track's view of the muxed file (isobmff/track_view.h).
+std::string track_uri (const std::string & uri, uint32_t track_id);
+
 // What changed, for observers (called outside the store's lock).
 struct StoreEvent
 {
@@ -59,8 +66,12 @@ public:
   // Whether the playlist is worth serving: the first segment is complete,
   // so its target duration is settled for good.
   bool has_media () const;
-  // A file by name (init.mp4, seg<n>.m4s, part<n>.m4s), if held.
+  // A file by name (init.mp4, seg<n>.m4s, part<n>.m4s, and their track
+  // views for DASH), if held.
   Bytes file (const std::string & uri) const;
+  // The tracks DASH serves on their own (none when the stream has one
+  // track: its files are served as they are).
+  std::vector<uint32_t> dash_tracks () const;
   std::string media_playlist (bool skip = false) const;
   std::string multivariant_playlist () const;
   std::string dash_manifest () const;
@@ -90,6 +101,9 @@ public:
 
 private:
   void notify (const std::vector<StoreEvent> & events);
+  Bytes muxed_file_locked (const std::string & uri) const;
+  std::string dash_representation_locked (const isobmff::TrackSummary * track)
+      const;
   std::vector<StoreEvent> complete_open_segment_locked ();
 
   mutable std::mutex lock_;
@@ -108,6 +122,8 @@ private:
   std::map<uint64_t, int64_t> start_ms_;  // media time of each segment
   double max_segment_seconds_ = 0;
   uint64_t peak_bitrate_ = 0;
+  std::vector<isobmff::TrackSummary> tracks_;   // from the header
+  std::map<uint32_t, uint64_t> peak_track_bitrate_;   // DASH, per track
   int64_t last_part_us_ = 0;
   std::map<int, Observer> observers_;
   int next_observer_ = 1;
