@@ -147,6 +147,31 @@ TEST (HlsSegmentStore, TheHintedPartArrivesWhenASegmentClosesEarly)
   EXPECT_EQ (*store.file ("seg0.m4s"), (std::vector<uint8_t> { 4, 5 }));
 }
 
+TEST (HlsSegmentStore, TheMpdListsTheSegmentBeingBuilt)
+{
+  // A DASH client may only ask early (availabilityTimeOffset) for a segment
+  // the timeline lists, and a live client joins inside the open segment.
+  SegmentStore store (PlaylistConfig {});
+  store.set_header ({ 1, 2, 3 }, {});
+  store.add_chunk ({ .segment = 0, .part = 0, .duration = 2.0,
+        .independent = true, .segment_start = true }, { 4 });
+  store.add_chunk ({ .segment = 1, .part = 0, .duration = 0.2,
+        .independent = true, .segment_start = true }, { 5 });
+  std::string mpd = store.dash_manifest ();
+  EXPECT_NE (mpd.find ("startNumber=\"0\""), std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("<S t=\"0\" d=\"2000\"/>\n"
+          "            <S t=\"2000\" d=\"2000\"/>\n          </SegmentTimeline>"),
+      std::string::npos) << mpd;
+  // At the end of the stream only complete segments remain, each with its
+  // real length.
+  store.add_chunk ({ .segment = 1, .part = 1, .duration = 0.3 }, { 6 });
+  store.finish ();
+  mpd = store.dash_manifest ();
+  EXPECT_NE (mpd.find ("<S t=\"2000\" d=\"500\"/>\n          </SegmentTimeline>"),
+      std::string::npos) << mpd;
+  EXPECT_EQ (count (mpd, "<S "), 2u) << mpd;
+}
+
 TEST (HlsPlaylist, TargetDurationCoversLongGops)
 {
   MediaPlaylist playlist = playlist_with (0, 0);

@@ -426,13 +426,19 @@ SegmentStore::dash_representation_locked (const isobmff::TrackSummary * track)
   out << ">\n          <SegmentTimeline>\n";
   // Media time from availabilityStartTime: where each segment began.
   for (size_t i = 0; i < segments.size (); i++) {
-    out << "            <S";
-    if (i == 0) {
-      auto it = start_ms_.find (segments[i]->msn);
-      out << " t=\"" << (it == start_ms_.end () ? 0 : it->second) << "\"";
-    }
-    out << " d=\"" << std::llround (segments[i]->duration * 1000) << "\"/>\n";
+    auto it = start_ms_.find (segments[i]->msn);
+    out << "            <S t=\"" << (it == start_ms_.end () ? 0 : it->second)
+        << "\" d=\"" << std::llround (segments[i]->duration * 1000) << "\"/>\n";
   }
+  // The segment being built is listed too, with the last one's length as
+  // its expected one: with a timeline, a client can only ask early (as
+  // availabilityTimeOffset allows) for a segment the MPD lists, and a live
+  // client joins at "now", which lies in this segment (dashdemux2 placed
+  // itself after the last listed segment and waited for minutes). Its
+  // real length is listed once it is complete.
+  if (have_open_ && !playlist_.ended () && !segments.empty ())
+    out << "            <S t=\"" << next_start_ms_ << "\" d=\""
+        << std::llround (segments.back ()->duration * 1000) << "\"/>\n";
   out << "          </SegmentTimeline>\n";
   out << "        </SegmentTemplate>\n      </Representation>\n"
       << "    </AdaptationSet>\n";
