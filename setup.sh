@@ -33,9 +33,11 @@ install_missing() {
 }
 
 web_modules() {
-  # hls.js for the player page (compiled into the binary) and playwright-core
-  # for the browser tests, at the versions package-lock.json pins.
-  [ -f gateway/web/node_modules/.package-lock.json ] && return 0
+  # hls.js for the player page (compiled into the binary), playwright-core
+  # and dash.js for the browser tests, at the versions package-lock.json
+  # pins (installed again when the lock file changed since).
+  [ gateway/web/node_modules/.package-lock.json -nt gateway/web/package-lock.json ] \
+    && return 0
   npm ci --prefix gateway/web --no-audit --no-fund
 }
 

@@ -223,8 +223,14 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   auto store = stream ? stream->hls_store () : nullptr;
   const bool playlist = w.file.empty ();
   const bool blocking = playlist && (w.msn > 0 || w.part);
+  // Playlists and the MPD describe media: none before the first segment
+  // (an MPD then had no tracks and an availabilityStartTime of 1970, and
+  // dash.js never started).
+  const bool describes = (playlist && !blocking)
+      || w.file == hls::SegmentStore::kMultivariant
+      || w.file == hls::SegmentStore::kManifest;
 
-  if (!store || (playlist && !blocking && !store->has_media ())) {
+  if (!store || (describes && !store->has_media ())) {
     if (!expired)
       return false;                // nothing packaged yet: wait a little
     send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE,

@@ -8,7 +8,7 @@
 // smeared does not). With "audio" the page also plays 5 s of audio, of
 // which at most 5 % may be concealed (samples the receiver made up). PLAYWRIGHT_CORE: path of the playwright-core package;
 // SCREENSHOT: where to save the last picture (PNG), for a person to look at.
-const { launchChromium } = require('./chromium.cjs');
+const { launchChromium, smpteBars, barsShown } = require('./chromium.cjs');
 
 (async () => {
   const url = process.argv[2];
@@ -54,28 +54,8 @@ const { launchChromium } = require('./chromium.cjs');
       if (d[i + 1] > d[i] + 60 && d[i + 1] > d[i + 2] + 60) green++;
     return green / (d.length / 4);
   });
-  if (smpte) {
-    // videotestsrc's top bars: white, yellow, cyan, green, magenta, red,
-    // blue (which channels are lit), sampled in the middle of each bar a
-    // third of the way down.
-    const expected = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1],
-      [1, 0, 0], [0, 0, 1]];
-    seen.bars = await page.evaluate((expected) => {
-      const v = document.querySelector('video');
-      if (!v.videoWidth) return [];
-      const c = document.createElement('canvas');
-      c.width = v.videoWidth; c.height = v.videoHeight;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(v, 0, 0);
-      return expected.map((rgb, i) => {
-        const x = Math.floor((i + 0.5) * c.width / 7);
-        const [r, g, b] = ctx.getImageData(x, Math.floor(c.height / 3), 1, 1).data;
-        const lit = (value, on) => (on ? value > 150 : value < 70);
-        return { at: x, got: [r, g, b],
-          ok: lit(r, rgb[0]) && lit(g, rgb[1]) && lit(b, rgb[2]) };
-      });
-    }, expected);
-  }
+  if (smpte)
+    seen.bars = await smpteBars(page);
   if (process.env.SCREENSHOT)
     await page.locator('video').screenshot({ path: process.env.SCREENSHOT });
   let heard = true;
@@ -95,7 +75,7 @@ const { launchChromium } = require('./chromium.cjs');
   seen.inbound = await page.evaluate(() => window.camgateStats());
   console.log(JSON.stringify(seen));
   await browser.close();
-  const picture = smpte ? seen.bars.length === 7 && seen.bars.every((b) => b.ok)
+  const picture = smpte ? barsShown(seen.bars)
     : seen.green_fraction < 0.02;
   process.exit(seen.frames > 60 && picture && heard ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });

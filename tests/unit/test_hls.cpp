@@ -320,6 +320,15 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
   EXPECT_TRUE (std::filesystem::exists (dir + "/seg2-2.m4s"));
   EXPECT_NE (mpd.find ("startNumber=\"2\""), std::string::npos) << mpd;
   EXPECT_NE (mpd.find ("availabilityTimeOffset="), std::string::npos);
+  // Players place the live edge by the server's clock and a target a
+  // second behind it, with gentle catch-up.
+  EXPECT_NE (mpd.find ("suggestedPresentationDelay=\"PT1.000S\""),
+      std::string::npos) << mpd;
+  EXPECT_NE (mpd.find ("<Latency target=\"1000\""), std::string::npos);
+  EXPECT_NE (mpd.find ("<PlaybackRate min=\"0.95\" max=\"1.05\"/>"),
+      std::string::npos);
+  EXPECT_NE (mpd.find ("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "
+          "value=\"20"), std::string::npos);
   EXPECT_EQ (count (mpd, "<S "), 6u) << mpd;
   static const GMarkupParser well_formed_only = {};
   GMarkupParseContext *xml = g_markup_parse_context_new (&well_formed_only,
