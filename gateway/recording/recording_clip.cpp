@@ -1,5 +1,8 @@
 #include "recording/recording_clip.h"
 
+#include "isobmff/fragment_reader.h"
+#include "isobmff/track_view.h"
+
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -13,50 +16,14 @@
 
 namespace camgate {
 
+namespace isobmff = camgate::isobmff;
+
 namespace {
 
-uint32_t
-be32 (const std::string & s, size_t at)
+const uint8_t *
+bytes_of (const std::string & s)
 {
-  const auto *p = reinterpret_cast<const unsigned char *> (s.data () + at);
-  return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8
-      | p[3];
-}
-
-uint64_t
-be64 (const std::string & s, size_t at)
-{
-  return (uint64_t) be32 (s, at) << 32 | be32 (s, at + 4);
-}
-
-void
-put32 (std::string & s, size_t at, uint32_t v)
-{
-  s[at] = (char) (v >> 24);
-  s[at + 1] = (char) (v >> 16);
-  s[at + 2] = (char) (v >> 8);
-  s[at + 3] = (char) v;
-}
-
-void
-put64 (std::string & s, size_t at, uint64_t v)
-{
-  put32 (s, at, (uint32_t) (v >> 32));
-  put32 (s, at + 4, (uint32_t) v);
-}
-
-// Calls `each (type, at, size)` for the boxes in s[begin, end).
-template <typename F>
-void
-for_boxes (const std::string & s, size_t begin, size_t end, F each)
-{
-  for (size_t at = begin; at + 8 <= end;) {
-    uint64_t size = be32 (s, at);
-    if (size < 8 || at + size > end)
-      return;
-    each (s.substr (at + 4, 4), at, (size_t) size);
-    at += size;
-  }
+  return reinterpret_cast<const uint8_t *> (s.data ());
 }
 
 // A recording, opened without following a symbolic link put in its place.
@@ -109,7 +76,7 @@ RecordingClip::index_file (size_t index, std::string & error)
   std::string moov;
   std::string moof;
   while (in.read_at (offset, 8, head)) {
-    uint64_t size = be32 (head, 0);
+    uint64_t size = isobmff::read_u32 (bytes_of (head));
     const std::string type = head.substr (4, 4);
     if (size < 8)
       break;                       // a torn write at the end
@@ -125,33 +92,14 @@ RecordingClip::index_file (size_t index, std::string & error)
       if (index == 0) {
         header_ += box;
         // Track timescales, and which track is the video.
-        for_boxes (box, 8, box.size (), [&](const std::string & t, size_t at,
-                size_t sz) {
-              if (t != "trak")
-                return;
-              uint32_t track = 0, timescale = 0;
-              bool video = false;
-              for_boxes (box, at + 8, at + sz, [&](const std::string & c,
-                      size_t cat, size_t csz) {
-                    if (c == "tkhd" && csz >= 32)
-                      track = be32 (box, cat + 8 + (box[cat + 8] == 1 ? 20 : 12));
-                    if (c != "mdia")
-                      return;
-                    for_boxes (box, cat + 8, cat + csz, [&](const std::string & m,
-                            size_t mat, size_t msz) {
-                          if (m == "mdhd" && msz >= 32)
-                            timescale = be32 (box, mat + 8
-                                + (box[mat + 8] == 1 ? 20 : 12));
-                          if (m == "hdlr" && msz >= 20)
-                            video = box.compare (mat + 16, 4, "vide") == 0;
-                        });
-                  });
-              if (track && timescale) {
-                timescales_[track] = timescale;
-                if (video)
-                  video_track_ = track;
-              }
-            });
+        for (const auto & track : isobmff::read_tracks (bytes_of (box),
+                box.size ())) {
+          if (!track.timescale)
+            continue;
+          timescales_[track.track_id] = track.timescale;
+          if (track.video)
+            video_track_ = track.track_id;
+        }
       } else if (header_.find (moov) == std::string::npos) {
         // The camera changed its format: a clip cannot span that.
         break;
@@ -171,47 +119,23 @@ RecordingClip::index_file (size_t index, std::string & error)
       // Its time and whether it starts with a keyframe, from the video
       // track's traf (else the first one).
       bool found = false;
-      for_boxes (moof, 8, moof.size (), [&](const std::string & t, size_t at,
-              size_t sz) {
-            if (t != "traf" || found)
-              return;
-            uint32_t track = 0, default_flags = 0;
-            uint64_t decode = 0;
-            bool sync = true;
-            for_boxes (moof, at + 8, at + sz, [&](const std::string & c,
-                    size_t cat, size_t csz) {
-                  if (c == "tfhd" && csz >= 16) {
-                    track = be32 (moof, cat + 12);
-                    uint32_t flags = be32 (moof, cat + 8) & 0xffffff;
-                    size_t p = cat + 16 + (flags & 1 ? 8 : 0) + (flags & 2 ? 4
-                        : 0) + (flags & 8 ? 4 : 0) + (flags & 0x10 ? 4 : 0);
-                    if ((flags & 0x20) && p + 4 <= cat + csz)
-                      default_flags = be32 (moof, p);
-                  } else if (c == "tfdt" && csz >= 16) {
-                    decode = moof[cat + 8] == 1 ? be64 (moof, cat + 12)
-                        : be32 (moof, cat + 12);
-                  } else if (c == "trun" && csz >= 16) {
-                    uint32_t flags = be32 (moof, cat + 8) & 0xffffff;
-                    size_t p = cat + 16 + (flags & 1 ? 4 : 0);
-                    uint32_t first = default_flags;
-                    if (flags & 4)
-                      first = be32 (moof, p);
-                    else if ((flags & 0x400) && p + 4 <= cat + csz)
-                      first = be32 (moof, p + (flags & 0x100 ? 4 : 0)
-                          + (flags & 0x200 ? 4 : 0));
-                    sync = !(first & 0x10000);
-                  }
-                });
-            if (video_track_ && track != video_track_)
-              return;
-            found = true;
-            auto ts = timescales_.find (track);
-            if (ts == timescales_.end ())
-              return;
-            f.time_us = files_[index].start_us
-                + (int64_t) (decode * 1000000.0 / ts->second);
-            f.sync = sync;
-          });
+      isobmff::MovieFragment fragment;
+      auto moof_box = isobmff::find_box (bytes_of (moof), 0, moof.size (),
+          isobmff::fourcc ("moof"));
+      if (moof_box && isobmff::read_movie_fragment (bytes_of (moof), *moof_box,
+              fragment)) {
+        for (const auto & traf : fragment.trafs) {
+          auto ts = timescales_.find (traf.track_id);
+          if ((video_track_ && traf.track_id != video_track_)
+              || ts == timescales_.end ())
+            continue;
+          f.time_us = files_[index].start_us
+              + (int64_t) (traf.decode_time * 1000000.0 / ts->second);
+          f.sync = traf.starts_with_sync;
+          found = true;
+          break;
+        }
+      }
       if (found)
         fragments_.push_back (f);
       moof.clear ();
@@ -328,74 +252,29 @@ RecordingClip::next (std::string & piece)
 void
 RecordingClip::rewrite_fragment (std::string & piece, size_t file)
 {
+  auto *bytes = reinterpret_cast<uint8_t *> (piece.data ());
+  auto moof = isobmff::find_box (bytes, 0, piece.size (),
+      isobmff::fourcc ("moof"));
+  isobmff::MovieFragment fragment;
+  if (!moof || !isobmff::read_movie_fragment (bytes, *moof, fragment))
+    return;
+  isobmff::write_u32 (bytes + fragment.sequence_at, ++sequence_);
   const int64_t file_start = files_[file].start_us;
-  for_boxes (piece, 0, piece.size (), [&](const std::string & t, size_t at,
-          size_t sz) {
-        if (t != "moof")
-          return;
-        for_boxes (piece, at + 8, at + sz, [&](const std::string & c,
-                size_t cat, size_t csz) {
-              if (c == "mfhd" && csz >= 16)
-                put32 (piece, cat + 12, ++sequence_);
-              if (c != "traf")
-                return;
-              // tfhd (track, default duration), tfdt (where), trun (how
-              // long): read them all, then rewrite the decode time.
-              uint32_t track = 0, default_duration = 0;
-              size_t tfdt_at = 0;
-              bool wide = false;
-              uint64_t decode = 0, duration = 0;
-              std::vector<std::pair<size_t, size_t>> runs;
-              for_boxes (piece, cat + 8, cat + csz, [&](const std::string & b,
-                      size_t bat, size_t bsz) {
-                    if (b == "tfhd" && bsz >= 16) {
-                      track = be32 (piece, bat + 12);
-                      uint32_t flags = be32 (piece, bat + 8) & 0xffffff;
-                      size_t p = bat + 16 + (flags & 1 ? 8 : 0)
-                          + (flags & 2 ? 4 : 0);
-                      if ((flags & 8) && p + 4 <= bat + bsz)
-                        default_duration = be32 (piece, p);
-                    } else if (b == "tfdt" && bsz >= 16) {
-                      tfdt_at = bat;
-                      wide = piece[bat + 8] == 1;
-                      decode = wide ? be64 (piece, bat + 12)
-                          : be32 (piece, bat + 12);
-                    } else if (b == "trun" && bsz >= 16) {
-                      runs.push_back ({ bat, bsz });
-                    }
-                  });
-              for (auto [rat, rsz] : runs) {
-                uint32_t flags = be32 (piece, rat + 8) & 0xffffff;
-                uint32_t count = be32 (piece, rat + 12);
-                size_t p = rat + 16 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0);
-                const size_t stride = (flags & 0x100 ? 4 : 0)
-                    + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0)
-                    + (flags & 0x800 ? 4 : 0);
-                for (uint32_t i = 0; i < count; i++, p += stride) {
-                  if ((flags & 0x100) && p + 4 <= rat + rsz)
-                    duration += be32 (piece, p);
-                  else
-                    duration += default_duration;
-                }
-              }
-              auto ts = timescales_.find (track);
-              if (!tfdt_at || ts == timescales_.end ())
-                return;
-              // Onto the clip's timeline: wall clock minus its origin, and
-              // never before the end of this track's previous fragment.
-              const double wall_us = file_start + decode * 1e6 / ts->second;
-              uint64_t clip_time = (uint64_t) std::llround (std::max (0.0,
-                      wall_us - origin_us_) * ts->second / 1e6);
-              auto end = track_end_.find (track);
-              if (end != track_end_.end ())
-                clip_time = std::max (clip_time, end->second);
-              track_end_[track] = clip_time + duration;
-              if (wide)
-                put64 (piece, tfdt_at + 12, clip_time);
-              else
-                put32 (piece, tfdt_at + 12, (uint32_t) clip_time);
-            });
-      });
+  for (const auto & traf : fragment.trafs) {
+    auto ts = timescales_.find (traf.track_id);
+    if (!traf.has_decode_time || ts == timescales_.end ())
+      continue;
+    // Onto the clip's timeline: wall clock minus its origin, and never
+    // before the end of this track's previous fragment.
+    const double wall_us = file_start + traf.decode_time * 1e6 / ts->second;
+    uint64_t clip_time = (uint64_t) std::llround (std::max (0.0,
+            wall_us - origin_us_) * ts->second / 1e6);
+    auto end = track_end_.find (traf.track_id);
+    if (end != track_end_.end ())
+      clip_time = std::max (clip_time, end->second);
+    track_end_[traf.track_id] = clip_time + traf.duration;
+    isobmff::write_decode_time (bytes, traf, clip_time);
+  }
 }
 
 }  // namespace camgate

@@ -1,6 +1,7 @@
 #include "gstrecordsink.h"
 
 #include "gstcmafmeta.h"
+#include "isobmff/fragment_reader.h"
 
 #include <glib/gstdio.h>
 
@@ -120,49 +121,23 @@ write_all (int fd, const guint8 * data, gsize size, std::string & error)
   return true;
 }
 
-// Walks `moof/traf` boxes in a chunk and rebases each track's tfdt on the
-// file's first one.
+// Rebases each track's tfdt in a chunk's fragments on the file's first one.
 static void
 rebase_decode_times (guint8 * data, gsize size,
     std::map<guint32, guint64> & base)
 {
-  auto box = [&](gsize at, gsize end, guint64 & box_size, const char *&type) {
-    if (at + 8 > end)
-      return false;
-    box_size = GST_READ_UINT32_BE (data + at);
-    type = reinterpret_cast<const char *> (data + at + 4);
-    if (box_size < 8 || at + box_size > end)
-      return false;
-    return true;
-  };
-  guint64 moof_size = 0;
-  const char *type = nullptr;
-  for (gsize at = 0; box (at, size, moof_size, type); at += moof_size) {
-    if (memcmp (type, "moof", 4) != 0)
+  namespace isobmff = camgate::isobmff;
+  for (const auto & box : isobmff::read_boxes (data, 0, size)) {
+    isobmff::MovieFragment fragment;
+    if (box.type != isobmff::fourcc ("moof")
+        || !isobmff::read_movie_fragment (data, box, fragment))
       continue;
-    guint64 traf_size = 0;
-    for (gsize t = at + 8; box (t, at + moof_size, traf_size, type);
-        t += traf_size) {
-      if (memcmp (type, "traf", 4) != 0)
+    for (const auto & traf : fragment.trafs) {
+      if (!traf.has_decode_time)
         continue;
-      guint32 track = 0;
-      guint64 child_size = 0;
-      for (gsize c = t + 8; box (c, t + traf_size, child_size, type);
-          c += child_size) {
-        if (memcmp (type, "tfhd", 4) == 0 && child_size >= 16)
-          track = GST_READ_UINT32_BE (data + c + 12);
-        else if (memcmp (type, "tfdt", 4) == 0 && child_size >= 16) {
-          const bool wide = data[c + 8] == 1;
-          guint64 time = wide ? GST_READ_UINT64_BE (data + c + 12)
-              : GST_READ_UINT32_BE (data + c + 12);
-          auto it = base.emplace (track, time).first;
-          time = time >= it->second ? time - it->second : 0;
-          if (wide)
-            GST_WRITE_UINT64_BE (data + c + 12, time);
-          else
-            GST_WRITE_UINT32_BE (data + c + 12, (guint32) time);
-        }
-      }
+      auto it = base.emplace (traf.track_id, traf.decode_time).first;
+      isobmff::write_decode_time (data, traf, traf.decode_time >= it->second
+          ? traf.decode_time - it->second : 0);
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "track_view.h"
 
 #include "box_reader.h"
+#include "fragment_reader.h"
 
 #include <initializer_list>
 #include <optional>
@@ -8,13 +9,6 @@
 namespace camgate::isobmff {
 
 namespace {
-
-constexpr uint32_t kTfhdBaseDataOffset = 0x000001;
-constexpr uint32_t kTfhdDefaultSampleSize = 0x000010;
-constexpr uint32_t kTfhdDefaultBaseIsMoof = 0x020000;
-constexpr uint32_t kTrunDataOffset = 0x000001;
-constexpr uint32_t kTrunFirstSampleFlags = 0x000004;
-constexpr uint32_t kTrunSampleSize = 0x000200;
 
 void
 copy_box (const uint8_t * data, const BoxRef & box, std::vector<uint8_t> & out)
@@ -36,12 +30,6 @@ void
 close_box (std::vector<uint8_t> & out, size_t at)
 {
   write_u32 (out.data () + at, uint32_t (out.size () - at));
-}
-
-uint32_t
-full_box_flags (const uint8_t * data, const BoxRef & box)
-{
-  return box.body_size () >= 4 ? read_u32 (data + box.body ()) & 0xffffff : 0;
 }
 
 // The track_id of a trak (from its tkhd), 0 if unreadable.
@@ -92,111 +80,52 @@ read_sample_entry (const uint8_t * data, const BoxRef & stsd,
   }
 }
 
-struct TrunData
-{
-  size_t offset_field;             // where data_offset lies, from the traf
-  size_t first, size;              // the samples' bytes in the input
-};
-
-// The sample data each trun of `traf` points at, within `mdat`. False for
-// anything this view cannot rebase (absolute offsets, runs without an
-// offset, data outside the mdat).
-bool
-locate_runs (const uint8_t * data, const BoxRef & moof, const BoxRef & traf,
-    const BoxRef & mdat, bool only_traf, std::vector<TrunData> & runs)
-{
-  auto tfhd = find_box (data, traf.body (), traf.end (), fourcc ("tfhd"));
-  if (!tfhd || tfhd->body_size () < 8)
-    return false;
-  const uint32_t tfhd_flags = full_box_flags (data, *tfhd);
-  if ((tfhd_flags & kTfhdBaseDataOffset)
-      || (!(tfhd_flags & kTfhdDefaultBaseIsMoof) && !only_traf))
-    return false;
-  uint32_t default_size = 0;
-  if (tfhd_flags & kTfhdDefaultSampleSize) {
-    // track_id, then base_data_offset (absent here), sample description
-    // index and default duration if flagged, then the default size.
-    size_t at = tfhd->body () + 8 + ((tfhd_flags & 0x2) ? 4 : 0)
-        + ((tfhd_flags & 0x8) ? 4 : 0);
-    if (at + 4 > tfhd->end ())
-      return false;
-    default_size = read_u32 (data + at);
-  }
-  for (const BoxRef & trun : read_boxes (data, traf.body (), traf.end ())) {
-    if (trun.type != fourcc ("trun"))
-      continue;
-    const uint32_t flags = full_box_flags (data, trun);
-    if (!(flags & kTrunDataOffset) || trun.body_size () < 12)
-      return false;
-    const uint64_t count = read_u32 (data + trun.body () + 4);
-    const int32_t data_offset = int32_t (read_u32 (data + trun.body () + 8));
-    size_t at = trun.body () + 12 + ((flags & kTrunFirstSampleFlags) ? 4 : 0);
-    size_t field_bytes = 0;
-    for (uint32_t bit : { 0x100u, 0x200u, 0x400u, 0x800u })
-      field_bytes += (flags & bit) ? 4 : 0;
-    if (at > trun.end () || count * field_bytes > trun.end () - at)
-      return false;
-    const size_t size_at = (flags & 0x100) ? 4 : 0;
-    uint64_t bytes = 0;
-    for (uint64_t i = 0; i < count; i++, at += field_bytes)
-      bytes += (flags & kTrunSampleSize) ? read_u32 (data + at + size_at)
-          : default_size;
-    const int64_t first = int64_t (moof.start) + data_offset;
-    if (first < int64_t (mdat.body ()) || uint64_t (first) > mdat.end ()
-        || bytes > mdat.end () - uint64_t (first))
-      return false;
-    runs.push_back ({ trun.body () + 8 - traf.start, size_t (first),
-          size_t (bytes) });
-  }
-  return true;
-}
-
 // moof + mdat cut down to `track_id`, appended to `out`.
 bool
 fragment_for_track (const uint8_t * data, const BoxRef & moof,
     const BoxRef & mdat, uint32_t track_id, std::vector<uint8_t> & out)
 {
-  bool whole = false;
-  auto children = read_boxes (data, moof.body (), moof.end (), &whole);
-  if (!whole)
+  MovieFragment fragment;
+  if (!read_movie_fragment (data, moof, fragment))
     return false;
-  std::optional<BoxRef> mfhd, traf;
-  size_t trafs = 0;
-  for (const BoxRef & child : children) {
-    if (child.type == fourcc ("mfhd"))
-      mfhd = child;
-    if (child.type != fourcc ("traf"))
-      continue;
-    trafs++;
-    auto tfhd = find_box (data, child.body (), child.end (), fourcc ("tfhd"));
-    if (tfhd && tfhd->body_size () >= 8
-        && read_u32 (data + tfhd->body () + 4) == track_id)
-      traf = child;
-  }
-  if (!mfhd)
-    return false;
+  const TrackFragment *traf = nullptr;
+  for (const TrackFragment & t : fragment.trafs)
+    if (t.track_id == track_id)
+      traf = &t;
   if (!traf)
     return true;                   // none of this track's samples here
-  std::vector<TrunData> runs;
-  if (!locate_runs (data, moof, *traf, mdat, trafs == 1, runs))
+  // Data offsets from the moof are all this view can rebase, and each run's
+  // samples must lie in the mdat.
+  if ((traf->tfhd_flags & kTfhdBaseDataOffset)
+      || (!(traf->tfhd_flags & kTfhdDefaultBaseIsMoof)
+          && fragment.trafs.size () > 1))
     return false;
+  for (const SampleRun & run : traf->runs) {
+    const int64_t first = int64_t (moof.start) + run.data_offset;
+    if (!run.has_data_offset || first < int64_t (mdat.body ())
+        || uint64_t (first) > mdat.end ()
+        || run.bytes > mdat.end () - uint64_t (first))
+      return false;
+  }
 
   const size_t moof_at = open_box (out, fourcc ("moof"));
-  copy_box (data, *mfhd, out);
+  copy_box (data, fragment.mfhd, out);
   const size_t traf_at = out.size ();
-  copy_box (data, *traf, out);
+  copy_box (data, traf->box, out);
   close_box (out, moof_at);
   const size_t moof_size = out.size () - moof_at;
   // The new mdat holds the runs back to back.
   size_t in_mdat = 8;
-  for (const TrunData & run : runs) {
-    write_u32 (out.data () + traf_at + run.offset_field,
+  for (const SampleRun & run : traf->runs) {
+    write_u32 (out.data () + traf_at + (run.data_offset_at - traf->box.start),
         uint32_t (moof_size + in_mdat));
-    in_mdat += run.size;
+    in_mdat += run.bytes;
   }
   const size_t mdat_at = open_box (out, fourcc ("mdat"));
-  for (const TrunData & run : runs)
-    out.insert (out.end (), data + run.first, data + run.first + run.size);
+  for (const SampleRun & run : traf->runs) {
+    const uint8_t *first = data + moof.start + run.data_offset;
+    out.insert (out.end (), first, first + run.bytes);
+  }
   close_box (out, mdat_at);
   return true;
 }
