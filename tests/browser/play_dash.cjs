@@ -1,9 +1,9 @@
 // Plays a camgate DASH MPD with dash.js (its default settings, as a site
 // would embed it) in headless Chromium for a while and reports what the
-// viewer got as JSON: seconds played and stalled after playback began,
+// viewer got as JSON: seconds played, each stall after playback began,
 // decoded video frames and audio bytes, and the picture (the camera draws
-// SMPTE bars). Exits 0 when it played with under 5 % rebuffering, audio and
-// the whole picture, 1 otherwise.
+// SMPTE bars). Exits 0 when it played with audio and the whole picture and,
+// after its first 4 s, under 5 % of the time stalled; 1 otherwise.
 //   node play_dash.cjs MPD_URL [seconds]
 // PLAYWRIGHT_CORE, DASHJS: the packages' paths.
 const path = require('path');
@@ -30,20 +30,19 @@ const { launchChromium, smpteBars, barsShown } = require('./chromium.cjs');
   await page.addScriptTag({ path: path.join(process.env.DASHJS, 'dist/dash.all.min.js') });
   await page.evaluate(([url, verbose]) => {
     const v = document.querySelector('video');
-    const w = { stalls: 0, stalledMs: 0, stallStart: null, firstPlay: null, errors: [] };
+    const w = { stalls: [], stallStart: null, firstPlay: null, errors: [] };
     window.viewer = w;
     v.addEventListener('playing', () => {
       if (w.firstPlay === null) w.firstPlay = performance.now();
       if (w.stallStart !== null) {
-        w.stalledMs += performance.now() - w.stallStart;
+        w.stalls.push([(w.stallStart - w.firstPlay) / 1000,
+          (performance.now() - w.stallStart) / 1000]);
         w.stallStart = null;
       }
     });
     v.addEventListener('waiting', () => {
-      if (w.firstPlay !== null && w.stallStart === null) {
-        w.stalls++;
+      if (w.firstPlay !== null && w.stallStart === null)
         w.stallStart = performance.now();
-      }
     });
     const player = dashjs.MediaPlayer().create();
     if (verbose)
@@ -57,13 +56,13 @@ const { launchChromium, smpteBars, barsShown } = require('./chromium.cjs');
     const v = document.querySelector('video');
     const w = window.viewer;
     const now = performance.now();
-    const stalled = w.stalledMs + (w.stallStart !== null ? now - w.stallStart : 0);
+    if (w.stallStart !== null)
+      w.stalls.push([(w.stallStart - w.firstPlay) / 1000, (now - w.stallStart) / 1000]);
     const q = v.getVideoPlaybackQuality();
     const p = window.player;
     return {
       played_s: w.firstPlay === null ? 0 : (now - w.firstPlay) / 1000,
-      stalled_s: stalled / 1000,
-      stalls: w.stalls,
+      stalls: w.stalls,            // [seconds after the first frame, length]
       frames: q.totalVideoFrames,
       dropped: q.droppedVideoFrames,
       audio_bytes: v.webkitAudioDecodedByteCount,
@@ -74,7 +73,13 @@ const { launchChromium, smpteBars, barsShown } = require('./chromium.cjs');
       errors: w.errors,
     };
   });
-  seen.rebuffer_fraction = seen.played_s ? seen.stalled_s / seen.played_s : 1;
+  // Rebuffering once settled: a player joining live may stall while it
+  // finds its place; after the first 4 s it should not.
+  const settled = (stall) => stall[0] >= 4;
+  seen.stalled_s = seen.stalls.reduce((sum, s) => sum + s[1], 0);
+  seen.settled_stalled_s = seen.stalls.filter(settled).reduce((sum, s) => sum + s[1], 0);
+  seen.rebuffer_fraction = seen.played_s > 4
+    ? seen.settled_stalled_s / (seen.played_s - 4) : 1;
   seen.bars = await smpteBars(page);
   if (process.env.SCREENSHOT)
     await page.locator('video').screenshot({ path: process.env.SCREENSHOT });

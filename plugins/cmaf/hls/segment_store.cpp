@@ -18,14 +18,6 @@ share (std::vector<uint8_t> bytes)
   return std::make_shared<const std::vector<uint8_t>> (std::move (bytes));
 }
 
-std::string
-iso_duration (double seconds)
-{
-  char text[32];
-  snprintf (text, sizeof text, "PT%.3fS", seconds);
-  return text;
-}
-
 // "seg12-2.m4s" -> "seg12.m4s" and track 2.
 bool
 split_track_uri (const std::string & uri, std::string & base, uint32_t & track)
@@ -350,116 +342,48 @@ SegmentStore::multivariant_playlist () const
 std::string
 SegmentStore::dash_manifest () const
 {
-  std::lock_guard<std::mutex> lk (lock_);
-  const auto & config = playlist_.config ();
-  std::ostringstream out;
-  const double td = config.target_duration;
-  // Behind live by three parts (as LL-HLS's PART-HOLD-BACK) and at least a
-  // second: audio parts lag the video by up to an audio frame plus the
-  // encoder's delay (128 ms frames for 8 kHz AAC), and a player learns of
-  // a new segment only with the next MPD. At 0.6 s dash.js stalled in a
-  // third of the runs here.
-  const double delay = std::max (1.0, 3 * config.part_target);
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
-      << "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" type=\"dynamic\" "
-      << "availabilityStartTime=\"" << format_date_time (availability_start_ms_)
-      << "\" publishTime=\"" << format_date_time (g_get_real_time () / 1000)
-      << "\" minimumUpdatePeriod=\"" << iso_duration (config.part_target)
-      << "\" minBufferTime=\"" << iso_duration (td)
-      << "\" timeShiftBufferDepth=\"" << iso_duration (td * config.window)
-      << "\" suggestedPresentationDelay=\"" << iso_duration (delay)
-      << "\">\n";
-  // How close to live a player can stay (DASH-IF low latency): the target
-  // above, and a gentle catch-up, since a player that speeds up to 1.5x (as
-  // dash.js does by default) drains its audio buffer and stalls.
-  out << "  <ServiceDescription id=\"0\">\n    <Latency target=\""
-      << std::llround (delay * 1000) << "\" max=\"" << std::llround (td * 3000)
-      << "\"/>\n    <PlaybackRate min=\"0.95\" max=\"1.05\"/>\n"
-      << "  </ServiceDescription>\n";
-  out << "  <Period id=\"0\" start=\"PT0S\">\n";
-  if (tracks_.size () < 2) {
-    out << dash_representation_locked (nullptr);
-  } else {
-    for (const auto & track : tracks_)
-      out << dash_representation_locked (&track);
+  DashPresentation p;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    p.config = playlist_.config ();
+    p.availability_start_ms = availability_start_ms_;
+    auto segments = playlist_.complete_segments ();
+    if (!segments.empty ())
+      p.start_number = segments.front ()->msn;
+    for (const Segment *segment : segments) {
+      auto it = start_ms_.find (segment->msn);
+      p.segments.push_back ({ it == start_ms_.end () ? 0 : it->second,
+            std::llround (segment->duration * 1000) });
+    }
+    // The segment being built is listed too, with the last one's length as
+    // its expected one: with a timeline, a client can only ask early (as
+    // availabilityTimeOffset allows) for a segment the MPD lists, and a
+    // live client joins at "now", which lies in this segment (dashdemux2
+    // placed itself after the last listed segment and waited for minutes).
+    if (have_open_ && !playlist_.ended () && !p.segments.empty ())
+      p.segments.push_back ({ next_start_ms_, p.segments.back ().duration_ms });
+    p.representations = dash_representations_locked ();
   }
-  // The server's clock, for players to place the live edge without asking a
-  // time server of their own choosing (dash.js asks one on the Internet).
-  out << "  </Period>\n  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "
-      << "value=\"" << format_date_time (g_get_real_time () / 1000)
-      << "\"/>\n</MPD>\n";
-  return out.str ();
+  p.now_ms = g_get_real_time () / 1000;
+  return render_dash_manifest (p);
 }
 
-std::string
-SegmentStore::dash_representation_locked (const isobmff::TrackSummary * track)
-    const
+std::vector<DashRepresentation>
+SegmentStore::dash_representations_locked () const
 {
-  const auto & config = playlist_.config ();
-  const double td = config.target_duration;
-  // One track of a muxed stream, or the stream's files as they are.
-  const bool video = !track || track->video;
-  std::string codecs = track ? track_codecs (info_.codecs, track->video)
-      : info_.codecs;
-  uint64_t bandwidth = peak_bitrate_;
-  if (track) {
-    auto it = peak_track_bitrate_.find (track->track_id);
-    bandwidth = it == peak_track_bitrate_.end () ? 0 : it->second;
+  // One track: the files as they are. Audio and video: each track's view.
+  if (tracks_.size () < 2)
+    return { { 0, true, info_.codecs, info_.width, info_.height, 0, 0,
+            peak_bitrate_ } };
+  std::vector<DashRepresentation> out;
+  for (const auto & track : tracks_) {
+    auto peak = peak_track_bitrate_.find (track.track_id);
+    out.push_back ({ track.track_id, track.video,
+          track_codecs (info_.codecs, track.video), track.width, track.height,
+          track.sample_rate, track.channels,
+          peak == peak_track_bitrate_.end () ? 0 : peak->second });
   }
-  std::ostringstream out;
-  out << "    <AdaptationSet";
-  if (track)
-    out << " id=\"" << track->track_id << "\" contentType=\""
-        << (video ? "video" : "audio") << "\"";
-  out << " mimeType=\"" << (video ? "video" : "audio") << "/mp4\" "
-      << "segmentAlignment=\"true\" startWithSAP=\"1\">\n";
-  out << "      <Representation id=\"" << (track ? (video ? "video" : "audio")
-        : "0") << "\" codecs=\"" << codecs << "\" bandwidth=\""
-      << (bandwidth ? bandwidth : video ? 5000000 : 128000) << "\"";
-  const unsigned width = track ? track->width : info_.width;
-  const unsigned height = track ? track->height : info_.height;
-  if (video && width && height)
-    out << " width=\"" << width << "\" height=\"" << height << "\"";
-  if (!video && track->sample_rate)
-    out << " audioSamplingRate=\"" << track->sample_rate << "\"";
-  out << ">\n";
-  if (!video && track->channels)
-    out << "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:"
-        << "23003:3:audio_channel_configuration:2011\" value=\""
-        << track->channels << "\"/>\n";
-  // The same segments as HLS (or one track's view of them). A low-latency
-  // client may ask for a segment before it is complete: it is sent as its
-  // parts arrive.
-  out << "        <SegmentTemplate timescale=\"1000\" initialization=\""
-      << (track ? track_uri (kInit, track->track_id) : kInit)
-      << "\" media=\"seg$Number$"
-      << (track ? "-" + std::to_string (track->track_id) : "")
-      << ".m4s\" availabilityTimeOffset=\"" << (td - config.part_target)
-      << "\" availabilityTimeComplete=\"false\"";
-  auto segments = playlist_.complete_segments ();
-  if (!segments.empty ())
-    out << " startNumber=\"" << segments.front ()->msn << "\"";
-  out << ">\n          <SegmentTimeline>\n";
-  // Media time from availabilityStartTime: where each segment began.
-  for (size_t i = 0; i < segments.size (); i++) {
-    auto it = start_ms_.find (segments[i]->msn);
-    out << "            <S t=\"" << (it == start_ms_.end () ? 0 : it->second)
-        << "\" d=\"" << std::llround (segments[i]->duration * 1000) << "\"/>\n";
-  }
-  // The segment being built is listed too, with the last one's length as
-  // its expected one: with a timeline, a client can only ask early (as
-  // availabilityTimeOffset allows) for a segment the MPD lists, and a live
-  // client joins at "now", which lies in this segment (dashdemux2 placed
-  // itself after the last listed segment and waited for minutes). Its
-  // real length is listed once it is complete.
-  if (have_open_ && !playlist_.ended () && !segments.empty ())
-    out << "            <S t=\"" << next_start_ms_ << "\" d=\""
-        << std::llround (segments.back ()->duration * 1000) << "\"/>\n";
-  out << "          </SegmentTimeline>\n";
-  out << "        </SegmentTemplate>\n      </Representation>\n"
-      << "    </AdaptationSet>\n";
-  return out.str ();
+  return out;
 }
 
 int

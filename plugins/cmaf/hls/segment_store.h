@@ -1,11 +1,12 @@
 // SegmentStore: one stream's CMAF header, parts and segments in memory, with
-// its LL-HLS media playlist, a multivariant playlist and a DASH MPD over the
-// same files. cmafsink fills it; the gateway's HTTP server serves from it
+// its LL-HLS media playlist, a multivariant playlist and a DASH MPD
+// (dash_manifest.h renders it) over the same files. cmafsink fills it; the gateway's HTTP server serves from it
 // (and blocks requests until a part exists); a DirectoryWriter mirrors it to
 // files. Thread-safe; memory is bounded by the playlist window (parts are
 // kept once; a segment is served as its parts back to back).
 #pragma once
 
+#include "dash_manifest.h"
 #include "media_playlist.h"
 #include "isobmff/track_view.h"
 
@@ -102,8 +103,7 @@ public:
 private:
   void notify (const std::vector<StoreEvent> & events);
   Bytes muxed_file_locked (const std::string & uri) const;
-  std::string dash_representation_locked (const isobmff::TrackSummary * track)
-      const;
+  std::vector<DashRepresentation> dash_representations_locked () const;
   std::vector<StoreEvent> complete_open_segment_locked ();
 
   mutable std::mutex lock_;

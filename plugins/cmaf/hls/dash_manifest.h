@@ -1,0 +1,51 @@
+// The DASH MPD (ISO/IEC 23009-1, live profile, DASH-IF low-latency
+// signalling) over a SegmentStore's segments: what the store knows, put in
+// MPD form. Kept apart from the store, which only gathers the facts.
+#pragma once
+
+#include "media_playlist.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace camgate::hls {
+
+struct DashRepresentation
+{
+  // 0: the stream's muxed files (init.mp4, seg<n>.m4s) as they are; else
+  // one track's view of them (init-<track>.mp4, seg<n>-<track>.m4s).
+  uint32_t track_id = 0;
+  bool video = true;
+  std::string codecs;
+  unsigned width = 0, height = 0;
+  uint32_t sample_rate = 0;
+  unsigned channels = 0;
+  uint64_t bandwidth = 0;          // bits per second, 0: not measured yet
+};
+
+struct DashSegment
+{
+  int64_t start_ms = 0;            // from availabilityStartTime
+  int64_t duration_ms = 0;
+};
+
+struct DashPresentation
+{
+  PlaylistConfig config;
+  int64_t availability_start_ms = 0;   // wall clock, ms since 1970
+  int64_t now_ms = 0;                  // publishTime and UTCTiming
+  uint64_t start_number = 0;
+  // Complete segments, then the one being built (with its expected
+  // length) while the stream goes on.
+  std::vector<DashSegment> segments;
+  std::vector<DashRepresentation> representations;
+};
+
+std::string render_dash_manifest (const DashPresentation & presentation);
+
+// How far behind live players are asked to stay: three parts, as LL-HLS's
+// PART-HOLD-BACK, and at least a second.
+double dash_presentation_delay (const PlaylistConfig & config);
+
+}  // namespace camgate::hls
