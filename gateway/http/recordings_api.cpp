@@ -6,6 +6,7 @@
 #include "recording/recording_clip.h"
 #include "recording/recording_files.h"
 #include "stream/stream.h"
+#include "utc_time.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -16,19 +17,6 @@
 namespace camgate {
 
 namespace {
-
-// An RFC 3339 time as UTC microseconds since the epoch.
-std::optional<int64_t>
-parse_time (const char *text)
-{
-  GDateTime *t = text ? g_date_time_new_from_iso8601 (text, nullptr) : nullptr;
-  if (!t)
-    return std::nullopt;
-  int64_t us = g_date_time_to_unix (t) * G_USEC_PER_SEC
-      + g_date_time_get_microsecond (t);
-  g_date_time_unref (t);
-  return us;
-}
 
 const char *
 query_value (GHashTable * query, const char *key)
@@ -101,7 +89,7 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
         + format + "' is not supported (mp4)");
     return;
   }
-  const auto start_us = parse_time (start_text);
+  const auto start_us = parse_utc_time (start_text);
   if (!start_us) {
     send_error (message, SOUP_STATUS_BAD_REQUEST, "start: expected an RFC "
         "3339 time such as 2026-11-26T03:12:00Z, got '" + std::string (
@@ -195,8 +183,8 @@ delete_recordings (SoupServerMessage * message, const Stream & stream,
     }
     doomed.push_back (path);
   } else {
-    auto from = parse_time (query_value (query, "start"));
-    auto to = parse_time (query_value (query, "end"));
+    auto from = parse_utc_time (query_value (query, "start"));
+    auto to = parse_utc_time (query_value (query, "end"));
     if (!from || !to || *to <= *from) {
       send_error (message, SOUP_STATUS_BAD_REQUEST, "expected start and end, "
           "RFC 3339 times with start before end");
@@ -235,8 +223,8 @@ render_recordings (const Stream & stream)
   json_builder_begin_array (b);
   for (const auto & span : spans) {
     json_builder_begin_object (b);
-    json_member (b, "start", format_utc (span.start_us));
-    json_member (b, "end", format_utc (span.end_us));
+    json_member (b, "start", format_utc_time (span.start_us));
+    json_member (b, "end", format_utc_time (span.end_us));
     json_builder_set_member_name (b, "duration");
     json_builder_add_double_value (b, (span.end_us - span.start_us) / 1e6);
     json_builder_set_member_name (b, "files");
@@ -247,8 +235,8 @@ render_recordings (const Stream & stream)
       // business.
       json_member (b, "path", f.path.rfind (root + "/", 0) == 0
           ? f.path.substr (root.size () + 1) : f.path);
-      json_member (b, "start", format_utc (f.start_us));
-      json_member (b, "end", format_utc (f.end_us));
+      json_member (b, "start", format_utc_time (f.start_us));
+      json_member (b, "end", format_utc_time (f.end_us));
       json_builder_set_member_name (b, "bytes");
       json_builder_add_int_value (b, (gint64) f.bytes);
       json_builder_end_object (b);

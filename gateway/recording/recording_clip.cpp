@@ -2,6 +2,7 @@
 
 #include "isobmff/fragment_reader.h"
 #include "isobmff/track_view.h"
+#include "utc_time.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -160,8 +161,8 @@ RecordingClip::open (const std::vector<RecordingFile> & files,
     if (f.end_us >= start_us && f.start_us < end_us)
       clip->files_.push_back (f);
   if (clip->files_.empty ()) {
-    error = "no recording between " + format_utc (start_us) + " and "
-        + format_utc (end_us);
+    error = "no recording between " + format_utc_time (start_us) + " and "
+        + format_utc_time (end_us);
     return nullptr;
   }
   for (size_t i = 0; i < clip->files_.size (); i++)
@@ -180,8 +181,8 @@ RecordingClip::open (const std::vector<RecordingFile> & files,
   fr.erase (std::find_if (fr.begin (), fr.end (), [&](const Fragment & f) {
         return f.time_us >= end_us; }), fr.end ());
   if (fr.empty ()) {
-    error = "no complete fragment between " + format_utc (start_us) + " and "
-        + format_utc (end_us);
+    error = "no complete fragment between " + format_utc_time (start_us) + " and "
+        + format_utc_time (end_us);
     return nullptr;
   }
   clip->origin_us_ = fr.front ().time_us;

@@ -1,6 +1,8 @@
 #include "recording/recording_files.h"
 
 #include "gstrecordsink.h"
+#include "isobmff/box_reader.h"
+#include "utc_time.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -13,6 +15,7 @@
 namespace camgate {
 
 namespace fs = std::filesystem;
+namespace isobmff = camgate::isobmff;
 
 namespace {
 
@@ -25,26 +28,19 @@ read_start (const std::string & path, int64_t & start_us)
   std::string head (65536, '\0');
   in.read (head.data (), head.size ());
   head.resize (in.gcount ());
-  const std::string uuid (reinterpret_cast<const char *>
-      (gst_record_sink_start_uuid), 16);
-  auto at = head.find ("uuid" + uuid);
-  if (at == std::string::npos || at < 4)
-    return false;
-  const guint32 size = (guint8) head[at - 4] << 24 | (guint8) head[at - 3] << 16
-      | (guint8) head[at - 2] << 8 | (guint8) head[at - 1];
-  const size_t payload = at + 4 + 16;
-  if (size < 24 || at - 4 + size > head.size ())
-    return false;
-  std::string text = head.substr (payload, at - 4 + size - payload);
-  if (text.rfind ("start=", 0) != 0)
-    return false;
-  GDateTime *t = g_date_time_new_from_iso8601 (text.c_str () + 6, nullptr);
-  if (!t)
-    return false;
-  start_us = g_date_time_to_unix (t) * G_USEC_PER_SEC
-      + g_date_time_get_microsecond (t);
-  g_date_time_unref (t);
-  return true;
+  const auto *bytes = reinterpret_cast<const uint8_t *> (head.data ());
+  for (const auto & box : isobmff::read_boxes (bytes, 0, head.size ())) {
+    if (box.type != isobmff::fourcc ("uuid") || box.body_size () < 16
+        || memcmp (bytes + box.body (), gst_record_sink_start_uuid, 16) != 0)
+      continue;
+    const std::string text (head, box.body () + 16, box.body_size () - 16);
+    auto start = text.rfind ("start=", 0) == 0
+        ? parse_utc_time (text.c_str () + 6) : std::nullopt;
+    if (start)
+      start_us = *start;
+    return start.has_value ();
+  }
+  return false;
 }
 
 }  // namespace
@@ -113,19 +109,6 @@ files_to_delete (const std::vector<RecordingFile> & files, int64_t now_us,
     total -= f.bytes;
   }
   return out;
-}
-
-std::string
-format_utc (int64_t utc_us)
-{
-  GDateTime *t = g_date_time_new_from_unix_utc (utc_us / G_USEC_PER_SEC);
-  gchar *text = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
-  std::string out = text;
-  g_free (text);
-  g_date_time_unref (t);
-  char ms[8];
-  g_snprintf (ms, sizeof ms, ".%03dZ", (int) ((utc_us % G_USEC_PER_SEC) / 1000));
-  return out + ms;
 }
 
 }  // namespace camgate

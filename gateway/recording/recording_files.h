@@ -42,7 +42,4 @@ std::vector<std::string> files_to_delete (const std::vector<RecordingFile> &
     files, int64_t now_us, uint64_t keep_us, uint64_t max_bytes,
     const std::string & writing);
 
-// RFC 3339 UTC with milliseconds.
-std::string format_utc (int64_t utc_us);
-
 }  // namespace camgate

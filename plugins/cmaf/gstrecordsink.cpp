@@ -2,6 +2,7 @@
 
 #include "gstcmafmeta.h"
 #include "isobmff/fragment_reader.h"
+#include "utc_time.h"
 
 #include <glib/gstdio.h>
 
@@ -198,13 +199,7 @@ open_file (GstRecordSink * self, GstClockTime first_chunk, std::string & error)
   // The header, then the absolute start time (a uuid box players skip).
   const gint64 start_us = g_get_real_time ()
       - (GST_CLOCK_TIME_IS_VALID (first_chunk) ? first_chunk / GST_USECOND : 0);
-  GDateTime *seconds = g_date_time_new_from_unix_utc (start_us / G_USEC_PER_SEC);
-  GDateTime *start = g_date_time_add (seconds, start_us % G_USEC_PER_SEC);
-  gchar *when = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S.%fZ");
-  g_date_time_unref (start);
-  g_date_time_unref (seconds);
-  std::string payload = std::string ("start=") + when;
-  g_free (when);
+  const std::string payload = "start=" + camgate::format_utc_time (start_us, 6);
   const guint32 size = 8 + 16 + payload.size ();
   guint8 box[8 + 16];
   GST_WRITE_UINT32_BE (box, size);

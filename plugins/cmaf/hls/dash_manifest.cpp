@@ -1,5 +1,7 @@
 #include "dash_manifest.h"
 
+#include "utc_time.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -79,8 +81,8 @@ render_dash_manifest (const DashPresentation & p)
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
       << "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" type=\"dynamic\" "
-      << "availabilityStartTime=\"" << format_date_time (p.availability_start_ms)
-      << "\" publishTime=\"" << format_date_time (p.now_ms)
+      << "availabilityStartTime=\"" << format_utc_time (1000 * p.availability_start_ms)
+      << "\" publishTime=\"" << format_utc_time (1000 * p.now_ms)
       << "\" minimumUpdatePeriod=\"" << iso_duration (config.part_target)
       << "\" minBufferTime=\"" << iso_duration (td)
       << "\" timeShiftBufferDepth=\"" << iso_duration (td * config.window)
@@ -99,7 +101,7 @@ render_dash_manifest (const DashPresentation & p)
   // The server's clock, so players place the live edge without asking a
   // time server of their own choosing (dash.js asks one on the Internet).
   out << "  </Period>\n  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "
-      << "value=\"" << format_date_time (p.now_ms) << "\"/>\n</MPD>\n";
+      << "value=\"" << format_utc_time (1000 * p.now_ms) << "\"/>\n</MPD>\n";
   return out.str ();
 }
 

@@ -1,5 +1,7 @@
 #include "media_playlist.h"
 
+#include "utc_time.h"
+
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -29,19 +31,6 @@ std::string
 part_uri (uint64_t number)
 {
   return "part" + std::to_string (number) + ".m4s";
-}
-
-std::string
-format_date_time (int64_t unix_ms)
-{
-  time_t seconds = static_cast<time_t> (unix_ms / 1000);
-  struct tm utc;
-  gmtime_r (&seconds, &utc);
-  char text[96];
-  snprintf (text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-      utc.tm_min, utc.tm_sec, static_cast<int> (unix_ms % 1000));
-  return text;
 }
 
 MediaPlaylist::MediaPlaylist (PlaylistConfig config)
@@ -207,8 +196,8 @@ MediaPlaylist::render (bool skip) const
 
   for (size_t i = first; i < segments_.size (); i++) {
     const Segment & s = segments_[i];
-    out << "#EXT-X-PROGRAM-DATE-TIME:" << format_date_time (
-        s.program_date_time_ms) << "\n";
+    out << "#EXT-X-PROGRAM-DATE-TIME:" << format_utc_time (
+        1000 * s.program_date_time_ms) << "\n";
     if (list_parts[i]) {
       for (const auto & p : s.parts) {
         out << "#EXT-X-PART:DURATION=" << decimal (p.duration) << ",URI=\""

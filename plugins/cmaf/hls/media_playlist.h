@@ -99,7 +99,4 @@ private:
   unsigned overlong_segments_ = 0;
 };
 
-// ISO 8601 UTC with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants it.
-std::string format_date_time (int64_t unix_ms);
-
 }  // namespace camgate::hls
