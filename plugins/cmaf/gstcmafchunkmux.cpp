@@ -70,7 +70,7 @@ struct Pending
 
 struct Track
 {
-  GstAggregatorPad *pad = nullptr;
+  GstAggregatorPad *pad = nullptr;  // a reference, dropped with the track
   isobmff::TrackConfig config;
   bool video = false;
   std::optional<Pending> pending;
@@ -90,7 +90,12 @@ struct GstCmafChunkMuxPrivate
   GstClockTime chunk_duration = DEFAULT_CHUNK_DURATION;
   GstClockTime segment_duration = DEFAULT_SEGMENT_DURATION;
 
+  // Only the aggregating thread reads or changes `tracks`; release_pad
+  // (an application thread) queues the pad in `released`, and the next
+  // aggregate drops its track. The track holds a pad reference until then.
   std::vector<Track> tracks;
+  std::mutex released_lock;
+  std::vector<GstPad *> released;
   bool header_sent = false;
   bool have_origin = false;
   gint64 origin = 0;               // running time of tick 0: first keyframe
@@ -102,12 +107,40 @@ struct GstCmafChunkMuxPrivate
   guint part = 0;
   uint32_t sequence = 1;
 
+  static void drop (Track & t)
+  {
+    if (t.pending)
+      gst_buffer_unref (t.pending->buffer);
+    gst_object_unref (t.pad);
+  }
+
+  // Drops the tracks of pads released since the last call.
+  void forget_released ()
+  {
+    std::vector<GstPad *> gone;
+    {
+      std::lock_guard<std::mutex> lk (released_lock);
+      gone.swap (released);
+    }
+    for (GstPad *pad : gone) {
+      auto it = std::find_if (tracks.begin (), tracks.end (),
+          [&](const Track & t) { return GST_PAD (t.pad) == pad; });
+      if (it != tracks.end ()) {
+        drop (*it);
+        tracks.erase (it);
+      }
+    }
+  }
+
   void reset ()
   {
     for (auto & t : tracks)
-      if (t.pending)
-        gst_buffer_unref (t.pending->buffer);
+      drop (t);
     tracks.clear ();
+    {
+      std::lock_guard<std::mutex> lk (released_lock);
+      released.clear ();
+    }
     header_sent = false;
     have_origin = false;
     origin = 0;
@@ -470,6 +503,7 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
 {
   auto self = GST_CMAF_CHUNK_MUX (agg);
   auto priv = self->priv;
+  priv->forget_released ();
 
   bool need_data, all_eos;
   GstAggregatorPad *pad = earliest_pad (self, timeout, &need_data, &all_eos);
@@ -599,6 +633,7 @@ gst_cmaf_chunk_mux_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
         return FALSE;
       }
       if (!track) {
+        fresh.pad = GST_AGGREGATOR_PAD (gst_object_ref (pad));
         // Video first: track 1 is the picture when there is one.
         if (fresh.video)
           priv->tracks.insert (priv->tracks.begin (), std::move (fresh));
@@ -627,13 +662,12 @@ gst_cmaf_chunk_mux_stop (GstAggregator * agg)
 static void
 gst_cmaf_chunk_mux_release_pad (GstElement * element, GstPad * pad)
 {
+  // The aggregating thread may be walking the tracks: it drops this one
+  // itself, next time round (it keeps a reference to the pad until then).
   auto priv = GST_CMAF_CHUNK_MUX (element)->priv;
-  auto it = std::find_if (priv->tracks.begin (), priv->tracks.end (),
-      [&](const Track & t) { return GST_PAD (t.pad) == pad; });
-  if (it != priv->tracks.end ()) {
-    if (it->pending)
-      gst_buffer_unref (it->pending->buffer);
-    priv->tracks.erase (it);
+  {
+    std::lock_guard<std::mutex> lk (priv->released_lock);
+    priv->released.push_back (pad);
   }
   GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
 }
