@@ -3,7 +3,9 @@
 // viewer got as JSON: seconds played, each stall after playback began,
 // decoded video frames and audio bytes, and the picture (the camera draws
 // SMPTE bars). Exits 0 when it played with audio and the whole picture and,
-// after its first 4 s, under 5 % of the time stalled; 1 otherwise.
+// after its first 4 s, under 15 % of the time stalled (a third of the time
+// was the defect; on this machine it is 0, on a loaded CI run up to 9 %
+// was seen); 1 otherwise.
 //   node play_dash.cjs MPD_URL [seconds]
 // PLAYWRIGHT_CORE, DASHJS: the packages' paths.
 const path = require('path');
@@ -85,7 +87,7 @@ const { launchChromium, smpteBars, barsShown } = require('./chromium.cjs');
     await page.locator('video').screenshot({ path: process.env.SCREENSHOT });
   console.log(JSON.stringify(seen));
   await browser.close();
-  const ok = seen.played_s > seconds / 2 && seen.rebuffer_fraction < 0.05
+  const ok = seen.played_s > seconds / 2 && seen.rebuffer_fraction < 0.15
     && seen.frames > 10 * seen.played_s && seen.audio_tracks === 1
     && seen.audio_bytes > 0 && barsShown(seen.bars) && seen.errors.length === 0;
   process.exit(ok ? 0 : 1);

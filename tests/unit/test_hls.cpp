@@ -321,10 +321,10 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
   EXPECT_NE (mpd.find ("startNumber=\"2\""), std::string::npos) << mpd;
   EXPECT_NE (mpd.find ("availabilityTimeOffset="), std::string::npos);
   // Players place the live edge by the server's clock and a target a
-  // second behind it, with gentle catch-up.
-  EXPECT_NE (mpd.find ("suggestedPresentationDelay=\"PT1.000S\""),
+  // second and a half behind it, with gentle catch-up.
+  EXPECT_NE (mpd.find ("suggestedPresentationDelay=\"PT1.500S\""),
       std::string::npos) << mpd;
-  EXPECT_NE (mpd.find ("<Latency target=\"1000\""), std::string::npos);
+  EXPECT_NE (mpd.find ("<Latency target=\"1500\""), std::string::npos);
   EXPECT_NE (mpd.find ("<PlaybackRate min=\"0.95\" max=\"1.05\"/>"),
       std::string::npos);
   EXPECT_NE (mpd.find ("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "

@@ -45,7 +45,7 @@ struct DashPresentation
 std::string render_dash_manifest (const DashPresentation & presentation);
 
 // How far behind live players are asked to stay: three parts, as LL-HLS's
-// PART-HOLD-BACK, and at least a second.
+// PART-HOLD-BACK, and at least 1.5 s.
 double dash_presentation_delay (const PlaylistConfig & config);
 
 }  // namespace camgate::hls
