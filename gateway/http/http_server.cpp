@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include "config/text_helpers.h"
+#include "http/cameras_api.h"
 #include "http/cors.h"
 #include "http/metrics.h"
 #include "http/recordings_api.h"
@@ -365,8 +366,8 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
     if (!read)
       return method_not_allowed ("GET, HEAD");
     if (may ("", kPermApi, "list cameras"))
-      send_json (message, SOUP_STATUS_OK, cameras_ ? cameras_->render_json ()
-          : "{\"cameras\": []}");
+      send_json (message, SOUP_STATUS_OK, cameras_json (cameras_
+              ? cameras_->cameras () : std::vector<DiscoveredCamera> {}));
     return;
   }
   if (path.rfind (cameras + "/", 0) == 0 && path.size () > 4

@@ -1,7 +1,5 @@
 #include "onvif/camera_watch.h"
 
-#include "http/json_text.h"
-
 namespace camgate {
 
 CameraWatch::CameraWatch (OnvifConfig config) : config_ (std::move (config))
@@ -93,23 +91,18 @@ CameraWatch::location (const std::string & id) const
   return out;
 }
 
-std::string
-CameraWatch::render_json () const
+std::vector<DiscoveredCamera>
+CameraWatch::cameras () const
 {
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "cameras");
-  json_builder_begin_array (b);
+  std::vector<DiscoveredCamera> out;
   GList *devices = provider_ ? gst_device_provider_get_devices (provider_)
       : nullptr;
   for (GList *l = devices; l; l = l->next) {
     GstDevice *device = GST_DEVICE (l->data);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "id");
-    json_builder_add_string_value (b, camera_id (device).c_str ());
+    DiscoveredCamera camera;
+    camera.id = camera_id (device);
     gchar *name = gst_device_get_display_name (device);
-    json_builder_set_member_name (b, "name");
-    json_builder_add_string_value (b, name);
+    camera.name = name ? name : "";
     g_free (name);
     GstStructure *props = gst_device_get_properties (device);
     const struct
@@ -121,25 +114,17 @@ CameraWatch::render_json () const
     for (const auto & f : fields) {
       const char *value = props ? gst_structure_get_string (props, f.key)
           : nullptr;
-      if (!value || !*value)
-        continue;
-      json_builder_set_member_name (b, f.member);
-      json_builder_add_string_value (b, value);
+      if (value && *value)
+        camera.details.push_back ({ f.member, value });
     }
     if (props)
       gst_structure_free (props);
     // What to put in a pipeline file (credentials left out).
-    std::string location = device_location (device);
-    if (!location.empty ()) {
-      json_builder_set_member_name (b, "uri");
-      json_builder_add_string_value (b, location.c_str ());
-    }
-    json_builder_end_object (b);
+    camera.uri = device_location (device);
+    out.push_back (std::move (camera));
   }
   g_list_free_full (devices, gst_object_unref);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return finish_json (b);
+  return out;
 }
 
 }  // namespace camgate

@@ -1,5 +1,5 @@
 // CameraWatch: the gateway's view of the ONVIF cameras on the network, for
-// GET /api/v1/cameras. It runs the onvifdeviceprovider (WS-Discovery,
+// GET /api/v1/cameras (http/ renders them). It runs the onvifdeviceprovider (WS-Discovery,
 // Hello/Bye, periodic re-probe) for as long as the gateway runs.
 #pragma once
 
@@ -8,8 +8,21 @@
 #include <gst/gst.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace camgate {
+
+// One device the provider knows, as the API lists it.
+struct DiscoveredCamera
+{
+  std::string id;
+  std::string name;
+  // endpoint, xaddr, manufacturer, model, hardware, scopes: those the
+  // device announced, in that order.
+  std::vector<std::pair<std::string, std::string>> details;
+  std::string uri;                 // onvif://, no credentials; may be ""
+};
 
 class CameraWatch
 {
@@ -21,8 +34,8 @@ public:
 
   void start ();
   void stop ();
-  // {"cameras": [...]} of the devices currently known; each has an "id".
-  std::string render_json () const;
+  // The devices currently known.
+  std::vector<DiscoveredCamera> cameras () const;
   // The onvif:// URI (no credentials) of camera `id`, "" if unknown.
   std::string location (const std::string & id) const;
 
