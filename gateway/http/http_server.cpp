@@ -3,6 +3,7 @@
 #include "config/text_helpers.h"
 #include "http/cameras_api.h"
 #include "http/cors.h"
+#include "http/json_text.h"
 #include "http/metrics.h"
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
@@ -58,12 +59,7 @@ send_error (SoupServerMessage * message, guint status, const std::string & text)
   json_builder_set_member_name (builder, "status");
   json_builder_add_int_value (builder, status);
   json_builder_end_object (builder);
-  JsonNode *root = json_builder_get_root (builder);
-  gchar *body = json_to_string (root, FALSE);
-  send_json (message, status, body);
-  g_free (body);
-  json_node_unref (root);
-  g_object_unref (builder);
+  send_json (message, status, finish_json (builder, false));
 }
 
 void
@@ -341,11 +337,18 @@ HttpServer::route_api (SoupServerMessage * message, const std::string & path,
 
   if (path == "/api/v1/info") {
     // Ports for the panel's URL list; nothing secret.
-    send_json (message, SOUP_STATUS_OK, "{\"version\": \"" VERSION
-        "\", \"rtsp_port\": " + std::to_string (rtsp_.port ())
-        + ", \"rtsps_port\": " + std::to_string (rtsp_.tls_port ())
-        + ", \"http_port\": " + std::to_string (port_)
-        + ", \"https_port\": " + std::to_string (tls_port_) + "}");
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    json_member (b, "version", VERSION);
+    const std::pair<const char *, int> ports[] = { { "rtsp_port",
+          rtsp_.port () }, { "rtsps_port", rtsp_.tls_port () },
+        { "http_port", port_ }, { "https_port", tls_port_ } };
+    for (const auto & [name, value] : ports) {
+      json_builder_set_member_name (b, name);
+      json_builder_add_int_value (b, value);
+    }
+    json_builder_end_object (b);
+    send_json (message, SOUP_STATUS_OK, finish_json (b, false));
     return;
   }
   if (path == "/metrics") {

@@ -111,7 +111,11 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
       return send_store_errors (message, result);
     g_message ("api: deleted stream %s (%s)", name.c_str (), file.c_str ());
     streams.reload ();
-    send_json (message, SOUP_STATUS_OK, "{\"deleted\": \"" + name + "\"}");
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    json_member (b, "deleted", name);
+    json_builder_end_object (b);
+    send_json (message, SOUP_STATUS_OK, finish_json (b, false));
     return;
   }
   StoreResult result = store.replace (name, file, body, method == "PATCH",
