@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -33,15 +34,6 @@ split_track_uri (const std::string & uri, std::string & base, uint32_t & track)
   base = uri.substr (0, dash) + uri.substr (dot);
   track = static_cast<uint32_t> (std::stoul (digits));
   return true;
-}
-
-bool
-has_track (const std::vector<isobmff::TrackSummary> & tracks, uint32_t id)
-{
-  for (const auto & t : tracks)
-    if (t.track_id == id)
-      return true;
-  return false;
 }
 
 // One track's view of a muxed header or segment.
@@ -127,10 +119,11 @@ SegmentStore::complete_open_segment_locked ()
   max_segment_seconds_ = std::max (max_segment_seconds_, open_duration_);
   if (tracks_.size () > 1 && open_duration_ > 0) {
     for (const auto & track : tracks_) {
-      Bytes view = track_view (bytes, "", track.track_id);
+      std::vector<uint8_t> view;
       uint64_t & peak = peak_track_bitrate_[track.track_id];
-      if (view)
-        peak = std::max<uint64_t> (peak, view->size () * 8 / open_duration_);
+      if (isobmff::track_fragments (bytes->data (), bytes->size (),
+              track.track_id, view))
+        peak = std::max<uint64_t> (peak, view.size () * 8 / open_duration_);
     }
   }
   start_ms_[open_msn_] = next_start_ms_;
@@ -207,7 +200,7 @@ SegmentStore::file (const std::string & uri) const
     std::lock_guard<std::mutex> lk (lock_);
     if (!split_track_uri (uri, base, track))
       return muxed_file_locked (uri);
-    if (tracks_.size () < 2 || !has_track (tracks_, track)
+    if (!serves_track_locked (track)
         || (base != kInit && base.rfind ("seg", 0) != 0))
       return nullptr;
     muxed = muxed_file_locked (base);
@@ -263,6 +256,13 @@ SegmentStore::readiness (uint64_t msn, std::optional<unsigned> part) const
 }
 
 bool
+SegmentStore::serves_track_locked (uint32_t track) const
+{
+  return tracks_.size () > 1 && std::any_of (tracks_.begin (), tracks_.end (),
+      [&](const isobmff::TrackSummary & t) { return t.track_id == track; });
+}
+
+bool
 SegmentStore::is_pending (const std::string & uri) const
 {
   std::lock_guard<std::mutex> lk (lock_);
@@ -271,7 +271,7 @@ SegmentStore::is_pending (const std::string & uri) const
   std::string base;
   uint32_t track = 0;
   if (split_track_uri (uri, base, track))
-    return tracks_.size () > 1 && has_track (tracks_, track) && have_open_
+    return serves_track_locked (track) && have_open_
         && segment_uri (open_msn_) == base;
   return playlist_.next_part_uri () == uri
       || (have_open_ && segment_uri (open_msn_) == uri);
@@ -294,9 +294,13 @@ SegmentStore::segment_from (const std::string & uri, size_t offset,
   if (split_track_uri (uri, base, track)) {
     // A track's view of the parts so far is the start of its view of the
     // whole segment: cut what is there, then skip what was sent.
+    {
+      std::lock_guard<std::mutex> lk (lock_);
+      if (!serves_track_locked (track))
+        return false;
+    }
     std::vector<uint8_t> muxed;
-    if (!segment_from (base, 0, muxed, complete) || !file (track_uri (kInit,
-                track)))
+    if (!segment_from (base, 0, muxed, complete))
       return false;
     std::vector<uint8_t> view;
     if (!isobmff::track_fragments (muxed.data (), muxed.size (), track, view))

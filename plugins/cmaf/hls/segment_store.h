@@ -103,6 +103,8 @@ public:
 private:
   void notify (const std::vector<StoreEvent> & events);
   Bytes muxed_file_locked (const std::string & uri) const;
+  // Whether DASH serves `track` on its own (a stream with 2+ tracks).
+  bool serves_track_locked (uint32_t track) const;
   std::vector<DashRepresentation> dash_representations_locked () const;
   std::vector<StoreEvent> complete_open_segment_locked ();
 
