@@ -1,6 +1,7 @@
 // CMAF headers and chunks: every field read back with a small test-side ISO
 // BMFF reader, and real H.264 + AAC from GStreamer encoders written to a file
 // that ffprobe must decode without an error.
+#include "cmaf_samples.h"
 #include "commands.h"
 #include "segments.h"
 
@@ -85,36 +86,6 @@ parse (const uint8_t * data, size_t size)
   }
   EXPECT_EQ (at, size) << "trailing bytes";
   return boxes;
-}
-
-const std::vector<uint8_t> kAvcC = { 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00,
-  0x04, 0x67, 0x64, 0x00, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xee };
-const std::vector<uint8_t> kAacLc48kStereo = { 0x11, 0x90 };
-
-TrackConfig
-video_track ()
-{
-  TrackConfig t;
-  t.track_id = 1;
-  t.codec = Codec::H264;
-  t.timescale = 90000;
-  t.width = 1920;
-  t.height = 1080;
-  t.decoder_config = kAvcC;
-  return t;
-}
-
-TrackConfig
-audio_track ()
-{
-  TrackConfig t;
-  t.track_id = 2;
-  t.codec = Codec::AAC;
-  t.timescale = 48000;
-  t.channels = 2;
-  t.sample_rate = 48000;
-  t.decoder_config = kAacLc48kStereo;
-  return t;
 }
 
 }  // namespace

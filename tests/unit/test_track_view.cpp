@@ -1,9 +1,10 @@
-// The fragment reader every fragment walker shares, and one track's view
-// of muxed CMAF (DASH's separate AdaptationSets): the
-// header and fragments cut down to one track read back field by field, the
-// view of a segment's first parts is the start of the whole segment's view,
-// and torn or hostile input is refused without reading out of bounds.
+// The fragment reader every fragment walker shares, and one track's view of
+// muxed CMAF (DASH's separate AdaptationSets): the header and fragments cut
+// down to one track read back field by field, the view of a segment's first
+// parts is the start of the whole segment's view, and torn or hostile input
+// is refused without reading out of bounds.
 #include "box_reader.h"
+#include "cmaf_samples.h"
 #include "fragment_reader.h"
 #include "segments.h"
 #include "track_view.h"
@@ -13,28 +14,6 @@
 using namespace camgate::isobmff;
 
 namespace {
-
-const std::vector<uint8_t> kAvcC = { 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00,
-  0x04, 0x67, 0x64, 0x00, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xee };
-
-std::vector<TrackConfig>
-two_tracks ()
-{
-  TrackConfig video;
-  video.track_id = 1;
-  video.codec = Codec::H264;
-  video.width = 640;
-  video.height = 360;
-  video.decoder_config = kAvcC;
-  TrackConfig audio;
-  audio.track_id = 2;
-  audio.codec = Codec::AAC;
-  audio.timescale = 48000;
-  audio.channels = 2;
-  audio.sample_rate = 48000;
-  audio.decoder_config = { 0x11, 0x90 };
-  return { video, audio };
-}
 
 TrackRun
 run (uint32_t track, std::vector<uint8_t> data, uint64_t decode_time)
@@ -90,15 +69,15 @@ samples_of (const std::vector<uint8_t> & fragment, size_t moof_at)
 
 TEST (TrackView, ReadsTheTracksOfAHeader)
 {
-  auto header = write_init_segment (two_tracks ());
+  auto header = write_init_segment ({ video_track (), audio_track () });
   auto tracks = read_tracks (header.data (), header.size ());
   ASSERT_EQ (tracks.size (), 2u);
   EXPECT_EQ (tracks[0].track_id, 1u);
   EXPECT_TRUE (tracks[0].video);
   EXPECT_EQ (tracks[0].timescale, 90000u);
   EXPECT_EQ (tracks[0].sample_entry, fourcc ("avc1"));
-  EXPECT_EQ (tracks[0].width, 640);
-  EXPECT_EQ (tracks[0].height, 360);
+  EXPECT_EQ (tracks[0].width, 1920);
+  EXPECT_EQ (tracks[0].height, 1080);
   EXPECT_EQ (tracks[1].track_id, 2u);
   EXPECT_FALSE (tracks[1].video);
   EXPECT_EQ (tracks[1].timescale, 48000u);
@@ -109,7 +88,7 @@ TEST (TrackView, ReadsTheTracksOfAHeader)
 
 TEST (TrackView, HeaderKeepsOneTrakAndItsTrex)
 {
-  auto header = write_init_segment (two_tracks ());
+  auto header = write_init_segment ({ video_track (), audio_track () });
   for (uint32_t id : { 1u, 2u }) {
     std::vector<uint8_t> view;
     ASSERT_TRUE (track_header (header.data (), header.size (), id, view));
