@@ -1,5 +1,7 @@
 #include "snapshot/snapshot_output.h"
 
+#include "media_codec.h"
+
 #include <gst/app/gstappsink.h>
 
 namespace camgate {
@@ -33,16 +35,14 @@ SnapshotOutput::describe (const RtpFanout::Layout & layout,
 {
   for (size_t i = 0; i < layout.caps.size (); i++) {
     const GstStructure *s = gst_caps_get_structure (layout.caps[i], 0);
-    const char *encoding = gst_structure_get_string (s, "encoding-name");
-    std::string codec = encoding && g_str_equal (encoding, "H264") ? "h264"
-        : encoding && g_str_equal (encoding, "H265") ? "h265" : "";
-    if (codec.empty ())
+    const MediaCodec *codec = codec_for_caps (s);
+    if (!codec || !codec->video)
       continue;
-    description = track_source (i) + " ! rtp" + codec + "depay ! " + codec
-        + "parse ! video/x-" + codec + ",alignment=au ! queue max-size-buffers=2"
-        " leaky=downstream name=keyframes ! avdec_" + codec + " max-threads=1 "
-        "! videoconvert ! jpegenc quality=85 ! appsink name=jpeg sync=false "
-        "max-buffers=1 drop=true emit-signals=true";
+    description = track_source (i) + " ! " + depayload_chain (*codec)
+        + " ! queue max-size-buffers=2 leaky=downstream name=keyframes ! "
+        + codec->decoder + " max-threads=1 ! videoconvert ! jpegenc quality=85 "
+        "! appsink name=jpeg sync=false max-buffers=1 drop=true "
+        "emit-signals=true";
     return true;
   }
   error = "no H.264 or H.265 video to take a snapshot of";

@@ -2,6 +2,8 @@
 
 #include "stream/fanout_output.h"
 
+#include "media_codec.h"
+
 namespace camgate {
 
 namespace {
@@ -9,44 +11,29 @@ namespace {
 // Depayload (and where needed transcode) chain for one RTP track, ending in
 // what cmafsink takes; empty when the codec cannot go into CMAF.
 std::string
-chain_for (const GstStructure * s, bool & video)
+chain_for (const MediaCodec & codec)
 {
-  std::string encoding = gst_structure_get_string (s, "encoding-name")
-      ? gst_structure_get_string (s, "encoding-name") : "";
-  video = false;
-  // Whole access units from the depayloader, packetized, so the parser
-  // never splits a picture (see the WebRTC feed). RTP carries no decode
-  // time: with B-frames the timestamper derives it from the SPS's reorder
-  // depth, else every sample's decode time would be its presentation time
-  // and a player would drop the frames out of order.
-  if (encoding == "H264") {
-    video = true;
-    return "rtph264depay ! video/x-h264,stream-format=avc,alignment=au "
-        "! h264parse config-interval=-1 ! h264timestamper "
-        "! video/x-h264,stream-format=avc,alignment=au";
+  switch (codec.cmaf) {
+    case Carriage::AsIs:{
+      std::string chain = depayload_chain (codec);
+      // RTP carries no decode time: with B-frames the timestamper derives
+      // it from the SPS's reorder depth, else every sample's decode time
+      // would be its presentation time and a player would drop the frames
+      // out of order.
+      if (codec.timestamper)
+        chain += std::string (" ! ") + codec.timestamper;
+      if (codec.access_units)
+        chain += std::string (" ! ") + codec.access_units;
+      return chain;
+    }
+    case Carriage::Transcoded:
+      // For this output only (G.711 cannot go into CMAF for browsers).
+      return decode_chain (codec) + " ! " + raw_audio_to_aac_chain ();
+    case Carriage::No:
+      break;
   }
-  if (encoding == "H265") {
-    video = true;
-    return "rtph265depay ! video/x-h265,stream-format=hvc1,alignment=au "
-        "! h265parse config-interval=-1 ! h265timestamper "
-        "! video/x-h265,stream-format=hvc1,alignment=au";
-  }
-  if (encoding == "MPEG4-GENERIC")
-    return "rtpmp4gdepay ! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "MP4A-LATM")
-    return "rtpmp4adepay ! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "OPUS")
-    return "rtpopusdepay ! opusparse";
-  // G.711 cannot go into CMAF for browsers: AAC, for this output only.
-  const char *aac = " ! audioconvert ! audioresample ! voaacenc bitrate=64000 "
-      "! aacparse ! audio/mpeg,stream-format=raw";
-  if (encoding == "PCMA")
-    return std::string ("rtppcmadepay ! alawdec") + aac;
-  if (encoding == "PCMU")
-    return std::string ("rtppcmudepay ! mulawdec") + aac;
   return "";
 }
-
 
 }  // namespace
 
@@ -56,9 +43,10 @@ describe_cmaf_tracks (const RtpFanout::Layout & layout,
 {
   bool have_video = false, have_audio = false;
   for (size_t i = 0; i < layout.caps.size (); i++) {
-    bool video = false;
-    std::string chain = chain_for (gst_caps_get_structure (layout.caps[i], 0),
-        video);
+    const MediaCodec *codec = codec_for_caps (gst_caps_get_structure (
+            layout.caps[i], 0));
+    std::string chain = codec ? chain_for (*codec) : "";
+    const bool video = codec && codec->video;
     // One video and one audio track: the rest is left out.
     if (chain.empty () || (video && have_video) || (!video && have_audio))
       continue;

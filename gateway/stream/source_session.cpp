@@ -3,6 +3,8 @@
 #include "stream/camera_udp_binding.h"
 #include "stream/in_order_buffer.h"
 
+#include "media_codec.h"
+
 #include <gio/gio.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
@@ -123,30 +125,6 @@ void
 on_rtspsrc_no_more_pads (GstElement *, gpointer user_data)
 {
   static_cast<RtspContext *> (user_data)->fanout->end_track_setup ();
-}
-
-const char *
-payloader_for (const GstStructure * s)
-{
-  const gchar *name = gst_structure_get_name (s);
-  if (g_str_equal (name, "video/x-h264"))
-    // Parameter sets once per access unit, by the parser: the payloader's
-    // own config-interval would put them before every IDR slice, which
-    // splits multi-slice keyframes for whoever parses the stream again.
-    return "h264parse config-interval=-1 ! video/x-h264,alignment=au "
-        "! rtph264pay config-interval=0 aggregate-mode=zero-latency pt=96";
-  if (g_str_equal (name, "video/x-h265"))
-    return "h265parse config-interval=-1 ! video/x-h265,alignment=au "
-        "! rtph265pay config-interval=0 aggregate-mode=zero-latency pt=96";
-  if (g_str_equal (name, "audio/mpeg"))
-    return "rtpmp4gpay pt=97";
-  if (g_str_equal (name, "audio/x-opus"))
-    return "rtpopuspay pt=97";
-  if (g_str_equal (name, "audio/x-alaw"))
-    return "rtppcmapay";
-  if (g_str_equal (name, "audio/x-mulaw"))
-    return "rtppcmupay";
-  return nullptr;
 }
 
 // Counts tracks whose caps are known; the layout is complete when all are.
@@ -426,10 +404,10 @@ SourceSession::build_launch (const std::string & description,
   unsigned index = 0;
   for (GstPad *pad : pads) {
     GstCaps *caps = gst_pad_query_caps (pad, nullptr);
-    const char *payloader = nullptr;
+    const MediaCodec *codec = nullptr;
     if (caps && !gst_caps_is_empty (caps) && !gst_caps_is_any (caps))
-      payloader = payloader_for (gst_caps_get_structure (caps, 0));
-    if (!payloader) {
+      codec = codec_for_caps (gst_caps_get_structure (caps, 0));
+    if (!codec) {
       g_autofree gchar *caps_str = caps ? gst_caps_to_string (caps) : nullptr;
       error = "pipeline output '" + std::string (GST_PAD_NAME (pad))
           + "' produces " + (caps_str ? caps_str : "unknown caps")
@@ -441,7 +419,8 @@ SourceSession::build_launch (const std::string & description,
     if (!ok)
       break;
 
-    GstElement *pay = gst_parse_bin_from_description (payloader, TRUE,
+    const std::string payloader = payload_chain (*codec, codec->video ? 96 : 97);
+    GstElement *pay = gst_parse_bin_from_description (payloader.c_str (), TRUE,
         nullptr);
     gst_bin_add (GST_BIN (pipeline_), pay);
     GstPad *paysink = gst_element_get_static_pad (pay, "sink");

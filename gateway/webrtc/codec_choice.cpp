@@ -1,5 +1,9 @@
 #include "webrtc/codec_choice.h"
 
+#include "media_codec.h"
+
+#include <gst/pbutils/codec-utils.h>
+
 #include <algorithm>
 
 namespace camgate::webrtc {
@@ -94,27 +98,13 @@ h264_profile_name (const std::string & profile)
 {
   if (profile.size () != 6 || !g_ascii_isxdigit (profile[0]))
     return profile;
-  const unsigned idc = std::strtoul (profile.substr (0, 2).c_str (), nullptr, 16);
-  const unsigned constraints = std::strtoul (profile.substr (2, 2).c_str (),
-      nullptr, 16);
-  switch (idc) {
-    case 66:
-      return (constraints & 0x40) ? "constrained-baseline" : "baseline";
-    case 77:
-      return "main";
-    case 88:
-      return "extended";
-    case 100:
-      return "high";
-    case 110:
-      return "high-10";
-    case 122:
-      return "high-4:2:2";
-    case 244:
-      return "high-4:4:4";
-    default:
-      return "";
-  }
+  // profile_idc, constraint flags, level_idc: the SPS bytes the codec
+  // utilities read.
+  guint8 sps[3];
+  for (int i = 0; i < 3; i++)
+    sps[i] = std::strtoul (profile.substr (2 * i, 2).c_str (), nullptr, 16);
+  const gchar *name = gst_codec_utils_h264_get_profile (sps, sizeof sps);
+  return name ? name : "";
 }
 
 bool
@@ -265,12 +255,6 @@ AnswerPlan::~AnswerPlan ()
 }
 
 bool
-audio_passes_through (const std::string & encoding)
-{
-  return encoding == "PCMA" || encoding == "PCMU" || encoding == "OPUS";
-}
-
-bool
 parse_offer (const std::string & sdp, GstSDPMessage ** offer,
     std::string & reason)
 {
@@ -337,7 +321,9 @@ plan_playback (const GstSDPMessage * offer, const StreamCodecs & have,
     } else if (media_is_active (media, "audio") && !audio_done
         && !have.audio.empty ()) {
       kind = "audio";
-      if (have.audio == "PCMA" || have.audio == "PCMU")
+      // The camera's own audio where browsers take it, else the feed's Opus.
+      const MediaCodec *audio = codec_for_rtp_encoding (have.audio.c_str ());
+      if (audio && audio->webrtc == Carriage::AsIs)
         pick = find_encoding (formats, have.audio);
       if (!pick)
         pick = find_encoding (formats, "OPUS");

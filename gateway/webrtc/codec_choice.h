@@ -57,8 +57,4 @@ bool plan_playback (const GstSDPMessage * offer, const StreamCodecs & have,
 bool plan_ingest (const GstSDPMessage * offer, AnswerPlan & plan,
     std::string & reason);
 
-// Audio the playback feed has ready for viewers: G.711 passes, anything else
-// is transcoded to Opus once per stream.
-bool audio_passes_through (const std::string & encoding);
-
 }  // namespace camgate::webrtc

@@ -1,5 +1,7 @@
 #include "webrtc/webrtc_feed.h"
 
+#include "media_codec.h"
+
 namespace camgate::webrtc {
 
 namespace {
@@ -14,55 +16,32 @@ constexpr GstClockTime kCatchUpStep = GST_MSECOND;
 const char *kAppsink = " sync=false async=false max-buffers=200 drop=true "
     "enable-last-sample=false";
 
+// Video up to its appsink: parsed access units (see depayload_chain), as
+// the byte stream the viewers' payloaders take; "" when WebRTC cannot take it.
 std::string
-encoding_of (const GstStructure * s)
+video_chain (const MediaCodec & codec)
 {
-  const char *e = gst_structure_get_string (s, "encoding-name");
-  return e ? e : "";
+  if (codec.webrtc != Carriage::AsIs)
+    return "";
+  return depayload_chain (codec) + " ! " + codec.media_type
+      + ",stream-format=byte-stream,alignment=au ! appsink name=video"
+      + kAppsink;
 }
 
-// Depayloading chain of a video track up to its appsink, or "".
-// The depayloader delimits access units by RTP timestamp and marker, and
-// hands them on packetized: the parser then keeps each whole. Given a byte
-// stream, it would split one picture wherever parameter sets follow a slice
-// (cameras that payload the encoder directly repeat SPS/PPS before every
-// slice of a keyframe), and each piece would leave as its own frame.
+// Audio: Opus for everyone, and the G.711 itself where it is G.711.
 std::string
-video_chain (const std::string & encoding)
+audio_chain (const MediaCodec & codec)
 {
-  if (encoding == "H264")
-    return "rtph264depay ! video/x-h264,stream-format=avc,alignment=au "
-        "! h264parse config-interval=-1 "
-        "! video/x-h264,stream-format=byte-stream,alignment=au "
-        "! appsink name=video" + std::string (kAppsink);
-  if (encoding == "H265")
-    return "rtph265depay ! video/x-h265,stream-format=hvc1,alignment=au "
-        "! h265parse config-interval=-1 "
-        "! video/x-h265,stream-format=byte-stream,alignment=au "
-        "! appsink name=video" + std::string (kAppsink);
-  return "";
-}
-
-// Audio chain: Opus for everyone, and the G.711 itself where it is G.711.
-std::string
-audio_chain (const std::string & encoding)
-{
-  const std::string to_opus = "audioconvert ! audioresample ! opusenc "
-      "frame-size=20 ! appsink name=opus" + std::string (kAppsink);
-  if (encoding == "OPUS")
-    return "rtpopusdepay ! appsink name=opus" + std::string (kAppsink);
-  if (encoding == "PCMA" || encoding == "PCMU") {
-    const bool alaw = encoding == "PCMA";
-    return std::string (alaw ? "rtppcmadepay" : "rtppcmudepay")
-        + " ! tee name=g711tee ! queue ! appsink name=g711" + kAppsink
-        + " g711tee. ! queue ! " + (alaw ? "alawdec" : "mulawdec") + " ! "
-        + to_opus;
-  }
-  if (encoding == "MPEG4-GENERIC")
-    return "rtpmp4gdepay ! aacparse ! avdec_aac ! " + to_opus;
-  if (encoding == "MP4A-LATM")
-    return "rtpmp4adepay ! aacparse ! avdec_aac ! " + to_opus;
-  return "";
+  const std::string opus_sink = std::string ("appsink name=opus") + kAppsink;
+  if (codec.id == CodecId::Opus)
+    return std::string (codec.depayloader) + " ! " + opus_sink;
+  if (codec.webrtc == Carriage::AsIs)
+    return std::string (codec.depayloader) + " ! tee name=g711tee ! queue "
+        "! appsink name=g711" + kAppsink + " g711tee. ! queue ! "
+        + codec.decoder + " ! " + raw_audio_to_opus_chain () + " ! "
+        + opus_sink;
+  return decode_chain (codec) + " ! " + raw_audio_to_opus_chain () + " ! "
+      + opus_sink;
 }
 
 }  // namespace
@@ -120,22 +99,22 @@ plan_tracks (const RtpFanout::Layout & layout, StreamCodecs & codecs)
   std::vector<std::pair<size_t, std::string>> tracks;
   for (size_t i = 0; i < layout.caps.size (); i++) {
     const GstStructure *s = gst_caps_get_structure (layout.caps[i], 0);
-    const std::string encoding = encoding_of (s);
-    const bool video = g_strcmp0 (gst_structure_get_string (s, "media"),
-        "video") == 0;
+    const MediaCodec *codec = codec_for_caps (s);
+    if (!codec)
+      continue;
     std::string chain;
-    if (video && codecs.video.empty ()) {
-      chain = video_chain (encoding);
+    if (codec->video && codecs.video.empty ()) {
+      chain = video_chain (*codec);
       if (!chain.empty ()) {
-        codecs.video = encoding;
+        codecs.video = codec->rtp_encoding;
         const char *profile = gst_structure_get_string (s, "profile-level-id");
         codecs.video_profile = profile ? profile : "";
       }
-    } else if (!video && codecs.audio.empty ()) {
-      chain = audio_chain (encoding);
+    } else if (!codec->video && codecs.audio.empty ()) {
+      chain = audio_chain (*codec);
       if (!chain.empty ())
-        codecs.audio = encoding == "PCMA" || encoding == "PCMU" ? encoding
-            : "OPUS";
+        codecs.audio = codec->webrtc == Carriage::AsIs ? codec->rtp_encoding
+            : codec_row (CodecId::Opus).rtp_encoding;
     }
     if (!chain.empty ())
       tracks.push_back ({ i, chain });
@@ -246,25 +225,13 @@ WebRtcFeed::keep_in_gop (GstCaps * caps, GstBuffer * buffer)
 bool
 WebRtcFeed::starts_gop (GstBuffer * buffer) const
 {
-  // The parser's DELTA_UNIT flag is not enough: it leaves it off the first
-  // access unit it sees, keyframe or not. The first slice's NAL type says.
-  const bool h265 = codecs_.video == "H265";
+  const MediaCodec *codec = codec_for_rtp_encoding (codecs_.video.c_str ());
+  if (!codec || !codec->access_unit_is_keyframe)
+    return false;
   GstMapInfo map;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return false;
-  bool key = false;
-  for (gsize i = 0; i + 4 < map.size; i++) {
-    if (map.data[i] != 0 || map.data[i + 1] != 0 || map.data[i + 2] != 1)
-      continue;
-    const guint8 header = map.data[i + 3];
-    const unsigned type = h265 ? (header >> 1) & 0x3f : header & 0x1f;
-    const bool slice = h265 ? type <= 31 : (type >= 1 && type <= 5);
-    if (slice) {
-      key = h265 ? (type >= 16 && type <= 23) : type == 5;
-      break;
-    }
-    i += 3;
-  }
+  const bool key = codec->access_unit_is_keyframe (map.data, map.size);
   gst_buffer_unmap (buffer, &map);
   return key;
 }

@@ -1,5 +1,7 @@
 #include "webrtc/webrtc_peer.h"
 
+#include "media_codec.h"
+
 #include <gst/webrtc/webrtc.h>
 
 #include <sstream>
@@ -72,22 +74,6 @@ set_description (GstElement * webrtc, const char *signal,
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (desc);
   return ok;
-}
-
-const char *
-payloader_for (const std::string & encoding)
-{
-  if (encoding == "H264")
-    return "rtph264pay config-interval=0 aggregate-mode=zero-latency mtu=1200";
-  if (encoding == "H265")
-    return "rtph265pay config-interval=0 aggregate-mode=zero-latency mtu=1200";
-  if (encoding == "OPUS")
-    return "rtpopuspay mtu=1200";
-  if (encoding == "PCMA")
-    return "rtppcmapay mtu=1200";
-  if (encoding == "PCMU")
-    return "rtppcmupay mtu=1200";
-  return nullptr;
 }
 
 }  // namespace
@@ -328,8 +314,8 @@ WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
 bool
 WebRtcPeer::link_send_track (const ChosenTrack & track, std::string & error)
 {
-  const char *pay = payloader_for (track.encoding);
-  if (!pay) {
+  const MediaCodec *codec = codec_for_rtp_encoding (track.encoding.c_str ());
+  if (!codec || codec->webrtc != Carriage::AsIs) {
     error = "cannot send " + track.encoding;
     return false;
   }
@@ -337,8 +323,8 @@ WebRtcPeer::link_send_track (const ChosenTrack & track, std::string & error)
   // tracks by it, there being no MID header extension.
   const guint32 ssrc = g_random_int_range (1, G_MAXINT32);
   std::string description = "appsrc is-live=true format=time block=false "
-      "max-bytes=8388608 leaky-type=downstream ! " + std::string (pay)
-      + " pt=" + std::to_string (track.payload) + " ssrc="
+      "max-bytes=8388608 leaky-type=downstream ! " + std::string (codec->payloader)
+      + " mtu=1200 pt=" + std::to_string (track.payload) + " ssrc="
       + std::to_string (ssrc);
   GError *gerror = nullptr;
   GstElement *bin = gst_parse_bin_from_description_full (description.c_str (),

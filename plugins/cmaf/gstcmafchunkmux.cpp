@@ -33,6 +33,7 @@
 
 #include "gstcmafcaps.h"
 #include "gstcmafmeta.h"
+#include "media_codec.h"
 #include "segments.h"
 
 #include <algorithm>
@@ -199,13 +200,16 @@ bool
 configure_track (GstCaps * caps, Track & track, std::string & error)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
-  const gchar *name = gst_structure_get_name (s);
+  const camgate::MediaCodec *codec = camgate::codec_for_caps (s);
+  if (!codec || codec->cmaf != camgate::Carriage::AsIs) {
+    error = std::string ("unsupported caps ") + gst_structure_get_name (s);
+    return false;
+  }
   auto & c = track.config;
+  c.codec = codec->id;
+  track.video = codec->video;
   const GValue *codec_data = gst_structure_get_value (s, "codec_data");
-  if (g_str_equal (name, "video/x-h264") || g_str_equal (name, "video/x-h265")) {
-    track.video = true;
-    c.codec = g_str_equal (name, "video/x-h264") ? isobmff::Codec::H264
-        : isobmff::Codec::H265;
+  if (codec->video) {
     c.timescale = 90000;
     gint width = 0, height = 0;
     gst_structure_get_int (s, "width", &width);
@@ -217,8 +221,7 @@ configure_track (GstCaps * caps, Track & track, std::string & error)
           "the muxer)";
       return false;
     }
-  } else if (g_str_equal (name, "audio/mpeg")) {
-    c.codec = isobmff::Codec::AAC;
+  } else if (codec->id == camgate::CodecId::AAC) {
     gint rate = 0, channels = 0;
     gst_structure_get_int (s, "rate", &rate);
     gst_structure_get_int (s, "channels", &channels);
@@ -229,8 +232,7 @@ configure_track (GstCaps * caps, Track & track, std::string & error)
       error = "AAC caps without codec_data (put aacparse before the muxer)";
       return false;
     }
-  } else if (g_str_equal (name, "audio/x-opus")) {
-    c.codec = isobmff::Codec::Opus;
+  } else {                         // Opus
     gint rate = 48000, channels = 2;
     gst_structure_get_int (s, "rate", &rate);
     gst_structure_get_int (s, "channels", &channels);
@@ -248,9 +250,6 @@ configure_track (GstCaps * caps, Track & track, std::string & error)
               "OpusHead"))
         c.opus_pre_skip = head[10] | (head[11] << 8);
     }
-  } else {
-    error = std::string ("unsupported caps ") + name;
-    return false;
   }
   if (codec_data)
     c.decoder_config = buffer_bytes (gst_value_get_buffer (codec_data));

@@ -35,6 +35,7 @@
 #include "segments.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/pbutils/codec-utils.h>
 
 #include <cmath>
 #include <mutex>
@@ -103,7 +104,6 @@ bytes_of (GstBuffer * buffer)
 camgate::hls::StreamInfo
 describe_inputs (GstElement * mux)
 {
-  namespace isobmff = camgate::isobmff;
   camgate::hls::StreamInfo info;
   std::string codecs;
   GstIterator *it = gst_element_iterate_sink_pads (mux);
@@ -115,22 +115,13 @@ describe_inputs (GstElement * mux)
     if (!caps)
       continue;
     const GstStructure *s = gst_caps_get_structure (caps, 0);
-    isobmff::TrackConfig config;
-    const gchar *name = gst_structure_get_name (s);
-    if (g_str_equal (name, "video/x-h264"))
-      config.codec = isobmff::Codec::H264;
-    else if (g_str_equal (name, "video/x-h265"))
-      config.codec = isobmff::Codec::H265;
-    else if (g_str_equal (name, "audio/mpeg"))
-      config.codec = isobmff::Codec::AAC;
-    else
-      config.codec = isobmff::Codec::Opus;
-    if (const GValue *cd = gst_structure_get_value (s, "codec_data"))
-      config.decoder_config = bytes_of (gst_value_get_buffer (cd));
-    std::string codec = isobmff::codecs_string (config);
+    g_autofree gchar *mime_codec = gst_codec_utils_caps_get_mime_codec (caps);
+    const std::string codec = mime_codec ? mime_codec : "";
     // Video first, as players expect.
-    codecs = config.is_video () ? codec + (codecs.empty () ? "" : "," + codecs)
-        : (codecs.empty () ? codec : codecs + "," + codec);
+    if (g_str_has_prefix (gst_structure_get_name (s), "video/"))
+      codecs = codec + (codecs.empty () ? "" : "," + codecs);
+    else
+      codecs = codecs.empty () ? codec : codecs + "," + codec;
     gint width = 0, height = 0;
     if (gst_structure_get_int (s, "width", &width)
         && gst_structure_get_int (s, "height", &height)) {

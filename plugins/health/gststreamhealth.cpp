@@ -48,7 +48,7 @@
  */
 #include "gststreamhealth.h"
 
-#include "rtp_keyframe.h"
+#include "media_codec.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -107,7 +107,9 @@ struct GstStreamHealthPrivate
 
   /* from caps */
   Kind kind = Kind::Other;
-  camgate::RtpVideoCodec codec = camgate::RtpVideoCodec::None;
+  // The video codec's RTP keyframe test, from the codec table; nullptr
+  // when the stream is not video the table knows.
+  bool (*starts_keyframe) (const uint8_t *, size_t) = nullptr;
   gint clock_rate = 0;
 
   /* measurements */
@@ -453,8 +455,8 @@ inspect_rtp (GstStreamHealthPrivate * priv, GstBuffer * buffer,
   guint16 seq = gst_rtp_buffer_get_seq (&rtp);
   guint32 ts = gst_rtp_buffer_get_timestamp (&rtp);
   bool marker = gst_rtp_buffer_get_marker (&rtp);
-  if (priv->codec != camgate::RtpVideoCodec::None && !priv->frame_has_key
-      && camgate::rtp_payload_starts_keyframe (priv->codec,
+  if (priv->starts_keyframe && !priv->frame_has_key
+      && priv->starts_keyframe (
           static_cast<const uint8_t *> (gst_rtp_buffer_get_payload (&rtp)),
           gst_rtp_buffer_get_payload_len (&rtp)))
     priv->frame_has_key = true;
@@ -581,15 +583,14 @@ gst_stream_health_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   const gchar *name = gst_structure_get_name (s);
   std::lock_guard<std::mutex> lk (self->priv->lock);
   auto priv = self->priv;
-  priv->codec = camgate::RtpVideoCodec::None;
+  priv->starts_keyframe = nullptr;
   priv->clock_rate = 0;
   if (g_str_equal (name, "application/x-rtp")) {
     const gchar *media = gst_structure_get_string (s, "media");
     gst_structure_get_int (s, "clock-rate", &priv->clock_rate);
-    priv->codec = camgate::rtp_video_codec_from_encoding_name (
-        gst_structure_get_string (s, "encoding-name"));
-    priv->kind = (g_strcmp0 (media, "video") == 0
-        && priv->codec != camgate::RtpVideoCodec::None)
+    const camgate::MediaCodec *codec = camgate::codec_for_caps (s);
+    priv->starts_keyframe = codec ? codec->rtp_starts_keyframe : nullptr;
+    priv->kind = (g_strcmp0 (media, "video") == 0 && priv->starts_keyframe)
         ? Kind::RtpVideo : Kind::Rtp;
   } else if (g_str_has_prefix (name, "video/")
       && !g_str_equal (name, "video/x-raw")) {

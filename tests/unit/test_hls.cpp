@@ -338,6 +338,42 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
   std::filesystem::remove_all (dir);
 }
 
+// The RFC 6381 CODECS value comes from GStreamer's codec utilities, for
+// H.265 too: profile, compatibility flags, tier and level.
+TEST (CmafSink, NamesH265ByItsProfileAndLevel)
+{
+  gchar *tmp = g_dir_make_tmp ("camgate-hevc-XXXXXX", nullptr);
+  std::string dir = tmp;
+  g_free (tmp);
+  std::string launch = "videotestsrc num-buffers=30 ! video/x-raw,width=320,"
+      "height=240,framerate=25/1,format=I420 ! x265enc key-int-max=25 "
+      "speed-preset=ultrafast ! h265parse ! cmafsink location=" + dir;
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
+  ASSERT_TRUE (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE (msg, nullptr);
+  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  std::ifstream in (dir + "/index.m3u8");
+  std::stringstream text;
+  text << in.rdbuf ();
+  // Main profile (1), compatible with Main and Main 10 (0x60000000 read
+  // backwards: 6), Main tier, level 2.1 or so (L63).
+  std::smatch match;
+  const std::string multivariant = text.str ();
+  EXPECT_TRUE (std::regex_search (multivariant, match,
+          std::regex ("CODECS=\"hvc1\\.1\\.6\\.L[0-9]+(\\.[0-9A-Fa-f]{2})*\"")))
+      << multivariant;
+  std::filesystem::remove_all (dir);
+}
+
 TEST (HlsOutputHealth, PartsAreOverdueAfterThreeTargetDurations)
 {
   using camgate::HlsOutput;

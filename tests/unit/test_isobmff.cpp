@@ -208,21 +208,6 @@ TEST (Isobmff, ChunkLayoutAndDataOffsets)
   EXPECT_EQ (inner_boxes[0].type, "moof");          // no styp inside a segment
 }
 
-TEST (Isobmff, CodecStrings)
-{
-  EXPECT_EQ (codecs_string (video_track ()), "avc1.64001f");
-  EXPECT_EQ (codecs_string (audio_track ()), "mp4a.40.2");
-  TrackConfig hevc;
-  hevc.codec = Codec::H265;
-  // Main profile, compatibility flags 0x60000000, constraints 0x90, level 93.
-  hevc.decoder_config = { 0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00,
-    0x00, 0x00, 0x00, 93 };
-  EXPECT_EQ (codecs_string (hevc), "hvc1.1.6.L93.90");
-  TrackConfig opus;
-  opus.codec = Codec::Opus;
-  EXPECT_EQ (codecs_string (opus), "opus");
-}
-
 namespace {
 
 struct Encoded

@@ -125,6 +125,9 @@ write_sample_entry (BoxWriter & w, const TrackConfig & t)
                 });
           });
       break;
+    case Codec::PCMA:
+    case Codec::PCMU:
+      break;                       // not CMAF: the packager transcodes G.711
   }
 }
 
@@ -193,55 +196,6 @@ write_trak (BoxWriter & w, const TrackConfig & t)
 }
 
 }  // namespace
-
-std::string
-codecs_string (const TrackConfig & t)
-{
-  char text[64];
-  const auto & c = t.decoder_config;
-  switch (t.codec) {
-    case Codec::H264:
-      if (c.size () < 4)
-        return "avc1";
-      snprintf (text, sizeof text, "avc1.%02x%02x%02x", c[1], c[2], c[3]);
-      return text;
-    case Codec::H265:{
-      if (c.size () < 13)
-        return "hvc1";
-      // RFC 6381 / 14496-15 Annex E: profile space+idc, compatibility flags
-      // (bit-reversed), tier+level, constraint bytes without trailing zeros.
-      const uint8_t space = c[1] >> 6, tier = (c[1] >> 5) & 1, idc = c[1] & 0x1f;
-      uint32_t compat = (uint32_t (c[2]) << 24) | (uint32_t (c[3]) << 16)
-          | (uint32_t (c[4]) << 8) | c[5];
-      uint32_t reversed = 0;
-      for (int i = 0; i < 32; i++)
-        if (compat & (1u << i))
-          reversed |= 1u << (31 - i);
-      std::string s = "hvc1.";
-      if (space)
-        s += static_cast<char> ('A' + space - 1);
-      snprintf (text, sizeof text, "%u.%x.%c%u", idc, reversed,
-          tier ? 'H' : 'L', c[12]);
-      s += text;
-      int last = 5;
-      while (last >= 0 && c[6 + last] == 0)
-        last--;
-      for (int i = 0; i <= last; i++) {
-        snprintf (text, sizeof text, ".%02x", c[6 + i]);
-        s += text;
-      }
-      return s;
-    }
-    case Codec::AAC:{
-      unsigned object_type = c.empty () ? 2 : c[0] >> 3;
-      snprintf (text, sizeof text, "mp4a.40.%u", object_type);
-      return text;
-    }
-    case Codec::Opus:
-      return "opus";
-  }
-  return "";
-}
 
 std::vector<uint8_t>
 write_init_segment (const std::vector<TrackConfig> & tracks)

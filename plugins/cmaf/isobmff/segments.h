@@ -5,13 +5,16 @@
 // structures.
 #pragma once
 
+#include "codec_id.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace camgate::isobmff {
 
-enum class Codec { H264, H265, AAC, Opus };
+// The codecs a CMAF track can hold: H.264, H.265, AAC, Opus.
+using Codec = CodecId;
 
 struct TrackConfig
 {
@@ -31,9 +34,6 @@ struct TrackConfig
 
   bool is_video () const { return codec == Codec::H264 || codec == Codec::H265; }
 };
-
-// The RFC 6381 "codecs" value (avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, opus).
-std::string codecs_string (const TrackConfig & track);
 
 // ftyp + moov with mvex: the CMAF header, no samples.
 std::vector<uint8_t> write_init_segment (const std::vector<TrackConfig> & tracks);
