@@ -3,7 +3,6 @@
 #include "auth/password_hash.h"
 #include "http/cors.h"
 #include "http/http_server.h"
-#include "stream/source_session.h"
 #include "stream/stream_manager.h"
 
 #include <gst/video/video.h>
@@ -219,7 +218,7 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
           + "' takes no publisher (its source is not 'whip' or 'publish')");
       return;
     }
-    if (*stream->publisher_slot ()) {
+    if (stream->publish_slot ()->taken ()) {
       send_error (message, SOUP_STATUS_CONFLICT, "stream '" + name
           + "' already has a publisher");
       return;
@@ -259,22 +258,20 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
     send_error (message, SOUP_STATUS_BAD_REQUEST, reason);
     return;
   }
-  if (publish) {
-    bool expected = false;
-    if (!stream->publisher_slot ()->compare_exchange_strong (expected, true)) {
-      gst_sdp_message_free (offer);
-      send_error (message, SOUP_STATUS_CONFLICT, "stream '" + name
-          + "' already has a publisher");
-      return;
-    }
+  // Held from here: a session that fails before it is answered frees the
+  // slot as the lease goes.
+  std::shared_ptr<PublisherLease> lease;
+  if (publish && !(lease = stream->publish_slot ()->claim ("WHIP"))) {
+    gst_sdp_message_free (offer);
+    send_error (message, SOUP_STATUS_CONFLICT, "stream '" + name
+        + "' already has a publisher");
+    return;
   }
 
   // The id is the session's key: 128 bits from a cryptographic source
   // (g_uuid_string_random draws from g_random).
   const std::string id = random_hex (16);
   if (id.empty ()) {
-    if (publish)
-      stream->publisher_slot ()->store (false);
     gst_sdp_message_free (offer);
     send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no random bytes");
     return;
@@ -302,18 +299,14 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   if (publish) {
     // Each track the publisher sends goes through streamhealth into the
     // stream's fanout, as an RTSP publisher's would.
-    auto fanout = stream->fanout ();
-    auto board = stream->health_board ();
-    auto missing = std::make_shared<std::atomic<int>> (
-        static_cast<int> (plan.tracks.size ()));
-    auto next = std::make_shared<std::atomic<unsigned>> (0);
-    HealthSpec spec = stream->spec ().health;
-    events.new_track = [fanout, board, missing, next, spec](GstPad * pad) {
+    std::weak_ptr<PublisherLease> weak = lease;
+    events.new_track = [weak](GstPad * pad) {
+      auto lease = weak.lock ();
+      if (!lease)
+        return;
       GstElement *bin = gst_pad_get_parent_element (pad);
       GstObject *pipeline = gst_object_get_parent (GST_OBJECT (bin));
-      GstPad *out = watch_track (GST_BIN (pipeline), pad, spec, *board);
-      feed_fanout_track (out, fanout, next->fetch_add (1), missing);
-      gst_object_unref (out);
+      lease->add_track (GST_BIN (pipeline), pad);
       gst_object_unref (pipeline);
       gst_object_unref (bin);
     };
@@ -326,16 +319,13 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   gst_sdp_message_free (offer);
   if (!answered) {
     session.peer.reset ();
-    if (publish)
-      *stream->publisher_slot () = false;
     send_error (message, SOUP_STATUS_BAD_REQUEST, "the offer cannot be "
         "answered: " + error);
     return;
   }
   if (publish) {
-    stream->fanout ()->begin_session ();
-    stream->health_board ()->begin_session ();
-    stream->publish_started ();
+    lease->begin (static_cast<unsigned> (plan.tracks.size ()));
+    session.lease = std::move (lease);
   } else {
     webrtc::FeedViewer ends;
     ends.pipeline = session.peer->pipeline ();
@@ -472,11 +462,8 @@ WebRtcRoutes::end_session (std::string id, const std::string & why)
   if (!session.publisher && session.viewer_id)
     session.source->webrtc_feed ()->remove_viewer (session.viewer_id);
   session.peer.reset ();
-  if (session.publisher) {
-    session.source->fanout ()->end_session ();
-    *session.source->publisher_slot () = false;
-    session.source->publish_stopped ("the WHIP publisher left: " + why);
-  }
+  if (session.lease)
+    session.lease->end (why);
 }
 
 gboolean

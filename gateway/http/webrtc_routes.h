@@ -14,6 +14,7 @@
 #pragma once
 
 #include "config/gateway_config.h"
+#include "stream/publisher_lease.h"
 #include "webrtc/webrtc_peer.h"
 
 #include <libsoup/soup.h>
@@ -55,6 +56,7 @@ private:
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
     uint64_t feed_generation = 0;         // the feed layout it negotiated
     std::unique_ptr<webrtc::WebRtcPeer> peer;
+    std::shared_ptr<PublisherLease> lease;  // a WHIP publisher's, once begun
     SoupServerMessage *pending = nullptr; // the POST waiting for its answer
     gulong disconnected_id = 0;
   };

@@ -3,7 +3,6 @@
 #include "rtsp/gateway_server.h"
 #include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
-#include "stream/source_session.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/sdp/gstsdpmessage.h>
@@ -120,7 +119,7 @@ refusal (MountTarget & target, bool announce)
           target.name.c_str ());
       return GST_RTSP_STS_BAD_REQUEST;
     }
-    if (*target.publishing) {
+    if (target.publish_slot->taken ()) {
       g_message ("stream %s: refusing a second publisher", target.name.c_str ());
       return GST_RTSP_STS_SERVICE_UNAVAILABLE;
     }
@@ -172,9 +171,9 @@ GstElement *
 build_record_element (MountTarget & target)
 {
   auto tracks = static_cast<guint> (announced_payload_types ().size ());
-  bool expected = false;
-  if (!target.publish || tracks == 0
-      || !target.publishing->compare_exchange_strong (expected, true)) {
+  auto lease = target.publish && tracks > 0
+      ? target.publish_slot->claim ("RTSP") : nullptr;
+  if (!lease) {
     // Two publishers racing past refusal(): the loser lands here.
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
@@ -182,23 +181,19 @@ build_record_element (MountTarget & target)
   // One "depayN" per announced track: an identity whose output goes through
   // streamhealth to the fanout as RTP, so nothing is depayloaded here either.
   GstElement *bin = gst_bin_new (nullptr);
-  auto missing = std::make_shared<std::atomic<int>> (static_cast<int> (tracks));
-  target.fanout->begin_session ();
-  target.health->begin_session ();
+  lease->begin (tracks);
   for (guint i = 0; i < tracks; i++) {
     g_autofree gchar *name = g_strdup_printf ("depay%u", i);
     GstElement *entry = gst_element_factory_make ("identity", name);
     gst_bin_add (GST_BIN (bin), entry);
     GstPad *pad = gst_element_get_static_pad (entry, "src");
-    GstPad *out = camgate::watch_track (GST_BIN (bin), pad, target.health_spec,
-        *target.health);
-    camgate::feed_fanout_track (out, target.fanout, i, missing);
-    gst_object_unref (out);
+    lease->add_track (GST_BIN (bin), pad);
     gst_object_unref (pad);
   }
-  g_object_set_data (G_OBJECT (bin), kPublishKey, GINT_TO_POINTER (1));
-  if (target.on_publish_start)
-    target.on_publish_start ();
+  // The media's element holds the lease: it ends when the media is
+  // unprepared, or at the latest when the element goes.
+  g_object_set_data_full (G_OBJECT (bin), kPublishKey, lease.release (),
+      [](gpointer lease) { delete static_cast<camgate::PublisherLease *> (lease); });
   return bin;
 }
 
@@ -207,13 +202,9 @@ on_media_unprepared (GstRTSPMedia * media, gpointer user_data)
 {
   auto *target = static_cast<std::shared_ptr<MountTarget> *> (user_data);
   GstElement *element = gst_rtsp_media_get_element (media);
-  if (g_object_get_data (G_OBJECT (element), kPublishKey)) {
-    if (g_object_steal_data (G_OBJECT (element), kPublishKey)) {
-      (*target)->fanout->end_session ();
-      *(*target)->publishing = false;
-      if ((*target)->on_publish_end)
-        (*target)->on_publish_end ("the publisher left");
-    }
+  if (auto *lease = static_cast<camgate::PublisherLease *> (g_object_steal_data (
+              G_OBJECT (element), kPublishKey))) {
+    delete lease;
   } else if (auto *id = static_cast<uint64_t *> (g_object_get_data (
               G_OBJECT (element), kOutputIdKey))) {
     (*target)->fanout->detach (*id);

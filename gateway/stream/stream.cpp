@@ -41,7 +41,8 @@ to_string (StreamState state)
 Stream::Stream (StreamSpec spec)
     : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ()),
       board_ (std::make_shared<HealthBoard> ()),
-      publisher_slot_ (std::make_shared<std::atomic<bool>> (false))
+      publish_slot_ (std::make_shared<PublishSlot> (spec_.name, fanout_, board_,
+              spec_.health))
 {
   if (spec_.outputs.hls.enabled)
     hls_ = std::make_unique<HlsOutput> (spec_.name, spec_.outputs.hls, fanout_);
@@ -384,12 +385,6 @@ Stream::update_webrtc ()
             / G_USEC_PER_SEC));
     webrtc_->stop ();
   }
-}
-
-void
-Stream::publish_started ()
-{
-  g_message ("stream %s: a publisher connected", spec_.name.c_str ());
 }
 
 void

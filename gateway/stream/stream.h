@@ -2,14 +2,16 @@
 // session, watches it (bus errors, EOS, no data within source.timeout of
 // starting, a stall or a missing track reported by its streamhealth
 // elements), and rebuilds it after a failure with exponential backoff (1 s
-// doubling to 30 s, forever). All methods run on the main context except the publish_*()
-// notifications, which the RTSP server calls from its threads.
+// doubling to 30 s, forever). All methods run on the main context except
+// publish_stopped(), which a publisher's lease calls from the thread that
+// ends it.
 #pragma once
 
 #include "config/stream_spec.h"
 #include "hls/hls_output.h"
 #include "recording/recording_output.h"
 #include "stream/health_board.h"
+#include "stream/publisher_lease.h"
 #include "stream/rtp_fanout.h"
 #include "stream/source_session.h"
 #include "webrtc/webrtc_feed.h"
@@ -60,18 +62,18 @@ public:
   {
     return webrtc_;
   }
-  // Taken by the one publisher (RTSP RECORD or WHIP) feeding a publish stream.
-  const std::shared_ptr<std::atomic<bool>> & publisher_slot () const
+  // Claimed by the one publisher (RTSP RECORD or WHIP) feeding a publish
+  // stream.
+  const std::shared_ptr<PublishSlot> & publish_slot () const
   {
-    return publisher_slot_;
+    return publish_slot_;
   }
 
   // Starts (or keeps) the WebRTC feed when viewers want it, stops an idle
   // on-demand one. Runs every tick; the WHEP endpoint calls it at once.
   void update_webrtc ();
 
-  // A publisher (RTSP RECORD) started or stopped feeding this stream.
-  void publish_started ();
+  // The publisher's lease ended (called on the thread that ended it).
   void publish_stopped (const std::string & why);
 
 private:
@@ -94,7 +96,7 @@ private:
   std::shared_ptr<webrtc::WebRtcFeed> webrtc_;
   std::unique_ptr<RecordingOutput> recording_;
   int64_t last_retention_us_ = 0;
-  const std::shared_ptr<std::atomic<bool>> publisher_slot_;
+  const std::shared_ptr<PublishSlot> publish_slot_;
 
   guint bus_watch_ = 0;
   guint tick_source_ = 0;

@@ -143,6 +143,11 @@ StreamManager::add_stream (const StreamSpec & spec)
 {
   auto stream = std::make_shared<Stream> (spec);
   streams_[spec.name] = stream;
+  std::weak_ptr<Stream> weak = stream;
+  stream->publish_slot ()->on_stopped ([weak](const std::string & why) {
+        if (auto s = weak.lock ())
+          s->publish_stopped (why);
+      });
   if (spec.source.kind == SourceKind::Rtsp)
     g_message ("stream %s: source %s", spec.name.c_str (),
         redact_uri (spec.source.uri).c_str ());
@@ -151,21 +156,10 @@ StreamManager::add_stream (const StreamSpec & spec)
     auto target = std::make_shared<MountTarget> ();
     target->name = spec.name;
     target->fanout = stream->fanout ();
-    target->health = stream->health_board ();
-    target->health_spec = spec.health;
     target->play = spec.outputs.rtsp;
     target->publish = spec.source.kind == SourceKind::Publish;
     target->publish_latency_ms = spec.source.latency_ms;
-    target->publishing = stream->publisher_slot ();
-    std::weak_ptr<Stream> weak = stream;
-    target->on_publish_start = [weak]() {
-      if (auto s = weak.lock ())
-        s->publish_started ();
-    };
-    target->on_publish_end = [weak](const std::string & why) {
-      if (auto s = weak.lock ())
-        s->publish_stopped (why);
-    };
+    target->publish_slot = stream->publish_slot ();
     rtsp_.mount (target);
   }
   stream->start ();

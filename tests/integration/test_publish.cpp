@@ -53,8 +53,8 @@ TEST (Publish, PublisherLeavesAndComesBack)
     ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ()
         << gateway.log ();
   }
-  ASSERT_TRUE (gateway.wait_for_log ("stream live: waiting: the publisher "
-          "left", 15s)) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream live: waiting: the RTSP "
+          "publisher left", 15s)) << gateway.log ();
   Publisher again (gateway.url ("live"));
   ASSERT_TRUE (wait_until ([&]() {
             auto log = gateway.log ();

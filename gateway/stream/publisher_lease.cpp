@@ -1,0 +1,72 @@
+#include "stream/publisher_lease.h"
+
+#include "stream/source_session.h"
+
+namespace camgate {
+
+PublishSlot::PublishSlot (std::string stream, std::shared_ptr<RtpFanout> fanout,
+    std::shared_ptr<HealthBoard> health, HealthSpec health_spec)
+    : stream_ (std::move (stream)), fanout_ (std::move (fanout)),
+      health_ (std::move (health)), health_spec_ (std::move (health_spec))
+{
+}
+
+std::unique_ptr<PublisherLease>
+PublishSlot::claim (const std::string & kind)
+{
+  bool expected = false;
+  if (!taken_.compare_exchange_strong (expected, true))
+    return nullptr;
+  return std::unique_ptr<PublisherLease> (new PublisherLease (
+          shared_from_this (), kind));
+}
+
+PublisherLease::PublisherLease (std::shared_ptr<PublishSlot> slot,
+    std::string kind)
+    : slot_ (std::move (slot)), kind_ (std::move (kind)),
+      tracks_missing_ (std::make_shared<std::atomic<int>> (0))
+{
+}
+
+PublisherLease::~PublisherLease ()
+{
+  end ("");
+}
+
+void
+PublisherLease::begin (unsigned tracks)
+{
+  if (ended_ || begun_.exchange (true))
+    return;
+  tracks_missing_->store (static_cast<int> (tracks));
+  slot_->fanout_->begin_session ();
+  slot_->health_->begin_session ();
+  g_message ("stream %s: a publisher connected (%s)", slot_->stream_.c_str (),
+      kind_.c_str ());
+}
+
+void
+PublisherLease::add_track (GstBin * bin, GstPad * pad)
+{
+  if (!begun_ || ended_)
+    return;
+  GstPad *out = watch_track (bin, pad, slot_->health_spec_, *slot_->health_);
+  feed_fanout_track (out, slot_->fanout_, next_track_++, tracks_missing_);
+  gst_object_unref (out);
+}
+
+void
+PublisherLease::end (const std::string & why)
+{
+  if (ended_.exchange (true))
+    return;
+  const bool begun = begun_;
+  if (begun)
+    slot_->fanout_->end_session ();
+  slot_->taken_ = false;
+  if (begun && slot_->stopped_)
+    slot_->stopped_ ("the " + kind_ + " publisher left"
+        + (why.empty () ? "" : ": " + why));
+}
+
+}  // namespace camgate
