@@ -1,5 +1,5 @@
 // WebRtcRoutes: WebRTC signalling over HTTP (WHEP for viewers, WHIP for
-// publishers) on the gateway's HTTP port:
+// publishers) on the gateway's HTTP port, mapped onto webrtc/WebRtcSessions:
 //   POST    /<stream>/whep        application/sdp offer -> 201 + answer,
 //                                 Location /<stream>/whep/<id>
 //   PATCH   /<stream>/whep/<id>   application/trickle-ice-sdpfrag -> 204
@@ -14,25 +14,21 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "stream/publisher_lease.h"
-#include "webrtc/webrtc_peer.h"
+#include "webrtc/webrtc_sessions.h"
 
 #include <libsoup/soup.h>
 
-#include <map>
-#include <memory>
 #include <string>
 
 namespace camgate {
 
 class StreamManager;
-class Stream;
+class ParkedMessage;
 
 class WebRtcRoutes
 {
 public:
   WebRtcRoutes (StreamManager & streams, const GatewayConfig & config);
-  ~WebRtcRoutes ();
   WebRtcRoutes (const WebRtcRoutes &) = delete;
   WebRtcRoutes & operator= (const WebRtcRoutes &) = delete;
 
@@ -43,39 +39,20 @@ public:
       const std::string & user);
 
   // WHEP sessions of one stream ("" = all streams).
-  unsigned viewer_count (const std::string & stream = {}) const;
+  unsigned viewer_count (const std::string & stream = {}) const
+  {
+    return sessions_.viewer_count (stream);
+  }
 
 private:
-  struct Session
-  {
-    std::string id;
-    std::string stream;
-    std::string owner;                    // who made it ("" = anonymous)
-    bool publisher = false;
-    std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
-    uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
-    uint64_t feed_generation = 0;         // the feed layout it negotiated
-    std::unique_ptr<webrtc::WebRtcPeer> peer;
-    std::shared_ptr<PublisherLease> lease;  // a WHIP publisher's, once begun
-    SoupServerMessage *pending = nullptr; // the POST waiting for its answer
-    gulong disconnected_id = 0;
-  };
-
   void post_offer (SoupServerMessage * message, const std::string & name,
       bool publish, const std::string & user);
-  void patch_session (SoupServerMessage * message, Session & session);
-  void answer_ready (const std::string & id, const std::string & sdp);
-  void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
-  void end_later (const std::string & id, const std::string & why);
-  static gboolean on_tick (gpointer self);
+  void send_answer (ParkedMessage & parked, const std::string & location,
+      const std::string & sdp, const std::string & error);
+  void patch_session (SoupServerMessage * message, const std::string & id);
 
   StreamManager & streams_;
-  const GatewayConfig config_;
-  std::map<std::string, Session> sessions_;
-  guint tick_source_ = 0;
-  int64_t last_keyframe_request_us_ = 0;
-  // Expires with this object: deferred work checks it first.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool> (true);
+  webrtc::WebRtcSessions sessions_;
 };
 
 }  // namespace camgate

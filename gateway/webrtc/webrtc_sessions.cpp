@@ -1,0 +1,336 @@
+#include "webrtc/webrtc_sessions.h"
+
+#include "auth/password_hash.h"
+#include "stream/stream_manager.h"
+
+#include <gst/video/video.h>
+
+namespace camgate::webrtc {
+
+namespace {
+
+constexpr guint kTickMs = 1000;
+// A publisher's keyframe request interval: browsers send keyframes only when
+// asked, and a viewer that joins later must not wait for one for long.
+constexpr int64_t kKeyframeRequestUs = 2 * G_USEC_PER_SEC;
+
+// Asks a publisher for a keyframe: the event goes up from webrtcbin's video
+// output into its RTP session, which sends the publisher a PLI.
+void
+request_keyframe (GstElement * webrtc)
+{
+  gst_element_foreach_src_pad (webrtc, +[](GstElement *, GstPad * pad,
+          gpointer) -> gboolean {
+        GstCaps *caps = gst_pad_get_current_caps (pad);
+        bool video = caps && g_strcmp0 (gst_structure_get_string (
+                gst_caps_get_structure (caps, 0), "media"), "video") == 0;
+        if (caps)
+          gst_caps_unref (caps);
+        if (video)
+          gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit
+              (GST_CLOCK_TIME_NONE, TRUE, 0));
+        return TRUE;
+      }, nullptr);
+}
+
+OfferOutcome
+refuse (Refusal refusal, std::string reason, int retry_after_s = 0)
+{
+  return { refusal, std::move (reason), retry_after_s, {} };
+}
+
+}  // namespace
+
+WebRtcSessions::WebRtcSessions (StreamManager & streams,
+    const GatewayConfig & config)
+    : streams_ (streams), config_ (config)
+{
+}
+
+WebRtcSessions::~WebRtcSessions ()
+{
+  if (tick_source_)
+    g_source_remove (tick_source_);
+  while (!sessions_.empty ())
+    end_session (sessions_.begin ()->first, "the gateway is shutting down");
+}
+
+unsigned
+WebRtcSessions::viewer_count (const std::string & stream) const
+{
+  unsigned n = 0;
+  for (const auto & [id, s] : sessions_)
+    if (!s.publisher && (stream.empty () || s.stream == stream))
+      n++;
+  return n;
+}
+
+bool
+WebRtcSessions::owns (const std::string & id, const std::string & stream,
+    bool publish, const std::string & owner) const
+{
+  auto it = sessions_.find (id);
+  return it != sessions_.end () && it->second.stream == stream
+      && it->second.publisher == publish && it->second.owner == owner;
+}
+
+bool
+WebRtcSessions::add_candidates (const std::string & id,
+    const std::string & fragment, std::string & error)
+{
+  auto it = sessions_.find (id);
+  if (it == sessions_.end ()) {
+    error = "no session " + id;
+    return false;
+  }
+  return it->second.peer->add_candidates (fragment, error);
+}
+
+void
+WebRtcSessions::end (const std::string & id, const std::string & why)
+{
+  auto it = sessions_.find (id);
+  if (it != sessions_.end ())
+    it->second.ready = nullptr;    // its signalling is gone: nobody to tell
+  end_session (id, why);
+}
+
+// Whether `stream` takes this viewer or publisher now; for a viewer, what
+// the stream can send (an on-demand feed starts here).
+OfferOutcome
+WebRtcSessions::admit (Stream & stream, bool publish, StreamCodecs & codecs)
+{
+  const std::string & name = stream.spec ().name;
+  if (publish) {
+    if (stream.spec ().source.kind != SourceKind::Publish)
+      return refuse (Refusal::TakesNoPublisher, "stream '" + name
+          + "' takes no publisher (its source is not 'whip' or 'publish')");
+    if (stream.publish_slot ()->taken ())
+      return refuse (Refusal::HasPublisher, "stream '" + name
+          + "' already has a publisher");
+    return {};
+  }
+  const auto & feed = stream.webrtc_feed ();
+  if (!feed)
+    return refuse (Refusal::NoOutput, "WebRTC output is off for stream '"
+        + name + "'");
+  const unsigned stream_limit = stream.spec ().outputs.webrtc.max_viewers;
+  if (viewer_count (name) >= stream_limit)
+    return refuse (Refusal::Busy, "stream '" + name + "' has its maximum of "
+        + std::to_string (stream_limit) + " WebRTC viewers", 10);
+  if (viewer_count () >= config_.webrtc.max_viewers)
+    return refuse (Refusal::Busy, "the gateway has its maximum of "
+        + std::to_string (config_.webrtc.max_viewers) + " WebRTC viewers", 10);
+  codecs = feed->codecs ();
+  // An on-demand feed starts now; this viewer begins at the camera's next
+  // keyframe, the ones after it from the feed's last GOP.
+  feed->want ();
+  stream.update_webrtc ();
+  if (codecs.video.empty () && codecs.audio.empty ())
+    return refuse (Refusal::Busy, "stream '" + name + "' has no media yet", 2);
+  return {};
+}
+
+WebRtcPeer::Events
+WebRtcSessions::peer_events (const std::string & id,
+    const std::shared_ptr<PublisherLease> & lease)
+{
+  WebRtcPeer::Events events;
+  events.connected = [this, id]() {
+    auto it = sessions_.find (id);
+    if (it == sessions_.end ())
+      return;
+    g_message ("%s session %s on %s: connected", it->second.publisher
+        ? "WHIP" : "WHEP", id.c_str (), it->second.stream.c_str ());
+    if (!it->second.publisher)
+      it->second.source->webrtc_feed ()->start_viewer (it->second.viewer_id);
+  };
+  events.gone = [this, id](const std::string & why) { end_later (id, why); };
+  if (lease) {
+    // Each track the publisher sends goes through streamhealth into the
+    // stream's fanout, as an RTSP publisher's would.
+    std::weak_ptr<PublisherLease> weak = lease;
+    events.new_track = [weak](GstPad * pad) {
+      auto held = weak.lock ();
+      if (!held)
+        return;
+      GstElement *bin = gst_pad_get_parent_element (pad);
+      GstObject *pipeline = gst_object_get_parent (GST_OBJECT (bin));
+      held->add_track (GST_BIN (pipeline), pad);
+      gst_object_unref (pipeline);
+      gst_object_unref (bin);
+    };
+  }
+  return events;
+}
+
+OfferOutcome
+WebRtcSessions::offer (const std::string & name, bool publish,
+    const std::string & owner, const std::string & sdp, AnswerReady ready)
+{
+  auto stream = streams_.find (name);
+  if (!stream)
+    return refuse (Refusal::NoStream, "no stream named '" + name + "'");
+  StreamCodecs codecs;
+  OfferOutcome outcome = admit (*stream, publish, codecs);
+  if (outcome.refusal != Refusal::None)
+    return outcome;
+
+  GstSDPMessage *offer = nullptr;
+  std::string reason;
+  AnswerPlan plan;
+  if (!parse_offer (sdp, &offer, reason)
+      || !(publish ? plan_ingest (offer, plan, reason)
+          : plan_playback (offer, codecs, plan, reason))) {
+    if (offer)
+      gst_sdp_message_free (offer);
+    return refuse (Refusal::BadOffer, reason);
+  }
+  // Held from here: a session that fails before it is answered frees the
+  // slot as the lease goes.
+  std::shared_ptr<PublisherLease> lease;
+  if (publish && !(lease = stream->publish_slot ()->claim ("WHIP"))) {
+    gst_sdp_message_free (offer);
+    return refuse (Refusal::HasPublisher, "stream '" + name
+        + "' already has a publisher");
+  }
+  // The id is the session's key: 128 bits from a cryptographic source.
+  const std::string id = random_hex (16);
+  if (id.empty ()) {
+    gst_sdp_message_free (offer);
+    return refuse (Refusal::Failed, "no random bytes");
+  }
+  const std::string label = std::string (publish ? "whip-" : "whep-") + name
+      + "-" + id.substr (0, 8);
+
+  Session session;
+  session.stream = name;
+  session.owner = owner;
+  session.publisher = publish;
+  session.source = stream;
+  session.peer = std::make_unique<WebRtcPeer> (label, publish
+      ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
+      config_.bind_address, peer_events (id, lease));
+  std::string error;
+  const bool answered = session.peer->answer (offer, plan, error);
+  gst_sdp_message_free (offer);
+  if (!answered)
+    return refuse (Refusal::BadOffer, "the offer cannot be answered: "
+        + error);
+  if (publish) {
+    lease->begin (static_cast<unsigned> (plan.tracks.size ()));
+    session.lease = std::move (lease);
+  } else {
+    FeedViewer ends;
+    ends.pipeline = session.peer->pipeline ();
+    ends.video = session.peer->video_src ();
+    ends.audio = session.peer->audio_src ();
+    ends.audio_encoding = session.peer->audio_encoding ();
+    session.viewer_id = stream->webrtc_feed ()->add_viewer (ends);
+    session.feed_generation = stream->webrtc_feed ()->generation ();
+  }
+  session.ready = std::move (ready);
+
+  auto *peer = session.peer.get ();
+  sessions_.emplace (id, std::move (session));
+  if (!tick_source_)
+    tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  std::string tracks;
+  for (const auto & t : plan.tracks)
+    tracks += " " + t.media + " " + t.encoding + "/" + std::to_string (t.payload);
+  g_message ("%s: %s offer accepted (%s), gathering candidates", label.c_str (),
+      publish ? "WHIP" : "WHEP", tracks.c_str () + 1);
+  // The answer goes out once gathering completes.
+  peer->when_gathered ([this, id](const std::string & answer) {
+        answer_ready (id, answer);
+      });
+  outcome.id = id;
+  return outcome;
+}
+
+void
+WebRtcSessions::answer_ready (const std::string & id, const std::string & sdp)
+{
+  auto it = sessions_.find (id);
+  if (it == sessions_.end () || !it->second.ready)
+    return;
+  AnswerReady ready = std::move (it->second.ready);
+  it->second.ready = nullptr;
+  if (sdp.empty ()) {
+    ready ("", "webrtcbin produced no answer");
+    end_session (id, "no answer");
+    return;
+  }
+  ready (sdp, "");
+}
+
+void
+WebRtcSessions::end_later (const std::string & id, const std::string & why)
+{
+  // Not from inside the peer's own callback: on the next main-loop turn.
+  struct Ctx
+  {
+    WebRtcSessions *sessions;
+    std::string id, why;
+    std::weak_ptr<bool> alive;
+  };
+  g_idle_add_full (G_PRIORITY_DEFAULT, +[](gpointer data) -> gboolean {
+        auto *ctx = static_cast<Ctx *> (data);
+        if (ctx->alive.lock ())
+          ctx->sessions->end_session (ctx->id, ctx->why);
+        return G_SOURCE_REMOVE;
+      }, new Ctx { this, id, why, alive_ }, [](gpointer data) {
+        delete static_cast<Ctx *> (data);
+      });
+}
+
+void
+WebRtcSessions::end_session (std::string id, const std::string & why)
+{
+  auto it = sessions_.find (id);
+  if (it == sessions_.end ())
+    return;
+  Session session = std::move (it->second);
+  sessions_.erase (it);
+  g_message ("%s session %s on %s ended: %s", session.publisher ? "WHIP"
+      : "WHEP", id.c_str (), session.stream.c_str (), why.c_str ());
+  if (session.ready)
+    session.ready ("", why);
+  if (!session.publisher && session.viewer_id)
+    session.source->webrtc_feed ()->remove_viewer (session.viewer_id);
+  session.peer.reset ();
+  if (session.lease)
+    session.lease->end (why);
+}
+
+gboolean
+WebRtcSessions::on_tick (gpointer data)
+{
+  auto *self = static_cast<WebRtcSessions *> (data);
+  const int64_t now = g_get_monotonic_time ();
+  const bool ask_keyframe = now - self->last_keyframe_request_us_
+      > kKeyframeRequestUs;
+  if (ask_keyframe)
+    self->last_keyframe_request_us_ = now;
+  std::vector<std::pair<std::string, std::string>> ending;
+  for (auto & [id, s] : self->sessions_) {
+    // The stream was removed or redefined: its sessions go with it.
+    if (self->streams_.find (s.stream) != s.source)
+      ending.push_back ({ id, "the stream was removed or redefined" });
+    else if (!s.publisher
+        && s.source->webrtc_feed ()->generation () != s.feed_generation)
+      ending.push_back ({ id, "the camera came back with a different format; "
+            "the player reconnects" });
+    else if (s.publisher && ask_keyframe)
+      request_keyframe (s.peer->webrtcbin ());
+  }
+  for (const auto & [id, why] : ending)
+    self->end_session (id, why);
+  if (self->sessions_.empty ()) {
+    self->tick_source_ = 0;
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace camgate::webrtc

@@ -1,0 +1,119 @@
+// WebRtcSessions: the gateway's WHEP viewers and WHIP publishers, whatever
+// carries their signalling. An offer becomes a session bound to the user who
+// made it: a viewer on the stream's WebRtcFeed, or a publisher holding the
+// stream's PublisherLease, each with its WebRtcPeer. Sessions end on DELETE,
+// when their peer's connection goes, when the stream is removed or comes
+// back in another format, and with the gateway. The HTTP adapter
+// (http/webrtc_routes) only maps requests and refusals to HTTP.
+//
+// This sits above stream/ (it finds streams by name), unlike the feed and
+// peer beside it, which streams use. Main context only.
+#pragma once
+
+#include "config/gateway_config.h"
+#include "stream/publisher_lease.h"
+#include "webrtc/webrtc_peer.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace camgate {
+
+class StreamManager;
+class Stream;
+
+namespace webrtc {
+
+// Why an offer was not taken.
+enum class Refusal
+{
+  None,
+  NoStream,                        // no stream by that name
+  NoOutput,                        // WebRTC is off for the stream
+  TakesNoPublisher,                // WHIP to a stream whose source is not publish
+  HasPublisher,                    // a second publisher
+  Busy,                            // viewer limits, or no media yet: retry later
+  BadOffer,                        // not an offer the stream can answer
+  Failed,                          // our side could not set the session up
+};
+
+struct OfferOutcome
+{
+  Refusal refusal = Refusal::None;
+  std::string reason;              // for a person
+  int retry_after_s = 0;           // Busy
+  std::string id;                  // the new session's, when taken
+};
+
+class WebRtcSessions
+{
+public:
+  // The session's answer SDP, or "" and why there is none; called once,
+  // on the main context, unless the session ended by its signalling first
+  // (abandon()).
+  using AnswerReady = std::function<void (const std::string & sdp,
+      const std::string & error)>;
+
+  WebRtcSessions (StreamManager & streams, const GatewayConfig & config);
+  ~WebRtcSessions ();
+  WebRtcSessions (const WebRtcSessions &) = delete;
+  WebRtcSessions & operator= (const WebRtcSessions &) = delete;
+
+  // Starts a viewer (publish = false) or publisher session on `stream` for
+  // `owner` ("" = anonymous) from an SDP offer.
+  OfferOutcome offer (const std::string & stream, bool publish,
+      const std::string & owner, const std::string & sdp, AnswerReady ready);
+
+  // Whether session `id` is a `publish` session of `stream` made by
+  // `owner`: another user's session is as good as absent.
+  bool owns (const std::string & id, const std::string & stream, bool publish,
+      const std::string & owner) const;
+
+  // Trickled ICE candidates (an SDP fragment); false and why on bad input.
+  bool add_candidates (const std::string & id, const std::string & fragment,
+      std::string & error);
+
+  // Ends a session; its answer, if still awaited, is not delivered.
+  void end (const std::string & id, const std::string & why);
+
+  // WHEP sessions of one stream ("" = all streams).
+  unsigned viewer_count (const std::string & stream = {}) const;
+
+  // ICE servers for clients, as configured.
+  const WebRtcConfig & config () const { return config_.webrtc; }
+
+private:
+  struct Session
+  {
+    std::string stream;
+    std::string owner;
+    bool publisher = false;
+    std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
+    uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
+    uint64_t feed_generation = 0;         // the feed layout it negotiated
+    std::unique_ptr<WebRtcPeer> peer;
+    std::shared_ptr<PublisherLease> lease;  // a publisher's, once begun
+    AnswerReady ready;                    // until the answer is out
+  };
+
+  OfferOutcome admit (Stream & stream, bool publish, StreamCodecs & codecs);
+  WebRtcPeer::Events peer_events (const std::string & id,
+      const std::shared_ptr<PublisherLease> & lease);
+  void answer_ready (const std::string & id, const std::string & sdp);
+  void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
+  void end_later (const std::string & id, const std::string & why);
+  static gboolean on_tick (gpointer self);
+
+  StreamManager & streams_;
+  const GatewayConfig config_;
+  std::map<std::string, Session> sessions_;
+  guint tick_source_ = 0;
+  int64_t last_keyframe_request_us_ = 0;
+  // Expires with this object: deferred work checks it first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool> (true);
+};
+
+}  // namespace webrtc
+}  // namespace camgate
