@@ -23,7 +23,12 @@ struct _CamgateRtspAuth
   GstRTSPToken *wrong;
 };
 
-G_DEFINE_TYPE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH);
+GST_DEBUG_CATEGORY_STATIC (camgate_rtsp_auth_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateRtspAuth, camgate_rtsp_auth, GST_TYPE_RTSP_AUTH,
+    GST_DEBUG_CATEGORY_INIT (camgate_rtsp_auth_debug, "camgatertspauth", 0,
+        "camgate RTSP authentication (Basic/Digest against the access control)"));
+#define GST_CAT_DEFAULT camgate_rtsp_auth_debug
 
 namespace {
 
@@ -179,6 +184,7 @@ camgate_rtsp_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
     }
   }
   if (tried) {
+    GST_INFO_OBJECT (self, "wrong credentials from %s", address.c_str ());
     self->access->record_failure (address);
     ctx->token = self->wrong;
   }
@@ -214,6 +220,9 @@ camgate_rtsp_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
   if (self->access->allowed (who, stream_of (ctx), need))
     return TRUE;
   const bool anonymous = !name || g_str_equal (name, camgate::kAnonymousUser);
+  GST_INFO_OBJECT (self, "%s may not %s stream %s", name ? name : "anonymous",
+      need == camgate::kPermPublish ? "publish to" : "read",
+      stream_of (ctx).c_str ());
   send_refusal (auth, ctx, anonymous ? GST_RTSP_STS_UNAUTHORIZED
       : GST_RTSP_STS_FORBIDDEN);
   return FALSE;

@@ -37,7 +37,11 @@ struct _CamgateRtspClient
   guint64 id;
 };
 
-G_DEFINE_TYPE (CamgateRtspClient, camgate_rtsp_client, GST_TYPE_RTSP_CLIENT);
+GST_DEBUG_CATEGORY_STATIC (camgate_rtsp_client_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateRtspClient, camgate_rtsp_client, GST_TYPE_RTSP_CLIENT,
+    GST_DEBUG_CATEGORY_INIT (camgate_rtsp_client_debug, "camgatertspclient", 0,
+        "camgate RTSP client connection (status codes, session ownership)"));
 
 static GstRTSPStatusCode
 camgate_rtsp_client_adjust_error_code (GstRTSPClient *, GstRTSPContext *,
@@ -83,7 +87,8 @@ camgate_rtsp_client_check_session (GstRTSPClient * client,
   const gchar *user = camgate_rtsp_auth_user (ctx);
   if (!owner->user.empty () && user && owner->user == user)
     return GST_RTSP_STS_OK;
-  GST_INFO ("session %s used by a connection that did not make it",
+  GST_CAT_INFO_OBJECT (camgate_rtsp_client_debug, client,
+      "session %s used by a connection that did not make it",
       gst_rtsp_session_get_sessionid (ctx->session));
   return GST_RTSP_STS_SESSION_NOT_FOUND;
 }
@@ -120,8 +125,11 @@ struct _CamgateRtspSessionPool
   GstRTSPSessionPool parent;
 };
 
-G_DEFINE_TYPE (CamgateRtspSessionPool, camgate_rtsp_session_pool,
-    GST_TYPE_RTSP_SESSION_POOL);
+GST_DEBUG_CATEGORY_STATIC (camgate_rtsp_session_pool_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateRtspSessionPool, camgate_rtsp_session_pool, GST_TYPE_RTSP_SESSION_POOL,
+    GST_DEBUG_CATEGORY_INIT (camgate_rtsp_session_pool_debug, "camgatertspsessionpool", 0,
+        "camgate RTSP session pool (sessions bound to their connection)"));
 
 static gchar *
 camgate_rtsp_session_pool_create_session_id (GstRTSPSessionPool *)
@@ -148,7 +156,11 @@ struct _CamgateRtspServer
   GstRTSPServer parent;
 };
 
-G_DEFINE_TYPE (CamgateRtspServer, camgate_rtsp_server, GST_TYPE_RTSP_SERVER);
+GST_DEBUG_CATEGORY_STATIC (camgate_rtsp_server_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateRtspServer, camgate_rtsp_server, GST_TYPE_RTSP_SERVER,
+    GST_DEBUG_CATEGORY_INIT (camgate_rtsp_server_debug, "camgatertspserver", 0,
+        "camgate RTSP server"));
 
 static GstRTSPClient *
 camgate_rtsp_server_create_client (GstRTSPServer * server)

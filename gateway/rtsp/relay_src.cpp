@@ -25,7 +25,12 @@ struct _CamgateRelaySrc
   RelaySrcStats *stats;
 };
 
-G_DEFINE_TYPE (CamgateRelaySrc, camgate_relay_src, GST_TYPE_APP_SRC);
+GST_DEBUG_CATEGORY_STATIC (camgate_relay_src_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateRelaySrc, camgate_relay_src, GST_TYPE_APP_SRC,
+    GST_DEBUG_CATEGORY_INIT (camgate_relay_src_debug, "camgaterelaysrc", 0,
+        "camgate relay source (a stream's fanout into an RTSP media)"));
+#define GST_CAT_DEFAULT camgate_relay_src_debug
 
 enum
 {
@@ -162,6 +167,7 @@ camgate_relay_src_new (const gchar * name, GstCaps * caps)
     gst_structure_get_int (gst_caps_get_structure (caps, 0), "clock-rate",
         &clock_rate);
   self->stats->clock_rate = static_cast<guint> (clock_rate);
+  GST_DEBUG_OBJECT (self, "relaying %" GST_PTR_FORMAT, caps);
   camgate::stamp_on_departure (GST_ELEMENT (self),
       camgate::StampedPackets::First);
   GstPad *pad = gst_element_get_static_pad (GST_ELEMENT (self), "src");

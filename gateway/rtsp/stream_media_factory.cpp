@@ -42,8 +42,12 @@ struct _CamgateStreamMediaFactory
   CamgateStreamMediaFactoryPrivate *priv;
 };
 
-G_DEFINE_TYPE (CamgateStreamMediaFactory, camgate_stream_media_factory,
-    GST_TYPE_RTSP_MEDIA_FACTORY);
+GST_DEBUG_CATEGORY_STATIC (camgate_stream_media_factory_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateStreamMediaFactory, camgate_stream_media_factory, GST_TYPE_RTSP_MEDIA_FACTORY,
+    GST_DEBUG_CATEGORY_INIT (camgate_stream_media_factory_debug, "camgatemediafactory", 0,
+        "camgate RTSP media factory (play and RECORD medias of a stream)"));
+#define GST_CAT_DEFAULT camgate_stream_media_factory_debug
 
 namespace {
 
@@ -294,9 +298,11 @@ camgate_stream_media_factory_create_element (GstRTSPMediaFactory * factory,
     const GstRTSPUrl *)
 {
   auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
-  if (current_method () == GST_RTSP_ANNOUNCE)
-    return build_record_element (*self->priv->target);
-  return build_play_element (*self->priv->target);
+  const bool record = current_method () == GST_RTSP_ANNOUNCE;
+  GST_DEBUG_OBJECT (self, "building a %s media for stream %s",
+      record ? "RECORD" : "play", self->priv->target->name.c_str ());
+  return record ? build_record_element (*self->priv->target)
+      : build_play_element (*self->priv->target);
 }
 
 static void

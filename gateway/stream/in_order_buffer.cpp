@@ -6,8 +6,11 @@ struct _CamgateInOrderBuffer
   guint latency_ms;
 };
 
-G_DEFINE_TYPE (CamgateInOrderBuffer, camgate_in_order_buffer,
-    GST_TYPE_BASE_TRANSFORM);
+GST_DEBUG_CATEGORY_STATIC (camgate_in_order_buffer_debug);
+
+G_DEFINE_TYPE_WITH_CODE (CamgateInOrderBuffer, camgate_in_order_buffer, GST_TYPE_BASE_TRANSFORM,
+    GST_DEBUG_CATEGORY_INIT (camgate_in_order_buffer_debug, "camgateinorderbuffer", 0,
+        "camgate in-order RTP buffer (jitterbuffer stand-in)"));
 
 enum
 {
