@@ -19,9 +19,9 @@ namespace {
 constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 StoreResult
-refuse (unsigned status, const std::string & reason)
+refuse (StoreOutcome outcome, const std::string & reason)
 {
-  return { status, { reason }, {} };
+  return { outcome, { reason }, {} };
 }
 
 // Block style throughout, so the file reads like a hand-written one even
@@ -171,13 +171,13 @@ PipelineStore::write (const std::string & name, const std::string & file,
   StreamSpec spec;
   std::vector<ConfigError> errors;
   if (!parse_pipeline_text (yaml, file, spec, errors)) {
-    StoreResult result { 400, {}, file };
+    StoreResult result { StoreOutcome::Invalid, {}, file };
     for (const auto & e : errors)
       result.errors.push_back (e.reason);
     return result;
   }
   if (spec.name != name)
-    return refuse (400, "name: the file would define '" + spec.name
+    return refuse (StoreOutcome::Invalid, "name: the file would define '" + spec.name
         + "', not '" + name + "'");
   // A gst-launch description can read, write or send any file camgate can:
   // only the operator's own files and, where allowed, admins set one. A
@@ -188,7 +188,7 @@ PipelineStore::write (const std::string & name, const std::string & file,
     if (!g_file_test (file.c_str (), G_FILE_TEST_EXISTS)
         || !parse_pipeline_file (file, current, ignored)
         || current.source.pipeline != spec.source.pipeline)
-      return refuse (403, pipelines_ ? "source.pipeline: only an admin may "
+      return refuse (StoreOutcome::NotAllowed, pipelines_ ? "source.pipeline: only an admin may "
           "set a gst-launch pipeline" : "source.pipeline: not through the "
           "API (the gateway setting api-pipelines is off)");
   }
@@ -198,12 +198,12 @@ PipelineStore::write (const std::string & name, const std::string & file,
   // half of one.
   if (!g_file_set_contents_full (file.c_str (), yaml.data (), yaml.size (),
           G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)) {
-    StoreResult result = refuse (500, std::string ("cannot write ") + file
+    StoreResult result = refuse (StoreOutcome::WriteFailed, std::string ("cannot write ") + file
         + ": " + error->message);
     g_clear_error (&error);
     return result;
   }
-  return { 200, {}, file };
+  return { StoreOutcome::Done, {}, file };
 }
 
 StoreResult
@@ -211,27 +211,27 @@ PipelineStore::create (const std::string & body,
     const std::vector<std::string> & taken_names, bool admin) const
 {
   if (!usable ())
-    return refuse (409, "camgate runs without a pipelines folder (start it "
+    return refuse (StoreOutcome::Conflict, "camgate runs without a pipelines folder (start it "
         "with --pipelines DIR to manage streams)");
   YAML::Node doc;
   std::string error, name;
   if (!parse_body (body, doc, error) || !take_name (doc, "", name, error))
-    return refuse (400, error);
+    return refuse (StoreOutcome::Invalid, error);
   if (std::find (taken_names.begin (), taken_names.end (), name)
       != taken_names.end ())
-    return refuse (409, "a stream named '" + name + "' exists");
+    return refuse (StoreOutcome::Conflict, "a stream named '" + name + "' exists");
   std::string file = (std::filesystem::path (dir_) / (name + ".yaml")).string ();
   for (const char *ext : { ".yaml", ".yml" })
     if (g_file_test ((dir_ + "/" + name + ext).c_str (), G_FILE_TEST_EXISTS))
-      return refuse (409, "the file " + name + ext + " exists (it may be "
+      return refuse (StoreOutcome::Conflict, "the file " + name + ext + " exists (it may be "
           "invalid: see camgate check)");
   block_style (doc);
   YAML::Emitter out;
   out << doc;
   StoreResult result = write (name, file, std::string (out.c_str ()) + "\n",
       admin);
-  if (result.status == 200)
-    result.status = 201;
+  if (result.ok ())
+    result.outcome = StoreOutcome::Created;
   return result;
 }
 
@@ -240,18 +240,18 @@ PipelineStore::replace (const std::string & name, const std::string & file,
     const std::string & body, bool merge, bool admin) const
 {
   if (!usable () || file.empty ())
-    return refuse (409, "stream '" + name + "' is built in, not from a "
+    return refuse (StoreOutcome::Conflict, "stream '" + name + "' is built in, not from a "
         "pipeline file");
   YAML::Node doc;
   std::string error, ignored;
   if (!parse_body (body, doc, error) || !take_name (doc, name, ignored, error))
-    return refuse (400, error);
+    return refuse (StoreOutcome::Invalid, error);
   if (merge) {
     YAML::Node current;
     try {
       current = YAML::LoadFile (file);
     } catch (const YAML::Exception & e) {
-      return refuse (409, "cannot read " + file + ": " + e.msg);
+      return refuse (StoreOutcome::Conflict, "cannot read " + file + ": " + e.msg);
     }
     doc = merge_patch (current, doc);
     doc.remove ("name");
@@ -269,10 +269,10 @@ StoreResult
 PipelineStore::remove (const std::string & file) const
 {
   if (!usable () || file.empty ())
-    return refuse (409, "the built-in stream has no pipeline file");
+    return refuse (StoreOutcome::Conflict, "the built-in stream has no pipeline file");
   if (g_unlink (file.c_str ()) != 0 && errno != ENOENT)
-    return refuse (500, "cannot remove " + file + ": " + g_strerror (errno));
-  return { 200, {}, file };
+    return refuse (StoreOutcome::WriteFailed, "cannot remove " + file + ": " + g_strerror (errno));
+  return { StoreOutcome::Done, {}, file };
 }
 
 }  // namespace camgate

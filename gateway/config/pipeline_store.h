@@ -9,11 +9,27 @@
 
 namespace camgate {
 
+// What became of a change; the API maps each to its HTTP status.
+enum class StoreOutcome
+{
+  Done,                            // changed or removed
+  Created,
+  Invalid,                         // the body or the file it would make
+  NotAllowed,                      // this caller may not make this change
+  Conflict,                        // the name or file is taken, or not ours
+  WriteFailed,                     // the filesystem refused
+};
+
 struct StoreResult
 {
-  unsigned status = 200;           // HTTP status to answer with
+  StoreOutcome outcome = StoreOutcome::Done;
   std::vector<std::string> errors; // "field: reason", as camgate check says
   std::string file;                // the pipeline file written or removed
+
+  bool ok () const
+  {
+    return outcome == StoreOutcome::Done || outcome == StoreOutcome::Created;
+  }
 };
 
 class PipelineStore

@@ -12,9 +12,30 @@ namespace camgate {
 
 namespace {
 
+guint
+status_of (StoreOutcome outcome)
+{
+  switch (outcome) {
+    case StoreOutcome::Done:
+      return SOUP_STATUS_OK;
+    case StoreOutcome::Created:
+      return SOUP_STATUS_CREATED;
+    case StoreOutcome::Invalid:
+      return SOUP_STATUS_BAD_REQUEST;
+    case StoreOutcome::NotAllowed:
+      return SOUP_STATUS_FORBIDDEN;
+    case StoreOutcome::Conflict:
+      return SOUP_STATUS_CONFLICT;
+    case StoreOutcome::WriteFailed:
+      break;
+  }
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
 void
 send_store_errors (SoupServerMessage * message, const StoreResult & result)
 {
+  const guint status = status_of (result.outcome);
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   std::string joined;
@@ -27,9 +48,9 @@ send_store_errors (SoupServerMessage * message, const StoreResult & result)
     json_builder_add_string_value (b, e.c_str ());
   json_builder_end_array (b);
   json_builder_set_member_name (b, "status");
-  json_builder_add_int_value (b, result.status);
+  json_builder_add_int_value (b, status);
   json_builder_end_object (b);
-  send_json (message, result.status, finish_json (b));
+  send_json (message, status, finish_json (b));
 }
 
 std::vector<std::string>
@@ -91,7 +112,7 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
       return;
     StoreResult result = store.create (body, stream_names (streams),
         is_admin (wanted));
-    if (result.status != 201)
+    if (!result.ok ())
       return send_store_errors (message, result);
     g_message ("api: created stream %s (%s)", wanted.c_str (),
         result.file.c_str ());
@@ -107,7 +128,7 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
   const std::string file = stream->spec ().file;
   if (method == "DELETE") {
     StoreResult result = store.remove (file);
-    if (result.status != 200)
+    if (!result.ok ())
       return send_store_errors (message, result);
     g_message ("api: deleted stream %s (%s)", name.c_str (), file.c_str ());
     streams.reload ();
@@ -120,7 +141,7 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
   }
   StoreResult result = store.replace (name, file, body, method == "PATCH",
       is_admin (name));
-  if (result.status != 200)
+  if (!result.ok ())
     return send_store_errors (message, result);
   g_message ("api: changed stream %s (%s)", name.c_str (), file.c_str ());
   answer_written (streams, rtsp, message, name, SOUP_STATUS_OK);
@@ -176,7 +197,7 @@ add_camera (StreamManager & streams, RtspServer & rtsp,
   json_builder_end_object (b);
   StoreResult result = store.create (finish_json (b, false),
       stream_names (streams), false);
-  if (result.status != 201)
+  if (!result.ok ())
     return send_store_errors (message, result);
   g_message ("api: added camera %s as stream %s", camera_id.c_str (),
       name.c_str ());

@@ -260,7 +260,7 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   auto created = store.create (R"({"name": "door", "source": {"uri":
       "rtsps://cam/1", "transport": "tcp", "tls-verify": false, "latency": 200},
       "outputs": {"hls": {}}})", {}, false);
-  ASSERT_EQ (created.status, 201u) << created.errors.front ();
+  ASSERT_EQ (created.outcome, StoreOutcome::Created) << created.errors.front ();
   EXPECT_EQ (created.file, dir.path + "/door.yaml");
   std::string text = read_file (created.file);
   // Written as block YAML, without the name (the file names the stream).
@@ -272,14 +272,14 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   EXPECT_NE (text.find ("latency: 200"), std::string::npos) << text;
 
   EXPECT_EQ (store.create (R"({"name": "door", "source": "test"})",
-          { "door" }, false).status, 409u);
+          { "door" }, false).outcome, StoreOutcome::Conflict);
   EXPECT_EQ (store.create (R"({"name": "../x", "source": "test"})", {}, false)
-      .status, 400u);
+      .outcome, StoreOutcome::Invalid);
 
   auto patched = store.replace ("door", created.file,
       R"({"source": {"transport": null}, "outputs": {"hls": null},
           "record": {"keep": "1d"}})", true, false);
-  ASSERT_EQ (patched.status, 200u) << patched.errors.front ();
+  ASSERT_EQ (patched.outcome, StoreOutcome::Done) << patched.errors.front ();
   text = read_file (created.file);
   EXPECT_NE (text.find ("rtsps://cam/1"), std::string::npos) << text;
   EXPECT_EQ (text.find ("transport"), std::string::npos) << text;
@@ -288,12 +288,12 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
 
   auto replaced = store.replace ("door", created.file,
       R"({"source": "test"})", false, false);
-  ASSERT_EQ (replaced.status, 200u);
+  ASSERT_EQ (replaced.outcome, StoreOutcome::Done);
   EXPECT_EQ (read_file (created.file), "source: test\n");
   EXPECT_EQ (store.replace ("door", created.file,
-          R"({"name": "other", "source": "test"})", false, false).status, 400u);
+          R"({"name": "other", "source": "test"})", false, false).outcome, StoreOutcome::Invalid);
 
-  EXPECT_EQ (store.remove (created.file).status, 200u);
+  EXPECT_EQ (store.remove (created.file).outcome, StoreOutcome::Done);
   EXPECT_TRUE (dir.files ().empty ());
 }
 
@@ -305,13 +305,13 @@ TEST (PipelineStore, StreamNamesFollowTheFileRule)
   PipelineStore store (dir.path);
   for (const char *bad : { "-cam", ".cam", "", "a/b", "c am" }) {
     EXPECT_EQ (store.create (std::string ("{\"name\": \"") + bad
-            + "\", \"source\": \"test\"}", {}, false).status, 400u) << bad;
+            + "\", \"source\": \"test\"}", {}, false).outcome, StoreOutcome::Invalid) << bad;
     EXPECT_FALSE (is_valid_stream_name (bad)) << bad;
   }
   EXPECT_TRUE (dir.files ().empty ());
   auto made = store.create (R"({"name": "cam-1.b_2", "source": "test"})", {},
       false);
-  ASSERT_EQ (made.status, 201u);
+  ASSERT_EQ (made.outcome, StoreOutcome::Created);
   StreamSpec spec;
   std::vector<ConfigError> errors;
   EXPECT_TRUE (parse_pipeline_file (made.file, spec, errors))
@@ -326,32 +326,32 @@ TEST (PipelineStore, InvalidInputLeavesNoFileBehind)
   PipelineStore store (dir.path);
   auto bad = store.create (R"({"name": "door", "source": {"uri": "http://x"},
       "outputs": {"hlz": {}}})", {}, false);
-  EXPECT_EQ (bad.status, 400u);
+  EXPECT_EQ (bad.outcome, StoreOutcome::Invalid);
   ASSERT_EQ (bad.errors.size (), 2u);
   EXPECT_EQ (bad.errors[0].rfind ("source.uri: unsupported scheme", 0), 0u)
       << bad.errors[0];
   EXPECT_NE (bad.errors[1].find ("'outputs.hls'"), std::string::npos);
-  EXPECT_EQ (store.create ("{not json", {}, false).status, 400u);
-  EXPECT_EQ (store.create ("[1, 2]", {}, false).status, 400u);
+  EXPECT_EQ (store.create ("{not json", {}, false).outcome, StoreOutcome::Invalid);
+  EXPECT_EQ (store.create ("[1, 2]", {}, false).outcome, StoreOutcome::Invalid);
   // YAML is not taken: its aliases could blow a small body up.
   EXPECT_EQ (store.create ("a: &a [x, x]\nb: &b [*a, *a]\nname: door\n"
-          "source: test\n", {}, false).status, 400u);
+          "source: test\n", {}, false).outcome, StoreOutcome::Invalid);
   EXPECT_EQ (store.create ("{\"name\": \"door\", \"source\": \"test\", "
-          "\"x\": \"" + std::string (70000, 'a') + "\"}", {}, false).status, 400u);
+          "\"x\": \"" + std::string (70000, 'a') + "\"}", {}, false).outcome, StoreOutcome::Invalid);
   EXPECT_TRUE (dir.files ().empty ());
 
   // A refused change keeps the file as it was.
   auto good = store.create (R"({"name": "door", "source": "test"})", {}, false);
-  ASSERT_EQ (good.status, 201u);
+  ASSERT_EQ (good.outcome, StoreOutcome::Created);
   std::string before = read_file (good.file);
   EXPECT_EQ (store.replace ("door", good.file,
-          R"({"health": {"max-gop": "soon"}})", true, false).status, 400u);
+          R"({"health": {"max-gop": "soon"}})", true, false).outcome, StoreOutcome::Invalid);
   EXPECT_EQ (read_file (good.file), before);
   EXPECT_EQ (dir.files (), std::vector<std::string> { "door.yaml" });
 
   // Without a pipelines folder there is nowhere to write.
   EXPECT_EQ (PipelineStore ("").create (R"({"name": "x", "source": "test"})",
-          {}, false).status, 409u);
+          {}, false).outcome, StoreOutcome::Conflict);
 }
 
 TEST (PipelineStore, GstLaunchPipelinesOnlyFromAdminsWhereAllowed)
@@ -362,21 +362,21 @@ TEST (PipelineStore, GstLaunchPipelinesOnlyFromAdminsWhereAllowed)
   // Off by default: nobody, not even an admin, writes one through the API.
   PipelineStore closed (dir.path);
   auto refused = closed.create (body, {}, true);
-  EXPECT_EQ (refused.status, 403u);
+  EXPECT_EQ (refused.outcome, StoreOutcome::NotAllowed);
   ASSERT_FALSE (refused.errors.empty ());
   EXPECT_NE (refused.errors[0].find ("api-pipelines"), std::string::npos);
   // Allowed by the gateway: admins only.
   PipelineStore open (dir.path, true);
-  EXPECT_EQ (open.create (body, {}, false).status, 403u);
+  EXPECT_EQ (open.create (body, {}, false).outcome, StoreOutcome::NotAllowed);
   EXPECT_TRUE (dir.files ().empty ());
   auto made = open.create (body, {}, true);
-  ASSERT_EQ (made.status, 201u);
+  ASSERT_EQ (made.outcome, StoreOutcome::Created);
   // Others may still change the rest of a stream whose pipeline the
   // operator wrote, never the pipeline itself.
   EXPECT_EQ (closed.replace ("lobby-z", made.file, R"({"outputs": {"hls":
-      {}}})", true, false).status, 200u);
+      {}}})", true, false).outcome, StoreOutcome::Done);
   EXPECT_EQ (closed.replace ("lobby-z", made.file, R"({"source": {"pipeline":
-      "videotestsrc ! x264enc ! rtph264pay"}})", true, false).status, 403u);
+      "videotestsrc ! x264enc ! rtph264pay"}})", true, false).outcome, StoreOutcome::NotAllowed);
 }
 
 TEST (PipelineStore, NestedJsonAndControlCharactersAreRefused)
@@ -386,7 +386,7 @@ TEST (PipelineStore, NestedJsonAndControlCharactersAreRefused)
   std::string deep = "{\"name\": \"x\", \"source\": \"test\", \"y\": "
       + std::string (16000, '[') + std::string (16000, ']') + "}";
   auto nested = store.create (deep, {}, true);
-  EXPECT_EQ (nested.status, 400u);
+  EXPECT_EQ (nested.outcome, StoreOutcome::Invalid);
   ASSERT_FALSE (nested.errors.empty ());
   EXPECT_NE (nested.errors[0].find ("nested"), std::string::npos);
   // Brackets inside strings are text, not nesting.
@@ -397,7 +397,7 @@ TEST (PipelineStore, NestedJsonAndControlCharactersAreRefused)
           "rtsp://cam/a\\u001b", "rtsp://cam/\\t" }) {
     auto bad = store.create (std::string (R"({"name": "cam", "source":
         {"uri": ")") + uri + "\"}}", {}, true);
-    EXPECT_EQ (bad.status, 400u) << uri;
+    EXPECT_EQ (bad.outcome, StoreOutcome::Invalid) << uri;
     ASSERT_FALSE (bad.errors.empty ());
     EXPECT_NE (bad.errors[0].find ("control character"), std::string::npos)
         << bad.errors[0];
@@ -413,11 +413,11 @@ TEST (PipelineStore, RecordPathStaysInsideTheStreamsRecordingsFolder)
           "a/../../b.mp4", "./%H.mp4", "a//b.mp4", "%H-%M.yaml", "" }) {
     auto bad = store.create (std::string (R"({"name": "cam", "source":
         "test", "record": {"path": ")") + path + "\"}}", {}, true);
-    EXPECT_EQ (bad.status, 400u) << path;
+    EXPECT_EQ (bad.outcome, StoreOutcome::Invalid) << path;
   }
   EXPECT_TRUE (dir.files ().empty ());
   EXPECT_EQ (store.create (R"({"name": "cam", "source": "test", "record":
-      {"path": "<stream>/%Y/%H-%M-%S.mp4"}})", {}, false).status, 201u);
+      {"path": "<stream>/%Y/%H-%M-%S.mp4"}})", {}, false).outcome, StoreOutcome::Created);
 }
 
 TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
