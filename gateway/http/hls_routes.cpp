@@ -10,7 +10,9 @@ namespace camgate {
 
 namespace {
 
-constexpr guint kTickMs = 20;
+// How often a request waiting for a stream with no segment store yet (its
+// packager starting) looks again; everything else is woken by events.
+constexpr gint64 kNoStoreRecheckUs = 100 * 1000;
 
 bool
 parse_number (const char *text, uint64_t & out)
@@ -51,6 +53,7 @@ send (SoupServerMessage * message, const std::string & file,
 
 HlsRoutes::HlsRoutes (StreamManager & streams) : streams_ (streams)
 {
+  wakeup_->routes = this;
 }
 
 std::string
@@ -105,8 +108,11 @@ HlsRoutes::with_token (const std::string & text, const std::string & token,
 
 HlsRoutes::~HlsRoutes ()
 {
-  if (tick_source_)
-    g_source_remove (tick_source_);
+  wakeup_->routes = nullptr;
+  for (auto & [raw, held] : observed_)
+    held.first->unobserve (held.second);
+  if (deadline_source_)
+    g_source_remove (deadline_source_);
   for (auto & feed : feeds_)
     end_feed (feed);
   for (auto & w : waiters_) {
@@ -195,10 +201,10 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (try_answer (waiter, false))
     return true;
 
-  // Park it: answered from wake() or at the deadline. The tick runs only
-  // while something is parked.
-  if (!tick_source_)
-    tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  // Park it: answered when its store says something changed, or at its
+  // deadline. Looked at once more after the store is observed, in case
+  // it changed in between.
+  schedule (wakeup_);
   soup_server_message_pause (message);
   g_object_ref (message);
   waiters_.push_back (waiter);
@@ -317,8 +323,7 @@ HlsRoutes::start_feed (Waiter & w, std::shared_ptr<hls::SegmentStore> store)
       G_CALLBACK (+[](SoupServerMessage *, gpointer data) {
         static_cast<SegmentFeed *> (data)->gone = true;
       }), feed);
-  if (!tick_source_)
-    tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  schedule (wakeup_);
   return true;
 }
 
@@ -377,18 +382,91 @@ HlsRoutes::wake ()
   }
 }
 
-gboolean
-HlsRoutes::on_tick (gpointer data)
+void
+HlsRoutes::schedule (const std::shared_ptr<Wakeup> & wakeup)
 {
-  // A short poll of the parked requests: cheap (checks are in memory) and it
-  // keeps every store event on the main context.
-  auto *self = static_cast<HlsRoutes *> (data);
-  self->wake ();
-  self->feed_segments ();
-  if (!self->waiters_.empty () || !self->feeds_.empty ())
-    return G_SOURCE_CONTINUE;
-  self->tick_source_ = 0;
-  return G_SOURCE_REMOVE;
+  if (wakeup->scheduled.exchange (true))
+    return;
+  g_idle_add_full (G_PRIORITY_DEFAULT, +[](gpointer data) -> gboolean {
+        auto & held = *static_cast<std::shared_ptr<Wakeup> *> (data);
+        held->scheduled = false;
+        if (held->routes)
+          held->routes->service ();
+        return G_SOURCE_REMOVE;
+      }, new std::shared_ptr<Wakeup> (wakeup), [](gpointer data) {
+        delete static_cast<std::shared_ptr<Wakeup> *> (data);
+      });
+}
+
+void
+HlsRoutes::service ()
+{
+  wake ();
+  feed_segments ();
+  bool store_missing = false;
+  observe_stores (store_missing);
+  arm_deadline (store_missing);
+}
+
+void
+HlsRoutes::observe_stores (bool & store_missing)
+{
+  std::map<hls::SegmentStore *, std::shared_ptr<hls::SegmentStore>> wanted;
+  for (const auto & w : waiters_) {
+    auto stream = streams_.find (w.stream);
+    auto store = stream ? stream->hls_store () : nullptr;
+    if (store)
+      wanted[store.get ()] = store;
+    else
+      store_missing = true;
+  }
+  for (const auto & feed : feeds_)
+    wanted[feed.store.get ()] = feed.store;
+  for (auto it = observed_.begin (); it != observed_.end ();) {
+    if (wanted.count (it->first)) {
+      ++it;
+      continue;
+    }
+    it->second.first->unobserve (it->second.second);
+    it = observed_.erase (it);
+  }
+  for (auto & [raw, store] : wanted) {
+    if (observed_.count (raw))
+      continue;
+    std::weak_ptr<Wakeup> weak = wakeup_;
+    const int id = store->observe ([weak](const hls::StoreEvent &) {
+          if (auto wakeup = weak.lock ())
+            schedule (wakeup);
+        });
+    observed_[raw] = { store, id };
+  }
+}
+
+void
+HlsRoutes::arm_deadline (bool store_missing)
+{
+  if (deadline_source_) {
+    g_source_remove (deadline_source_);
+    deadline_source_ = 0;
+  }
+  if (waiters_.empty () && feeds_.empty ())
+    return;
+  const gint64 now = g_get_monotonic_time ();
+  gint64 next = G_MAXINT64;
+  for (const auto & w : waiters_)
+    next = std::min (next, w.deadline_us);
+  for (const auto & feed : feeds_)
+    next = std::min (next, feed.deadline_us);
+  if (store_missing)
+    next = std::min (next, now + kNoStoreRecheckUs);
+  const guint delay_ms = next <= now ? 0
+      : static_cast<guint> ((next - now + 999) / 1000);
+  deadline_source_ = g_timeout_add (delay_ms, +[](gpointer data) -> gboolean {
+        auto *self = static_cast<HlsRoutes *> (data);
+        self->deadline_source_ = 0;
+        self->service ();
+        return G_SOURCE_REMOVE;
+      }, this);
 }
 
 }  // namespace camgate

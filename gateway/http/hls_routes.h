@@ -11,16 +11,21 @@
 //                          as its parts are written (chunked), as DASH's
 //                          availabilityTimeOffset promises
 //   /<stream>/manifest.mpd DASH
-// Blocked requests are paused libsoup messages, woken from the store's
-// notifications on the main context; a client that goes away is forgotten.
+// Blocked requests are paused libsoup messages, woken by their segment
+// store's notifications (marshalled to the main context) or their deadline;
+// a request for a stream whose packager has not started yet (no store to
+// observe) is looked at again every 100 ms. A client that goes away is
+// forgotten.
 // A playlist or manifest fetched with ?token= carries the token in every URI
 // it lists, so players that cannot send headers keep it on every request.
 #pragma once
 
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,12 +83,29 @@ private:
   void feed_segments ();
   void end_feed (SegmentFeed & feed);
   void wake ();
-  static gboolean on_tick (gpointer self);
+
+  // Store notifications come on streaming threads; they schedule one
+  // service() on the main context (coalesced).
+  struct Wakeup
+  {
+    std::atomic<bool> scheduled { false };
+    HlsRoutes *routes = nullptr;   // main context only; null once gone
+  };
+  static void schedule (const std::shared_ptr<Wakeup> & wakeup);
+  // Answers what can be answered, sends what parts arrived, then observes
+  // the stores parked requests wait on and arms the next deadline.
+  void service ();
+  void observe_stores (bool & store_missing);
+  void arm_deadline (bool store_missing);
 
   StreamManager & streams_;
   std::list<Waiter> waiters_;
   std::list<SegmentFeed> feeds_;
-  guint tick_source_ = 0;
+  const std::shared_ptr<Wakeup> wakeup_ = std::make_shared<Wakeup> ();
+  // The stores observed, with their observer ids (held while observed).
+  std::map<hls::SegmentStore *,
+      std::pair<std::shared_ptr<hls::SegmentStore>, int>> observed_;
+  guint deadline_source_ = 0;
 };
 
 }  // namespace camgate
