@@ -86,6 +86,7 @@ HttpServer::HttpServer (StreamManager & streams, RtspServer & rtsp,
     AccessControl & access)
     : streams_ (streams), rtsp_ (rtsp), access_ (access), hls_ (streams)
 {
+  add_api_routes ();
 }
 
 HttpServer::~HttpServer ()
@@ -287,10 +288,12 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
         "password or token)");
   if (handle_auth_routes (access_, message, path, who, credentials))
     return;
-  if (path.rfind ("/api/v1/recordings/", 0) == 0)
-    return route_recordings (message, path, query, who);
-  if (path == "/metrics" || path.rfind ("/api/", 0) == 0)
-    return route_api (message, path, query, who);
+  if (path == "/metrics" || path.rfind ("/api/", 0) == 0) {
+    RouteRequest request { message, path, query, who, {} };
+    if (!routes_.dispatch (access_, request))
+      send_error (message, SOUP_STATUS_NOT_FOUND, "nothing at " + path);
+    return;
+  }
 
   // /<stream>/...: HLS, DASH, players, WHEP and WHIP.
   std::string stream = path.substr (1, path.find ('/', 1) - 1);
@@ -313,174 +316,138 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
 }
 
 void
-HttpServer::route_api (SoupServerMessage * message, const std::string & path,
-    GHashTable *, const Identity & who)
+HttpServer::send_info (SoupServerMessage * message) const
 {
-  const std::string method = soup_server_message_get_method (message);
-  const bool read = method == "GET" || method == "HEAD";
-  auto method_not_allowed = [&](const char *allow) {
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (message), "Allow", allow);
-    send_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, method
-        + " is not allowed on " + path);
-  };
-  auto may = [&](const std::string & stream, unsigned permission,
-      const std::string & what) {
-    return permit (access_, message, who, stream, permission, what);
-  };
-  ManageCheck may_manage = [&](const std::string & name) {
-    return may (name, kPermApi, "manage stream '" + name + "'");
-  };
-  AdminCheck is_admin = [&](const std::string & name) {
-    return access_.allowed (who, name, kPermAdmin);
-  };
-
-  if (path == "/api/v1/info") {
-    // Ports for the panel's URL list; nothing secret.
-    JsonBuilder *b = json_builder_new ();
-    json_builder_begin_object (b);
-    json_member (b, "version", VERSION);
-    const std::pair<const char *, int> ports[] = { { "rtsp_port",
-          rtsp_.port () }, { "rtsps_port", rtsp_.tls_port () },
-        { "http_port", port_ }, { "https_port", tls_port_ } };
-    for (const auto & [name, value] : ports) {
-      json_builder_set_member_name (b, name);
-      json_builder_add_int_value (b, value);
-    }
-    json_builder_end_object (b);
-    send_json (message, SOUP_STATUS_OK, finish_json (b, false));
-    return;
+  // Ports for the panel's URL list; nothing secret.
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_member (b, "version", VERSION);
+  const std::pair<const char *, int> ports[] = { { "rtsp_port",
+        rtsp_.port () }, { "rtsps_port", rtsp_.tls_port () },
+      { "http_port", port_ }, { "https_port", tls_port_ } };
+  for (const auto & [name, value] : ports) {
+    json_builder_set_member_name (b, name);
+    json_builder_add_int_value (b, value);
   }
-  if (path == "/metrics") {
-    if (!read)
-      return method_not_allowed ("GET, HEAD");
-    if (!may ("", kPermApi, "read the metrics"))
-      return;
-    std::string text = render_metrics (streams_, rtsp_);
-    soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
-    soup_server_message_set_response (message,
-        "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
-        text.data (), text.size ());
-    return;
-  }
-
-  const std::string cameras = "/api/v1/cameras";
-  if (path == cameras || path == cameras + "/") {
-    if (!read)
-      return method_not_allowed ("GET, HEAD");
-    if (may ("", kPermApi, "list cameras"))
-      send_json (message, SOUP_STATUS_OK, cameras_json (cameras_
-              ? cameras_->cameras () : std::vector<DiscoveredCamera> {}));
-    return;
-  }
-  if (path.rfind (cameras + "/", 0) == 0 && path.size () > 4
-      && path.compare (path.size () - 4, 4, "/add") == 0) {
-    if (method != "POST")
-      return method_not_allowed ("POST");
-    std::string id = path.substr (cameras.size () + 1,
-        path.size () - cameras.size () - 5);
-    return add_camera (streams_, rtsp_, store_, *cameras_, message, id,
-        may_manage);
-  }
-
-  const std::string streams = kStreamsPrefix;
-  if (path == streams || path == streams + "/") {
-    if (method == "POST")
-      return change_stream (streams_, rtsp_, store_, message, "", may_manage,
-          is_admin);
-    if (!read)
-      return method_not_allowed ("GET, HEAD, POST");
-    // Each caller sees the streams it may watch or manage.
-    send_json (message, SOUP_STATUS_OK, render_stream_list (streams_, rtsp_,
-            [&](const std::string & name) {
-              return access_.permissions (who, name);
-            }));
-    return;
-  }
-  if (path.rfind (streams + "/", 0) == 0) {
-    // The path arrives percent-encoded; names are plain words, so anything
-    // that needs decoding cannot name a stream.
-    std::string name = path.substr (streams.size () + 1);
-    if (!name.empty () && name.back () == '/')
-      name.pop_back ();
-    const std::string snapshot = "/snapshot.jpg";
-    if (name.size () > snapshot.size () && name.compare (name.size ()
-            - snapshot.size (), snapshot.size (), snapshot) == 0) {
-      name.resize (name.size () - snapshot.size ());
-      if (!read)
-        return method_not_allowed ("GET, HEAD");
-      if (may (name, kPermRead, "watch '" + name + "'"))
-        snapshots_->send (message, name);
-      return;
-    }
-    if (name.empty () || name.find ('/') != std::string::npos)
-      return send_error (message, SOUP_STATUS_NOT_FOUND, "no stream named '"
-          + name + "'");
-    if (method == "PUT" || method == "PATCH" || method == "DELETE")
-      return change_stream (streams_, rtsp_, store_, message, name,
-          may_manage, is_admin);
-    if (!read)
-      return method_not_allowed ("GET, HEAD, PUT, PATCH, DELETE");
-    if (!access_.allowed (who, name, kPermRead)
-        && !may (name, kPermApi, "see stream '" + name + "'"))
-      return;
-    std::string body;
-    if (!render_stream (streams_, rtsp_, name, body))
-      return send_error (message, SOUP_STATUS_NOT_FOUND, "no stream named '"
-          + name + "'");
-    send_json (message, SOUP_STATUS_OK, body);
-    return;
-  }
-  send_error (message, SOUP_STATUS_NOT_FOUND, "nothing at " + path);
+  json_builder_end_object (b);
+  send_json (message, SOUP_STATUS_OK, finish_json (b, false));
 }
 
 void
-HttpServer::route_recordings (SoupServerMessage * message,
-    const std::string & path, GHashTable * query, const Identity & who)
+HttpServer::add_api_routes ()
 {
-  const char *method = soup_server_message_get_method (message);
-  const bool read = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
-  std::string name = path.substr (strlen ("/api/v1/recordings/"));
-  if (!name.empty () && name.back () == '/')
-    name.pop_back ();
-  bool clip = false;
-  std::string file;
-  if (name.size () > 4 && name.compare (name.size () - 4, 4, "/get") == 0) {
-    clip = true;
-    name.resize (name.size () - 4);
-  } else if (auto at = name.find ("/files/"); at != std::string::npos) {
-    file = name.substr (at + 7);
-    name.resize (at);
-  }
-  const bool remove = g_str_equal (method, "DELETE");
-  if ((!read && !(remove && !clip)) || (!file.empty () && !remove)) {
-    const char *allow = clip ? "GET, HEAD" : !file.empty () ? "DELETE"
-        : "GET, HEAD, DELETE";
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (message), "Allow", allow);
-    return send_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED,
-        std::string (method) + " is not allowed on " + path);
-  }
-  // Stream names are plain words: anything else (../, %2e...) is refused.
-  if (name.empty () || name.find_first_of ("/%\\") != std::string::npos
-      || name[0] == '.')
-    return send_error (message, SOUP_STATUS_BAD_REQUEST, "bad stream name '"
-        + name + "'");
+  using Access = Route::Access;
+  routes_.add ({ "GET", "/api/v1/info", Access::Public, 0, "",
+        [this](const RouteRequest & r) { send_info (r.message); } });
+  routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
+        "read the metrics", [this](const RouteRequest & r) {
+          std::string text = render_metrics (streams_, rtsp_);
+          soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
+          soup_server_message_set_response (r.message,
+              "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
+              text.data (), text.size ());
+        } });
+  routes_.add ({ "GET", "/api/v1/cameras", Access::Needs, kPermApi,
+        "list cameras", [this](const RouteRequest & r) {
+          send_json (r.message, SOUP_STATUS_OK, cameras_json (cameras_
+                  ? cameras_->cameras () : std::vector<DiscoveredCamera> {}));
+        } });
+  // The stream's name comes from the camera: the handler asks for `api` on
+  // it.
+  routes_.add ({ "POST", "/api/v1/cameras/{id}/add", Access::PerItem, 0, "",
+        [this](const RouteRequest & r) {
+          add_camera (streams_, rtsp_, store_, *cameras_, r.message,
+              r.param ("id"), may_manage (r));
+        } });
+  add_stream_routes ();
+  add_recording_routes ();
+}
+
+ManageCheck
+HttpServer::may_manage (const RouteRequest & r)
+{
+  return [this, &r](const std::string & name) {
+    return permit (access_, r.message, r.who, name, kPermApi,
+        "manage stream '" + name + "'");
+  };
+}
+
+void
+HttpServer::add_stream_routes ()
+{
+  using Access = Route::Access;
+  auto change = [this](const RouteRequest & r) {
+    change_stream (streams_, rtsp_, store_, r.message, r.param ("stream"),
+        may_manage (r), [this, &r](const std::string & name) {
+          return access_.allowed (r.who, name, kPermAdmin);
+        });
+  };
+  // Each caller sees the streams it may watch or manage.
+  routes_.add ({ "GET", kStreamsPrefix, Access::PerItem, 0, "",
+        [this](const RouteRequest & r) {
+          send_json (r.message, SOUP_STATUS_OK, render_stream_list (streams_,
+                  rtsp_, [&](const std::string & name) {
+                    return access_.permissions (r.who, name);
+                  }));
+        } });
+  // The new stream's name is in the body: checked there.
+  routes_.add ({ "POST", kStreamsPrefix, Access::PerItem, 0, "", change });
+  const char *stream_pattern = "/api/v1/streams/{stream}";
+  routes_.add ({ "GET", stream_pattern, Access::Needs, kPermRead | kPermApi,
+        "see stream '{stream}'", [this](const RouteRequest & r) {
+          std::string body;
+          if (!render_stream (streams_, rtsp_, r.param ("stream"), body))
+            return send_error (r.message, SOUP_STATUS_NOT_FOUND,
+                "no stream named '" + r.param ("stream") + "'");
+          send_json (r.message, SOUP_STATUS_OK, body);
+        } });
+  for (const char *method : { "PUT", "PATCH", "DELETE" })
+    routes_.add ({ method, stream_pattern, Access::Needs, kPermApi,
+          "manage stream '{stream}'", change });
+  routes_.add ({ "GET", "/api/v1/streams/{stream}/snapshot.jpg",
+        Access::Needs, kPermRead,
+        "watch '{stream}'", [this](const RouteRequest & r) {
+          snapshots_->send (r.message, r.param ("stream"));
+        } });
+}
+
+void
+HttpServer::add_recording_routes ()
+{
+  using Access = Route::Access;
   // Playing recordings needs `record`; deleting them `admin`.
-  if (!permit (access_, message, who, name, remove ? kPermAdmin : kPermRecord,
-          std::string (remove ? "delete" : "see") + " the recordings of '"
-          + name + "'"))
-    return;
-  auto stream = streams_.find (name);
-  if (!stream || !stream->recording ())
-    return send_error (message, SOUP_STATUS_NOT_FOUND, stream ? "stream '"
-        + name + "' does not record" : "no stream named '" + name + "'");
-  if (remove)
-    delete_recordings (message, *stream, file, query);
-  else if (clip)
-    send_recording_clip (message, *stream, query);
-  else
-    send_json (message, SOUP_STATUS_OK, render_recordings (*stream));
+  auto recordings = [this](const RouteRequest & r, bool remove, bool clip) {
+    const std::string & name = r.param ("stream");
+    // Stream names are plain words: anything else (%2e...) is refused.
+    if (name.find_first_of ("%\\") != std::string::npos || name[0] == '.')
+      return send_error (r.message, SOUP_STATUS_BAD_REQUEST,
+          "bad stream name '" + name + "'");
+    auto stream = streams_.find (name);
+    if (!stream || !stream->recording ())
+      return send_error (r.message, SOUP_STATUS_NOT_FOUND, stream ? "stream '"
+          + name + "' does not record" : "no stream named '" + name + "'");
+    if (remove)
+      delete_recordings (r.message, *stream, r.param ("file"), r.query);
+    else if (clip)
+      send_recording_clip (r.message, *stream, r.query);
+    else
+      send_json (r.message, SOUP_STATUS_OK, render_recordings (*stream));
+  };
+  const char *see = "see the recordings of '{stream}'";
+  const char *remove = "delete the recordings of '{stream}'";
+  routes_.add ({ "GET", "/api/v1/recordings/{stream}", Access::Needs,
+        kPermRecord, see, [recordings](const RouteRequest & r) {
+          recordings (r, false, false); } });
+  routes_.add ({ "DELETE", "/api/v1/recordings/{stream}", Access::Needs,
+        kPermAdmin, remove, [recordings](const RouteRequest & r) {
+          recordings (r, true, false); } });
+  routes_.add ({ "GET", "/api/v1/recordings/{stream}/get", Access::Needs,
+        kPermRecord, see, [recordings](const RouteRequest & r) {
+          recordings (r, false, true); } });
+  routes_.add ({ "DELETE", "/api/v1/recordings/{stream}/files/{file}",
+        Access::Needs, kPermAdmin, remove,
+        [recordings](const RouteRequest & r) {
+          recordings (r, true, false); } });
 }
 
 }  // namespace camgate

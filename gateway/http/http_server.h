@@ -11,7 +11,10 @@
 //   /<stream>/... LL-HLS, DASH and the player page   (hls_routes.h)
 //   /<stream>/whep, /<stream>/whip, /<stream>/webrtc  (webrtc_routes.h)
 //   GET /static/hls.min.js                            (bundled from npm)
-// Every route is guarded by AccessControl here, in one place, before it runs.
+// The /api and /metrics routes are a RouteTable (route_table.h): each names
+// the permission it needs, checked once before its handler runs; the
+// /<stream>/... player routes are checked for read (publish for WHIP) here,
+// in one place, before they run.
 // Anything else gets a JSON error with the right status; a malformed request
 // is answered, never fatal.
 #pragma once
@@ -22,6 +25,8 @@
 #include "http/hls_routes.h"
 #include "http/http_auth.h"
 #include "http/idle_connections.h"
+#include "http/route_table.h"
+#include "http/stream_admin.h"
 #include "http/snapshot.h"
 #include "http/webrtc_routes.h"
 #include "onvif/camera_watch.h"
@@ -50,6 +55,8 @@ public:
   void stop ();
   int port () const { return port_; }
   int tls_port () const { return tls_port_; }
+  // The /api/... and /metrics routes, each with the access it needs.
+  const RouteTable & api_routes () const { return routes_; }
   // WHEP viewers of `stream` ("" = all).
   unsigned webrtc_viewers (const std::string & stream = {}) const
   {
@@ -64,11 +71,12 @@ private:
   bool listen (const GatewayConfig & config, int port, bool tls,
       std::string & error);
   bool redirect_to_https (SoupServerMessage * message, const std::string & path);
-  void route_api (SoupServerMessage * message, const std::string & path,
-      GHashTable * query, const Identity & who);
-  void route_recordings (SoupServerMessage * message, const std::string & path,
-      GHashTable * query, const Identity & who);
   bool route_panel (SoupServerMessage * message, const std::string & path);
+  void add_api_routes ();
+  void add_stream_routes ();
+  void add_recording_routes ();
+  ManageCheck may_manage (const RouteRequest & request);
+  void send_info (SoupServerMessage * message) const;
 
   StreamManager & streams_;
   RtspServer & rtsp_;
@@ -76,6 +84,7 @@ private:
   PipelineStore store_ { "" };
   bool redirect_http_ = false;
   int tls_port_ = 0;
+  RouteTable routes_;               // /api/... and /metrics
   HlsRoutes hls_;
   std::unique_ptr<WebRtcRoutes> webrtc_;
   std::unique_ptr<CameraWatch> cameras_;
