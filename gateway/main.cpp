@@ -140,29 +140,30 @@ run_gateway (GatewayConfig config)
 
 }  // namespace
 
-int
-main (int argc, char **argv)
+// The gateway's command line; -1 from parse() means "go on".
+struct Options
 {
-  gst_init (&argc, &argv);
-  // Our own elements are part of the binary: no plugin path needed.
-  GST_ELEMENT_REGISTER (streamhealth, nullptr);
-  GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
-  GST_ELEMENT_REGISTER (cmafsink, nullptr);
-  GST_ELEMENT_REGISTER (recordsink, nullptr);
-  GST_ELEMENT_REGISTER (onvifsrc, nullptr);
-  GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
-
-  if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
-    return run_check (argc - 2, argv + 2);
-  if (argc >= 2 && std::strcmp (argv[1], "discover") == 0)
-    return run_discover (argc - 1, argv + 1);
-  if (argc >= 2 && std::strcmp (argv[1], "hash-password") == 0)
-    return run_hash_password (argc - 2, argv + 2);
-
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gchar *recordings = nullptr;
   gint rtsp_port = -1, http_port = -1;
   gboolean version = FALSE, self_signed = FALSE;
+
+  ~Options ()
+  {
+    g_free (pipelines);
+    g_free (recordings);
+    g_free (config_file);
+    g_free (bind);
+  }
+
+  int parse (int & argc, char **& argv);
+  // The settings file, then the flags over it; -1, or the exit code.
+  int apply (GatewayConfig & config) const;
+};
+
+int
+Options::parse (int & argc, char **& argv)
+{
   GOptionEntry entries[] = {
     { "pipelines", 'p', 0, G_OPTION_ARG_FILENAME, &pipelines,
         "Folder of pipeline files, one stream each (default: none, serve the "
@@ -197,23 +198,27 @@ main (int argc, char **argv)
       "stdin)\n");
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *error = nullptr;
-  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+  const bool parsed = g_option_context_parse (context, &argc, &argv, &error);
+  g_option_context_free (context);
+  if (!parsed) {
     g_printerr ("camgate: %s\n", error->message);
     g_clear_error (&error);
-    g_option_context_free (context);
     return 2;
   }
-  g_option_context_free (context);
   if (version) {
-    g_print ("camgate %s (GStreamer %s)\n", VERSION, gst_version_string ());
+    g_print ("camgate %s (%s)\n", VERSION, gst_version_string ());
     return 0;
   }
   if (argc > 1) {
     g_printerr ("camgate: unexpected argument '%s'\n", argv[1]);
     return 2;
   }
+  return -1;
+}
 
-  GatewayConfig config;
+int
+Options::apply (GatewayConfig & config) const
+{
   if (config_file) {
     std::vector<ConfigError> errors;
     if (!load_gateway_config (config_file, config, errors)) {
@@ -254,9 +259,32 @@ main (int argc, char **argv)
     g_message ("TLS with the self-signed certificate %s",
         config.tls.certificate.c_str ());
   }
-  g_free (pipelines);
-  g_free (recordings);
-  g_free (config_file);
-  g_free (bind);
-  return run_gateway (config);
+  return -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  // Our own elements are part of the binary: no plugin path needed.
+  GST_ELEMENT_REGISTER (streamhealth, nullptr);
+  GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);
+  GST_ELEMENT_REGISTER (cmafsink, nullptr);
+  GST_ELEMENT_REGISTER (recordsink, nullptr);
+  GST_ELEMENT_REGISTER (onvifsrc, nullptr);
+  GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
+
+  if (argc >= 2 && std::strcmp (argv[1], "check") == 0)
+    return run_check (argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp (argv[1], "discover") == 0)
+    return run_discover (argc - 1, argv + 1);
+  if (argc >= 2 && std::strcmp (argv[1], "hash-password") == 0)
+    return run_hash_password (argc - 2, argv + 2);
+
+  Options options;
+  GatewayConfig config;
+  int exit_code = options.parse (argc, argv);
+  if (exit_code == -1)
+    exit_code = options.apply (config);
+  return exit_code == -1 ? run_gateway (config) : exit_code;
 }

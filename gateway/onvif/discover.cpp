@@ -62,14 +62,124 @@ with_credentials (const std::string & address, const onvif::Credentials & c)
   return out;
 }
 
-}  // namespace
+// Listens for cameras for `timeout_ms`, probing twice; false (and why) when
+// discovery cannot start.
+bool
+find_cameras (const std::vector<std::string> & targets, uint32_t timeout_ms,
+    std::map<std::string, Camera> & cameras, std::string & error)
+{
+  onvif::OnvifDiscovery discovery (targets);
+  std::string warning;
+  if (!discovery.open (error, warning))
+    return false;
+  if (!warning.empty ())
+    g_printerr ("camgate discover: %s\n", warning.c_str ());
+  auto collect = [&](const onvif::DiscoveryMessage & message,
+      const std::string &) {
+    if (message.kind == onvif::DiscoveryKind::Bye)
+      return;
+    for (const auto & d : message.devices)
+      if (!d.xaddrs.empty ())
+        cameras.emplace (d.endpoint, Camera { d, {}, {} });
+  };
+  discovery.probe ();
+  discovery.receive_for (timeout_ms / 2, collect);
+  discovery.probe ();
+  discovery.receive_for (timeout_ms - timeout_ms / 2, collect);
+  return true;
+}
 
-int
-run_discover (int argc, char **argv)
+// Asks the camera what it is and what it streams; camera.error says why
+// not.
+void
+query_camera (Camera & camera, const onvif::Credentials & credentials)
+{
+  std::string problem;
+  camera.device_url = onvif::first_answering_address (camera.found.xaddrs,
+      3, problem);
+  camera.address = onvif::device_authority (camera.device_url);
+  onvif::OnvifClient client (camera.device_url, credentials);
+  if (client.connect (problem)) {
+    client.device_information (camera.info, problem);
+    problem.clear ();
+    if (client.profiles (camera.profiles, problem)) {
+      for (const auto & p : camera.profiles) {
+        std::string uri, uri_error;
+        if (client.stream_uri (p.token, uri, uri_error))
+          uri = onvif::rewrite_host (uri, client.host ());
+        camera.uris.push_back (uri);
+      }
+    }
+  }
+  camera.error = problem;
+}
+
+void
+print_camera (const Camera & camera)
+{
+  g_print ("%s  %s%s%s\n", camera.address.c_str (),
+      camera.info.manufacturer.c_str (), camera.info.manufacturer.empty ()
+      ? "" : " ", camera.info.model.empty () ? camera.found.scope_value
+      ("hardware").c_str () : camera.info.model.c_str ());
+  g_print ("  device:  %s\n", camera.device_url.c_str ());
+  if (!camera.error.empty ()) {
+    g_print ("  error:   %s\n", camera.error.c_str ());
+    return;
+  }
+  const onvif::Profile *main = onvif::main_profile (camera.profiles);
+  for (size_t i = 0; i < camera.profiles.size (); i++) {
+    const auto & p = camera.profiles[i];
+    const std::string fps = p.fps > 0
+        ? " " + std::to_string ((int) p.fps) + " fps" : "";
+    g_print ("  profile: %s%s  %s %dx%d%s  %s\n", p.token.c_str (),
+        &p == main ? " (main)" : "", p.encoding.c_str (), p.width, p.height,
+        fps.c_str (), camera.uris[i].c_str ());
+  }
+}
+
+// One pipeline file for the camera's main profile; an existing one is kept.
+void
+write_pipeline_file (const std::string & dir, const Camera & camera,
+    const onvif::Credentials & credentials)
+{
+  std::filesystem::create_directories (dir);
+  const std::string path = dir + "/" + stream_name (camera) + ".yaml";
+  if (std::filesystem::exists (path)) {
+    g_print ("  kept:    %s (exists)\n", path.c_str ());
+    return;
+  }
+  const onvif::Profile *main = onvif::main_profile (camera.profiles);
+  std::ofstream out (path);
+  out << "# " << camera.info.manufacturer << " " << camera.info.model
+      << " found by camgate discover (" << camera.found.endpoint << ")\n"
+      << "source:\n  uri: " << with_credentials (camera.address,
+          credentials) << (main && !main->token.empty () ? "/"
+          + main->token : "") << "\n";
+  g_print ("  wrote:   %s\n", path.c_str ());
+}
+
+struct DiscoverOptions
 {
   gchar *timeout_text = nullptr, *user = nullptr, *password = nullptr;
   gchar *write_dir = nullptr;
   gchar **targets = nullptr;
+
+  ~DiscoverOptions ()
+  {
+    g_free (timeout_text);
+    g_free (user);
+    g_free (password);
+    g_free (write_dir);
+    g_strfreev (targets);
+  }
+
+  // -1 to go on, or the exit code.
+  int parse (int & argc, char **& argv, uint32_t & timeout_ms);
+};
+
+int
+DiscoverOptions::parse (int & argc, char **& argv, uint32_t & timeout_ms)
+{
   GOptionEntry entries[] = {
     { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout_text,
         "How long to listen for cameras (default 3s)", "DURATION" },
@@ -88,14 +198,14 @@ run_discover (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *gerror = nullptr;
   // argv[0] is "discover" here.
-  if (!g_option_context_parse (context, &argc, &argv, &gerror)) {
+  const bool parsed = g_option_context_parse (context, &argc, &argv, &gerror);
+  g_option_context_free (context);
+  if (!parsed) {
     g_printerr ("camgate discover: %s\n", gerror->message);
     g_clear_error (&gerror);
-    g_option_context_free (context);
     return 2;
   }
-  g_option_context_free (context);
-  uint32_t timeout_ms = 3000;
+  timeout_ms = 3000;
   if (timeout_text) {
     auto ms = parse_duration_ms (timeout_text);
     if (!ms || *ms < 100 || *ms > 60000) {
@@ -105,93 +215,42 @@ run_discover (int argc, char **argv)
     }
     timeout_ms = static_cast<uint32_t> (*ms);
   }
-  onvif::Credentials credentials { user ? user : "", password ? password : "" };
-  std::vector<std::string> target_list;
-  for (gchar **t = targets; t && *t; t++)
-    target_list.push_back (*t);
-  g_strfreev (targets);
+  return -1;
+}
 
-  onvif::OnvifDiscovery discovery (target_list);
-  std::string error, warning;
-  if (!discovery.open (error, warning)) {
+}  // namespace
+
+int
+run_discover (int argc, char **argv)
+{
+  DiscoverOptions options;
+  uint32_t timeout_ms = 0;
+  if (int code = options.parse (argc, argv, timeout_ms); code != -1)
+    return code;
+  onvif::Credentials credentials { options.user ? options.user : "",
+    options.password ? options.password : "" };
+  std::vector<std::string> targets;
+  for (gchar **t = options.targets; t && *t; t++)
+    targets.push_back (*t);
+
+  std::map<std::string, Camera> cameras;
+  std::string error;
+  if (!find_cameras (targets, timeout_ms, cameras, error)) {
     g_printerr ("camgate discover: %s\n", error.c_str ());
     return 1;
   }
-  if (!warning.empty ())
-    g_printerr ("camgate discover: %s\n", warning.c_str ());
-  std::map<std::string, Camera> cameras;
-  auto collect = [&](const onvif::DiscoveryMessage & message,
-      const std::string &) {
-    if (message.kind == onvif::DiscoveryKind::Bye)
-      return;
-    for (const auto & d : message.devices)
-      if (!d.xaddrs.empty ())
-        cameras.emplace (d.endpoint, Camera { d, {}, {} });
-  };
-  discovery.probe ();
-  discovery.receive_for (timeout_ms / 2, collect);
-  discovery.probe ();
-  discovery.receive_for (timeout_ms - timeout_ms / 2, collect);
-
   if (cameras.empty ()) {
     g_print ("no ONVIF camera answered within %.1f s\n", timeout_ms / 1000.0);
     return 1;
   }
   int failures = 0;
   for (auto & [endpoint, camera] : cameras) {
-    std::string problem;
-    camera.device_url = onvif::first_answering_address (camera.found.xaddrs,
-        3, problem);
-    camera.address = onvif::device_authority (camera.device_url);
-    onvif::OnvifClient client (camera.device_url, credentials);
-    if (client.connect (problem)) {
-      client.device_information (camera.info, problem);
-      problem.clear ();
-      if (client.profiles (camera.profiles, problem)) {
-        for (const auto & p : camera.profiles) {
-          std::string uri, uri_error;
-          if (client.stream_uri (p.token, uri, uri_error))
-            uri = onvif::rewrite_host (uri, client.host ());
-          camera.uris.push_back (uri);
-        }
-      }
-    }
-    camera.error = problem;
-    g_print ("%s  %s%s%s\n", camera.address.c_str (),
-        camera.info.manufacturer.c_str (), camera.info.manufacturer.empty ()
-        ? "" : " ", camera.info.model.empty () ? camera.found.scope_value
-        ("hardware").c_str () : camera.info.model.c_str ());
-    g_print ("  device:  %s\n", camera.device_url.c_str ());
-    if (!camera.error.empty ()) {
-      g_print ("  error:   %s\n", camera.error.c_str ());
+    query_camera (camera, credentials);
+    print_camera (camera);
+    if (!camera.error.empty ())
       failures++;
-      continue;
-    }
-    const onvif::Profile *main = onvif::main_profile (camera.profiles);
-    for (size_t i = 0; i < camera.profiles.size (); i++) {
-      const auto & p = camera.profiles[i];
-      g_print ("  profile: %s%s  %s %dx%d%s  %s\n", p.token.c_str (),
-          &p == main ? " (main)" : "", p.encoding.c_str (), p.width, p.height,
-          p.fps > 0 ? (" " + std::to_string ((int) p.fps) + " fps").c_str ()
-          : "", camera.uris[i].c_str ());
-    }
-
-    if (write_dir) {
-      std::filesystem::create_directories (write_dir);
-      const std::string path = std::string (write_dir) + "/"
-          + stream_name (camera) + ".yaml";
-      if (std::filesystem::exists (path)) {
-        g_print ("  kept:    %s (exists)\n", path.c_str ());
-        continue;
-      }
-      std::ofstream out (path);
-      out << "# " << camera.info.manufacturer << " " << camera.info.model
-          << " found by camgate discover (" << camera.found.endpoint << ")\n"
-          << "source:\n  uri: " << with_credentials (camera.address,
-              credentials) << (main && !main->token.empty () ? "/"
-              + main->token : "") << "\n";
-      g_print ("  wrote:   %s\n", path.c_str ());
-    }
+    else if (options.write_dir)
+      write_pipeline_file (options.write_dir, camera, credentials);
   }
   return failures == (int) cameras.size () ? 1 : 0;
 }
