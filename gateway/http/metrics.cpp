@@ -114,84 +114,98 @@ read_process ()
 
 const double kStartTime = g_get_real_time () / 1e6;
 
-}  // namespace
+using Labels = std::vector<std::pair<std::string, std::string>>;
 
-std::string
-render_metrics (const StreamManager & streams, const RtspServer & rtsp)
+// The per-stream families, filled one stream at a time.
+struct StreamFamilies
 {
-  Family info ("camgate_build_info", "gauge",
-      "Version of the running camgate, as a label");
-  Family up ("camgate_stream_up", "gauge",
-      "1 while the stream's source delivers data");
-  Family state ("camgate_stream_state", "gauge",
-      "The stream's state: 1 for the current one");
-  Family health ("camgate_stream_health", "gauge",
-      "The stream's health: 1 for the current one");
-  Family reason ("camgate_stream_health_reason", "gauge",
-      "1 for each reason the stream is degraded or stalled");
-  Family reconnects ("camgate_stream_reconnects_total", "counter",
-      "Times the stream's source was restarted after a failure");
-  Family uptime ("camgate_stream_uptime_seconds", "gauge",
-      "Seconds since the stream's source started delivering data");
-  Family bytes_in ("camgate_stream_received_bytes_total", "counter",
-      "RTP bytes received from the source");
-  Family packets_in ("camgate_stream_received_packets_total", "counter",
-      "RTP packets received from the source");
-  Family bytes_out ("camgate_stream_sent_bytes_total", "counter",
-      "RTP bytes handed to the stream's outputs (once per output media)");
-  Family repairs ("camgate_stream_timestamp_repairs_total", "counter",
-      "Times a broken source timestamp was rebased");
-  Family viewers ("camgate_stream_viewers", "gauge",
-      "Viewers (sessions) per protocol");
-  Family recording ("camgate_stream_recording", "gauge",
+  Family up { "camgate_stream_up", "gauge",
+      "1 while the stream's source delivers data" };
+  Family state { "camgate_stream_state", "gauge",
+      "The stream's state: 1 for the current one" };
+  Family health { "camgate_stream_health", "gauge",
+      "The stream's health: 1 for the current one" };
+  Family reason { "camgate_stream_health_reason", "gauge",
+      "1 for each reason the stream is degraded or stalled" };
+  Family reconnects { "camgate_stream_reconnects_total", "counter",
+      "Times the stream's source was restarted after a failure" };
+  Family uptime { "camgate_stream_uptime_seconds", "gauge",
+      "Seconds since the stream's source started delivering data" };
+  Family bytes_in { "camgate_stream_received_bytes_total", "counter",
+      "RTP bytes received from the source" };
+  Family packets_in { "camgate_stream_received_packets_total", "counter",
+      "RTP packets received from the source" };
+  Family bytes_out { "camgate_stream_sent_bytes_total", "counter",
+      "RTP bytes handed to the stream's outputs (once per output media)" };
+  Family repairs { "camgate_stream_timestamp_repairs_total", "counter",
+      "Times a broken source timestamp was rebased" };
+  Family viewers { "camgate_stream_viewers", "gauge",
+      "Viewers (sessions) per protocol" };
+  Family recording { "camgate_stream_recording", "gauge",
       "1 while a stream with record: is writing; 0 while it waits or is "
-      "paused (a write error such as a full disk)");
-  Family bitrate ("camgate_track_bytes_per_second", "gauge",
-      "Data rate of a track over the health window (bitrate / 8)");
-  Family fps ("camgate_track_frames_per_second", "gauge",
-      "Frame rate (audio: packet rate) of a track over the health window");
-  Family gop ("camgate_track_gop_seconds", "gauge",
-      "Time between the last two keyframes of a video track");
-  Family lost ("camgate_track_lost_packets_total", "counter",
-      "RTP packets of a track that never arrived");
-  Family stalls ("camgate_track_stalls_total", "counter",
-      "Times a track stopped delivering data for the stall timeout");
+      "paused (a write error such as a full disk)" };
 
-  info.add ({ { "version", VERSION } }, 1);
-  static const char *states[] = { "starting", "running", "retrying", "stalled",
-    "waiting", "stopped" };
+  void add (const Stream & stream, const StreamHealthSummary & summary,
+      const RtspServer & rtsp);
+  void write (std::ostringstream & out) const
+  {
+    for (const Family *f : { &up, &state, &health, &reason, &reconnects,
+            &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
+            &recording })
+      f->write (out);
+  }
+};
+
+void
+StreamFamilies::add (const Stream & stream,
+    const StreamHealthSummary & summary, const RtspServer & rtsp)
+{
+  static const char *states[] = { "starting", "running", "retrying",
+    "stalled", "waiting", "stopped" };
   static const char *healths[] = { "healthy", "degraded", "stalled" };
+  const std::string & name = stream.spec ().name;
+  const std::string current = to_string (stream.state ());
+  const auto counters = stream.fanout ()->counters ();
+  const Labels label { { "stream", name } };
 
-  for (const auto & stream : streams.streams ()) {
-    const StreamSpec & spec = stream->spec ();
-    const std::string current = to_string (stream->state ());
-    const auto summary = stream->health ();
-    const auto counters = stream->fanout ()->counters ();
-    const std::vector<std::pair<std::string, std::string>> label {
-      { "stream", spec.name } };
+  up.add (label, current == "running" ? 1 : 0);
+  for (const char *s : states)
+    state.add ({ { "stream", name }, { "state", s } }, current == s);
+  for (const char *h : healths)
+    health.add ({ { "stream", name }, { "health", h } }, summary.state == h);
+  for (const auto & r : summary.reasons)
+    reason.add ({ { "stream", name }, { "reason", r } }, 1);
+  reconnects.add (label, stream.restarts ());
+  uptime.add (label, stream.uptime_seconds ());
+  bytes_in.add (label, counters.bytes_in);
+  packets_in.add (label, counters.packets_in);
+  bytes_out.add (label, counters.bytes_out);
+  repairs.add (label, counters.timestamp_repairs);
+  viewers.add ({ { "stream", name }, { "protocol", "rtsp" } },
+      rtsp.session_count (name));
+  if (stream.webrtc_feed ())
+    viewers.add ({ { "stream", name }, { "protocol", "webrtc" } },
+        stream.webrtc_feed ()->viewer_count ());
+  if (const RecordingOutput *rec = stream.recording ())
+    recording.add (label, rec->status () == "recording" ? 1 : 0);
+}
 
-    up.add (label, current == "running" ? 1 : 0);
-    for (const char *s : states)
-      state.add ({ { "stream", spec.name }, { "state", s } }, current == s);
-    for (const char *h : healths)
-      health.add ({ { "stream", spec.name }, { "health", h } },
-          summary.state == h);
-    for (const auto & r : summary.reasons)
-      reason.add ({ { "stream", spec.name }, { "reason", r } }, 1);
-    reconnects.add (label, stream->restarts ());
-    uptime.add (label, stream->uptime_seconds ());
-    bytes_in.add (label, counters.bytes_in);
-    packets_in.add (label, counters.packets_in);
-    bytes_out.add (label, counters.bytes_out);
-    repairs.add (label, counters.timestamp_repairs);
-    viewers.add ({ { "stream", spec.name }, { "protocol", "rtsp" } },
-        rtsp.session_count (spec.name));
-    if (stream->webrtc_feed ())
-      viewers.add ({ { "stream", spec.name }, { "protocol", "webrtc" } },
-          stream->webrtc_feed ()->viewer_count ());
-    if (const RecordingOutput *rec = stream->recording ())
-      recording.add (label, rec->status () == "recording" ? 1 : 0);
+// The per-track families.
+struct TrackFamilies
+{
+  Family bitrate { "camgate_track_bytes_per_second", "gauge",
+      "Data rate of a track over the health window (bitrate / 8)" };
+  Family fps { "camgate_track_frames_per_second", "gauge",
+      "Frame rate (audio: packet rate) of a track over the health window" };
+  Family gop { "camgate_track_gop_seconds", "gauge",
+      "Time between the last two keyframes of a video track" };
+  Family lost { "camgate_track_lost_packets_total", "counter",
+      "RTP packets of a track that never arrived" };
+  Family stalls { "camgate_track_stalls_total", "counter",
+      "Times a track stopped delivering data for the stall timeout" };
 
+  void add (const std::string & stream, const StreamHealthSummary & summary)
+  {
     std::map<std::string, int> seen;
     for (const auto & t : summary.tracks) {
       // Tracks are named by media, numbered when a stream has several.
@@ -199,8 +213,8 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
       int n = seen[track]++;
       if (n)
         track += std::to_string (n);
-      const std::vector<std::pair<std::string, std::string>> labels {
-        { "stream", spec.name }, { "track", track }, { "codec", t.encoding } };
+      const Labels labels { { "stream", stream }, { "track", track },
+        { "codec", t.encoding } };
       bitrate.add (labels, t.bitrate / 8.0);
       fps.add (labels, t.fps);
       if (t.media == "video")
@@ -209,7 +223,17 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
       stalls.add (labels, t.stalls);
     }
   }
+  void write (std::ostringstream & out) const
+  {
+    for (const Family *f : { &bitrate, &fps, &gop, &lost, &stalls })
+      f->write (out);
+  }
+};
 
+// The process families Prometheus clients export by convention.
+void
+write_process (std::ostringstream & out)
+{
   const ProcessFigures process = read_process ();
   Family cpu ("process_cpu_seconds_total", "counter",
       "Total user and system CPU time spent in seconds");
@@ -222,12 +246,31 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
   memory.add ({}, process.resident_bytes);
   fds.add ({}, process.open_fds);
   start.add ({}, kStartTime);
-
-  std::ostringstream out;
-  for (const Family *f : { &info, &up, &state, &health, &reason, &reconnects,
-          &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
-          &recording, &bitrate, &fps, &gop, &lost, &stalls, &cpu, &memory, &fds, &start })
+  for (const Family *f : { &cpu, &memory, &fds, &start })
     f->write (out);
+}
+
+}  // namespace
+
+std::string
+render_metrics (const StreamManager & streams, const RtspServer & rtsp)
+{
+  Family info ("camgate_build_info", "gauge",
+      "Version of the running camgate, as a label");
+  info.add ({ { "version", VERSION } }, 1);
+  StreamFamilies per_stream;
+  TrackFamilies per_track;
+  for (const auto & stream : streams.streams ()) {
+    // One reading, so a stream's reasons and its tracks agree.
+    const StreamHealthSummary summary = stream->health ();
+    per_stream.add (*stream, summary, rtsp);
+    per_track.add (stream->spec ().name, summary);
+  }
+  std::ostringstream out;
+  info.write (out);
+  per_stream.write (out);
+  per_track.write (out);
+  write_process (out);
   return out.str ();
 }
 
