@@ -76,34 +76,26 @@ set_description (GstElement * webrtc, const char *signal,
   return ok;
 }
 
-}  // namespace
-
-WebRtcPeer::WebRtcPeer (std::string label, Role role,
-    const WebRtcConfig & config, const std::string & bind_address,
-    Events events)
-    : label_ (std::move (label)), role_ (role), events_ (std::move (events)),
-      guard_ (std::make_shared<Guard> (Guard { this })),
-      last_rtcp_us_ (std::make_shared<std::atomic<int64_t>> (0))
+// Bundling, jitter latency, STUN/TURN and which local ports and addresses
+// ICE may use.
+void
+configure_transport (GstElement * webrtc, WebRtcPeer::Role role,
+    const WebRtcConfig & config, const std::string & bind_address)
 {
-  pipeline_ = GST_ELEMENT (gst_object_ref_sink (gst_pipeline_new (
-              label_.c_str ())));
-  webrtc_ = gst_element_factory_make ("webrtcbin", "webrtc");
-  if (!webrtc_)
-    return;
-  gst_bin_add (GST_BIN (pipeline_), webrtc_);
-  g_object_set (webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+  g_object_set (webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
       nullptr);
   // A publisher's packets wait this long for retransmissions (NACK).
-  g_object_set (webrtc_, "latency", role == Role::Receive ? 100 : 0, nullptr);
+  g_object_set (webrtc, "latency", role == WebRtcPeer::Role::Receive ? 100 : 0,
+      nullptr);
   if (!config.stun_servers.empty ())
-    g_object_set (webrtc_, "stun-server", config.stun_servers.front ().c_str (),
+    g_object_set (webrtc, "stun-server", config.stun_servers.front ().c_str (),
         nullptr);
   for (const auto & turn : config.turn_servers) {
     gboolean added = FALSE;
-    g_signal_emit_by_name (webrtc_, "add-turn-server", turn.c_str (), &added);
+    g_signal_emit_by_name (webrtc, "add-turn-server", turn.c_str (), &added);
   }
   GstObject *ice = nullptr;
-  g_object_get (webrtc_, "ice-agent", &ice, nullptr);
+  g_object_get (webrtc, "ice-agent", &ice, nullptr);
   if (ice) {
     if (config.min_port)
       g_object_set (ice, "min-rtp-port", config.min_port, "max-rtp-port",
@@ -125,6 +117,37 @@ WebRtcPeer::WebRtcPeer (std::string label, Role role,
     gst_object_unref (ice);
   }
 
+}
+
+}  // namespace
+
+WebRtcPeer::WebRtcPeer (std::string label, Role role,
+    const WebRtcConfig & config, const std::string & bind_address,
+    Events events)
+    : label_ (std::move (label)), role_ (role), events_ (std::move (events)),
+      guard_ (std::make_shared<Guard> (Guard { this })),
+      last_rtcp_us_ (std::make_shared<std::atomic<int64_t>> (0))
+{
+  pipeline_ = GST_ELEMENT (gst_object_ref_sink (gst_pipeline_new (
+              label_.c_str ())));
+  webrtc_ = gst_element_factory_make ("webrtcbin", "webrtc");
+  if (!webrtc_)
+    return;
+  gst_bin_add (GST_BIN (pipeline_), webrtc_);
+  configure_transport (webrtc_, role, config, bind_address);
+  watch_webrtcbin (role);
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  bus_watch_ = gst_bus_add_watch (bus, on_bus, this);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline_, GST_STATE_READY);
+}
+
+// webrtcbin's notifications, marshalled to the main context (gathering
+// done, connection state) or passed on from its thread (a publisher's
+// tracks); the guard makes them no-ops once this peer is gone.
+void
+WebRtcPeer::watch_webrtcbin (Role role)
+{
   auto *guard = new GuardRef (guard_);
   auto free_guard = [](gpointer data, GClosure *) {
     delete static_cast<GuardRef *> (data);
@@ -183,10 +206,6 @@ WebRtcPeer::WebRtcPeer (std::string label, Role role,
             guard->peer->events_.new_track (pad);
         }), guard, free_guard, (GConnectFlags) 0);
   }
-  GstBus *bus = gst_element_get_bus (pipeline_);
-  bus_watch_ = gst_bus_add_watch (bus, on_bus, this);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline_, GST_STATE_READY);
 }
 
 gboolean

@@ -65,6 +65,7 @@ private:
   };
   using GuardRef = std::shared_ptr<Guard>;
 
+  void watch_webrtcbin (Role role);
   bool link_send_track (const ChosenTrack & track, std::string & error);
   void run_on_main (std::function<void (WebRtcPeer &)> what);
   void on_connection_state (int state);
