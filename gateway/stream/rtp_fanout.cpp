@@ -110,6 +110,54 @@ RtpFanout::set_track_caps (unsigned index, GstCaps * caps)
   pending_[index] = clean;
 }
 
+// Whether the session's fewer tracks each match one of the current
+// layout's; if so, sources are mapped onto those tracks and the rest are
+// reported missing.
+bool
+RtpFanout::keep_layout_without_locked (const std::vector<GstCaps *> & layout)
+{
+  std::vector<int> track_of_layout;
+  std::vector<bool> used (tracks_.size (), false);
+  for (auto *caps : layout) {
+    int match = -1;
+    for (size_t t = 0; t < tracks_.size () && match < 0; t++)
+      if (!used[t] && gst_caps_is_equal (caps, tracks_[t].caps))
+        match = static_cast<int> (t);
+    if (match < 0)
+      return false;
+    used[match] = true;
+    track_of_layout.push_back (match);
+  }
+  for (auto & t : track_of_source_)
+    if (t >= 0)
+      t = track_of_layout[t];
+  for (size_t t = 0; t < tracks_.size (); t++)
+    if (!used[t])
+      missing_.push_back (media_of (tracks_[t].caps));
+  return true;
+}
+
+// A new layout: new tracks (and output SSRCs) for its caps, which they take.
+void
+RtpFanout::set_tracks_locked (const std::vector<GstCaps *> & layout)
+{
+  for (auto & track : tracks_)
+    gst_caps_unref (track.caps);
+  tracks_.clear ();
+  for (auto *c : layout) {
+    Track track;
+    track.caps = c;
+    track.out_ssrc = g_random_int ();
+    const GstStructure *s = gst_caps_get_structure (c, 0);
+    if (!gst_structure_get_int (s, "clock-rate", &track.clock_rate)
+        || track.clock_rate <= 0)
+      track.clock_rate = 90000;
+    track.batch_frames =
+        g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
+    tracks_.push_back (track);
+  }
+}
+
 void
 RtpFanout::end_track_setup ()
 {
@@ -147,32 +195,13 @@ RtpFanout::end_track_setup ()
   // Cameras come back without a track now and then (audio only after a
   // reboot): keep the layout viewers have, feed what arrived, and report the
   // rest missing so the stream can try again.
-  if (!same && !layout.empty () && layout.size () < tracks_.size ()) {
-    std::vector<int> track_of_layout;
-    std::vector<bool> used (tracks_.size (), false);
-    for (auto *caps : layout) {
-      int match = -1;
-      for (size_t t = 0; t < tracks_.size () && match < 0; t++)
-        if (!used[t] && gst_caps_is_equal (caps, tracks_[t].caps))
-          match = static_cast<int> (t);
-      if (match < 0)
-        break;
-      used[match] = true;
-      track_of_layout.push_back (match);
-    }
-    if (track_of_layout.size () == layout.size ()) {
-      for (auto & t : track_of_source_)
-        if (t >= 0)
-          t = track_of_layout[t];
-      for (size_t t = 0; t < tracks_.size (); t++)
-        if (!used[t])
-          missing_.push_back (media_of (tracks_[t].caps));
-      for (auto *caps : layout)
-        gst_caps_unref (caps);
-      counters_.sessions++;
-      active_ = true;
-      return;
-    }
+  if (!same && !layout.empty () && layout.size () < tracks_.size ()
+      && keep_layout_without_locked (layout)) {
+    for (auto *caps : layout)
+      gst_caps_unref (caps);
+    counters_.sessions++;
+    active_ = true;
+    return;
   }
 
   if (same) {
@@ -188,21 +217,7 @@ RtpFanout::end_track_setup ()
       g_debug ("track %zu: %s (was %s)", i, now, before);
     }
     ended.list = take_outputs_locked ();
-    for (auto & track : tracks_)
-      gst_caps_unref (track.caps);
-    tracks_.clear ();
-    for (auto *c : layout) {
-      Track track;
-      track.caps = c;
-      track.out_ssrc = g_random_int ();
-      const GstStructure *s = gst_caps_get_structure (c, 0);
-      if (!gst_structure_get_int (s, "clock-rate", &track.clock_rate)
-          || track.clock_rate <= 0)
-        track.clock_rate = 90000;
-      track.batch_frames =
-          g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
-      tracks_.push_back (track);
-    }
+    set_tracks_locked (layout);
     generation_++;
   }
   counters_.sessions++;

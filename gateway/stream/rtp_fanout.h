@@ -136,6 +136,8 @@ private:
       GstMiniObject * data);
   static void end_outputs (const Outputs & outputs);
   void drop_frames ();
+  bool keep_layout_without_locked (const std::vector<GstCaps *> & layout);
+  void set_tracks_locked (const std::vector<GstCaps *> & layout);
   // Detaches every output; the caller ends them once the lock is released.
   Outputs take_outputs_locked ();
 
