@@ -156,43 +156,10 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   }
 
   Waiter waiter { message, name, file };
-  // Only what a token can be (base64url and '.') is passed on: anything
-  // else would be text injected into the playlist.
-  if (const char *token = query ? static_cast<const char *> (
-          g_hash_table_lookup (query, "token")) : nullptr) {
-    const std::string text = token;
-    if (text.size () < 512 && text.find_first_not_of ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-            "abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos)
-      waiter.token = text;
-  }
-  if (file == hls::SegmentStore::kMediaPlaylist) {
-    const char *msn = query ? static_cast<const char *> (g_hash_table_lookup
-        (query, "_HLS_msn")) : nullptr;
-    const char *part = query ? static_cast<const char *> (g_hash_table_lookup
-        (query, "_HLS_part")) : nullptr;
-    const char *skip = query ? static_cast<const char *> (g_hash_table_lookup
-        (query, "_HLS_skip")) : nullptr;
-    waiter.file.clear ();
-    waiter.skip = skip && (g_str_equal (skip, "YES") || g_str_equal (skip, "v2"));
-    if (part && !msn) {
-      send_error (message, SOUP_STATUS_BAD_REQUEST,
-          "_HLS_part needs _HLS_msn");
-      return true;
-    }
-    if (msn) {
-      uint64_t part_value = 0;
-      if (!parse_number (msn, waiter.msn)
-          || (part && !parse_number (part, part_value))) {
-        send_error (message, SOUP_STATUS_BAD_REQUEST,
-            "_HLS_msn and _HLS_part must be numbers");
-        return true;
-      }
-      if (part)
-        waiter.part = static_cast<unsigned> (part_value);
-    } else {
-      waiter.msn = 0;
-      waiter.part = std::nullopt;
-    }
+  std::string error;
+  if (!read_query (query, waiter, error)) {
+    send_error (message, SOUP_STATUS_BAD_REQUEST, error);
+    return true;
   }
   auto store = stream->hls_store ();
   const unsigned td = store ? store->config ().target_duration
@@ -201,16 +168,63 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (try_answer (waiter, false))
     return true;
 
-  // Park it: answered when its store says something changed, or at its
-  // deadline. Looked at once more after the store is observed, in case
-  // it changed in between.
+  park (std::move (waiter));
+  return true;
+}
+
+// The token to pass on, and a media playlist's blocking and skip
+// parameters; false (and why) when they make no sense.
+bool
+HlsRoutes::read_query (GHashTable * query, Waiter & waiter, std::string & error)
+{
+  auto get = [query](const char *key) {
+    return query ? static_cast<const char *> (g_hash_table_lookup (query, key))
+        : nullptr;
+  };
+  // Only what a token can be (base64url and '.') is passed on: anything
+  // else would be text injected into the playlist.
+  if (const char *token = get ("token")) {
+    const std::string text = token;
+    if (text.size () < 512 && text.find_first_not_of ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            "abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos)
+      waiter.token = text;
+  }
+  if (waiter.file != hls::SegmentStore::kMediaPlaylist)
+    return true;
+  const char *msn = get ("_HLS_msn"), *part = get ("_HLS_part");
+  const char *skip = get ("_HLS_skip");
+  waiter.file.clear ();
+  waiter.skip = skip && (g_str_equal (skip, "YES") || g_str_equal (skip, "v2"));
+  if (part && !msn) {
+    error = "_HLS_part needs _HLS_msn";
+    return false;
+  }
+  waiter.msn = 0;
+  waiter.part = std::nullopt;
+  uint64_t part_value = 0;
+  if (msn && (!parse_number (msn, waiter.msn)
+          || (part && !parse_number (part, part_value)))) {
+    error = "_HLS_msn and _HLS_part must be numbers";
+    return false;
+  }
+  if (msn && part)
+    waiter.part = static_cast<unsigned> (part_value);
+  return true;
+}
+
+// Parks a request: answered when its store says something changed, or at
+// its deadline. Looked at once more after the store is observed, in case it
+// changed in between.
+void
+HlsRoutes::park (Waiter waiter)
+{
   schedule (wakeup_);
-  soup_server_message_pause (message);
-  g_object_ref (message);
-  waiters_.push_back (waiter);
-  auto it = std::prev (waiters_.end ());
-  it->disconnected_id = g_signal_connect (message, "disconnected",
-      G_CALLBACK (+[](SoupServerMessage * m, gpointer self) {
+  soup_server_message_pause (waiter.message);
+  g_object_ref (waiter.message);
+  SoupServerMessage *message = waiter.message;
+  waiters_.push_back (std::move (waiter));
+  waiters_.back ().disconnected_id = g_signal_connect (message,
+      "disconnected", G_CALLBACK (+[](SoupServerMessage * m, gpointer self) {
           auto *routes = static_cast<HlsRoutes *> (self);
           routes->waiters_.remove_if ([m](const Waiter & w) {
                 if (w.message != m)
@@ -219,7 +233,6 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
                 return true;
               });
         }), this);
-  return true;
 }
 
 bool

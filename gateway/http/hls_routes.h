@@ -76,6 +76,9 @@ private:
     gulong finished_id = 0;
   };
 
+  static bool read_query (GHashTable * query, Waiter & waiter,
+      std::string & error);
+  void park (Waiter waiter);
   // True when answered (now or never to be); false to keep waiting.
   bool try_answer (Waiter & waiter, bool expired);
   // Starts sending the segment being built; true when it is one.
