@@ -256,36 +256,12 @@ read_tls (YamlReader & reader, const YAML::Node & node, const std::string & path
     reader.boolean (n, "tls.redirect-http", out.redirect_http);
 }
 
-}  // namespace
-
-bool
-load_gateway_config (const std::string & path, GatewayConfig & config,
-    std::vector<ConfigError> & errors)
+// Folders, addresses, ports and timeouts: where and how the gateway
+// listens.
+void
+read_listening (YamlReader & reader, const YAML::Node & root,
+    const std::string & path, GatewayConfig & config)
 {
-  std::ifstream in (path);
-  if (!in) {
-    errors.push_back ({ path, 0, "cannot read config file" });
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf ();
-
-  YAML::Node root;
-  try {
-    root = YAML::Load (text.str ());
-  } catch (const YAML::ParserException & e) {
-    errors.push_back ({ path, e.mark.line + 1, "YAML syntax error: " + e.msg });
-    return false;
-  }
-  if (root.IsNull ())
-    return true;
-  YamlReader reader (path, errors);
-  if (!root.IsMap ()) {
-    reader.error (root, "expected a mapping of settings");
-    return false;
-  }
-  reader.check_keys (root, "", kKeys);
-
   // Folders are relative to the config file, so a config can travel with
   // its folders.
   for (auto [key, target] : { std::pair { "pipelines", &config.pipelines_dir },
@@ -338,6 +314,39 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
     if (config.rtsp_udp_max_port - config.rtsp_udp_min_port < 3)
       reader.error (node, "rtsp-udp-ports: at least 4 ports (two clients)");
   }
+}
+
+}  // namespace
+
+bool
+load_gateway_config (const std::string & path, GatewayConfig & config,
+    std::vector<ConfigError> & errors)
+{
+  std::ifstream in (path);
+  if (!in) {
+    errors.push_back ({ path, 0, "cannot read config file" });
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf ();
+
+  YAML::Node root;
+  try {
+    root = YAML::Load (text.str ());
+  } catch (const YAML::ParserException & e) {
+    errors.push_back ({ path, e.mark.line + 1, "YAML syntax error: " + e.msg });
+    return false;
+  }
+  if (root.IsNull ())
+    return true;
+  YamlReader reader (path, errors);
+  if (!root.IsMap ()) {
+    reader.error (root, "expected a mapping of settings");
+    return false;
+  }
+  reader.check_keys (root, "", kKeys);
+
+  read_listening (reader, root, path, config);
   if (const YAML::Node node = root["webrtc"])
     read_webrtc (reader, node, config.webrtc);
   if (const YAML::Node node = root["onvif"])

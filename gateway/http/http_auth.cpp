@@ -71,37 +71,52 @@ add_identity (JsonBuilder * b, AccessControl & access, const Identity & who)
 
 // POST /api/v1/auth/token: {"user", "password"} in a JSON body (the panel's
 // login form) or Basic; optional "ttl" ("10m", seconds) and "stream".
+// What POST /api/v1/auth/token asks for (every field may be empty).
+struct TokenRequest
+{
+  std::string user, password, stream;
+  std::string ttl_text;            // "10m", a number of seconds as "600s"
+};
+
+// False when the body is not empty and not a JSON object.
+bool
+read_token_request (const std::string & text, TokenRequest & out)
+{
+  if (text.empty ())
+    return true;
+  JsonParser *parser = json_parser_new ();
+  bool ok = json_parser_load_from_data (parser, text.c_str (), text.size (),
+      nullptr) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
+  if (ok) {
+    JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+    for (auto [key, target] : { std::pair { "user", &out.user }, std::pair {
+                "password", &out.password }, std::pair { "stream",
+                &out.stream } })
+      *target = json_string_member (o, key);
+    // "10m", or a number of seconds.
+    if (JsonNode *n = json_object_get_member (o, "ttl")) {
+      out.ttl_text = json_string_member (o, "ttl");
+      if (JSON_NODE_HOLDS_VALUE (n)
+          && json_node_get_value_type (n) == G_TYPE_INT64)
+        out.ttl_text = std::to_string (json_node_get_int (n)) + "s";
+      else if (out.ttl_text.empty ())
+        out.ttl_text = "?";          // refused by the caller with the reason
+    }
+  }
+  g_object_unref (parser);
+  return ok;
+}
+
 void
 issue_token (AccessControl & access, SoupServerMessage * message,
     const Identity & caller, Credentials credentials)
 {
-  const std::string text = request_body (message);
-
-  std::string user, password, stream, ttl_text;
-  if (!text.empty ()) {
-    JsonParser *parser = json_parser_new ();
-    bool ok = json_parser_load_from_data (parser, text.c_str (), text.size (),
-        nullptr) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
-    if (ok) {
-      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-      for (auto [key, target] : { std::pair { "user", &user }, std::pair {
-                  "password", &password }, std::pair { "stream", &stream } })
-        *target = json_string_member (o, key);
-      // "10m", or a number of seconds.
-      if (JsonNode *n = json_object_get_member (o, "ttl")) {
-        ttl_text = json_string_member (o, "ttl");
-        if (JSON_NODE_HOLDS_VALUE (n)
-            && json_node_get_value_type (n) == G_TYPE_INT64)
-          ttl_text = std::to_string (json_node_get_int (n)) + "s";
-        else if (ttl_text.empty ())
-          ttl_text = "?";            // refused below with the reason
-      }
-    }
-    g_object_unref (parser);
-    if (!ok)
-      return send_error (message, SOUP_STATUS_BAD_REQUEST,
-          "expected a JSON object such as {\"user\": ..., \"password\": ...}");
-  }
+  TokenRequest asked;
+  if (!read_token_request (request_body (message), asked))
+    return send_error (message, SOUP_STATUS_BAD_REQUEST,
+        "expected a JSON object such as {\"user\": ..., \"password\": ...}");
+  const std::string & user = asked.user, & stream = asked.stream;
+  const std::string & ttl_text = asked.ttl_text;
   uint32_t ttl_s = kDefaultTtlS;
   if (!ttl_text.empty ()) {
     auto ms = parse_duration_ms (ttl_text);
@@ -120,7 +135,7 @@ issue_token (AccessControl & access, SoupServerMessage * message,
     const std::string address = client_address (message);
     if (access.blocked_for_s (address))
       return refuse_blocked (access, message);
-    holder = access.login (user, password);
+    holder = access.login (user, asked.password);
     if (!holder)
       access.record_failure (address);
   } else if (credentials == Credentials::Valid && caller.user) {
