@@ -153,25 +153,34 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
     return true;
   }
 
+  on_session (message, path, name, id, whip, user);
+  return true;
+}
+
+// PATCH (trickled candidates), DELETE, GET/HEAD on /<stream>/whep|whip/<id>.
+void
+WebRtcRoutes::on_session (SoupServerMessage * message, const std::string & path,
+    const std::string & name, const std::string & id, bool whip,
+    const std::string & user)
+{
+  const char *method = soup_server_message_get_method (message);
   // Another user's session is answered as if it did not exist.
-  if (!sessions_.owns (id, name, whip, user)) {
-    send_error (message, SOUP_STATUS_NOT_FOUND, "no session " + id + " on "
-        + path.substr (0, path.rfind ('/')));
-    return true;
-  }
+  if (!sessions_.owns (id, name, whip, user))
+    return send_error (message, SOUP_STATUS_NOT_FOUND, "no session " + id
+        + " on " + path.substr (0, path.rfind ('/')));
   if (g_str_equal (method, "PATCH")) {
     patch_session (message, id);
   } else if (g_str_equal (method, "DELETE")) {
     sessions_.end (id, "ended by the client (DELETE)");
     soup_server_message_set_status (message, SOUP_STATUS_OK, nullptr);
-  } else if (read) {
+  } else if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")) {
     soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, nullptr);
   } else {
-    soup_message_headers_replace (headers, "Allow", "OPTIONS, PATCH, DELETE");
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (message), "Allow", "OPTIONS, PATCH, DELETE");
     send_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, std::string (method)
         + " is not allowed on a session");
   }
-  return true;
 }
 
 void

@@ -49,6 +49,9 @@ private:
       bool publish, const std::string & user);
   void send_answer (ParkedMessage & parked, const std::string & location,
       const std::string & sdp, const std::string & error);
+  void on_session (SoupServerMessage * message, const std::string & path,
+      const std::string & name, const std::string & id, bool whip,
+      const std::string & user);
   void patch_session (SoupServerMessage * message, const std::string & id);
 
   StreamManager & streams_;
