@@ -1,5 +1,7 @@
 #include "recording/recording_output.h"
 
+#include "gstrecordsink.h"
+
 #include <algorithm>
 
 #include "recording/recording_files.h"
@@ -113,11 +115,13 @@ RecordingOutput::status () const
   std::lock_guard<std::mutex> lk (lock_);
   if (!sink_)
     return "waiting";
-  gchar *status = nullptr;
-  g_object_get (sink_, "status", &status, nullptr);
-  std::string out = status && g_strcmp0 (status, "stopped") ? status
-      : "waiting";
-  g_free (status);
+  GstRecordSinkStatus status = GST_RECORD_SINK_STATUS_STOPPED;
+  gchar *error = nullptr;
+  g_object_get (sink_, "status", &status, "last-error", &error, nullptr);
+  std::string out = status == GST_RECORD_SINK_STATUS_RECORDING ? "recording"
+      : status == GST_RECORD_SINK_STATUS_PAUSED ? std::string ("paused: ")
+      + (error ? error : "") : "waiting";
+  g_free (error);
   return out;
 }
 

@@ -1,3 +1,37 @@
+/**
+ * SECTION:element-recordsink
+ * @title: recordsink
+ * @short_description: records cmafchunkmux's output as time-named MP4 files
+ *
+ * recordsink writes the CMAF chunks of cmafchunkmux as a series of
+ * fragmented MP4 files named by #GstRecordSink:location, a strftime()
+ * template of each file's start time in UTC (folders are created; an
+ * existing file is never replaced). Each file is the CMAF header, a `uuid`
+ * box holding `start=<RFC 3339 time>`, and whole fragments whose decode
+ * times start at 0: it plays while it is written and, after a crash, up to
+ * its last complete fragment. A new file starts at the first segment
+ * (keyframe) after #GstRecordSink:max-duration; the file is flushed to disk
+ * every #GstRecordSink:fsync-interval of media.
+ *
+ * It posts `recordsink-file` element messages with `event` (`opened`,
+ * `closed`, `resumed`), `file` (string) and `duration` (guint64, ns).
+ *
+ * A write error (a full disk, a folder it cannot create) never stops the
+ * pipeline: the file keeps what it holds up to its last whole fragment, a
+ * RESOURCE/WRITE warning is posted, #GstRecordSink:status becomes `paused`
+ * and #GstRecordSink:last-error says why. The next segment start after 5 s
+ * tries again.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m videotestsrc is-live=true ! x264enc tune=zerolatency
+ *     key-int-max=30 ! h264parse ! cmafchunkmux
+ *     segment-duration=60000000000 ! recordsink
+ *     location=rec/%Y-%m-%d/%H-%M-%S.mp4
+ * ]|
+ *
+ * Since: 0.1
+ */
 #include "gstrecordsink.h"
 
 #include "gstcmafmeta.h"
@@ -9,6 +43,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <fcntl.h>
 #include <string>
 #include <unistd.h>
@@ -27,6 +62,7 @@ enum
   PROP_FSYNC_INTERVAL,
   PROP_CURRENT_FILE,
   PROP_STATUS,
+  PROP_LAST_ERROR,
 };
 
 constexpr guint64 kDefaultMaxDuration = 60 * GST_SECOND;
@@ -35,24 +71,31 @@ constexpr const char *kDefaultLocation = "recording-%Y%m%dT%H%M%SZ.mp4";
 // After a failed write, the next attempt waits this long.
 constexpr gint64 kRetryUs = 5 * G_USEC_PER_SEC;
 
+struct GstRecordSinkPrivate
+{
+  std::mutex lock;                 // guards what properties read
+  std::string location = kDefaultLocation;
+  std::string current_file;
+  std::string last_error;
+  GstRecordSinkStatus status = GST_RECORD_SINK_STATUS_STOPPED;
+  guint64 max_duration = kDefaultMaxDuration;
+  guint64 fsync_interval = kDefaultFsyncInterval;
+
+  // Streaming thread only.
+  GstBuffer *header = nullptr;
+  int fd = -1;
+  // Per track: the decode time of the file's first fragment, subtracted
+  // from every fragment's tfdt so that each file starts at 0.
+  std::map<guint32, guint64> file_base;
+  GstClockTime file_duration = 0;
+  GstClockTime since_sync = 0;
+  gint64 retry_after_us = 0;
+};
+
 struct _GstRecordSink
 {
   GstBaseSink parent;
-  GMutex lock;                     // guards the strings read by properties
-  std::string *location;
-  std::string *current_file;
-  std::string *status;
-  guint64 max_duration;
-  guint64 fsync_interval;
-
-  GstBuffer *header;
-  int fd;
-  // Per track: the decode time of the file's first fragment, subtracted
-  // from every fragment's tfdt so that each file starts at 0.
-  std::map<guint32, guint64> *file_base;
-  GstClockTime file_duration;
-  GstClockTime since_sync;
-  gint64 retry_after_us;
+  GstRecordSinkPrivate *priv;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -66,43 +109,65 @@ G_DEFINE_TYPE_WITH_CODE (GstRecordSink, gst_record_sink, GST_TYPE_BASE_SINK,
 GST_ELEMENT_REGISTER_DEFINE (recordsink, "recordsink", GST_RANK_NONE,
     GST_TYPE_RECORD_SINK);
 
-static void
-post (GstRecordSink * self, const char *event, const std::string & file,
-    const std::string & reason = {})
+GType
+gst_record_sink_status_get_type (void)
 {
-  GstStructure *s = gst_structure_new ("camgate-recording",
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_RECORD_SINK_STATUS_STOPPED, "Not writing (no data yet, or stopped)",
+        "stopped" },
+    { GST_RECORD_SINK_STATUS_RECORDING, "Writing a file", "recording" },
+    { GST_RECORD_SINK_STATUS_PAUSED, "Paused after a write error (see "
+          "last-error); retried at the next segment", "paused" },
+    { 0, nullptr, nullptr },
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstRecordSinkStatus",
+            values));
+  return type;
+}
+
+// "recordsink-file": a file was opened, closed, or writing resumed in it.
+static void
+post_file (GstRecordSink * self, const char *event, const std::string & file)
+{
+  GstStructure *s = gst_structure_new ("recordsink-file",
       "event", G_TYPE_STRING, event, "file", G_TYPE_STRING, file.c_str (),
-      "duration", G_TYPE_UINT64, (guint64) self->file_duration, nullptr);
-  if (!reason.empty ())
-    gst_structure_set (s, "reason", G_TYPE_STRING, reason.c_str (), nullptr);
+      "duration", G_TYPE_UINT64, (guint64) self->priv->file_duration, nullptr);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
 static void
-set_status (GstRecordSink * self, const std::string & status,
-    const std::string & file)
+set_status (GstRecordSink * self, GstRecordSinkStatus status,
+    const std::string & file, const std::string & error = {})
 {
-  g_mutex_lock (&self->lock);
-  *self->status = status;
-  *self->current_file = file;
-  g_mutex_unlock (&self->lock);
+  std::lock_guard<std::mutex> lk (self->priv->lock);
+  self->priv->status = status;
+  self->priv->current_file = file;
+  if (!error.empty ())
+    self->priv->last_error = error;
+}
+
+static std::string
+current_file (GstRecordSink * self)
+{
+  std::lock_guard<std::mutex> lk (self->priv->lock);
+  return self->priv->current_file;
 }
 
 static void
 close_file (GstRecordSink * self)
 {
-  if (self->fd < 0)
+  if (self->priv->fd < 0)
     return;
-  fdatasync (self->fd);
-  close (self->fd);
-  self->fd = -1;
-  g_mutex_lock (&self->lock);
-  std::string file = *self->current_file;
-  g_mutex_unlock (&self->lock);
+  fdatasync (self->priv->fd);
+  close (self->priv->fd);
+  self->priv->fd = -1;
+  const std::string file = current_file (self);
   GST_INFO_OBJECT (self, "closed %s (%" GST_TIME_FORMAT ")", file.c_str (),
-      GST_TIME_ARGS (self->file_duration));
-  post (self, "closed", file);
+      GST_TIME_ARGS (self->priv->file_duration));
+  post_file (self, "closed", file);
 }
 
 static bool
@@ -160,9 +225,11 @@ write_buffer (int fd, GstBuffer * buffer, std::string & error)
 static std::string
 next_path (GstRecordSink * self)
 {
-  g_mutex_lock (&self->lock);
-  std::string tmpl = *self->location;
-  g_mutex_unlock (&self->lock);
+  std::string tmpl;
+  {
+    std::lock_guard<std::mutex> lk (self->priv->lock);
+    tmpl = self->priv->location;
+  }
   GDateTime *now = g_date_time_new_now_utc ();
   gchar *path = g_date_time_format (now, tmpl.c_str ());
   g_date_time_unref (now);
@@ -205,7 +272,7 @@ open_file (GstRecordSink * self, GstClockTime first_chunk, std::string & error)
   GST_WRITE_UINT32_BE (box, size);
   memcpy (box + 4, "uuid", 4);
   memcpy (box + 8, gst_record_sink_start_uuid, 16);
-  bool ok = write_buffer (fd, self->header, error)
+  bool ok = write_buffer (fd, self->priv->header, error)
       && write_all (fd, box, sizeof box, error)
       && write_all (fd, reinterpret_cast<const guint8 *> (payload.data ()),
       payload.size (), error);
@@ -215,31 +282,32 @@ open_file (GstRecordSink * self, GstClockTime first_chunk, std::string & error)
     error = "cannot write " + path + ": " + error;
     return false;
   }
-  self->fd = fd;
-  self->file_base->clear ();
-  self->file_duration = 0;
-  self->since_sync = 0;
-  set_status (self, "recording", path);
+  self->priv->fd = fd;
+  self->priv->file_base.clear ();
+  self->priv->file_duration = 0;
+  self->priv->since_sync = 0;
+  set_status (self, GST_RECORD_SINK_STATUS_RECORDING, path);
   GST_INFO_OBJECT (self, "opened %s", path.c_str ());
-  post (self, "opened", path);
+  post_file (self, "opened", path);
   return true;
 }
 
+// A write error pauses recording, never the pipeline: what was written is
+// kept, and the next segment start tries again after kRetryUs.
 static void
 pause_on_error (GstRecordSink * self, const std::string & error)
 {
-  GST_WARNING_OBJECT (self, "recording paused: %s", error.c_str ());
-  g_mutex_lock (&self->lock);
-  std::string file = *self->current_file;
-  g_mutex_unlock (&self->lock);
-  if (self->fd >= 0) {
+  const std::string file = current_file (self);
+  if (self->priv->fd >= 0) {
     // Keep what was written: it is complete up to its last fragment.
-    close (self->fd);
-    self->fd = -1;
+    close (self->priv->fd);
+    self->priv->fd = -1;
   }
-  set_status (self, "paused: " + error, "");
-  post (self, "error", file, error);
-  self->retry_after_us = g_get_monotonic_time () + kRetryUs;
+  set_status (self, GST_RECORD_SINK_STATUS_PAUSED, "", error);
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Recording paused: %s",
+          error.c_str ()), ("file %s", file.empty () ? "(none)"
+          : file.c_str ()));
+  self->priv->retry_after_us = g_get_monotonic_time () + kRetryUs;
 }
 
 static GstFlowReturn
@@ -253,25 +321,25 @@ gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
     return GST_FLOW_ERROR;
   }
   if (meta->flags & GST_CMAF_CHUNK_HEADER) {
-    gst_buffer_replace (&self->header, buffer);
+    gst_buffer_replace (&self->priv->header, buffer);
     return GST_FLOW_OK;
   }
   const bool segment_start = meta->flags & GST_CMAF_CHUNK_SEGMENT_START;
-  if (segment_start && self->header
-      && (self->fd < 0 || self->file_duration >= self->max_duration)
-      && g_get_monotonic_time () >= self->retry_after_us) {
+  if (segment_start && self->priv->header
+      && (self->priv->fd < 0 || self->priv->file_duration >= self->priv->max_duration)
+      && g_get_monotonic_time () >= self->priv->retry_after_us) {
     close_file (self);
     std::string error;
     if (!open_file (self, meta->duration, error)) {
       pause_on_error (self, error);
       return GST_FLOW_OK;
     }
-    if (self->retry_after_us) {
-      self->retry_after_us = 0;
-      post (self, "resumed", *self->current_file);
+    if (self->priv->retry_after_us) {
+      self->priv->retry_after_us = 0;
+      post_file (self, "resumed", current_file (self));
     }
   }
-  if (self->fd < 0)
+  if (self->priv->fd < 0)
     return GST_FLOW_OK;            // until a segment (keyframe) starts a file
   std::string error;
   GstMapInfo map;
@@ -281,24 +349,24 @@ gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   guint8 *copy = static_cast<guint8 *> (g_memdup2 (map.data, map.size));
   const gsize size = map.size;
   gst_buffer_unmap (buffer, &map);
-  rebase_decode_times (copy, size, *self->file_base);
+  rebase_decode_times (copy, size, self->priv->file_base);
   // Where the last whole fragment ends: a chunk the disk took only part of
   // is cut off again, so the file still ends on a whole fragment.
-  const off_t whole = lseek (self->fd, 0, SEEK_CUR);
-  const bool written = write_all (self->fd, copy, size, error);
+  const off_t whole = lseek (self->priv->fd, 0, SEEK_CUR);
+  const bool written = write_all (self->priv->fd, copy, size, error);
   g_free (copy);
   if (!written) {
-    if (whole < 0 || ftruncate (self->fd, whole) != 0)
+    if (whole < 0 || ftruncate (self->priv->fd, whole) != 0)
       GST_WARNING_OBJECT (self, "could not cut a partly written fragment "
           "off: %s", g_strerror (errno));
     pause_on_error (self, error);
     return GST_FLOW_OK;
   }
-  self->file_duration += meta->duration;
-  self->since_sync += meta->duration;
-  if (self->fsync_interval && self->since_sync >= self->fsync_interval) {
-    fdatasync (self->fd);
-    self->since_sync = 0;
+  self->priv->file_duration += meta->duration;
+  self->priv->since_sync += meta->duration;
+  if (self->priv->fsync_interval && self->priv->since_sync >= self->priv->fsync_interval) {
+    fdatasync (self->priv->fd);
+    self->priv->since_sync = 0;
   }
   return GST_FLOW_OK;
 }
@@ -308,8 +376,8 @@ gst_record_sink_stop (GstBaseSink * sink)
 {
   auto *self = GST_RECORD_SINK (sink);
   close_file (self);
-  gst_clear_buffer (&self->header);
-  set_status (self, "stopped", "");
+  gst_clear_buffer (&self->priv->header);
+  set_status (self, GST_RECORD_SINK_STATUS_STOPPED, "");
   return TRUE;
 }
 
@@ -327,22 +395,21 @@ gst_record_sink_set_property (GObject * object, guint id, const GValue * value,
     GParamSpec * pspec)
 {
   auto *self = GST_RECORD_SINK (object);
-  g_mutex_lock (&self->lock);
+  std::lock_guard<std::mutex> lk (self->priv->lock);
   switch (id) {
     case PROP_LOCATION:
-      *self->location = g_value_get_string (value) ? g_value_get_string (value)
+      self->priv->location = g_value_get_string (value) ? g_value_get_string (value)
           : kDefaultLocation;
       break;
     case PROP_MAX_DURATION:
-      self->max_duration = g_value_get_uint64 (value);
+      self->priv->max_duration = g_value_get_uint64 (value);
       break;
     case PROP_FSYNC_INTERVAL:
-      self->fsync_interval = g_value_get_uint64 (value);
+      self->priv->fsync_interval = g_value_get_uint64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
   }
-  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -350,41 +417,39 @@ gst_record_sink_get_property (GObject * object, guint id, GValue * value,
     GParamSpec * pspec)
 {
   auto *self = GST_RECORD_SINK (object);
-  g_mutex_lock (&self->lock);
+  std::lock_guard<std::mutex> lk (self->priv->lock);
   switch (id) {
     case PROP_LOCATION:
-      g_value_set_string (value, self->location->c_str ());
+      g_value_set_string (value, self->priv->location.c_str ());
       break;
     case PROP_MAX_DURATION:
-      g_value_set_uint64 (value, self->max_duration);
+      g_value_set_uint64 (value, self->priv->max_duration);
       break;
     case PROP_FSYNC_INTERVAL:
-      g_value_set_uint64 (value, self->fsync_interval);
+      g_value_set_uint64 (value, self->priv->fsync_interval);
       break;
     case PROP_CURRENT_FILE:
-      g_value_set_string (value, self->current_file->c_str ());
+      g_value_set_string (value, self->priv->current_file.c_str ());
       break;
     case PROP_STATUS:
-      g_value_set_string (value, self->status->c_str ());
+      g_value_set_enum (value, self->priv->status);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->priv->last_error.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
   }
-  g_mutex_unlock (&self->lock);
 }
 
 static void
 gst_record_sink_finalize (GObject * object)
 {
   auto *self = GST_RECORD_SINK (object);
-  if (self->fd >= 0)
-    close (self->fd);
-  gst_clear_buffer (&self->header);
-  delete self->file_base;
-  delete self->location;
-  delete self->current_file;
-  delete self->status;
-  g_mutex_clear (&self->lock);
+  if (self->priv->fd >= 0)
+    close (self->priv->fd);
+  gst_clear_buffer (&self->priv->header);
+  delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -397,9 +462,9 @@ gst_record_sink_class_init (GstRecordSinkClass * klass)
   gobject_class->set_property = gst_record_sink_set_property;
   gobject_class->get_property = gst_record_sink_get_property;
   gobject_class->finalize = gst_record_sink_finalize;
-  sink_class->render = gst_record_sink_render;
-  sink_class->stop = gst_record_sink_stop;
-  sink_class->event = gst_record_sink_event;
+  sink_class->render = GST_DEBUG_FUNCPTR (gst_record_sink_render);
+  sink_class->stop = GST_DEBUG_FUNCPTR (gst_record_sink_stop);
+  sink_class->event = GST_DEBUG_FUNCPTR (gst_record_sink_event);
 
   const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_READY);
@@ -421,8 +486,14 @@ gst_record_sink_class_init (GstRecordSinkClass * klass)
       g_param_spec_string ("current-file", "Current file",
           "The file being written (\"\" when none)", "", ro));
   g_object_class_install_property (gobject_class, PROP_STATUS,
-      g_param_spec_string ("status", "Status",
-          "\"recording\", \"paused: <reason>\" or \"stopped\"", "stopped", ro));
+      g_param_spec_enum ("status", "Status", "Whether files are being "
+          "written", GST_TYPE_RECORD_SINK_STATUS,
+          GST_RECORD_SINK_STATUS_STOPPED, ro));
+  g_object_class_install_property (gobject_class, PROP_LAST_ERROR,
+      g_param_spec_string ("last-error", "Last error",
+          "Why recording last paused (\"\" if it never did)", "", ro));
+  gst_type_mark_as_plugin_api (GST_TYPE_RECORD_SINK_STATUS,
+      (GstPluginAPIFlags) 0);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -434,14 +505,7 @@ gst_record_sink_class_init (GstRecordSinkClass * klass)
 static void
 gst_record_sink_init (GstRecordSink * self)
 {
-  g_mutex_init (&self->lock);
-  self->location = new std::string (kDefaultLocation);
-  self->current_file = new std::string ();
-  self->status = new std::string ("stopped");
-  self->max_duration = kDefaultMaxDuration;
-  self->fsync_interval = kDefaultFsyncInterval;
-  self->fd = -1;
-  self->file_base = new std::map<guint32, guint64> ();
+  self->priv = new GstRecordSinkPrivate ();
   // Files are written as data comes: no clock sync, no preroll wait.
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
   gst_base_sink_set_async_enabled (GST_BASE_SINK (self), FALSE);

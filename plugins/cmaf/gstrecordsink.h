@@ -7,15 +7,26 @@
  * Each file is the CMAF header, a `uuid` box with the file's absolute start
  * time, and whole fragments: it plays while being written and, after a
  * crash, up to its last complete fragment. A new file starts at the first
- * segment (keyframe) after `max-duration`. A write error (disk full) closes
- * the file with what it holds, and recording pauses until a segment start
- * can be written again; both are reported as "camgate-recording" element
- * messages. */
+ * segment (keyframe) after `max-duration`; each opened and closed file is
+ * a "recordsink-file" element message (event, file, duration). A write
+ * error (disk full) closes the file with what it holds and is posted as a
+ * RESOURCE/WRITE warning; `status` goes to paused (`last-error` says why)
+ * until a segment start can be written again (event "resumed"). */
 #pragma once
 
 #include <gst/base/gstbasesink.h>
 
 G_BEGIN_DECLS
+
+typedef enum
+{
+  GST_RECORD_SINK_STATUS_STOPPED,
+  GST_RECORD_SINK_STATUS_RECORDING,
+  GST_RECORD_SINK_STATUS_PAUSED,
+} GstRecordSinkStatus;
+
+#define GST_TYPE_RECORD_SINK_STATUS (gst_record_sink_status_get_type ())
+GType gst_record_sink_status_get_type (void);
 
 #define GST_TYPE_RECORD_SINK (gst_record_sink_get_type ())
 G_DECLARE_FINAL_TYPE (GstRecordSink, gst_record_sink, GST, RECORD_SINK,

@@ -51,7 +51,7 @@ record_test_files (const std::string & location)
     const GstMessageType type = GST_MESSAGE_TYPE (m);
     const GstStructure *s = gst_message_get_structure (m);
     if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
-            "camgate-recording") && g_str_equal (gst_structure_get_string (s,
+            "recordsink-file") && g_str_equal (gst_structure_get_string (s,
                 "event"), "opened"))
       opened.push_back (gst_structure_get_string (s, "file"));
     gst_message_unref (m);
@@ -116,14 +116,17 @@ TEST (RecordSink, AnUnwritableFolderPausesWithAMessage)
   for (;;) {
     GstMessage *m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
         (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
-            | GST_MESSAGE_ELEMENT));
+            | GST_MESSAGE_WARNING));
     ASSERT_NE (m, nullptr);
     const GstMessageType type = GST_MESSAGE_TYPE (m);
-    const GstStructure *s = gst_message_get_structure (m);
-    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
-            "camgate-recording") && g_str_equal (gst_structure_get_string (s,
-                "event"), "error"))
-      reason = gst_structure_get_string (s, "reason");
+    if (type == GST_MESSAGE_WARNING) {
+      GError *error = nullptr;
+      gst_message_parse_warning (m, &error, nullptr);
+      EXPECT_TRUE (g_error_matches (error, GST_RESOURCE_ERROR,
+              GST_RESOURCE_ERROR_WRITE)) << error->message;
+      reason = error->message;
+      g_error_free (error);
+    }
     gst_message_unref (m);
     // Never a pipeline error: recording pauses, the pipeline goes on.
     ASSERT_NE (type, GST_MESSAGE_ERROR);
@@ -132,10 +135,13 @@ TEST (RecordSink, AnUnwritableFolderPausesWithAMessage)
   }
   EXPECT_NE (reason.find ("cannot create"), std::string::npos) << reason;
   GstElement *rec = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
-  gchar *status = nullptr;
-  g_object_get (rec, "status", &status, nullptr);
-  EXPECT_EQ (std::string (status).rfind ("paused: ", 0), 0u) << status;
-  g_free (status);
+  GstRecordSinkStatus status = GST_RECORD_SINK_STATUS_STOPPED;
+  gchar *last_error = nullptr;
+  g_object_get (rec, "status", &status, "last-error", &last_error, nullptr);
+  EXPECT_EQ (status, GST_RECORD_SINK_STATUS_PAUSED);
+  EXPECT_NE (std::string (last_error).find ("cannot create"),
+      std::string::npos) << last_error;
+  g_free (last_error);
   gst_object_unref (rec);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
