@@ -1,3 +1,26 @@
+/**
+ * SECTION:provider-onvifdeviceprovider
+ * @title: onvifdeviceprovider
+ * @short_description: ONVIF cameras on the network as GstDevices
+ *
+ * Finds cameras with WS-Discovery: a multicast probe, plus unicast probes
+ * to the addresses in #GstOnvifDeviceProvider:targets (multicast does not
+ * cross routers). Once started it follows Hello and Bye announcements and
+ * probes again every #GstOnvifDeviceProvider:interval seconds. With
+ * #GstOnvifDeviceProvider:user and #GstOnvifDeviceProvider:password each
+ * device also gets its manufacturer and model (GetDeviceInformation).
+ * Each device's properties (`onvif-proplist`) hold `onvif.endpoint`,
+ * `onvif.xaddr` (the device service that answered), `onvif.hardware`,
+ * its scopes and, with credentials, `onvif.manufacturer`, `onvif.model`
+ * and `onvif.firmware`; create_element() gives an onvifsrc for it.
+ *
+ * ## Example
+ * |[
+ * gst-device-monitor-1.0 Source/Network
+ * ]|
+ *
+ * Since: 0.1
+ */
 #include "gstonvifdeviceprovider.h"
 
 #include "onvif_client.h"
@@ -69,6 +92,13 @@ enum
   PROP_INTERVAL,
 };
 
+// The provider's C++ state.
+struct GstOnvifDeviceProviderPrivate
+{
+  std::thread thread;              // while started
+  std::map<std::string, GstDevice *> devices;   // by endpoint, owned
+};
+
 struct _GstOnvifDeviceProvider
 {
   GstDeviceProvider parent;
@@ -81,8 +111,7 @@ struct _GstOnvifDeviceProvider
   // Started: a thread with its own main context listens and re-probes.
   GMainContext *context;
   GMainLoop *loop;
-  std::thread *thread;
-  std::map<std::string, GstDevice *> *devices;   // by endpoint, owned
+  GstOnvifDeviceProviderPrivate *priv;
 };
 
 #define gst_onvif_device_provider_parent_class parent_class
@@ -209,20 +238,20 @@ handle_message (GstOnvifDeviceProvider * self,
     const camgate::onvif::DiscoveryMessage & message)
 {
   for (const auto & d : message.devices) {
-    auto it = self->devices->find (d.endpoint);
+    auto it = self->priv->devices.find (d.endpoint);
     if (message.kind == camgate::onvif::DiscoveryKind::Bye) {
-      if (it != self->devices->end ()) {
+      if (it != self->priv->devices.end ()) {
         GST_INFO_OBJECT (self, "Bye from %s", d.endpoint.c_str ());
         gst_device_provider_device_remove (GST_DEVICE_PROVIDER (self),
             it->second);
         gst_object_unref (it->second);
-        self->devices->erase (it);
+        self->priv->devices.erase (it);
       }
-    } else if (it == self->devices->end ()) {
+    } else if (it == self->priv->devices.end ()) {
       if (GstDevice *device = make_device (self, d)) {
         GST_INFO_OBJECT (self, "found %s at %s", d.endpoint.c_str (),
             GST_ONVIF_DEVICE (device)->location);
-        self->devices->emplace (d.endpoint, GST_DEVICE (gst_object_ref (
+        self->priv->devices.emplace (d.endpoint, GST_DEVICE (gst_object_ref (
                     device)));
         gst_device_provider_device_add (GST_DEVICE_PROVIDER (self), device);
       }
@@ -241,7 +270,7 @@ gst_onvif_device_provider_start (GstDeviceProvider * provider)
 
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
-  self->thread = new std::thread ([self, targets, interval]() {
+  self->priv->thread = std::thread ([self, targets, interval]() {
         g_main_context_push_thread_default (self->context);
         camgate::onvif::OnvifDiscovery discovery (targets);
         std::string error, warning;
@@ -278,7 +307,7 @@ static void
 gst_onvif_device_provider_stop (GstDeviceProvider * provider)
 {
   auto *self = GST_ONVIF_DEVICE_PROVIDER (provider);
-  if (!self->thread)
+  if (!self->priv->thread.joinable ())
     return;
   // Quit from inside the loop: a quit before the thread entered it would be
   // lost (stop right after start).
@@ -289,18 +318,16 @@ gst_onvif_device_provider_stop (GstDeviceProvider * provider)
       }, self->loop, nullptr);
   g_source_attach (quit, self->context);
   g_source_unref (quit);
-  self->thread->join ();
-  delete self->thread;
-  self->thread = nullptr;
+  self->priv->thread.join ();
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   self->loop = nullptr;
   self->context = nullptr;
-  for (auto & [endpoint, device] : *self->devices) {
+  for (auto & [endpoint, device] : self->priv->devices) {
     gst_device_provider_device_remove (provider, device);
     gst_object_unref (device);
   }
-  self->devices->clear ();
+  self->priv->devices.clear ();
 }
 
 static void
@@ -366,9 +393,9 @@ static void
 gst_onvif_device_provider_finalize (GObject * object)
 {
   auto *self = GST_ONVIF_DEVICE_PROVIDER (object);
-  for (auto & [endpoint, device] : *self->devices)
+  for (auto & [endpoint, device] : self->priv->devices)
     gst_object_unref (device);
-  delete self->devices;
+  delete self->priv;
   g_free (self->targets);
   g_free (self->user);
   g_free (self->password);
@@ -384,9 +411,9 @@ gst_onvif_device_provider_class_init (GstOnvifDeviceProviderClass * klass)
   gobject_class->set_property = gst_onvif_device_provider_set_property;
   gobject_class->get_property = gst_onvif_device_provider_get_property;
   gobject_class->finalize = gst_onvif_device_provider_finalize;
-  provider_class->probe = gst_onvif_device_provider_probe;
-  provider_class->start = gst_onvif_device_provider_start;
-  provider_class->stop = gst_onvif_device_provider_stop;
+  provider_class->probe = GST_DEBUG_FUNCPTR (gst_onvif_device_provider_probe);
+  provider_class->start = GST_DEBUG_FUNCPTR (gst_onvif_device_provider_start);
+  provider_class->stop = GST_DEBUG_FUNCPTR (gst_onvif_device_provider_stop);
 
   const auto flags = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (gobject_class, PROP_TARGETS,
@@ -419,5 +446,5 @@ gst_onvif_device_provider_init (GstOnvifDeviceProvider * self)
   g_mutex_init (&self->lock);
   self->probe_time = kDefaultProbeTime;
   self->interval = kDefaultInterval;
-  self->devices = new std::map<std::string, GstDevice *> ();
+  self->priv = new GstOnvifDeviceProviderPrivate ();
 }

@@ -1,7 +1,33 @@
+/**
+ * SECTION:element-onvifsrc
+ * @title: onvifsrc
+ * @short_description: plays an ONVIF camera from its device address
+ *
+ * onvifsrc is a bin around rtspsrc. On READY to PAUSED it asks the device
+ * at #GstOnvifSrc:location (`onvif://user:password@host[:port][/profile]`)
+ * for the RTSP URI of a profile — the one the URI names, or the largest
+ * H.264/H.265 one — over SOAP with WS-Security UsernameToken or HTTP
+ * Digest, on a thread of its own so that a slow camera never blocks the
+ * state change. It hands the URI (its host rewritten to the device's when
+ * #GstOnvifSrc:rewrite-host is set) and the credentials to the rtspsrc
+ * inside, and exposes rtspsrc's pads under the same names. A device that
+ * refuses the credentials is a RESOURCE/NOT_AUTHORIZED error; one that
+ * cannot be reached or has no such profile, RESOURCE/OPEN_READ. It is the
+ * URI handler for `onvif://`, so uridecodebin and playbin take such URIs.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 onvifsrc location=onvif://admin:secret@192.168.1.20
+ *     ! rtph264depay ! h264parse ! avdec_h264 ! autovideosink
+ * ]|
+ *
+ * Since: 0.1
+ */
 #include "gstonvifsrc.h"
 
 #include "onvif_client.h"
 
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -21,20 +47,25 @@ enum
 constexpr gboolean kDefaultRewriteHost = TRUE;
 constexpr guint kDefaultTimeout = 5;
 
+struct GstOnvifSrcPrivate
+{
+  std::mutex lock;                 // guards the properties
+  std::string location;
+  std::string stream_uri;
+  gboolean rewrite_host = kDefaultRewriteHost;
+  guint timeout = kDefaultTimeout;
+  // The SOAP exchange runs on its own thread so that a slow or dead camera
+  // never blocks the application's state change; rtspsrc's state stays
+  // locked until it has a URI.
+  std::thread resolver;
+  GCancellable *cancellable = nullptr;
+};
+
 struct _GstOnvifSrc
 {
   GstBin parent;
   GstElement *rtspsrc;
-  GMutex lock;
-  std::string *location;
-  std::string *stream_uri;
-  gboolean rewrite_host;
-  guint timeout;
-  // The SOAP exchange runs on its own thread so that a slow or dead camera
-  // never blocks the application's state change; rtspsrc's state stays
-  // locked until it has a URI.
-  std::thread *resolver;
-  GCancellable *cancellable;
+  GstOnvifSrcPrivate *priv;
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
@@ -84,11 +115,15 @@ on_no_more_pads (GstElement *, GstOnvifSrc * self)
 static gboolean
 resolve (GstOnvifSrc * self, GCancellable * cancellable)
 {
-  g_mutex_lock (&self->lock);
-  const std::string location = *self->location;
-  const bool rewrite = self->rewrite_host;
-  const guint timeout = self->timeout;
-  g_mutex_unlock (&self->lock);
+  std::string location;
+  bool rewrite;
+  guint timeout;
+  {
+    std::lock_guard<std::mutex> lk (self->priv->lock);
+    location = self->priv->location;
+    rewrite = self->priv->rewrite_host;
+    timeout = self->priv->timeout;
+  }
 
   std::string device_url, profile, error, uri;
   camgate::onvif::Credentials credentials;
@@ -140,9 +175,10 @@ resolve (GstOnvifSrc * self, GCancellable * cancellable)
   }
   if (rewrite)
     uri = camgate::onvif::rewrite_host (uri, client.host ());
-  g_mutex_lock (&self->lock);
-  *self->stream_uri = uri;
-  g_mutex_unlock (&self->lock);
+  {
+    std::lock_guard<std::mutex> lk (self->priv->lock);
+    self->priv->stream_uri = uri;
+  }
   g_object_set (self->rtspsrc, "location", uri.c_str (), nullptr);
   if (!credentials.empty ())
     g_object_set (self->rtspsrc, "user-id", credentials.user.c_str (),
@@ -153,22 +189,20 @@ resolve (GstOnvifSrc * self, GCancellable * cancellable)
 static void
 stop_resolver (GstOnvifSrc * self)
 {
-  if (!self->resolver)
+  if (!self->priv->resolver.joinable ())
     return;
-  g_cancellable_cancel (self->cancellable);
-  self->resolver->join ();
-  delete self->resolver;
-  self->resolver = nullptr;
-  g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->priv->cancellable);
+  self->priv->resolver.join ();
+  g_clear_object (&self->priv->cancellable);
 }
 
 static void
 start_resolver (GstOnvifSrc * self)
 {
   gst_element_set_locked_state (self->rtspsrc, TRUE);
-  self->cancellable = g_cancellable_new ();
-  GCancellable *cancellable = self->cancellable;
-  self->resolver = new std::thread ([self, cancellable]() {
+  self->priv->cancellable = g_cancellable_new ();
+  GCancellable *cancellable = self->priv->cancellable;
+  self->priv->resolver = std::thread ([self, cancellable]() {
         if (resolve (self, cancellable)) {
           gst_element_set_locked_state (self->rtspsrc, FALSE);
           gst_element_sync_state_with_parent (self->rtspsrc);
@@ -206,23 +240,22 @@ static void
 gst_onvif_src_set_property (GObject * object, guint id, const GValue * value,
     GParamSpec * pspec)
 {
-  auto *self = GST_ONVIF_SRC (object);
-  g_mutex_lock (&self->lock);
+  auto *priv = GST_ONVIF_SRC (object)->priv;
+  std::lock_guard<std::mutex> lk (priv->lock);
   switch (id) {
     case PROP_LOCATION:
-      *self->location = g_value_get_string (value) ? g_value_get_string (value)
+      priv->location = g_value_get_string (value) ? g_value_get_string (value)
           : "";
       break;
     case PROP_REWRITE_HOST:
-      self->rewrite_host = g_value_get_boolean (value);
+      priv->rewrite_host = g_value_get_boolean (value);
       break;
     case PROP_TIMEOUT:
-      self->timeout = g_value_get_uint (value);
+      priv->timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
   }
-  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -230,27 +263,26 @@ gst_onvif_src_get_property (GObject * object, guint id, GValue * value,
     GParamSpec * pspec)
 {
   auto *self = GST_ONVIF_SRC (object);
-  g_mutex_lock (&self->lock);
+  std::lock_guard<std::mutex> lk (self->priv->lock);
   switch (id) {
     case PROP_LOCATION:
-      g_value_set_string (value, self->location->c_str ());
+      g_value_set_string (value, self->priv->location.c_str ());
       break;
     case PROP_REWRITE_HOST:
-      g_value_set_boolean (value, self->rewrite_host);
+      g_value_set_boolean (value, self->priv->rewrite_host);
       break;
     case PROP_TIMEOUT:
-      g_value_set_uint (value, self->timeout);
+      g_value_set_uint (value, self->priv->timeout);
       break;
     case PROP_RTSPSRC:
       g_value_set_object (value, self->rtspsrc);
       break;
     case PROP_STREAM_URI:
-      g_value_set_string (value, self->stream_uri->c_str ());
+      g_value_set_string (value, self->priv->stream_uri.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
   }
-  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -258,9 +290,7 @@ gst_onvif_src_finalize (GObject * object)
 {
   auto *self = GST_ONVIF_SRC (object);
   stop_resolver (self);
-  delete self->location;
-  delete self->stream_uri;
-  g_mutex_clear (&self->lock);
+  delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -272,7 +302,7 @@ gst_onvif_src_class_init (GstOnvifSrcClass * klass)
   gobject_class->set_property = gst_onvif_src_set_property;
   gobject_class->get_property = gst_onvif_src_get_property;
   gobject_class->finalize = gst_onvif_src_finalize;
-  element_class->change_state = gst_onvif_src_change_state;
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_onvif_src_change_state);
 
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "Location",
@@ -313,11 +343,7 @@ gst_onvif_src_class_init (GstOnvifSrcClass * klass)
 static void
 gst_onvif_src_init (GstOnvifSrc * self)
 {
-  g_mutex_init (&self->lock);
-  self->location = new std::string ();
-  self->stream_uri = new std::string ();
-  self->rewrite_host = kDefaultRewriteHost;
-  self->timeout = kDefaultTimeout;
+  self->priv = new GstOnvifSrcPrivate ();
   self->rtspsrc = gst_element_factory_make ("rtspsrc", "rtspsrc");
   if (self->rtspsrc) {
     gst_bin_add (GST_BIN (self), self->rtspsrc);
@@ -348,10 +374,8 @@ static gchar *
 uri_get (GstURIHandler * handler)
 {
   auto *self = GST_ONVIF_SRC (handler);
-  g_mutex_lock (&self->lock);
-  gchar *out = g_strdup (self->location->c_str ());
-  g_mutex_unlock (&self->lock);
-  return out;
+  std::lock_guard<std::mutex> lk (self->priv->lock);
+  return g_strdup (self->priv->location.c_str ());
 }
 
 static gboolean
