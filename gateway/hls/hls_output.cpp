@@ -1,6 +1,6 @@
 #include "hls/hls_output.h"
 
-#include "gstcmafsink.h"
+#include "cmafsink_store.h"
 #include "stream/cmaf_tracks.h"
 
 #include <algorithm>

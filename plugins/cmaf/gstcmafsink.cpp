@@ -19,6 +19,14 @@
  *
  * Request pads `video` and `audio`, as on cmafchunkmux.
  *
+ * An application serves the files itself with the #GstCmafSink::get-file
+ * action signal (`stream.m3u8`, `index.m3u8`, `manifest.mpd`, `init.mp4`,
+ * `seg<N>.m4s`, `part<N>.m4s`, and DASH's per-track `init-<track>.mp4`,
+ * `seg<N>-<track>.m4s`), and learns what changed from element messages, each
+ * with the file's `uri`: `cmafsink-header` (a new `init.mp4`),
+ * `cmafsink-part`, `cmafsink-segment` (a segment is complete) and
+ * `cmafsink-removed` (it left the window).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency
@@ -29,6 +37,7 @@
  */
 #include "gstcmafsink.h"
 
+#include "cmafsink_store.h"
 #include "gstcmafchunkmux.h"
 #include "gstcmafcaps.h"
 #include "gstcmafmeta.h"
@@ -46,6 +55,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_cmaf_sink_debug);
 #define DEFAULT_PART_DURATION (200 * GST_MSECOND)
 #define DEFAULT_SEGMENT_DURATION (2 * GST_SECOND)
 #define DEFAULT_WINDOW 6
+
+enum
+{
+  SIGNAL_GET_FILE,
+  LAST_SIGNAL,
+};
+
+static guint signals[LAST_SIGNAL];
 
 enum
 {
@@ -68,6 +85,7 @@ struct GstCmafSinkPrivate
   GstElement *appsink = nullptr;
   std::shared_ptr<camgate::hls::SegmentStore> store;
   std::unique_ptr<camgate::hls::DirectoryWriter> writer;
+  int observer = 0;                // posts the cmafsink-* messages
   // Wall clock minus running time, taken at the first chunk (for PDT).
   gint64 wall_offset_us = 0;
   bool have_wall_offset = false;
@@ -179,6 +197,60 @@ on_new_sample (GstAppSink * appsink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+
+// A cmafsink-* element message for each change of the store (which only
+// the sink changes; finalize stops the observing).
+int
+post_store_events (GstCmafSink * self, camgate::hls::SegmentStore & store)
+{
+  return store.observe ([self](const camgate::hls::StoreEvent & event) {
+        const char *name = nullptr;
+        switch (event.kind) {
+          case camgate::hls::StoreEvent::Header:
+            name = "cmafsink-header";
+            break;
+          case camgate::hls::StoreEvent::Part:
+            name = "cmafsink-part";
+            break;
+          case camgate::hls::StoreEvent::SegmentComplete:
+            name = "cmafsink-segment";
+            break;
+          case camgate::hls::StoreEvent::Removed:
+            name = "cmafsink-removed";
+            break;
+        }
+        gst_element_post_message (GST_ELEMENT (self), gst_message_new_element
+            (GST_OBJECT (self), gst_structure_new (name, "uri", G_TYPE_STRING,
+                    event.uri.c_str (), nullptr)));
+      });
+}
+
+// The "get-file" action signal: a copy of a file the store holds, or NULL.
+GBytes *
+get_file (GstCmafSink * self, const gchar * uri)
+{
+  using camgate::hls::SegmentStore;
+  if (!uri)
+    return nullptr;
+  auto store = gst_cmaf_sink_get_store (self);
+  const std::string name = uri;
+  std::string text;
+  if (name == SegmentStore::kMediaPlaylist)
+    text = store->media_playlist ();
+  else if (name == SegmentStore::kMultivariant)
+    text = store->multivariant_playlist ();
+  else if (name == SegmentStore::kManifest)
+    text = store->dash_manifest ();
+  else if (auto bytes = store->file (name))
+    return g_bytes_new (bytes->data (), bytes->size ());
+  else
+    return nullptr;
+  // Playlists exist once media does.
+  if (!store->has_media ())
+    return nullptr;
+  return g_bytes_new (text.data (), text.size ());
+}
+
 }  // namespace
 
 std::shared_ptr<camgate::hls::SegmentStore>
@@ -193,6 +265,7 @@ gst_cmaf_sink_get_store (GstCmafSink * self)
         (unsigned) std::ceil (priv->segment_duration / (double) GST_SECOND));
     config.window = priv->window;
     priv->store = std::make_shared<camgate::hls::SegmentStore> (config);
+    priv->observer = post_store_events (self, *priv->store);
     if (!priv->location.empty ()) {
       priv->writer = std::make_unique<camgate::hls::DirectoryWriter> (
           priv->store, priv->location);
@@ -308,6 +381,9 @@ static void
 gst_cmaf_sink_finalize (GObject * object)
 {
   auto self = GST_CMAF_SINK (object);
+  // The application may keep the store (gst_cmaf_sink_get_store).
+  if (self->priv->store)
+    self->priv->store->unobserve (self->priv->observer);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -352,6 +428,21 @@ gst_cmaf_sink_class_init (GstCmafSinkClass * klass)
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_cmaf_sink_release_pad);
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cmaf_sink_change_state);
   bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_cmaf_sink_handle_message);
+
+  /**
+   * GstCmafSink::get-file:
+   * @sink: the cmafsink
+   * @uri: a file name: `stream.m3u8`, `index.m3u8`, `manifest.mpd`,
+   *     `init.mp4`, `seg<N>.m4s`, `part<N>.m4s`, `init-<track>.mp4`,
+   *     `seg<N>-<track>.m4s`
+   *
+   * Returns: (transfer full) (nullable): a copy of the file as the sink
+   * holds it now, or %NULL when it holds no such file (yet, or any more).
+   */
+  signals[SIGNAL_GET_FILE] = g_signal_new_class_handler ("get-file",
+      G_TYPE_FROM_CLASS (klass), (GSignalFlags) (G_SIGNAL_RUN_LAST
+          | G_SIGNAL_ACTION), G_CALLBACK (get_file), nullptr, nullptr, nullptr,
+      G_TYPE_BYTES, 1, G_TYPE_STRING);
 
   GST_DEBUG_CATEGORY_INIT (gst_cmaf_sink_debug, "cmafsink", 0, "cmafsink");
 }

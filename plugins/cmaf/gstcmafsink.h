@@ -10,14 +10,3 @@ G_DECLARE_FINAL_TYPE (GstCmafSink, gst_cmaf_sink, GST, CMAF_SINK, GstBin);
 GST_ELEMENT_REGISTER_DECLARE (cmafsink);
 
 G_END_DECLS
-
-#ifdef __cplusplus
-#include "hls/segment_store.h"
-
-#include <memory>
-
-// The store a cmafsink fills (the gateway serves from it). Created on first
-// use from the sink's properties; stays the same for the sink's lifetime.
-std::shared_ptr<camgate::hls::SegmentStore> gst_cmaf_sink_get_store (
-    GstCmafSink * sink);
-#endif

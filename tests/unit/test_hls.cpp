@@ -338,6 +338,71 @@ TEST (CmafSink, WritesAFolderForAnyWebServer)
   std::filesystem::remove_all (dir);
 }
 
+// What a C or Python application does with cmafsink (as with hlssink2):
+// files through the "get-file" action signal, changes as element messages.
+TEST (CmafSink, AnApplicationGetsFilesAndChangesThroughGObject)
+{
+  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=100 "
+      "! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "key-int-max=25 ! h264parse ! cmafsink name=s "
+      "segment-duration=1000000000", nullptr);
+  ASSERT_TRUE (pipeline);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  std::map<std::string, std::vector<std::string>> changes;
+  for (;;) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
+            | GST_MESSAGE_ELEMENT));
+    ASSERT_NE (m, nullptr);
+    const GstMessageType type = GST_MESSAGE_TYPE (m);
+    const GstStructure *s = gst_message_get_structure (m);
+    if (type == GST_MESSAGE_ELEMENT && g_str_has_prefix (
+            gst_structure_get_name (s), "cmafsink-"))
+      changes[gst_structure_get_name (s)].push_back (
+          gst_structure_get_string (s, "uri"));
+    gst_message_unref (m);
+    ASSERT_NE (type, GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  EXPECT_EQ (changes["cmafsink-header"], std::vector<std::string> {
+        "init.mp4" });
+  EXPECT_GE (changes["cmafsink-part"].size (), 15u);
+  ASSERT_GE (changes["cmafsink-segment"].size (), 3u);
+  EXPECT_EQ (changes["cmafsink-segment"][0], "seg0.m4s");
+
+  auto get = [sink](const char *uri) {
+    GBytes *bytes = nullptr;
+    g_signal_emit_by_name (sink, "get-file", uri, &bytes);
+    std::string out;
+    if (bytes) {
+      gsize size = 0;
+      auto *data = static_cast<const char *> (g_bytes_get_data (bytes, &size));
+      out.assign (data, size);
+      g_bytes_unref (bytes);
+    }
+    return out;
+  };
+  const std::string playlist = get ("stream.m3u8");
+  EXPECT_EQ (playlist.rfind ("#EXTM3U", 0), 0u) << playlist;
+  const std::string last = changes["cmafsink-segment"].back ();
+  EXPECT_NE (playlist.find (last), std::string::npos) << playlist;
+  const std::string segment = get (last.c_str ());
+  ASSERT_GT (segment.size (), 8u);
+  EXPECT_EQ (segment.substr (4, 4), "styp");
+  EXPECT_EQ (get ("init.mp4").substr (4, 4), "ftyp");
+  EXPECT_NE (get ("manifest.mpd").find ("<MPD"), std::string::npos);
+  EXPECT_EQ (get ("seg999.m4s"), "");
+  EXPECT_EQ (get ("../etc/passwd"), "");
+
+  gst_object_unref (sink);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
 // The RFC 6381 CODECS value comes from GStreamer's codec utilities, for
 // H.265 too: profile, compatibility flags, tier and level.
 TEST (CmafSink, NamesH265ByItsProfileAndLevel)
