@@ -1,7 +1,7 @@
 #include "hls/hls_output.h"
 
 #include "cmafsink_store.h"
-#include "stream/cmaf_tracks.h"
+#include "media/cmaf_tracks.h"
 
 #include <algorithm>
 

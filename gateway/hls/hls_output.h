@@ -11,7 +11,7 @@
 #pragma once
 
 #include "config/stream_spec.h"
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 
 #include "hls/segment_store.h"
 

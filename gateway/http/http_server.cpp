@@ -8,6 +8,7 @@
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
 #include "http/streams_api.h"
+#include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>

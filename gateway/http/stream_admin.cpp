@@ -4,6 +4,7 @@
 #include "http/json_text.h"
 #include "http/streams_api.h"
 #include "onvif/camera_watch.h"
+#include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>

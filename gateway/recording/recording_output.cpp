@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "recording/recording_files.h"
-#include "stream/cmaf_tracks.h"
+#include "media/cmaf_tracks.h"
 
 #include <glib/gstdio.h>
 

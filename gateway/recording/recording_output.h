@@ -8,7 +8,7 @@
 #pragma once
 
 #include "config/stream_spec.h"
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 
 #include <mutex>
 #include <string>

@@ -1,6 +1,6 @@
 #include "rtsp/relay_src.h"
 
-#include "stream/departure_stamp.h"
+#include "media/departure_stamp.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 

@@ -9,7 +9,7 @@
 
 #include "auth/access_control.h"
 #include "config/gateway_config.h"
-#include "rtsp/mount_target.h"
+#include "media/mount_target.h"
 #include "rtsp/request_limits.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
@@ -22,7 +22,7 @@
 
 namespace camgate {
 
-class RtspServer
+class RtspServer : public StreamMounts
 {
 public:
   RtspServer () = default;
@@ -38,9 +38,9 @@ public:
   int port () const { return port_; }
   int tls_port () const { return tls_port_; }
 
-  void mount (std::shared_ptr<MountTarget> target);
+  void mount (std::shared_ptr<MountTarget> target) override;
   // Removes the mount and ends every session that was watching it.
-  void unmount (const std::string & name);
+  void unmount (const std::string & name) override;
 
   // RTSP sessions (players and publishers) on a stream's path.
   unsigned session_count (const std::string & name) const;

@@ -10,7 +10,7 @@
 // the publisher sends.
 #pragma once
 
-#include "rtsp/mount_target.h"
+#include "media/mount_target.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
 

@@ -4,7 +4,7 @@
 // for (SnapshotService stops it when idle): cheap when nobody asks.
 #pragma once
 
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 
 #include <glib.h>
 

@@ -10,10 +10,10 @@
 #include "config/stream_spec.h"
 #include "hls/hls_output.h"
 #include "recording/recording_output.h"
-#include "stream/health_board.h"
-#include "stream/publisher_lease.h"
-#include "stream/rtp_fanout.h"
-#include "stream/source_session.h"
+#include "media/health_board.h"
+#include "media/publisher_lease.h"
+#include "media/rtp_fanout.h"
+#include "media/source_session.h"
 #include "webrtc/webrtc_feed.h"
 
 #include <glib.h>

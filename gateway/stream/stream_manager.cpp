@@ -13,8 +13,8 @@ constexpr guint kReloadSettleMs = 300;
 
 }  // namespace
 
-StreamManager::StreamManager (RtspServer & rtsp, GatewayConfig config)
-    : rtsp_ (rtsp), config_ (std::move (config))
+StreamManager::StreamManager (StreamMounts & mounts, GatewayConfig config)
+    : rtsp_ (mounts), config_ (std::move (config))
 {
 }
 

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "rtsp/rtsp_server.h"
+#include "media/mount_target.h"
 #include "stream/stream.h"
 
 #include <gio/gio.h>
@@ -22,7 +22,7 @@ namespace camgate {
 class StreamManager
 {
 public:
-  StreamManager (RtspServer & rtsp, GatewayConfig config);
+  StreamManager (StreamMounts & mounts, GatewayConfig config);
   ~StreamManager ();
   StreamManager (const StreamManager &) = delete;
   StreamManager & operator= (const StreamManager &) = delete;
@@ -42,7 +42,7 @@ private:
       GFileMonitorEvent, gpointer self);
   static gboolean on_reload_timer (gpointer self);
 
-  RtspServer & rtsp_;
+  StreamMounts & rtsp_;           // where streams are mounted (RTSP)
   const GatewayConfig config_;
   std::map<std::string, std::shared_ptr<Stream>> streams_;
   std::set<std::string> reported_errors_;

@@ -15,7 +15,7 @@
 // and is live right away instead of waiting for the camera's next keyframe.
 #pragma once
 
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 #include "webrtc/audio_pacing.h"
 #include "webrtc/codec_choice.h"
 

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "stream/publisher_lease.h"
+#include "media/publisher_lease.h"
 #include "webrtc/webrtc_peer.h"
 
 #include <functional>

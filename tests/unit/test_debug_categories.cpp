@@ -4,7 +4,7 @@
 #include "rtsp/gateway_server.h"
 #include "rtsp/relay_src.h"
 #include "rtsp/stream_media_factory.h"
-#include "stream/in_order_buffer.h"
+#include "media/in_order_buffer.h"
 
 #include <gtest/gtest.h>
 

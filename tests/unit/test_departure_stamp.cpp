@@ -3,7 +3,7 @@
 // own do-timestamp gave them the clock's absolute time, and a syncing sink
 // behind it then waited for hours).
 #include "rtsp/relay_src.h"
-#include "stream/departure_stamp.h"
+#include "media/departure_stamp.h"
 
 #include "rtp_samples.h"
 

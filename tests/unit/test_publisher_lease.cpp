@@ -1,6 +1,6 @@
 // A publish stream's slot: one publisher at a time, freed however its lease
 // ends, and the stream told once when a publisher that began goes.
-#include "stream/publisher_lease.h"
+#include "media/publisher_lease.h"
 
 #include <gtest/gtest.h>
 

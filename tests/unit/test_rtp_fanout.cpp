@@ -1,6 +1,6 @@
 // RtpFanout: packets reach every attached output with one continuous RTP
 // numbering per track, across source sessions.
-#include "stream/rtp_fanout.h"
+#include "media/rtp_fanout.h"
 
 #include "rtp_samples.h"
 

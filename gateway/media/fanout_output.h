@@ -5,7 +5,7 @@
 // with the output. Subclasses say what pipeline a layout needs.
 #pragma once
 
-#include "stream/rtp_fanout.h"
+#include "media/rtp_fanout.h"
 
 #include <gst/gst.h>
 

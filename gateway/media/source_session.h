@@ -11,8 +11,8 @@
 #pragma once
 
 #include "config/stream_spec.h"
-#include "stream/health_board.h"
-#include "stream/rtp_fanout.h"
+#include "media/health_board.h"
+#include "media/rtp_fanout.h"
 
 #include <gst/gst.h>
 

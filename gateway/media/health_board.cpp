@@ -1,4 +1,4 @@
-#include "stream/health_board.h"
+#include "media/health_board.h"
 
 #include <algorithm>
 

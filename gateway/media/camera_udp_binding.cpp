@@ -1,4 +1,4 @@
-#include "stream/camera_udp_binding.h"
+#include "media/camera_udp_binding.h"
 
 #include <gio/gio.h>
 #include <gst/rtsp/gstrtspurl.h>

@@ -1,6 +1,6 @@
-#include "stream/publisher_lease.h"
+#include "media/publisher_lease.h"
 
-#include "stream/source_session.h"
+#include "media/source_session.h"
 
 namespace camgate {
 

@@ -1,4 +1,4 @@
-#include "stream/in_order_buffer.h"
+#include "media/in_order_buffer.h"
 
 struct _CamgateInOrderBuffer
 {

@@ -1,6 +1,6 @@
-#include "stream/cmaf_tracks.h"
+#include "media/cmaf_tracks.h"
 
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 
 #include "media_codec.h"
 

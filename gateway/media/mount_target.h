@@ -1,10 +1,12 @@
 // What an RTSP mount serves: the stream's RTP fanout for players, and, for
-// `source: publish` streams, the door through which a publisher feeds it.
+// `source: publish` streams, the door through which a publisher feeds it;
+// and StreamMounts, what serves them (the RTSP server), which the stream
+// layer tells as streams come and go without depending on it.
 #pragma once
 
 #include "config/stream_spec.h"
-#include "stream/publisher_lease.h"
-#include "stream/rtp_fanout.h"
+#include "media/publisher_lease.h"
+#include "media/rtp_fanout.h"
 
 #include <cstdint>
 #include <memory>
@@ -22,6 +24,16 @@ struct MountTarget
 
   // Shared with the stream: one publisher at a time, RTSP or WHIP.
   std::shared_ptr<PublishSlot> publish_slot;
+};
+
+class StreamMounts
+{
+public:
+  virtual ~StreamMounts () = default;
+  // Serves `target` at /<target->name>, replacing a mount of that name.
+  virtual void mount (std::shared_ptr<MountTarget> target) = 0;
+  // Removes the mount and ends every session that was watching it.
+  virtual void unmount (const std::string & name) = 0;
 };
 
 }  // namespace camgate

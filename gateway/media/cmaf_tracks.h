@@ -5,7 +5,7 @@
 // transcoded to AAC for these outputs only.
 #pragma once
 
-#include "stream/rtp_fanout.h"
+#include "media/rtp_fanout.h"
 
 #include <string>
 

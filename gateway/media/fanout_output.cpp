@@ -1,6 +1,6 @@
-#include "stream/fanout_output.h"
+#include "media/fanout_output.h"
 
-#include "stream/departure_stamp.h"
+#include "media/departure_stamp.h"
 
 #include <gst/app/gstappsrc.h>
 

@@ -1,4 +1,4 @@
-#include "stream/rtp_fanout.h"
+#include "media/rtp_fanout.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 

@@ -1,7 +1,7 @@
-#include "stream/source_session.h"
+#include "media/source_session.h"
 
-#include "stream/camera_udp_binding.h"
-#include "stream/in_order_buffer.h"
+#include "media/camera_udp_binding.h"
+#include "media/in_order_buffer.h"
 
 #include "media_codec.h"
 

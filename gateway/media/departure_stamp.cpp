@@ -1,4 +1,4 @@
-#include "stream/departure_stamp.h"
+#include "media/departure_stamp.h"
 
 namespace camgate {
 
