@@ -202,9 +202,9 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   const std::string location = "/" + name + (publish ? "/whip/" : "/whep/");
   auto outcome = sessions_.offer (name, publish, user, request_body (message),
       [this, parked, id, location](const std::string & sdp,
-          const std::string & error) {
+          webrtc::Refusal refusal, const std::string & error) {
         if (auto held = std::move (*parked))
-          send_answer (*held, location + *id, sdp, error);
+          send_answer (*held, location + *id, sdp, refusal, error);
       });
   if (outcome.refusal != webrtc::Refusal::None) {
     if (outcome.retry_after_s > 0)
@@ -220,11 +220,11 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
 
 void
 WebRtcRoutes::send_answer (ParkedMessage & parked, const std::string & location,
-    const std::string & sdp, const std::string & error)
+    const std::string & sdp, webrtc::Refusal refusal, const std::string & error)
 {
   SoupServerMessage *message = parked.message ();
   if (sdp.empty ()) {
-    send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, error);
+    send_error (message, status_of (refusal), error);
     parked.resume ();
     return;
   }

@@ -48,7 +48,8 @@ private:
   void post_offer (SoupServerMessage * message, const std::string & name,
       bool publish, const std::string & user);
   void send_answer (ParkedMessage & parked, const std::string & location,
-      const std::string & sdp, const std::string & error);
+      const std::string & sdp, webrtc::Refusal refusal,
+      const std::string & error);
   void on_session (SoupServerMessage * message, const std::string & path,
       const std::string & name, const std::string & id, bool whip,
       const std::string & user);

@@ -24,29 +24,6 @@ constexpr int64_t kRtcpTimeoutUs = 15 * G_USEC_PER_SEC;
 
 // Runs a webrtcbin action that completes a promise, and waits for it.
 // webrtcbin does its work on its own thread, so waiting here is safe.
-bool
-run_promise (GstElement * webrtc, const char *signal, gpointer arg,
-    const GstStructure ** reply, GstPromise ** keep)
-{
-  GstPromise *promise = gst_promise_new ();
-  if (arg)
-    g_signal_emit_by_name (webrtc, signal, arg, promise);
-  else
-    g_signal_emit_by_name (webrtc, signal, nullptr, promise);
-  GstPromiseResult result = gst_promise_wait (promise);
-  *reply = gst_promise_get_reply (promise);
-  *keep = promise;
-  if (result != GST_PROMISE_RESULT_REPLIED)
-    return false;
-  GError *error = nullptr;
-  if (*reply && gst_structure_get (*reply, "error", G_TYPE_ERROR, &error,
-          nullptr)) {
-    g_clear_error (&error);
-    return false;
-  }
-  return true;
-}
-
 std::string
 promise_error (const GstStructure * reply, const char *what)
 {
@@ -58,22 +35,6 @@ promise_error (const GstStructure * reply, const char *what)
     g_clear_error (&error);
   }
   return text;
-}
-
-bool
-set_description (GstElement * webrtc, const char *signal,
-    GstWebRTCSDPType type, GstSDPMessage * sdp, std::string & error)
-{
-  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (type,
-      sdp);
-  const GstStructure *reply = nullptr;
-  GstPromise *promise = nullptr;
-  bool ok = run_promise (webrtc, signal, desc, &reply, &promise);
-  if (!ok)
-    error = promise_error (reply, "webrtcbin refused the description");
-  gst_promise_unref (promise);
-  gst_webrtc_session_description_free (desc);
-  return ok;
 }
 
 // Bundling, jitter latency, STUN/TURN and which local ports and addresses
@@ -120,6 +81,16 @@ configure_transport (GstElement * webrtc, WebRtcPeer::Role role,
 }
 
 }  // namespace
+
+// One answer's way through webrtcbin's promises.
+struct WebRtcPeer::AnswerStep
+{
+  GuardRef guard;
+  GstElement *webrtc;              // a reference: the peer may go meanwhile
+  std::function<void (const std::string &)> applied;
+
+  ~AnswerStep () { gst_object_unref (webrtc); }
+};
 
 WebRtcPeer::WebRtcPeer (std::string label, Role role,
     const WebRtcConfig & config, const std::string & bind_address,
@@ -251,7 +222,7 @@ WebRtcPeer::~WebRtcPeer ()
 
 bool
 WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
-    std::string & error)
+    std::function<void (const std::string &)> applied, std::string & error)
 {
   if (!webrtc_) {
     error = "webrtcbin is not installed (gstreamer1.0-plugins-bad, "
@@ -297,37 +268,103 @@ WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
     if (trans)
       gst_object_unref (trans);
   }
+  // The offer, the answer, and the answer applied, one after the other on
+  // webrtcbin's thread as each promise is answered: the main loop never
+  // waits for webrtcbin.
   GstSDPMessage *copy = nullptr;
   gst_sdp_message_copy (offer, &copy);
-  if (!set_description (webrtc_, "set-remote-description",
-          GST_WEBRTC_SDP_TYPE_OFFER, copy, error))
-    return false;
-
-  const GstStructure *reply = nullptr;
-  GstPromise *promise = nullptr;
-  if (!run_promise (webrtc_, "create-answer", nullptr, &reply, &promise)) {
-    error = promise_error (reply, "webrtcbin cannot answer the offer");
-    gst_promise_unref (promise);
-    return false;
-  }
-  GstWebRTCSessionDescription *answer = nullptr;
-  gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-      &answer, nullptr);
-  gst_promise_unref (promise);
-  if (!answer) {
-    error = "webrtcbin produced no answer";
-    return false;
-  }
-  GstSDPMessage *local = nullptr;
-  gst_sdp_message_copy (answer->sdp, &local);
-  gst_webrtc_session_description_free (answer);
-  if (!set_description (webrtc_, "set-local-description",
-          GST_WEBRTC_SDP_TYPE_ANSWER, local, error))
-    return false;
-  gst_bin_recalculate_latency (GST_BIN (pipeline_));
-  answered_us_ = g_get_monotonic_time ();
-  watchdog_ = g_timeout_add (kWatchdogMs, on_watchdog, this);
+  GstWebRTCSessionDescription *remote = gst_webrtc_session_description_new (
+      GST_WEBRTC_SDP_TYPE_OFFER, copy);
+  auto *step = new AnswerStep { GuardRef (guard_), GST_ELEMENT (gst_object_ref
+          (webrtc_)), std::move (applied) };
+  g_signal_emit_by_name (webrtc_, "set-remote-description", remote,
+      gst_promise_new_with_change_func (on_remote_set, step, nullptr));
+  gst_webrtc_session_description_free (remote);
   return true;
+}
+
+// A promise of the chain: its error, or "" when it was answered well.
+static std::string
+step_error (GstPromise * promise, const char *what)
+{
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return std::string (what) + ": interrupted";
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GError *error = nullptr;
+  if (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
+          nullptr)) {
+    g_clear_error (&error);
+    return promise_error (reply, what);
+  }
+  return "";
+}
+
+void
+WebRtcPeer::on_remote_set (GstPromise * promise, gpointer data)
+{
+  auto *step = static_cast<AnswerStep *> (data);
+  std::string error = step_error (promise, "webrtcbin refused the offer");
+  gst_promise_unref (promise);
+  if (!error.empty ())
+    return finish_answer (step, error);
+  g_signal_emit_by_name (step->webrtc, "create-answer", nullptr,
+      gst_promise_new_with_change_func (on_answer_created, step, nullptr));
+}
+
+void
+WebRtcPeer::on_answer_created (GstPromise * promise, gpointer data)
+{
+  auto *step = static_cast<AnswerStep *> (data);
+  std::string error = step_error (promise, "webrtcbin cannot answer the "
+      "offer");
+  GstWebRTCSessionDescription *answer = nullptr;
+  if (error.empty ()) {
+    gst_structure_get (gst_promise_get_reply (promise), "answer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+    if (!answer)
+      error = "webrtcbin produced no answer";
+  }
+  gst_promise_unref (promise);
+  if (!error.empty ())
+    return finish_answer (step, error);
+  g_signal_emit_by_name (step->webrtc, "set-local-description", answer,
+      gst_promise_new_with_change_func (on_local_set, step, nullptr));
+  gst_webrtc_session_description_free (answer);
+}
+
+void
+WebRtcPeer::on_local_set (GstPromise * promise, gpointer data)
+{
+  auto *step = static_cast<AnswerStep *> (data);
+  std::string error = step_error (promise, "webrtcbin refused its answer");
+  gst_promise_unref (promise);
+  finish_answer (step, error);
+}
+
+// The chain's outcome, on the main context; nothing if the peer is gone.
+void
+WebRtcPeer::finish_answer (AnswerStep * step, const std::string & error)
+{
+  struct Outcome
+  {
+    std::unique_ptr<AnswerStep> step;
+    std::string error;
+  };
+  g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
+      +[](gpointer data) -> gboolean {
+        auto *outcome = static_cast<Outcome *> (data);
+        WebRtcPeer *self = outcome->step->guard->peer;
+        if (!self)
+          return G_SOURCE_REMOVE;
+        if (outcome->error.empty ()) {
+          gst_bin_recalculate_latency (GST_BIN (self->pipeline_));
+          self->answered_us_ = g_get_monotonic_time ();
+          self->watchdog_ = g_timeout_add (kWatchdogMs, on_watchdog, self);
+        }
+        outcome->step->applied (outcome->error);
+        return G_SOURCE_REMOVE;
+      }, new Outcome { std::unique_ptr<AnswerStep> (step), error },
+      [](gpointer data) { delete static_cast<Outcome *> (data); });
 }
 
 bool

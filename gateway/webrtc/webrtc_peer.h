@@ -42,8 +42,12 @@ public:
   WebRtcPeer (const WebRtcPeer &) = delete;
   WebRtcPeer & operator= (const WebRtcPeer &) = delete;
 
-  // Applies `offer`, sets up the tracks of `plan` and creates the answer.
+  // Sets up the tracks of `plan` (false and why when it cannot), then
+  // applies `offer` and makes the answer without blocking: `applied` runs
+  // on the main context with "" once the answer is in place, or why
+  // webrtcbin refused; never after this peer is gone.
   bool answer (const GstSDPMessage * offer, const AnswerPlan & plan,
+      std::function<void (const std::string & error)> applied,
       std::string & error);
   // Calls `done` on the main context with the answer SDP once every local
   // candidate is in it (or after a few seconds with those found so far).
@@ -67,7 +71,11 @@ private:
 
   void watch_webrtcbin (Role role);
   bool link_send_track (const ChosenTrack & track, std::string & error);
-  void run_on_main (std::function<void (WebRtcPeer &)> what);
+  struct AnswerStep;
+  static void on_remote_set (GstPromise * promise, gpointer step);
+  static void on_answer_created (GstPromise * promise, gpointer step);
+  static void on_local_set (GstPromise * promise, gpointer step);
+  static void finish_answer (AnswerStep * step, const std::string & error);
   void on_connection_state (int state);
   void report_gone (const std::string & why);
   void watch_rtcp ();

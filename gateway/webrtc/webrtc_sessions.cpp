@@ -211,41 +211,63 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   session.peer = std::make_unique<WebRtcPeer> (label, publish
       ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
       config_.bind_address, peer_events (id, lease));
+  session.lease = std::move (lease);       // begun once the answer is set
+  session.ready = std::move (ready);
+  session.tracks = static_cast<unsigned> (plan.tracks.size ());
   std::string error;
-  const bool answered = session.peer->answer (offer, plan, error);
+  const bool started = session.peer->answer (offer, plan,
+      [this, id](const std::string & problem) { answer_applied (id, problem); },
+      error);
   gst_sdp_message_free (offer);
-  if (!answered)
+  if (!started)
     return refuse (Refusal::BadOffer, "the offer cannot be answered: "
         + error);
-  if (publish) {
-    lease->begin (static_cast<unsigned> (plan.tracks.size ()));
-    session.lease = std::move (lease);
-  } else {
-    FeedViewer ends;
-    ends.pipeline = session.peer->pipeline ();
-    ends.video = session.peer->video_src ();
-    ends.audio = session.peer->audio_src ();
-    ends.audio_encoding = session.peer->audio_encoding ();
-    session.viewer_id = stream->webrtc_feed ()->add_viewer (ends);
-    session.feed_generation = stream->webrtc_feed ()->generation ();
-  }
-  session.ready = std::move (ready);
 
-  auto *peer = session.peer.get ();
   sessions_.emplace (id, std::move (session));
   if (!tick_source_)
     tick_source_ = g_timeout_add (kTickMs, on_tick, this);
   std::string tracks;
   for (const auto & t : plan.tracks)
     tracks += " " + t.media + " " + t.encoding + "/" + std::to_string (t.payload);
-  g_message ("%s: %s offer accepted (%s), gathering candidates", label.c_str (),
+  g_message ("%s: %s offer accepted (%s), answering", label.c_str (),
       publish ? "WHIP" : "WHEP", tracks.c_str () + 1);
-  // The answer goes out once gathering completes.
-  peer->when_gathered ([this, id](const std::string & answer) {
-        answer_ready (id, answer);
-      });
   outcome.id = id;
   return outcome;
+}
+
+// webrtcbin applied the offer and its answer (or refused): the publisher's
+// lease begins or the viewer joins the feed, and the answer goes out once
+// candidates are gathered.
+void
+WebRtcSessions::answer_applied (const std::string & id,
+    const std::string & problem)
+{
+  auto it = sessions_.find (id);
+  if (it == sessions_.end ())
+    return;
+  Session & s = it->second;
+  if (!problem.empty ()) {
+    if (auto ready = std::move (s.ready))
+      ready ("", Refusal::BadOffer, "the offer cannot be answered: " + problem);
+    end_session (id, problem);
+    return;
+  }
+  if (s.publisher) {
+    s.lease->begin (s.tracks);
+  } else {
+    FeedViewer ends;
+    ends.pipeline = s.peer->pipeline ();
+    ends.video = s.peer->video_src ();
+    ends.audio = s.peer->audio_src ();
+    ends.audio_encoding = s.peer->audio_encoding ();
+    s.viewer_id = s.source->webrtc_feed ()->add_viewer (ends);
+    s.feed_generation = s.source->webrtc_feed ()->generation ();
+  }
+  g_message ("%s session %s: gathering candidates", s.publisher ? "WHIP"
+      : "WHEP", id.c_str ());
+  s.peer->when_gathered ([this, id](const std::string & answer) {
+        answer_ready (id, answer);
+      });
 }
 
 void
@@ -257,11 +279,11 @@ WebRtcSessions::answer_ready (const std::string & id, const std::string & sdp)
   AnswerReady ready = std::move (it->second.ready);
   it->second.ready = nullptr;
   if (sdp.empty ()) {
-    ready ("", "webrtcbin produced no answer");
+    ready ("", Refusal::Failed, "webrtcbin produced no answer");
     end_session (id, "no answer");
     return;
   }
-  ready (sdp, "");
+  ready (sdp, Refusal::None, "");
 }
 
 void
@@ -295,7 +317,7 @@ WebRtcSessions::end_session (std::string id, const std::string & why)
   g_message ("%s session %s on %s ended: %s", session.publisher ? "WHIP"
       : "WHEP", id.c_str (), session.stream.c_str (), why.c_str ());
   if (session.ready)
-    session.ready ("", why);
+    session.ready ("", Refusal::Failed, why);
   if (!session.publisher && session.viewer_id)
     session.source->webrtc_feed ()->remove_viewer (session.viewer_id);
   session.peer.reset ();

@@ -50,11 +50,11 @@ struct OfferOutcome
 class WebRtcSessions
 {
 public:
-  // The session's answer SDP, or "" and why there is none; called once,
-  // on the main context, unless the session ended by its signalling first
-  // (abandon()).
+  // The session's answer SDP, or "", the kind of refusal and why there is
+  // none; called once, on the main context, unless the session was ended
+  // by its signalling first (end()).
   using AnswerReady = std::function<void (const std::string & sdp,
-      const std::string & error)>;
+      Refusal refusal, const std::string & error)>;
 
   WebRtcSessions (StreamManager & streams, const GatewayConfig & config);
   ~WebRtcSessions ();
@@ -94,13 +94,15 @@ private:
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
     uint64_t feed_generation = 0;         // the feed layout it negotiated
     std::unique_ptr<WebRtcPeer> peer;
-    std::shared_ptr<PublisherLease> lease;  // a publisher's, once begun
+    std::shared_ptr<PublisherLease> lease;  // a publisher's; begun once answered
+    unsigned tracks = 0;                  // the answer's tracks
     AnswerReady ready;                    // until the answer is out
   };
 
   OfferOutcome admit (Stream & stream, bool publish, StreamCodecs & codecs);
   WebRtcPeer::Events peer_events (const std::string & id,
       const std::shared_ptr<PublisherLease> & lease);
+  void answer_applied (const std::string & id, const std::string & problem);
   void answer_ready (const std::string & id, const std::string & sdp);
   void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
   void end_later (const std::string & id, const std::string & why);
