@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include "config/stream_spec.h"
 #include "config/text_helpers.h"
 #include "http/cameras_api.h"
 #include "http/cors.h"
@@ -419,8 +420,8 @@ HttpServer::add_recording_routes ()
   // Playing recordings needs `record`; deleting them `admin`.
   auto recordings = [this](const RouteRequest & r, bool remove, bool clip) {
     const std::string & name = r.param ("stream");
-    // Stream names are plain words: anything else (%2e...) is refused.
-    if (name.find_first_of ("%\\") != std::string::npos || name[0] == '.')
+    // The one stream-name rule: anything else (%2e, ..) names no folder.
+    if (!is_valid_stream_name (name))
       return send_error (r.message, SOUP_STATUS_BAD_REQUEST,
           "bad stream name '" + name + "'");
     auto stream = streams_.find (name);
