@@ -77,9 +77,28 @@ status_of (webrtc::Refusal refusal)
 
 }  // namespace
 
+// A stream as WebRTC sessions see it.
+static std::optional<webrtc::WebRtcStream>
+webrtc_view (StreamManager & streams, const std::string & name)
+{
+  auto stream = streams.find (name);
+  if (!stream)
+    return std::nullopt;
+  webrtc::WebRtcStream view;
+  view.takes_publisher = stream->spec ().source.kind == SourceKind::Publish;
+  view.max_viewers = stream->spec ().outputs.webrtc.max_viewers;
+  view.publish_slot = stream->publish_slot ();
+  view.feed = stream->webrtc_feed ();
+  view.start_feed = [stream]() { stream->update_webrtc (); };
+  view.identity = stream;
+  return view;
+}
+
 WebRtcRoutes::WebRtcRoutes (StreamManager & streams,
     const GatewayConfig & config)
-    : streams_ (streams), sessions_ (streams, config)
+    : streams_ (streams), sessions_ ([&streams](const std::string & name) {
+          return webrtc_view (streams, name);
+        }, config)
 {
 }
 

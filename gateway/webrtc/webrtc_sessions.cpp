@@ -1,7 +1,6 @@
 #include "webrtc/webrtc_sessions.h"
 
 #include "auth/password_hash.h"
-#include "stream/stream_manager.h"
 
 #include <gst/video/video.h>
 
@@ -41,9 +40,9 @@ refuse (Refusal refusal, std::string reason, int retry_after_s = 0)
 
 }  // namespace
 
-WebRtcSessions::WebRtcSessions (StreamManager & streams,
+WebRtcSessions::WebRtcSessions (FindStream find_stream,
     const GatewayConfig & config)
-    : streams_ (streams), config_ (config)
+    : find_stream_ (std::move (find_stream)), config_ (config)
 {
 }
 
@@ -98,23 +97,23 @@ WebRtcSessions::end (const std::string & id, const std::string & why)
 // Whether `stream` takes this viewer or publisher now; for a viewer, what
 // the stream can send (an on-demand feed starts here).
 OfferOutcome
-WebRtcSessions::admit (Stream & stream, bool publish, StreamCodecs & codecs)
+WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
+    bool publish, StreamCodecs & codecs)
 {
-  const std::string & name = stream.spec ().name;
   if (publish) {
-    if (stream.spec ().source.kind != SourceKind::Publish)
+    if (!stream.takes_publisher)
       return refuse (Refusal::TakesNoPublisher, "stream '" + name
           + "' takes no publisher (its source is not 'whip' or 'publish')");
-    if (stream.publish_slot ()->taken ())
+    if (stream.publish_slot->taken ())
       return refuse (Refusal::HasPublisher, "stream '" + name
           + "' already has a publisher");
     return {};
   }
-  const auto & feed = stream.webrtc_feed ();
+  const auto & feed = stream.feed;
   if (!feed)
     return refuse (Refusal::NoOutput, "WebRTC output is off for stream '"
         + name + "'");
-  const unsigned stream_limit = stream.spec ().outputs.webrtc.max_viewers;
+  const unsigned stream_limit = stream.max_viewers;
   if (viewer_count (name) >= stream_limit)
     return refuse (Refusal::Busy, "stream '" + name + "' has its maximum of "
         + std::to_string (stream_limit) + " WebRTC viewers", 10);
@@ -125,7 +124,7 @@ WebRtcSessions::admit (Stream & stream, bool publish, StreamCodecs & codecs)
   // An on-demand feed starts now; this viewer begins at the camera's next
   // keyframe, the ones after it from the feed's last GOP.
   feed->want ();
-  stream.update_webrtc ();
+  stream.start_feed ();
   if (codecs.video.empty () && codecs.audio.empty ())
     return refuse (Refusal::Busy, "stream '" + name + "' has no media yet", 2);
   return {};
@@ -143,7 +142,7 @@ WebRtcSessions::peer_events (const std::string & id,
     g_message ("%s session %s on %s: connected", it->second.publisher
         ? "WHIP" : "WHEP", id.c_str (), it->second.stream.c_str ());
     if (!it->second.publisher)
-      it->second.source->webrtc_feed ()->start_viewer (it->second.viewer_id);
+      it->second.source.feed->start_viewer (it->second.viewer_id);
   };
   events.gone = [this, id](const std::string & why) { end_later (id, why); };
   if (lease) {
@@ -168,11 +167,11 @@ OfferOutcome
 WebRtcSessions::offer (const std::string & name, bool publish,
     const std::string & owner, const std::string & sdp, AnswerReady ready)
 {
-  auto stream = streams_.find (name);
+  auto stream = find_stream_ (name);
   if (!stream)
     return refuse (Refusal::NoStream, "no stream named '" + name + "'");
   StreamCodecs codecs;
-  OfferOutcome outcome = admit (*stream, publish, codecs);
+  OfferOutcome outcome = admit (name, *stream, publish, codecs);
   if (outcome.refusal != Refusal::None)
     return outcome;
 
@@ -189,7 +188,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   // Held from here: a session that fails before it is answered frees the
   // slot as the lease goes.
   std::shared_ptr<PublisherLease> lease;
-  if (publish && !(lease = stream->publish_slot ()->claim ("WHIP"))) {
+  if (publish && !(lease = stream->publish_slot->claim ("WHIP"))) {
     gst_sdp_message_free (offer);
     return refuse (Refusal::HasPublisher, "stream '" + name
         + "' already has a publisher");
@@ -207,7 +206,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   session.stream = name;
   session.owner = owner;
   session.publisher = publish;
-  session.source = stream;
+  session.source = *stream;
   session.peer = std::make_unique<WebRtcPeer> (label, publish
       ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
       config_.bind_address, peer_events (id, lease));
@@ -260,8 +259,8 @@ WebRtcSessions::answer_applied (const std::string & id,
     ends.video = s.peer->video_src ();
     ends.audio = s.peer->audio_src ();
     ends.audio_encoding = s.peer->audio_encoding ();
-    s.viewer_id = s.source->webrtc_feed ()->add_viewer (ends);
-    s.feed_generation = s.source->webrtc_feed ()->generation ();
+    s.viewer_id = s.source.feed->add_viewer (ends);
+    s.feed_generation = s.source.feed->generation ();
   }
   g_message ("%s session %s: gathering candidates", s.publisher ? "WHIP"
       : "WHEP", id.c_str ());
@@ -319,7 +318,7 @@ WebRtcSessions::end_session (std::string id, const std::string & why)
   if (session.ready)
     session.ready ("", Refusal::Failed, why);
   if (!session.publisher && session.viewer_id)
-    session.source->webrtc_feed ()->remove_viewer (session.viewer_id);
+    session.source.feed->remove_viewer (session.viewer_id);
   session.peer.reset ();
   if (session.lease)
     session.lease->end (why);
@@ -337,10 +336,11 @@ WebRtcSessions::on_tick (gpointer data)
   std::vector<std::pair<std::string, std::string>> ending;
   for (auto & [id, s] : self->sessions_) {
     // The stream was removed or redefined: its sessions go with it.
-    if (self->streams_.find (s.stream) != s.source)
+    auto now = self->find_stream_ (s.stream);
+    if (!now || now->identity != s.source.identity)
       ending.push_back ({ id, "the stream was removed or redefined" });
-    else if (!s.publisher
-        && s.source->webrtc_feed ()->generation () != s.feed_generation)
+    else if (!s.publisher && s.viewer_id     // joined once answered
+        && s.source.feed->generation () != s.feed_generation)
       ending.push_back ({ id, "the camera came back with a different format; "
             "the player reconnects" });
     else if (s.publisher && ask_keyframe)

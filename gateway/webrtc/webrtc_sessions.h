@@ -6,25 +6,40 @@
 // back in another format, and with the gateway. The HTTP adapter
 // (http/webrtc_routes) only maps requests and refusals to HTTP.
 //
-// This sits above stream/ (it finds streams by name), unlike the feed and
-// peer beside it, which streams use. Main context only.
+// Streams are found through a WebRtcStream view the caller provides, so
+// this folder stays below the stream layer (which owns the feed). Main
+// context only.
 #pragma once
 
 #include "config/gateway_config.h"
 #include "media/publisher_lease.h"
+#include "webrtc/webrtc_feed.h"
 #include "webrtc/webrtc_peer.h"
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace camgate {
 
-class StreamManager;
-class Stream;
-
 namespace webrtc {
+
+// What sessions need of a stream.
+struct WebRtcStream
+{
+  bool takes_publisher = false;    // its source is whip / publish
+  unsigned max_viewers = 0;        // outputs.webrtc.max-viewers
+  std::shared_ptr<PublishSlot> publish_slot;
+  std::shared_ptr<WebRtcFeed> feed;    // null: WebRTC is off
+  std::function<void ()> start_feed;   // an on-demand feed starts now
+  // The stream itself, kept alive by its sessions; another object under
+  // the same name means the stream was redefined.
+  std::shared_ptr<const void> identity;
+};
+using FindStream = std::function<std::optional<WebRtcStream> (
+    const std::string & name)>;
 
 // Why an offer was not taken.
 enum class Refusal
@@ -56,7 +71,7 @@ public:
   using AnswerReady = std::function<void (const std::string & sdp,
       Refusal refusal, const std::string & error)>;
 
-  WebRtcSessions (StreamManager & streams, const GatewayConfig & config);
+  WebRtcSessions (FindStream find_stream, const GatewayConfig & config);
   ~WebRtcSessions ();
   WebRtcSessions (const WebRtcSessions &) = delete;
   WebRtcSessions & operator= (const WebRtcSessions &) = delete;
@@ -90,7 +105,7 @@ private:
     std::string stream;
     std::string owner;
     bool publisher = false;
-    std::shared_ptr<Stream> source;       // keeps the feed/fanout alive
+    WebRtcStream source;                  // keeps the feed/fanout alive
     uint64_t viewer_id = 0;               // in the stream's WebRtcFeed
     uint64_t feed_generation = 0;         // the feed layout it negotiated
     std::unique_ptr<WebRtcPeer> peer;
@@ -99,7 +114,8 @@ private:
     AnswerReady ready;                    // until the answer is out
   };
 
-  OfferOutcome admit (Stream & stream, bool publish, StreamCodecs & codecs);
+  OfferOutcome admit (const std::string & name, const WebRtcStream & stream,
+      bool publish, StreamCodecs & codecs);
   WebRtcPeer::Events peer_events (const std::string & id,
       const std::shared_ptr<PublisherLease> & lease);
   void answer_applied (const std::string & id, const std::string & problem);
@@ -108,7 +124,7 @@ private:
   void end_later (const std::string & id, const std::string & why);
   static gboolean on_tick (gpointer self);
 
-  StreamManager & streams_;
+  const FindStream find_stream_;
   const GatewayConfig config_;
   std::map<std::string, Session> sessions_;
   guint tick_source_ = 0;
