@@ -185,7 +185,7 @@ StreamFamilies::add (const Stream & stream,
       rtsp.session_count (name));
   if (stream.webrtc_feed ())
     viewers.add ({ { "stream", name }, { "protocol", "webrtc" } },
-        stream.webrtc_feed ()->viewer_count ());
+        stream.webrtc_readers ()->count ());
   if (const RecordingOutput *rec = stream.recording ())
     recording.add (label, rec->status () == "recording" ? 1 : 0);
 }

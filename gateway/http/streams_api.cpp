@@ -102,7 +102,7 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
   member (b, "rtsp", (gint64) (spec.outputs.rtsp || spec.source.kind
           == SourceKind::Publish ? rtsp.session_count (spec.name) : 0));
   member (b, "webrtc", (gint64) (stream.webrtc_feed ()
-          ? stream.webrtc_feed ()->viewer_count () : 0));
+          ? stream.webrtc_readers ()->count () : 0));
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "outputs");

@@ -89,6 +89,9 @@ webrtc_view (StreamManager & streams, const std::string & name)
   view.max_viewers = stream->spec ().outputs.webrtc.max_viewers;
   view.publish_slot = stream->publish_slot ();
   view.feed = stream->webrtc_feed ();
+  view.take_reader = [stream]() -> std::shared_ptr<void> {
+    return stream->webrtc_readers ()->lease ();
+  };
   view.start_feed = [stream]() { stream->update_webrtc (); };
   view.identity = stream;
   return view;

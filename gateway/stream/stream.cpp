@@ -376,12 +376,12 @@ Stream::update_webrtc ()
 {
   if (!webrtc_)
     return;
-  if (spec_.outputs.webrtc.warm || webrtc_->wanted ()) {
+  if (spec_.outputs.webrtc.warm || webrtc_readers_->wanted (kWebRtcLingerUs)) {
     if (fanout_->session_active ())
       webrtc_->update ();
   } else if (webrtc_->running ()) {
     g_message ("stream %s: no WebRTC viewer for %lld s, feed stopped",
-        spec_.name.c_str (), (long long) (webrtc::WebRtcFeed::kLingerUs
+        spec_.name.c_str (), (long long) (kWebRtcLingerUs
             / G_USEC_PER_SEC));
     webrtc_->stop ();
   }

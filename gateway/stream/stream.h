@@ -12,6 +12,7 @@
 #include "recording/recording_output.h"
 #include "media/health_board.h"
 #include "media/publisher_lease.h"
+#include "media/reader_count.h"
 #include "media/rtp_fanout.h"
 #include "media/source_session.h"
 #include "webrtc/webrtc_feed.h"
@@ -69,7 +70,16 @@ public:
     return publish_slot_;
   }
 
-  // Starts (or keeps) the WebRTC feed when viewers want it, stops an idle
+  // The WHEP viewers: each holds a lease while its session lives.
+  const std::shared_ptr<ReaderCount> & webrtc_readers () const
+  {
+    return webrtc_readers_;
+  }
+  // An on-demand feed runs while it has viewers and lingers this long after
+  // the last one left.
+  static constexpr int64_t kWebRtcLingerUs = 5 * 60 * G_USEC_PER_SEC;
+
+  // Starts (or keeps) the WebRTC feed while viewers want it, stops an idle
   // on-demand one. Runs every tick; the WHEP endpoint calls it at once.
   void update_webrtc ();
 
@@ -97,6 +107,8 @@ private:
   std::unique_ptr<RecordingOutput> recording_;
   int64_t last_retention_us_ = 0;
   const std::shared_ptr<PublishSlot> publish_slot_;
+  const std::shared_ptr<ReaderCount> webrtc_readers_ =
+      std::make_shared<ReaderCount> ();
 
   guint bus_watch_ = 0;
   guint tick_source_ = 0;

@@ -79,18 +79,6 @@ WebRtcFeed::codecs () const
   return out;
 }
 
-void
-WebRtcFeed::want ()
-{
-  wanted_until_us_ = g_get_monotonic_time () + kLingerUs;
-}
-
-bool
-WebRtcFeed::wanted () const
-{
-  return viewer_count () > 0 || g_get_monotonic_time () < wanted_until_us_;
-}
-
 // The tracks a feed takes: the first video and the first audio it can send
 // (index, chain), and what they give viewers.
 static std::vector<std::pair<size_t, std::string>>

@@ -50,12 +50,6 @@ public:
   StreamCodecs codecs () const;
   // What a feed for `layout` would send.
   static StreamCodecs codecs_for (const RtpFanout::Layout & layout);
-  // A viewer is coming: an on-demand feed starts (on the next update()) and
-  // lingers this long after the last viewer leaves.
-  static constexpr int64_t kLingerUs = 5 * 60 * G_USEC_PER_SEC;
-  void want ();
-  // Whether an on-demand feed should run now.
-  bool wanted () const;
   // Registers a viewer (the feed keeps references); it receives nothing
   // until start_viewer(), when its transport is up.
   uint64_t add_viewer (const FeedViewer & viewer);
@@ -112,7 +106,6 @@ private:
   GstH264NalParser *h264_ = nullptr;
   std::atomic<bool> b_frames_ { false };
   std::atomic<uint64_t> generation_ { 0 };
-  int64_t wanted_until_us_ = 0;           // main context only
 };
 
 }  // namespace camgate::webrtc

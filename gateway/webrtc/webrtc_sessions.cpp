@@ -98,7 +98,7 @@ WebRtcSessions::end (const std::string & id, const std::string & why)
 // the stream can send (an on-demand feed starts here).
 OfferOutcome
 WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
-    bool publish, StreamCodecs & codecs)
+    bool publish, StreamCodecs & codecs, std::shared_ptr<void> & reader)
 {
   if (publish) {
     if (!stream.takes_publisher)
@@ -121,9 +121,10 @@ WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
     return refuse (Refusal::Busy, "the gateway has its maximum of "
         + std::to_string (config_.webrtc.max_viewers) + " WebRTC viewers", 10);
   codecs = feed->codecs ();
-  // An on-demand feed starts now; this viewer begins at the camera's next
-  // keyframe, the ones after it from the feed's last GOP.
-  feed->want ();
+  // The viewer's lease makes an on-demand feed start now (and linger if
+  // the offer fails); this viewer begins at the camera's next keyframe, the
+  // ones after it from the feed's last GOP.
+  reader = stream.take_reader ();
   stream.start_feed ();
   if (codecs.video.empty () && codecs.audio.empty ())
     return refuse (Refusal::Busy, "stream '" + name + "' has no media yet", 2);
@@ -171,7 +172,8 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   if (!stream)
     return refuse (Refusal::NoStream, "no stream named '" + name + "'");
   StreamCodecs codecs;
-  OfferOutcome outcome = admit (name, *stream, publish, codecs);
+  std::shared_ptr<void> reader;
+  OfferOutcome outcome = admit (name, *stream, publish, codecs, reader);
   if (outcome.refusal != Refusal::None)
     return outcome;
 
@@ -211,6 +213,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
       ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
       config_.bind_address, peer_events (id, lease));
   session.lease = std::move (lease);       // begun once the answer is set
+  session.reader = std::move (reader);
   session.ready = std::move (ready);
   session.tracks = static_cast<unsigned> (plan.tracks.size ());
   std::string error;

@@ -33,6 +33,8 @@ struct WebRtcStream
   unsigned max_viewers = 0;        // outputs.webrtc.max-viewers
   std::shared_ptr<PublishSlot> publish_slot;
   std::shared_ptr<WebRtcFeed> feed;    // null: WebRTC is off
+  // A viewer's lease on the stream (counted; keeps an on-demand feed on).
+  std::function<std::shared_ptr<void> ()> take_reader;
   std::function<void ()> start_feed;   // an on-demand feed starts now
   // The stream itself, kept alive by its sessions; another object under
   // the same name means the stream was redefined.
@@ -110,12 +112,13 @@ private:
     uint64_t feed_generation = 0;         // the feed layout it negotiated
     std::unique_ptr<WebRtcPeer> peer;
     std::shared_ptr<PublisherLease> lease;  // a publisher's; begun once answered
+    std::shared_ptr<void> reader;         // a viewer's lease on the stream
     unsigned tracks = 0;                  // the answer's tracks
     AnswerReady ready;                    // until the answer is out
   };
 
   OfferOutcome admit (const std::string & name, const WebRtcStream & stream,
-      bool publish, StreamCodecs & codecs);
+      bool publish, StreamCodecs & codecs, std::shared_ptr<void> & reader);
   WebRtcPeer::Events peer_events (const std::string & id,
       const std::shared_ptr<PublisherLease> & lease);
   void answer_applied (const std::string & id, const std::string & problem);
