@@ -345,13 +345,6 @@ WebRtcFeed::remove_viewer (uint64_t id)
   viewers_.erase (it);
 }
 
-size_t
-WebRtcFeed::viewer_count () const
-{
-  std::lock_guard<std::mutex> lk (lock_);
-  return viewers_.size ();
-}
-
 void
 WebRtcFeed::release (Viewer & viewer)
 {

@@ -55,7 +55,6 @@ public:
   uint64_t add_viewer (const FeedViewer & viewer);
   void start_viewer (uint64_t id);
   void remove_viewer (uint64_t id);
-  size_t viewer_count () const;
   // The camera's H.264 carries B-frames (browsers' WebRTC decoders show them
   // out of order).
   bool saw_b_frames () const { return b_frames_; }
