@@ -52,6 +52,33 @@ count (const std::string & text, const std::string & what)
   return n;
 }
 
+// A new folder under the system's temporary one.
+std::string
+temp_dir (const char *pattern)
+{
+  g_autofree gchar *made = g_dir_make_tmp (pattern, nullptr);
+  return made ? made : "";
+}
+
+// Runs a gst-launch description to its end: EOS, never an error. Callers
+// wrap it in ASSERT_NO_FATAL_FAILURE.
+void
+run_to_eos (const std::string & launch)
+{
+  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
+  ASSERT_TRUE (pipeline) << launch;
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_NE (msg, nullptr) << launch;
+  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS) << launch;
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
 }  // namespace
 
 TEST (HlsPlaylist, RendersTheLowLatencyTags)
@@ -208,26 +235,13 @@ TEST (HlsPlaylist, DeltaUpdateSkipsOldSegments)
 
 TEST (CmafSink, WritesAFolderForAnyWebServer)
 {
-  gchar *tmp = g_dir_make_tmp ("camgate-hls-XXXXXX", nullptr);
-  std::string dir = tmp;
-  g_free (tmp);
+  const std::string dir = temp_dir ("camgate-hls-XXXXXX");
   std::string launch = "videotestsrc num-buffers=250 ! video/x-raw,width=320,"
       "height=240,framerate=25/1,format=I420 ! x264enc key-int-max=25 "
       "! h264parse ! cmafsink name=s window=3 location=" + dir
       + " audiotestsrc num-buffers=430 ! audio/x-raw,rate=44100 ! voaacenc "
       "! aacparse ! s.audio";
-  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
-  ASSERT_TRUE (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE (msg, nullptr);
-  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
+  ASSERT_NO_FATAL_FAILURE (run_to_eos (launch));
 
   auto read = [&](const std::string & name) {
     std::ifstream in (dir + "/" + name);
@@ -407,24 +421,11 @@ TEST (CmafSink, AnApplicationGetsFilesAndChangesThroughGObject)
 // H.265 too: profile, compatibility flags, tier and level.
 TEST (CmafSink, NamesH265ByItsProfileAndLevel)
 {
-  gchar *tmp = g_dir_make_tmp ("camgate-hevc-XXXXXX", nullptr);
-  std::string dir = tmp;
-  g_free (tmp);
+  const std::string dir = temp_dir ("camgate-hevc-XXXXXX");
   std::string launch = "videotestsrc num-buffers=30 ! video/x-raw,width=320,"
       "height=240,framerate=25/1,format=I420 ! x265enc key-int-max=25 "
       "speed-preset=ultrafast ! h265parse ! cmafsink location=" + dir;
-  GstElement *pipeline = gst_parse_launch (launch.c_str (), nullptr);
-  ASSERT_TRUE (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE (msg, nullptr);
-  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
+  ASSERT_NO_FATAL_FAILURE (run_to_eos (launch));
 
   std::ifstream in (dir + "/index.m3u8");
   std::stringstream text;
