@@ -1,6 +1,7 @@
 #include "http/hls_routes.h"
 
 #include "http/http_server.h"
+#include "http/parked_message.h"
 #include "stream/stream_manager.h"
 
 #include <cstdlib>
@@ -116,10 +117,8 @@ HlsRoutes::~HlsRoutes ()
   for (auto & feed : feeds_)
     end_feed (feed);
   for (auto & w : waiters_) {
-    g_signal_handler_disconnect (w.message, w.disconnected_id);
     send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
-    soup_server_message_unpause (w.message);
-    g_object_unref (w.message);
+    w.parked->resume ();
   }
 }
 
@@ -219,20 +218,15 @@ void
 HlsRoutes::park (Waiter waiter)
 {
   schedule (wakeup_);
-  soup_server_message_pause (waiter.message);
-  g_object_ref (waiter.message);
   SoupServerMessage *message = waiter.message;
+  // A client that leaves is forgotten (its request answered if libsoup
+  // has not dropped it yet).
+  waiter.parked = std::make_shared<ParkedMessage> (message, [this, message]() {
+        waiters_.remove_if ([message](const Waiter & w) {
+              return w.message == message;
+            });
+      });
   waiters_.push_back (std::move (waiter));
-  waiters_.back ().disconnected_id = g_signal_connect (message,
-      "disconnected", G_CALLBACK (+[](SoupServerMessage * m, gpointer self) {
-          auto *routes = static_cast<HlsRoutes *> (self);
-          routes->waiters_.remove_if ([m](const Waiter & w) {
-                if (w.message != m)
-                  return false;
-                g_object_unref (w.message);
-                return true;
-              });
-        }), this);
 }
 
 bool
@@ -385,9 +379,7 @@ HlsRoutes::wake ()
   const gint64 now = g_get_monotonic_time ();
   for (auto it = waiters_.begin (); it != waiters_.end ();) {
     if (try_answer (*it, now >= it->deadline_us)) {
-      g_signal_handler_disconnect (it->message, it->disconnected_id);
-      soup_server_message_unpause (it->message);
-      g_object_unref (it->message);
+      it->parked->resume ();
       it = waiters_.erase (it);
     } else {
       ++it;

@@ -14,8 +14,8 @@
 // Blocked requests are paused libsoup messages, woken by their segment
 // store's notifications (marshalled to the main context) or their deadline;
 // a request for a stream whose packager has not started yet (no store to
-// observe) is looked at again every 100 ms. A client that goes away is
-// forgotten.
+// observe) is looked at again every 100 ms. They are ParkedMessages, so a
+// client that goes away is noticed and forgotten.
 // A playlist or manifest fetched with ?token= carries the token in every URI
 // it lists, so players that cannot send headers keep it on every request.
 #pragma once
@@ -32,6 +32,7 @@
 
 namespace camgate {
 
+class ParkedMessage;
 class StreamManager;
 namespace hls { class SegmentStore; }
 
@@ -53,14 +54,14 @@ public:
 private:
   struct Waiter
   {
-    SoupServerMessage *message;
+    SoupServerMessage *message;    // held by `parked` once parked
     std::string stream;
     std::string file;              // "" for the playlist
     uint64_t msn = 0;
     std::optional<unsigned> part;
     bool skip = false;
     gint64 deadline_us = 0;
-    gulong disconnected_id = 0;
+    std::shared_ptr<ParkedMessage> parked;
     std::string token;             // ?token= to pass on to listed URIs
   };
 
