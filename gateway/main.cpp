@@ -19,6 +19,7 @@
 #include "config/pipeline_file.h"
 #include "http/http_server.h"
 #include "onvif/discover.h"
+#include "outputs/stream_outputs.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
@@ -104,8 +105,8 @@ run_gateway (GatewayConfig config)
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
-  StreamManager manager (rtsp, config);
-  HttpServer http (manager, rtsp, access);
+  StreamManager manager (rtsp, config, make_stream_outputs);
+  HttpServer http (manager, access, { rtsp.port (), rtsp.tls_port () });
   if (!http.start (config, error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;

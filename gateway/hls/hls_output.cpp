@@ -77,4 +77,12 @@ HlsOutput::stalled (int64_t now_us, int64_t session_us) const
       store->config ().target_duration);
 }
 
+void
+HlsOutput::add_health_reasons (const OutputTick & tick,
+    std::vector<std::string> & reasons) const
+{
+  if (tick.delivering && stalled (tick.now_us, tick.delivering_since_us))
+    reasons.push_back ("hls-stalled");
+}
+
 }  // namespace camgate

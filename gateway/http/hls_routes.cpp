@@ -2,6 +2,7 @@
 
 #include "http/http_server.h"
 #include "http/parked_message.h"
+#include "hls/hls_output.h"
 #include "stream/stream_manager.h"
 
 #include <cstdlib>
@@ -14,6 +15,9 @@ namespace {
 // How often a request waiting for a stream with no segment store yet (its
 // packager starting) looks again; everything else is woken by events.
 constexpr gint64 kNoStoreRecheckUs = 100 * 1000;
+// A player that made no request for this long has left. Players ask at
+// least once a target duration; a blocked request waits up to three.
+constexpr gint64 kReaderIdleUs = 20 * G_USEC_PER_SEC;
 
 bool
 parse_number (const char *text, uint64_t & out)
@@ -26,6 +30,13 @@ parse_number (const char *text, uint64_t & out)
     return false;
   out = v;
   return true;
+}
+
+std::shared_ptr<hls::SegmentStore>
+store_of (const Stream * stream)
+{
+  auto output = stream ? stream->output<HlsOutput> () : nullptr;
+  return output ? output->store () : nullptr;
 }
 
 const char *
@@ -52,9 +63,34 @@ send (SoupServerMessage * message, const std::string & file,
 
 }  // namespace
 
-HlsRoutes::HlsRoutes (StreamManager & streams) : streams_ (streams)
+HlsRoutes::HlsRoutes (StreamManager & streams)
+    : streams_ (streams), readers_ (kReaderIdleUs)
 {
   wakeup_->routes = this;
+}
+
+void
+HlsRoutes::note_reader (SoupServerMessage * message, const std::string & name)
+{
+  auto stream = streams_.find (name);
+  GSocketAddress *remote = soup_server_message_get_remote_address (message);
+  if (!stream || !remote)
+    return;
+  gchar *address = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE
+      (remote));
+  readers_.seen (name + " " + address, stream->readers (ReaderKind::Hls),
+      g_get_monotonic_time ());
+  g_free (address);
+  if (reader_sweep_)
+    return;
+  reader_sweep_ = g_timeout_add_seconds (1, [](gpointer data) -> gboolean {
+        auto *self = static_cast<HlsRoutes *> (data);
+        self->readers_.expire (g_get_monotonic_time ());
+        if (!self->readers_.empty ())
+          return G_SOURCE_CONTINUE;
+        self->reader_sweep_ = 0;
+        return G_SOURCE_REMOVE;
+      }, this);
 }
 
 std::string
@@ -114,6 +150,8 @@ HlsRoutes::~HlsRoutes ()
     held.first->unobserve (held.second);
   if (deadline_source_)
     g_source_remove (deadline_source_);
+  if (reader_sweep_)
+    g_source_remove (reader_sweep_);
   for (auto & feed : feeds_)
     end_feed (feed);
   for (auto & w : waiters_) {
@@ -154,13 +192,14 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
     return true;
   }
 
+  note_reader (message, name);
   Waiter waiter { message, name, file };
   std::string error;
   if (!read_query (query, waiter, error)) {
     send_error (message, SOUP_STATUS_BAD_REQUEST, error);
     return true;
   }
-  auto store = stream->hls_store ();
+  auto store = store_of (stream.get ());
   const unsigned td = store ? store->config ().target_duration
       : std::max<unsigned> (1, stream->spec ().outputs.hls.segment_ms / 1000);
   waiter.deadline_us = g_get_monotonic_time () + 3 * td * G_USEC_PER_SEC;
@@ -233,7 +272,7 @@ bool
 HlsRoutes::try_answer (Waiter & w, bool expired)
 {
   auto stream = streams_.find (w.stream);
-  auto store = stream ? stream->hls_store () : nullptr;
+  auto store = store_of (stream.get ());
   const bool playlist = w.file.empty ();
   const bool blocking = playlist && (w.msn > 0 || w.part);
   // Playlists and the MPD describe media: none before the first segment
@@ -419,7 +458,7 @@ HlsRoutes::observe_stores (bool & store_missing)
   std::map<hls::SegmentStore *, std::shared_ptr<hls::SegmentStore>> wanted;
   for (const auto & w : waiters_) {
     auto stream = streams_.find (w.stream);
-    auto store = stream ? stream->hls_store () : nullptr;
+    auto store = store_of (stream.get ());
     if (store)
       wanted[store.get ()] = store;
     else

@@ -18,7 +18,11 @@
 // client that goes away is noticed and forgotten.
 // A playlist or manifest fetched with ?token= carries the token in every URI
 // it lists, so players that cannot send headers keep it on every request.
+// Each client connection that asks for a stream's media counts as one of its
+// HLS readers until it stays away for 20 s.
 #pragma once
+
+#include "media/reader_count.h"
 
 #include <libsoup/soup.h>
 
@@ -101,6 +105,8 @@ private:
   void service ();
   void observe_stores (bool & store_missing);
   void arm_deadline (bool store_missing);
+  // Counts the request's client as a reader of `stream`.
+  void note_reader (SoupServerMessage * message, const std::string & stream);
 
   StreamManager & streams_;
   std::list<Waiter> waiters_;
@@ -110,6 +116,8 @@ private:
   std::map<hls::SegmentStore *,
       std::pair<std::shared_ptr<hls::SegmentStore>, int>> observed_;
   guint deadline_source_ = 0;
+  RecentReaders readers_;
+  guint reader_sweep_ = 0;         // while readers_ is not empty
 };
 
 }  // namespace camgate

@@ -9,7 +9,7 @@
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
 #include "http/streams_api.h"
-#include "rtsp/rtsp_server.h"
+#include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>
@@ -84,9 +84,10 @@ send_resource (SoupServerMessage * message, const char *name,
   g_bytes_unref (bytes);
 }
 
-HttpServer::HttpServer (StreamManager & streams, RtspServer & rtsp,
-    AccessControl & access)
-    : streams_ (streams), rtsp_ (rtsp), access_ (access), hls_ (streams)
+HttpServer::HttpServer (StreamManager & streams, AccessControl & access,
+    std::pair<int, int> rtsp_ports)
+    : rtsp_ports_ (rtsp_ports), streams_ (streams), access_ (access),
+      hls_ (streams)
 {
   add_api_routes ();
 }
@@ -137,7 +138,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   webrtc_ = std::make_unique<WebRtcRoutes> (streams_, config);
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
-  snapshots_ = std::make_unique<SnapshotService> (streams_);
+  snapshots_ = std::make_unique<SnapshotRoutes> (streams_);
   store_ = PipelineStore (config.pipelines_dir, config.api_pipelines);
   redirect_http_ = config.tls.enabled () && config.tls.redirect_http;
 
@@ -325,7 +326,7 @@ HttpServer::send_info (SoupServerMessage * message) const
   json_builder_begin_object (b);
   json_member (b, "version", VERSION);
   const std::pair<const char *, int> ports[] = { { "rtsp_port",
-        rtsp_.port () }, { "rtsps_port", rtsp_.tls_port () },
+        rtsp_ports_.first }, { "rtsps_port", rtsp_ports_.second },
       { "http_port", port_ }, { "https_port", tls_port_ } };
   for (const auto & [name, value] : ports) {
     json_builder_set_member_name (b, name);
@@ -343,7 +344,7 @@ HttpServer::add_api_routes ()
         [this](const RouteRequest & r) { send_info (r.message); } });
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
-          std::string text = render_metrics (streams_, rtsp_);
+          std::string text = render_metrics (streams_);
           soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
@@ -358,7 +359,7 @@ HttpServer::add_api_routes ()
   // it.
   routes_.add ({ "POST", "/api/v1/cameras/{id}/add", Access::PerItem, 0, "",
         [this](const RouteRequest & r) {
-          add_camera (streams_, rtsp_, store_, *cameras_, r.message,
+          add_camera (streams_, store_, *cameras_, r.message,
               r.param ("id"), may_manage (r));
         } });
   add_stream_routes ();
@@ -379,7 +380,7 @@ HttpServer::add_stream_routes ()
 {
   using Access = Route::Access;
   auto change = [this](const RouteRequest & r) {
-    change_stream (streams_, rtsp_, store_, r.message, r.param ("stream"),
+    change_stream (streams_, store_, r.message, r.param ("stream"),
         may_manage (r), [this, &r](const std::string & name) {
           return access_.allowed (r.who, name, kPermAdmin);
         });
@@ -388,7 +389,7 @@ HttpServer::add_stream_routes ()
   routes_.add ({ "GET", kStreamsPrefix, Access::PerItem, 0, "",
         [this](const RouteRequest & r) {
           send_json (r.message, SOUP_STATUS_OK, render_stream_list (streams_,
-                  rtsp_, [&](const std::string & name) {
+                  [&](const std::string & name) {
                     return access_.permissions (r.who, name);
                   }));
         } });
@@ -398,7 +399,7 @@ HttpServer::add_stream_routes ()
   routes_.add ({ "GET", stream_pattern, Access::Needs, kPermRead | kPermApi,
         "see stream '{stream}'", [this](const RouteRequest & r) {
           std::string body;
-          if (!render_stream (streams_, rtsp_, r.param ("stream"), body))
+          if (!render_stream (streams_, r.param ("stream"), body))
             return send_error (r.message, SOUP_STATUS_NOT_FOUND,
                 "no stream named '" + r.param ("stream") + "'");
           send_json (r.message, SOUP_STATUS_OK, body);
@@ -425,7 +426,7 @@ HttpServer::add_recording_routes ()
       return send_error (r.message, SOUP_STATUS_BAD_REQUEST,
           "bad stream name '" + name + "'");
     auto stream = streams_.find (name);
-    if (!stream || !stream->recording ())
+    if (!stream || !stream->output<RecordingOutput> ())
       return send_error (r.message, SOUP_STATUS_NOT_FOUND, stream ? "stream '"
           + name + "' does not record" : "no stream named '" + name + "'");
     if (remove)

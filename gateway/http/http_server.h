@@ -40,13 +40,14 @@
 namespace camgate {
 
 class StreamManager;
-class RtspServer;
 
 class HttpServer
 {
 public:
-  HttpServer (StreamManager & streams, RtspServer & rtsp,
-      AccessControl & access);
+  // `rtsp_ports`: where the RTSP server listens (RTSP, RTSPS; 0: none), for
+  // the panel's URL list.
+  HttpServer (StreamManager & streams, AccessControl & access,
+      std::pair<int, int> rtsp_ports);
   ~HttpServer ();
   HttpServer (const HttpServer &) = delete;
   HttpServer & operator= (const HttpServer &) = delete;
@@ -78,8 +79,8 @@ private:
   ManageCheck may_manage (const RouteRequest & request);
   void send_info (SoupServerMessage * message) const;
 
+  const std::pair<int, int> rtsp_ports_;
   StreamManager & streams_;
-  RtspServer & rtsp_;
   AccessControl & access_;
   PipelineStore store_ { "" };
   bool redirect_http_ = false;
@@ -88,7 +89,7 @@ private:
   HlsRoutes hls_;
   std::unique_ptr<WebRtcRoutes> webrtc_;
   std::unique_ptr<CameraWatch> cameras_;
-  std::unique_ptr<SnapshotService> snapshots_;
+  std::unique_ptr<SnapshotRoutes> snapshots_;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;

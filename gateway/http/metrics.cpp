@@ -1,6 +1,6 @@
 #include "http/metrics.h"
 
-#include "rtsp/rtsp_server.h"
+#include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 
 #include <glib.h>
@@ -145,8 +145,7 @@ struct StreamFamilies
       "1 while a stream with record: is writing; 0 while it waits or is "
       "paused (a write error such as a full disk)" };
 
-  void add (const Stream & stream, const StreamHealthSummary & summary,
-      const RtspServer & rtsp);
+  void add (const Stream & stream, const StreamHealthSummary & summary);
   void write (std::ostringstream & out) const
   {
     for (const Family *f : { &up, &state, &health, &reason, &reconnects,
@@ -158,7 +157,7 @@ struct StreamFamilies
 
 void
 StreamFamilies::add (const Stream & stream,
-    const StreamHealthSummary & summary, const RtspServer & rtsp)
+    const StreamHealthSummary & summary)
 {
   static const char *states[] = { "starting", "running", "retrying",
     "stalled", "waiting", "stopped" };
@@ -181,12 +180,10 @@ StreamFamilies::add (const Stream & stream,
   packets_in.add (label, counters.packets_in);
   bytes_out.add (label, counters.bytes_out);
   repairs.add (label, counters.timestamp_repairs);
-  viewers.add ({ { "stream", name }, { "protocol", "rtsp" } },
-      rtsp.session_count (name));
-  if (stream.webrtc_feed ())
-    viewers.add ({ { "stream", name }, { "protocol", "webrtc" } },
-        stream.webrtc_readers ()->count ());
-  if (const RecordingOutput *rec = stream.recording ())
+  for (ReaderKind kind : kReaderKinds)
+    viewers.add ({ { "stream", name }, { "protocol", to_string (kind) } },
+        stream.readers (kind)->count ());
+  if (auto rec = stream.output<RecordingOutput> ())
     recording.add (label, rec->status () == "recording" ? 1 : 0);
 }
 
@@ -253,7 +250,7 @@ write_process (std::ostringstream & out)
 }  // namespace
 
 std::string
-render_metrics (const StreamManager & streams, const RtspServer & rtsp)
+render_metrics (const StreamManager & streams)
 {
   Family info ("camgate_build_info", "gauge",
       "Version of the running camgate, as a label");
@@ -263,7 +260,7 @@ render_metrics (const StreamManager & streams, const RtspServer & rtsp)
   for (const auto & stream : streams.streams ()) {
     // One reading, so a stream's reasons and its tracks agree.
     const StreamHealthSummary summary = stream->health ();
-    per_stream.add (*stream, summary, rtsp);
+    per_stream.add (*stream, summary);
     per_track.add (stream->spec ().name, summary);
   }
   std::ostringstream out;

@@ -7,9 +7,7 @@
 namespace camgate {
 
 class StreamManager;
-class RtspServer;
 
-std::string render_metrics (const StreamManager & streams,
-    const RtspServer & rtsp);
+std::string render_metrics (const StreamManager & streams);
 
 }  // namespace camgate

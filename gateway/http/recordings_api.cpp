@@ -4,6 +4,7 @@
 #include "http/http_server.h"
 #include "http/json_text.h"
 #include "recording/recording_clip.h"
+#include "recording/recording_output.h"
 #include "recording/recording_files.h"
 #include "stream/stream.h"
 #include "utc_time.h"
@@ -103,7 +104,7 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
             ? duration_text : "") + "'");
     return;
   }
-  const RecordingOutput *rec = stream.recording ();
+  auto rec = stream.output<RecordingOutput> ();
   std::string error;
   auto clip = RecordingClip::open (list_recordings (rec ? rec->root () : ""),
       *start_us, (int64_t) *duration_ms * 1000, error);
@@ -155,7 +156,7 @@ void
 delete_recordings (SoupServerMessage * message, const Stream & stream,
     const std::string & file, GHashTable * query)
 {
-  const RecordingOutput *rec = stream.recording ();
+  auto rec = stream.output<RecordingOutput> ();
   const std::string root = rec->root ();
   const std::string writing = rec->current_file ();
   auto files = list_recordings (root);
@@ -212,7 +213,7 @@ delete_recordings (SoupServerMessage * message, const Stream & stream,
 std::string
 render_recordings (const Stream & stream)
 {
-  const RecordingOutput *rec = stream.recording ();
+  auto rec = stream.output<RecordingOutput> ();
   const std::string root = rec ? rec->root () : "";
   auto spans = group_spans (list_recordings (root), kRecordingGapUs);
   JsonBuilder *b = json_builder_new ();

@@ -1,6 +1,7 @@
 #include "http/snapshot.h"
 
 #include "http/http_server.h"
+#include "snapshot/snapshot_output.h"
 #include "stream/stream_manager.h"
 
 namespace camgate {
@@ -8,36 +9,12 @@ namespace camgate {
 namespace {
 
 constexpr gint64 kFreshUs = 2 * G_USEC_PER_SEC;
-constexpr gint64 kWaitUs = 10 * G_USEC_PER_SEC;
-constexpr gint64 kIdleUs = 60 * G_USEC_PER_SEC;
+constexpr guint kWaitMs = 10 * 1000;
 
 }  // namespace
 
-SnapshotService::SnapshotService (StreamManager & streams) : streams_ (streams)
-{
-  tick_ = g_timeout_add (250, on_tick, this);
-}
-
-SnapshotService::~SnapshotService ()
-{
-  g_source_remove (tick_);
-  for (auto & [name, entry] : entries_)
-    for (auto & w : entry.waiters) {
-      send_error (w.message, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
-      release (w);
-    }
-}
-
 void
-SnapshotService::release (Waiter & w)
-{
-  g_signal_handler_disconnect (w.message, w.disconnected_id);
-  soup_server_message_unpause (w.message);
-  g_object_unref (w.message);
-}
-
-void
-SnapshotService::reply (SoupServerMessage * message, GBytes * jpeg)
+SnapshotRoutes::reply (SoupServerMessage * message, GBytes * jpeg)
 {
   auto *headers = soup_server_message_get_response_headers (message);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
@@ -49,96 +26,91 @@ SnapshotService::reply (SoupServerMessage * message, GBytes * jpeg)
 }
 
 void
-SnapshotService::send (SoupServerMessage * message, const std::string & name)
+SnapshotRoutes::send (SoupServerMessage * message, const std::string & name)
 {
   auto stream = streams_.find (name);
-  if (!stream)
+  auto output = stream ? stream->output<SnapshotOutput> () : nullptr;
+  if (!output)
     return send_error (message, SOUP_STATUS_NOT_FOUND, "no stream named '"
         + name + "'");
-  Entry & entry = entries_[name];
-  if (entry.stream.lock () != stream) {
-    // New, or the stream was redefined: start over on its fanout.
-    entry.output.reset ();
-    entry.stream = stream;
-    entry.output = std::make_unique<SnapshotOutput> (name, stream->fanout (),
-        [this, name]() { answer_waiters (name); });
-  }
-  entry.last_request_us = g_get_monotonic_time ();
+  auto lease = stream->readers (ReaderKind::Snapshot)->lease ();
   gint64 made_us = 0;
-  GBytes *jpeg = entry.output->latest (made_us);
-  if (jpeg && entry.last_request_us - made_us < kFreshUs) {
+  GBytes *jpeg = output->latest (made_us);
+  const bool fresh = jpeg && g_get_monotonic_time () - made_us < kFreshUs;
+  if (fresh)
     reply (message, jpeg);
-    g_bytes_unref (jpeg);
-    return;
-  }
   if (jpeg)
     g_bytes_unref (jpeg);
-  entry.output->update ();
-  soup_server_message_pause (message);
+  // Even a fresh answer keeps the output lingering for the next request.
+  stream->update_outputs ();
+  if (fresh)
+    return;
+
+  const uint64_t id = next_id_++;
+  auto waiting = std::make_unique<Waiting> ();
+  waiting->lease = std::move (lease);
+  waiting->output = output;
   // A client that leaves while it waits is forgotten.
-  gulong id = g_signal_connect (message, "disconnected",
-      G_CALLBACK (+[](SoupServerMessage * m, gpointer data) {
-          for (auto & [n, e] : static_cast<SnapshotService *> (data)->entries_)
-            std::erase_if (e.waiters, [m](const Waiter & w) {
-                  if (w.message != m)
-                    return false;
-                  g_signal_handler_disconnect (w.message, w.disconnected_id);
-                  g_object_unref (w.message);
-                  return true;
-                });
-        }), this);
-  entry.waiters.push_back ({ SOUP_SERVER_MESSAGE (g_object_ref (message)),
-          entry.last_request_us + kWaitUs, id });
+  waiting->parked = std::make_unique<ParkedMessage> (message, [this, id]() {
+        waiting_.erase (id);
+      });
+  struct Expiry
+  {
+    SnapshotRoutes *routes;
+    uint64_t id;
+  };
+  waiting->deadline = g_timeout_add_full (G_PRIORITY_DEFAULT, kWaitMs,
+      [](gpointer data) -> gboolean {
+        auto *expiry = static_cast<Expiry *> (data);
+        expiry->routes->waiting_.at (expiry->id)->deadline = 0;
+        expiry->routes->expire (expiry->id);
+        return G_SOURCE_REMOVE;
+      }, new Expiry { this, id }, [](gpointer data) {
+        delete static_cast<Expiry *> (data);
+      });
+  waiting_[id] = std::move (waiting);
+  output->when_next_jpeg ([weak = std::weak_ptr<SnapshotRoutes *> (self_),
+          id]() {
+        if (auto self = weak.lock ())
+          (*self)->answer (id);
+      });
+}
+
+SnapshotRoutes::Waiting::~Waiting ()
+{
+  if (deadline)
+    g_source_remove (deadline);
 }
 
 void
-SnapshotService::answer_waiters (const std::string & name)
+SnapshotRoutes::answer (uint64_t id)
 {
-  auto it = entries_.find (name);
-  if (it == entries_.end () || it->second.waiters.empty ())
+  auto it = waiting_.find (id);
+  if (it == waiting_.end ())
     return;
+  auto output = it->second->output.lock ();
   gint64 made_us = 0;
-  GBytes *jpeg = it->second.output->latest (made_us);
+  GBytes *jpeg = output ? output->latest (made_us) : nullptr;
   if (!jpeg)
     return;
-  for (auto & w : it->second.waiters) {
-    reply (w.message, jpeg);
-    release (w);
-  }
-  it->second.waiters.clear ();
+  auto waiting = std::move (it->second);
+  waiting_.erase (it);
+  reply (waiting->parked->message (), jpeg);
   g_bytes_unref (jpeg);
+  waiting->parked->resume ();
 }
 
-gboolean
-SnapshotService::on_tick (gpointer data)
+void
+SnapshotRoutes::expire (uint64_t id)
 {
-  auto *self = static_cast<SnapshotService *> (data);
-  const gint64 now = g_get_monotonic_time ();
-  for (auto it = self->entries_.begin (); it != self->entries_.end ();) {
-    Entry & entry = it->second;
-    const bool gone = !entry.stream.lock ();
-    // Requests that waited too long, or whose stream went away.
-    for (auto w = entry.waiters.begin (); w != entry.waiters.end ();) {
-      if (!gone && now < w->deadline_us) {
-        ++w;
-        continue;
-      }
-      std::string why = entry.output->last_error ();
-      send_error (w->message, SOUP_STATUS_SERVICE_UNAVAILABLE, gone
-          ? "the stream went away" : "no keyframe from the camera in 10 s"
-          + (why.empty () ? std::string () : " (" + why + ")"));
-      release (*w);
-      w = entry.waiters.erase (w);
-    }
-    if (gone || (entry.waiters.empty () && now - entry.last_request_us
-            > kIdleUs)) {
-      it = self->entries_.erase (it);
-      continue;
-    }
-    entry.output->update ();
-    ++it;
-  }
-  return G_SOURCE_CONTINUE;
+  auto waiting = std::move (waiting_.at (id));
+  waiting_.erase (id);
+  auto output = waiting->output.lock ();
+  const std::string why = output ? output->last_error () : "";
+  send_error (waiting->parked->message (), SOUP_STATUS_SERVICE_UNAVAILABLE,
+      !output ? "the stream went away" : "no keyframe from the camera in 10 s"
+      + (why.empty () ? std::string () : " (" + why + ")"));
+  waiting->parked->resume ();
 }
 
 }  // namespace camgate

@@ -1,58 +1,56 @@
 // GET /api/v1/streams/<name>/snapshot.jpg: the latest keyframe as JPEG.
-// A JPEG younger than the stream's usual GOP is answered at once; otherwise
-// the request waits (up to 10 s) for the next keyframe. Each stream's
-// SnapshotOutput starts with the first request and stops a minute after
-// the last.
+// A JPEG younger than two seconds is answered at once; otherwise the request
+// waits (up to 10 s) for the next keyframe. A request is a snapshot reader of
+// its stream while it waits: the stream starts its SnapshotOutput for it and
+// stops it a minute after the last.
 #pragma once
 
-#include "snapshot/snapshot_output.h"
+#include "http/parked_message.h"
+#include "media/reader_count.h"
 
 #include <libsoup/soup.h>
 
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace camgate {
 
 class StreamManager;
-class Stream;
+class SnapshotOutput;
 
-class SnapshotService
+class SnapshotRoutes
 {
 public:
-  explicit SnapshotService (StreamManager & streams);
-  ~SnapshotService ();
-  SnapshotService (const SnapshotService &) = delete;
-  SnapshotService & operator= (const SnapshotService &) = delete;
+  explicit SnapshotRoutes (StreamManager & streams) : streams_ (streams) {}
+  SnapshotRoutes (const SnapshotRoutes &) = delete;
+  SnapshotRoutes & operator= (const SnapshotRoutes &) = delete;
 
   void send (SoupServerMessage * message, const std::string & stream);
 
 private:
-  struct Waiter
+  struct Waiting
   {
-    SoupServerMessage *message;    // paused, referenced
-    gint64 deadline_us;
-    gulong disconnected_id;
-  };
-  struct Entry
-  {
-    std::weak_ptr<Stream> stream;  // a redefined stream is a new Stream
-    std::unique_ptr<SnapshotOutput> output;
-    std::vector<Waiter> waiters;
-    gint64 last_request_us = 0;
+    ~Waiting ();
+    ReaderCount::Lease lease;
+    std::weak_ptr<SnapshotOutput> output;
+    std::unique_ptr<ParkedMessage> parked;
+    guint deadline = 0;
   };
 
-  void answer_waiters (const std::string & name);
-  // Unpauses (or, for a client that left, just drops) a waiting request.
-  static void release (Waiter & waiter);
+  // The next JPEG came: answer request `id`.
+  void answer (uint64_t id);
+  // No keyframe in time: say why.
+  void expire (uint64_t id);
   static void reply (SoupServerMessage * message, GBytes * jpeg);
-  static gboolean on_tick (gpointer self);
 
   StreamManager & streams_;
-  std::map<std::string, Entry> entries_;
-  guint tick_ = 0;
+  std::map<uint64_t, std::unique_ptr<Waiting>> waiting_;
+  uint64_t next_id_ = 1;
+  // Callbacks that outlive this object (an output's JPEG callbacks) find it
+  // gone.
+  const std::shared_ptr<SnapshotRoutes *> self_ =
+      std::make_shared<SnapshotRoutes *> (this);
 };
 
 }  // namespace camgate

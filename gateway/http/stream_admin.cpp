@@ -4,7 +4,6 @@
 #include "http/json_text.h"
 #include "http/streams_api.h"
 #include "onvif/camera_watch.h"
-#include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>
@@ -67,12 +66,12 @@ stream_names (const StreamManager & streams)
 // After a write: reload now (the folder monitor would, a moment later) and
 // answer with the stream as it runs.
 void
-answer_written (StreamManager & streams, RtspServer & rtsp,
+answer_written (StreamManager & streams,
     SoupServerMessage * message, const std::string & name, guint status)
 {
   streams.reload ();
   std::string body;
-  if (!render_stream (streams, rtsp, name, body))
+  if (!render_stream (streams, name, body))
     return send_error (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "stream '"
         + name + "' was written but did not start; see the gateway log");
   if (status == SOUP_STATUS_CREATED) {
@@ -100,7 +99,7 @@ body_name (const std::string & body)
 }  // namespace
 
 void
-change_stream (StreamManager & streams, RtspServer & rtsp,
+change_stream (StreamManager & streams,
     const PipelineStore & store, SoupServerMessage * message,
     const std::string & name, const ManageCheck & may_manage,
     const AdminCheck & is_admin)
@@ -117,7 +116,7 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
       return send_store_errors (message, result);
     g_message ("api: created stream %s (%s)", wanted.c_str (),
         result.file.c_str ());
-    return answer_written (streams, rtsp, message, wanted, SOUP_STATUS_CREATED);
+    return answer_written (streams, message, wanted, SOUP_STATUS_CREATED);
   }
 
   if (!may_manage (name))
@@ -145,11 +144,11 @@ change_stream (StreamManager & streams, RtspServer & rtsp,
   if (!result.ok ())
     return send_store_errors (message, result);
   g_message ("api: changed stream %s (%s)", name.c_str (), file.c_str ());
-  answer_written (streams, rtsp, message, name, SOUP_STATUS_OK);
+  answer_written (streams, message, name, SOUP_STATUS_OK);
 }
 
 void
-add_camera (StreamManager & streams, RtspServer & rtsp,
+add_camera (StreamManager & streams,
     const PipelineStore & store, const CameraWatch & cameras,
     SoupServerMessage * message, const std::string & camera_id,
     const ManageCheck & may_manage)
@@ -202,7 +201,7 @@ add_camera (StreamManager & streams, RtspServer & rtsp,
     return send_store_errors (message, result);
   g_message ("api: added camera %s as stream %s", camera_id.c_str (),
       name.c_str ());
-  answer_written (streams, rtsp, message, name, SOUP_STATUS_CREATED);
+  answer_written (streams, message, name, SOUP_STATUS_CREATED);
 }
 
 }  // namespace camgate

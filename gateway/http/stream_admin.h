@@ -17,7 +17,6 @@
 namespace camgate {
 
 class StreamManager;
-class RtspServer;
 class CameraWatch;
 
 // Whether the caller may manage stream `name`; it answers the refusal itself.
@@ -25,13 +24,13 @@ using ManageCheck = std::function<bool (const std::string & name)>;
 // Whether the caller is an admin of stream `name` (answers nothing).
 using AdminCheck = std::function<bool (const std::string & name)>;
 
-void change_stream (StreamManager & streams, RtspServer & rtsp,
-    const PipelineStore & store, SoupServerMessage * message,
+void change_stream (StreamManager & streams, const PipelineStore & store,
+    SoupServerMessage * message,
     const std::string & name, const ManageCheck & may_manage,
     const AdminCheck & is_admin);
 
-void add_camera (StreamManager & streams, RtspServer & rtsp,
-    const PipelineStore & store, const CameraWatch & cameras,
+void add_camera (StreamManager & streams, const PipelineStore & store,
+    const CameraWatch & cameras,
     SoupServerMessage * message, const std::string & camera_id,
     const ManageCheck & may_manage);
 

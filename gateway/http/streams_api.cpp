@@ -3,7 +3,7 @@
 #include "auth/access_control.h"
 #include "http/json_text.h"
 
-#include "rtsp/rtsp_server.h"
+#include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 
 #include <json-glib/json-glib.h>
@@ -71,7 +71,7 @@ add_health (JsonBuilder * b, const StreamHealthSummary & health)
 }
 
 void
-add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
+add_stream (JsonBuilder * b, const Stream & stream,
     const std::string & permissions = {})
 {
   const StreamSpec & spec = stream.spec ();
@@ -99,10 +99,8 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
 
   json_builder_set_member_name (b, "viewers");
   json_builder_begin_object (b);
-  member (b, "rtsp", (gint64) (spec.outputs.rtsp || spec.source.kind
-          == SourceKind::Publish ? rtsp.session_count (spec.name) : 0));
-  member (b, "webrtc", (gint64) (stream.webrtc_feed ()
-          ? stream.webrtc_readers ()->count () : 0));
+  for (ReaderKind kind : kReaderKinds)
+    member (b, to_string (kind), (gint64) stream.readers (kind)->count ());
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "outputs");
@@ -115,7 +113,7 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
   json_builder_add_boolean_value (b, spec.outputs.webrtc.enabled);
   json_builder_end_object (b);
 
-  if (const RecordingOutput *rec = stream.recording ()) {
+  if (auto rec = stream.output<RecordingOutput> ()) {
     json_builder_set_member_name (b, "recording");
     json_builder_begin_object (b);
     member (b, "status", rec->status ());
@@ -134,7 +132,7 @@ add_stream (JsonBuilder * b, const Stream & stream, const RtspServer & rtsp,
 }  // namespace
 
 std::string
-render_stream_list (const StreamManager & streams, const RtspServer & rtsp,
+render_stream_list (const StreamManager & streams,
     const std::function<unsigned (const std::string &)> & permissions)
 {
   JsonBuilder *b = json_builder_new ();
@@ -144,7 +142,7 @@ render_stream_list (const StreamManager & streams, const RtspServer & rtsp,
   for (const auto & stream : streams.streams ()) {
     unsigned allowed = permissions (stream->spec ().name);
     if (allowed & (kPermRead | kPermApi))
-      add_stream (b, *stream, rtsp, permission_names (allowed));
+      add_stream (b, *stream, permission_names (allowed));
   }
   json_builder_end_array (b);
   json_builder_end_object (b);
@@ -152,14 +150,14 @@ render_stream_list (const StreamManager & streams, const RtspServer & rtsp,
 }
 
 bool
-render_stream (const StreamManager & streams, const RtspServer & rtsp,
-    const std::string & name, std::string & json)
+render_stream (const StreamManager & streams, const std::string & name,
+    std::string & json)
 {
   auto stream = streams.find (name);
   if (!stream)
     return false;
   JsonBuilder *b = json_builder_new ();
-  add_stream (b, *stream, rtsp);
+  add_stream (b, *stream);
   json = finish_json (b);
   return true;
 }

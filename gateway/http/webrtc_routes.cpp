@@ -4,6 +4,7 @@
 #include "http/http_server.h"
 #include "http/parked_message.h"
 #include "stream/stream_manager.h"
+#include "webrtc/webrtc_feed.h"
 
 namespace camgate {
 
@@ -88,11 +89,11 @@ webrtc_view (StreamManager & streams, const std::string & name)
   view.takes_publisher = stream->spec ().source.kind == SourceKind::Publish;
   view.max_viewers = stream->spec ().outputs.webrtc.max_viewers;
   view.publish_slot = stream->publish_slot ();
-  view.feed = stream->webrtc_feed ();
+  view.feed = stream->output<webrtc::WebRtcFeed> ();
   view.take_reader = [stream]() -> std::shared_ptr<void> {
-    return stream->webrtc_readers ()->lease ();
+    return stream->readers (ReaderKind::WebRtc)->lease ();
   };
-  view.start_feed = [stream]() { stream->update_webrtc (); };
+  view.start_feed = [stream]() { stream->update_outputs (); };
   view.identity = stream;
   return view;
 }
@@ -130,7 +131,7 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
   auto stream = streams_.find (name);
 
   if (rest == "webrtc" && id.empty ()) {
-    if (!stream || !stream->webrtc_feed ())
+    if (!stream || !stream->output<webrtc::WebRtcFeed> ())
       return false;
     if (!read) {
       soup_message_headers_replace (soup_server_message_get_response_headers

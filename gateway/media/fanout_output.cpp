@@ -62,8 +62,10 @@ FanoutOutput::stop ()
 }
 
 void
-FanoutOutput::update ()
+FanoutOutput::update (const OutputTick & tick)
 {
+  if (!tick.delivering)
+    return;
   auto layout = fanout_->layout ();
   if (!layout)
     return;

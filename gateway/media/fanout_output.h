@@ -6,6 +6,7 @@
 #pragma once
 
 #include "media/rtp_fanout.h"
+#include "media/stream_output.h"
 
 #include <gst/gst.h>
 
@@ -15,7 +16,7 @@
 
 namespace camgate {
 
-class FanoutOutput
+class FanoutOutput : public StreamOutput
 {
 public:
   FanoutOutput (std::string stream, std::string what,
@@ -24,14 +25,15 @@ public:
   FanoutOutput (const FanoutOutput &) = delete;
   FanoutOutput & operator= (const FanoutOutput &) = delete;
 
-  // On the main context, every tick: builds the pipeline once the source
-  // delivers, rebuilds it after a layout change or an error.
-  void update ();
+  const std::string & what () const override { return what_; }
+  // While the source delivers: builds the pipeline, rebuilds it after a
+  // layout change or an error.
+  void update (const OutputTick & tick) override;
   // Subclasses call this from their destructor (their hooks must still
   // exist while the pipeline goes down).
-  void stop ();
+  void stop () override;
+  bool running () const override { return pipeline_ != nullptr; }
   std::string last_error () const;
-  bool running () const { return pipeline_ != nullptr; }
 
   // The appsrc (and reordering) a description starts track `index` with; the
   // caller appends its depayloading chain after it.

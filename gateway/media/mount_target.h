@@ -6,6 +6,7 @@
 
 #include "config/stream_spec.h"
 #include "media/publisher_lease.h"
+#include "media/reader_count.h"
 #include "media/rtp_fanout.h"
 
 #include <cstdint>
@@ -24,6 +25,8 @@ struct MountTarget
 
   // Shared with the stream: one publisher at a time, RTSP or WHIP.
   std::shared_ptr<PublishSlot> publish_slot;
+  // The stream's RTSP players: each PLAYing session holds a lease.
+  std::shared_ptr<ReaderCount> readers;
 };
 
 class StreamMounts

@@ -2,6 +2,22 @@
 
 namespace camgate {
 
+const char *
+to_string (ReaderKind kind)
+{
+  switch (kind) {
+    case ReaderKind::Rtsp:
+      return "rtsp";
+    case ReaderKind::WebRtc:
+      return "webrtc";
+    case ReaderKind::Hls:
+      return "hls";
+    case ReaderKind::Snapshot:
+      return "snapshot";
+  }
+  return "unknown";
+}
+
 ReaderCount::Lease
 ReaderCount::lease ()
 {
@@ -12,6 +28,24 @@ ReaderCount::lease ()
         delete static_cast<char *> (token);
         self->last_left_us_ = g_get_monotonic_time ();
         self->count_--;
+      });
+}
+
+void
+RecentReaders::seen (const std::string & key,
+    const std::shared_ptr<ReaderCount> & readers, int64_t now_us)
+{
+  auto it = readers_.find (key);
+  if (it == readers_.end ())
+    it = readers_.emplace (key, Reader { readers->lease (), now_us }).first;
+  it->second.last_us = now_us;
+}
+
+void
+RecentReaders::expire (int64_t now_us)
+{
+  std::erase_if (readers_, [&](const auto & entry) {
+        return now_us - entry.second.last_us > idle_us_;
       });
 }
 

@@ -109,6 +109,26 @@ RecordingOutput::stopped ()
   gst_clear_object (&sink_);
 }
 
+void
+RecordingOutput::update (const OutputTick & tick)
+{
+  FanoutOutput::update (tick);
+  const int64_t every = std::clamp<int64_t> (spec_.segment_ms * 1000,
+      G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
+  if (!last_retention_us_ || tick.now_us - last_retention_us_ > every) {
+    last_retention_us_ = tick.now_us;
+    apply_retention ();
+  }
+}
+
+void
+RecordingOutput::add_health_reasons (const OutputTick &,
+    std::vector<std::string> & reasons) const
+{
+  if (status ().rfind ("paused", 0) == 0)
+    reasons.push_back ("recording-paused");
+}
+
 std::string
 RecordingOutput::status () const
 {

@@ -31,6 +31,16 @@ public:
   // file being written. Returns how many files were deleted.
   unsigned apply_retention ();
 
+  // Follows the source, and applies retention at start and then once a
+  // segment (at most every minute).
+  void update (const OutputTick & tick) override;
+  // The current file ends with the camera session: the next one starts a
+  // new file, and the gap shows in the listing.
+  void session_ended () override { stop (); }
+  // "recording-paused" while a write error (a full disk) pauses it.
+  void add_health_reasons (const OutputTick & tick,
+      std::vector<std::string> & reasons) const override;
+
 protected:
   bool describe (const RtpFanout::Layout & layout, std::string & description,
       std::string & error) override;
@@ -46,6 +56,7 @@ private:
   const std::string path_;         // root_ + the template, <stream> filled in
   mutable std::mutex lock_;
   GstElement *sink_ = nullptr;     // recordsink, while the pipeline runs
+  int64_t last_retention_us_ = 0;
 };
 
 }  // namespace camgate

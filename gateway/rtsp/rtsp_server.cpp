@@ -167,6 +167,35 @@ RtspServer::on_client_connected (GstRTSPServer *, GstRTSPClient * client,
     gpointer self)
 {
   g_signal_connect (client, "new-session", G_CALLBACK (on_new_session), self);
+  g_signal_connect (client, "play-request", G_CALLBACK (on_play), self);
+}
+
+void
+RtspServer::on_play (GstRTSPClient *, GstRTSPContext * ctx, gpointer data)
+{
+  auto *self = static_cast<RtspServer *> (data);
+  static const char *const kLeaseKey = "camgate-reader";
+  if (!ctx->sessmedia || !ctx->uri || !ctx->uri->abspath
+      || g_object_get_data (G_OBJECT (ctx->sessmedia), kLeaseKey))
+    return;                        // a PLAY after PAUSE: already a reader
+  // "/<stream>" or "/<stream>/<track control>"
+  std::string name = ctx->uri->abspath + 1;
+  name = name.substr (0, name.find ('/'));
+  std::shared_ptr<ReaderCount> readers;
+  {
+    std::lock_guard<std::mutex> lk (self->lock_);
+    auto it = self->mounts_.find (name);
+    if (it != self->mounts_.end ())
+      readers = it->second->readers;
+  }
+  if (!readers)
+    return;
+  // The session's media holds the lease until TEARDOWN, the session's
+  // timeout, or its TCP connection closing ends it.
+  g_object_set_data_full (G_OBJECT (ctx->sessmedia), kLeaseKey,
+      new ReaderCount::Lease (readers->lease ()), [](gpointer lease) {
+        delete static_cast<ReaderCount::Lease *> (lease);
+      });
 }
 
 void
@@ -217,36 +246,6 @@ RtspServer::unmount (const std::string & name)
         return media ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
       }, &path);
   g_object_unref (pool);
-}
-
-}  // namespace camgate
-
-namespace camgate {
-
-unsigned
-RtspServer::session_count (const std::string & name) const
-{
-  if (!server_)
-    return 0;
-  struct Count
-  {
-    std::string path;
-    unsigned sessions = 0;
-  } count { "/" + name };
-  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (server_);
-  GList *none = gst_rtsp_session_pool_filter (pool,
-      [](GstRTSPSessionPool *, GstRTSPSession * session, gpointer data) {
-        auto *c = static_cast<Count *> (data);
-        gint matched = 0;
-        // get_media matches by prefix: "/cam" must not count "/cam2".
-        if (gst_rtsp_session_get_media (session, c->path.c_str (), &matched)
-            && matched == static_cast<gint> (c->path.size ()))
-          c->sessions++;
-        return GST_RTSP_FILTER_KEEP;
-      }, &count);
-  g_list_free (none);
-  g_object_unref (pool);
-  return count.sessions;
 }
 
 }  // namespace camgate

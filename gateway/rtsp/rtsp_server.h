@@ -42,14 +42,13 @@ public:
   // Removes the mount and ends every session that was watching it.
   void unmount (const std::string & name) override;
 
-  // RTSP sessions (players and publishers) on a stream's path.
-  unsigned session_count (const std::string & name) const;
-
 private:
   static void on_client_connected (GstRTSPServer *, GstRTSPClient * client,
       gpointer self);
   static void on_new_session (GstRTSPClient *, GstRTSPSession * session,
       gpointer self);
+  // A player's PLAY: its session's media takes a reader lease on the stream.
+  static void on_play (GstRTSPClient *, GstRTSPContext * ctx, gpointer self);
   static gboolean on_cleanup_tick (gpointer self);
   bool listen (GstRTSPServer * server, const std::string & address, int port,
       guint & source, std::string & error);

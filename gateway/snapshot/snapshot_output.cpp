@@ -7,10 +7,24 @@
 namespace camgate {
 
 SnapshotOutput::SnapshotOutput (const std::string & stream,
-    std::shared_ptr<RtpFanout> fanout, std::function<void ()> on_jpeg)
-    : FanoutOutput (stream, "snapshot", std::move (fanout)),
-      on_jpeg_ (std::move (on_jpeg))
+    std::shared_ptr<RtpFanout> fanout)
+    : FanoutOutput (stream, "snapshot", std::move (fanout))
 {
+}
+
+void
+SnapshotOutput::when_next_jpeg (std::function<void ()> callback)
+{
+  on_next_jpeg_.push_back (std::move (callback));
+}
+
+void
+SnapshotOutput::run_jpeg_callbacks ()
+{
+  auto callbacks = std::move (on_next_jpeg_);
+  on_next_jpeg_.clear ();
+  for (auto & callback : callbacks)
+    callback ();
 }
 
 SnapshotOutput::~SnapshotOutput ()
@@ -98,7 +112,7 @@ SnapshotOutput::on_sample (GstElement * sink, gpointer data)
         auto *job = static_cast<std::pair<std::shared_ptr<bool>,
             SnapshotOutput *> *> (data);
         if (*job->first)
-          job->second->on_jpeg_ ();
+          job->second->run_jpeg_callbacks ();
         return G_SOURCE_REMOVE;
       }, job, [](gpointer data) {
         delete static_cast<std::pair<std::shared_ptr<bool>,

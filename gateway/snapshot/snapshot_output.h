@@ -1,7 +1,7 @@
 // SnapshotOutput: JPEGs of a stream's keyframes, for
 // GET /api/v1/streams/<name>/snapshot.jpg. Only keyframes reach the decoder
-// (one decode per GOP), and the output exists only while snapshots are asked
-// for (SnapshotService stops it when idle): cheap when nobody asks.
+// (one decode per GOP), and the output runs only while snapshot requests
+// hold reader leases and a minute after: cheap when nobody asks.
 #pragma once
 
 #include "media/fanout_output.h"
@@ -10,16 +10,24 @@
 
 #include <functional>
 #include <mutex>
+#include <vector>
 
 namespace camgate {
 
 class SnapshotOutput : public FanoutOutput
 {
 public:
-  // `on_jpeg` runs on the main context after each new JPEG.
   SnapshotOutput (const std::string & stream,
-      std::shared_ptr<RtpFanout> fanout, std::function<void ()> on_jpeg);
+      std::shared_ptr<RtpFanout> fanout);
   ~SnapshotOutput () override;
+  static constexpr int64_t kLingerUs = 60 * G_USEC_PER_SEC;
+
+  std::optional<Demand> demand () const override
+  {
+    return Demand { ReaderKind::Snapshot, kLingerUs };
+  }
+  // `callback` runs once, on the main context, after the next JPEG.
+  void when_next_jpeg (std::function<void ()> callback);
 
   // The latest JPEG (null when none yet) and when it was made (monotonic us).
   GBytes *latest (gint64 & made_us) const;
@@ -34,7 +42,9 @@ private:
   static GstPadProbeReturn drop_delta_frames (GstPad *, GstPadProbeInfo * info,
       gpointer);
 
-  std::function<void ()> on_jpeg_;
+  void run_jpeg_callbacks ();
+
+  std::vector<std::function<void ()>> on_next_jpeg_;   // main context
   mutable std::mutex lock_;
   GBytes *jpeg_ = nullptr;
   gint64 made_us_ = 0;

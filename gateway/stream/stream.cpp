@@ -38,25 +38,25 @@ to_string (StreamState state)
   return "unknown";
 }
 
-Stream::Stream (StreamSpec spec)
+Stream::Stream (StreamSpec spec, const OutputMaker & make_outputs)
     : spec_ (std::move (spec)), fanout_ (std::make_shared<RtpFanout> ()),
       board_ (std::make_shared<HealthBoard> ()),
       publish_slot_ (std::make_shared<PublishSlot> (spec_.name, fanout_, board_,
-              spec_.health))
+              spec_.health)),
+      outputs_ (make_outputs (spec_, fanout_))
 {
-  if (spec_.outputs.hls.enabled)
-    hls_ = std::make_unique<HlsOutput> (spec_.name, spec_.outputs.hls, fanout_);
-  if (spec_.outputs.webrtc.enabled)
-    webrtc_ = std::make_shared<webrtc::WebRtcFeed> (spec_.name, fanout_);
-  if (spec_.record.enabled)
-    recording_ = std::make_unique<RecordingOutput> (spec_.name, spec_.record,
-        fanout_);
+  for (auto & readers : readers_)
+    readers = std::make_shared<ReaderCount> ();
 }
 
-std::shared_ptr<hls::SegmentStore>
-Stream::hls_store () const
+OutputTick
+Stream::output_tick () const
 {
-  return hls_ ? hls_->store () : nullptr;
+  OutputTick tick;
+  tick.now_us = g_get_monotonic_time ();
+  tick.delivering = fanout_->session_active ();
+  tick.delivering_since_us = std::max (session_started_us_, running_since_us_);
+  return tick;
 }
 
 Stream::~Stream ()
@@ -116,18 +116,14 @@ Stream::update_health ()
   if (counters.last_repair_us
       && g_get_monotonic_time () - counters.last_repair_us < kRepairReportUs)
     add_reason ("timestamp-repaired");
-  // Browsers' WebRTC decoders show B-frames out of order.
-  if (webrtc_ && webrtc_->saw_b_frames ())
-    add_reason ("b-frames");
   // Each output answers for itself: a packager that stopped making parts
   // freezes HLS/DASH players whatever the source does.
-  if (hls_ && fanout_->session_active ()
-      && hls_->stalled (g_get_monotonic_time (), std::max (session_started_us_,
-              running_since_us_)))
-    add_reason ("hls-stalled");
-  // A full disk (or any write error) pauses recording, nothing else.
-  if (recording_ && recording_->status ().rfind ("paused", 0) == 0)
-    add_reason ("recording-paused");
+  const OutputTick tick = output_tick ();
+  std::vector<std::string> output_reasons;
+  for (const auto & output : outputs_)
+    output->add_health_reasons (tick, output_reasons);
+  for (const auto & reason : output_reasons)
+    add_reason (reason);
   // A source being retried delivers nothing, whatever its last tracks said
   // (and a camera unreachable from the start has none): never "healthy".
   if (state () == StreamState::Retrying) {
@@ -187,12 +183,8 @@ Stream::stop ()
     g_source_remove (retry_source_);
     retry_source_ = 0;
   }
-  if (hls_)
-    hls_->stop ();
-  if (webrtc_)
-    webrtc_->stop ();
-  if (recording_)
-    recording_->stop ();
+  for (auto & output : outputs_)
+    output->stop ();
   end_session ();
   fanout_->end_all_outputs ();
   if (state () != StreamState::Stopped)
@@ -231,10 +223,8 @@ Stream::end_session ()
   }
   session_.reset ();
   fanout_->end_session ();
-  // The current file ends with the camera session: the next one starts a
-  // new file, and the gap shows in the listing.
-  if (recording_)
-    recording_->stop ();
+  for (auto & output : outputs_)
+    output->session_ended ();
 }
 
 void
@@ -307,21 +297,7 @@ void
 Stream::check_progress ()
 {
   update_health ();
-  if (hls_ && fanout_->session_active ())
-    hls_->update ();
-  update_webrtc ();
-  if (recording_) {
-    if (fanout_->session_active ())
-      recording_->update ();
-    // Retention: at start, then once a segment (at most every minute).
-    const int64_t now = g_get_monotonic_time ();
-    const int64_t every = std::clamp<int64_t> (spec_.record.segment_ms * 1000,
-        G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
-    if (!last_retention_us_ || now - last_retention_us_ > every) {
-      last_retention_us_ = now;
-      recording_->apply_retention ();
-    }
-  }
+  update_outputs ();
   if (spec_.source.kind == SourceKind::Publish) {
     // Running once the publisher's tracks are known and data flows.
     if (fanout_->session_active () && state () == StreamState::Waiting)
@@ -372,26 +348,28 @@ Stream::on_tick (gpointer data)
 }
 
 void
-Stream::update_webrtc ()
+Stream::update_outputs ()
 {
-  if (!webrtc_)
-    return;
-  if (spec_.outputs.webrtc.warm || webrtc_readers_->wanted (kWebRtcLingerUs)) {
-    if (fanout_->session_active ())
-      webrtc_->update ();
-  } else if (webrtc_->running ()) {
-    g_message ("stream %s: no WebRTC viewer for %lld s, feed stopped",
-        spec_.name.c_str (), (long long) (kWebRtcLingerUs
-            / G_USEC_PER_SEC));
-    webrtc_->stop ();
+  const OutputTick tick = output_tick ();
+  for (auto & output : outputs_) {
+    const auto demand = output->demand ();
+    if (!demand || readers (demand->readers)->wanted (demand->linger_us)) {
+      output->update (tick);
+    } else if (output->running ()) {
+      g_message ("stream %s: no %s reader for %lld s, %s output stopped",
+          spec_.name.c_str (), to_string (demand->readers),
+          (long long) (demand->linger_us / G_USEC_PER_SEC),
+          output->what ().c_str ());
+      output->stop ();
+    }
   }
 }
 
 void
 Stream::publish_stopped (const std::string & why)
 {
-  if (recording_)
-    recording_->stop ();
+  for (auto & output : outputs_)
+    output->session_ended ();
   set_state (StreamState::Waiting, why);
 }
 

@@ -2,23 +2,24 @@
 // session, watches it (bus errors, EOS, no data within source.timeout of
 // starting, a stall or a missing track reported by its streamhealth
 // elements), and rebuilds it after a failure with exponential backoff (1 s
-// doubling to 30 s, forever). All methods run on the main context except
-// publish_stopped(), which a publisher's lease calls from the thread that
-// ends it.
+// doubling to 30 s, forever). It owns its outputs (StreamOutput) and its
+// readers' counts: it runs each output while it is wanted (an on-demand one
+// while its readers hold leases, then for its linger time) and gathers their
+// health. All methods run on the main context except publish_stopped(),
+// which a publisher's lease calls from the thread that ends it.
 #pragma once
 
 #include "config/stream_spec.h"
-#include "hls/hls_output.h"
-#include "recording/recording_output.h"
 #include "media/health_board.h"
 #include "media/publisher_lease.h"
 #include "media/reader_count.h"
 #include "media/rtp_fanout.h"
 #include "media/source_session.h"
-#include "webrtc/webrtc_feed.h"
+#include "media/stream_output.h"
 
 #include <glib.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -35,7 +36,7 @@ public:
   static constexpr guint kFirstBackoffMs = 1000;
   static constexpr guint kMaxBackoffMs = 30000;
 
-  explicit Stream (StreamSpec spec);
+  Stream (StreamSpec spec, const OutputMaker & make_outputs);
   ~Stream ();
   Stream (const Stream &) = delete;
   Stream & operator= (const Stream &) = delete;
@@ -54,14 +55,14 @@ public:
   // The last health reading (refreshed every tick on the main context).
   StreamHealthSummary health () const;
   const std::shared_ptr<HealthBoard> & health_board () const { return board_; }
-  // The LL-HLS/DASH segment store, when outputs.hls is on and packaging runs.
-  std::shared_ptr<hls::SegmentStore> hls_store () const;
-  // The recording, when record: is on.
-  const RecordingOutput *recording () const { return recording_.get (); }
-  // The WebRTC viewers' feed, when outputs.webrtc is on.
-  const std::shared_ptr<webrtc::WebRtcFeed> & webrtc_feed () const
+  // The output of type T (HlsOutput, WebRtcFeed, ...), null when the
+  // stream's definition has none.
+  template <class T> std::shared_ptr<T> output () const
   {
-    return webrtc_;
+    for (const auto & output : outputs_)
+      if (auto typed = std::dynamic_pointer_cast<T> (output))
+        return typed;
+    return nullptr;
   }
   // Claimed by the one publisher (RTSP RECORD or WHIP) feeding a publish
   // stream.
@@ -70,18 +71,18 @@ public:
     return publish_slot_;
   }
 
-  // The WHEP viewers: each holds a lease while its session lives.
-  const std::shared_ptr<ReaderCount> & webrtc_readers () const
+  // The readers of one kind: each holds a lease while it reads (an RTSP
+  // player's session, a WHEP session, an HLS player's connection, a
+  // snapshot request).
+  const std::shared_ptr<ReaderCount> & readers (ReaderKind kind) const
   {
-    return webrtc_readers_;
+    return readers_[static_cast<size_t> (kind)];
   }
-  // An on-demand feed runs while it has viewers and lingers this long after
-  // the last one left.
-  static constexpr int64_t kWebRtcLingerUs = 5 * 60 * G_USEC_PER_SEC;
 
-  // Starts (or keeps) the WebRTC feed while viewers want it, stops an idle
-  // on-demand one. Runs every tick; the WHEP endpoint calls it at once.
-  void update_webrtc ();
+  // Starts (or keeps) the outputs that are wanted, stops idle on-demand ones.
+  // Runs every tick; a door that just gave a reader its lease calls it so
+  // the output starts at once.
+  void update_outputs ();
 
   // The publisher's lease ended (called on the thread that ended it).
   void publish_stopped (const std::string & why);
@@ -93,6 +94,7 @@ private:
   void update_health ();
   void set_state (StreamState state, const std::string & error = {});
   void check_progress ();
+  OutputTick output_tick () const;
 
   static gboolean on_bus (GstBus * bus, GstMessage * message, gpointer self);
   static gboolean on_tick (gpointer self);
@@ -102,13 +104,9 @@ private:
   const std::shared_ptr<RtpFanout> fanout_;
   const std::shared_ptr<HealthBoard> board_;
   std::unique_ptr<SourceSession> session_;
-  std::unique_ptr<HlsOutput> hls_;
-  std::shared_ptr<webrtc::WebRtcFeed> webrtc_;
-  std::unique_ptr<RecordingOutput> recording_;
-  int64_t last_retention_us_ = 0;
   const std::shared_ptr<PublishSlot> publish_slot_;
-  const std::shared_ptr<ReaderCount> webrtc_readers_ =
-      std::make_shared<ReaderCount> ();
+  std::array<std::shared_ptr<ReaderCount>, kReaderKinds.size ()> readers_;
+  const std::vector<std::shared_ptr<StreamOutput>> outputs_;
 
   guint bus_watch_ = 0;
   guint tick_source_ = 0;

@@ -13,8 +13,10 @@ constexpr guint kReloadSettleMs = 300;
 
 }  // namespace
 
-StreamManager::StreamManager (StreamMounts & mounts, GatewayConfig config)
-    : rtsp_ (mounts), config_ (std::move (config))
+StreamManager::StreamManager (StreamMounts & mounts, GatewayConfig config,
+    OutputMaker make_outputs)
+    : rtsp_ (mounts), config_ (std::move (config)),
+      make_outputs_ (std::move (make_outputs))
 {
 }
 
@@ -141,7 +143,7 @@ StreamManager::reload ()
 void
 StreamManager::add_stream (const StreamSpec & spec)
 {
-  auto stream = std::make_shared<Stream> (spec);
+  auto stream = std::make_shared<Stream> (spec, make_outputs_);
   streams_[spec.name] = stream;
   std::weak_ptr<Stream> weak = stream;
   stream->publish_slot ()->on_stopped ([weak](const std::string & why) {
@@ -160,6 +162,7 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->publish = spec.source.kind == SourceKind::Publish;
     target->publish_latency_ms = spec.source.latency_ms;
     target->publish_slot = stream->publish_slot ();
+    target->readers = stream->readers (ReaderKind::Rtsp);
     rtsp_.mount (target);
   }
   stream->start ();

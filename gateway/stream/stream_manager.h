@@ -22,7 +22,9 @@ namespace camgate {
 class StreamManager
 {
 public:
-  StreamManager (StreamMounts & mounts, GatewayConfig config);
+  // `make_outputs` gives each new stream its outputs.
+  StreamManager (StreamMounts & mounts, GatewayConfig config,
+      OutputMaker make_outputs);
   ~StreamManager ();
   StreamManager (const StreamManager &) = delete;
   StreamManager & operator= (const StreamManager &) = delete;
@@ -44,6 +46,7 @@ private:
 
   StreamMounts & rtsp_;           // where streams are mounted (RTSP)
   const GatewayConfig config_;
+  const OutputMaker make_outputs_;
   std::map<std::string, std::shared_ptr<Stream>> streams_;
   std::set<std::string> reported_errors_;
   GFileMonitor *monitor_ = nullptr;

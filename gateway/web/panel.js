@@ -209,7 +209,9 @@ function updateTile(entry, stream) {
   $('.stats', entry.tile).textContent = [
     (v.codec || '') + ' ' + formatBitrate(v.bitrate),
     (v.fps ? v.fps.toFixed(1) : '—') + ' fps',
-    ((viewers.rtsp || 0) + (viewers.webrtc || 0)) + ' viewers'].join(' · ');
+    // Snapshot requests are left out: the panel's own tiles make them.
+    ((viewers.rtsp || 0) + (viewers.webrtc || 0) + (viewers.hls || 0)) +
+      ' viewers'].join(' · ');
 }
 
 async function refreshStreams() {

@@ -46,9 +46,27 @@ audio_chain (const MediaCodec & codec)
 
 }  // namespace
 
-WebRtcFeed::WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout)
-    : FanoutOutput (std::move (stream), "WebRTC", std::move (fanout))
+WebRtcFeed::WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout,
+    bool warm)
+    : FanoutOutput (std::move (stream), "WebRTC", std::move (fanout)),
+      warm_ (warm)
 {
+}
+
+std::optional<Demand>
+WebRtcFeed::demand () const
+{
+  if (warm_)
+    return std::nullopt;
+  return Demand { ReaderKind::WebRtc, kLingerUs };
+}
+
+void
+WebRtcFeed::add_health_reasons (const OutputTick &,
+    std::vector<std::string> & reasons) const
+{
+  if (saw_b_frames ())
+    reasons.push_back ("b-frames");
 }
 
 WebRtcFeed::~WebRtcFeed ()

@@ -42,8 +42,17 @@ struct FeedViewer
 class WebRtcFeed : public FanoutOutput
 {
 public:
-  WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout);
+  // A `warm` feed runs as long as the stream; otherwise only while WHEP
+  // viewers hold reader leases, and kLingerUs after the last left.
+  WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout,
+      bool warm);
   ~WebRtcFeed () override;
+  static constexpr int64_t kLingerUs = 5 * 60 * G_USEC_PER_SEC;
+
+  std::optional<Demand> demand () const override;
+  // "b-frames": browsers' WebRTC decoders show them out of order.
+  void add_health_reasons (const OutputTick & tick,
+      std::vector<std::string> & reasons) const override;
 
   // What viewers can be sent: from the running feed, else from the source's
   // current layout (empty while the source delivers nothing).
@@ -70,6 +79,7 @@ protected:
 
 private:
   enum Kind { kVideo, kOpus, kG711, kKinds };
+  const bool warm_;
   struct Viewer
   {
     FeedViewer ends;

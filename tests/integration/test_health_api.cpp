@@ -69,7 +69,80 @@ reasons_contain (const GatewayProcess & gateway, const std::string & name,
   return found;
 }
 
+// viewers.<kind> of the stream in the API, or -1.
+gint64
+viewers (const GatewayProcess & gateway, const std::string & name,
+    const char *kind)
+{
+  JsonParser *parser = nullptr;
+  JsonObject *object = stream_json (gateway, name, &parser);
+  if (!object)
+    return -1;
+  JsonObject *counts = json_object_get_object_member (object, "viewers");
+  gint64 n = counts && json_object_has_member (counts, kind)
+      ? json_object_get_int_member (counts, kind) : -1;
+  g_object_unref (parser);
+  return n;
+}
+
 }  // namespace
+
+TEST (HealthApi, EachKindOfReaderIsCountedWhileItReads)
+{
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  dir.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n"
+      "outputs:\n  hls: { part: 200ms, segment: 1s }\n");
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
+      << gateway.log ();
+  for (const char *kind : { "rtsp", "webrtc", "hls", "snapshot" })
+    EXPECT_EQ (viewers (gateway, "cam", kind), 0) << kind;
+
+  // An RTSP player's session holds its lease from PLAY to TEARDOWN.
+  {
+    Viewer viewer (gateway.url ("cam"), "tcp");
+    ASSERT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+    EXPECT_EQ (viewers (gateway, "cam", "rtsp"), 1);
+  }
+  EXPECT_TRUE (wait_until ([&]() {
+        return viewers (gateway, "cam", "rtsp") == 0; }, 10s));
+
+  // An HLS player is one reader however many requests it makes on its
+  // connection (until it stays away for 20 s: unit test RecentReaders).
+  GSocketClient *client = g_socket_client_new ();
+  std::vector<GSocketConnection *> players;
+  auto ask = [&](GSocketConnection * conn) {
+    const std::string request = "GET /cam/index.m3u8 HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n\r\n";
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+            (conn)), request.data (), request.size (), nullptr, nullptr,
+        nullptr);
+    char reply[4096];
+    return g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM
+            (conn)), reply, sizeof reply, nullptr, nullptr) > 0;
+  };
+  for (int i = 0; i < 2; i++) {
+    players.push_back (g_socket_client_connect_to_host (client,
+            ("127.0.0.1:" + std::to_string (gateway.http_port ())).c_str (),
+            0, nullptr, nullptr));
+    ASSERT_TRUE (players.back ());
+  }
+  EXPECT_TRUE (ask (players[0]));
+  EXPECT_TRUE (ask (players[0]));
+  EXPECT_EQ (viewers (gateway, "cam", "hls"), 1);
+  EXPECT_TRUE (ask (players[1]));
+  EXPECT_EQ (viewers (gateway, "cam", "hls"), 2);
+  auto metrics = http_request (gateway.http_port (), "GET", "/metrics");
+  EXPECT_NE (metrics.body.find ("camgate_stream_viewers{stream=\"cam\","
+          "protocol=\"hls\"} 2"), std::string::npos) << metrics.body;
+  for (auto *conn : players) {
+    g_io_stream_close (G_IO_STREAM (conn), nullptr, nullptr);
+    g_object_unref (conn);
+  }
+  g_object_unref (client);
+}
 
 TEST (HealthApi, FrozenCameraIsStalledThenRestartedAndRecovers)
 {

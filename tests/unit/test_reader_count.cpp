@@ -39,3 +39,25 @@ TEST (ReaderCount, ALeaseOutlivesItsCount)
   lease.reset ();
   EXPECT_TRUE (weak.expired ());
 }
+
+TEST (RecentReaders, AClientIsOneReaderUntilItStaysAwayTooLong)
+{
+  using camgate::RecentReaders;
+  auto readers = std::make_shared<ReaderCount> ();
+  const int64_t second = G_USEC_PER_SEC;
+  RecentReaders recent (10 * second);
+  EXPECT_TRUE (recent.empty ());
+  recent.seen ("cam 127.0.0.1:5000", readers, 1 * second);
+  recent.seen ("cam 127.0.0.1:5000", readers, 2 * second);   // same client
+  recent.seen ("cam 127.0.0.1:5001", readers, 3 * second);
+  EXPECT_EQ (readers->count (), 2u);
+  recent.expire (12 * second);     // 10 s since 5000's last request: not yet
+  EXPECT_EQ (readers->count (), 2u);
+  recent.seen ("cam 127.0.0.1:5001", readers, 12 * second);
+  recent.expire (12 * second + 1);
+  EXPECT_EQ (readers->count (), 1u);
+  recent.expire (23 * second);
+  EXPECT_EQ (readers->count (), 0u);
+  EXPECT_TRUE (recent.empty ());
+  EXPECT_TRUE (readers->wanted (second));            // lingering after
+}

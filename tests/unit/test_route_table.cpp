@@ -2,6 +2,7 @@
 // and a stream's routes are always checked against that stream.
 #include "http/http_server.h"
 #include "http/route_table.h"
+#include "outputs/stream_outputs.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 
@@ -14,9 +15,9 @@ using namespace camgate;
 TEST (RouteTable, EveryApiRouteIsGuarded)
 {
   RtspServer rtsp;
-  StreamManager streams (rtsp, GatewayConfig {});
+  StreamManager streams (rtsp, GatewayConfig {}, make_stream_outputs);
   AccessControl access;
-  HttpServer http (streams, rtsp, access);
+  HttpServer http (streams, access, { 0, 0 });
   const auto & routes = http.api_routes ().routes ();
   ASSERT_GT (routes.size (), 10u);
   // The only doors open to anyone, and those whose handler decides per
