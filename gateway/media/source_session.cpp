@@ -221,7 +221,7 @@ GstPad *
 watch_track (GstBin * bin, GstPad * pad, const HealthSpec & spec,
     HealthBoard & board)
 {
-  GstElement *health = HealthBoard::make_element (spec);
+  GstElement *health = board.make_watch (spec);
   if (!health) {
     link_to_fakesink (GST_ELEMENT (bin), pad);
     return GST_PAD (gst_object_ref (pad));
@@ -233,7 +233,6 @@ watch_track (GstBin * bin, GstPad * pad, const HealthSpec & spec,
   GstPad *out = gst_element_get_static_pad (health, "src");
   link_to_fakesink (GST_ELEMENT (bin), out);
   gst_element_sync_state_with_parent (health);
-  board.add (health);
   return out;
 }
 

@@ -47,6 +47,23 @@ Stream::Stream (StreamSpec spec, const OutputMaker & make_outputs)
 {
   for (auto & readers : readers_)
     readers = std::make_shared<ReaderCount> ();
+  // Reports come on streaming and clock threads; the stream acts on the
+  // main context.
+  board_->on_change ([alive = alive_, this]() {
+        auto *event = new std::pair<std::shared_ptr<bool>, Stream *> (alive,
+            this);
+        g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
+            [](gpointer data) -> gboolean {
+              auto *e = static_cast<std::pair<std::shared_ptr<bool>,
+                  Stream *> *> (data);
+              if (*e->first)
+                e->second->on_health_changed ();
+              return G_SOURCE_REMOVE;
+            }, event, [](gpointer data) {
+              delete static_cast<std::pair<std::shared_ptr<bool>,
+                  Stream *> *> (data);
+            });
+      });
 }
 
 OutputTick
@@ -61,7 +78,28 @@ Stream::output_tick () const
 
 Stream::~Stream ()
 {
+  *alive_ = false;
+  board_->on_change (nullptr);
   stop ();
+}
+
+void
+Stream::on_health_changed ()
+{
+  update_health ();
+  fail_if_stalled ();
+}
+
+void
+Stream::fail_if_stalled ()
+{
+  const StreamHealthSummary summary = health ();
+  // A reading from before this session says nothing about it.
+  if (!session_ || running_since_us_ == 0 || summary.stale
+      || summary.state != "stalled")
+    return;
+  fail ("stalled: no data for " + std::to_string (spec_.health.stall_timeout_ms)
+      + " ms", StreamState::Stalled);
 }
 
 StreamState
@@ -334,10 +372,7 @@ Stream::check_progress ()
     fail ("the source came back without its " + missing.front () + " track");
     return;
   }
-  if (health ().state == "stalled") {
-    fail ("stalled: no data for " + std::to_string (spec_.health.stall_timeout_ms)
-        + " ms", StreamState::Stalled);
-  }
+  fail_if_stalled ();
 }
 
 gboolean

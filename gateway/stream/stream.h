@@ -94,6 +94,10 @@ private:
   void update_health ();
   void set_state (StreamState state, const std::string & error = {});
   void check_progress ();
+  // A track's health changed (told by the board, run on the main context):
+  // a stalled source is restarted at once.
+  void on_health_changed ();
+  void fail_if_stalled ();
   OutputTick output_tick () const;
 
   static gboolean on_bus (GstBus * bus, GstMessage * message, gpointer self);
@@ -121,6 +125,9 @@ private:
   unsigned restarts_ = 0;
   StreamHealthSummary health_;
   std::string logged_health_;      // "state: reasons", logged once per change
+  // Cleared when the stream goes: health events queued on the main context
+  // find it gone.
+  const std::shared_ptr<bool> alive_ = std::make_shared<bool> (true);
 };
 
 }  // namespace camgate

@@ -4,6 +4,7 @@
 #include "rtsp/gateway_server.h"
 #include "rtsp/relay_src.h"
 #include "rtsp/stream_media_factory.h"
+#include "media/health_watch.h"
 #include "media/in_order_buffer.h"
 
 #include <gtest/gtest.h>
@@ -14,11 +15,12 @@ TEST (DebugCategories, EveryGatewayTypeHasOne)
   for (GType type : { CAMGATE_TYPE_RTSP_AUTH, CAMGATE_TYPE_RTSP_CLIENT,
           CAMGATE_TYPE_RTSP_SESSION_POOL, CAMGATE_TYPE_RTSP_SERVER,
           CAMGATE_TYPE_RELAY_SRC, CAMGATE_TYPE_STREAM_MEDIA_FACTORY,
-          CAMGATE_TYPE_IN_ORDER_BUFFER })
+          CAMGATE_TYPE_IN_ORDER_BUFFER, CAMGATE_TYPE_HEALTH_WATCH })
     EXPECT_NE (type, G_TYPE_INVALID);
   for (const char *name : { "camgatertspauth", "camgatertspclient",
           "camgatertspsessionpool", "camgatertspserver", "camgaterelaysrc",
-          "camgatemediafactory", "camgateinorderbuffer" }) {
+          "camgatemediafactory", "camgateinorderbuffer",
+          "camgatehealthwatch" }) {
     GstDebugCategory *category = _gst_debug_get_category (name);
     ASSERT_NE (category, nullptr) << name;
     EXPECT_TRUE (g_pattern_match_simple ("camgate*",
