@@ -19,10 +19,11 @@ make_streamhealth (const HealthSpec & spec)
       "max-gop", (guint64) spec.max_gop_ms * GST_MSECOND,
       "max-gap", (guint64) spec.max_gap_ms * GST_MSECOND,
       "min-fps", spec.min_fps,
-      // A quarter of the stall timeout, so a stall is seen within
-      // stall-timeout + 25 %.
+      // The reports are the stream's health readings: at most 250 ms old
+      // (the API's figures), and a stall is seen within stall-timeout +
+      // 25 %.
       "interval", (guint64) std::clamp<guint64> (spec.stall_timeout_ms / 4,
-          50, 1000) * GST_MSECOND, nullptr);
+          50, 250) * GST_MSECOND, nullptr);
   return health;
 }
 

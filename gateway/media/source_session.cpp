@@ -410,7 +410,7 @@ SourceSession::build_launch (const std::string & description,
       g_autofree gchar *caps_str = caps ? gst_caps_to_string (caps) : nullptr;
       error = "pipeline output '" + std::string (GST_PAD_NAME (pad))
           + "' produces " + (caps_str ? caps_str : "unknown caps")
-          + "; expected H.264, H.265, AAC, Opus, PCMA or PCMU";
+          + "; expected " + codec_names ();
       ok = false;
     }
     if (caps)

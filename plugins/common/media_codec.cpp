@@ -2,6 +2,8 @@
 
 #include "keyframes.h"
 
+#include <vector>
+
 namespace camgate {
 
 namespace {
@@ -86,6 +88,20 @@ codec_row (CodecId id)
     if (codec.id == id)
       return codec;
   g_assert_not_reached ();
+}
+
+std::string
+codec_names ()
+{
+  std::vector<std::string> labels;
+  for (const auto & codec : kCodecs)
+    if (&codec_row (codec.id) == &codec)
+      labels.push_back (codec.label);
+  std::string names;
+  for (size_t i = 0; i < labels.size (); i++)
+    names += (i == 0 ? "" : i + 1 == labels.size () ? " or " : ", ")
+        + labels[i];
+  return names;
 }
 
 std::string

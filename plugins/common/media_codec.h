@@ -59,6 +59,10 @@ const MediaCodec *codec_for_caps (const GstStructure * s);
 // The codec's row for an id (its first packing).
 const MediaCodec & codec_row (CodecId id);
 
+// Every codec the table carries, for people: "H.264, H.265, ... or G.711
+// µ-law" (each codec once, by the label of its first packing).
+std::string codec_names ();
+
 // "depayloader ! (access unit caps ! parser)": RTP in, what the parser gives
 // (parsed access units; G.711 as depayloaded).
 std::string depayload_chain (const MediaCodec & codec);

@@ -75,7 +75,7 @@ TEST (Codecs, PipelineThatProducesRawVideoIsRejectedClearly)
   dir.write ("raw.yaml", "source:\n  pipeline: videotestsrc is-live=true\n");
   GatewayProcess gateway ({ "--pipelines", dir.path () });
   ASSERT_TRUE (gateway.ready ());
-  EXPECT_TRUE (gateway.wait_for_log ("expected H.264, H.265, AAC, Opus, PCMA "
-          "or PCMU", 5s)) << gateway.log ();
+  EXPECT_TRUE (gateway.wait_for_log ("expected H.264, H.265, AAC, Opus, "
+          "G.711 A-law or G.711 µ-law", 5s)) << gateway.log ();
   EXPECT_TRUE (gateway.running ());
 }

@@ -148,3 +148,9 @@ TEST (MediaCodec, AccessUnitKeyframesByTheirFirstSlice)
   const uint8_t hevc_fu[] = { 0x62, 0x01, 0x95, 0xaf };
   EXPECT_TRUE (h265.rtp_starts_keyframe (hevc_fu, sizeof hevc_fu));
 }
+
+TEST (MediaCodec, NamesEveryCodecOnceForPeople)
+{
+  EXPECT_EQ (camgate::codec_names (),
+      "H.264, H.265, AAC, Opus, G.711 A-law or G.711 µ-law");
+}
