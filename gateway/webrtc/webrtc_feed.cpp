@@ -149,6 +149,7 @@ WebRtcFeed::describe (const RtpFanout::Layout & layout,
   }
   std::lock_guard<std::mutex> lk (lock_);
   codecs_ = codecs;
+  video_codec_ = codec_for_rtp_encoding (codecs_.video.c_str ());
   return true;
 }
 
@@ -179,6 +180,7 @@ WebRtcFeed::stopped ()
 {
   std::lock_guard<std::mutex> lk (lock_);
   codecs_ = {};
+  video_codec_ = nullptr;
   clear_gop ();
 }
 
@@ -231,7 +233,7 @@ WebRtcFeed::keep_in_gop (GstCaps * caps, GstBuffer * buffer)
 bool
 WebRtcFeed::starts_gop (GstBuffer * buffer) const
 {
-  const MediaCodec *codec = codec_for_rtp_encoding (codecs_.video.c_str ());
+  const MediaCodec *codec = video_codec_;
   if (!codec || !codec->access_unit_is_keyframe)
     return false;
   GstMapInfo map;

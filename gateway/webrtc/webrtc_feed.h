@@ -16,6 +16,7 @@
 #pragma once
 
 #include "media/fanout_output.h"
+#include "media_codec.h"
 #include "webrtc/audio_pacing.h"
 #include "webrtc/codec_choice.h"
 
@@ -106,6 +107,7 @@ private:
 
   mutable std::mutex lock_;
   StreamCodecs codecs_;
+  const MediaCodec *video_codec_ = nullptr;   // codecs_.video's row
   std::map<uint64_t, Viewer> viewers_;
   uint64_t next_id_ = 1;
   // The current GOP, from its keyframe; dropped when it grows past a limit.

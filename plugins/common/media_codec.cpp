@@ -42,7 +42,7 @@ const MediaCodec kCodecs[] = {
   { CodecId::PCMA, false, "G.711 A-law", "PCMA", 8000, "audio/x-alaw",
     "rtppcmadepay", "rtppcmapay", true, nullptr, nullptr, nullptr,
     "alawdec", Carriage::Transcoded, Carriage::AsIs, nullptr, nullptr },
-  { CodecId::PCMU, false, "G.711 µ-law", "PCMU", 8000, "audio/x-mulaw",
+  { CodecId::PCMU, false, "G.711 mu-law", "PCMU", 8000, "audio/x-mulaw",
     "rtppcmudepay", "rtppcmupay", true, nullptr, nullptr, nullptr,
     "mulawdec", Carriage::Transcoded, Carriage::AsIs, nullptr, nullptr },
 };

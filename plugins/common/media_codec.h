@@ -27,7 +27,7 @@ struct MediaCodec
 {
   CodecId id;
   bool video;
-  const char *label;               // for people: "H.264"
+  const char *label;               // for people (and logs: ASCII): "H.264"
   const char *rtp_encoding;        // SDP / caps encoding-name: "H264"
   int clock_rate;                  // RTP clock; 0: the stream's sample rate
   const char *media_type;          // the elementary stream: "video/x-h264"
@@ -60,7 +60,7 @@ const MediaCodec *codec_for_caps (const GstStructure * s);
 const MediaCodec & codec_row (CodecId id);
 
 // Every codec the table carries, for people: "H.264, H.265, ... or G.711
-// µ-law" (each codec once, by the label of its first packing).
+// mu-law" (each codec once, by the label of its first packing).
 std::string codec_names ();
 
 // "depayloader ! (access unit caps ! parser)": RTP in, what the parser gives

@@ -76,6 +76,6 @@ TEST (Codecs, PipelineThatProducesRawVideoIsRejectedClearly)
   GatewayProcess gateway ({ "--pipelines", dir.path () });
   ASSERT_TRUE (gateway.ready ());
   EXPECT_TRUE (gateway.wait_for_log ("expected H.264, H.265, AAC, Opus, "
-          "G.711 A-law or G.711 µ-law", 5s)) << gateway.log ();
+          "G.711 A-law or G.711 mu-law", 5s)) << gateway.log ();
   EXPECT_TRUE (gateway.running ());
 }

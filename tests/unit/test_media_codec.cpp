@@ -152,5 +152,5 @@ TEST (MediaCodec, AccessUnitKeyframesByTheirFirstSlice)
 TEST (MediaCodec, NamesEveryCodecOnceForPeople)
 {
   EXPECT_EQ (camgate::codec_names (),
-      "H.264, H.265, AAC, Opus, G.711 A-law or G.711 µ-law");
+      "H.264, H.265, AAC, Opus, G.711 A-law or G.711 mu-law");
 }
