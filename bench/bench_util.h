@@ -98,6 +98,9 @@ struct ProcSample
   double cpu_seconds = 0;
   long rss_kb = 0;
   unsigned long long write_bytes = 0;  // written to storage (/proc/pid/io)
+  long threads = 0;
+  // Voluntary and involuntary, summed over the process's threads alive now.
+  unsigned long long context_switches = 0;
 };
 
 inline ProcSample
@@ -122,9 +125,23 @@ sample (pid_t pid)
   s.cpu_seconds = double (utime + stime) / sysconf (_SC_CLK_TCK);
   std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
   std::string line;
-  while (std::getline (status, line))
+  while (std::getline (status, line)) {
     if (line.rfind ("VmRSS:", 0) == 0)
       s.rss_kb = std::atol (line.c_str () + 6);
+    if (line.rfind ("Threads:", 0) == 0)
+      s.threads = std::atol (line.c_str () + 8);
+  }
+  const std::string tasks = "/proc/" + std::to_string (pid) + "/task";
+  if (GDir *dir = g_dir_open (tasks.c_str (), 0, nullptr)) {
+    while (const gchar *task = g_dir_read_name (dir)) {
+      std::ifstream task_status (tasks + "/" + task + "/status");
+      while (std::getline (task_status, line))
+        if (line.find ("ctxt_switches:") != std::string::npos)
+          s.context_switches += std::strtoull (line.c_str ()
+              + line.find (':') + 1, nullptr, 10);
+    }
+    g_dir_close (dir);
+  }
   std::ifstream io ("/proc/" + std::to_string (pid) + "/io");
   while (std::getline (io, line))
     if (line.rfind ("write_bytes:", 0) == 0)

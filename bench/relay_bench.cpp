@@ -205,6 +205,10 @@ struct Row
   double rss_per_stream_mb;
   double median_ms, p95_ms;
   size_t samples;
+  double threads_per_stream;
+  // Of the relay process, per packet of one stream (stream 0's rate: every
+  // camera replays the same clip).
+  double switches_per_packet;
   bool ok;
 };
 
@@ -327,6 +331,8 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
       total.cpu_seconds += one.cpu_seconds;
       total.rss_kb += one.rss_kb;
       total.write_bytes += one.write_bytes;
+      total.threads += one.threads;
+      total.context_switches += one.context_switches;
     }
     return total;
   };
@@ -349,6 +355,11 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
   row.median_ms = percentile (delays, 0.5);
   row.p95_ms = percentile (delays, 0.95);
   row.samples = delays.size ();
+  row.threads_per_stream = double (after.threads) / n;
+  const double packets_per_stream_s = (delays.size () + unmatched) / elapsed;
+  row.switches_per_packet = packets_per_stream_s > 0
+      ? (after.context_switches - before.context_switches)
+      / (n * elapsed) / packets_per_stream_s : 0;
   row.ok = !delays.empty ();
   if (unmatched > delays.size () / 10)
     fprintf (stderr, "note: %zu relayed packets had no direct twin\n",
@@ -635,29 +646,31 @@ main (int argc, char **argv)
   printf ("| relay | streams | readers per stream | CPU ms per stream-second "
       "| CPU ms per reader-second | RSS total MiB | RSS per stream MiB "
       "| added latency median ms | p95 ms | packets matched "
-      "| disk KiB per stream-second |\n");
-  printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "| disk KiB per stream-second | threads per stream "
+      "| context switches per packet |\n");
+  printf ("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto & r : rows) {
     if (r.relay == "ffmpeg" && r.readers != 1)
       continue;                    // no fan-out from one RTP destination
     if (!r.ok && r.cpu_ms_per_stream_s > 0) {
       // ffmpeg re-packetizes: no payload matches the camera's, no latency.
       printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | n/a | n/a | 0 "
-          "| %.1f |\n", r.relay.c_str (), r.streams, r.readers,
+          "| %.1f | %.1f | n/a |\n", r.relay.c_str (), r.streams, r.readers,
           r.cpu_ms_per_stream_s, r.cpu_ms_per_reader_s, r.rss_mb,
-          r.rss_per_stream_mb, r.write_kb_per_stream_s);
+          r.rss_per_stream_mb, r.write_kb_per_stream_s, r.threads_per_stream);
       continue;
     }
     if (!r.ok) {
-      printf ("| %s | %d | %d | failed | | | | | | | |\n", r.relay.c_str (),
+      printf ("| %s | %d | %d | failed | | | | | | | | | |\n", r.relay.c_str (),
           r.streams, r.readers);
       continue;
     }
     printf ("| %s | %d | %d | %.2f | %.2f | %.1f | %.2f | %.3f | %.3f | %zu "
-        "| %.1f |\n", r.relay.c_str (), r.streams, r.readers,
+        "| %.1f | %.1f | %.2f |\n", r.relay.c_str (), r.streams, r.readers,
         r.cpu_ms_per_stream_s, r.cpu_ms_per_reader_s, r.rss_mb,
         r.rss_per_stream_mb, r.median_ms, r.p95_ms, r.samples,
-        r.write_kb_per_stream_s);
+        r.write_kb_per_stream_s, r.threads_per_stream,
+        r.switches_per_packet);
   }
   if (first_frame)
     first_frame_table (o);
