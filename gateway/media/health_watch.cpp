@@ -25,6 +25,13 @@ camgate_health_watch_handle_message (GstBin * bin, GstMessage * message)
       && gst_structure_has_name (s, "stream-health") && self->on_report) {
     GST_LOG_OBJECT (self, "report %" GST_PTR_FORMAT, s);
     (*self->on_report) (self->health, s);
+    // A periodic report that changes nothing has been used: it would only
+    // wake the pipeline's bus watch (4 times a second per track).
+    gboolean changed = FALSE;
+    if (!gst_structure_get_boolean (s, "changed", &changed) || !changed) {
+      gst_message_unref (message);
+      return;
+    }
   }
   GST_BIN_CLASS (camgate_health_watch_parent_class)->handle_message (bin,
       message);

@@ -1,7 +1,8 @@
 // CamgateHealthWatch: a bin around one streamhealth element that hands its
 // `stream-health` messages to a callback as they are posted (on the thread
-// that posts them: a streaming thread or streamhealth's clock watchdog),
-// then lets them go on to the pipeline's bus like any element message. The
+// that posts them: a streaming thread or streamhealth's clock watchdog);
+// those that report a change go on to the pipeline's bus like any element
+// message, the periodic ones that change nothing stop here. The
 // stream's health is driven by these events, whatever pipeline the track
 // runs in (a camera's, an RTSP RECORD media's, a WHIP peer's), instead of
 // polling the element.

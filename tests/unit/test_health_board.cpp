@@ -55,12 +55,18 @@ TEST (HealthBoard, TrackReportsDriveTheSummaryAndEachChangeIsTold)
   ASSERT_TRUE (gst_harness_crank_single_clock_wait (h));
   EXPECT_EQ (changes, 1);                          // still stalled: no news
 
-  // The messages still reach the pipeline's bus.
+  // Only the change reached the pipeline's bus: the periodic reports that
+  // changed nothing stopped at the watch.
   GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
   ASSERT_NE (message, nullptr);
   EXPECT_TRUE (gst_structure_has_name (gst_message_get_structure (message),
           "stream-health"));
+  gboolean changed = FALSE;
+  gst_structure_get_boolean (gst_message_get_structure (message), "changed",
+      &changed);
+  EXPECT_TRUE (changed);
   gst_message_unref (message);
+  EXPECT_EQ (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT), nullptr);
 
   // A new session: the last reading stays, marked as from before.
   board->begin_session ();
