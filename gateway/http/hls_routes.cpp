@@ -32,6 +32,18 @@ parse_number (const char *text, uint64_t & out)
   return true;
 }
 
+// GStreamer's DASH demuxers fetch the MPD with souphttpsrc ("GStreamer
+// souphttpsrc 1.22.0 libsoup/3.2.3"). The lead-in entry their timeline
+// arithmetic needs is valid DASH, so a later version that no longer needs it
+// plays as well.
+bool
+gstreamer_client (SoupServerMessage * message)
+{
+  const char *agent = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (message), "User-Agent");
+  return agent && g_str_has_prefix (agent, "GStreamer ");
+}
+
 std::shared_ptr<hls::SegmentStore>
 store_of (const Stream * stream)
 {
@@ -315,8 +327,9 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   if (w.file == hls::SegmentStore::kMultivariant
       || w.file == hls::SegmentStore::kManifest) {
     const bool mpd = w.file == hls::SegmentStore::kManifest;
-    std::string text = with_token (mpd ? store->dash_manifest ()
-        : store->multivariant_playlist (), w.token, mpd);
+    std::string text = with_token (mpd ? store->dash_manifest
+        (gstreamer_client (w.message)) : store->multivariant_playlist (),
+        w.token, mpd);
     send (w.message, w.file, text.data (), text.size (), "no-cache");
     return true;
   }

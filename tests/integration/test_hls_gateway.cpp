@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -587,4 +588,82 @@ TEST (DashJs, PlaysPictureAndAudioWithoutRebuffering)
   std::cout << output.substr (output.rfind ("\n{") + 1);
   EXPECT_EQ (status, 0) << output;
   EXPECT_NE (output.find ("\"width\":640"), std::string::npos) << output;
+}
+
+TEST (DashGStreamer, Dashdemux2StartsAtTheLiveEdge)
+{
+  // GStreamer 1.22's own DASH demuxer, as playbin3 uses it. Once the
+  // timeline's window has slid (its first segment no longer at 0) it placed
+  // itself that far ahead of the live edge and waited for a segment that did
+  // not exist yet; it must start at the live edge and download at once.
+  GstElementFactory *factory = gst_element_factory_find ("dashdemux2");
+  if (!factory)
+    GTEST_SKIP () << "dashdemux2 (gst-plugins-good) is not installed";
+  gst_object_unref (factory);
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15 });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n"
+            "outputs:\n  hls: { part: 200ms, segment: 1s, window: 3 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  // Wait until the MPD's first listed segment starts 8 s in: a demuxer that
+  // adds that start to its position would wait about that long.
+  const std::regex first_re ("<S t=\"([0-9]+)\"");
+  ASSERT_TRUE (wait_until ([&]() {
+        std::smatch m;
+        const std::string mpd = http_request (gateway->http_port (), "GET",
+            "/cam/manifest.mpd").body;
+        return std::regex_search (mpd, m, first_re)
+            && std::stoll (m[1]) >= 8000; }, 30s)) << gateway->log ();
+
+  const std::string uri = "http://127.0.0.1:"
+      + std::to_string (gateway->http_port ()) + "/cam/manifest.mpd";
+  // dashdemux2 runs only in a streams-aware bin, as playbin3 has it.
+  GstElement *pipeline = gst_pipeline_new (nullptr);
+  GstElement *demux = gst_element_factory_make ("urisourcebin", nullptr);
+  ASSERT_NE (demux, nullptr);
+  g_object_set (demux, "uri", uri.c_str (), nullptr);
+  gst_bin_add (GST_BIN (pipeline), demux);
+  struct Arrivals
+  {
+    std::atomic<gsize> bytes { 0 };
+    std::atomic<gint64> first_us { 0 };
+  } arrivals;
+  g_signal_connect (demux, "pad-added", G_CALLBACK (+[](GstElement * element,
+              GstPad * pad, gpointer data) {
+        GstElement *bin = GST_ELEMENT (gst_element_get_parent (element));
+        GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+        g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
+        gst_bin_add (GST_BIN (bin), sink);
+        GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+        gst_pad_link (pad, sinkpad);
+        gst_object_unref (sinkpad);
+        gst_element_sync_state_with_parent (sink);
+        gst_object_unref (bin);
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad *, GstPadProbeInfo * info, gpointer data) {
+              auto *a = static_cast<Arrivals *> (data);
+              gint64 none = 0;
+              a->first_us.compare_exchange_strong (none,
+                  g_get_monotonic_time ());
+              a->bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER
+                  (info));
+              return GST_PAD_PROBE_OK;
+            }, data, nullptr);
+      }), &arrivals);
+  const gint64 started_us = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  // At the live edge: media within a few seconds, and it keeps coming.
+  const bool came = wait_until ([&]() { return arrivals.first_us != 0; }, 15s);
+  std::this_thread::sleep_for (2s);
+  const gsize after_two_seconds = arrivals.bytes;
+  std::this_thread::sleep_for (2s);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  ASSERT_TRUE (came) << "dashdemux2 downloaded nothing in 15 s";
+  EXPECT_LT (arrivals.first_us - started_us, 4 * G_USEC_PER_SEC)
+      << "first media after "
+      << (arrivals.first_us - started_us) / 1e6 << " s";
+  EXPECT_GT (arrivals.bytes, after_two_seconds);   // live, not a burst
 }

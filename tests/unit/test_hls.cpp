@@ -459,3 +459,33 @@ TEST (HlsOutputHealth, PartsAreOverdueAfterThreeTargetDurations)
   EXPECT_FALSE (HlsOutput::parts_overdue (110 * s, 100 * s, 95 * s, 2));
   EXPECT_TRUE (HlsOutput::parts_overdue (116 * s, 100 * s, 95 * s, 2));
 }
+
+TEST (DashManifest, GStreamerGetsATimelineFromZero)
+{
+  // GStreamer 1.22's DASH demuxers add the first listed segment's start to
+  // their live position; for them the timeline begins at 0 with one entry,
+  // numbered one before the first real segment, that lies outside the time
+  // shift window.
+  camgate::hls::DashPresentation p;
+  p.config.target_duration = 1;
+  p.config.part_target = 0.2;
+  p.config.window = 3;
+  p.start_number = 20;
+  p.segments = { { 20000, 1000 }, { 21000, 1000 }, { 22000, 1000 } };
+  p.representations = { { .track_id = 1, .video = true, .codecs = "avc1" } };
+  const std::string plain = camgate::hls::render_dash_manifest (p);
+  EXPECT_NE (plain.find ("startNumber=\"20\""), std::string::npos) << plain;
+  EXPECT_NE (plain.find ("<SegmentTimeline>\n            <S t=\"20000\""),
+      std::string::npos) << plain;
+  p.timeline_from_zero = true;
+  const std::string lead_in = camgate::hls::render_dash_manifest (p);
+  EXPECT_NE (lead_in.find ("startNumber=\"19\""), std::string::npos) << lead_in;
+  EXPECT_NE (lead_in.find ("<SegmentTimeline>\n            <S t=\"0\" d=\"20000\"/>\n"
+          "            <S t=\"20000\" d=\"1000\"/>"), std::string::npos) << lead_in;
+  // A timeline that starts at 0 already is left as it is.
+  p.start_number = 0;
+  p.segments = { { 0, 1000 } };
+  EXPECT_EQ (camgate::hls::render_dash_manifest (p).find ("startNumber=\"-"),
+      std::string::npos);
+  EXPECT_EQ (count (camgate::hls::render_dash_manifest (p), "<S "), 1u);
+}

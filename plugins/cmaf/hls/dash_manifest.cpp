@@ -46,12 +46,18 @@ render_adaptation_set (std::ostringstream & out, const DashPresentation & p,
   // A low-latency client may ask for a segment before it is complete: it
   // is sent as its parts arrive.
   const std::string suffix = one_track ? "-" + std::to_string (r.track_id) : "";
+  const bool lead_in = p.timeline_from_zero && p.start_number > 0
+      && !p.segments.empty () && p.segments.front ().start_ms > 0;
   out << "        <SegmentTemplate timescale=\"1000\" initialization=\"init"
       << suffix << ".mp4\" media=\"seg$Number$" << suffix
       << ".m4s\" availabilityTimeOffset=\""
       << (config.target_duration - config.part_target)
       << "\" availabilityTimeComplete=\"false\" startNumber=\""
-      << p.start_number << "\">\n          <SegmentTimeline>\n";
+      << p.start_number - (lead_in ? 1 : 0)
+      << "\">\n          <SegmentTimeline>\n";
+  if (lead_in)
+    out << "            <S t=\"0\" d=\"" << p.segments.front ().start_ms
+        << "\"/>\n";
   for (const DashSegment & s : p.segments)
     out << "            <S t=\"" << s.start_ms << "\" d=\"" << s.duration_ms
         << "\"/>\n";

@@ -40,6 +40,14 @@ struct DashPresentation
   // length) while the stream goes on.
   std::vector<DashSegment> segments;
   std::vector<DashRepresentation> representations;
+  // GStreamer 1.22's dashdemux and dashdemux2 find a live position one
+  // "first listed segment's start" too far ahead (gst_mpd_client_stream_seek
+  // adds that start to the offset into the segment), so they wait for a
+  // segment that does not exist yet once the window has slid. For them the
+  // timeline begins with one entry from time 0 to the first real segment,
+  // numbered one before it: it lies outside timeShiftBufferDepth, so no
+  // player asks for it, and the demuxers' arithmetic comes out right.
+  bool timeline_from_zero = false;
 };
 
 std::string render_dash_manifest (const DashPresentation & presentation);

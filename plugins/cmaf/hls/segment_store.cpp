@@ -344,9 +344,10 @@ SegmentStore::multivariant_playlist () const
 }
 
 std::string
-SegmentStore::dash_manifest () const
+SegmentStore::dash_manifest (bool timeline_from_zero) const
 {
   DashPresentation p;
+  p.timeline_from_zero = timeline_from_zero;
   {
     std::lock_guard<std::mutex> lk (lock_);
     p.config = playlist_.config ();

@@ -75,7 +75,9 @@ public:
   std::vector<uint32_t> dash_tracks () const;
   std::string media_playlist (bool skip = false) const;
   std::string multivariant_playlist () const;
-  std::string dash_manifest () const;
+  // `timeline_from_zero`: for GStreamer 1.22's DASH demuxers (see
+  // DashPresentation).
+  std::string dash_manifest (bool timeline_from_zero = false) const;
   Readiness readiness (uint64_t msn, std::optional<unsigned> part) const;
   // Whether `uri` is about to exist: the part the playlist's preload hint
   // names, or the segment being built (DASH clients ask for it early, as
