@@ -386,8 +386,10 @@ RtpFanout::layout () const
     return std::nullopt;
   Layout layout;
   layout.generation = generation_;
-  for (const auto & track : tracks_)
+  for (const auto & track : tracks_) {
     layout.caps.push_back (gst_caps_ref (track.caps));
+    layout.ssrcs.push_back (track.out_ssrc);
+  }
   return layout;
 }
 

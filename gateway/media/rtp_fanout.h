@@ -41,6 +41,8 @@ public:
   {
     uint64_t generation = 0;
     std::vector<GstCaps *> caps;   // owned refs; see release()
+    // The SSRC each track's packets leave with (fixed for the layout).
+    std::vector<uint32_t> ssrcs;
     void release ();
   };
 

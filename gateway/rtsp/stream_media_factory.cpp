@@ -153,7 +153,12 @@ build_play_element (MountTarget & target)
   std::vector<GstAppSrc *> srcs;
   for (size_t i = 0; i < layout->caps.size (); i++) {
     g_autofree gchar *name = g_strdup_printf ("pay%zu", i);
-    GstElement *src = camgate_relay_src_new (name, layout->caps[i]);
+    // The media's rtpsession learns a sender's clock rate only from caps
+    // that name its SSRC: without it, it sent viewers no sender report.
+    GstCaps *caps = gst_caps_copy (layout->caps[i]);
+    gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, layout->ssrcs[i], nullptr);
+    GstElement *src = camgate_relay_src_new (name, caps);
+    gst_caps_unref (caps);
     gst_bin_add (GST_BIN (bin), src);
     srcs.push_back (GST_APP_SRC (src));
   }

@@ -5,7 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <gst/rtp/gstrtpbuffer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -178,4 +185,191 @@ TEST (Rtsps, SelfSignedCameraNeedsTlsVerifyOff)
       << gateway->log ();
   EXPECT_TRUE (gateway->wait_for_log ("stream strict: the camera's TLS "
           "certificate is not trusted", 5s)) << gateway->log ();
+}
+
+namespace {
+
+// What one rtspsrc viewer saw of the stream's RTP and RTCP: each video
+// packet's arrival and RTP time, and each sender report's NTP and RTP times
+// with its arrival.
+class SenderReportWatch
+{
+public:
+  struct Report
+  {
+    guint ssrc;
+    gint64 arrival_us;
+    guint64 ntp;
+    guint32 rtp;
+  };
+
+  SenderReportWatch (const std::string & uri, const std::string & protocols)
+  {
+    pipeline_ = gst_pipeline_new (nullptr);
+    GstElement *src = gst_element_factory_make ("rtspsrc", nullptr);
+    gst_util_set_object_arg (G_OBJECT (src), "protocols", protocols.c_str ());
+    g_object_set (src, "location", uri.c_str (), "latency", 0, nullptr);
+    gst_bin_add (GST_BIN (pipeline_), src);
+    g_signal_connect (src, "pad-added", G_CALLBACK (on_pad), this);
+    g_signal_connect (src, "new-manager", G_CALLBACK (on_manager), this);
+    gst_element_set_state (pipeline_, GST_STATE_PLAYING);
+  }
+  ~SenderReportWatch ()
+  {
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    gst_object_unref (pipeline_);
+  }
+
+  // The video SSRC's reports, and the video packets, so far.
+  std::vector<Report> video_reports () const
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    std::vector<Report> out;
+    for (const auto & r : reports_)
+      if (video_ssrc_ && r.ssrc == video_ssrc_)
+        out.push_back (r);
+    return out;
+  }
+  std::string describe () const
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    std::string text = std::to_string (reports_.size ()) + " reports (";
+    for (const auto & r : reports_)
+      text += std::to_string (r.ssrc) + " ";
+    return text + "), video SSRC " + std::to_string (video_ssrc_) + ", "
+        + std::to_string (packets_.size ()) + " video packets";
+  }
+  // The RTP time of the video packet that arrived closest to `at_us`.
+  std::optional<guint32> rtp_near (gint64 at_us) const
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    std::optional<guint32> best;
+    gint64 best_gap = G_MAXINT64;
+    for (const auto & [arrival, rtp] : packets_)
+      if (std::llabs (arrival - at_us) < best_gap) {
+        best_gap = std::llabs (arrival - at_us);
+        best = rtp;
+      }
+    return best;
+  }
+
+private:
+  static void on_pad (GstElement * src, GstPad * pad, gpointer data)
+  {
+    GstElement *bin = GST_ELEMENT (gst_element_get_parent (src));
+    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add (GST_BIN (bin), sink);
+    GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_link (pad, sink_pad);
+    gst_object_unref (sink_pad);
+    gst_element_sync_state_with_parent (sink);
+    gst_object_unref (bin);
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+    const gchar *media = caps ? gst_structure_get_string
+        (gst_caps_get_structure (caps, 0), "media") : nullptr;
+    if (media && g_str_equal (media, "video"))
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_video, data,
+          nullptr);
+    if (caps)
+      gst_caps_unref (caps);
+  }
+  static GstPadProbeReturn on_video (GstPad *, GstPadProbeInfo * info,
+      gpointer data)
+  {
+    auto *self = static_cast<SenderReportWatch *> (data);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ,
+            &rtp)) {
+      std::lock_guard<std::mutex> lk (self->lock_);
+      self->video_ssrc_ = gst_rtp_buffer_get_ssrc (&rtp);
+      self->packets_.emplace_back (g_get_monotonic_time (),
+          gst_rtp_buffer_get_timestamp (&rtp));
+      gst_rtp_buffer_unmap (&rtp);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  static void on_manager (GstElement *, GstElement * manager, gpointer data)
+  {
+    // Emitted for each RTCP packet from a sender; a new report shows as a
+    // new sr-ntptime in its stats.
+    g_signal_connect (manager, "on-ssrc-active", G_CALLBACK (on_report),
+        data);
+  }
+  static void on_report (GstElement * rtpbin, guint session, guint ssrc,
+      gpointer data)
+  {
+    auto *self = static_cast<SenderReportWatch *> (data);
+    GObject *rtp_session = nullptr, *source = nullptr;
+    g_signal_emit_by_name (rtpbin, "get-internal-session", session,
+        &rtp_session);
+    if (!rtp_session)
+      return;
+    g_signal_emit_by_name (rtp_session, "get-source-by-ssrc", ssrc, &source);
+    g_object_unref (rtp_session);
+    if (!source)
+      return;
+    GstStructure *stats = nullptr;
+    g_object_get (source, "stats", &stats, nullptr);
+    g_object_unref (source);
+    Report report { ssrc, g_get_monotonic_time (), 0, 0 };
+    guint rtp = 0;
+    gboolean have_sr = FALSE;
+    if (stats && gst_structure_get_boolean (stats, "have-sr", &have_sr)
+        && have_sr
+        && gst_structure_get_uint64 (stats, "sr-ntptime", &report.ntp)
+        && gst_structure_get_uint (stats, "sr-rtptime", &rtp)) {
+      report.rtp = rtp;
+      std::lock_guard<std::mutex> lk (self->lock_);
+      const bool seen = std::any_of (self->reports_.begin (),
+          self->reports_.end (), [&](const Report & r) {
+            return r.ssrc == ssrc && r.ntp == report.ntp; });
+      if (!seen)
+        self->reports_.push_back (report);
+    }
+    if (stats)
+      gst_structure_free (stats);
+  }
+
+  GstElement *pipeline_ = nullptr;
+  mutable std::mutex lock_;
+  guint video_ssrc_ = 0;
+  std::vector<std::pair<gint64, guint32>> packets_;
+  std::vector<Report> reports_;
+};
+
+}  // namespace
+
+TEST_F (Relay, ViewersGetSenderReportsThatMatchTheVideo)
+{
+  // RTCP sender reports let a player map RTP time to wall-clock time (lip
+  // sync, and aligning cameras). Each viewer, over UDP and over TCP, gets
+  // them every few seconds; their RTP times advance with their NTP times at
+  // the clock rate, and match the RTP times of the video arriving with them.
+  SenderReportWatch udp (gateway_->url ("cam"), "udp");
+  SenderReportWatch tcp (gateway_->url ("cam"), "tcp");
+  for (auto *watch : { &udp, &tcp }) {
+    const char *name = watch == &udp ? "udp" : "tcp";
+    ASSERT_TRUE (wait_until ([&]() {
+          return watch->video_reports ().size () >= 3; }, 25s)) << name
+        << ": " << watch->describe ();
+    const auto reports = watch->video_reports ();
+    for (size_t i = 1; i < reports.size (); i++) {
+      const auto & a = reports[i - 1], & b = reports[i];
+      EXPECT_LT (b.arrival_us - a.arrival_us, 12 * G_USEC_PER_SEC) << name;
+      const double ntp_s = (double) (b.ntp - a.ntp) / 4294967296.0;
+      const double rtp_s = (guint32) (b.rtp - a.rtp) / 90000.0;
+      // Exact up to rounding when the sender interpolates its RTP time to
+      // the report's NTP time; off by up to a frame when it cannot (it did
+      // not know the clock rate of the relayed SSRC).
+      EXPECT_NEAR (ntp_s, rtp_s, 0.002) << name << " report " << i;
+    }
+    for (const auto & r : reports) {
+      auto rtp = watch->rtp_near (r.arrival_us);
+      ASSERT_TRUE (rtp) << name;
+      const double off_s = (gint32) (r.rtp - *rtp) / 90000.0;
+      EXPECT_LT (std::abs (off_s), 0.5) << name << ": the report's RTP time "
+          "is " << off_s << " s from the video's";
+    }
+  }
 }
