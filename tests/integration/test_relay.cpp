@@ -78,7 +78,7 @@ TEST_F (Relay, DescribeRightAfterAnotherClientLeftIsServed)
     {
       RtspControl probe (gateway_->rtsp_port ());
       ASSERT_EQ (probe.request (GST_RTSP_DESCRIBE, gateway_->url ("cam"))
-          .status, 200);
+          .status, 200) << gateway_->log ();
     }
     RtspControl next (gateway_->rtsp_port ());
     auto reply = next.request (GST_RTSP_DESCRIBE, gateway_->url ("cam"));
