@@ -31,10 +31,6 @@ public:
   // The store being served (null until the first build).
   std::shared_ptr<hls::SegmentStore> store () const;
 
-  // Whether the packager has stopped making parts while its pipeline runs
-  // (the source may look healthy: players would see a frozen picture).
-  // `session_us`: when the current source session began delivering.
-  bool stalled (int64_t now_us, int64_t session_us) const;
   // The rule: no part for 3 target durations (at least 5 s) since the last
   // one, or none at all 15 s after the output or the session started (a
   // long first GOP).
@@ -51,6 +47,11 @@ protected:
   void started (GstElement * pipeline) override;
 
 private:
+  // Whether the packager has stopped making parts while its pipeline runs
+  // (the source may look healthy: players would see a frozen picture).
+  // `session_us`: when the current source session began delivering.
+  bool stalled (int64_t now_us, int64_t session_us) const;
+
   const HlsSpec spec_;
   mutable std::mutex store_lock_;
   std::shared_ptr<hls::SegmentStore> store_;

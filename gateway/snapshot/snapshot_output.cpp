@@ -1,5 +1,6 @@
 #include "snapshot/snapshot_output.h"
 
+#include "media/main_context.h"
 #include "media_codec.h"
 
 #include <gst/app/gstappsink.h>
@@ -105,18 +106,9 @@ SnapshotOutput::on_sample (GstElement * sink, gpointer data)
   }
   gst_sample_unref (sample);
   // Waiting requests are answered on the main context.
-  auto *job = new std::pair<std::shared_ptr<bool>, SnapshotOutput *> (
-      self->alive_, self);
-  g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
-      [](gpointer data) -> gboolean {
-        auto *job = static_cast<std::pair<std::shared_ptr<bool>,
-            SnapshotOutput *> *> (data);
-        if (*job->first)
-          job->second->run_jpeg_callbacks ();
-        return G_SOURCE_REMOVE;
-      }, job, [](gpointer data) {
-        delete static_cast<std::pair<std::shared_ptr<bool>,
-            SnapshotOutput *> *> (data);
+  invoke_on_main ([alive = self->alive_, self]() {
+        if (*alive)
+          self->run_jpeg_callbacks ();
       });
   return GST_FLOW_OK;
 }

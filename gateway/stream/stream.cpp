@@ -1,5 +1,7 @@
 #include "stream/stream.h"
 
+#include "media/main_context.h"
+
 #include <algorithm>
 
 namespace camgate {
@@ -50,18 +52,9 @@ Stream::Stream (StreamSpec spec, const OutputMaker & make_outputs)
   // Reports come on streaming and clock threads; the stream acts on the
   // main context.
   board_->on_change ([alive = alive_, this]() {
-        auto *event = new std::pair<std::shared_ptr<bool>, Stream *> (alive,
-            this);
-        g_main_context_invoke_full (nullptr, G_PRIORITY_DEFAULT,
-            [](gpointer data) -> gboolean {
-              auto *e = static_cast<std::pair<std::shared_ptr<bool>,
-                  Stream *> *> (data);
-              if (*e->first)
-                e->second->on_health_changed ();
-              return G_SOURCE_REMOVE;
-            }, event, [](gpointer data) {
-              delete static_cast<std::pair<std::shared_ptr<bool>,
-                  Stream *> *> (data);
+        invoke_on_main ([alive, this]() {
+              if (*alive)
+                on_health_changed ();
             });
       });
 }

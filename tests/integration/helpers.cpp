@@ -504,6 +504,20 @@ RtspControl::send_data (guint8 channel, const std::vector<guint8> & packet)
   return sent;
 }
 
+void
+link_to_new_fakesink (GstElement * element, GstPad * pad)
+{
+  GstElement *bin = GST_ELEMENT (gst_element_get_parent (element));
+  GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add (GST_BIN (bin), sink);
+  GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_link (pad, sink_pad);
+  gst_object_unref (sink_pad);
+  gst_element_sync_state_with_parent (sink);
+  gst_object_unref (bin);
+}
+
 std::string
 raw_exchange (int port, const std::string & bytes, const std::string & from)
 {

@@ -164,6 +164,10 @@ private:
 // A minimal ANNOUNCE body: one H.264 track.
 extern const char *const kAnnounceSdp;
 
+// Links `pad`, just added to `element`, to a new fakesink (no sync) in the
+// same bin: a pad-added handler for tracks a test only watches.
+void link_to_new_fakesink (GstElement * element, GstPad * pad);
+
 // Sends raw bytes to 127.0.0.1:port (from the local address `from`, when
 // given) and returns what came back (bounded).
 std::string raw_exchange (int port, const std::string & bytes,

@@ -635,15 +635,7 @@ TEST (DashGStreamer, Dashdemux2StartsAtTheLiveEdge)
   } arrivals;
   g_signal_connect (decode, "pad-added", G_CALLBACK (+[](GstElement * element,
               GstPad * raw, gpointer data) {
-        GstElement *top = GST_ELEMENT (gst_element_get_parent (element));
-        GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-        g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
-        gst_bin_add (GST_BIN (top), sink);
-        GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
-        gst_pad_link (raw, sink_pad);
-        gst_object_unref (sink_pad);
-        gst_element_sync_state_with_parent (sink);
-        gst_object_unref (top);
+        link_to_new_fakesink (element, raw);
         gst_pad_add_probe (raw, GST_PAD_PROBE_TYPE_BUFFER,
             [](GstPad * pad, GstPadProbeInfo *, gpointer data) {
               auto *a = static_cast<Arrivals *> (data);

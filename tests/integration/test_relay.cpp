@@ -256,15 +256,7 @@ public:
 private:
   static void on_pad (GstElement * src, GstPad * pad, gpointer data)
   {
-    GstElement *bin = GST_ELEMENT (gst_element_get_parent (src));
-    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-    g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
-    gst_bin_add (GST_BIN (bin), sink);
-    GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
-    gst_pad_link (pad, sink_pad);
-    gst_object_unref (sink_pad);
-    gst_element_sync_state_with_parent (sink);
-    gst_object_unref (bin);
+    link_to_new_fakesink (src, pad);
     GstCaps *caps = gst_pad_get_current_caps (pad);
     const gchar *media = caps ? gst_structure_get_string
         (gst_caps_get_structure (caps, 0), "media") : nullptr;
