@@ -4,6 +4,7 @@
 #include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
 
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/sdp/gstsdpmessage.h>
 
@@ -206,6 +207,20 @@ build_record_element (MountTarget & target)
   return bin;
 }
 
+// gst-rtsp-server hands TCP viewers their packets through an appsink
+// holding one frame, emptied by its sending thread only while at least one
+// TCP viewer of the media can take more. When none can (a viewer that stops
+// reading fills its backlog), the appsink blocked whatever pushed into it,
+// and so the tee before it and every viewer of the stream, UDP ones too,
+// until that session timed out. Dropping the held frame for the newest
+// loses nothing a reader could have taken.
+void
+on_sender_element_added (GstBin *, GstBin *, GstElement * element, gpointer)
+{
+  if (GST_IS_APP_SINK (element))
+    g_object_set (element, "drop", TRUE, nullptr);
+}
+
 void
 on_media_unprepared (GstRTSPMedia * media, gpointer user_data)
 {
@@ -320,7 +335,6 @@ camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
 
   GstElement *element = gst_rtsp_media_get_element (media);
   bool publish = g_object_get_data (G_OBJECT (element), kPublishKey) != nullptr;
-  gst_object_unref (element);
   if (publish) {
     gst_rtsp_media_set_transport_mode (media, GST_RTSP_TRANSPORT_MODE_RECORD);
     gst_rtsp_media_set_shared (media, FALSE);
@@ -332,7 +346,15 @@ camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
     // The camera paces the packets: send each one on as it comes instead of
     // holding it in the sink until the clock reaches its time.
     gst_rtsp_media_set_rate_control (media, FALSE);
+    // The sinks are added to the media's pipeline, the element's parent,
+    // as viewers SETUP.
+    if (GstObject *pipeline = gst_object_get_parent (GST_OBJECT (element))) {
+      g_signal_connect (pipeline, "deep-element-added",
+          G_CALLBACK (on_sender_element_added), nullptr);
+      gst_object_unref (pipeline);
+    }
   }
+  gst_object_unref (element);
   g_signal_connect_data (media, "unprepared",
       G_CALLBACK (on_media_unprepared),
       new std::shared_ptr<MountTarget> (self->priv->target),

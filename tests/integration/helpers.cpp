@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 #include <gst/rtsp/rtsp.h>
+#include <sys/socket.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -402,6 +403,14 @@ RtspControl::RtspControl (int port)
     connection_ = nullptr;
   }
   G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+void
+RtspControl::set_receive_buffer (int bytes)
+{
+  if (GSocket *socket = connection_
+      ? gst_rtsp_connection_get_read_socket (connection_) : nullptr)
+    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, bytes, nullptr);
 }
 
 RtspControl::~RtspControl ()

@@ -155,6 +155,9 @@ public:
   // One interleaved packet ($ channel length data) on this connection, as a
   // RECORD client sends RTP over TCP.
   bool send_data (guint8 channel, const std::vector<guint8> & packet);
+  // Shrinks the kernel's receive buffer of the connection: a client that
+  // then stops reading holds the gateway's data back at once.
+  void set_receive_buffer (int bytes);
 
 private:
   GstRTSPConnection *connection_ = nullptr;

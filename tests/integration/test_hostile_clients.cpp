@@ -14,6 +14,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -194,6 +195,41 @@ TEST (HostileClients, AnRtspSessionIdWorksOnlyOnItsOwnConnection)
           { { "Session", setup.session } }).status, 200);
   EXPECT_EQ (owner.request (GST_RTSP_TEARDOWN, url,
           { { "Session", setup.session } }).status, 200);
+}
+
+TEST (HostileClients, AnRtspViewerThatStopsReadingHoldsUpNoOtherViewer)
+{
+  TempDir dir;
+  // 6 Mbit/s (noise), so a viewer that stops reading fills the gateway's
+  // socket buffer and its backlog within seconds.
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  pipeline: >-\n    videotestsrc is-live=true "
+            "pattern=snow ! video/x-raw,width=640,height=360,framerate=25/1 "
+            "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=6000 "
+            "key-int-max=25 ! h264parse\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const std::string url = gateway->url ("cam");
+  // A TCP viewer that plays and then never reads.
+  RtspControl stalled (gateway->rtsp_port ());
+  stalled.set_receive_buffer (4096);
+  ASSERT_EQ (stalled.request (GST_RTSP_DESCRIBE, url).status, 200);
+  auto setup = stalled.request (GST_RTSP_SETUP, url + "/stream=0",
+      { { "Transport", "RTP/AVP/TCP;unicast;interleaved=0-1" } });
+  ASSERT_EQ (setup.status, 200);
+  ASSERT_EQ (stalled.request (GST_RTSP_PLAY, url,
+          { { "Session", setup.session } }).status, 200);
+  const auto stalled_since = std::chrono::steady_clock::now ();
+
+  // The only other viewer takes UDP: while a healthy TCP viewer reads,
+  // gst-rtsp-server drops the stalled one once its backlog overflows.
+  Viewer udp (url, "udp");
+  ASSERT_TRUE (udp.wait_frames (5, 20s)) << udp.error ();
+  // Before, once the stalled viewer's backlog was full (~4 s), every other
+  // viewer of the stream froze for as long as that session lived.
+  std::this_thread::sleep_until (stalled_since + 8s);
+  const int before = udp.frames ();
+  std::this_thread::sleep_for (5s);
+  EXPECT_GE (udp.frames () - before, 75) << gateway->log ();
 }
 
 namespace {
