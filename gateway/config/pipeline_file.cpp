@@ -1,6 +1,7 @@
 #include "config/pipeline_file.h"
 
 #include "config/text_helpers.h"
+#include "config/transcode_reader.h"
 #include "config/yaml_reader.h"
 
 #include <gst/gst.h>
@@ -31,7 +32,7 @@ ConfigError::to_string () const
 namespace {
 
 const std::vector<std::string> kTopKeys =
-    { "name", "source", "outputs", "health", "record" };
+    { "name", "source", "outputs", "health", "record", "transcode" };
 const std::vector<std::string> kRecordKeys =
     { "segment", "keep", "max-size", "path" };
 const std::vector<std::string> kHealthKeys =
@@ -420,6 +421,8 @@ parse_pipeline_text (const std::string & text, const std::string & file,
     read_health (reader, health, spec.health);
   if (const YAML::Node record = root["record"])
     read_record (reader, record, spec.record);
+  if (const YAML::Node transcode = root["transcode"])
+    read_transcode (reader, transcode, spec.transcode);
 
   return !reader.failed ();
 }

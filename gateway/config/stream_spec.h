@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace camgate {
 
@@ -81,6 +82,35 @@ struct RecordSpec
   bool operator== (const RecordSpec &) const = default;
 };
 
+// One rendition of a transcoding ladder: the camera's video decoded once per
+// stream, scaled to `height` (width keeps the picture's shape) and encoded
+// as browser-safe H.264 at `bitrate`.
+struct RenditionSpec
+{
+  std::string name;                // served at <stream>/<name>
+  uint32_t height = 0;             // 64-4320, even
+  uint32_t bitrate = 0;            // bits per second, 64k-50M
+  uint32_t fps = 0;                // at most this frame rate (0 = the camera's)
+
+  bool operator== (const RenditionSpec &) const = default;
+};
+
+// `transcode:` renditions beside the camera's own stream (which stays as it
+// is, the `source` rendition).
+struct TranscodeSpec
+{
+  // auto, software, or a family (nvenc, va, qsv, vaapi, v4l2), or the name
+  // of an H.264 encoder element.
+  std::string encoder = "auto";
+  // A rendition is encoded only while someone reads it.
+  bool on_demand = true;
+  std::vector<RenditionSpec> renditions;  // at most kMaxRenditions
+
+  static constexpr size_t kMaxRenditions = 8;
+  bool enabled () const { return !renditions.empty (); }
+  bool operator== (const TranscodeSpec &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
@@ -98,13 +128,14 @@ struct StreamSpec
   OutputsSpec outputs;
   HealthSpec health;
   RecordSpec record;
+  TranscodeSpec transcode;
 
   // Same stream definition, regardless of where it was read from.
   bool same_definition (const StreamSpec & other) const
   {
     return name == other.name && source == other.source
         && outputs == other.outputs && health == other.health
-        && record == other.record;
+        && record == other.record && transcode == other.transcode;
   }
 };
 

@@ -64,6 +64,27 @@ parse_size_bytes (const std::string & text)
   return static_cast<uint64_t> (std::llround (value * factor));
 }
 
+std::optional<uint64_t>
+parse_bitrate (const std::string & text)
+{
+  const char *start = text.c_str ();
+  char *end = nullptr;
+  double value = std::strtod (start, &end);
+  if (text.empty () || end == start || !std::isfinite (value) || value < 0)
+    return std::nullopt;
+  const std::string unit (end);
+  double factor;
+  if (unit.empty ())
+    factor = 1;
+  else if (unit == "k" || unit == "K")
+    factor = 1000.0;
+  else if (unit == "M")
+    factor = 1000.0 * 1000;
+  else
+    return std::nullopt;
+  return static_cast<uint64_t> (std::llround (value * factor));
+}
+
 // Optimal-string-alignment distance: a swap of two neighbours counts as one
 // edit, the most common typo in keys ("tset", "latnecy").
 static size_t

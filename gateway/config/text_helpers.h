@@ -14,6 +14,10 @@ std::optional<uint64_t> parse_duration_ms (const std::string & text);
 // "500M", "10G", "1.5T", "4096" (bytes; K/M/G/T are powers of 1024).
 std::optional<uint64_t> parse_size_bytes (const std::string & text);
 
+// "2500k", "4M", "1.5M", "600000" (bits per second; k and M are powers of
+// 1000, as encoders count).
+std::optional<uint64_t> parse_bitrate (const std::string & text);
+
 // The candidate closest to `word` by edit distance, if it is a plausible typo.
 std::optional<std::string> closest_match (const std::string & word,
     const std::vector<std::string> & candidates);
