@@ -27,6 +27,9 @@ struct MountTarget
   std::shared_ptr<PublishSlot> publish_slot;
   // The stream's RTSP players: each PLAYing session holds a lease.
   std::shared_ptr<ReaderCount> readers;
+  // For a source that starts on demand (a rendition): a player's request
+  // counts as a reader and waits this long for data before it is refused.
+  uint32_t start_wait_ms = 0;
 };
 
 class StreamMounts

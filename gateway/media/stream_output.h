@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config/stream_spec.h"
+#include "media/mount_target.h"
 #include "media/reader_count.h"
 #include "media/rtp_fanout.h"
 
@@ -53,6 +54,12 @@ public:
   virtual void session_ended () {}
   // Not wanted any more, or the stream stops.
   virtual void stop () = 0;
+  // RTSP mounts of media the output makes itself (a transcoded rendition),
+  // served beside the stream's own while the stream exists.
+  virtual std::vector<std::shared_ptr<MountTarget>> mount_targets () const
+  {
+    return {};
+  }
   // Adds why this output is not well ("hls-stalled", ...) to the stream's
   // health reasons.
   virtual void add_health_reasons (const OutputTick & tick,

@@ -3,6 +3,7 @@
 #include "hls/hls_output.h"
 #include "recording/recording_output.h"
 #include "snapshot/snapshot_output.h"
+#include "transcode/rendition_ladder.h"
 #include "webrtc/webrtc_feed.h"
 
 namespace camgate {
@@ -22,6 +23,9 @@ make_stream_outputs (const StreamSpec & spec,
     outputs.push_back (std::make_shared<RecordingOutput> (spec.name,
             spec.record, fanout));
   outputs.push_back (std::make_shared<SnapshotOutput> (spec.name, fanout));
+  if (spec.transcode.enabled ())
+    outputs.push_back (std::make_shared<transcode::RenditionLadder> (spec.name,
+            fanout, spec.transcode));
   return outputs;
 }
 

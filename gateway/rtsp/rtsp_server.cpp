@@ -178,15 +178,21 @@ RtspServer::on_play (GstRTSPClient *, GstRTSPContext * ctx, gpointer data)
   if (!ctx->sessmedia || !ctx->uri || !ctx->uri->abspath
       || g_object_get_data (G_OBJECT (ctx->sessmedia), kLeaseKey))
     return;                        // a PLAY after PAUSE: already a reader
-  // "/<stream>" or "/<stream>/<track control>"
-  std::string name = ctx->uri->abspath + 1;
-  name = name.substr (0, name.find ('/'));
+  // "/<mount>" or "/<mount>/<track control>", where a mount is a stream
+  // or one of its renditions ("cam/360p"): the longest that matches, as
+  // gst-rtsp-server picks it.
+  const std::string path = ctx->uri->abspath + 1;
   std::shared_ptr<ReaderCount> readers;
   {
     std::lock_guard<std::mutex> lk (self->lock_);
-    auto it = self->mounts_.find (name);
-    if (it != self->mounts_.end ())
-      readers = it->second->readers;
+    size_t matched = 0;
+    for (const auto & [name, target] : self->mounts_) {
+      if (name.size () > matched && path.compare (0, name.size (), name) == 0
+          && (path.size () == name.size () || path[name.size ()] == '/')) {
+        matched = name.size ();
+        readers = target->readers;
+      }
+    }
   }
   if (!readers)
     return;

@@ -140,6 +140,22 @@ refusal (MountTarget & target, bool announce)
   return GST_RTSP_STS_OK;
 }
 
+// A player's request for a source that starts on demand: it counts as a
+// reader at once (the source starts on the main loop's next tick), and the
+// request waits until data flows or start_wait_ms passed.
+void
+await_source (MountTarget & target)
+{
+  if (target.start_wait_ms == 0 || target.fanout->session_active ())
+    return;
+  target.readers->lease ().reset ();
+  const gint64 deadline = g_get_monotonic_time ()
+      + target.start_wait_ms * (gint64) 1000;
+  while (!target.fanout->session_active ()
+      && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+}
+
 GstElement *
 build_play_element (MountTarget & target)
 {
@@ -249,6 +265,8 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
   // new media (and SDP) for new viewers.
   if (current_method () == GST_RTSP_ANNOUNCE)
     return g_strdup_printf ("publish-%" G_GUINT64_FORMAT, ++publish_counter);
+  // Before the key: it names the layout the source delivers once started.
+  await_source (*self->priv->target);
   auto layout = self->priv->target->fanout->layout ();
   guint64 generation = layout ? layout->generation : 0;
   if (layout)

@@ -64,6 +64,15 @@ public:
         return typed;
     return nullptr;
   }
+  // The RTSP mounts its outputs serve (renditions), beside its own.
+  std::vector<std::shared_ptr<MountTarget>> output_mounts () const
+  {
+    std::vector<std::shared_ptr<MountTarget>> targets;
+    for (const auto & output : outputs_)
+      for (auto & target : output->mount_targets ())
+        targets.push_back (std::move (target));
+    return targets;
+  }
   // Claimed by the one publisher (RTSP RECORD or WHIP) feeding a publish
   // stream.
   const std::shared_ptr<PublishSlot> & publish_slot () const

@@ -165,6 +165,8 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->readers = stream->readers (ReaderKind::Rtsp);
     rtsp_.mount (target);
   }
+  for (auto & target : stream->output_mounts ())
+    rtsp_.mount (target);
   stream->start ();
 }
 
@@ -175,6 +177,8 @@ StreamManager::remove_stream (const std::string & name)
   if (it == streams_.end ())
     return;
   rtsp_.unmount (name);
+  for (const auto & target : it->second->output_mounts ())
+    rtsp_.unmount (target->name);
   it->second->stop ();
   streams_.erase (it);
 }

@@ -1,0 +1,386 @@
+#include "transcode/rendition_ladder.h"
+
+#include "media_codec.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+
+#include <mutex>
+
+namespace camgate::transcode {
+
+struct RenditionState
+{
+  RenditionSpec spec;
+  std::shared_ptr<RtpFanout> fanout = std::make_shared<RtpFanout> ();
+  std::shared_ptr<ReaderCount> readers = std::make_shared<ReaderCount> ();
+  std::shared_ptr<MountTarget> target;
+  std::shared_ptr<std::atomic<GstClockTime>> last_keyframe;
+
+  // Main context: the running branch, and the tee pad feeding it.
+  GstElement *branch = nullptr;
+  GstPad *tee_pad = nullptr;
+
+  std::atomic<uint64_t> frames { 0 };
+  std::atomic<uint64_t> bytes { 0 };
+
+  // Streaming threads: the fanout session of the running branch.
+  std::mutex lock;
+  bool session_open = false;
+  std::vector<GstCaps *> audio_caps;   // the source's, by audio track
+  GstClockTime last_forced = GST_CLOCK_TIME_NONE;  // branch thread only
+
+  ~RenditionState ()
+  {
+    for (auto *caps : audio_caps)
+      gst_caps_unref (caps);
+  }
+
+  void end_session ()
+  {
+    std::lock_guard<std::mutex> lk (lock);
+    if (session_open)
+      fanout->end_session ();
+    session_open = false;
+  }
+};
+
+namespace {
+
+// Audio sinks of the ladder's pipeline hand their packets to every running
+// rendition as track 1 + their index.
+struct AudioTag
+{
+  std::vector<std::shared_ptr<RenditionState>> *renditions;
+  unsigned index;
+};
+
+void
+push_each (GstSample * sample, RenditionState & rendition, unsigned track)
+{
+  if (GstBufferList *list = gst_sample_get_buffer_list (sample)) {
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      rendition.fanout->push (track, gst_buffer_ref (gst_buffer_list_get (list,
+                  i)));
+  } else if (GstBuffer *buffer = gst_sample_get_buffer (sample)) {
+    rendition.fanout->push (track, gst_buffer_ref (buffer));
+  }
+}
+
+GstFlowReturn
+on_audio_sample (GstAppSink * sink, gpointer user_data)
+{
+  auto *tag = static_cast<AudioTag *> (user_data);
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_FLUSHING;
+  for (auto & rendition : *tag->renditions) {
+    std::lock_guard<std::mutex> lk (rendition->lock);
+    if (rendition->session_open)
+      push_each (sample, *rendition, 1 + tag->index);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+// The first packets of a branch open its rendition's session: the encoded
+// video's caps and the source's audio make the rendition's layout.
+GstFlowReturn
+on_video_sample (GstAppSink * sink, gpointer user_data)
+{
+  auto *rendition = static_cast<RenditionState *> (user_data);
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_FLUSHING;
+  {
+    std::lock_guard<std::mutex> lk (rendition->lock);
+    if (!rendition->session_open) {
+      rendition->fanout->begin_session ();
+      rendition->fanout->set_track_caps (0, gst_sample_get_caps (sample));
+      for (size_t i = 0; i < rendition->audio_caps.size (); i++)
+        rendition->fanout->set_track_caps (1 + i, rendition->audio_caps[i]);
+      rendition->fanout->end_track_setup ();
+      rendition->session_open = true;
+    }
+  }
+  GstBufferList *list = gst_sample_get_buffer_list (sample);
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+  rendition->bytes += list ? gst_buffer_list_calculate_size (list)
+      : buffer ? gst_buffer_get_size (buffer) : 0;
+  rendition->frames++;
+  push_each (sample, *rendition, 0);
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+// Before the encoder: the first frame at or after the camera's latest
+// keyframe is made a keyframe too.
+GstPadProbeReturn
+force_source_keyframes (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  auto *rendition = static_cast<RenditionState *> (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  const GstClockTime keyframe = rendition->last_keyframe->load ();
+  if (!GST_CLOCK_TIME_IS_VALID (keyframe)
+      || keyframe == rendition->last_forced
+      || !GST_BUFFER_PTS_IS_VALID (buffer) || GST_BUFFER_PTS (buffer) < keyframe)
+    return GST_PAD_PROBE_OK;
+  rendition->last_forced = keyframe;
+  gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit
+      (GST_BUFFER_PTS (buffer), GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE,
+          0));
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn
+note_source_keyframe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *last = static_cast<std::atomic<GstClockTime> *> (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)
+      && GST_BUFFER_PTS_IS_VALID (buffer))
+    last->store (GST_BUFFER_PTS (buffer));
+  return GST_PAD_PROBE_OK;
+}
+
+std::string
+branch_description (const RenditionSpec & spec, const std::string & encoder)
+{
+  std::string rate = spec.fps ? "videorate drop-only=true max-rate="
+      + std::to_string (spec.fps) + " ! " : "";
+  // Square pixels: the width follows the picture's shape at this height.
+  return "queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 "
+      "leaky=downstream ! videoscale ! " + rate + "videoconvert ! "
+      "video/x-raw,height=" + std::to_string (spec.height)
+      + ",pixel-aspect-ratio=1/1 ! " + encoder + " name=encoder ! "
+      "video/x-h264,profile=(string){ main, constrained-baseline, baseline } "
+      "! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=-1 "
+      "mtu=1400 aggregate-mode=zero-latency ! appsink name=out sync=false "
+      "buffer-list=true";
+}
+
+}  // namespace
+
+RenditionLadder::RenditionLadder (std::string stream,
+    std::shared_ptr<RtpFanout> fanout, TranscodeSpec spec)
+    : FanoutOutput (stream, "transcode", std::move (fanout)),
+      spec_ (std::move (spec)), encoder_ (choose_encoder (spec_.encoder)),
+      last_keyframe_ (std::make_shared<std::atomic<GstClockTime>>
+          (GST_CLOCK_TIME_NONE))
+{
+  if (encoder_.element.empty ())
+    g_warning ("stream %s: no H.264 encoder works here, renditions stay off: "
+        "%s", stream.c_str (), encoder_.reason.c_str ());
+  else
+    g_message ("stream %s: renditions encoded with %s: %s", stream.c_str (),
+        encoder_.element.c_str (), encoder_.reason.c_str ());
+  for (const auto & r : spec_.renditions) {
+    auto state = std::make_shared<RenditionState> ();
+    state->spec = r;
+    state->last_keyframe = last_keyframe_;
+    auto target = std::make_shared<MountTarget> ();
+    target->name = stream + "/" + r.name;
+    target->fanout = state->fanout;
+    target->readers = state->readers;
+    // The first reader waits for the encoder's first frame.
+    target->start_wait_ms = 10000;
+    state->target = target;
+    renditions_.push_back (state);
+  }
+}
+
+RenditionLadder::~RenditionLadder ()
+{
+  stop ();
+}
+
+std::vector<std::shared_ptr<MountTarget>>
+RenditionLadder::mount_targets () const
+{
+  std::vector<std::shared_ptr<MountTarget>> targets;
+  for (const auto & r : renditions_)
+    targets.push_back (r->target);
+  return targets;
+}
+
+bool
+RenditionLadder::wanted (const RenditionState & rendition, int64_t) const
+{
+  return !spec_.on_demand || rendition.readers->wanted (kLingerUs);
+}
+
+void
+RenditionLadder::update (const OutputTick & tick)
+{
+  bool any = false;
+  for (const auto & r : renditions_)
+    any = any || wanted (*r, tick.now_us);
+  if (!any || encoder_.element.empty ()) {
+    if (running ()) {
+      g_message ("stream %s: no rendition has readers, decoder stopped",
+          stream_.c_str ());
+      stop ();
+    }
+    return;
+  }
+  FanoutOutput::update (tick);
+  if (!tee_)
+    return;
+  for (auto & r : renditions_) {
+    const bool want = wanted (*r, tick.now_us);
+    if (want && !r->branch)
+      start_branch (*r);
+    else if (!want && r->branch)
+      stop_branch (*r);
+  }
+}
+
+void
+RenditionLadder::start_branch (RenditionState & rendition)
+{
+  GError *error = nullptr;
+  GstElement *branch = gst_parse_bin_from_description (branch_description
+      (rendition.spec, encoder_.element).c_str (), TRUE, &error);
+  if (!branch) {
+    g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
+        rendition.spec.name.c_str (), error ? error->message : "no branch");
+    g_clear_error (&error);
+    return;
+  }
+  if (GstElement *encoder = gst_bin_get_by_name (GST_BIN (branch),
+          "encoder")) {
+    configure_encoder (encoder, rendition.spec.bitrate);
+    GstPad *pad = gst_element_get_static_pad (encoder, "sink");
+    rendition.last_forced = GST_CLOCK_TIME_NONE;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, force_source_keyframes,
+        &rendition, nullptr);
+    gst_object_unref (pad);
+    gst_object_unref (encoder);
+  }
+  if (GstElement *out = gst_bin_get_by_name (GST_BIN (branch), "out")) {
+    GstAppSinkCallbacks callbacks = {};
+    callbacks.new_sample = on_video_sample;
+    gst_app_sink_set_callbacks (GST_APP_SINK (out), &callbacks, &rendition,
+        nullptr);
+    gst_object_unref (out);
+  }
+  gst_bin_add (GST_BIN (decoding_), branch);
+  rendition.tee_pad = gst_element_request_pad_simple (tee_, "src_%u");
+  GstPad *sink = gst_element_get_static_pad (branch, "sink");
+  gst_pad_link (rendition.tee_pad, sink);
+  gst_object_unref (sink);
+  gst_element_sync_state_with_parent (branch);
+  rendition.branch = branch;
+  g_message ("stream %s: rendition %s started (%s)", stream_.c_str (),
+      rendition.spec.name.c_str (), encoder_.element.c_str ());
+}
+
+void
+RenditionLadder::stop_branch (RenditionState & rendition)
+{
+  GstPad *sink = gst_element_get_static_pad (rendition.branch, "sink");
+  gst_pad_unlink (rendition.tee_pad, sink);
+  gst_object_unref (sink);
+  gst_element_release_request_pad (tee_, rendition.tee_pad);
+  gst_clear_object (&rendition.tee_pad);
+  gst_element_set_state (rendition.branch, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (decoding_), rendition.branch);
+  rendition.branch = nullptr;
+  rendition.end_session ();
+  g_message ("stream %s: no reader of rendition %s for %lld s, stopped",
+      stream_.c_str (), rendition.spec.name.c_str (),
+      (long long) (kLingerUs / G_USEC_PER_SEC));
+}
+
+bool
+RenditionLadder::describe (const RtpFanout::Layout & layout,
+    std::string & description, std::string & error)
+{
+  const MediaCodec *video = nullptr;
+  std::vector<GstCaps *> audio;
+  for (size_t i = 0; i < layout.caps.size (); i++) {
+    const MediaCodec *codec = codec_for_caps (gst_caps_get_structure
+        (layout.caps[i], 0));
+    if (codec && codec->video && !video && codec->decoder) {
+      video = codec;
+      description += " " + track_source (i) + " ! " + depayload_chain (*codec)
+          + " ! identity name=keyframes silent=true ! " + codec->decoder
+          + " ! tee name=raw allow-not-linked=true";
+    } else if (codec && !codec->video) {
+      description += " " + track_source (i) + " ! appsink name=audio"
+          + std::to_string (audio.size ()) + " sync=false buffer-list=true";
+      audio.push_back (RtpFanout::clean_caps (layout.caps[i]));
+    }
+  }
+  if (!video) {
+    error = "the source has no video track that can be decoded";
+    for (auto *caps : audio)
+      gst_caps_unref (caps);
+    return false;
+  }
+  for (auto & r : renditions_) {
+    std::lock_guard<std::mutex> lk (r->lock);
+    for (auto *caps : r->audio_caps)
+      gst_caps_unref (caps);
+    r->audio_caps.clear ();
+    for (auto *caps : audio)
+      r->audio_caps.push_back (gst_caps_ref (caps));
+  }
+  for (auto *caps : audio)
+    gst_caps_unref (caps);
+  return true;
+}
+
+void
+RenditionLadder::started (GstElement * pipeline)
+{
+  decoding_ = pipeline;
+  tee_ = gst_bin_get_by_name (GST_BIN (pipeline), "raw");
+  last_keyframe_->store (GST_CLOCK_TIME_NONE);
+  if (GstElement *keyframes = gst_bin_get_by_name (GST_BIN (pipeline),
+          "keyframes")) {
+    GstPad *pad = gst_element_get_static_pad (keyframes, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, note_source_keyframe,
+        last_keyframe_.get (), nullptr);
+    gst_object_unref (pad);
+    gst_object_unref (keyframes);
+  }
+  for (unsigned i = 0;; i++) {
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline),
+        ("audio" + std::to_string (i)).c_str ());
+    if (!sink)
+      break;
+    GstAppSinkCallbacks callbacks = {};
+    callbacks.new_sample = on_audio_sample;
+    gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks,
+        new AudioTag { &renditions_, i },
+        [](gpointer tag) { delete static_cast<AudioTag *> (tag); });
+    gst_object_unref (sink);
+  }
+  g_message ("stream %s: decoding for renditions", stream_.c_str ());
+}
+
+void
+RenditionLadder::stopped ()
+{
+  for (auto & r : renditions_) {
+    r->branch = nullptr;           // went with the pipeline
+    gst_clear_object (&r->tee_pad);
+    r->end_session ();
+  }
+  gst_clear_object (&tee_);
+  decoding_ = nullptr;
+}
+
+std::vector<RenditionView>
+RenditionLadder::renditions () const
+{
+  std::vector<RenditionView> views;
+  for (const auto & r : renditions_)
+    views.push_back ({ r->spec, r->branch != nullptr, r->readers->count (),
+          r->frames.load (), r->bytes.load () });
+  return views;
+}
+
+}  // namespace camgate::transcode

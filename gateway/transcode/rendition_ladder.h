@@ -1,0 +1,79 @@
+// RenditionLadder: a stream's `transcode:` renditions. The camera's video is
+// decoded once, while at least one rendition runs, and each running
+// rendition is a branch of that pipeline that scales, encodes H.264 and
+// payloads it:
+//
+//   appsrc(RTP video) ─► depay ─► parse ─► decode ─► tee ─┬─► [720p] queue ─►
+//       scale ─► rate ─► caps ─► encoder ─► parse ─► pay ─► appsink ─► fanout
+//                                                       └─► [360p] ...
+//   appsrc(RTP audio) ─► appsink ─► every running rendition's fanout, as is
+//
+// Every rendition has an RtpFanout of its own, so it is served like a
+// camera: at rtsp://<gateway>/<stream>/<rendition> (mount_targets()). Its
+// keyframes are forced at the frames that were keyframes in the camera's
+// stream, so every rendition starts its GOPs at the same times.
+//
+// On demand (the default), a rendition's branch runs while it has readers
+// and for kLingerUs after the last left, and the decoder only while a
+// branch runs; a reader's DESCRIBE wakes it (MountTarget::start_wait_ms).
+#pragma once
+
+#include "config/stream_spec.h"
+#include "media/fanout_output.h"
+#include "media/mount_target.h"
+#include "transcode/encoder_choice.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace camgate::transcode {
+
+struct RenditionState;
+
+// What the API shows of one rendition.
+struct RenditionView
+{
+  RenditionSpec spec;
+  bool running = false;
+  unsigned readers = 0;
+  uint64_t frames = 0;             // encoded since the gateway started
+  uint64_t bytes = 0;              // of RTP payloaded output
+};
+
+class RenditionLadder : public FanoutOutput
+{
+public:
+  RenditionLadder (std::string stream, std::shared_ptr<RtpFanout> fanout,
+      TranscodeSpec spec);
+  ~RenditionLadder () override;
+  static constexpr int64_t kLingerUs = 5 * G_USEC_PER_SEC;
+
+  void update (const OutputTick & tick) override;
+  std::vector<std::shared_ptr<MountTarget>> mount_targets () const override;
+
+  const EncoderChoice & encoder () const { return encoder_; }
+  std::vector<RenditionView> renditions () const;
+
+protected:
+  bool describe (const RtpFanout::Layout & layout, std::string & description,
+      std::string & error) override;
+  void started (GstElement * pipeline) override;
+  void stopped () override;
+
+private:
+  bool wanted (const RenditionState & rendition, int64_t now_us) const;
+  void start_branch (RenditionState & rendition);
+  void stop_branch (RenditionState & rendition);
+
+  const TranscodeSpec spec_;
+  const EncoderChoice encoder_;
+  std::vector<std::shared_ptr<RenditionState>> renditions_;
+  GstElement *decoding_ = nullptr;   // the pipeline, while started
+  GstElement *tee_ = nullptr;
+  // Source keyframe times (running time of the decoded frames), written on
+  // the decoding thread and read by every branch's.
+  std::shared_ptr<std::atomic<GstClockTime>> last_keyframe_;
+};
+
+}  // namespace camgate::transcode
