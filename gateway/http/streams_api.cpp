@@ -5,6 +5,7 @@
 
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
+#include "transcode/rendition_ladder.h"
 
 #include <json-glib/json-glib.h>
 
@@ -70,6 +71,33 @@ add_health (JsonBuilder * b, const StreamHealthSummary & health)
   json_builder_end_object (b);
 }
 
+// The camera's own stream first ("source"), then each transcoded rendition
+// with its encoder and why it was picked.
+void
+add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
+{
+  json_builder_set_member_name (b, "renditions");
+  json_builder_begin_array (b);
+  for (const auto & r : ladder.renditions ()) {
+    json_builder_begin_object (b);
+    member (b, "name", r.spec.name);
+    member (b, "height", (gint64) r.spec.height);
+    member (b, "bitrate", (gint64) r.spec.bitrate);
+    member (b, "fps", (gint64) r.spec.fps);
+    member (b, "encoder", ladder.encoder ().element);
+    json_builder_set_member_name (b, "encoder_hardware");
+    json_builder_add_boolean_value (b, ladder.encoder ().hardware);
+    member (b, "encoder_reason", ladder.encoder ().reason);
+    json_builder_set_member_name (b, "running");
+    json_builder_add_boolean_value (b, r.running);
+    member (b, "viewers", (gint64) r.readers);
+    member (b, "frames", (gint64) r.frames);
+    member (b, "bytes_out", (gint64) r.bytes);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
 void
 add_stream (JsonBuilder * b, const Stream & stream,
     const std::string & permissions = {})
@@ -121,6 +149,9 @@ add_stream (JsonBuilder * b, const Stream & stream,
     member (b, "folder", rec->root ());
     json_builder_end_object (b);
   }
+
+  if (auto ladder = stream.output<transcode::RenditionLadder> ())
+    add_renditions (b, *ladder);
 
   member (b, "bytes_in", (gint64) counters.bytes_in);
   member (b, "bytes_out", (gint64) counters.bytes_out);

@@ -28,7 +28,10 @@ struct RenditionState
   std::mutex lock;
   bool session_open = false;
   std::vector<GstCaps *> audio_caps;   // the source's, by audio track
-  GstClockTime last_forced = GST_CLOCK_TIME_NONE;  // branch thread only
+  // Branch thread only: the source keyframe forced last, and when the next
+  // frame is due under the rendition's frame-rate cap.
+  GstClockTime last_forced = GST_CLOCK_TIME_NONE;
+  GstClockTime next_due = GST_CLOCK_TIME_NONE;
 
   ~RenditionState ()
   {
@@ -114,22 +117,36 @@ on_video_sample (GstAppSink * sink, gpointer user_data)
 }
 
 // Before the encoder: the first frame at or after the camera's latest
-// keyframe is made a keyframe too.
+// keyframe is made a keyframe too, and is always kept; other frames are
+// dropped to keep under the rendition's frame rate (on an ideal timeline,
+// so 25 fps capped to 10 keeps 10 a second).
 GstPadProbeReturn
-force_source_keyframes (GstPad * pad, GstPadProbeInfo * info,
+pace_and_force_keyframes (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data)
 {
   auto *rendition = static_cast<RenditionState *> (user_data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  const GstClockTime keyframe = rendition->last_keyframe->load ();
-  if (!GST_CLOCK_TIME_IS_VALID (keyframe)
-      || keyframe == rendition->last_forced
-      || !GST_BUFFER_PTS_IS_VALID (buffer) || GST_BUFFER_PTS (buffer) < keyframe)
+  if (!GST_BUFFER_PTS_IS_VALID (buffer))
     return GST_PAD_PROBE_OK;
-  rendition->last_forced = keyframe;
-  gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit
-      (GST_BUFFER_PTS (buffer), GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE,
-          0));
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  const GstClockTime keyframe = rendition->last_keyframe->load ();
+  const bool key = GST_CLOCK_TIME_IS_VALID (keyframe)
+      && keyframe != rendition->last_forced && pts >= keyframe;
+  if (rendition->spec.fps) {
+    const GstClockTime interval = GST_SECOND / rendition->spec.fps;
+    GstClockTime & due = rendition->next_due;
+    const bool on_time = !GST_CLOCK_TIME_IS_VALID (due) || pts >= due;
+    if (!on_time && !key)
+      return GST_PAD_PROBE_DROP;
+    if (on_time)
+      due = (!GST_CLOCK_TIME_IS_VALID (due) || pts >= due + interval)
+          ? pts + interval : due + interval;
+  }
+  if (key) {
+    rendition->last_forced = keyframe;
+    gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit
+        (pts, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -144,16 +161,39 @@ note_source_keyframe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-std::string
-branch_description (const RenditionSpec & spec, const std::string & encoder)
+// The width that keeps the decoded picture's shape at `height`, even (H.264
+// halves the colour resolution); 0 while the decoder has not said its size.
+int
+width_for (GstPad * decoded, uint32_t height)
 {
-  std::string rate = spec.fps ? "videorate drop-only=true max-rate="
-      + std::to_string (spec.fps) + " ! " : "";
-  // Square pixels: the width follows the picture's shape at this height.
+  GstCaps *caps = gst_pad_get_current_caps (decoded);
+  if (!caps)
+    return 0;
+  GstVideoInfo info;
+  const bool known = gst_video_info_from_caps (&info, caps)
+      && info.width > 0 && info.height > 0;
+  gst_caps_unref (caps);
+  if (!known)
+    return 0;
+  const double shape = (double) info.width * info.par_n
+      / ((double) info.height * MAX (info.par_d, 1));
+  return MAX (2, (int) (height * shape / 2 + 0.5) * 2);
+}
+
+std::string
+branch_description (const RenditionSpec & spec, int width,
+    const std::string & encoder)
+{
+  // The frame-rate cap drops frames in a probe before the encoder (which
+  // keeps the camera's keyframe frames, as videorate would not); the caps
+  // only tell the encoder the rate its bitrate is spread over.
+  const std::string rate = spec.fps ? "capssetter caps=video/x-raw,framerate="
+      + std::to_string (spec.fps) + "/1 ! " : "";
   return "queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 "
-      "leaky=downstream ! videoscale ! " + rate + "videoconvert ! "
-      "video/x-raw,height=" + std::to_string (spec.height)
-      + ",pixel-aspect-ratio=1/1 ! " + encoder + " name=encoder ! "
+      "leaky=downstream ! videoscale ! videoconvert ! "
+      "video/x-raw,width=" + std::to_string (width) + ",height="
+      + std::to_string (spec.height) + ",pixel-aspect-ratio=1/1 ! " + rate
+      + encoder + " name=encoder ! "
       "video/x-h264,profile=(string){ main, constrained-baseline, baseline } "
       "! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=-1 "
       "mtu=1400 aggregate-mode=zero-latency ! appsink name=out sync=false "
@@ -239,9 +279,14 @@ RenditionLadder::update (const OutputTick & tick)
 void
 RenditionLadder::start_branch (RenditionState & rendition)
 {
+  GstPad *decoded = gst_element_get_static_pad (tee_, "sink");
+  const int width = width_for (decoded, rendition.spec.height);
+  gst_object_unref (decoded);
+  if (width == 0)
+    return;                        // once the first frame is decoded
   GError *error = nullptr;
   GstElement *branch = gst_parse_bin_from_description (branch_description
-      (rendition.spec, encoder_.element).c_str (), TRUE, &error);
+      (rendition.spec, width, encoder_.element).c_str (), TRUE, &error);
   if (!branch) {
     g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
         rendition.spec.name.c_str (), error ? error->message : "no branch");
@@ -253,8 +298,9 @@ RenditionLadder::start_branch (RenditionState & rendition)
     configure_encoder (encoder, rendition.spec.bitrate);
     GstPad *pad = gst_element_get_static_pad (encoder, "sink");
     rendition.last_forced = GST_CLOCK_TIME_NONE;
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, force_source_keyframes,
-        &rendition, nullptr);
+    rendition.next_due = GST_CLOCK_TIME_NONE;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+        pace_and_force_keyframes, &rendition, nullptr);
     gst_object_unref (pad);
     gst_object_unref (encoder);
   }

@@ -1,0 +1,176 @@
+// Transcoded renditions (`transcode:`): each is served over RTSP at its own
+// size, bitrate and frame rate, with the camera's keyframe times, and is
+// encoded only while someone watches it.
+#include "commands.h"
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <json-glib/json-glib.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// "running" of rendition `name` in the stream's API entry; nullopt when the
+// stream or rendition is missing.
+std::optional<bool>
+rendition_running (const GatewayProcess & gateway, const std::string & name,
+    std::string * reason = nullptr)
+{
+  auto reply = http_request (gateway.http_port (), "GET",
+      "/api/v1/streams/cam");
+  JsonParser *parser = json_parser_new ();
+  std::optional<bool> running;
+  if (reply.status == 200 && json_parser_load_from_data (parser,
+          reply.body.c_str (), -1, nullptr)) {
+    JsonObject *stream = json_node_get_object (json_parser_get_root (parser));
+    JsonArray *list = json_object_has_member (stream, "renditions")
+        ? json_object_get_array_member (stream, "renditions") : nullptr;
+    for (guint i = 0; list && i < json_array_get_length (list); i++) {
+      JsonObject *r = json_array_get_object_element (list, i);
+      if (json_object_get_string_member (r, "name") != name)
+        continue;
+      running = json_object_get_boolean_member (r, "running");
+      if (reason)
+        *reason = json_object_get_string_member (r, "encoder_reason");
+    }
+  }
+  g_object_unref (parser);
+  return running;
+}
+
+bool
+wait_rendition_running (const GatewayProcess & gateway,
+    const std::string & name, bool running, std::chrono::seconds timeout)
+{
+  auto deadline = std::chrono::steady_clock::now () + timeout;
+  while (std::chrono::steady_clock::now () < deadline) {
+    if (rendition_running (gateway, name) == running)
+      return true;
+    std::this_thread::sleep_for (200ms);
+  }
+  return false;
+}
+
+struct Probed
+{
+  int width = 0, height = 0, frames = 0;
+  double duration = 0, bitrate = 0;
+  std::vector<double> keyframes;   // presentation times
+};
+
+// Adds `time` unless it is the same picture as the last one: ffmpeg's RTSP
+// reader shows a keyframe picture twice, one RTP tick
+// (11 us) apart.
+void
+add_picture (std::vector<double> & times, double time)
+{
+  if (times.empty () || time - times.back () > 0.001)
+    times.push_back (time);
+}
+
+Probed
+probe (const std::string & file)
+{
+  Probed p;
+  std::istringstream streams (run_command ("timeout -s KILL 30 ffprobe -v "
+          "error -select_streams v -show_entries stream=width,"
+          "height:format=duration,bit_rate -of "
+          "default=noprint_wrappers=1 " + file));
+  std::string line;
+  while (std::getline (streams, line)) {
+    auto eq = line.find ('=');
+    if (eq == std::string::npos)
+      continue;
+    const std::string key = line.substr (0, eq), value = line.substr (eq + 1);
+    if (key == "width")
+      p.width = std::atoi (value.c_str ());
+    else if (key == "height")
+      p.height = std::atoi (value.c_str ());
+    else if (key == "duration")
+      p.duration = std::atof (value.c_str ());
+    else if (key == "bit_rate")
+      p.bitrate = std::atof (value.c_str ());
+  }
+  std::istringstream frames (run_command ("timeout -s KILL 30 ffprobe -v "
+          "error -select_streams v -show_entries frame=key_frame,pts_time -of "
+          "csv=p=0 " + file));
+  std::vector<double> pictures;
+  while (std::getline (frames, line)) {
+    const double time = std::atof (line.c_str () + 2);
+    add_picture (pictures, time);
+    if (line.rfind ("1,", 0) == 0)
+      add_picture (p.keyframes, time);
+  }
+  p.frames = static_cast<int> (pictures.size ());
+  return p;
+}
+
+}  // namespace
+
+TEST (Renditions, EachPlaysOverRtspAtItsSizeAndRateOnlyWhileWatched)
+{
+  // Noise: hard enough to encode that each rendition reaches its bitrate.
+  FakeCameraOptions options;
+  options.width = 640;
+  options.height = 360;
+  options.fps = 25;
+  options.gop_frames = 50;
+  options.pattern = "snow";
+  FakeCamera camera (options);
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+            "  renditions:\n"
+            "    - { name: 240p, height: 240, bitrate: 400k }\n"
+            "    - { name: 180p, height: 180, bitrate: 150k, fps: 10 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+
+  // Nothing is encoded while nobody watches.
+  std::string reason;
+  EXPECT_EQ (rendition_running (*gateway, "240p", &reason), false);
+  EXPECT_EQ (rendition_running (*gateway, "180p"), false);
+  EXPECT_NE (reason.find ("software"), std::string::npos) << reason;
+
+  // A viewer of one rendition starts it, and only it.
+  {
+    Viewer viewer (gateway->url ("cam") + "/180p", "tcp");
+    ASSERT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error () << "\n"
+        << gateway->log ();
+    EXPECT_EQ (rendition_running (*gateway, "180p"), true);
+    EXPECT_EQ (rendition_running (*gateway, "240p"), false);
+  }
+  // ... until it has been gone for the linger time (5 s).
+  EXPECT_TRUE (wait_rendition_running (*gateway, "180p", false, 15s))
+      << gateway->log ();
+
+  const std::string url = gateway->url ("cam");
+  for (const auto & [name, height, bitrate, fps] : {
+          std::tuple { "240p", 240, 400000.0, 25.0 },
+          std::tuple { "180p", 180, 150000.0, 10.0 } }) {
+    SCOPED_TRACE (name);
+    const std::string file = dir.path () + "/" + name + ".ts";
+    run_command ("timeout -s KILL 40 ffmpeg -nostdin -v error -rtsp_transport "
+        "tcp -i " + url + "/" + name + " -t 8 -an -c copy -f mpegts " + file);
+    Probed p = probe (file);
+    EXPECT_EQ (p.height, height);
+    // The picture keeps its shape (16:9).
+    EXPECT_NEAR (p.width, height * 16 / 9, 2);
+    ASSERT_GT (p.duration, 5);
+    EXPECT_NEAR (p.frames / p.duration, fps, fps * 0.2);
+    // Within 25 %, counting the MPEG-TS overhead (~5 %) in.
+    EXPECT_NEAR (p.bitrate, bitrate * 1.05, bitrate * 0.25);
+    // Keyframes where the camera has them (every 2 s), and nowhere else.
+    ASSERT_GE (p.keyframes.size (), 3u);
+    for (size_t i = 1; i < p.keyframes.size (); i++)
+      EXPECT_NEAR (p.keyframes[i] - p.keyframes[i - 1], 2.0, 0.05);
+  }
+}
