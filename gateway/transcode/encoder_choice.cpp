@@ -71,10 +71,21 @@ try_encode (const std::string & element)
     gst_object_unref (encoder);
   }
   std::string why;
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING)
-      == GST_STATE_CHANGE_FAILURE)
-    why = "it does not start";
+  const bool failed = gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE;
   GstBus *bus = gst_element_get_bus (pipeline);
+  if (failed) {
+    // What the element said when it failed, if anything.
+    why = "it does not start";
+    if (GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
+      GError *err = nullptr;
+      gst_message_parse_error (message, &err, nullptr);
+      if (err)
+        why = err->message;
+      g_clear_error (&err);
+      gst_message_unref (message);
+    }
+  }
   while (why.empty ()) {
     GstMessage *message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
         (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));

@@ -174,3 +174,37 @@ TEST (Renditions, EachPlaysOverRtspAtItsSizeAndRateOnlyWhileWatched)
       EXPECT_NEAR (p.keyframes[i] - p.keyframes[i - 1], 2.0, 0.05);
   }
 }
+
+TEST (Renditions, AHardwareEncoderThatCannotOpenFallsBackToSoftware)
+{
+  // The test plugin's camgatebrokenh264enc ranks above every real encoder,
+  // says it is hardware, and fails to open its device.
+  const char *plugins = g_getenv ("CAMGATE_TEST_PLUGINS");
+  ASSERT_NE (plugins, nullptr) << "run under meson test";
+  const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
+  const std::string saved = before ? before : "";
+  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins).c_str (), TRUE);
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+            "  encoder: auto\n  renditions:\n"
+            "    - { name: small, height: 120, bitrate: 100k }\n" } });
+  if (before)
+    g_setenv ("GST_PLUGIN_PATH_1_0", saved.c_str (), TRUE);
+  else
+    g_unsetenv ("GST_PLUGIN_PATH_1_0");
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+
+  std::string reason;
+  EXPECT_EQ (rendition_running (*gateway, "small", &reason), false);
+  EXPECT_NE (reason.find ("camgatebrokenh264enc failed: no encoder device "
+          "found"), std::string::npos) << reason;
+  EXPECT_EQ (reason.rfind ("software", 0), 0u) << reason;
+  EXPECT_NE (gateway->log ().find ("encoder camgatebrokenh264enc does not "
+          "work here"), std::string::npos) << gateway->log ();
+  Viewer viewer (gateway->url ("cam") + "/small", "tcp");
+  EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
+      << gateway->log ();
+}
