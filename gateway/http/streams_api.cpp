@@ -88,6 +88,8 @@ add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
     json_builder_set_member_name (b, "encoder_hardware");
     json_builder_add_boolean_value (b, ladder.encoder ().hardware);
     member (b, "encoder_reason", ladder.encoder ().reason);
+    member (b, "decoder", ladder.decoder ().element);
+    member (b, "decoder_reason", ladder.decoder ().reason);
     json_builder_set_member_name (b, "running");
     json_builder_add_boolean_value (b, r.running);
     member (b, "viewers", (gint64) r.readers);

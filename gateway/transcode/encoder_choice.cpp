@@ -1,6 +1,7 @@
 #include "transcode/encoder_choice.h"
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -20,23 +21,47 @@ const std::map<std::string, std::vector<std::string>> kFamilies = {
   { "v4l2", { "v4l2h264" } },
 };
 
+// Whether a pad template of `factory` in `direction` takes `media_type`.
 bool
-makes_h264 (GstElementFactory * factory)
+has_pad_for (GstElementFactory * factory, GstPadDirection direction,
+    const char *media_type)
 {
   for (const GList *l = gst_element_factory_get_static_pad_templates (factory);
       l; l = l->next) {
     auto *templ = static_cast<GstStaticPadTemplate *> (l->data);
-    if (templ->direction != GST_PAD_SRC)
+    if (templ->direction != direction)
       continue;
     GstCaps *caps = gst_static_caps_get (&templ->static_caps);
-    GstCaps *want = gst_caps_new_empty_simple ("video/x-h264");
-    const bool h264 = gst_caps_can_intersect (caps, want);
+    GstCaps *want = gst_caps_new_empty_simple (media_type);
+    const bool match = gst_caps_can_intersect (caps, want);
     gst_caps_unref (want);
     gst_caps_unref (caps);
-    if (h264)
+    if (match)
       return true;
   }
   return false;
+}
+
+// Hardware elements of `type` whose pad in `direction` takes `media_type`,
+// best rank first.
+std::vector<std::string>
+hardware_elements (GstElementFactoryListType type, GstPadDirection direction,
+    const char *media_type)
+{
+  std::vector<std::string> names;
+  GList *factories = gst_element_factory_list_get_elements (type,
+      GST_RANK_NONE);
+  factories = g_list_sort (factories, gst_plugin_feature_rank_compare_func);
+  for (GList *l = factories; l; l = l->next) {
+    auto *factory = GST_ELEMENT_FACTORY (l->data);
+    const gchar *klass = gst_element_factory_get_metadata (factory,
+        GST_ELEMENT_METADATA_KLASS);
+    if (klass && strstr (klass, "Hardware")
+        && has_pad_for (factory, direction, media_type))
+      names.push_back (GST_OBJECT_NAME (factory));
+  }
+  gst_plugin_feature_list_free (factories);
+  return names;
 }
 
 bool
@@ -51,13 +76,10 @@ in_family (const std::string & name, const std::string & family)
   return false;
 }
 
-// Encodes a few small frames; "" when it worked, else why not.
+// Runs `launch` to its end; "" when it got there, else why not.
 std::string
-try_encode (const std::string & element)
+try_pipeline (const std::string & launch)
 {
-  std::string launch = "videotestsrc num-buffers=5 ! video/x-raw,width=320,"
-      "height=240,framerate=25/1 ! videoconvert ! " + element
-      + " name=encoder ! fakesink";
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch (launch.c_str (), &error);
   if (!pipeline) {
@@ -110,21 +132,42 @@ try_encode (const std::string & element)
   return why;
 }
 
-// try_encode, once per element and process.
+// Encodes a few small frames with `element`.
 std::string
-probe (const std::string & element)
+try_encode (const std::string & element)
+{
+  return try_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,width=320,"
+      "height=240,framerate=25/1 ! videoconvert ! " + element
+      + " name=encoder ! fakesink");
+}
+
+// Decodes a few small frames of `media_type` with `element` (encoded here
+// by the first software encoder of that codec).
+std::string
+try_decode (const std::string & element, const std::string & media_type)
+{
+  const bool h265 = media_type == "video/x-h265";
+  const char *encode = h265 ? "x265enc ! h265parse" : "x264enc ! h264parse";
+  return try_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,width=320,"
+      "height=240,framerate=25/1 ! " + std::string (encode) + " ! " + element
+      + " ! fakesink");
+}
+
+// A test, once per key and process.
+std::string
+probe (const std::string & key, const std::function<std::string ()> & test)
 {
   static std::mutex lock;
   static std::map<std::string, std::string> results;
   {
     std::lock_guard<std::mutex> lk (lock);
-    auto it = results.find (element);
+    auto it = results.find (key);
     if (it != results.end ())
       return it->second;
   }
-  std::string why = try_encode (element);
+  std::string why = test ();
   std::lock_guard<std::mutex> lk (lock);
-  results[element] = why;
+  results[key] = why;
   return why;
 }
 
@@ -181,19 +224,10 @@ hardware_candidates (const std::string & setting)
   std::vector<std::string> names;
   if (setting == "software")
     return names;
-  GList *factories = gst_element_factory_list_get_elements
-      (GST_ELEMENT_FACTORY_TYPE_VIDEO_ENCODER, GST_RANK_NONE);
-  factories = g_list_sort (factories, gst_plugin_feature_rank_compare_func);
-  for (GList *l = factories; l; l = l->next) {
-    auto *factory = GST_ELEMENT_FACTORY (l->data);
-    const gchar *klass = gst_element_factory_get_metadata (factory,
-        GST_ELEMENT_METADATA_KLASS);
-    const std::string name = GST_OBJECT_NAME (factory);
-    if (klass && strstr (klass, "Hardware") && makes_h264 (factory)
-        && in_family (name, setting))
+  for (auto & name : hardware_elements (GST_ELEMENT_FACTORY_TYPE_VIDEO_ENCODER,
+          GST_PAD_SRC, "video/x-h264"))
+    if (in_family (name, setting))
       names.push_back (name);
-  }
-  gst_plugin_feature_list_free (factories);
   return names;
 }
 
@@ -218,7 +252,7 @@ choose_encoder (const std::string & setting)
     if (!factory)
       continue;
     gst_object_unref (factory);
-    const std::string why = probe (name);
+    const std::string why = probe (name, [&] { return try_encode (name); });
     if (why.empty ()) {
       EncoderChoice choice { name, i < hardware, "" };
       if (named)
@@ -241,6 +275,24 @@ choose_encoder (const std::string & setting)
   }
   return { "", false, failed.empty () ? "no H.264 encoder is installed"
         : failed };
+}
+
+DecoderChoice
+choose_decoder (const std::string & media_type, const std::string & software)
+{
+  std::string failed;
+  for (const auto & name : hardware_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER, GST_PAD_SINK, media_type.c_str ())) {
+    const std::string why = probe (name + " " + media_type,
+        [&] { return try_decode (name, media_type); });
+    if (why.empty ())
+      return { name, true, "hardware decoder, the best that works here" };
+    g_message ("transcode: decoder %s does not work here: %s", name.c_str (),
+        why.c_str ());
+    failed += (failed.empty () ? "" : "; ") + name + " failed: " + why;
+  }
+  return { software, false, failed.empty () ? "software: no hardware decoder "
+        "here" : "software (" + failed + ")" };
 }
 
 }  // namespace camgate::transcode

@@ -28,6 +28,18 @@ EncoderChoice choose_encoder (const std::string & setting);
 // The hardware H.264 encoders a setting would try, best first.
 std::vector<std::string> hardware_candidates (const std::string & setting);
 
+// The decoder for `media_type` ("video/x-h264", "video/x-h265"): hardware
+// decoders the registry has (by rank) that decode a few real frames here,
+// else `software` (the codec table's). `reason` says which and why.
+struct DecoderChoice
+{
+  std::string element;
+  bool hardware = false;
+  std::string reason;
+};
+DecoderChoice choose_decoder (const std::string & media_type,
+    const std::string & software);
+
 // Sets `encoder` up for a rendition: `bitrate` bits per second, no
 // B-frames, no look-ahead, and keyframes only where they are forced (so
 // every rendition has them at the camera's).

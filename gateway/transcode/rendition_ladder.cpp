@@ -350,8 +350,14 @@ RenditionLadder::describe (const RtpFanout::Layout & layout,
         (layout.caps[i], 0));
     if (codec && codec->video && !video && codec->decoder) {
       video = codec;
+      const DecoderChoice decoder = choose_decoder (codec->media_type,
+          codec->decoder);
+      {
+        std::lock_guard<std::mutex> lk (decoder_lock_);
+        decoder_ = decoder;
+      }
       description += " " + track_source (i) + " ! " + depayload_chain (*codec)
-          + " ! identity name=keyframes silent=true ! " + codec->decoder
+          + " ! identity name=keyframes silent=true ! " + decoder.element
           + " ! tee name=raw allow-not-linked=true";
     } else if (codec && !codec->video) {
       description += " " + track_source (i) + " ! appsink name=audio"
@@ -417,6 +423,13 @@ RenditionLadder::stopped ()
   }
   gst_clear_object (&tee_);
   decoding_ = nullptr;
+}
+
+DecoderChoice
+RenditionLadder::decoder () const
+{
+  std::lock_guard<std::mutex> lk (decoder_lock_);
+  return decoder_;
 }
 
 std::vector<RenditionView>

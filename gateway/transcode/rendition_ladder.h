@@ -24,6 +24,7 @@
 #include "transcode/encoder_choice.h"
 
 #include <atomic>
+#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -53,6 +54,8 @@ public:
   std::vector<std::shared_ptr<MountTarget>> mount_targets () const override;
 
   const EncoderChoice & encoder () const { return encoder_; }
+  // The decoder of the current source session's video (empty before one).
+  DecoderChoice decoder () const;
   std::vector<RenditionView> renditions () const;
 
 protected:
@@ -68,6 +71,8 @@ private:
 
   const TranscodeSpec spec_;
   const EncoderChoice encoder_;
+  mutable std::mutex decoder_lock_;
+  DecoderChoice decoder_;
   std::vector<std::shared_ptr<RenditionState>> renditions_;
   GstElement *decoding_ = nullptr;   // the pipeline, while started
   GstElement *tee_ = nullptr;
