@@ -76,6 +76,7 @@ add_health (JsonBuilder * b, const StreamHealthSummary & health)
 void
 add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
 {
+  const auto encoder = ladder.encoder ();
   json_builder_set_member_name (b, "renditions");
   json_builder_begin_array (b);
   for (const auto & r : ladder.renditions ()) {
@@ -84,10 +85,10 @@ add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
     member (b, "height", (gint64) r.spec.height);
     member (b, "bitrate", (gint64) r.spec.bitrate);
     member (b, "fps", (gint64) r.spec.fps);
-    member (b, "encoder", ladder.encoder ().element);
+    member (b, "encoder", encoder.element);
     json_builder_set_member_name (b, "encoder_hardware");
-    json_builder_add_boolean_value (b, ladder.encoder ().hardware);
-    member (b, "encoder_reason", ladder.encoder ().reason);
+    json_builder_add_boolean_value (b, encoder.hardware);
+    member (b, "encoder_reason", encoder.reason);
     member (b, "decoder", ladder.decoder ().element);
     member (b, "decoder_reason", ladder.decoder ().reason);
     json_builder_set_member_name (b, "running");

@@ -5,6 +5,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace camgate::transcode {
@@ -205,16 +206,20 @@ branch_description (const RenditionSpec & spec, int width,
 RenditionLadder::RenditionLadder (std::string stream,
     std::shared_ptr<RtpFanout> fanout, TranscodeSpec spec)
     : FanoutOutput (stream, "transcode", std::move (fanout)),
-      spec_ (std::move (spec)), encoder_ (choose_encoder (spec_.encoder)),
-      last_keyframe_ (std::make_shared<std::atomic<GstClockTime>>
+      spec_ (std::move (spec)), last_keyframe_ (std::make_shared<std::atomic<GstClockTime>>
           (GST_CLOCK_TIME_NONE))
 {
-  if (encoder_.element.empty ())
-    g_warning ("stream %s: no H.264 encoder works here, renditions stay off: "
-        "%s", stream.c_str (), encoder_.reason.c_str ());
-  else
-    g_message ("stream %s: renditions encoded with %s: %s", stream.c_str (),
-        encoder_.element.c_str (), encoder_.reason.c_str ());
+  encoder_ = std::async (std::launch::async, [stream, setting = spec_.encoder] {
+        EncoderChoice choice = choose_encoder (setting);
+        if (choice.element.empty ())
+          g_warning ("stream %s: no H.264 encoder works here, renditions stay "
+              "off: %s", stream.c_str (), choice.reason.c_str ());
+        else
+          g_message ("stream %s: renditions encoded with %s: %s",
+              stream.c_str (), choice.element.c_str (),
+              choice.reason.c_str ());
+        return choice;
+      }).share ();
   for (const auto & r : spec_.renditions) {
     auto state = std::make_shared<RenditionState> ();
     state->spec = r;
@@ -235,6 +240,21 @@ RenditionLadder::~RenditionLadder ()
   stop ();
 }
 
+const EncoderChoice *
+RenditionLadder::chosen_encoder () const
+{
+  if (encoder_.wait_for (std::chrono::seconds (0)) != std::future_status::ready)
+    return nullptr;
+  return &encoder_.get ();
+}
+
+EncoderChoice
+RenditionLadder::encoder () const
+{
+  const EncoderChoice *chosen = chosen_encoder ();
+  return chosen ? *chosen : EncoderChoice { "", false, "being chosen" };
+}
+
 std::vector<std::shared_ptr<MountTarget>>
 RenditionLadder::mount_targets () const
 {
@@ -253,10 +273,11 @@ RenditionLadder::wanted (const RenditionState & rendition, int64_t) const
 void
 RenditionLadder::update (const OutputTick & tick)
 {
+  const EncoderChoice *encoder = chosen_encoder ();
   bool any = false;
   for (const auto & r : renditions_)
     any = any || wanted (*r, tick.now_us);
-  if (!any || encoder_.element.empty ()) {
+  if (!any || !encoder || encoder->element.empty ()) {
     if (running ()) {
       g_message ("stream %s: no rendition has readers, decoder stopped",
           stream_.c_str ());
@@ -270,14 +291,15 @@ RenditionLadder::update (const OutputTick & tick)
   for (auto & r : renditions_) {
     const bool want = wanted (*r, tick.now_us);
     if (want && !r->branch)
-      start_branch (*r);
+      start_branch (*r, encoder->element);
     else if (!want && r->branch)
       stop_branch (*r);
   }
 }
 
 void
-RenditionLadder::start_branch (RenditionState & rendition)
+RenditionLadder::start_branch (RenditionState & rendition,
+    const std::string & encoder_element)
 {
   GstPad *decoded = gst_element_get_static_pad (tee_, "sink");
   const int width = width_for (decoded, rendition.spec.height);
@@ -286,7 +308,7 @@ RenditionLadder::start_branch (RenditionState & rendition)
     return;                        // once the first frame is decoded
   GError *error = nullptr;
   GstElement *branch = gst_parse_bin_from_description (branch_description
-      (rendition.spec, width, encoder_.element).c_str (), TRUE, &error);
+      (rendition.spec, width, encoder_element).c_str (), TRUE, &error);
   if (!branch) {
     g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
         rendition.spec.name.c_str (), error ? error->message : "no branch");
@@ -319,7 +341,7 @@ RenditionLadder::start_branch (RenditionState & rendition)
   gst_element_sync_state_with_parent (branch);
   rendition.branch = branch;
   g_message ("stream %s: rendition %s started (%s)", stream_.c_str (),
-      rendition.spec.name.c_str (), encoder_.element.c_str ());
+      rendition.spec.name.c_str (), encoder_element.c_str ());
 }
 
 void

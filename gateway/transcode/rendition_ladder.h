@@ -24,6 +24,7 @@
 #include "transcode/encoder_choice.h"
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <memory>
 #include <vector>
@@ -53,7 +54,9 @@ public:
   void update (const OutputTick & tick) override;
   std::vector<std::shared_ptr<MountTarget>> mount_targets () const override;
 
-  const EncoderChoice & encoder () const { return encoder_; }
+  // The encoder, once chosen: the choice tries candidates (up to seconds
+  // each) on a thread of its own, and renditions wait for it.
+  EncoderChoice encoder () const;
   // The decoder of the current source session's video (empty before one).
   DecoderChoice decoder () const;
   std::vector<RenditionView> renditions () const;
@@ -66,11 +69,12 @@ protected:
 
 private:
   bool wanted (const RenditionState & rendition, int64_t now_us) const;
-  void start_branch (RenditionState & rendition);
+  const EncoderChoice *chosen_encoder () const;
+  void start_branch (RenditionState & rendition, const std::string & encoder);
   void stop_branch (RenditionState & rendition);
 
   const TranscodeSpec spec_;
-  const EncoderChoice encoder_;
+  std::shared_future<EncoderChoice> encoder_;
   mutable std::mutex decoder_lock_;
   DecoderChoice decoder_;
   std::vector<std::shared_ptr<RenditionState>> renditions_;
