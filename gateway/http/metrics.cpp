@@ -2,6 +2,7 @@
 
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
+#include "transcode/rendition_ladder.h"
 
 #include <glib.h>
 #include <unistd.h>
@@ -144,13 +145,22 @@ struct StreamFamilies
   Family recording { "camgate_stream_recording", "gauge",
       "1 while a stream with record: is writing; 0 while it waits or is "
       "paused (a write error such as a full disk)" };
+  Family rendition_running { "camgate_rendition_running", "gauge",
+      "1 while a transcoded rendition is being encoded" };
+  Family rendition_frames { "camgate_rendition_frames_total", "counter",
+      "Frames a rendition's encoder produced" };
+  Family rendition_bytes { "camgate_rendition_sent_bytes_total", "counter",
+      "RTP bytes a rendition produced" };
+  Family rendition_viewers { "camgate_rendition_viewers", "gauge",
+      "RTSP players of a rendition" };
 
   void add (const Stream & stream, const StreamHealthSummary & summary);
   void write (std::ostringstream & out) const
   {
     for (const Family *f : { &up, &state, &health, &reason, &reconnects,
             &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
-            &recording })
+            &recording, &rendition_running, &rendition_frames,
+            &rendition_bytes, &rendition_viewers })
       f->write (out);
   }
 };
@@ -185,6 +195,17 @@ StreamFamilies::add (const Stream & stream,
         stream.readers (kind)->count ());
   if (auto rec = stream.output<RecordingOutput> ())
     recording.add (label, rec->status () == "recording" ? 1 : 0);
+  if (auto ladder = stream.output<transcode::RenditionLadder> ()) {
+    const std::string encoder = ladder->encoder ().element;
+    for (const auto & r : ladder->renditions ()) {
+      const Labels labels { { "stream", name }, { "rendition", r.spec.name } };
+      rendition_running.add ({ { "stream", name }, { "rendition", r.spec.name },
+            { "encoder", encoder } }, r.running);
+      rendition_frames.add (labels, r.frames);
+      rendition_bytes.add (labels, r.bytes);
+      rendition_viewers.add (labels, r.readers);
+    }
+  }
 }
 
 // The per-track families.

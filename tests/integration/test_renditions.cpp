@@ -163,6 +163,21 @@ TEST (Renditions, EachPlaysOverRtspAtItsSizeAndRateOnlyWhileWatched)
         << gateway->log ();
     EXPECT_EQ (rendition_running (*gateway, "180p"), true);
     EXPECT_EQ (rendition_running (*gateway, "240p"), false);
+    // The same in /metrics, which promtool accepts.
+    auto metrics = http_request (gateway->http_port (), "GET", "/metrics");
+    EXPECT_NE (metrics.body.find ("camgate_rendition_running{stream=\"cam\","
+            "rendition=\"180p\",encoder=\"x264enc\"} 1\n"), std::string::npos)
+        << metrics.body;
+    EXPECT_NE (metrics.body.find ("camgate_rendition_running{stream=\"cam\","
+            "rendition=\"240p\",encoder=\"x264enc\"} 0\n"), std::string::npos);
+    EXPECT_EQ (metrics.body.find ("camgate_rendition_frames_total{stream="
+            "\"cam\",rendition=\"180p\"} 0\n"), std::string::npos);
+    TempDir out;
+    const std::string file = out.write ("metrics.txt", metrics.body);
+    int status = -1;
+    std::string output = run_command ("promtool check metrics < " + file,
+        &status);
+    EXPECT_EQ (status, 0) << output;
   }
   // ... until it has been gone for the linger time (5 s).
   EXPECT_TRUE (wait_rendition_running (*gateway, "180p", false, 15s))
