@@ -21,6 +21,7 @@ struct RenditionState
   // Main context: the running branch, and the tee pad feeding it.
   GstElement *branch = nullptr;
   GstPad *tee_pad = nullptr;
+  bool failed = false;             // its branch could not be built
 
   std::atomic<uint64_t> frames { 0 };
   std::atomic<uint64_t> bytes { 0 };
@@ -265,7 +266,7 @@ RenditionLadder::mount_targets () const
 }
 
 bool
-RenditionLadder::wanted (const RenditionState & rendition, int64_t) const
+RenditionLadder::wanted (const RenditionState & rendition) const
 {
   return !spec_.on_demand || rendition.readers->wanted (kLingerUs);
 }
@@ -276,7 +277,7 @@ RenditionLadder::update (const OutputTick & tick)
   const EncoderChoice *encoder = chosen_encoder ();
   bool any = false;
   for (const auto & r : renditions_)
-    any = any || wanted (*r, tick.now_us);
+    any = any || wanted (*r);
   if (!any || !encoder || encoder->element.empty ()) {
     if (running ()) {
       g_message ("stream %s: no rendition has readers, decoder stopped",
@@ -289,8 +290,8 @@ RenditionLadder::update (const OutputTick & tick)
   if (!tee_)
     return;
   for (auto & r : renditions_) {
-    const bool want = wanted (*r, tick.now_us);
-    if (want && !r->branch)
+    const bool want = wanted (*r);
+    if (want && !r->branch && !r->failed)
       start_branch (*r, encoder->element);
     else if (!want && r->branch)
       stop_branch (*r);
@@ -313,6 +314,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
     g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
         rendition.spec.name.c_str (), error ? error->message : "no branch");
     g_clear_error (&error);
+    rendition.failed = true;       // until the pipeline is built again
     return;
   }
   if (GstElement *encoder = gst_bin_get_by_name (GST_BIN (branch),
@@ -440,6 +442,7 @@ RenditionLadder::stopped ()
 {
   for (auto & r : renditions_) {
     r->branch = nullptr;           // went with the pipeline
+    r->failed = false;
     gst_clear_object (&r->tee_pad);
     r->end_session ();
   }

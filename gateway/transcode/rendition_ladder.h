@@ -68,7 +68,7 @@ protected:
   void stopped () override;
 
 private:
-  bool wanted (const RenditionState & rendition, int64_t now_us) const;
+  bool wanted (const RenditionState & rendition) const;
   const EncoderChoice *chosen_encoder () const;
   void start_branch (RenditionState & rendition, const std::string & encoder);
   void stop_branch (RenditionState & rendition);
