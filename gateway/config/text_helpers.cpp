@@ -3,37 +3,53 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace camgate {
+
+namespace {
+
+struct Unit
+{
+  const char *name;                // "" stands for a bare number
+  double factor;
+};
+
+struct Scaled
+{
+  double value;                    // as written
+  double factor;                   // of its unit
+  bool bare;                       // no unit was written
+};
+
+// `text` as a non-negative number followed by one of `units`.
+std::optional<Scaled>
+number_with_unit (const std::string & text, std::initializer_list<Unit> units)
+{
+  const char *start = text.c_str ();
+  char *end = nullptr;
+  double value = std::strtod (start, &end);
+  if (text.empty () || end == start || !std::isfinite (value) || value < 0)
+    return std::nullopt;
+  const std::string unit (end);
+  for (const Unit & u : units)
+    if (unit == u.name)
+      return Scaled { value, u.factor, unit.empty () };
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<uint64_t>
 parse_duration_ms (const std::string & text)
 {
-  if (text.empty ())
-    return std::nullopt;
-  const char *start = text.c_str ();
-  char *end = nullptr;
-  double value = std::strtod (start, &end);
-  if (end == start || !std::isfinite (value) || value < 0)
-    return std::nullopt;
-  std::string unit (end);
-  double factor;
-  if (unit.empty () || unit == "ms")
-    factor = 1;
-  else if (unit == "s")
-    factor = 1000;
-  else if (unit == "m" || unit == "min")
-    factor = 60 * 1000;
-  else if (unit == "h")
-    factor = 3600 * 1000;
-  else if (unit == "d")
-    factor = 24 * 3600 * 1000;
-  else
-    return std::nullopt;
+  auto n = number_with_unit (text, { { "", 1 }, { "ms", 1 }, { "s", 1000 },
+        { "m", 60 * 1000 }, { "min", 60 * 1000 }, { "h", 3600 * 1000 },
+        { "d", 24 * 3600 * 1000 } });
   // A bare number must be a whole number of milliseconds.
-  if (unit.empty () && value != std::floor (value))
+  if (!n || (n->bare && n->value != std::floor (n->value)))
     return std::nullopt;
-  double ms = value * factor;
+  double ms = n->value * n->factor;
   if (ms > 400.0 * 24 * 3600 * 1000)
     return std::nullopt;
   return static_cast<uint64_t> (std::llround (ms));
@@ -42,47 +58,25 @@ parse_duration_ms (const std::string & text)
 std::optional<uint64_t>
 parse_size_bytes (const std::string & text)
 {
-  const char *start = text.c_str ();
-  char *end = nullptr;
-  double value = std::strtod (start, &end);
-  if (text.empty () || end == start || !std::isfinite (value) || value < 0)
+  constexpr double k = 1024.0;
+  auto n = number_with_unit (text, { { "", 1 }, { "B", 1 }, { "K", k },
+        { "KB", k }, { "KiB", k }, { "M", k * k }, { "MB", k * k },
+        { "MiB", k * k }, { "G", k * k * k }, { "GB", k * k * k },
+        { "GiB", k * k * k }, { "T", k * k * k * k }, { "TB", k * k * k * k },
+        { "TiB", k * k * k * k } });
+  if (!n)
     return std::nullopt;
-  const std::string unit (end);
-  double factor;
-  if (unit.empty () || unit == "B")
-    factor = 1;
-  else if (unit == "K" || unit == "KB" || unit == "KiB")
-    factor = 1024.0;
-  else if (unit == "M" || unit == "MB" || unit == "MiB")
-    factor = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GB" || unit == "GiB")
-    factor = 1024.0 * 1024 * 1024;
-  else if (unit == "T" || unit == "TB" || unit == "TiB")
-    factor = 1024.0 * 1024 * 1024 * 1024;
-  else
-    return std::nullopt;
-  return static_cast<uint64_t> (std::llround (value * factor));
+  return static_cast<uint64_t> (std::llround (n->value * n->factor));
 }
 
 std::optional<uint64_t>
 parse_bitrate (const std::string & text)
 {
-  const char *start = text.c_str ();
-  char *end = nullptr;
-  double value = std::strtod (start, &end);
-  if (text.empty () || end == start || !std::isfinite (value) || value < 0)
+  auto n = number_with_unit (text, { { "", 1 }, { "k", 1000.0 },
+        { "K", 1000.0 }, { "M", 1000.0 * 1000 } });
+  if (!n)
     return std::nullopt;
-  const std::string unit (end);
-  double factor;
-  if (unit.empty ())
-    factor = 1;
-  else if (unit == "k" || unit == "K")
-    factor = 1000.0;
-  else if (unit == "M")
-    factor = 1000.0 * 1000;
-  else
-    return std::nullopt;
-  return static_cast<uint64_t> (std::llround (value * factor));
+  return static_cast<uint64_t> (std::llround (n->value * n->factor));
 }
 
 // Optimal-string-alignment distance: a swap of two neighbours counts as one
