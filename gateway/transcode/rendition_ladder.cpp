@@ -374,14 +374,9 @@ RenditionLadder::describe (const RtpFanout::Layout & layout,
         (layout.caps[i], 0));
     if (codec && codec->video && !video && codec->decoder) {
       video = codec;
-      const DecoderChoice decoder = choose_decoder (codec->media_type,
-          codec->decoder);
-      {
-        std::lock_guard<std::mutex> lk (decoder_lock_);
-        decoder_ = decoder;
-      }
+      decoder_ = choose_decoder (codec->media_type, codec->decoder);
       description += " " + track_source (i) + " ! " + depayload_chain (*codec)
-          + " ! identity name=keyframes silent=true ! " + decoder.element
+          + " ! identity name=keyframes silent=true ! " + decoder_.element
           + " ! tee name=raw allow-not-linked=true";
     } else if (codec && !codec->video) {
       description += " " + track_source (i) + " ! appsink name=audio"
@@ -448,13 +443,6 @@ RenditionLadder::stopped ()
   }
   gst_clear_object (&tee_);
   decoding_ = nullptr;
-}
-
-DecoderChoice
-RenditionLadder::decoder () const
-{
-  std::lock_guard<std::mutex> lk (decoder_lock_);
-  return decoder_;
 }
 
 std::vector<RenditionView>

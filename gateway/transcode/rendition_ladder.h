@@ -25,7 +25,6 @@
 
 #include <atomic>
 #include <future>
-#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -58,7 +57,7 @@ public:
   // each) on a thread of its own, and renditions wait for it.
   EncoderChoice encoder () const;
   // The decoder of the current source session's video (empty before one).
-  DecoderChoice decoder () const;
+  const DecoderChoice & decoder () const { return decoder_; }
   std::vector<RenditionView> renditions () const;
 
 protected:
@@ -75,8 +74,7 @@ private:
 
   const TranscodeSpec spec_;
   std::shared_future<EncoderChoice> encoder_;
-  mutable std::mutex decoder_lock_;
-  DecoderChoice decoder_;
+  DecoderChoice decoder_;          // main context, like the API that reads it
   std::vector<std::shared_ptr<RenditionState>> renditions_;
   GstElement *decoding_ = nullptr;   // the pipeline, while started
   GstElement *tee_ = nullptr;
