@@ -1,5 +1,7 @@
 #include "config/transcode_reader.h"
 
+#include "config/element_registry.h"
+
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -90,22 +92,11 @@ is_h264_encoder_element (const std::string & name)
   GstElementFactory *factory = gst_element_factory_find (name.c_str ());
   if (!factory)
     return false;
-  bool encoder = gst_element_factory_list_is_type (factory,
-      GST_ELEMENT_FACTORY_TYPE_VIDEO_ENCODER);
-  bool h264 = false;
-  for (const GList *l = gst_element_factory_get_static_pad_templates (factory);
-      l && encoder && !h264; l = l->next) {
-    auto *templ = static_cast<GstStaticPadTemplate *> (l->data);
-    if (templ->direction != GST_PAD_SRC)
-      continue;
-    GstCaps *caps = gst_static_caps_get (&templ->static_caps);
-    GstCaps *want = gst_caps_new_empty_simple ("video/x-h264");
-    h264 = gst_caps_can_intersect (caps, want);
-    gst_caps_unref (want);
-    gst_caps_unref (caps);
-  }
+  const bool h264_encoder = gst_element_factory_list_is_type (factory,
+      GST_ELEMENT_FACTORY_TYPE_VIDEO_ENCODER)
+      && factory_has_pad_for (factory, GST_PAD_SRC, "video/x-h264");
   gst_object_unref (factory);
-  return encoder && h264;
+  return h264_encoder;
 }
 
 void

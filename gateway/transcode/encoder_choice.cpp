@@ -1,5 +1,7 @@
 #include "transcode/encoder_choice.h"
 
+#include "config/element_registry.h"
+
 #include <algorithm>
 #include <functional>
 #include <cstring>
@@ -21,27 +23,6 @@ const std::map<std::string, std::vector<std::string>> kFamilies = {
   { "v4l2", { "v4l2h264" } },
 };
 
-// Whether a pad template of `factory` in `direction` takes `media_type`.
-bool
-has_pad_for (GstElementFactory * factory, GstPadDirection direction,
-    const char *media_type)
-{
-  for (const GList *l = gst_element_factory_get_static_pad_templates (factory);
-      l; l = l->next) {
-    auto *templ = static_cast<GstStaticPadTemplate *> (l->data);
-    if (templ->direction != direction)
-      continue;
-    GstCaps *caps = gst_static_caps_get (&templ->static_caps);
-    GstCaps *want = gst_caps_new_empty_simple (media_type);
-    const bool match = gst_caps_can_intersect (caps, want);
-    gst_caps_unref (want);
-    gst_caps_unref (caps);
-    if (match)
-      return true;
-  }
-  return false;
-}
-
 // Hardware elements of `type` whose pad in `direction` takes `media_type`,
 // best rank first.
 std::vector<std::string>
@@ -57,7 +38,7 @@ hardware_elements (GstElementFactoryListType type, GstPadDirection direction,
     const gchar *klass = gst_element_factory_get_metadata (factory,
         GST_ELEMENT_METADATA_KLASS);
     if (klass && strstr (klass, "Hardware")
-        && has_pad_for (factory, direction, media_type))
+        && factory_has_pad_for (factory, direction, media_type))
       names.push_back (GST_OBJECT_NAME (factory));
   }
   gst_plugin_feature_list_free (factories);
