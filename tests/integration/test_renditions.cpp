@@ -199,9 +199,12 @@ TEST (Renditions, EachPlaysOverRtspAtItsSizeAndRateOnlyWhileWatched)
     EXPECT_NEAR (p.frames / p.duration, fps, fps * 0.2);
     // Within 25 %, counting the MPEG-TS overhead (~5 %) in.
     EXPECT_NEAR (p.bitrate, bitrate * 1.05, bitrate * 0.25);
-    // Keyframes where the camera has them (every 2 s), and nowhere else.
+    // Keyframes where the camera has them (every 2 s), and nowhere else,
+    // once the rendition has begun: its encoder starts on whichever frame
+    // came first, so that the first viewer need not wait for the camera's
+    // next keyframe, and that one may be among what ffmpeg kept.
     ASSERT_GE (p.keyframes.size (), 3u);
-    for (size_t i = 1; i < p.keyframes.size (); i++)
+    for (size_t i = 2; i < p.keyframes.size (); i++)
       EXPECT_NEAR (p.keyframes[i] - p.keyframes[i - 1], 2.0, 0.05);
   }
 }
