@@ -91,6 +91,16 @@ struct RenditionSpec
   uint32_t height = 0;             // 64-4320, even
   uint32_t bitrate = 0;            // bits per second, 64k-50M
   uint32_t fps = 0;                // at most this frame rate (0 = the camera's)
+  // The gateway's own, not configured: the camera's picture as H.264 for
+  // WebRTC viewers whose browsers cannot decode the camera's codec (H.265);
+  // height and bitrate 0: the camera's size, a bitrate for that size.
+  bool automatic = false;
+
+  static RenditionSpec automatic_h264 ()
+  {
+    return { kAutomaticH264, 0, 0, 0, true };
+  }
+  static constexpr const char *kAutomaticH264 = "h264";
 
   bool operator== (const RenditionSpec &) const = default;
 };

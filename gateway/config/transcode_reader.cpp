@@ -52,10 +52,12 @@ read_rendition (YamlReader & reader, const YAML::Node & node, size_t index,
   reader.check_keys (node, where, kRenditionKeys);
   if (const YAML::Node n = node["name"]) {
     if (reader.scalar (n, where + ".name", out.name)
-        && (!is_valid_stream_name (out.name) || out.name == "source"))
+        && (!is_valid_stream_name (out.name) || out.name == "source"
+            || out.name == RenditionSpec::kAutomaticH264))
       reader.error (n, where + ".name: '" + out.name + "' must be a word of "
           "letters, digits, '-', '_' and '.' other than 'source' (the camera's "
-          "own stream)");
+          "own stream) and 'h264' (the camera's picture as H.264, which every "
+          "stream with WebRTC has)");
   } else {
     reader.error (node, where + ": missing 'name:'");
   }

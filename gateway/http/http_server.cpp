@@ -306,7 +306,7 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
           stream, publish ? kPermPublish : kPermRead, std::string (publish
               ? "publish to '" : "watch '") + stream + "'"))
     return;
-  if (webrtc_ && webrtc_->handle (message, path, who.user
+  if (webrtc_ && webrtc_->handle (message, path, query, who.user
           && who.user->name != kAnonymousUser ? who.user->name : ""))
     return;
   if (g_str_equal (method, "OPTIONS")) {

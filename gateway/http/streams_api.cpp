@@ -85,6 +85,8 @@ add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
     member (b, "height", (gint64) r.spec.height);
     member (b, "bitrate", (gint64) r.spec.bitrate);
     member (b, "fps", (gint64) r.spec.fps);
+    json_builder_set_member_name (b, "automatic");
+    json_builder_add_boolean_value (b, r.spec.automatic);
     member (b, "encoder", encoder.element);
     json_builder_set_member_name (b, "encoder_hardware");
     json_builder_add_boolean_value (b, encoder.hardware);

@@ -78,20 +78,42 @@ status_of (webrtc::Refusal refusal)
 
 }  // namespace
 
-// A stream as WebRTC sessions see it.
+// The WebRTC feed of a stream's `rendition` ("" or "source": the camera's
+// own), null when there is none.
+static std::shared_ptr<webrtc::WebRtcFeed>
+feed_of (const Stream & stream, std::string rendition)
+{
+  if (rendition == "source")
+    rendition.clear ();
+  return stream.output_where<webrtc::WebRtcFeed> ([&rendition](
+          const webrtc::WebRtcFeed & feed) {
+        return feed.rendition () == rendition;
+      });
+}
+
+// A stream as WebRTC sessions see it; `name` is "<stream>" or
+// "<stream>/<rendition>".
 static std::optional<webrtc::WebRtcStream>
 webrtc_view (StreamManager & streams, const std::string & name)
 {
-  auto stream = streams.find (name);
+  const size_t slash = name.find ('/');
+  auto stream = streams.find (name.substr (0, slash));
   if (!stream)
     return std::nullopt;
   webrtc::WebRtcStream view;
   view.takes_publisher = stream->spec ().source.kind == SourceKind::Publish;
   view.max_viewers = stream->spec ().outputs.webrtc.max_viewers;
   view.publish_slot = stream->publish_slot ();
-  view.feed = stream->output<webrtc::WebRtcFeed> ();
-  view.take_reader = [stream]() -> std::shared_ptr<void> {
-    return stream->readers (ReaderKind::WebRtc)->lease ();
+  view.feed = feed_of (*stream, slash == std::string::npos ? ""
+      : name.substr (slash + 1));
+  if (slash != std::string::npos && !view.feed)
+    return std::nullopt;
+  if (slash == std::string::npos && feed_of (*stream,
+          RenditionSpec::kAutomaticH264))
+    view.video_fallback = RenditionSpec::kAutomaticH264;
+  view.take_reader = [stream, feed = view.feed]() -> std::shared_ptr<void> {
+    auto readers = stream->readers (ReaderKind::WebRtc);
+    return feed ? feed->take_viewer (readers) : readers->lease ();
   };
   view.start_feed = [stream]() { stream->update_outputs (); };
   view.identity = stream;
@@ -108,7 +130,7 @@ WebRtcRoutes::WebRtcRoutes (StreamManager & streams,
 
 bool
 WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
-    const std::string & user)
+    GHashTable * query, const std::string & user)
 {
   // "/<stream>/whep", "/<stream>/whep/<id>", "/<stream>/webrtc" (and whip)
   if (path.size () < 3 || path[0] != '/')
@@ -164,7 +186,15 @@ WebRtcRoutes::handle (SoupServerMessage * message, const std::string & path,
 
   if (id.empty ()) {
     if (g_str_equal (method, "POST")) {
-      post_offer (message, name, whip, user);
+      const char *rendition = query ? static_cast<const char *>
+          (g_hash_table_lookup (query, "rendition")) : nullptr;
+      if (rendition && (whip || !feed_of (*stream, rendition))) {
+        send_error (message, SOUP_STATUS_NOT_FOUND, "stream '" + name
+            + "' has no WebRTC rendition '" + std::string (rendition).substr
+            (0, 64) + "'");
+        return true;
+      }
+      post_offer (message, name, rendition ? rendition : "", whip, user);
     } else if (read) {
       // RFC 9725 §4.1: GET on the endpoint answers 2xx without content.
       soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, nullptr);
@@ -208,7 +238,7 @@ WebRtcRoutes::on_session (SoupServerMessage * message, const std::string & path,
 
 void
 WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
-    bool publish, const std::string & user)
+    const std::string & rendition, bool publish, const std::string & user)
 {
   if (request_type (message) != "application/sdp") {
     send_error (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
@@ -223,7 +253,10 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
             sessions_.end (*id, "the client left before its answer");
           }, kAnswerDeadlineMs));
   const std::string location = "/" + name + (publish ? "/whip/" : "/whep/");
-  auto outcome = sessions_.offer (name, publish, user, request_body (message),
+  // A rendition's viewers are sessions of "<stream>/<rendition>".
+  const std::string source = rendition.empty () || rendition == "source"
+      ? name : name + "/" + rendition;
+  auto outcome = sessions_.offer (source, publish, user, request_body (message),
       [this, parked, id, location](const std::string & sdp,
           webrtc::Refusal refusal, const std::string & error) {
         if (auto held = std::move (*parked))

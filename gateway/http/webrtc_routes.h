@@ -34,9 +34,9 @@ public:
 
   // Answers the request if `path` is a WebRTC resource; false otherwise.
   // `user`: who sends it ("" = anonymous); a session answers only the user
-  // who made it.
+  // who made it. A WHEP offer may ask for a rendition (`?rendition=360p`).
   bool handle (SoupServerMessage * message, const std::string & path,
-      const std::string & user);
+      GHashTable * query, const std::string & user);
 
   // WHEP sessions of one stream ("" = all streams).
   unsigned viewer_count (const std::string & stream = {}) const
@@ -46,7 +46,7 @@ public:
 
 private:
   void post_offer (SoupServerMessage * message, const std::string & name,
-      bool publish, const std::string & user);
+      const std::string & rendition, bool publish, const std::string & user);
   void send_answer (ParkedMessage & parked, const std::string & location,
       const std::string & sdp, webrtc::Refusal refusal,
       const std::string & error);

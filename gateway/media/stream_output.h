@@ -36,6 +36,9 @@ struct Demand
 {
   ReaderKind readers;
   int64_t linger_us;
+  // Set: these readers keep it on (the WebRTC viewers of one rendition),
+  // not all the stream's readers of that kind.
+  std::shared_ptr<ReaderCount> count = nullptr;
 };
 
 class StreamOutput

@@ -23,9 +23,25 @@ make_stream_outputs (const StreamSpec & spec,
     outputs.push_back (std::make_shared<RecordingOutput> (spec.name,
             spec.record, fanout));
   outputs.push_back (std::make_shared<SnapshotOutput> (spec.name, fanout));
-  if (spec.transcode.enabled ())
-    outputs.push_back (std::make_shared<transcode::RenditionLadder> (spec.name,
-            fanout, spec.transcode));
+  // With WebRTC, the camera's picture as H.264 too, for browsers that cannot
+  // decode the camera's codec (H.265); encoded only while one watches.
+  TranscodeSpec transcode = spec.transcode;
+  if (spec.outputs.webrtc.enabled)
+    transcode.renditions.push_back (RenditionSpec::automatic_h264 ());
+  if (transcode.enabled ()) {
+    auto ladder = std::make_shared<transcode::RenditionLadder> (spec.name,
+        fanout, transcode);
+    outputs.push_back (ladder);
+    // Each rendition to WHEP viewers who ask for it (after the ladder: a
+    // tick starts the rendition before its feed looks for its frames).
+    if (spec.outputs.webrtc.enabled)
+      for (const auto & target : ladder->mount_targets ())
+        outputs.push_back (std::make_shared<webrtc::WebRtcFeed> (spec.name,
+                target->fanout, false, webrtc::FeedRendition {
+                  target->name.substr (spec.name.size () + 1),
+                  target->readers, fanout,
+                  transcode::RenditionLadder::kLingerUs }));
+  }
   return outputs;
 }
 

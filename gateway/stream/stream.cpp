@@ -381,7 +381,8 @@ Stream::update_outputs ()
   const OutputTick tick = output_tick ();
   for (auto & output : outputs_) {
     const auto demand = output->demand ();
-    if (!demand || readers (demand->readers)->wanted (demand->linger_us)) {
+    if (!demand || (demand->count ? demand->count
+            : readers (demand->readers))->wanted (demand->linger_us)) {
       output->update (tick);
     } else if (output->running ()) {
       g_message ("stream %s: no %s reader for %lld s, %s output stopped",

@@ -59,9 +59,16 @@ public:
   // stream's definition has none.
   template <class T> std::shared_ptr<T> output () const
   {
+    return output_where<T> ([](const T &) { return true; });
+  }
+  // The first output of type T that `which` accepts.
+  template <class T, class Which>
+  std::shared_ptr<T> output_where (Which which) const
+  {
     for (const auto & output : outputs_)
       if (auto typed = std::dynamic_pointer_cast<T> (output))
-        return typed;
+        if (which (*typed))
+          return typed;
     return nullptr;
   }
   // The RTSP mounts its outputs serve (renditions), beside its own.

@@ -18,8 +18,11 @@ struct RenditionState
   std::shared_ptr<MountTarget> target;
   std::shared_ptr<std::atomic<GstClockTime>> last_keyframe;
 
-  // Main context: the running branch, and the tee pad feeding it.
+  // Main context: the running branch, the tee pad feeding it, and what it
+  // encodes (the automatic rendition's size and bitrate come from the
+  // camera's picture).
   GstElement *branch = nullptr;
+  RenditionSpec encoding;
   GstPad *tee_pad = nullptr;
   bool failed = false;             // its branch could not be built
 
@@ -163,23 +166,32 @@ note_source_keyframe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-// The width that keeps the decoded picture's shape at `height`, even (H.264
-// halves the colour resolution); 0 while the decoder has not said its size.
-int
-width_for (GstPad * decoded, uint32_t height)
+// What a rendition is encoded as for the decoded picture on `decoded`: its
+// width keeps the picture's shape at its height, even (H.264 halves the
+// colour resolution); the automatic one keeps the camera's height, at a
+// bitrate for its size (~0.1 bit per pixel at 30 fps, as cameras send
+// H.264). False while the decoder has not said its size.
+bool
+encoding_for (GstPad * decoded, RenditionSpec & spec, int & width)
 {
   GstCaps *caps = gst_pad_get_current_caps (decoded);
   if (!caps)
-    return 0;
+    return false;
   GstVideoInfo info;
   const bool known = gst_video_info_from_caps (&info, caps)
       && info.width > 0 && info.height > 0;
   gst_caps_unref (caps);
   if (!known)
-    return 0;
+    return false;
+  if (spec.automatic) {
+    spec.height = MAX (2, info.height / 2 * 2);
+    spec.bitrate = CLAMP ((uint64_t) info.width * info.height * 3, 300000,
+        8000000);
+  }
   const double shape = (double) info.width * info.par_n
       / ((double) info.height * MAX (info.par_d, 1));
-  return MAX (2, (int) (height * shape / 2 + 0.5) * 2);
+  width = MAX (2, (int) (spec.height * shape / 2 + 0.5) * 2);
+  return true;
 }
 
 std::string
@@ -210,17 +222,11 @@ RenditionLadder::RenditionLadder (std::string stream,
       spec_ (std::move (spec)), last_keyframe_ (std::make_shared<std::atomic<GstClockTime>>
           (GST_CLOCK_TIME_NONE))
 {
-  encoder_ = std::async (std::launch::async, [stream, setting = spec_.encoder] {
-        EncoderChoice choice = choose_encoder (setting);
-        if (choice.element.empty ())
-          g_warning ("stream %s: no H.264 encoder works here, renditions stay "
-              "off: %s", stream.c_str (), choice.reason.c_str ());
-        else
-          g_message ("stream %s: renditions encoded with %s: %s",
-              stream.c_str (), choice.element.c_str (),
-              choice.reason.c_str ());
-        return choice;
-      }).share ();
+  // Configured renditions show their encoder from the start; a stream with
+  // only the automatic one (most) chooses when it is first watched.
+  for (const auto & r : spec_.renditions)
+    if (!r.automatic)
+      start_encoder_choice ();
   for (const auto & r : spec_.renditions) {
     auto state = std::make_shared<RenditionState> ();
     state->spec = r;
@@ -241,10 +247,30 @@ RenditionLadder::~RenditionLadder ()
   stop ();
 }
 
+void
+RenditionLadder::start_encoder_choice ()
+{
+  if (encoder_.valid ())
+    return;
+  encoder_ = std::async (std::launch::async, [stream = stream_,
+          setting = spec_.encoder] {
+        EncoderChoice choice = choose_encoder (setting);
+        if (choice.element.empty ())
+          g_warning ("stream %s: no H.264 encoder works here, renditions stay "
+              "off: %s", stream.c_str (), choice.reason.c_str ());
+        else
+          g_message ("stream %s: renditions encoded with %s: %s",
+              stream.c_str (), choice.element.c_str (),
+              choice.reason.c_str ());
+        return choice;
+      }).share ();
+}
+
 const EncoderChoice *
 RenditionLadder::chosen_encoder () const
 {
-  if (encoder_.wait_for (std::chrono::seconds (0)) != std::future_status::ready)
+  if (!encoder_.valid ()
+      || encoder_.wait_for (std::chrono::seconds (0)) != std::future_status::ready)
     return nullptr;
   return &encoder_.get ();
 }
@@ -253,7 +279,10 @@ EncoderChoice
 RenditionLadder::encoder () const
 {
   const EncoderChoice *chosen = chosen_encoder ();
-  return chosen ? *chosen : EncoderChoice { "", false, "being chosen" };
+  if (chosen)
+    return *chosen;
+  return EncoderChoice { "", false, encoder_.valid () ? "being chosen"
+        : "chosen when a rendition is first watched" };
 }
 
 std::vector<std::shared_ptr<MountTarget>>
@@ -268,7 +297,8 @@ RenditionLadder::mount_targets () const
 bool
 RenditionLadder::wanted (const RenditionState & rendition) const
 {
-  return !spec_.on_demand || rendition.readers->wanted (kLingerUs);
+  return (!spec_.on_demand && !rendition.spec.automatic)
+      || rendition.readers->wanted (kLingerUs);
 }
 
 void
@@ -278,6 +308,8 @@ RenditionLadder::update (const OutputTick & tick)
   bool any = false;
   for (const auto & r : renditions_)
     any = any || wanted (*r);
+  if (any)
+    start_encoder_choice ();
   if (!any || !encoder || encoder->element.empty ()) {
     if (running ()) {
       g_message ("stream %s: no rendition has readers, decoder stopped",
@@ -303,13 +335,16 @@ RenditionLadder::start_branch (RenditionState & rendition,
     const std::string & encoder_element)
 {
   GstPad *decoded = gst_element_get_static_pad (tee_, "sink");
-  const int width = width_for (decoded, rendition.spec.height);
+  RenditionSpec encoding = rendition.spec;
+  int width = 0;
+  const bool known = encoding_for (decoded, encoding, width);
   gst_object_unref (decoded);
-  if (width == 0)
+  if (!known)
     return;                        // once the first frame is decoded
+  rendition.encoding = encoding;
   GError *error = nullptr;
   GstElement *branch = gst_parse_bin_from_description (branch_description
-      (rendition.spec, width, encoder_element).c_str (), TRUE, &error);
+      (encoding, width, encoder_element).c_str (), TRUE, &error);
   if (!branch) {
     g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
         rendition.spec.name.c_str (), error ? error->message : "no branch");
@@ -319,7 +354,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
   }
   if (GstElement *encoder = gst_bin_get_by_name (GST_BIN (branch),
           "encoder")) {
-    configure_encoder (encoder, rendition.spec.bitrate);
+    configure_encoder (encoder, encoding.bitrate);
     GstPad *pad = gst_element_get_static_pad (encoder, "sink");
     rendition.last_forced = GST_CLOCK_TIME_NONE;
     rendition.next_due = GST_CLOCK_TIME_NONE;
@@ -450,7 +485,8 @@ RenditionLadder::renditions () const
 {
   std::vector<RenditionView> views;
   for (const auto & r : renditions_)
-    views.push_back ({ r->spec, r->branch != nullptr, r->readers->count (),
+    views.push_back ({ r->branch ? r->encoding : r->spec, r->branch != nullptr,
+          r->readers->count (),
           r->frames.load (), r->bytes.load () });
   return views;
 }

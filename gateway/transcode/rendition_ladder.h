@@ -68,6 +68,7 @@ protected:
 
 private:
   bool wanted (const RenditionState & rendition) const;
+  void start_encoder_choice ();    // once
   const EncoderChoice *chosen_encoder () const;
   void start_branch (RenditionState & rendition, const std::string & encoder);
   void stop_branch (RenditionState & rendition);

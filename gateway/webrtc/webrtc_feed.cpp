@@ -47,18 +47,36 @@ audio_chain (const MediaCodec & codec)
 }  // namespace
 
 WebRtcFeed::WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout,
-    bool warm)
-    : FanoutOutput (std::move (stream), "WebRTC", std::move (fanout)),
-      warm_ (warm)
+    bool warm, std::optional<FeedRendition> rendition)
+    : FanoutOutput (std::move (stream), rendition ? "WebRTC " + rendition->name
+          : "WebRTC", std::move (fanout)),
+      warm_ (warm && !rendition), rendition_ (std::move (rendition))
 {
 }
 
 std::optional<Demand>
 WebRtcFeed::demand () const
 {
+  if (rendition_)
+    return Demand { ReaderKind::WebRtc, rendition_->linger_us,
+          rendition_viewers_ };
   if (warm_)
     return std::nullopt;
   return Demand { ReaderKind::WebRtc, kLingerUs };
+}
+
+ReaderCount::Lease
+WebRtcFeed::take_viewer (const std::shared_ptr<ReaderCount> & stream_readers)
+    const
+{
+  if (!rendition_)
+    return stream_readers->lease ();
+  struct Both
+  {
+    ReaderCount::Lease feed, rendition;
+  };
+  return std::make_shared<Both> (Both { rendition_viewers_->lease (),
+          rendition_->readers->lease () });
 }
 
 void
@@ -89,11 +107,23 @@ WebRtcFeed::codecs () const
     if (running ())
       return codecs_;
   }
-  auto layout = fanout ()->layout ();
+  if (auto layout = fanout ()->layout ()) {
+    StreamCodecs out = codecs_for (*layout);
+    layout->release ();
+    return out;
+  }
+  if (!rendition_)
+    return {};
+  // A rendition not encoding yet: what it will send once it does.
+  auto layout = rendition_->source->layout ();
   if (!layout)
     return {};
   StreamCodecs out = codecs_for (*layout);
   layout->release ();
+  if (!out.video.empty ()) {
+    out.video = "H264";
+    out.video_profile.clear ();
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace camgate::webrtc {
 
@@ -40,15 +41,38 @@ struct FeedViewer
   std::string audio_encoding;      // "OPUS", "PCMA" or "PCMU"
 };
 
+// A feed of one transcoded rendition rather than of the camera's own stream.
+struct FeedRendition
+{
+  std::string name;                          // "360p"
+  // Every reader of the rendition: a WHEP viewer's lease keeps its encoder on.
+  std::shared_ptr<ReaderCount> readers;
+  // The camera's: before the rendition's first frame, viewers are told it
+  // will send H.264 and the camera's audio.
+  std::shared_ptr<RtpFanout> source;
+  int64_t linger_us = 0;
+};
+
 class WebRtcFeed : public FanoutOutput
 {
 public:
   // A `warm` feed runs as long as the stream; otherwise only while WHEP
-  // viewers hold reader leases, and kLingerUs after the last left.
+  // viewers hold reader leases, and kLingerUs after the last left (a
+  // rendition's: its linger_us).
   WebRtcFeed (std::string stream, std::shared_ptr<RtpFanout> fanout,
-      bool warm);
+      bool warm, std::optional<FeedRendition> rendition = std::nullopt);
   ~WebRtcFeed () override;
   static constexpr int64_t kLingerUs = 5 * 60 * G_USEC_PER_SEC;
+
+  // The rendition it sends ("" = the camera's own stream).
+  std::string rendition () const
+  {
+    return rendition_ ? rendition_->name : std::string ();
+  }
+  // A WHEP viewer's lease: on the stream's WebRTC readers (`stream_readers`),
+  // or, for a rendition, on its feed and its encoder.
+  ReaderCount::Lease take_viewer (const std::shared_ptr<ReaderCount> &
+      stream_readers) const;
 
   std::optional<Demand> demand () const override;
   // "b-frames": browsers' WebRTC decoders show them out of order.
@@ -81,6 +105,10 @@ protected:
 private:
   enum Kind { kVideo, kOpus, kG711, kKinds };
   const bool warm_;
+  const std::optional<FeedRendition> rendition_;
+  // A rendition feed's WHEP viewers (they alone keep the feed on).
+  const std::shared_ptr<ReaderCount> rendition_viewers_
+      = std::make_shared<ReaderCount> ();
   struct Viewer
   {
     FeedViewer ends;

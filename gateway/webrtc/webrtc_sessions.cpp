@@ -54,12 +54,19 @@ WebRtcSessions::~WebRtcSessions ()
     end_session (sessions_.begin ()->first, "the gateway is shutting down");
 }
 
+// The stream a session's source names: "<stream>" or "<stream>/<rendition>".
+static std::string
+stream_of (const std::string & source)
+{
+  return source.substr (0, source.find ('/'));
+}
+
 unsigned
 WebRtcSessions::viewer_count (const std::string & stream) const
 {
   unsigned n = 0;
   for (const auto & [id, s] : sessions_)
-    if (!s.publisher && (stream.empty () || s.stream == stream))
+    if (!s.publisher && (stream.empty () || stream_of (s.stream) == stream))
       n++;
   return n;
 }
@@ -69,7 +76,7 @@ WebRtcSessions::owns (const std::string & id, const std::string & stream,
     bool publish, const std::string & owner) const
 {
   auto it = sessions_.find (id);
-  return it != sessions_.end () && it->second.stream == stream
+  return it != sessions_.end () && stream_of (it->second.stream) == stream
       && it->second.publisher == publish && it->second.owner == owner;
 }
 
@@ -114,7 +121,7 @@ WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
     return refuse (Refusal::NoOutput, "WebRTC output is off for stream '"
         + name + "'");
   const unsigned stream_limit = stream.max_viewers;
-  if (viewer_count (name) >= stream_limit)
+  if (viewer_count (stream_of (name)) >= stream_limit)
     return refuse (Refusal::Busy, "stream '" + name + "' has its maximum of "
         + std::to_string (stream_limit) + " WebRTC viewers", 10);
   if (viewer_count () >= config_.webrtc.max_viewers)
@@ -183,8 +190,18 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   if (!parse_offer (sdp, &offer, reason)
       || !(publish ? plan_ingest (offer, plan, reason)
           : plan_playback (offer, codecs, plan, reason))) {
+    const bool parsed = offer != nullptr;
     if (offer)
       gst_sdp_message_free (offer);
+    // A browser without H.265 watches the camera's picture as H.264.
+    if (parsed && !publish && codecs.video == "H265"
+        && !stream->video_fallback.empty ()) {
+      reader.reset ();
+      OfferOutcome fallback = this->offer (name + "/" + stream->video_fallback,
+          false, owner, sdp, std::move (ready));
+      if (fallback.refusal != Refusal::BadOffer)
+        return fallback;
+    }
     return refuse (Refusal::BadOffer, reason);
   }
   // Held from here: a session that fails before it is answered frees the
@@ -340,6 +357,10 @@ WebRtcSessions::on_tick (gpointer data)
   for (auto & [id, s] : self->sessions_) {
     // The stream was removed or redefined: its sessions go with it.
     auto now = self->find_stream_ (s.stream);
+    // A viewer who joined a rendition's feed before its first frame
+    // negotiated what its first build sends.
+    if (!s.publisher && s.viewer_id && s.feed_generation == 0)
+      s.feed_generation = s.source.feed->generation ();
     if (!now || now->identity != s.source.identity)
       ending.push_back ({ id, "the stream was removed or redefined" });
     else if (!s.publisher && s.viewer_id     // joined once answered

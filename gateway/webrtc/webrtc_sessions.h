@@ -36,6 +36,9 @@ struct WebRtcStream
   // A viewer's lease on the stream (counted; keeps an on-demand feed on).
   std::function<std::shared_ptr<void> ()> take_reader;
   std::function<void ()> start_feed;   // an on-demand feed starts now
+  // The rendition ("h264") a viewer whose offer cannot take the camera's
+  // video (H.265) watches instead; "" when there is none.
+  std::string video_fallback;
   // The stream itself, kept alive by its sessions; another object under
   // the same name means the stream was redefined.
   std::shared_ptr<const void> identity;
@@ -79,7 +82,9 @@ public:
   WebRtcSessions & operator= (const WebRtcSessions &) = delete;
 
   // Starts a viewer (publish = false) or publisher session on `stream` for
-  // `owner` ("" = anonymous) from an SDP offer.
+  // `owner` ("" = anonymous) from an SDP offer. A viewer's `stream` may be
+  // "<stream>/<rendition>": it watches that rendition's feed, and counts as
+  // a viewer of <stream>.
   OfferOutcome offer (const std::string & stream, bool publish,
       const std::string & owner, const std::string & sdp, AnswerReady ready);
 

@@ -1,9 +1,10 @@
-// Transcoded renditions (`transcode:`): each is served over RTSP at its own
-// size, bitrate and frame rate, with the camera's keyframe times, and is
-// encoded only while someone watches it.
+// Transcoded renditions (`transcode:`): each is served over RTSP and WHEP
+// at its own size, bitrate and frame rate, with the camera's keyframe times,
+// and is encoded only while someone watches it.
 #include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
+#include "webrtc_client.h"
 
 #include <json-glib/json-glib.h>
 #include <gtest/gtest.h>
@@ -240,5 +241,60 @@ TEST (Renditions, AHardwareEncoderThatCannotOpenFallsBackToSoftware)
           "work here"), std::string::npos) << gateway->log ();
   Viewer viewer (gateway->url ("cam") + "/small", "tcp");
   EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
+      << gateway->log ();
+}
+
+TEST (Renditions, AWhepViewerWatchesTheRenditionItAsksFor)
+{
+  FakeCameraOptions options;
+  options.width = 640;
+  options.height = 360;
+  options.fps = 25;
+  options.gop_frames = 50;
+  FakeCamera camera (options);
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+            "  renditions:\n"
+            "    - { name: 240p, height: 240, bitrate: 400k }\n"
+            "    - { name: 180p, height: 180, bitrate: 150k, fps: 10 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  chosen_encoder_reason (*gateway, "180p");
+
+  // Not a rendition of the stream: a clear 404.
+  {
+    WebRtcTestPeer stray (WebRtcTestPeer::Options {});
+    auto reply = stray.connect (gateway->http_port (), "cam", "rendition=90p");
+    EXPECT_EQ (reply.status, 404) << reply.body;
+    EXPECT_NE (reply.body.find ("no WebRTC rendition '90p'"),
+        std::string::npos) << reply.body;
+  }
+
+  WebRtcTestPeer viewer (WebRtcTestPeer::Options {});
+  auto reply = viewer.connect (gateway->http_port (), "cam", "rendition=180p");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  // The session is the stream's, whatever rendition it watches.
+  EXPECT_EQ (viewer.location ().rfind ("/cam/whep/", 0), 0u);
+  EXPECT_NE (reply.body.find ("H264/90000"), std::string::npos);
+  // The rendition's picture, decoded, at its size; the camera's G.711 as Opus.
+  EXPECT_TRUE (viewer.wait_video_frames (20, 20s)) << gateway->log ();
+  EXPECT_EQ (viewer.video_height (), 180);
+  EXPECT_EQ (viewer.video_width (), 320);
+  EXPECT_TRUE (wait_until ([&]() { return viewer.audio_buffers () > 10; }, 5s));
+  EXPECT_EQ (rendition_running (*gateway, "180p"), true);
+  EXPECT_EQ (rendition_running (*gateway, "240p"), false);
+
+  // The camera's own stream, by name, beside it.
+  WebRtcTestPeer source (WebRtcTestPeer::Options {});
+  reply = source.connect (gateway->http_port (), "cam", "rendition=source");
+  ASSERT_EQ (reply.status, 201) << reply.body;
+  EXPECT_TRUE (source.wait_video_frames (10, 20s)) << gateway->log ();
+  EXPECT_EQ (source.video_height (), 360);
+
+  // The viewer's session ends with DELETE on its own location, and the
+  // rendition stops once its linger time is over.
+  EXPECT_EQ (viewer.disconnect (), 200);
+  EXPECT_TRUE (wait_rendition_running (*gateway, "180p", false, 15s))
       << gateway->log ();
 }

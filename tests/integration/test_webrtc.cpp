@@ -383,7 +383,7 @@ INSTANTIATE_TEST_SUITE_P (Matrix, WebRtcAudio,
       return std::string (info.param.name);
     });
 
-TEST (WebRtcCodecs, H265CameraWithAacPlaysToAnH265ViewerAndRefusesOthers)
+TEST (WebRtcCodecs, H265CameraWithAacPlaysToH265ViewersAndAsH264ToOthers)
 {
   FakeCamera camera ({ .launch = "( videotestsrc is-live=true "
         "! video/x-raw,width=320,height=240,framerate=15/1 "
@@ -397,12 +397,45 @@ TEST (WebRtcCodecs, H265CameraWithAacPlaysToAnH265ViewerAndRefusesOthers)
             "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n" } });
   ASSERT_TRUE (gateway->wait_running ("hevc")) << gateway->log ();
 
-  // A browser without H.265: a reason, not a black screen.
-  WebRtcTestPeer h264_only ({});
-  auto refused = h264_only.connect (gateway->http_port (), "hevc");
+  // A browser with neither H.265 nor H.264: a reason, not a black screen.
+  WebRtcTestPeer vp8_only ({ .video_caps = "application/x-rtp,media=video,"
+          "encoding-name=VP8,payload=96,clock-rate=90000" });
+  auto refused = vp8_only.connect (gateway->http_port (), "hevc");
   EXPECT_EQ (refused.status, 400);
   EXPECT_NE (refused.body.find ("the camera sends H265"), std::string::npos)
       << refused.body;
+
+  // A browser without H.265 gets the camera's picture as H.264, encoded
+  // only while someone watches it, at the camera's size.
+  {
+    WebRtcTestPeer h264_only ({});
+    auto reply = h264_only.connect (gateway->http_port (), "hevc");
+    ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+    EXPECT_NE (reply.body.find ("H264/90000"), std::string::npos);
+    EXPECT_EQ (h264_only.location ().rfind ("/hevc/whep/", 0), 0u);
+    EXPECT_TRUE (h264_only.wait_video_frames (20, 20s)) << gateway->log ();
+    EXPECT_EQ (h264_only.video_width (), 320);
+    EXPECT_EQ (h264_only.video_height (), 240);
+    EXPECT_TRUE (wait_until ([&]() {
+          return h264_only.audio_buffers () > 10; }, 5s));
+    // The API says it runs, and at what.
+    auto api = http_request (gateway->http_port (), "GET",
+        "/api/v1/streams/hevc");
+    JsonParser *parser = json_parser_new ();
+    ASSERT_TRUE (json_parser_load_from_data (parser, api.body.c_str (), -1,
+            nullptr)) << api.body;
+    JsonArray *renditions = json_object_get_array_member (json_node_get_object
+        (json_parser_get_root (parser)), "renditions");
+    ASSERT_EQ (json_array_get_length (renditions), 1u) << api.body;
+    JsonObject *h264 = json_array_get_object_element (renditions, 0);
+    EXPECT_STREQ (json_object_get_string_member (h264, "name"), "h264");
+    EXPECT_TRUE (json_object_get_boolean_member (h264, "automatic"));
+    EXPECT_TRUE (json_object_get_boolean_member (h264, "running"));
+    EXPECT_EQ (json_object_get_int_member (h264, "height"), 240);
+    EXPECT_EQ (json_object_get_int_member (h264, "viewers"), 1);
+    g_object_unref (parser);
+    EXPECT_EQ (h264_only.disconnect (), 200);
+  }
 
   // H.265 offered: passed through; the camera's AAC arrives as Opus.
   WebRtcTestPeer viewer ({ .video_caps = "application/x-rtp,media=video,"

@@ -121,6 +121,28 @@ WebRtcTestPeer::on_pad_added (GstPad * pad)
         &audio_buffers_);
   if (!branch)
     return;
+  if (options_.decode && (encoding == "H264" || encoding == "H265")) {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (branch), "out");
+    GstPad *decoded = gst_element_get_static_pad (out, "sink");
+    gst_pad_add_probe (decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad *, GstPadProbeInfo * info, gpointer data) {
+          GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+          if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+            return GST_PAD_PROBE_OK;
+          GstCaps *caps = nullptr;
+          gst_event_parse_caps (event, &caps);
+          auto *self = static_cast<WebRtcTestPeer *> (data);
+          int width = 0, height = 0;
+          const GstStructure *s = gst_caps_get_structure (caps, 0);
+          gst_structure_get_int (s, "width", &width);
+          gst_structure_get_int (s, "height", &height);
+          self->video_width_ = width;
+          self->video_height_ = height;
+          return GST_PAD_PROBE_OK;
+        }, this, nullptr);
+    gst_object_unref (decoded);
+    gst_object_unref (out);
+  }
   if (encoding != "H264" && encoding != "H265")
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *,
             GstPadProbeInfo * info, gpointer data) {
@@ -144,7 +166,8 @@ WebRtcTestPeer::on_pad_added (GstPad * pad)
 }
 
 HttpReply
-WebRtcTestPeer::connect (int port, const std::string & stream)
+WebRtcTestPeer::connect (int port, const std::string & stream,
+    const std::string & query)
 {
   port_ = port;
   GstPromise *promise = gst_promise_new ();
@@ -181,7 +204,7 @@ WebRtcTestPeer::connect (int port, const std::string & stream)
     offer_ = with_own_ice_credentials_after_first_mline (offer_);
 
   const std::string path = "/" + stream + (options_.kind == Kind::WhepViewer
-      ? "/whep" : "/whip");
+      ? "/whep" : "/whip") + (query.empty () ? "" : "?" + query);
   auto headers = options_.headers;
   headers.push_back ({ "Content-Type", "application/sdp" });
   HttpReply http = http_request (port, "POST", path, offer_, headers);

@@ -46,9 +46,11 @@ public:
   explicit WebRtcTestPeer (Options options);
   ~WebRtcTestPeer ();
 
-  // Creates the offer and POSTs it to /<stream>/whep (or whip) on `port`;
-  // applies the answer on 201. Returns the HTTP reply.
-  HttpReply connect (int port, const std::string & stream);
+  // Creates the offer and POSTs it to /<stream>/whep (or whip) on `port`,
+  // with `query` ("rendition=360p") if any; applies the answer on 201.
+  // Returns the HTTP reply.
+  HttpReply connect (int port, const std::string & stream,
+      const std::string & query = "");
   // DELETE on the session's Location; the HTTP status.
   int disconnect ();
   // Sends nothing more over the connection (media, RTCP, DTLS) while the
@@ -58,6 +60,9 @@ public:
   void go_silent ();
 
   int video_frames () const { return video_frames_; }
+  // The decoded picture's size (0 before the first decoded frame).
+  int video_width () const { return video_width_; }
+  int video_height () const { return video_height_; }
   int audio_buffers () const { return audio_buffers_; }
   // RTP timestamps of the first audio packets received, in arrival order.
   std::vector<uint32_t> audio_rtp_times () const;
@@ -77,6 +82,7 @@ private:
   std::string location_;
   std::string offer_;
   std::atomic<int> video_frames_ { 0 };
+  std::atomic<int> video_width_ { 0 }, video_height_ { 0 };
   std::atomic<int> audio_buffers_ { 0 };
   mutable std::mutex audio_times_lock_;
   std::vector<uint32_t> audio_rtp_times_;

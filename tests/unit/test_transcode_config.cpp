@@ -71,7 +71,10 @@ TEST (TranscodeConfig, MistakesNameTheirLine)
   EXPECT_EQ (first_error (head + "    - { name: source, height: 360, "
           "bitrate: 1M }\n"), "cams/door.yaml:5: transcode.renditions[0].name: "
       "'source' must be a word of letters, digits, '-', '_' and '.' other "
-      "than 'source' (the camera's own stream)");
+      "than 'source' (the camera's own stream) and 'h264' (the camera's "
+      "picture as H.264, which every stream with WebRTC has)");
+  EXPECT_NE (first_error (head + "    - { name: h264, height: 360, "
+          "bitrate: 1M }\n").find ("'h264' must be"), std::string::npos);
   EXPECT_EQ (first_error (head + "    - { name: a, height: 360, bitrate: 1M }\n"
           "    - { name: a, height: 240, bitrate: 1M }\n"),
       "cams/door.yaml:6: transcode.renditions[1].name: 'a' is used twice");
