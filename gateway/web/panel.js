@@ -251,6 +251,14 @@ function urlsOf(name) {
   out.push(['WebRTC player', location.origin + path + '/webrtc']);
   out.push(['HLS', location.origin + path + '/index.m3u8']);
   out.push(['DASH', location.origin + path + '/manifest.mpd']);
+  // Each configured rendition over RTSP and WebRTC.
+  const stream = state.streams.find((s) => s.name === name) || {};
+  for (const r of stream.renditions || []) {
+    if (r.automatic) continue;
+    const label = r.name + ' (' + r.height + 'p, ' + Math.round(r.bitrate / 1000) + ' kbit/s)';
+    if (info.rtsp_port) out.push(['RTSP ' + label, 'rtsp://' + host + ':' + info.rtsp_port + path + '/' + encodeURIComponent(r.name)]);
+    out.push(['WebRTC player ' + label, location.origin + path + '/webrtc?rendition=' + encodeURIComponent(r.name)]);
+  }
   return out;
 }
 
