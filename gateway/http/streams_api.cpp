@@ -77,6 +77,7 @@ void
 add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
 {
   const auto encoder = ladder.encoder ();
+  const auto decoder = ladder.decoder ();
   json_builder_set_member_name (b, "renditions");
   json_builder_begin_array (b);
   for (const auto & r : ladder.renditions ()) {
@@ -91,8 +92,8 @@ add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
     json_builder_set_member_name (b, "encoder_hardware");
     json_builder_add_boolean_value (b, encoder.hardware);
     member (b, "encoder_reason", encoder.reason);
-    member (b, "decoder", ladder.decoder ().element);
-    member (b, "decoder_reason", ladder.decoder ().reason);
+    member (b, "decoder", decoder.element);
+    member (b, "decoder_reason", decoder.reason);
     json_builder_set_member_name (b, "running");
     json_builder_add_boolean_value (b, r.running);
     member (b, "viewers", (gint64) r.readers);

@@ -310,7 +310,7 @@ RenditionLadder::update (const OutputTick & tick)
     any = any || wanted (*r);
   if (any)
     start_encoder_choice ();
-  if (!any || !encoder || encoder->element.empty ()) {
+  if (!any || !encoder || encoder->element.empty () || !decoder_chosen ()) {
     if (running ()) {
       g_message ("stream %s: no rendition has readers, decoder stopped",
           stream_.c_str ());
@@ -398,6 +398,49 @@ RenditionLadder::stop_branch (RenditionState & rendition)
       (long long) (kLingerUs / G_USEC_PER_SEC));
 }
 
+// The source's video codec in its current layout (null: none decodable yet).
+static const MediaCodec *
+decodable_video (const RtpFanout::Layout & layout)
+{
+  for (auto *caps : layout.caps) {
+    const MediaCodec *codec = codec_for_caps (gst_caps_get_structure (caps, 0));
+    if (codec && codec->video && codec->decoder)
+      return codec;
+  }
+  return nullptr;
+}
+
+DecoderChoice
+RenditionLadder::decoder () const
+{
+  if (running () || !decoder_choice_.valid ())
+    return decoder_;
+  if (decoder_choice_.wait_for (std::chrono::seconds (0))
+      != std::future_status::ready)
+    return DecoderChoice { "", false, "being chosen" };
+  return decoder_choice_.get ();
+}
+
+bool
+RenditionLadder::decoder_chosen ()
+{
+  auto layout = fanout ()->layout ();
+  if (!layout)
+    return true;                   // nothing to decode yet: update() waits
+  const MediaCodec *codec = decodable_video (*layout);
+  layout->release ();
+  if (!codec)
+    return true;                   // describe() says why
+  if (decoder_media_ != codec->media_type || !decoder_choice_.valid ()) {
+    decoder_media_ = codec->media_type;
+    decoder_choice_ = std::async (std::launch::async, [codec] {
+          return choose_decoder (codec->media_type, codec->decoder);
+        }).share ();
+  }
+  return decoder_choice_.wait_for (std::chrono::seconds (0))
+      == std::future_status::ready;
+}
+
 bool
 RenditionLadder::describe (const RtpFanout::Layout & layout,
     std::string & description, std::string & error)
@@ -409,7 +452,10 @@ RenditionLadder::describe (const RtpFanout::Layout & layout,
         (layout.caps[i], 0));
     if (codec && codec->video && !video && codec->decoder) {
       video = codec;
-      decoder_ = choose_decoder (codec->media_type, codec->decoder);
+      // Chosen by decoder_chosen() before the pipeline is built.
+      decoder_ = decoder_media_ == codec->media_type && decoder_choice_.valid ()
+          ? decoder_choice_.get () : DecoderChoice { codec->decoder, false,
+            "software" };
       description += " " + track_source (i) + " ! " + depayload_chain (*codec)
           + " ! identity name=keyframes silent=true ! " + decoder_.element
           + " ! tee name=raw allow-not-linked=true";

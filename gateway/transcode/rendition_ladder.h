@@ -56,8 +56,9 @@ public:
   // The encoder, once chosen: the choice tries candidates (up to seconds
   // each) on a thread of its own, and renditions wait for it.
   EncoderChoice encoder () const;
-  // The decoder of the current source session's video (empty before one).
-  const DecoderChoice & decoder () const { return decoder_; }
+  // The decoder of the source's video: the one decoding now, else the
+  // last choice made (empty before one; "being chosen" while trying).
+  DecoderChoice decoder () const;
   std::vector<RenditionView> renditions () const;
 
 protected:
@@ -69,6 +70,10 @@ protected:
 private:
   bool wanted (const RenditionState & rendition) const;
   void start_encoder_choice ();    // once
+  // Whether the decoder for the source's video is chosen; starts choosing
+  // it on a thread (hardware decoders are tried with real frames, which
+  // may take seconds) when its codec is new.
+  bool decoder_chosen ();
   const EncoderChoice *chosen_encoder () const;
   void start_branch (RenditionState & rendition, const std::string & encoder);
   void stop_branch (RenditionState & rendition);
@@ -76,6 +81,8 @@ private:
   const TranscodeSpec spec_;
   std::shared_future<EncoderChoice> encoder_;
   DecoderChoice decoder_;          // main context, like the API that reads it
+  std::string decoder_media_;      // what decoder_choice_ decodes
+  std::shared_future<DecoderChoice> decoder_choice_;
   std::vector<std::shared_ptr<RenditionState>> renditions_;
   GstElement *decoding_ = nullptr;   // the pipeline, while started
   GstElement *tee_ = nullptr;

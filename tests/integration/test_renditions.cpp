@@ -218,7 +218,8 @@ TEST (Renditions, AHardwareEncoderThatCannotOpenFallsBackToSoftware)
   ASSERT_NE (plugins, nullptr) << "run under meson test";
   const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
   const std::string saved = before ? before : "";
-  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins).c_str (), TRUE);
+  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins
+          + "/broken-encoder").c_str (), TRUE);
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
@@ -239,6 +240,63 @@ TEST (Renditions, AHardwareEncoderThatCannotOpenFallsBackToSoftware)
   EXPECT_EQ (reason.rfind ("software", 0), 0u) << reason;
   EXPECT_NE (gateway->log ().find ("encoder camgatebrokenh264enc does not "
           "work here"), std::string::npos) << gateway->log ();
+  Viewer viewer (gateway->url ("cam") + "/small", "tcp");
+  EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
+      << gateway->log ();
+}
+
+TEST (Renditions, AHardwareDecoderThatNeverAnswersHoldsUpNothing)
+{
+  // camgatestuckh264dec ranks above every real decoder, says it is
+  // hardware, and never decodes: trying it takes the gateway 10 s.
+  const char *plugins = g_getenv ("CAMGATE_TEST_PLUGINS");
+  ASSERT_NE (plugins, nullptr) << "run under meson test";
+  const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
+  const std::string saved = before ? before : "";
+  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins
+          + "/stuck-decoder").c_str (), TRUE);
+  FakeCamera camera;
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+            "  renditions:\n"
+            "    - { name: small, height: 120, bitrate: 100k }\n" } });
+  if (before)
+    g_setenv ("GST_PLUGIN_PATH_1_0", saved.c_str (), TRUE);
+  else
+    g_unsetenv ("GST_PLUGIN_PATH_1_0");
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  chosen_encoder_reason (*gateway, "small");
+
+  // The first viewer has the decoders tried; meanwhile the gateway answers
+  // as fast as ever (the try used to block its main loop for the 10 s).
+  auto first = std::make_unique<Viewer> (gateway->url ("cam") + "/small",
+      "tcp");
+  auto slowest = 0ms;
+  for (int i = 0; i < 20; i++) {
+    const auto start = std::chrono::steady_clock::now ();
+    auto reply = http_request (gateway->http_port (), "GET",
+        "/api/v1/streams/cam");
+    EXPECT_EQ (reply.status, 200);
+    slowest = std::max (slowest, std::chrono::duration_cast<
+        std::chrono::milliseconds> (std::chrono::steady_clock::now () - start));
+    std::this_thread::sleep_for (200ms);
+  }
+  EXPECT_LT (slowest, 2000ms);
+  first.reset ();
+
+  // Once the try is over: the software decoder, and why.
+  std::string reason;
+  EXPECT_TRUE (wait_until ([&]() {
+        auto reply = http_request (gateway->http_port (), "GET",
+            "/api/v1/streams/cam");
+        const auto at = reply.body.find ("\"decoder_reason\"");
+        reason = at == std::string::npos ? "" : reply.body.substr (at, 160);
+        return reason.find ("camgatestuckh264dec failed") != std::string::npos;
+      }, 30s)) << reason << "\n" << gateway->log ();
+  EXPECT_NE (reason.find ("no output within 10 s"), std::string::npos)
+      << reason;
   Viewer viewer (gateway->url ("cam") + "/small", "tcp");
   EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
       << gateway->log ();
