@@ -152,7 +152,10 @@ struct StreamFamilies
   Family rendition_bytes { "camgate_rendition_sent_bytes_total", "counter",
       "RTP bytes a rendition produced" };
   Family rendition_viewers { "camgate_rendition_viewers", "gauge",
-      "RTSP players of a rendition" };
+      "RTSP players and WHEP viewers of a rendition" };
+  Family rendition_latency { "camgate_rendition_encode_latency_seconds",
+      "gauge", "Time a rendition's frames take from the encoder's input to "
+      "RTP, averaged over the last frames (0 while it does not run)" };
 
   void add (const Stream & stream, const StreamHealthSummary & summary);
   void write (std::ostringstream & out) const
@@ -160,7 +163,7 @@ struct StreamFamilies
     for (const Family *f : { &up, &state, &health, &reason, &reconnects,
             &uptime, &bytes_in, &packets_in, &bytes_out, &repairs, &viewers,
             &recording, &rendition_running, &rendition_frames,
-            &rendition_bytes, &rendition_viewers })
+            &rendition_bytes, &rendition_viewers, &rendition_latency })
       f->write (out);
   }
 };
@@ -204,6 +207,7 @@ StreamFamilies::add (const Stream & stream,
       rendition_frames.add (labels, r.frames);
       rendition_bytes.add (labels, r.bytes);
       rendition_viewers.add (labels, r.readers);
+      rendition_latency.add (labels, r.encode_latency_us / 1e6);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include "stream/stream_manager.h"
 #include "transcode/rendition_ladder.h"
 
+#include <cmath>
 #include <json-glib/json-glib.h>
 
 namespace camgate {
@@ -99,6 +100,9 @@ add_renditions (JsonBuilder * b, const transcode::RenditionLadder & ladder)
     member (b, "viewers", (gint64) r.readers);
     member (b, "frames", (gint64) r.frames);
     member (b, "bytes_out", (gint64) r.bytes);
+    json_builder_set_member_name (b, "encode_latency_ms");
+    json_builder_add_double_value (b, std::round (r.encode_latency_us / 100.0)
+        / 10);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);

@@ -6,6 +6,7 @@
 #include <gst/video/video.h>
 
 #include <chrono>
+#include <deque>
 #include <mutex>
 
 namespace camgate::transcode {
@@ -28,6 +29,42 @@ struct RenditionState
 
   std::atomic<uint64_t> frames { 0 };
   std::atomic<uint64_t> bytes { 0 };
+  // How long frames take from the encoder's input to the payloaded output:
+  // when each frame kept went in (by running time: encoders may shift the
+  // PTS, e.g. 1000 hours ahead for room for negative DTS), bounded, and the
+  // recent average.
+  std::mutex timing_lock;
+  std::deque<std::pair<GstClockTime, int64_t>> entered;
+  std::atomic<int64_t> encode_latency_us { 0 };
+
+  void note_entered (GstClockTime running_time)
+  {
+    std::lock_guard<std::mutex> lk (timing_lock);
+    if (entered.size () >= 64)
+      entered.pop_front ();
+    entered.emplace_back (running_time, g_get_monotonic_time ());
+  }
+
+  void reset_timing ()
+  {
+    std::lock_guard<std::mutex> lk (timing_lock);
+    entered.clear ();
+    encode_latency_us = 0;
+  }
+
+  // Running average over ~8 frames.
+  void note_encoded (GstClockTime running_time)
+  {
+    std::lock_guard<std::mutex> lk (timing_lock);
+    while (!entered.empty () && entered.front ().first < running_time)
+      entered.pop_front ();
+    if (entered.empty () || entered.front ().first != running_time)
+      return;
+    const int64_t took = g_get_monotonic_time () - entered.front ().second;
+    entered.pop_front ();
+    const int64_t before = encode_latency_us;
+    encode_latency_us = before ? before + (took - before) / 8 : took;
+  }
 
   // Streaming threads: the fanout session of the running branch.
   std::mutex lock;
@@ -116,6 +153,12 @@ on_video_sample (GstAppSink * sink, gpointer user_data)
   rendition->bytes += list ? gst_buffer_list_calculate_size (list)
       : buffer ? gst_buffer_get_size (buffer) : 0;
   rendition->frames++;
+  GstBuffer *first = list && gst_buffer_list_length (list) > 0
+      ? gst_buffer_list_get (list, 0) : buffer;
+  const GstSegment *segment = gst_sample_get_segment (sample);
+  if (first && GST_BUFFER_PTS_IS_VALID (first) && segment)
+    rendition->note_encoded (gst_segment_to_running_time (segment,
+            GST_FORMAT_TIME, GST_BUFFER_PTS (first)));
   push_each (sample, *rendition, 0);
   gst_sample_unref (sample);
   return GST_FLOW_OK;
@@ -151,6 +194,13 @@ pace_and_force_keyframes (GstPad * pad, GstPadProbeInfo * info,
     rendition->last_forced = keyframe;
     gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit
         (pts, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
+  }
+  if (GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0)) {
+    const GstSegment *segment = nullptr;
+    gst_event_parse_segment (event, &segment);
+    rendition->note_entered (gst_segment_to_running_time (segment,
+            GST_FORMAT_TIME, pts));
+    gst_event_unref (event);
   }
   return GST_PAD_PROBE_OK;
 }
@@ -200,16 +250,19 @@ branch_description (const RenditionSpec & spec, int width,
 {
   // The frame-rate cap drops frames in a probe before the encoder (which
   // keeps the camera's keyframe frames, as videorate would not); the caps
-  // only tell the encoder the rate its bitrate is spread over.
+  // only tell the encoder the rate its bitrate is spread over. 4:2:0, which
+  // browser-safe profiles need, whatever the camera's chroma (a 4:4:4
+  // picture would make x264enc pick a profile it then refuses).
   const std::string rate = spec.fps ? "capssetter caps=video/x-raw,framerate="
       + std::to_string (spec.fps) + "/1 ! " : "";
   return "queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 "
       "leaky=downstream ! videoscale ! videoconvert ! "
-      "video/x-raw,width=" + std::to_string (width) + ",height="
-      + std::to_string (spec.height) + ",pixel-aspect-ratio=1/1 ! " + rate
+      "video/x-raw,format=(string){ I420, NV12 },width=" + std::to_string
+      (width) + ",height=" + std::to_string (spec.height)
+      + ",pixel-aspect-ratio=1/1 ! " + rate
       + encoder + " name=encoder ! "
       "video/x-h264,profile=(string){ main, constrained-baseline, baseline } "
-      "! h264parse config-interval=-1 ! rtph264pay pt=96 config-interval=-1 "
+      "! h264parse config-interval=-1 ! rtph264pay pt=96 "
       "mtu=1400 aggregate-mode=zero-latency ! appsink name=out sync=false "
       "buffer-list=true";
 }
@@ -358,6 +411,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
     GstPad *pad = gst_element_get_static_pad (encoder, "sink");
     rendition.last_forced = GST_CLOCK_TIME_NONE;
     rendition.next_due = GST_CLOCK_TIME_NONE;
+    rendition.reset_timing ();
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
         pace_and_force_keyframes, &rendition, nullptr);
     gst_object_unref (pad);
@@ -532,8 +586,8 @@ RenditionLadder::renditions () const
   std::vector<RenditionView> views;
   for (const auto & r : renditions_)
     views.push_back ({ r->branch ? r->encoding : r->spec, r->branch != nullptr,
-          r->readers->count (),
-          r->frames.load (), r->bytes.load () });
+          r->readers->count (), r->frames.load (), r->bytes.load (),
+          r->branch ? r->encode_latency_us.load () : 0 });
   return views;
 }
 

@@ -40,6 +40,9 @@ struct RenditionView
   unsigned readers = 0;
   uint64_t frames = 0;             // encoded since the gateway started
   uint64_t bytes = 0;              // of RTP payloaded output
+  // From the encoder's input to the payloaded frame, averaged over the
+  // last frames (0 while it does not run).
+  int64_t encode_latency_us = 0;
 };
 
 class RenditionLadder : public FanoutOutput
