@@ -251,8 +251,9 @@ branch_description (const RenditionSpec & spec, int width,
   // The frame-rate cap drops frames in a probe before the encoder (which
   // keeps the camera's keyframe frames, as videorate would not); the caps
   // only tell the encoder the rate its bitrate is spread over. 4:2:0, which
-  // browser-safe profiles need, whatever the camera's chroma (a 4:4:4
-  // picture would make x264enc pick a profile it then refuses).
+  // browser-safe profiles need, whatever the camera's chroma: the
+  // capssetter hides the encoder's formats from the converter, which then
+  // kept a camera's 4:4:4, and x264enc refused its own profile choice.
   const std::string rate = spec.fps ? "capssetter caps=video/x-raw,framerate="
       + std::to_string (spec.fps) + "/1 ! " : "";
   return "queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 "

@@ -304,6 +304,32 @@ TEST (Renditions, AHardwareDecoderThatNeverAnswersHoldsUpNothing)
       << gateway->log ();
 }
 
+TEST (Renditions, ACameraIn444IsEncodedIn420)
+{
+  // Some encoders (x264 by default) send 4:4:4, which a browser-safe
+  // profile cannot carry. With a frame-rate cap (whose capssetter hides the
+  // encoder's formats from the converter) the encoder was handed 4:4:4.
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  pipeline: >-\n"
+            "    videotestsrc is-live=true ! video/x-raw,format=Y444,width=320,"
+            "height=240,framerate=15/1 ! x264enc tune=zerolatency "
+            "speed-preset=ultrafast key-int-max=15 ! h264parse\n"
+            "transcode:\n  renditions:\n"
+            "    - { name: small, height: 120, bitrate: 100k, fps: 10 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const std::string file = dir.path () + "/small.ts";
+  run_command ("timeout -s KILL 30 ffmpeg -nostdin -v error -rtsp_transport "
+      "tcp -i " + gateway->url ("cam") + "/small -t 2 -an -c copy -f mpegts "
+      + file);
+  const std::string format = run_command ("timeout -s KILL 30 ffprobe -v "
+      "error -select_streams v -show_entries stream=pix_fmt,profile,height -of "
+      "default=noprint_wrappers=1 " + file);
+  EXPECT_NE (format.find ("pix_fmt=yuv420p"), std::string::npos) << format
+      << gateway->log ();
+  EXPECT_NE (format.find ("height=120"), std::string::npos) << format;
+}
+
 TEST (Renditions, AWhepViewerWatchesTheRenditionItAsksFor)
 {
   FakeCameraOptions options;
