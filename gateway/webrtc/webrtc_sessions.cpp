@@ -102,10 +102,10 @@ WebRtcSessions::end (const std::string & id, const std::string & why)
 }
 
 // Whether `stream` takes this viewer or publisher now; for a viewer, what
-// the stream can send (an on-demand feed starts here).
+// the stream can send.
 OfferOutcome
 WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
-    bool publish, StreamCodecs & codecs, std::shared_ptr<void> & reader)
+    bool publish, StreamCodecs & codecs)
 {
   if (publish) {
     if (!stream.takes_publisher)
@@ -128,11 +128,6 @@ WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
     return refuse (Refusal::Busy, "the gateway has its maximum of "
         + std::to_string (config_.webrtc.max_viewers) + " WebRTC viewers", 10);
   codecs = feed->codecs ();
-  // The viewer's lease makes an on-demand feed start now (and linger if
-  // the offer fails); this viewer begins at the camera's next keyframe, the
-  // ones after it from the feed's last GOP.
-  reader = stream.take_reader ();
-  stream.start_feed ();
   if (codecs.video.empty () && codecs.audio.empty ())
     return refuse (Refusal::Busy, "stream '" + name + "' has no media yet", 2);
   return {};
@@ -179,8 +174,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   if (!stream)
     return refuse (Refusal::NoStream, "no stream named '" + name + "'");
   StreamCodecs codecs;
-  std::shared_ptr<void> reader;
-  OfferOutcome outcome = admit (name, *stream, publish, codecs, reader);
+  OfferOutcome outcome = admit (name, *stream, publish, codecs);
   if (outcome.refusal != Refusal::None)
     return outcome;
 
@@ -196,13 +190,20 @@ WebRtcSessions::offer (const std::string & name, bool publish,
     // A browser without H.265 watches the camera's picture as H.264.
     if (parsed && !publish && codecs.video == "H265"
         && !stream->video_fallback.empty ()) {
-      reader.reset ();
       OfferOutcome fallback = this->offer (name + "/" + stream->video_fallback,
           false, owner, sdp, std::move (ready));
       if (fallback.refusal != Refusal::BadOffer)
         return fallback;
     }
     return refuse (Refusal::BadOffer, reason);
+  }
+  // A viewer's lease makes an on-demand feed start now (once the offer is
+  // known to be answerable); this viewer begins at the camera's next
+  // keyframe, the ones after it from the feed's last GOP.
+  std::shared_ptr<void> reader;
+  if (!publish) {
+    reader = stream->take_reader ();
+    stream->start_feed ();
   }
   // Held from here: a session that fails before it is answered frees the
   // slot as the lease goes.

@@ -123,7 +123,7 @@ private:
   };
 
   OfferOutcome admit (const std::string & name, const WebRtcStream & stream,
-      bool publish, StreamCodecs & codecs, std::shared_ptr<void> & reader);
+      bool publish, StreamCodecs & codecs);
   WebRtcPeer::Events peer_events (const std::string & id,
       const std::shared_ptr<PublisherLease> & lease);
   void answer_applied (const std::string & id, const std::string & problem);

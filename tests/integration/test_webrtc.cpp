@@ -434,6 +434,11 @@ TEST (WebRtcCodecs, H265CameraWithAacPlaysToH265ViewersAndAsH264ToOthers)
     EXPECT_EQ (json_object_get_int_member (h264, "height"), 240);
     EXPECT_EQ (json_object_get_int_member (h264, "viewers"), 1);
     g_object_unref (parser);
+    // The rendition's feed serves it; the camera's own did not start.
+    EXPECT_NE (gateway->log ().find ("stream hevc: WebRTC h264 output "
+            "started"), std::string::npos) << gateway->log ();
+    EXPECT_EQ (gateway->log ().find ("stream hevc: WebRTC output started"),
+        std::string::npos) << gateway->log ();
     EXPECT_EQ (h264_only.disconnect (), 200);
   }
 
