@@ -129,8 +129,8 @@ main (int argc, char **argv)
       "camgate-ladder-clip.h264", nullptr);
   printf ("encoding the 1080p30 clip (%d frames) once...\n", frames);
   if (!run ("videotestsrc num-buffers=" + std::to_string (frames)
-          + " pattern=ball ! video/x-raw,width=1920,height=1080,framerate=30/1 "
-          "! videoconvert ! x264enc name=source ! video/x-h264,stream-format="
+          + " pattern=ball ! video/x-raw,format=I420,width=1920,height=1080,"
+          "framerate=30/1 ! x264enc name=source ! video/x-h264,stream-format="
           "byte-stream" + std::string (software_decoder == "openh264dec"
               ? ",profile=constrained-baseline" : "")
           + " ! h264parse ! filesink "
@@ -149,8 +149,9 @@ main (int argc, char **argv)
     std::string names;
     for (const auto & r : rungs) {
       const int width = (r.height * 16 / 9 + 1) / 2 * 2;
-      launch += " t. ! queue ! videoscale ! videoconvert ! video/x-raw,width="
-          + std::to_string (width) + ",height=" + std::to_string (r.height)
+      // As the gateway's branches: 4:2:0 into the encoder.
+      launch += " t. ! queue ! videoscale ! videoconvert ! video/x-raw,format="
+          "(string){ I420, NV12 },width=" + std::to_string (width) + ",height=" + std::to_string (r.height)
           + " ! " + chosen.element + " name=r" + std::to_string (r.kbps)
           + " ! fakesink sync=false";
       names += (names.empty () ? "" : " + ") + std::to_string (r.height) + "p";
