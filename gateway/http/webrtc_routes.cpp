@@ -4,7 +4,10 @@
 #include "http/http_server.h"
 #include "http/parked_message.h"
 #include "stream/stream_manager.h"
+#include "transcode/rendition_ladder.h"
 #include "webrtc/webrtc_feed.h"
+
+#include <algorithm>
 
 namespace camgate {
 
@@ -91,6 +94,41 @@ feed_of (const Stream & stream, std::string rendition)
       });
 }
 
+// The camera's stream, then each configured rendition with a WebRTC feed,
+// highest bitrate first (the camera's at its measured video bitrate); empty
+// when the camera's video is not H.264 (renditions are) or there is no
+// rendition.
+static std::vector<webrtc::AdaptiveRung>
+adaptive_ladder (const std::shared_ptr<Stream> & stream,
+    const std::shared_ptr<webrtc::WebRtcFeed> & source)
+{
+  std::vector<webrtc::AdaptiveRung> ladder;
+  auto renditions = stream->output<transcode::RenditionLadder> ();
+  if (!renditions || source->codecs ().video != "H264")
+    return ladder;
+  uint64_t camera = 0;
+  for (const auto & track : stream->health ().tracks)
+    if (track.media == "video")
+      camera = track.bitrate;
+  auto readers = stream->readers (ReaderKind::WebRtc);
+  for (const auto & r : renditions->renditions ()) {
+    auto feed = r.spec.automatic ? nullptr : feed_of (*stream, r.spec.name);
+    if (feed)
+      ladder.push_back ({ r.spec.name, r.spec.bitrate, feed,
+            [feed, readers]() { return feed->take_viewer (readers); } });
+  }
+  if (ladder.empty ())
+    return ladder;
+  std::sort (ladder.begin (), ladder.end (), [](const auto & a,
+          const auto & b) { return a.bitrate > b.bitrate; });
+  // The camera's stream is the top (a camera not measured yet counts as
+  // twice the highest rendition).
+  ladder.insert (ladder.begin (), { "", camera ? camera
+            : ladder.front ().bitrate * 2, source,
+        [readers]() -> std::shared_ptr<void> { return readers->lease (); } });
+  return ladder;
+}
+
 // A stream as WebRTC sessions see it; `name` is "<stream>" or
 // "<stream>/<rendition>".
 static std::optional<webrtc::WebRtcStream>
@@ -111,6 +149,8 @@ webrtc_view (StreamManager & streams, const std::string & name)
   if (slash == std::string::npos && feed_of (*stream,
           RenditionSpec::kAutomaticH264))
     view.video_fallback = RenditionSpec::kAutomaticH264;
+  if (slash == std::string::npos && view.feed)
+    view.ladder = adaptive_ladder (stream, view.feed);
   view.take_reader = [stream, feed = view.feed]() -> std::shared_ptr<void> {
     auto readers = stream->readers (ReaderKind::WebRtc);
     return feed ? feed->take_viewer (readers) : readers->lease ();
@@ -253,9 +293,11 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
             sessions_.end (*id, "the client left before its answer");
           }, kAnswerDeadlineMs));
   const std::string location = "/" + name + (publish ? "/whip/" : "/whep/");
-  // A rendition's viewers are sessions of "<stream>/<rendition>".
-  const std::string source = rendition.empty () || rendition == "source"
-      ? name : name + "/" + rendition;
+  // A rendition's viewers are sessions of "<stream>/<rendition>" (the
+  // camera's own, when named, "<stream>/source"); without one, the viewer
+  // adapts.
+  const std::string source = rendition.empty () ? name : name + "/"
+      + rendition;
   auto outcome = sessions_.offer (source, publish, user, request_body (message),
       [this, parked, id, location](const std::string & sdp,
           webrtc::Refusal refusal, const std::string & error) {

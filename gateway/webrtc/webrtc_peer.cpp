@@ -2,8 +2,10 @@
 
 #include "media_codec.h"
 
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <cstring>
 #include <sstream>
 
 namespace camgate::webrtc {
@@ -549,6 +551,26 @@ WebRtcPeer::watch_rtcp ()
         }), new std::shared_ptr<std::atomic<int64_t>> (last_rtcp_us_),
         [](gpointer data, GClosure *) {
           delete static_cast<std::shared_ptr<std::atomic<int64_t>> *> (data);
+        }, (GConnectFlags) 0);
+    // REMB (draft-alvestrand-rmcat-remb): an application-layer PSFB whose
+    // FCI is "REMB", a count, and a bitrate as 6 bits of exponent and 18
+    // of mantissa.
+    g_signal_connect_data (session, "on-feedback-rtcp",
+        G_CALLBACK (+[](GObject *, guint type, guint fbtype, guint, guint,
+                GstBuffer * fci, gpointer data) {
+          if (type != GST_RTCP_TYPE_PSFB || fbtype != GST_RTCP_PSFB_TYPE_AFB
+              || !fci)
+            return;
+          guint8 b[8];
+          if (gst_buffer_extract (fci, 0, b, sizeof b) != sizeof b
+              || memcmp (b, "REMB", 4) != 0)
+            return;
+          const uint64_t mantissa = ((b[5] & 0x3u) << 16) | (b[6] << 8) | b[7];
+          static_cast<std::shared_ptr<std::atomic<uint64_t>> *> (data)->get ()
+              ->store (mantissa << (b[5] >> 2));
+        }), new std::shared_ptr<std::atomic<uint64_t>> (remb_bps_),
+        [](gpointer data, GClosure *) {
+          delete static_cast<std::shared_ptr<std::atomic<uint64_t>> *> (data);
         }, (GConnectFlags) 0);
     g_object_unref (session);
   }

@@ -61,6 +61,9 @@ public:
   GstAppSrc *video_src () const { return video_src_; }
   GstAppSrc *audio_src () const { return audio_src_; }
   const std::string & audio_encoding () const { return audio_encoding_; }
+  // Send role: the bitrate the viewer's last REMB said its link takes
+  // (bits per second; 0 before one, or with a browser that sends none).
+  uint64_t estimate_bps () const { return remb_bps_->load (); }
 
 private:
   struct Guard
@@ -102,6 +105,8 @@ private:
   int64_t answered_us_ = 0;
   int64_t disconnected_since_us_ = 0;
   std::shared_ptr<std::atomic<int64_t>> last_rtcp_us_;
+  std::shared_ptr<std::atomic<uint64_t>> remb_bps_
+      = std::make_shared<std::atomic<uint64_t>> (0);
 };
 
 }  // namespace camgate::webrtc

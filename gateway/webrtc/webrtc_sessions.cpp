@@ -12,6 +12,9 @@ constexpr guint kTickMs = 1000;
 // A publisher's keyframe request interval: browsers send keyframes only when
 // asked, and a viewer that joins later must not wait for one for long.
 constexpr int64_t kKeyframeRequestUs = 2 * G_USEC_PER_SEC;
+// How long an adaptive viewer's estimate must allow a higher rung before it
+// is moved up.
+constexpr int64_t kUpSwitchUs = 4 * G_USEC_PER_SEC;
 
 // Asks a publisher for a keyframe: the event goes up from webrtcbin's video
 // output into its RTP session, which sends the publisher a PLI.
@@ -227,6 +230,13 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   session.owner = owner;
   session.publisher = publish;
   session.source = *stream;
+  // Renditions are H.264: a viewer moves along the ladder only if that is
+  // what it takes.
+  bool h264 = false;
+  for (const auto & t : plan.tracks)
+    h264 = h264 || (t.media == "video" && t.encoding == "H264");
+  if (publish || !h264)
+    session.source.ladder.clear ();
   session.peer = std::make_unique<WebRtcPeer> (label, publish
       ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
       config_.bind_address, peer_events (id, lease));
@@ -255,6 +265,76 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   return outcome;
 }
 
+// Where a feed pushes to a viewer's peer.
+static FeedViewer
+viewer_ends (const WebRtcPeer & peer)
+{
+  FeedViewer ends;
+  ends.pipeline = peer.pipeline ();
+  ends.video = peer.video_src ();
+  ends.audio = peer.audio_src ();
+  ends.audio_encoding = peer.audio_encoding ();
+  return ends;
+}
+
+// The highest rung whose bitrate fits in 80 % of `estimate` (the lowest
+// when none does).
+static size_t
+rung_for (const std::vector<AdaptiveRung> & ladder, uint64_t estimate)
+{
+  for (size_t i = 0; i < ladder.size (); i++)
+    if (ladder[i].bitrate * 5 <= estimate * 4)
+      return i;
+  return ladder.size () - 1;
+}
+
+void
+WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
+{
+  const uint64_t estimate = s.peer ? s.peer->estimate_bps () : 0;
+  if (s.source.ladder.size () < 2 || !s.viewer_id || estimate == 0)
+    return;
+  // Down at once; up once the estimate has allowed it for a while, so that
+  // one optimistic report does not bounce the viewer.
+  size_t target = rung_for (s.source.ladder, estimate);
+  if (target < s.rung) {
+    if (!s.up_since_us)
+      s.up_since_us = now_us;
+    if (now_us - s.up_since_us < kUpSwitchUs)
+      target = s.rung;
+  } else {
+    s.up_since_us = 0;
+  }
+  if (target == s.rung) {
+    s.pending = SIZE_MAX;
+    s.pending_reader.reset ();
+    return;
+  }
+  const AdaptiveRung & rung = s.source.ladder[target];
+  if (s.pending != target) {
+    // Its feed (and encoder) start now; the viewer moves once they run.
+    s.pending = target;
+    s.pending_reader = rung.take_reader ();
+    s.source.start_feed ();
+  }
+  if (!rung.feed->running () || rung.feed->generation () == 0)
+    return;
+  s.source.feed->remove_viewer (s.viewer_id);
+  s.source.feed = rung.feed;
+  s.viewer_id = rung.feed->add_viewer (viewer_ends (*s.peer));
+  s.feed_generation = rung.feed->generation ();
+  rung.feed->start_viewer (s.viewer_id);
+  s.reader = std::move (s.pending_reader);
+  s.pending = SIZE_MAX;
+  s.up_since_us = 0;
+  g_message ("WHEP session %s: the viewer's estimate is %llu kbit/s: moved "
+      "from %s to %s", id.c_str (), (unsigned long long) (estimate / 1000),
+      s.source.ladder[s.rung].rendition.empty () ? "the camera's stream"
+      : s.source.ladder[s.rung].rendition.c_str (), rung.rendition.empty ()
+      ? "the camera's stream" : rung.rendition.c_str ());
+  s.rung = target;
+}
+
 // webrtcbin applied the offer and its answer (or refused): the publisher's
 // lease begins or the viewer joins the feed, and the answer goes out once
 // candidates are gathered.
@@ -275,12 +355,7 @@ WebRtcSessions::answer_applied (const std::string & id,
   if (s.publisher) {
     s.lease->begin (s.tracks);
   } else {
-    FeedViewer ends;
-    ends.pipeline = s.peer->pipeline ();
-    ends.video = s.peer->video_src ();
-    ends.audio = s.peer->audio_src ();
-    ends.audio_encoding = s.peer->audio_encoding ();
-    s.viewer_id = s.source.feed->add_viewer (ends);
+    s.viewer_id = s.source.feed->add_viewer (viewer_ends (*s.peer));
     s.feed_generation = s.source.feed->generation ();
   }
   g_message ("%s session %s: gathering candidates", s.publisher ? "WHIP"
@@ -357,12 +432,12 @@ WebRtcSessions::on_tick (gpointer data)
   std::vector<std::pair<std::string, std::string>> ending;
   for (auto & [id, s] : self->sessions_) {
     // The stream was removed or redefined: its sessions go with it.
-    auto now = self->find_stream_ (s.stream);
+    auto current = self->find_stream_ (s.stream);
     // A viewer who joined a rendition's feed before its first frame
     // negotiated what its first build sends.
     if (!s.publisher && s.viewer_id && s.feed_generation == 0)
       s.feed_generation = s.source.feed->generation ();
-    if (!now || now->identity != s.source.identity)
+    if (!current || current->identity != s.source.identity)
       ending.push_back ({ id, "the stream was removed or redefined" });
     else if (!s.publisher && s.viewer_id     // joined once answered
         && s.source.feed->generation () != s.feed_generation)
@@ -370,6 +445,8 @@ WebRtcSessions::on_tick (gpointer data)
             "the player reconnects" });
     else if (s.publisher && ask_keyframe)
       request_keyframe (s.peer->webrtcbin ());
+    else if (!s.publisher)
+      self->adapt (id, s, now);
   }
   for (const auto & [id, why] : ending)
     self->end_session (id, why);

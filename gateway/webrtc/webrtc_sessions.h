@@ -16,15 +16,26 @@
 #include "webrtc/webrtc_feed.h"
 #include "webrtc/webrtc_peer.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace camgate {
 
 namespace webrtc {
+
+// One step of the ladder a viewer is moved along by its estimate.
+struct AdaptiveRung
+{
+  std::string rendition;           // "" = the camera's own stream
+  uint64_t bitrate = 0;            // bits per second
+  std::shared_ptr<WebRtcFeed> feed;
+  std::function<std::shared_ptr<void> ()> take_reader;
+};
 
 // What sessions need of a stream.
 struct WebRtcStream
@@ -39,6 +50,10 @@ struct WebRtcStream
   // The rendition ("h264") a viewer whose offer cannot take the camera's
   // video (H.265) watches instead; "" when there is none.
   std::string video_fallback;
+  // For a viewer who named no rendition of a stream with renditions (H.264
+  // cameras): the camera's stream and the renditions, highest bitrate
+  // first; the viewer starts on the first and moves with its REMB.
+  std::vector<AdaptiveRung> ladder;
   // The stream itself, kept alive by its sessions; another object under
   // the same name means the stream was redefined.
   std::shared_ptr<const void> identity;
@@ -120,6 +135,13 @@ private:
     std::shared_ptr<void> reader;         // a viewer's lease on the stream
     unsigned tracks = 0;                  // the answer's tracks
     AnswerReady ready;                    // until the answer is out
+    // Adaptive viewers: the rung watched, the one being started for it
+    // (its lease taken, switched to once its feed runs), and since when
+    // the estimate has allowed a higher one.
+    size_t rung = 0;
+    size_t pending = SIZE_MAX;
+    std::shared_ptr<void> pending_reader;
+    int64_t up_since_us = 0;
   };
 
   OfferOutcome admit (const std::string & name, const WebRtcStream & stream,
@@ -127,6 +149,8 @@ private:
   WebRtcPeer::Events peer_events (const std::string & id,
       const std::shared_ptr<PublisherLease> & lease);
   void answer_applied (const std::string & id, const std::string & problem);
+  // Moves an adaptive viewer toward the rung its estimate fits.
+  void adapt (const std::string & id, Session & s, int64_t now_us);
   void answer_ready (const std::string & id, const std::string & sdp);
   void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
   void end_later (const std::string & id, const std::string & why);

@@ -384,3 +384,49 @@ TEST (Renditions, AWhepViewerWatchesTheRenditionItAsksFor)
   EXPECT_TRUE (wait_rendition_running (*gateway, "180p", false, 15s))
       << gateway->log ();
 }
+
+TEST (Renditions, AWhepViewerOnASlowLinkMovesToALowerRenditionAndBack)
+{
+  FakeCameraOptions options;
+  options.width = 640;
+  options.height = 360;
+  options.fps = 25;
+  options.gop_frames = 25;
+  options.pattern = "snow";        // ~300 kbit/s: what the ladder measures
+  FakeCamera camera (options);
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+            "  renditions:\n"
+            "    - { name: 240p, height: 240, bitrate: 400k }\n"
+            "    - { name: 180p, height: 180, bitrate: 150k }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  chosen_encoder_reason (*gateway, "180p");
+
+  // No rendition named: the viewer starts on the camera's stream, and its
+  // REMB of 250 kbit/s (which 240p's 400k does not fit) moves it to 180p.
+  WebRtcTestPeer viewer ({ .remb_bps = 250000 });
+  auto reply = viewer.connect (gateway->http_port (), "cam");
+  ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  EXPECT_TRUE (wait_until ([&]() { return viewer.video_height () == 360; },
+      15s)) << viewer.video_height ();
+  EXPECT_TRUE (wait_until ([&]() { return viewer.video_height () == 180; },
+      20s)) << viewer.video_height () << "\n" << gateway->log ();
+  // And it keeps decoding there.
+  const int frames = viewer.video_frames ();
+  EXPECT_TRUE (viewer.wait_video_frames (frames + 25, 10s)) << gateway->log ();
+  EXPECT_EQ (rendition_running (*gateway, "180p"), true);
+  EXPECT_NE (gateway->log ().find ("moved from the camera's stream to 180p"),
+      std::string::npos) << gateway->log ();
+
+  // The link recovers: after the estimate has allowed it for 4 s, the
+  // viewer is back on the camera's stream, still decoding.
+  viewer.set_remb_bps (5000000);
+  EXPECT_TRUE (wait_until ([&]() { return viewer.video_height () == 360; },
+      20s)) << viewer.video_height () << "\n" << gateway->log ();
+  const int later = viewer.video_frames ();
+  EXPECT_TRUE (viewer.wait_video_frames (later + 25, 10s)) << gateway->log ();
+  EXPECT_NE (gateway->log ().find ("moved from 180p to the camera's stream"),
+      std::string::npos) << gateway->log ();
+}

@@ -4,6 +4,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -220,7 +221,71 @@ WebRtcTestPeer::connect (int port, const std::string & stream,
   wait_promise (promise);
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (answer);
+  remb_bps_ = options_.remb_bps;
+  if (options_.remb_bps)
+    send_remb ();
   return http;
+}
+
+// Adds a REMB (an application-layer PSFB: "REMB", one SSRC, the bitrate as
+// 6 bits of exponent and 18 of mantissa) to every compound RTCP packet the
+// viewer's session sends.
+void
+WebRtcTestPeer::send_remb ()
+{
+  GstElement *rtpbin = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtc_));
+  GValue item = G_VALUE_INIT;
+  while (!rtpbin && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *element = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *factory = gst_element_get_factory (element);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "rtpbin"))
+      rtpbin = GST_ELEMENT (gst_object_ref (element));
+    g_value_reset (&item);
+  }
+  gst_iterator_free (it);
+  if (!rtpbin)
+    return;
+  GObject *session = nullptr;
+  g_signal_emit_by_name (rtpbin, "get-internal-session", 0u, &session);
+  gst_object_unref (rtpbin);
+  if (!session)
+    return;
+  g_signal_connect (session, "on-sending-rtcp", G_CALLBACK (+[](GObject *,
+              GstBuffer * buffer, gboolean, gpointer data) -> gboolean {
+            const uint64_t bps = static_cast<std::atomic<uint64_t> *> (data)
+                ->load ();
+            unsigned exponent = 0;
+            while ((bps >> exponent) > 0x3ffff)
+              exponent++;
+            const uint64_t mantissa = bps >> exponent;
+            GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+            if (!gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp))
+              return FALSE;
+            guint32 sender = 0;
+            GstRTCPPacket packet;
+            if (gst_rtcp_buffer_get_first_packet (&rtcp, &packet)
+                && gst_rtcp_packet_get_type (&packet) == GST_RTCP_TYPE_RR)
+              sender = gst_rtcp_packet_rr_get_ssrc (&packet);
+            if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_PSFB,
+                    &packet)) {
+              gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_PSFB_TYPE_AFB);
+              gst_rtcp_packet_fb_set_sender_ssrc (&packet, sender);
+              gst_rtcp_packet_fb_set_media_ssrc (&packet, 0);
+              if (gst_rtcp_packet_fb_set_fci_length (&packet, 3)) {
+                guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
+                memcpy (fci, "REMB", 4);
+                fci[4] = 1;
+                fci[5] = (guint8) ((exponent << 2) | (mantissa >> 16));
+                fci[6] = (guint8) (mantissa >> 8);
+                fci[7] = (guint8) mantissa;
+                memset (fci + 8, 0, 4);
+              }
+            }
+            gst_rtcp_buffer_unmap (&rtcp);
+            return TRUE;
+          }), &remb_bps_);
+  g_object_unref (session);
 }
 
 std::string

@@ -41,6 +41,9 @@ public:
     bool per_mline_ice_credentials = false;
     // Extra request headers (Authorization) for the POST and DELETE.
     std::vector<std::pair<std::string, std::string>> headers;
+    // Viewer: a receiver estimate (REMB, bits per second) sent with each
+    // RTCP report, as a browser on a slow link would; 0 = none.
+    uint64_t remb_bps = 0;
   };
 
   explicit WebRtcTestPeer (Options options);
@@ -60,6 +63,8 @@ public:
   void go_silent ();
 
   int video_frames () const { return video_frames_; }
+  // The REMB sent from now on (with remb_bps set in the options).
+  void set_remb_bps (uint64_t bps) { remb_bps_ = bps; }
   // The decoded picture's size (0 before the first decoded frame).
   int video_width () const { return video_width_; }
   int video_height () const { return video_height_; }
@@ -72,6 +77,8 @@ public:
 
 private:
   void on_pad_added (GstPad * pad);
+  void send_remb ();
+  std::atomic<uint64_t> remb_bps_ { 0 };
   static std::string with_own_ice_credentials_after_first_mline (
       const std::string & sdp);
 
