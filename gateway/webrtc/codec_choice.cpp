@@ -72,12 +72,6 @@ preference_caps (const char *media, const Offered & f)
   if (f.encoding == "H264")
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1",
         nullptr);
-  // Receiver estimates (REMB) where the viewer offers them: what a viewer
-  // without a choice of rendition is moved up and down by.
-  if (g_str_equal (media, "video") && gst_structure_has_field
-      (gst_caps_get_structure (f.caps, 0), "rtcp-fb-goog-remb"))
-    gst_caps_set_simple (caps, "rtcp-fb-goog-remb", G_TYPE_BOOLEAN, TRUE,
-        nullptr);
   return caps;
 }
 

@@ -84,12 +84,47 @@ configure_transport (GstElement * webrtc, WebRtcPeer::Role role,
 
 }  // namespace
 
+// A viewer's answer asks for receiver estimates (REMB) in place of
+// transport-wide feedback (offered together by browsers): camgate moves
+// viewers between renditions by the estimate and has no sender-side
+// estimator for TWCC, and a browser with transport-cc negotiated sends no
+// REMB.
+static void
+ask_for_remb (GstSDPMessage * sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    auto *media = const_cast<GstSDPMedia *> (gst_sdp_message_get_media (sdp,
+            i));
+    if (gst_sdp_media_get_port (media) == 0)
+      continue;
+    const bool video = g_strcmp0 (gst_sdp_media_get_media (media), "video")
+        == 0;
+    bool transport_cc = false;
+    for (guint a = gst_sdp_media_attributes_len (media); a-- > 0;) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+      const char *value = attr->value ? attr->value : "";
+      const bool feedback = g_str_equal (attr->key, "rtcp-fb")
+          && g_str_has_suffix (value, " transport-cc");
+      if (feedback || (g_str_equal (attr->key, "extmap")
+              && strstr (value, "transport-wide-cc"))) {
+        transport_cc = transport_cc || feedback;
+        gst_sdp_media_remove_attribute (media, a);
+      }
+    }
+    for (guint f = 0; video && transport_cc
+        && f < gst_sdp_media_formats_len (media); f++)
+      gst_sdp_media_add_attribute (media, "rtcp-fb", (std::string
+              (gst_sdp_media_get_format (media, f)) + " goog-remb").c_str ());
+  }
+}
+
 // One answer's way through webrtcbin's promises.
 struct WebRtcPeer::AnswerStep
 {
   GuardRef guard;
   GstElement *webrtc;              // a reference: the peer may go meanwhile
   std::function<void (const std::string &)> applied;
+  bool sends = false;              // a viewer's peer (Role::Send)
 
   ~AnswerStep () { gst_object_unref (webrtc); }
 };
@@ -278,7 +313,7 @@ WebRtcPeer::answer (const GstSDPMessage * offer, const AnswerPlan & plan,
   GstWebRTCSessionDescription *remote = gst_webrtc_session_description_new (
       GST_WEBRTC_SDP_TYPE_OFFER, copy);
   auto *step = new AnswerStep { GuardRef (guard_), GST_ELEMENT (gst_object_ref
-          (webrtc_)), std::move (applied) };
+          (webrtc_)), std::move (applied), role_ == Role::Send };
   g_signal_emit_by_name (webrtc_, "set-remote-description", remote,
       gst_promise_new_with_change_func (on_remote_set, step, nullptr));
   gst_webrtc_session_description_free (remote);
@@ -329,6 +364,8 @@ WebRtcPeer::on_answer_created (GstPromise * promise, gpointer data)
   gst_promise_unref (promise);
   if (!error.empty ())
     return finish_answer (step, error);
+  if (step->sends)
+    ask_for_remb (answer->sdp);
   g_signal_emit_by_name (step->webrtc, "set-local-description", answer,
       gst_promise_new_with_change_func (on_local_set, step, nullptr));
   gst_webrtc_session_description_free (answer);

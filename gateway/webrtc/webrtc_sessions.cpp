@@ -294,6 +294,10 @@ WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
   const uint64_t estimate = s.peer ? s.peer->estimate_bps () : 0;
   if (s.source.ladder.size () < 2 || !s.viewer_id || estimate == 0)
     return;
+  if (!s.estimated)
+    g_message ("WHEP session %s: first estimate from the viewer: %llu kbit/s",
+        id.c_str (), (unsigned long long) (estimate / 1000));
+  s.estimated = true;
   // Down at once; up once the estimate has allowed it for a while, so that
   // one optimistic report does not bounce the viewer.
   size_t target = rung_for (s.source.ladder, estimate);

@@ -142,6 +142,7 @@ private:
     size_t pending = SIZE_MAX;
     std::shared_ptr<void> pending_reader;
     int64_t up_since_us = 0;
+    bool estimated = false;               // its first REMB arrived
   };
 
   OfferOutcome admit (const std::string & name, const WebRtcStream & stream,

@@ -406,9 +406,22 @@ TEST (Renditions, AWhepViewerOnASlowLinkMovesToALowerRenditionAndBack)
 
   // No rendition named: the viewer starts on the camera's stream, and its
   // REMB of 250 kbit/s (which 240p's 400k does not fit) moves it to 180p.
-  WebRtcTestPeer viewer ({ .remb_bps = 250000 });
+  // Offered as browsers do, with both kinds of feedback: the answer asks
+  // for REMB, not transport-wide feedback (camgate estimates nothing
+  // itself).
+  WebRtcTestPeer viewer ({ .video_caps = "application/x-rtp,media=video,"
+          "encoding-name=H264,payload=102,clock-rate=90000,"
+          "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
+          "rtcp-fb-goog-remb=(boolean)true,"
+          "rtcp-fb-transport-cc=(boolean)true", .remb_bps = 250000 });
   auto reply = viewer.connect (gateway->http_port (), "cam");
   ASSERT_EQ (reply.status, 201) << reply.body << gateway->log ();
+  EXPECT_NE (viewer.offer_sdp ().find ("transport-cc"), std::string::npos)
+      << viewer.offer_sdp ();
+  EXPECT_NE (reply.body.find ("a=rtcp-fb:102 goog-remb"), std::string::npos)
+      << reply.body;
+  EXPECT_EQ (reply.body.find ("transport-cc"), std::string::npos)
+      << reply.body;
   EXPECT_TRUE (wait_until ([&]() { return viewer.video_height () == 360; },
       15s)) << viewer.video_height ();
   EXPECT_TRUE (wait_until ([&]() { return viewer.video_height () == 180; },
