@@ -24,6 +24,8 @@ struct RenditionState
   // camera's picture).
   GstElement *branch = nullptr;
   RenditionSpec encoding;
+  std::shared_ptr<void> slot;      // an automatic one's, while it runs
+  bool told_waiting = false;       // that it waits for a slot
   GstPad *tee_pad = nullptr;
   bool failed = false;             // its branch could not be built
 
@@ -91,6 +93,27 @@ struct RenditionState
 };
 
 namespace {
+
+// The automatic renditions every stream with WebRTC has run only while
+// someone watches, but any viewer can start one: at most one per processor
+// encodes at once in the gateway, whatever the number of streams.
+std::atomic<unsigned> automatic_running { 0 };
+
+struct AutomaticSlot
+{
+  ~AutomaticSlot () { automatic_running--; }
+};
+
+std::shared_ptr<void>
+take_automatic_slot ()
+{
+  const unsigned limit = MAX (2u, g_get_num_processors ());
+  if (automatic_running.fetch_add (1) >= limit) {
+    automatic_running--;
+    return nullptr;
+  }
+  return std::make_shared<AutomaticSlot> ();
+}
 
 // Audio sinks of the ladder's pipeline hand their packets to every running
 // rendition as track 1 + their index.
@@ -395,6 +418,15 @@ RenditionLadder::start_branch (RenditionState & rendition,
   gst_object_unref (decoded);
   if (!known)
     return;                        // once the first frame is decoded
+  if (encoding.automatic && !(rendition.slot = take_automatic_slot ())) {
+    if (!rendition.told_waiting)
+      g_message ("stream %s: rendition %s waits: as many automatic renditions "
+          "as processors run already", stream_.c_str (),
+          encoding.name.c_str ());
+    rendition.told_waiting = true;
+    return;                        // tried again next tick
+  }
+  rendition.told_waiting = false;
   rendition.encoding = encoding;
   GError *error = nullptr;
   GstElement *branch = gst_parse_bin_from_description (branch_description
@@ -404,6 +436,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
         rendition.spec.name.c_str (), error ? error->message : "no branch");
     g_clear_error (&error);
     rendition.failed = true;       // until the pipeline is built again
+    rendition.slot.reset ();
     return;
   }
   if (GstElement *encoder = gst_bin_get_by_name (GST_BIN (branch),
@@ -425,12 +458,15 @@ RenditionLadder::start_branch (RenditionState & rendition,
         nullptr);
     gst_object_unref (out);
   }
+  // Playing before it is linked: a branch still flushing would answer the
+  // tee's first frame with FLUSHING, and the tee, with no other branch,
+  // would stop the whole decoding pipeline with it.
   gst_bin_add (GST_BIN (decoding_), branch);
+  gst_element_sync_state_with_parent (branch);
   rendition.tee_pad = gst_element_request_pad_simple (tee_, "src_%u");
   GstPad *sink = gst_element_get_static_pad (branch, "sink");
   gst_pad_link (rendition.tee_pad, sink);
   gst_object_unref (sink);
-  gst_element_sync_state_with_parent (branch);
   rendition.branch = branch;
   g_message ("stream %s: rendition %s started (%s)", stream_.c_str (),
       rendition.spec.name.c_str (), encoder_element.c_str ());
@@ -447,6 +483,7 @@ RenditionLadder::stop_branch (RenditionState & rendition)
   gst_element_set_state (rendition.branch, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (decoding_), rendition.branch);
   rendition.branch = nullptr;
+  rendition.slot.reset ();
   rendition.end_session ();
   g_message ("stream %s: no reader of rendition %s for %lld s, stopped",
       stream_.c_str (), rendition.spec.name.c_str (),
@@ -573,6 +610,7 @@ RenditionLadder::stopped ()
 {
   for (auto & r : renditions_) {
     r->branch = nullptr;           // went with the pipeline
+    r->slot.reset ();
     r->failed = false;
     gst_clear_object (&r->tee_pad);
     r->end_session ();
