@@ -23,6 +23,7 @@
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
+#include "transcode/rendition_ladder.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -105,6 +106,8 @@ run_gateway (GatewayConfig config)
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
+  transcode::RenditionLadder::limit_automatic
+      (config.webrtc.max_h264_transcodes);
   StreamManager manager (rtsp, config, make_stream_outputs);
   HttpServer http (manager, access, { rtsp.port (), rtsp.tls_port () });
   if (!http.start (config, error)) {

@@ -27,7 +27,8 @@ const std::vector<std::string> kTlsKeys =
 const std::vector<std::string> kOnvifKeys =
     { "discovery", "targets", "user", "password", "interval" };
 const std::vector<std::string> kWebRtcKeys =
-    { "stun-servers", "turn-servers", "udp-ports", "ice-tcp", "max-viewers" };
+    { "stun-servers", "turn-servers", "udp-ports", "ice-tcp", "max-viewers",
+      "max-h264-transcodes" };
 
 void
 read_port (YamlReader & reader, const YAML::Node & node, const std::string & what,
@@ -116,6 +117,9 @@ read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
     reader.boolean (n, "webrtc.ice-tcp", out.ice_tcp);
   if (const YAML::Node n = node["max-viewers"])
     reader.number (n, "webrtc.max-viewers", 1, 100000, out.max_viewers);
+  if (const YAML::Node n = node["max-h264-transcodes"])
+    reader.number (n, "webrtc.max-h264-transcodes", 1, 1000,
+        out.max_h264_transcodes);
 }
 
 void

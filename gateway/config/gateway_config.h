@@ -18,6 +18,9 @@ struct WebRtcConfig
   uint32_t max_port = 0;
   bool ice_tcp = true;
   uint32_t max_viewers = 1000;     // WHEP sessions on the whole gateway
+  // The automatic H.264 renditions (H.265 cameras to browsers without
+  // H.265) encoding at once in the gateway; 0 = one per processor.
+  uint32_t max_h264_transcodes = 0;
 };
 
 // ONVIF camera discovery (GET /api/v1/cameras).

@@ -95,9 +95,11 @@ struct RenditionState
 namespace {
 
 // The automatic renditions every stream with WebRTC has run only while
-// someone watches, but any viewer can start one: at most one per processor
-// encodes at once in the gateway, whatever the number of streams.
+// someone watches, but any viewer can start one: at most so many (one per
+// processor unless configured) encode at once in the gateway, whatever the
+// number of streams.
 std::atomic<unsigned> automatic_running { 0 };
+std::atomic<unsigned> automatic_limit { 0 };     // 0: one per processor
 
 struct AutomaticSlot
 {
@@ -107,7 +109,8 @@ struct AutomaticSlot
 std::shared_ptr<void>
 take_automatic_slot ()
 {
-  const unsigned limit = MAX (2u, g_get_num_processors ());
+  const unsigned limit = automatic_limit ? automatic_limit.load ()
+      : MAX (2u, g_get_num_processors ());
   if (automatic_running.fetch_add (1) >= limit) {
     automatic_running--;
     return nullptr;
@@ -322,6 +325,12 @@ RenditionLadder::RenditionLadder (std::string stream,
 RenditionLadder::~RenditionLadder ()
 {
   stop ();
+}
+
+void
+RenditionLadder::limit_automatic (unsigned running)
+{
+  automatic_limit = running;
 }
 
 void

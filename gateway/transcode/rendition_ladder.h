@@ -55,6 +55,9 @@ public:
 
   void update (const OutputTick & tick) override;
   std::vector<std::shared_ptr<MountTarget>> mount_targets () const override;
+  // How many automatic renditions may encode at once in the process
+  // (webrtc.max-h264-transcodes); 0 = one per processor.
+  static void limit_automatic (unsigned running);
 
   // The encoder, once chosen: the choice tries candidates (up to seconds
   // each) on a thread of its own, and renditions wait for it.

@@ -554,3 +554,37 @@ INSTANTIATE_TEST_SUITE_P (Matrix, WebRtcEncoders,
     [](const ::testing::TestParamInfo<EncoderCase> & info) {
       return std::string (info.param.name);
     });
+
+TEST (WebRtcCodecs, H264CopiesOfH265CamerasEncodeAtMostTheConfiguredNumber)
+{
+  const std::string hevc = "source:\n  pipeline: >-\n"
+      "    videotestsrc is-live=true ! video/x-raw,format=I420,width=160,"
+      "height=120,framerate=10/1 ! x265enc tune=zerolatency "
+      "speed-preset=ultrafast key-int-max=10 ! h265parse\n";
+  TempDir pipelines, settings;
+  settings.write ("gateway.yaml", "webrtc:\n  max-h264-transcodes: 1\n");
+  auto gateway = GatewayProcess::with_pipelines (pipelines, { { "a.yaml",
+            hevc }, { "b.yaml", hevc } }, { "--config", settings.path ()
+          + "/gateway.yaml" });
+  ASSERT_TRUE (gateway->wait_running ("a")) << gateway->log ();
+  ASSERT_TRUE (gateway->wait_running ("b")) << gateway->log ();
+
+  // One runs; a viewer of the other's waits for it.
+  auto first = std::make_unique<Viewer> (gateway->url ("a") + "/h264", "tcp");
+  ASSERT_TRUE (first->wait_frames (5, 20s)) << first->error () << "\n"
+      << gateway->log ();
+  auto waiting = std::make_unique<Viewer> (gateway->url ("b") + "/h264",
+      "tcp");
+  EXPECT_TRUE (gateway->wait_for_log ("stream b: rendition h264 waits", 10s))
+      << gateway->log ();
+  EXPECT_EQ (waiting->frames (), 0);
+  waiting.reset ();
+
+  // Once the first has stopped (its viewer gone, 5 s later), the other runs.
+  first.reset ();
+  EXPECT_TRUE (gateway->wait_for_log ("stream a: no rendition has readers",
+      15s)) << gateway->log ();
+  Viewer viewer (gateway->url ("b") + "/h264", "tcp");
+  EXPECT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error () << "\n"
+      << gateway->log ();
+}

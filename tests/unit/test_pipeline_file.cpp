@@ -354,7 +354,8 @@ TEST (GatewayConfigFile, WebRtcSettings)
   std::string path = std::string (dir) + "/camgate.yaml";
   std::ofstream (path) << "webrtc:\n  stun-servers: [stun://stun.example:3478]\n"
       "  turn-servers: [turn://u:p@turn.example:3478]\n"
-      "  udp-ports: 40000-40100\n  ice-tcp: false\n  max-viewers: 20\n";
+      "  udp-ports: 40000-40100\n  ice-tcp: false\n  max-viewers: 20\n"
+      "  max-h264-transcodes: 3\n";
   GatewayConfig config;
   std::vector<ConfigError> errors;
   EXPECT_TRUE (load_gateway_config (path, config, errors))
@@ -365,12 +366,15 @@ TEST (GatewayConfigFile, WebRtcSettings)
   EXPECT_EQ (config.webrtc.max_port, 40100u);
   EXPECT_FALSE (config.webrtc.ice_tcp);
   EXPECT_EQ (config.webrtc.max_viewers, 20u);
+  EXPECT_EQ (config.webrtc.max_h264_transcodes, 3u);
 
   std::ofstream (path) << "webrtc:\n  stun-servers: [http://x]\n"
-      "  udp-ports: 500-20\n";
+      "  udp-ports: 500-20\n  max-h264-transcodes: 0\n";
   errors.clear ();
   EXPECT_FALSE (load_gateway_config (path, config, errors));
-  ASSERT_EQ (errors.size (), 2u);
+  ASSERT_EQ (errors.size (), 3u);
+  EXPECT_EQ (errors[2].to_string (), path + ":4: webrtc.max-h264-transcodes: "
+      "expected a number 1-1000, got '0'");
   EXPECT_EQ (errors[0].to_string (), path + ":2: webrtc.stun-servers: "
       "'http://x' is not a stun:// URI");
   EXPECT_EQ (errors[1].to_string (), path + ":3: webrtc.udp-ports: expected a "
