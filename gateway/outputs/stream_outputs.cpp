@@ -35,7 +35,7 @@ make_stream_outputs (const StreamSpec & spec,
     // Each rendition to WHEP viewers who ask for it (after the ladder: a
     // tick starts the rendition before its feed looks for its frames).
     if (spec.outputs.webrtc.enabled)
-      for (const auto & target : ladder->mount_targets ())
+      for (const auto & target : ladder->rendition_targets ())
         outputs.push_back (std::make_shared<webrtc::WebRtcFeed> (spec.name,
                 target->fanout, false, webrtc::FeedRendition {
                   target->name.substr (spec.name.size () + 1),

@@ -372,11 +372,24 @@ RenditionLadder::encoder () const
 }
 
 std::vector<std::shared_ptr<MountTarget>>
-RenditionLadder::mount_targets () const
+RenditionLadder::rendition_targets () const
 {
   std::vector<std::shared_ptr<MountTarget>> targets;
   for (const auto & r : renditions_)
     targets.push_back (r->target);
+  return targets;
+}
+
+std::vector<std::shared_ptr<MountTarget>>
+RenditionLadder::mount_targets () const
+{
+  // Not the automatic one: RTSP players take the camera's H.265 as it is,
+  // and a DESCRIBE waiting for a rendition holds one of the RTSP server's
+  // shared threads; that must stay the operator's choice.
+  std::vector<std::shared_ptr<MountTarget>> targets;
+  for (const auto & r : renditions_)
+    if (!r->spec.automatic)
+      targets.push_back (r->target);
   return targets;
 }
 

@@ -9,7 +9,8 @@
 //   appsrc(RTP audio) ─► appsink ─► every running rendition's fanout, as is
 //
 // Every rendition has an RtpFanout of its own, so it is served like a
-// camera: at rtsp://<gateway>/<stream>/<rendition> (mount_targets()). Its
+// camera: at rtsp://<gateway>/<stream>/<rendition> (mount_targets(); the
+// automatic H.264 one only over WebRTC). Its
 // keyframes are forced at the frames that were keyframes in the camera's
 // stream, so every rendition starts its GOPs at the same times.
 //
@@ -54,7 +55,10 @@ public:
   static constexpr int64_t kLingerUs = 5 * G_USEC_PER_SEC;
 
   void update (const OutputTick & tick) override;
+  // RTSP mounts: the configured renditions.
   std::vector<std::shared_ptr<MountTarget>> mount_targets () const override;
+  // Every rendition's target, the automatic one's too (for WebRTC feeds).
+  std::vector<std::shared_ptr<MountTarget>> rendition_targets () const;
   // How many automatic renditions may encode at once in the process
   // (webrtc.max-h264-transcodes); 0 = one per processor.
   static void limit_automatic (unsigned running);
