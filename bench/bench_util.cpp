@@ -2,9 +2,31 @@
 
 #include <gst/gst.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace camgate::bench {
+
+WindowCost
+measure_window (const std::vector<pid_t> & pids, int seconds)
+{
+  std::vector<ProcSample> before;
+  for (pid_t pid : pids)
+    before.push_back (sample (pid));
+  const auto t0 = std::chrono::steady_clock::now ();
+  std::this_thread::sleep_for (std::chrono::seconds (seconds));
+  const double elapsed = std::chrono::duration<double> (
+      std::chrono::steady_clock::now () - t0).count ();
+  WindowCost cost;
+  for (size_t i = 0; i < pids.size (); i++) {
+    ProcSample after = sample (pids[i]);
+    cost.cpu_ms_per_s += (after.cpu_seconds - before[i].cpu_seconds) * 1000.0
+        / elapsed;
+    cost.rss_mb += after.rss_kb / 1024.0;
+  }
+  return cost;
+}
 
 BuildPaths
 build_paths ()

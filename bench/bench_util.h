@@ -150,6 +150,15 @@ sample (pid_t pid)
 }
 
 
+// What `pids` cost together over a window of `seconds` (slept here): CPU
+// milliseconds per second, and their resident memory at its end in MiB.
+struct WindowCost
+{
+  double cpu_ms_per_s = 0;
+  double rss_mb = 0;
+};
+WindowCost measure_window (const std::vector<pid_t> & pids, int seconds);
+
 // Where the programs a benchmark drives live, from the benchmark's own path
 // in the build folder.
 struct BuildPaths

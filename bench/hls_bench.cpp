@@ -46,14 +46,9 @@ measure_camgate (const Options & o, const std::vector<std::string> & cameras,
   if (gateway.wait_count ("camgate ready", 1, seconds (30))
       && gateway.wait_count (": running", cameras.size (), seconds (60))) {
     std::this_thread::sleep_for (seconds (5));
-    ProcSample before = sample (gateway.pid ());
-    auto t0 = steady_clock::now ();
-    std::this_thread::sleep_for (seconds (o.seconds));
-    double elapsed = duration<double> (steady_clock::now () - t0).count ();
-    ProcSample after = sample (gateway.pid ());
-    result = (after.cpu_seconds - before.cpu_seconds) * 1000.0
-        / (cameras.size () * elapsed);
-    rss_mb = after.rss_kb / 1024.0;
+    const WindowCost cost = measure_window ({ gateway.pid () }, o.seconds);
+    result = cost.cpu_ms_per_s / cameras.size ();
+    rss_mb = cost.rss_mb;
   }
   fs::remove_all (dir);
   return result;
@@ -78,22 +73,14 @@ measure_ffmpeg (const Options & o, const std::vector<std::string> & cameras,
               "6", "-hls_flags", "delete_segments", out + "/index.m3u8" }));
   }
   std::this_thread::sleep_for (seconds (5));
-  std::vector<ProcSample> before;
+  std::vector<pid_t> pids;
   for (auto & p : packagers)
-    before.push_back (sample (p->pid ()));
-  auto t0 = steady_clock::now ();
-  std::this_thread::sleep_for (seconds (o.seconds));
-  double elapsed = duration<double> (steady_clock::now () - t0).count ();
-  double cpu = 0;
-  rss_mb = 0;
-  for (size_t i = 0; i < packagers.size (); i++) {
-    ProcSample after = sample (packagers[i]->pid ());
-    cpu += after.cpu_seconds - before[i].cpu_seconds;
-    rss_mb += after.rss_kb / 1024.0;
-  }
+    pids.push_back (p->pid ());
+  const WindowCost cost = measure_window (pids, o.seconds);
+  rss_mb = cost.rss_mb;
   packagers.clear ();
   fs::remove_all (dir);
-  return cpu * 1000.0 / (cameras.size () * elapsed);
+  return cost.cpu_ms_per_s / cameras.size ();
 }
 
 // Glass to glass: a live camera stamping every frame (latencystamp) →

@@ -78,14 +78,9 @@ measure_camgate (const Options & o, const std::vector<std::string> & cameras,
                 + "/" + r.name));
     if (gateway.wait_count ("started (", cameras.size () * 2, seconds (60))) {
       std::this_thread::sleep_for (seconds (5));
-      ProcSample before = sample (gateway.pid ());
-      auto t0 = steady_clock::now ();
-      std::this_thread::sleep_for (seconds (o.seconds));
-      double elapsed = duration<double> (steady_clock::now () - t0).count ();
-      ProcSample after = sample (gateway.pid ());
-      result = (after.cpu_seconds - before.cpu_seconds) * 1000.0
-          / (cameras.size () * elapsed);
-      rss_mb = after.rss_kb / 1024.0;
+      const WindowCost cost = measure_window ({ gateway.pid () }, o.seconds);
+      result = cost.cpu_ms_per_s / cameras.size ();
+      rss_mb = cost.rss_mb;
     }
   }
   for (auto *reader : readers) {
@@ -104,7 +99,6 @@ measure_ffmpeg (const Options & o, const std::vector<std::string> & cameras,
     double & rss_mb)
 {
   std::string graph = "[0:v]split=2[a][b]";
-  std::vector<std::string> outputs;
   for (size_t i = 0; i < std::size (kLadder); i++) {
     const int width = (kLadder[i].height * 16 / 9 + 1) / 2 * 2;
     graph += ";[" + std::string (i ? "b" : "a") + "]scale="
@@ -124,21 +118,13 @@ measure_ffmpeg (const Options & o, const std::vector<std::string> & cameras,
     encoders.push_back (std::make_unique<Child> (args));
   }
   std::this_thread::sleep_for (seconds (8));
-  std::vector<ProcSample> before;
+  std::vector<pid_t> pids;
   for (auto & e : encoders)
-    before.push_back (sample (e->pid ()));
-  auto t0 = steady_clock::now ();
-  std::this_thread::sleep_for (seconds (o.seconds));
-  double elapsed = duration<double> (steady_clock::now () - t0).count ();
-  double cpu = 0;
-  rss_mb = 0;
-  for (size_t i = 0; i < encoders.size (); i++) {
-    ProcSample after = sample (encoders[i]->pid ());
-    cpu += after.cpu_seconds - before[i].cpu_seconds;
-    rss_mb += after.rss_kb / 1024.0;
-  }
+    pids.push_back (e->pid ());
+  const WindowCost cost = measure_window (pids, o.seconds);
+  rss_mb = cost.rss_mb;
   encoders.clear ();
-  return cpu * 1000.0 / (cameras.size () * elapsed);
+  return cost.cpu_ms_per_s / cameras.size ();
 }
 
 }  // namespace

@@ -63,19 +63,6 @@ struct Gateway
   }
 };
 
-// camgate's CPU ms per second and RSS over `window` seconds.
-std::pair<double, double>
-measure (Child & camgate, int window)
-{
-  ProcSample before = sample (camgate.pid ());
-  auto t0 = steady_clock::now ();
-  std::this_thread::sleep_for (seconds (window));
-  ProcSample after = sample (camgate.pid ());
-  double elapsed = duration<double> (steady_clock::now () - t0).count ();
-  return { (after.cpu_seconds - before.cpu_seconds) * 1000.0 / elapsed,
-      after.rss_kb / 1024.0 };
-}
-
 void
 viewer_cost (const Options & o, const std::string & camera)
 {
@@ -85,7 +72,8 @@ viewer_cost (const Options & o, const std::string & camera)
     return;
   }
   std::this_thread::sleep_for (seconds (2));
-  auto [idle_cpu, idle_rss] = measure (*gateway.child, o.seconds);
+  auto [idle_cpu, idle_rss] = measure_window ({ gateway.child->pid () },
+      o.seconds);
   printf ("| viewers | camgate CPU ms/s | per extra viewer ms/s | RSS MiB "
       "| RSS per viewer MiB | viewers receiving |\n"
       "|---:|---:|---:|---:|---:|---:|\n");
@@ -103,7 +91,7 @@ viewer_cost (const Options & o, const std::string & camera)
           == 201;
     }
     std::this_thread::sleep_for (seconds (3));
-    auto [cpu, rss] = measure (*gateway.child, o.seconds);
+    auto [cpu, rss] = measure_window ({ gateway.child->pid () }, o.seconds);
     int receiving = std::count_if (peers.begin (), peers.end (),
         [](const auto & p) { return p->video_frames () > 0; });
     printf ("| %d | %.1f | %.2f | %.1f | %.2f | %d/%d (%d accepted) |\n", n,
