@@ -19,11 +19,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// "running" of rendition `name` in the stream's API entry; nullopt when the
-// stream or rendition is missing.
+// "running" of rendition `name` in the stream's API entry, and its
+// `reason_member` in `reason`; nullopt when the stream or rendition is
+// missing.
 std::optional<bool>
 rendition_running (const GatewayProcess & gateway, const std::string & name,
-    std::string * reason = nullptr)
+    std::string * reason = nullptr,
+    const char *reason_member = "encoder_reason")
 {
   auto reply = http_request (gateway.http_port (), "GET",
       "/api/v1/streams/cam");
@@ -40,7 +42,7 @@ rendition_running (const GatewayProcess & gateway, const std::string & name,
         continue;
       running = json_object_get_boolean_member (r, "running");
       if (reason)
-        *reason = json_object_get_string_member (r, "encoder_reason");
+        *reason = json_object_get_string_member (r, reason_member);
     }
   }
   g_object_unref (parser);
@@ -74,6 +76,29 @@ chosen_encoder_reason (const GatewayProcess & gateway, const std::string & name)
     std::this_thread::sleep_for (100ms);
   }
   return reason;
+}
+
+// camgate on `pipeline_file` (cam.yaml in `dir`) with the test-only
+// plugins of CAMGATE_TEST_PLUGINS/<folder> on its plugin path; null when
+// not run under meson test.
+std::unique_ptr<GatewayProcess>
+gateway_with_test_plugin (const std::string & folder, const TempDir & dir,
+    const std::string & pipeline_file)
+{
+  const char *plugins = g_getenv ("CAMGATE_TEST_PLUGINS");
+  if (!plugins)
+    return nullptr;
+  const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
+  const std::string saved = before ? before : "";
+  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins + "/"
+          + folder).c_str (), TRUE);
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            pipeline_file } });
+  if (before)
+    g_setenv ("GST_PLUGIN_PATH_1_0", saved.c_str (), TRUE);
+  else
+    g_unsetenv ("GST_PLUGIN_PATH_1_0");
+  return gateway;
 }
 
 struct Probed
@@ -216,23 +241,14 @@ TEST (Renditions, AHardwareEncoderThatCannotOpenFallsBackToSoftware)
 {
   // The test plugin's camgatebrokenh264enc ranks above every real encoder,
   // says it is hardware, and fails to open its device.
-  const char *plugins = g_getenv ("CAMGATE_TEST_PLUGINS");
-  ASSERT_NE (plugins, nullptr) << "run under meson test";
-  const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
-  const std::string saved = before ? before : "";
-  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins
-          + "/broken-encoder").c_str (), TRUE);
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
-            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
-            "  encoder: auto\n  renditions:\n"
-            "    - { name: small, height: 120, bitrate: 100k }\n" } });
-  if (before)
-    g_setenv ("GST_PLUGIN_PATH_1_0", saved.c_str (), TRUE);
-  else
-    g_unsetenv ("GST_PLUGIN_PATH_1_0");
+  auto gateway = gateway_with_test_plugin ("broken-encoder", dir,
+      "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+      "  encoder: auto\n  renditions:\n"
+      "    - { name: small, height: 120, bitrate: 100k }\n");
+  ASSERT_NE (gateway, nullptr) << "run under meson test";
   ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
 
   const std::string reason = chosen_encoder_reason (*gateway, "small");
@@ -251,23 +267,14 @@ TEST (Renditions, AHardwareDecoderThatNeverAnswersHoldsUpNothing)
 {
   // camgatestuckh264dec ranks above every real decoder, says it is
   // hardware, and never decodes: trying it takes the gateway 10 s.
-  const char *plugins = g_getenv ("CAMGATE_TEST_PLUGINS");
-  ASSERT_NE (plugins, nullptr) << "run under meson test";
-  const char *before = g_getenv ("GST_PLUGIN_PATH_1_0");
-  const std::string saved = before ? before : "";
-  g_setenv ("GST_PLUGIN_PATH_1_0", (saved + ":" + plugins
-          + "/stuck-decoder").c_str (), TRUE);
   FakeCamera camera;
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
-            "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
-            "  renditions:\n"
-            "    - { name: small, height: 120, bitrate: 100k }\n" } });
-  if (before)
-    g_setenv ("GST_PLUGIN_PATH_1_0", saved.c_str (), TRUE);
-  else
-    g_unsetenv ("GST_PLUGIN_PATH_1_0");
+  auto gateway = gateway_with_test_plugin ("stuck-decoder", dir,
+      "source:\n  uri: " + camera.uri () + "\ntranscode:\n"
+      "  renditions:\n"
+      "    - { name: small, height: 120, bitrate: 100k }\n");
+  ASSERT_NE (gateway, nullptr) << "run under meson test";
   ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
   chosen_encoder_reason (*gateway, "small");
 
@@ -291,10 +298,7 @@ TEST (Renditions, AHardwareDecoderThatNeverAnswersHoldsUpNothing)
   // Once the try is over: the software decoder, and why.
   std::string reason;
   EXPECT_TRUE (wait_until ([&]() {
-        auto reply = http_request (gateway->http_port (), "GET",
-            "/api/v1/streams/cam");
-        const auto at = reply.body.find ("\"decoder_reason\"");
-        reason = at == std::string::npos ? "" : reply.body.substr (at, 160);
+        rendition_running (*gateway, "small", &reason, "decoder_reason");
         return reason.find ("camgatestuckh264dec failed") != std::string::npos;
       }, 30s)) << reason << "\n" << gateway->log ();
   EXPECT_NE (reason.find ("no output within 10 s"), std::string::npos)
