@@ -99,6 +99,18 @@ WebRtcFeed::~WebRtcFeed ()
     gst_h264_nal_parser_free (h264_);
 }
 
+// What a feed of `fanout`'s current layout would send; none without one.
+static std::optional<StreamCodecs>
+codecs_of (const RtpFanout & fanout)
+{
+  auto layout = fanout.layout ();
+  if (!layout)
+    return std::nullopt;
+  StreamCodecs out = WebRtcFeed::codecs_for (*layout);
+  layout->release ();
+  return out;
+}
+
 StreamCodecs
 WebRtcFeed::codecs () const
 {
@@ -107,19 +119,12 @@ WebRtcFeed::codecs () const
     if (running ())
       return codecs_;
   }
-  if (auto layout = fanout ()->layout ()) {
-    StreamCodecs out = codecs_for (*layout);
-    layout->release ();
-    return out;
-  }
+  if (auto own = codecs_of (*fanout ()))
+    return *own;
   if (!rendition_)
     return {};
   // A rendition not encoding yet: what it will send once it does.
-  auto layout = rendition_->source->layout ();
-  if (!layout)
-    return {};
-  StreamCodecs out = codecs_for (*layout);
-  layout->release ();
+  StreamCodecs out = codecs_of (*rendition_->source).value_or (StreamCodecs {});
   if (!out.video.empty ()) {
     out.video = "H264";
     out.video_profile.clear ();
