@@ -150,7 +150,9 @@ webrtc_view (StreamManager & streams, const std::string & name)
           RenditionSpec::kAutomaticH264))
     view.video_fallback = RenditionSpec::kAutomaticH264;
   if (slash == std::string::npos && view.feed)
-    view.ladder = adaptive_ladder (stream, view.feed);
+    view.make_ladder = [stream, feed = view.feed]() {
+      return adaptive_ladder (stream, feed);
+    };
   view.take_reader = [stream, feed = view.feed]() -> std::shared_ptr<void> {
     auto readers = stream->readers (ReaderKind::WebRtc);
     return feed ? feed->take_viewer (readers) : readers->lease ();

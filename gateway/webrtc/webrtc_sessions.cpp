@@ -235,8 +235,8 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   bool h264 = false;
   for (const auto & t : plan.tracks)
     h264 = h264 || (t.media == "video" && t.encoding == "H264");
-  if (publish || !h264)
-    session.source.ladder.clear ();
+  if (!publish && h264 && stream->make_ladder)
+    session.ladder = stream->make_ladder ();
   session.peer = std::make_unique<WebRtcPeer> (label, publish
       ? WebRtcPeer::Role::Receive : WebRtcPeer::Role::Send, config_.webrtc,
       config_.bind_address, peer_events (id, lease));
@@ -292,7 +292,7 @@ void
 WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
 {
   const uint64_t estimate = s.peer ? s.peer->estimate_bps () : 0;
-  if (s.source.ladder.size () < 2 || !s.viewer_id || estimate == 0)
+  if (s.ladder.size () < 2 || !s.viewer_id || estimate == 0)
     return;
   if (!s.estimated)
     g_message ("WHEP session %s: first estimate from the viewer: %llu kbit/s",
@@ -300,7 +300,7 @@ WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
   s.estimated = true;
   // Down at once; up once the estimate has allowed it for a while, so that
   // one optimistic report does not bounce the viewer.
-  size_t target = rung_for (s.source.ladder, estimate);
+  size_t target = rung_for (s.ladder, estimate);
   if (target < s.rung) {
     if (!s.up_since_us)
       s.up_since_us = now_us;
@@ -314,7 +314,7 @@ WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
     s.pending_reader.reset ();
     return;
   }
-  const AdaptiveRung & rung = s.source.ladder[target];
+  const AdaptiveRung & rung = s.ladder[target];
   if (s.pending != target) {
     // Its feed (and encoder) start now; the viewer moves once they run.
     s.pending = target;
@@ -333,8 +333,8 @@ WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
   s.up_since_us = 0;
   g_message ("WHEP session %s: the viewer's estimate is %llu kbit/s: moved "
       "from %s to %s", id.c_str (), (unsigned long long) (estimate / 1000),
-      s.source.ladder[s.rung].rendition.empty () ? "the camera's stream"
-      : s.source.ladder[s.rung].rendition.c_str (), rung.rendition.empty ()
+      s.ladder[s.rung].rendition.empty () ? "the camera's stream"
+      : s.ladder[s.rung].rendition.c_str (), rung.rendition.empty ()
       ? "the camera's stream" : rung.rendition.c_str ());
   s.rung = target;
 }

@@ -52,8 +52,9 @@ struct WebRtcStream
   std::string video_fallback;
   // For a viewer who named no rendition of a stream with renditions (H.264
   // cameras): the camera's stream and the renditions, highest bitrate
-  // first; the viewer starts on the first and moves with its REMB.
-  std::vector<AdaptiveRung> ladder;
+  // first; the viewer starts on the first and moves with its REMB. Made
+  // when a viewer is admitted (views are also built on every tick).
+  std::function<std::vector<AdaptiveRung> ()> make_ladder;
   // The stream itself, kept alive by its sessions; another object under
   // the same name means the stream was redefined.
   std::shared_ptr<const void> identity;
@@ -135,9 +136,11 @@ private:
     std::shared_ptr<void> reader;         // a viewer's lease on the stream
     unsigned tracks = 0;                  // the answer's tracks
     AnswerReady ready;                    // until the answer is out
-    // Adaptive viewers: the rung watched, the one being started for it
+    // Adaptive viewers: their ladder (empty: the viewer stays), the rung
+    // watched, the one being started for it
     // (its lease taken, switched to once its feed runs), and since when
     // the estimate has allowed a higher one.
+    std::vector<AdaptiveRung> ladder;
     size_t rung = 0;
     size_t pending = SIZE_MAX;
     std::shared_ptr<void> pending_reader;
