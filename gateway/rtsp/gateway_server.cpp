@@ -4,7 +4,9 @@
 #include "auth/rtsp_auth.h"
 
 #include <atomic>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -31,10 +33,32 @@ camgate_rtsp_refuse_request (GstRTSPStatusCode code)
   refusal = code;
 }
 
+// Medias kept prepared for the request being handled, until its response
+// goes out (see camgate_rtsp_client_hold_prepared).
+struct HeldMedias
+{
+  std::mutex lock;
+  std::vector<GstRTSPMedia *> medias;
+
+  void release ()
+  {
+    std::vector<GstRTSPMedia *> released;
+    {
+      std::lock_guard<std::mutex> lk (lock);
+      released.swap (medias);
+    }
+    for (GstRTSPMedia *media : released) {
+      gst_rtsp_media_unprepare (media);
+      g_object_unref (media);
+    }
+  }
+};
+
 struct _CamgateRtspClient
 {
   GstRTSPClient parent;
   guint64 id;
+  HeldMedias *held;
 };
 
 GST_DEBUG_CATEGORY_STATIC (camgate_rtsp_client_debug);
@@ -93,9 +117,53 @@ camgate_rtsp_client_check_session (GstRTSPClient * client,
   return GST_RTSP_STS_SESSION_NOT_FOUND;
 }
 
+bool
+camgate_rtsp_client_hold_prepared (GstRTSPClient * client,
+    GstRTSPMedia * media)
+{
+  // A reusable media that finished unpreparing would really be prepared,
+  // on a thread that never runs.
+  if (!CAMGATE_IS_RTSP_CLIENT (client) || gst_rtsp_media_is_reusable (media))
+    return false;
+  // Preparing a prepared media only counts one more user, atomically with
+  // the status check under the media's state lock, and stops the thread it
+  // was handed; a media being unprepared in the meantime refuses, leaving
+  // the thread (which never ran) to us.
+  GstRTSPThread *unused = gst_rtsp_thread_new (GST_RTSP_THREAD_TYPE_MEDIA);
+  gst_rtsp_thread_ref (unused);
+  const bool held = gst_rtsp_media_prepare (media, unused);
+  if (!held)
+    gst_rtsp_thread_stop (unused);
+  gst_rtsp_thread_unref (unused);
+  if (!held)
+    return false;
+  HeldMedias *holds = CAMGATE_RTSP_CLIENT (client)->held;
+  std::lock_guard<std::mutex> lk (holds->lock);
+  holds->medias.push_back (GST_RTSP_MEDIA (g_object_ref (media)));
+  return true;
+}
+
+// Every response, error or not, ends the request that may have held medias.
+static void
+camgate_rtsp_client_release_held (GstRTSPClient * client, GstRTSPContext *,
+    gpointer, gpointer)
+{
+  CAMGATE_RTSP_CLIENT (client)->held->release ();
+}
+
+static void
+camgate_rtsp_client_finalize (GObject * object)
+{
+  auto self = CAMGATE_RTSP_CLIENT (object);
+  self->held->release ();
+  delete self->held;
+  G_OBJECT_CLASS (camgate_rtsp_client_parent_class)->finalize (object);
+}
+
 static void
 camgate_rtsp_client_class_init (CamgateRtspClientClass * klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = camgate_rtsp_client_finalize;
   auto client_class = GST_RTSP_CLIENT_CLASS (klass);
   client_class->adjust_error_code = camgate_rtsp_client_adjust_error_code;
   // A refusal must never leak into a later request on the same thread.
@@ -116,6 +184,9 @@ static void
 camgate_rtsp_client_init (CamgateRtspClient * self)
 {
   self->id = next_client_id++;
+  self->held = new HeldMedias ();
+  g_signal_connect (self, "send-message",
+      G_CALLBACK (camgate_rtsp_client_release_held), nullptr);
 }
 
 // Session ids are the key to a session: drawn from a cryptographic source

@@ -30,3 +30,11 @@ GstRTSPServer *camgate_rtsp_server_new ();
 // Called by the media factory, on the thread handling the request, when it
 // refuses to build a media: the reply will carry `code`.
 void camgate_rtsp_refuse_request (GstRTSPStatusCode code);
+
+// Called by the media factory while it hands a shared media out: keeps the
+// media prepared (one more user, as a viewer would be) until the response to
+// the request `client` is handling goes out, so a viewer leaving in that
+// moment cannot unprepare it under the new one. False when the media is not
+// prepared (any more) and must not be handed out.
+bool camgate_rtsp_client_hold_prepared (GstRTSPClient * client,
+    GstRTSPMedia * media);

@@ -20,12 +20,14 @@ struct CamgateStreamMediaFactoryPrivate
 {
   std::shared_ptr<MountTarget> target;
 
-  // The shared play media built last for each key. gst-rtsp-server before
-  // 1.23.1 keeps handing a cached media out while it is being unprepared (a
-  // client that only DESCRIBEd has just left), and the request then fails
-  // with 503: such a media is skipped by moving its key on to a new epoch.
-  // This backports gst-rtsp-server commit 55c961a4dc (first in 1.23.1,
-  // rtsp-media-factory.c), and goes away with it (see gen_key).
+  // The shared play media built last for each key. A client that only
+  // DESCRIBEd unprepares the shared media when it leaves; a request arriving
+  // then must not be handed that media (gst-rtsp-server before 1.23.1 does,
+  // commit 55c961a4dc, and even after it the media can still be unprepared
+  // between the lookup and the new client's prepare): the request failed
+  // with 503. gen_key holds the media prepared for the request (see
+  // camgate_rtsp_client_hold_prepared), or, when it is already going, moves
+  // its key on to a new epoch so that a fresh media is built.
   struct Cached
   {
     Cached () { g_weak_ref_init (&media, nullptr); }
@@ -57,6 +59,9 @@ const char *kOutputIdKey = "camgate-output-id";
 // server calls both for one request on one thread).
 thread_local std::string last_play_key;
 const char *kPublishKey = "camgate-publish";
+// Set on a media once it has been prepared: "unprepared" again then means
+// finished, not yet to be prepared.
+const char *kWasPreparedKey = "camgate-was-prepared";
 
 // The RTSP method being handled on this thread, if any.
 GstRTSPMethod
@@ -281,18 +286,26 @@ camgate_stream_media_factory_gen_key (GstRTSPMediaFactory * factory,
   auto & entry = priv->cached[last_play_key];
   if (!entry)
     entry = std::make_unique<CamgateStreamMediaFactoryPrivate::Cached> ();
-#if !GST_CHECK_VERSION (1, 23, 1)
   if (auto *media = static_cast<GstRTSPMedia *> (g_weak_ref_get (
               &entry->media))) {
+    // One not prepared yet is shared: its first client prepares it. One
+    // that is unprepared again is still in gst-rtsp-server's cache until it
+    // has told everyone, and cannot be prepared again.
     GstRTSPMediaStatus status = gst_rtsp_media_get_status (media);
-    if (status == GST_RTSP_MEDIA_STATUS_UNPREPARING
-        || status == GST_RTSP_MEDIA_STATUS_ERROR) {
+    GstRTSPContext *ctx = gst_rtsp_context_get_current ();
+    bool going = status == GST_RTSP_MEDIA_STATUS_UNPREPARING
+        || status == GST_RTSP_MEDIA_STATUS_ERROR
+        || (status == GST_RTSP_MEDIA_STATUS_UNPREPARED
+            && g_object_get_data (G_OBJECT (media), kWasPreparedKey));
+    if (!going && (status == GST_RTSP_MEDIA_STATUS_PREPARED
+            || status == GST_RTSP_MEDIA_STATUS_SUSPENDED))
+      going = !ctx || !camgate_rtsp_client_hold_prepared (ctx->client, media);
+    if (going) {
       entry->epoch++;
       g_weak_ref_set (&entry->media, nullptr);
     }
     g_object_unref (media);
   }
-#endif
   return g_strdup_printf ("%s.%u", last_play_key.c_str (), entry->epoch);
 }
 
@@ -364,6 +377,10 @@ camgate_stream_media_factory_configure (GstRTSPMediaFactory * factory,
     // The camera paces the packets: send each one on as it comes instead of
     // holding it in the sink until the clock reaches its time.
     gst_rtsp_media_set_rate_control (media, FALSE);
+    g_signal_connect (media, "prepared", G_CALLBACK (+[](GstRTSPMedia * m) {
+          g_object_set_data (G_OBJECT (m), kWasPreparedKey,
+              GINT_TO_POINTER (TRUE));
+        }), nullptr);
     // The sinks are added to the media's pipeline, the element's parent,
     // as viewers SETUP.
     if (GstObject *pipeline = gst_object_get_parent (GST_OBJECT (element))) {
