@@ -16,6 +16,15 @@
  * v1, trun with per-sample duration, size, flags and — for B-frames — signed
  * composition offsets).
  *
+ * With #GstCmafChunkMux:align-to naming another cmafchunkmux (the "leader",
+ * typically in another pipeline on the same clock) packaging the same
+ * pictures at another size or bitrate, segments line up with the leader's:
+ * this muxer starts at a keyframe that starts one of the leader's segments
+ * (found by clock time: its buffers may arrive up to a second later), takes
+ * that segment's number and decode time, and then cuts a segment exactly
+ * where the leader cut one. Decode times (tfdt) of matching keyframes are
+ * identical, as adaptive-bitrate players need to switch between the two.
+ *
  * Every output buffer carries a #GstCmafChunkMeta (header / segment start /
  * independent, duration, segment and part numbers) so a sink needs no box
  * parsing; the header is also the src caps' streamheader.
@@ -37,6 +46,7 @@
 #include "segments.h"
 
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -50,11 +60,21 @@ GST_DEBUG_CATEGORY_STATIC (gst_cmaf_chunk_mux_debug);
 // a boundary: count them as on it.
 #define BOUNDARY_SLACK GST_MSECOND
 
+// A follower's keyframe arrives after the leader's (it was encoded from
+// it): by up to this much clock time.
+#define MAX_FOLLOWER_LAG GST_SECOND
+// A follower whose leader offers no keyframe to start at by then starts on
+// its own (players may not switch between the two cleanly).
+#define MAX_FOLLOWER_WAIT (10 * GST_SECOND)
+// The leader's keyframes kept for followers.
+#define KEPT_KEYFRAMES 64
+
 enum
 {
   PROP_0,
   PROP_CHUNK_DURATION,
   PROP_SEGMENT_DURATION,
+  PROP_ALIGN_TO,
 };
 
 namespace isobmff = camgate::isobmff;
@@ -83,6 +103,15 @@ struct Track
   std::optional<gint64> next_rt;
 };
 
+// A keyframe the muxer wrote, as a follower needs it.
+struct Keyframe
+{
+  gint64 clock_time = 0;           // its decode time on the pipeline clock
+  GstClockTime decode = 0;         // relative to the origin
+  bool segment_start = false;
+  guint64 segment = 0;             // the segment it is in
+};
+
 }  // namespace
 
 struct GstCmafChunkMuxPrivate
@@ -107,6 +136,15 @@ struct GstCmafChunkMuxPrivate
   guint64 segment = 0;
   guint part = 0;
   uint32_t sequence = 1;
+
+  // Leader side: the last keyframes written, for followers' threads.
+  std::mutex keyframes_lock;
+  std::deque<Keyframe> keyframes;
+  // Follower side (align_to under `lock`): the clock time of the first
+  // keyframe that found no match, and whether it gave up following.
+  GstCmafChunkMux *align_to = nullptr;
+  std::optional<gint64> waiting_since;
+  bool on_its_own = false;
 
   static void drop (Track & t)
   {
@@ -150,6 +188,10 @@ struct GstCmafChunkMuxPrivate
     segment = 0;
     part = 0;
     sequence = 1;
+    waiting_since.reset ();
+    on_its_own = false;
+    std::lock_guard<std::mutex> lk (keyframes_lock);
+    keyframes.clear ();
   }
 };
 
@@ -472,6 +514,101 @@ earliest_pad (GstCmafChunkMux * self, bool timeout, bool * need_data,
   return best;
 }
 
+// The muxer a follower lines its segments up with (a reference), or null.
+GstCmafChunkMux *
+leader_of (GstCmafChunkMux * self)
+{
+  auto priv = self->priv;
+  std::lock_guard<std::mutex> lk (priv->lock);
+  if (priv->on_its_own || !priv->align_to)
+    return nullptr;
+  return GST_CMAF_CHUNK_MUX (gst_object_ref (priv->align_to));
+}
+
+gint64
+clock_time_of (GstCmafChunkMux * self, gint64 running_time)
+{
+  return running_time + (gint64) gst_element_get_base_time (GST_ELEMENT
+      (self));
+}
+
+// The leader's keyframe that a follower's keyframe at `clock_time` was made
+// from: the latest one before it within MAX_FOLLOWER_LAG (both are timed by
+// arrival, so allow the follower's to look a little early too).
+std::optional<Keyframe>
+leader_keyframe_at_clock (GstCmafChunkMux * leader, gint64 clock_time)
+{
+  const gint64 early = 100 * GST_MSECOND;
+  auto priv = leader->priv;
+  std::lock_guard<std::mutex> lk (priv->keyframes_lock);
+  std::optional<Keyframe> found;
+  for (const auto & k : priv->keyframes)
+    if (k.clock_time <= clock_time + early
+        && clock_time - k.clock_time <= (gint64) MAX_FOLLOWER_LAG)
+      found = k;
+  return found;
+}
+
+// The leader's keyframe at decode time `decode`, give or take `tolerance`.
+std::optional<Keyframe>
+leader_keyframe_at_decode (GstCmafChunkMux * leader, GstClockTime decode,
+    GstClockTime tolerance)
+{
+  auto priv = leader->priv;
+  std::lock_guard<std::mutex> lk (priv->keyframes_lock);
+  for (const auto & k : priv->keyframes)
+    if ((GstClockTime) ABS ((gint64) k.decode - (gint64) decode) <= tolerance)
+      return k;
+  return std::nullopt;
+}
+
+// Records a keyframe just placed (its chunk is open), for followers.
+void
+remember_keyframe (GstCmafChunkMuxPrivate * priv, gint64 clock_time,
+    GstClockTime decode)
+{
+  Keyframe k;
+  k.clock_time = clock_time;
+  k.decode = decode;
+  k.segment_start = priv->chunk_is_segment_start && priv->chunk_start == decode;
+  k.segment = priv->segment;
+  std::lock_guard<std::mutex> lk (priv->keyframes_lock);
+  priv->keyframes.push_back (k);
+  if (priv->keyframes.size () > KEPT_KEYFRAMES)
+    priv->keyframes.pop_front ();
+}
+
+// A follower's first keyframe: starts at the leader's segment it was made
+// from. False: drop it and wait for the next one.
+bool
+follow_from (GstCmafChunkMux * self, GstCmafChunkMux * leader, gint64 dts_rt)
+{
+  auto priv = self->priv;
+  const gint64 now = clock_time_of (self, dts_rt);
+  auto k = leader_keyframe_at_clock (leader, now);
+  if (k && k->segment_start) {
+    priv->have_origin = true;
+    priv->origin = dts_rt - (gint64) k->decode;
+    priv->chunk_start = priv->segment_start = k->decode;
+    priv->segment = k->segment;
+    GST_INFO_OBJECT (self, "lined up with %" GST_PTR_FORMAT " at segment %"
+        G_GUINT64_FORMAT ", decode time %" GST_TIME_FORMAT, leader, k->segment,
+        GST_TIME_ARGS (k->decode));
+    return true;
+  }
+  if (!priv->waiting_since)
+    priv->waiting_since = now;
+  if (now - *priv->waiting_since < (gint64) MAX_FOLLOWER_WAIT)
+    return false;
+  GST_ELEMENT_WARNING (self, STREAM, MUX, (nullptr), ("%" GST_PTR_FORMAT
+          " offered no segment start to line up with for %" GST_TIME_FORMAT
+          ": segments start on their own", leader,
+          GST_TIME_ARGS (MAX_FOLLOWER_WAIT)));
+  std::lock_guard<std::mutex> lk (priv->lock);
+  priv->on_its_own = true;
+  return false;
+}
+
 // Final chunk at end of stream: the held-back samples get their previous
 // duration.
 GstFlowReturn
@@ -546,15 +683,31 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
     track->next_rt = dts_rt + (gint64) step;
   }
 
+  GstCmafChunkMux *leader = driving && sync ? leader_of (self) : nullptr;
   if (!priv->have_origin) {
     // Nothing before the first keyframe: a segment must be decodable.
-    if (!driving || !sync) {
+    if (!driving || !sync || (leader && !follow_from (self, leader, dts_rt))) {
+      gst_clear_object (&leader);
       gst_buffer_unref (buffer);
       return GST_FLOW_OK;
     }
-    priv->have_origin = true;
-    priv->origin = dts_rt;
-    priv->chunk_start = priv->segment_start = 0;
+    if (!priv->have_origin) {
+      priv->have_origin = true;
+      priv->origin = dts_rt;
+      priv->chunk_start = priv->segment_start = 0;
+    }
+  }
+  // A follower's keyframe takes the decode time of the leader's it was made
+  // from (they differ by rounding at most) and cuts where the leader cut.
+  std::optional<Keyframe> lead;
+  if (leader) {
+    const GstClockTime frame = gst_util_uint64_scale (track->last_duration,
+        GST_SECOND, track->config.timescale);
+    lead = leader_keyframe_at_decode (leader, (GstClockTime) (dts_rt
+            - priv->origin), MAX (2 * GST_MSECOND, frame / 2));
+    if (lead)
+      priv->origin = dts_rt - (gint64) lead->decode;
+    gst_object_unref (leader);
   }
   if (dts_rt < priv->origin) {
     GST_LOG_OBJECT (pad, "dropping a buffer from before the first keyframe "
@@ -594,12 +747,20 @@ gst_cmaf_chunk_mux_aggregate (GstAggregator * agg, gboolean timeout)
         GST_SECOND, timescale);
     // A keyframe a hair before the segment boundary (timestamps paced by
     // arrival) still ends the segment: missing the cut would double it.
-    if (has_samples && sync && dts + MAX (BOUNDARY_SLACK, frame / 2)
-        >= priv->segment_start + priv->segment_duration)
+    const bool segment_due = lead ? lead->segment_start
+        : dts + MAX (BOUNDARY_SLACK, frame / 2)
+        >= priv->segment_start + priv->segment_duration;
+    if (has_samples && sync && segment_due)
       ret = close_chunk (self, dts, true, true);
     else if (has_samples && dts + frame
         > priv->chunk_start + priv->chunk_duration + BOUNDARY_SLACK)
       ret = close_chunk (self, dts, false, sync);
+  }
+  if (driving && sync && ret == GST_FLOW_OK) {
+    if (lead && lead->segment != priv->segment)
+      GST_WARNING_OBJECT (self, "segment %" G_GUINT64_FORMAT " is the "
+          "leader's %" G_GUINT64_FORMAT, priv->segment, lead->segment);
+    remember_keyframe (priv, clock_time_of (self, dts_rt), dts);
   }
   track->pending = Pending { buffer, dts_ticks, pts_ticks, sync };
   return ret;
@@ -684,6 +845,14 @@ gst_cmaf_chunk_mux_set_property (GObject * object, guint prop_id,
     case PROP_SEGMENT_DURATION:
       priv->segment_duration = g_value_get_uint64 (value);
       break;
+    case PROP_ALIGN_TO:{
+      auto leader = static_cast<GstCmafChunkMux *> (g_value_dup_object (value));
+      if (leader == GST_CMAF_CHUNK_MUX (object))
+        gst_clear_object (&leader);
+      gst_clear_object (&priv->align_to);
+      priv->align_to = leader;
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -702,6 +871,9 @@ gst_cmaf_chunk_mux_get_property (GObject * object, guint prop_id,
     case PROP_SEGMENT_DURATION:
       g_value_set_uint64 (value, priv->segment_duration);
       break;
+    case PROP_ALIGN_TO:
+      g_value_set_object (value, priv->align_to);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -712,6 +884,7 @@ gst_cmaf_chunk_mux_finalize (GObject * object)
 {
   auto self = GST_CMAF_CHUNK_MUX (object);
   self->priv->reset ();
+  gst_clear_object (&self->priv->align_to);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -738,6 +911,12 @@ gst_cmaf_chunk_mux_class_init (GstCmafChunkMuxClass * klass)
           "Minimum duration of a segment; the next one starts at the first "
           "video keyframe after it, in nanoseconds", 10 * GST_MSECOND,
           600 * GST_SECOND, DEFAULT_SEGMENT_DURATION, flags));
+  g_object_class_install_property (object_class, PROP_ALIGN_TO,
+      g_param_spec_object ("align-to", "Align to",
+          "Another cmafchunkmux, on the same clock, packaging the same "
+          "pictures: start at one of its segments and cut segments where it "
+          "cuts them, with the same numbers and decode times",
+          GST_TYPE_CMAF_CHUNK_MUX, flags));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &video_template, GST_TYPE_AGGREGATOR_PAD);

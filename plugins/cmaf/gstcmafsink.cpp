@@ -19,6 +19,10 @@
  *
  * Request pads `video` and `audio`, as on cmafchunkmux.
  *
+ * Renditions of one picture (an adaptive-bitrate ladder) are packaged by one
+ * cmafsink each; #GstCmafSink:align-to makes each line its segments up with
+ * one of them (same numbers, boundaries and decode times).
+ *
  * An application serves the files itself with the #GstCmafSink::get-file
  * action signal (`stream.m3u8`, `index.m3u8`, `manifest.mpd`, `init.mp4`,
  * `seg<N>.m4s`, `part<N>.m4s`, and DASH's per-track `init-<track>.mp4`,
@@ -71,6 +75,7 @@ enum
   PROP_PART_DURATION,
   PROP_SEGMENT_DURATION,
   PROP_WINDOW,
+  PROP_ALIGN_TO,
 };
 
 struct GstCmafSinkPrivate
@@ -82,6 +87,7 @@ struct GstCmafSinkPrivate
   guint window = DEFAULT_WINDOW;
 
   GstElement *mux = nullptr;
+  GstElement *align_to = nullptr;   // a reference, for the property's getter
   GstElement *appsink = nullptr;
   std::shared_ptr<camgate::hls::SegmentStore> store;
   std::unique_ptr<camgate::hls::DirectoryWriter> writer;
@@ -348,6 +354,16 @@ gst_cmaf_sink_set_property (GObject * object, guint prop_id,
     case PROP_WINDOW:
       priv->window = g_value_get_uint (value);
       break;
+    case PROP_ALIGN_TO:{
+      // The other sink's muxer is the one to follow.
+      GstElement *leader = static_cast<GstElement *> (g_value_get_object
+          (value));
+      g_object_set (priv->mux, "align-to", leader && leader != GST_ELEMENT
+          (self) ? GST_CMAF_SINK (leader)->priv->mux : nullptr, nullptr);
+      gst_clear_object (&priv->align_to);
+      priv->align_to = leader ? GST_ELEMENT (gst_object_ref (leader)) : nullptr;
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -372,6 +388,9 @@ gst_cmaf_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_WINDOW:
       g_value_set_uint (value, priv->window);
       break;
+    case PROP_ALIGN_TO:
+      g_value_set_object (value, priv->align_to);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -384,6 +403,7 @@ gst_cmaf_sink_finalize (GObject * object)
   // The application may keep the store (gst_cmaf_sink_get_store).
   if (self->priv->store)
     self->priv->store->unobserve (self->priv->observer);
+  gst_clear_object (&self->priv->align_to);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -417,6 +437,12 @@ gst_cmaf_sink_class_init (GstCmafSinkClass * klass)
       g_param_spec_uint ("window", "Window",
           "Complete segments kept in the playlists (older files are deleted)",
           1, 1000, DEFAULT_WINDOW, flags));
+  g_object_class_install_property (object_class, PROP_ALIGN_TO,
+      g_param_spec_object ("align-to", "Align to",
+          "Another cmafsink (on the same clock) packaging the same pictures "
+          "at another size or bitrate: segments start and are numbered as "
+          "its are, with the same decode times, so that players switch "
+          "between the two (see cmafchunkmux)", GST_TYPE_CMAF_SINK, flags));
 
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);

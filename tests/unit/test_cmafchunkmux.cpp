@@ -14,6 +14,7 @@
 #include <atomic>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -358,4 +359,145 @@ TEST (CmafChunkMux, APadReleasedWhileRunningDropsItsTrack)
           fragment));
   EXPECT_EQ (fragment.trafs.size (), 1u);
   gst_buffer_unmap (out.buffers.back (), &map);
+}
+
+namespace {
+
+// A chunk's segment number, whether it starts one, and its video decode
+// time (tfdt).
+struct ChunkTiming
+{
+  guint64 segment;
+  bool segment_start;
+  uint64_t decode_time;
+};
+
+std::vector<ChunkTiming>
+chunk_timings (const Output & out)
+{
+  std::vector<ChunkTiming> timings;
+  for (size_t i = 1; i < out.buffers.size (); i++) {
+    GstCmafChunkMeta *meta = gst_buffer_get_cmaf_chunk_meta (out.buffers[i]);
+    GstMapInfo map;
+    gst_buffer_map (out.buffers[i], &map, GST_MAP_READ);
+    auto moof = camgate::isobmff::find_box (map.data, 0, map.size,
+        camgate::isobmff::fourcc ("moof"));
+    camgate::isobmff::MovieFragment fragment;
+    if (meta && moof && camgate::isobmff::read_movie_fragment (map.data,
+            *moof, fragment) && !fragment.trafs.empty ())
+      timings.push_back ({ meta->segment,
+            (meta->flags & GST_CMAF_CHUNK_SEGMENT_START) != 0,
+            fragment.trafs[0].decode_time });
+    gst_buffer_unmap (out.buffers[i], &map);
+  }
+  return timings;
+}
+
+// A pipeline "appsrc name=src ! <mux> ! appsink name=out" on base time 0,
+// so that two of them share clock times.
+GstElement *
+muxing_pipeline (const std::string & mux, GstCaps * caps)
+{
+  GstElement *pipeline = gst_parse_launch (("appsrc name=src format=time ! "
+          + mux + " ! appsink name=out sync=false").c_str (), nullptr);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "caps", caps, nullptr);
+  gst_object_unref (src);
+  gst_element_set_start_time (pipeline, GST_CLOCK_TIME_NONE);
+  gst_element_set_base_time (pipeline, 0);
+  return pipeline;
+}
+
+// Pushes samples[from..] (their times moved by `shift(i)`) and collects the
+// output until EOS.
+void
+feed (GstElement * pipeline, const std::vector<GstSample *> & samples,
+    size_t from, const std::function<GstClockTime (size_t)> & shift,
+    Output & out)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (size_t i = from; i < samples.size (); i++) {
+    GstBuffer *buffer = gst_buffer_copy (gst_sample_get_buffer (samples[i]));
+    GST_BUFFER_PTS (buffer) += shift (i);
+    if (GST_BUFFER_DTS_IS_VALID (buffer))
+      GST_BUFFER_DTS (buffer) += shift (i);
+    gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  pull_all (sink, out);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+}
+
+}  // namespace
+
+TEST (CmafChunkMux, AFollowerCutsSegmentsWhereItsLeaderDoes)
+{
+  // Keyframes every 20 frames (0.67 s); the leader's 1 s segments start at
+  // frames 0, 40, 80, 120...; the follower, asked for 0.5 s segments of its
+  // own, starts at frame 50, 40 ms (and a few microseconds of rounding)
+  // later on the clock, as an encoded rendition of the same pictures would.
+  auto samples = encoded_samples ("videotestsrc num-buffers=240 "
+      "! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc "
+      "key-int-max=20 ! h264parse ! video/x-h264,stream-format=avc");
+  ASSERT_EQ (samples.size (), 240u);
+  GstCaps *caps = gst_sample_get_caps (samples[0]);
+
+  GstElement *leading = muxing_pipeline ("cmafchunkmux name=m "
+      "segment-duration=1000000000", caps);
+  Output led;
+  feed (leading, samples, 0, [](size_t) { return 0; }, led);
+
+  GstElement *following = muxing_pipeline ("cmafchunkmux name=m "
+      "segment-duration=500000000", caps);
+  GstElement *leader = gst_bin_get_by_name (GST_BIN (leading), "m");
+  GstElement *follower = gst_bin_get_by_name (GST_BIN (following), "m");
+  g_object_set (follower, "align-to", leader, nullptr);
+  Output followed;
+  feed (following, samples, 50, [](size_t i) {
+        return 40 * GST_MSECOND + (i % 3) * 4 * GST_USECOND;
+      }, followed);
+
+  gst_element_set_state (following, GST_STATE_NULL);
+  gst_element_set_state (leading, GST_STATE_NULL);
+  gst_object_unref (follower);
+  gst_object_unref (leader);
+  gst_object_unref (following);
+  gst_object_unref (leading);
+  for (auto *s : samples)
+    gst_sample_unref (s);
+
+  auto leader_chunks = chunk_timings (led);
+  auto follower_chunks = chunk_timings (followed);
+  std::map<guint64, uint64_t> leader_starts;
+  for (const auto & c : leader_chunks)
+    if (c.segment_start)
+      leader_starts[c.segment] = c.decode_time;
+  ASSERT_GE (leader_starts.size (), 5u);
+  std::map<guint64, uint64_t> follower_starts;
+  for (const auto & c : follower_chunks)
+    if (c.segment_start)
+      follower_starts[c.segment] = c.decode_time;
+  // It starts at frame 80 (frame 60, its first keyframe, starts no segment
+  // of the leader's): segment 2, at 80/30 s.
+  ASSERT_FALSE (follower_chunks.empty ());
+  EXPECT_TRUE (follower_chunks.front ().segment_start);
+  EXPECT_EQ (follower_chunks.front ().segment, 2u);
+  EXPECT_NEAR ((double) follower_chunks.front ().decode_time, 80.0 * 3000, 1);
+  // Every one of its segments is the leader's: same number, same decode
+  // time, and none of the leader's is missing.
+  EXPECT_GE (follower_starts.size (), 4u);
+  ASSERT_FALSE (follower_starts.empty ());
+  for (const auto & [segment, decode_time] : follower_starts) {
+    EXPECT_TRUE (leader_starts.count (segment)) << segment;
+    EXPECT_EQ (decode_time, leader_starts[segment]) << segment;
+  }
+  for (const auto & [segment, decode_time] : leader_starts) {
+    if (segment >= 2 && segment <= follower_starts.rbegin ()->first) {
+      EXPECT_TRUE (follower_starts.count (segment)) << segment;
+    }
+  }
+
 }
