@@ -8,15 +8,69 @@
 namespace camgate {
 
 HlsOutput::HlsOutput (std::string stream, HlsSpec spec,
-    std::shared_ptr<RtpFanout> fanout)
-    : FanoutOutput (std::move (stream), "HLS/DASH", std::move (fanout)),
-      spec_ (spec)
+    std::shared_ptr<RtpFanout> fanout, std::optional<HlsRendition> rendition)
+    : FanoutOutput (std::move (stream), rendition ? "HLS/DASH " + rendition->name
+        : "HLS/DASH", std::move (fanout)),
+      spec_ (spec), rendition_ (std::move (rendition))
 {
 }
 
 HlsOutput::~HlsOutput ()
 {
   stop ();
+}
+
+std::optional<Demand>
+HlsOutput::demand () const
+{
+  if (!rendition_)
+    return std::nullopt;
+  return Demand { ReaderKind::Hls, rendition_->linger_us };
+}
+
+GstElement *
+HlsOutput::sink () const
+{
+  std::lock_guard<std::mutex> lk (store_lock_);
+  return sink_ ? GST_ELEMENT (gst_object_ref (sink_)) : nullptr;
+}
+
+void
+HlsOutput::update (const OutputTick & tick)
+{
+  if (!rendition_) {
+    FanoutOutput::update (tick);
+    return;
+  }
+  if (!encoder_lease_) {
+    encoder_lease_ = rendition_->encoder_readers->lease ();
+    wanted_since_us_ = tick.now_us;
+  }
+  // Built lined up with the camera's packaging as it runs now: rebuilt when
+  // that one is (a new camera layout), held back while it does not run.
+  GstElement *leader = rendition_->leader->sink ();
+  if (running () && leader != leader_sink_)
+    FanoutOutput::stop ();
+  if (leader)
+    FanoutOutput::update (tick);
+  gst_clear_object (&leader);
+}
+
+void
+HlsOutput::stop ()
+{
+  FanoutOutput::stop ();
+  encoder_lease_.reset ();
+}
+
+bool
+HlsOutput::starting (int64_t now_us) const
+{
+  if (!encoder_lease_)
+    return true;
+  auto packaged = store ();
+  return !(packaged && packaged->has_media ())
+      && now_us - wanted_since_us_ < kStartWaitUs;
 }
 
 std::shared_ptr<hls::SegmentStore>
@@ -45,10 +99,28 @@ void
 HlsOutput::started (GstElement * pipeline)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  if (rendition_) {
+    gst_clear_object (&leader_sink_);
+    leader_sink_ = rendition_->leader->sink ();
+    g_object_set (sink, "align-to", leader_sink_, nullptr);
+  }
   std::lock_guard<std::mutex> lk (store_lock_);
   store_ = gst_cmaf_sink_get_store (GST_CMAF_SINK (sink));
   started_us_ = g_get_monotonic_time ();
-  gst_object_unref (sink);
+  gst_clear_object (&sink_);
+  sink_ = sink;
+}
+
+void
+HlsOutput::stopped ()
+{
+  gst_clear_object (&leader_sink_);
+  std::lock_guard<std::mutex> lk (store_lock_);
+  gst_clear_object (&sink_);
+  // A rendition's playlist would stand still: players are told there is
+  // none until it runs again.
+  if (rendition_)
+    store_.reset ();
 }
 
 bool

@@ -8,6 +8,12 @@
 //   appsrc(RTP PCMA/PCMU)   ─► depay ─► decode ─► AAC ─┘
 //
 // Rebuilt when the camera comes back with a different layout.
+//
+// A transcoded rendition's packaging (HlsRendition) reads the rendition's
+// fanout instead, runs while the stream has HLS/DASH readers (keeping the
+// rendition's encoder on), and lines its segments up with the camera's own
+// packaging (cmafsink align-to): same numbers, boundaries and decode times,
+// so that ABR players switch between them.
 #pragma once
 
 #include "config/stream_spec.h"
@@ -17,19 +23,49 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace camgate {
+
+class HlsOutput;
+
+struct HlsRendition
+{
+  std::string name;                          // "360p"
+  // The rendition's readers: the output's lease keeps its encoder on.
+  std::shared_ptr<ReaderCount> encoder_readers;
+  std::shared_ptr<HlsOutput> leader;         // the camera's own packaging
+  int64_t linger_us = 0;
+};
 
 class HlsOutput : public FanoutOutput
 {
 public:
   HlsOutput (std::string stream, HlsSpec spec,
-      std::shared_ptr<RtpFanout> fanout);
+      std::shared_ptr<RtpFanout> fanout,
+      std::optional<HlsRendition> rendition = std::nullopt);
   ~HlsOutput () override;
 
+  // The rendition it packages ("" = the camera's own stream).
+  std::string rendition () const
+  {
+    return rendition_ ? rendition_->name : std::string ();
+  }
   // The store being served (null until the first build).
   std::shared_ptr<hls::SegmentStore> store () const;
+  // The running pipeline's cmafsink (a reference), null while stopped.
+  GstElement *sink () const;
+
+  // A rendition's packaging that may yet produce media: not asked for yet,
+  // or asked for less than kStartWaitUs ago (a rendition whose encoder
+  // fails is not waited for again and again).
+  static constexpr int64_t kStartWaitUs = 8 * G_USEC_PER_SEC;
+  bool starting (int64_t now_us) const;
+
+  std::optional<Demand> demand () const override;
+  void update (const OutputTick & tick) override;
+  void stop () override;
 
   // The rule: no part for 3 target durations (at least 5 s) since the last
   // one, or none at all 15 s after the output or the session started (a
@@ -45,6 +81,7 @@ protected:
   bool describe (const RtpFanout::Layout & layout, std::string & description,
       std::string & error) override;
   void started (GstElement * pipeline) override;
+  void stopped () override;
 
 private:
   // Whether the packager has stopped making parts while its pipeline runs
@@ -53,8 +90,13 @@ private:
   bool stalled (int64_t now_us, int64_t session_us) const;
 
   const HlsSpec spec_;
+  const std::optional<HlsRendition> rendition_;
+  ReaderCount::Lease encoder_lease_;         // a rendition's, while wanted
+  int64_t wanted_since_us_ = 0;              // when it took the lease
+  GstElement *leader_sink_ = nullptr;        // what the build lined up with
   mutable std::mutex store_lock_;
   std::shared_ptr<hls::SegmentStore> store_;
+  GstElement *sink_ = nullptr;
   int64_t started_us_ = 0;
 };
 

@@ -44,11 +44,28 @@ gstreamer_client (SoupServerMessage * message)
   return agent && g_str_has_prefix (agent, "GStreamer ");
 }
 
-std::shared_ptr<hls::SegmentStore>
-store_of (const Stream * stream)
+// The packaging of the camera's own stream ("") or of a rendition.
+std::shared_ptr<HlsOutput>
+hls_output (const Stream * stream, const std::string & rendition)
 {
-  auto output = stream ? stream->output<HlsOutput> () : nullptr;
+  return stream ? stream->output_where<HlsOutput> ([&](const HlsOutput & o) {
+        return o.rendition () == rendition;
+      }) : nullptr;
+}
+
+std::shared_ptr<hls::SegmentStore>
+store_of (const Stream * stream, const std::string & rendition = {})
+{
+  auto output = hls_output (stream, rendition);
   return output ? output->store () : nullptr;
+}
+
+std::vector<std::shared_ptr<HlsOutput>>
+rendition_outputs (const Stream & stream)
+{
+  return stream.outputs_where<HlsOutput> ([](const HlsOutput & o) {
+        return !o.rendition ().empty ();
+      });
 }
 
 const char *
@@ -176,19 +193,25 @@ bool
 HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
     GHashTable * query)
 {
-  // "/<stream>/<file>"
+  // "/<stream>/<file>" or "/<stream>/<rendition>/<file>"
   if (path.size () < 3 || path[0] != '/')
     return false;
   auto slash = path.find ('/', 1);
   if (slash == std::string::npos)
     return false;
   const std::string name = path.substr (1, slash - 1);
-  const std::string file = path.substr (slash + 1);
+  std::string file = path.substr (slash + 1);
   auto stream = streams_.find (name);
   if (!stream || !stream->spec ().outputs.hls.enabled)
     return false;
-  if (file.find ('/') != std::string::npos)
-    return false;
+  std::string rendition;
+  if (auto inner = file.find ('/'); inner != std::string::npos) {
+    rendition = file.substr (0, inner);
+    file = file.substr (inner + 1);
+    if (file.empty () || file.find ('/') != std::string::npos
+        || rendition.empty () || !hls_output (stream.get (), rendition))
+      return false;
+  }
 
   const char *method = soup_server_message_get_method (message);
   if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD")) {
@@ -198,14 +221,14 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
     return true;
   }
 
-  if (file.empty () || file == "index.html") {
+  if (rendition.empty () && (file.empty () || file == "index.html")) {
     send_resource (message, "player.html", "text/html; charset=utf-8",
         "no-cache");
     return true;
   }
 
   note_reader (message, name);
-  Waiter waiter { message, name, file };
+  Waiter waiter { message, name, rendition, file };
   std::string error;
   if (!read_query (query, waiter, error)) {
     send_error (message, SOUP_STATUS_BAD_REQUEST, error);
@@ -214,7 +237,14 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   auto store = store_of (stream.get ());
   const unsigned td = store ? store->config ().target_duration
       : std::max<unsigned> (1, stream->spec ().outputs.hls.segment_ms / 1000);
-  waiter.deadline_us = g_get_monotonic_time () + 3 * td * G_USEC_PER_SEC;
+  gint64 wait_us = 3 * td * G_USEC_PER_SEC;
+  // Renditions start with the first multivariant request (an encoder, then
+  // a segment start to line up with): wait longer for them, within what
+  // players allow a manifest (hls.js: 10 s).
+  if (file == hls::SegmentStore::kMultivariant
+      && !rendition_outputs (*stream).empty ())
+    wait_us = std::max<gint64> (wait_us, HlsOutput::kStartWaitUs);
+  waiter.deadline_us = g_get_monotonic_time () + wait_us;
   if (try_answer (waiter, false))
     return true;
 
@@ -284,7 +314,7 @@ bool
 HlsRoutes::try_answer (Waiter & w, bool expired)
 {
   auto stream = streams_.find (w.stream);
-  auto store = store_of (stream.get ());
+  auto store = store_of (stream.get (), w.rendition);
   const bool playlist = w.file.empty ();
   const bool blocking = playlist && (w.msn > 0 || w.part);
   // Playlists and the MPD describe media: none before the first segment
@@ -327,9 +357,12 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   if (w.file == hls::SegmentStore::kMultivariant
       || w.file == hls::SegmentStore::kManifest) {
     const bool mpd = w.file == hls::SegmentStore::kManifest;
-    std::string text = with_token (mpd ? store->dash_manifest
-        (gstreamer_client (w.message)) : store->multivariant_playlist (),
-        w.token, mpd);
+    std::string text;
+    if (mpd)
+      text = store->dash_manifest (gstreamer_client (w.message));
+    else if (!multivariant (*stream, *store, expired, text))
+      return false;
+    text = with_token (text, w.token, mpd);
     send (w.message, w.file, text.data (), text.size (), "no-cache");
     return true;
   }
@@ -347,6 +380,26 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   }
   send_error (w.message, SOUP_STATUS_NOT_FOUND, "no " + w.file + " in "
       + w.stream);
+  return true;
+}
+
+bool
+HlsRoutes::multivariant (const Stream & stream,
+    const hls::SegmentStore & store, bool expired, std::string & text) const
+{
+  std::vector<std::pair<std::string, hls::VariantInfo>> variants {
+    { hls::SegmentStore::kMediaPlaylist, store.variant () } };
+  // The multivariant request made the stream's renditions start (it counts
+  // as an HLS reader): listed as each has media, in the configured order.
+  for (const auto & output : rendition_outputs (stream)) {
+    auto rendition = output->store ();
+    if (rendition && rendition->has_media ())
+      variants.push_back ({ output->rendition () + "/"
+            + hls::SegmentStore::kMediaPlaylist, rendition->variant () });
+    else if (!expired && output->starting (g_get_monotonic_time ()))
+      return false;
+  }
+  text = hls::multivariant_playlist (variants);
   return true;
 }
 
@@ -471,10 +524,15 @@ HlsRoutes::observe_stores (bool & store_missing)
   std::map<hls::SegmentStore *, std::shared_ptr<hls::SegmentStore>> wanted;
   for (const auto & w : waiters_) {
     auto stream = streams_.find (w.stream);
-    auto store = store_of (stream.get ());
+    auto store = store_of (stream.get (), w.rendition);
     if (store)
       wanted[store.get ()] = store;
     else
+      store_missing = true;
+    // A multivariant playlist may wait for renditions' stores to appear.
+    if (stream && w.rendition.empty () && w.file
+        == hls::SegmentStore::kMultivariant
+        && !rendition_outputs (*stream).empty ())
       store_missing = true;
   }
   for (const auto & feed : feeds_)

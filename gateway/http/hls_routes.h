@@ -11,6 +11,10 @@
 //                          as its parts are written (chunked), as DASH's
 //                          availabilityTimeOffset promises
 //   /<stream>/manifest.mpd DASH
+//   /<stream>/<rendition>/stream.m3u8 (and its files, as above): a transcoded
+//                          rendition, listed in the multivariant playlist
+//                          beside the camera's own once it has media (the
+//                          playlist waits for them up to 3 target durations)
 // Blocked requests are paused libsoup messages, woken by their segment
 // store's notifications (marshalled to the main context) or their deadline;
 // a request for a stream whose packager has not started yet (no store to
@@ -37,6 +41,7 @@
 namespace camgate {
 
 class ParkedMessage;
+class Stream;
 class StreamManager;
 namespace hls { class SegmentStore; }
 
@@ -60,6 +65,7 @@ private:
   {
     SoupServerMessage *message;    // held by `parked` once parked
     std::string stream;
+    std::string rendition;         // "" for the camera's own
     std::string file;              // "" for the playlist
     uint64_t msn = 0;
     std::optional<unsigned> part;
@@ -86,6 +92,10 @@ private:
   void park (Waiter waiter);
   // True when answered (now or never to be); false to keep waiting.
   bool try_answer (Waiter & waiter, bool expired);
+  // The multivariant playlist of a stream with renditions: false while one
+  // that runs has no media yet (and `expired` is false).
+  bool multivariant (const Stream & stream, const hls::SegmentStore & store,
+      bool expired, std::string & text) const;
   // Starts sending the segment being built; true when it is one.
   bool start_feed (Waiter & waiter, std::shared_ptr<hls::SegmentStore> store);
   void feed_segments ();

@@ -13,9 +13,11 @@ make_stream_outputs (const StreamSpec & spec,
     const std::shared_ptr<RtpFanout> & fanout)
 {
   std::vector<std::shared_ptr<StreamOutput>> outputs;
-  if (spec.outputs.hls.enabled)
-    outputs.push_back (std::make_shared<HlsOutput> (spec.name,
-            spec.outputs.hls, fanout));
+  std::shared_ptr<HlsOutput> hls;
+  if (spec.outputs.hls.enabled) {
+    hls = std::make_shared<HlsOutput> (spec.name, spec.outputs.hls, fanout);
+    outputs.push_back (hls);
+  }
   if (spec.outputs.webrtc.enabled)
     outputs.push_back (std::make_shared<webrtc::WebRtcFeed> (spec.name, fanout,
             spec.outputs.webrtc.warm));
@@ -32,6 +34,16 @@ make_stream_outputs (const StreamSpec & spec,
     auto ladder = std::make_shared<transcode::RenditionLadder> (spec.name,
         fanout, transcode);
     outputs.push_back (ladder);
+    // Each configured rendition packaged for LL-HLS/DASH beside the
+    // camera's own, while the stream has HLS/DASH readers (ABR players
+    // switch between them).
+    if (hls)
+      for (const auto & target : ladder->mount_targets ())
+        outputs.push_back (std::make_shared<HlsOutput> (spec.name,
+                spec.outputs.hls, target->fanout, HlsRendition {
+                  target->name.substr (spec.name.size () + 1),
+                  target->readers, hls,
+                  transcode::RenditionLadder::kLingerUs }));
     // Each rendition to WHEP viewers who ask for it (after the ladder: a
     // tick starts the rendition before its feed looks for its frames).
     if (spec.outputs.webrtc.enabled)

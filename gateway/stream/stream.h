@@ -71,6 +71,17 @@ public:
           return typed;
     return nullptr;
   }
+  // Every output of type T that `which` accepts, in the order they were made.
+  template <class T, class Which>
+  std::vector<std::shared_ptr<T>> outputs_where (Which which) const
+  {
+    std::vector<std::shared_ptr<T>> found;
+    for (const auto & output : outputs_)
+      if (auto typed = std::dynamic_pointer_cast<T> (output))
+        if (which (*typed))
+          found.push_back (std::move (typed));
+    return found;
+  }
   // The RTSP mounts its outputs serve (renditions), beside its own.
   std::vector<std::shared_ptr<MountTarget>> output_mounts () const
   {

@@ -152,6 +152,10 @@ describe_inputs (GstElement * mux)
       info.width = width;
       info.height = height;
     }
+    gint fps_n = 0, fps_d = 1;
+    if (gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d)
+        && fps_n > 0 && fps_d > 0)
+      info.frame_rate = (double) fps_n / fps_d;
     gst_caps_unref (caps);
   }
   g_value_unset (&item);

@@ -3,6 +3,7 @@
 // and is encoded only while someone watches it.
 #include "commands.h"
 #include "fake_camera.h"
+#include "fragment_reader.h"
 #include "helpers.h"
 #include "webrtc_client.h"
 
@@ -10,6 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -446,4 +450,142 @@ TEST (Renditions, AWhepViewerOnASlowLinkMovesToALowerRenditionAndBack)
   EXPECT_TRUE (viewer.wait_video_frames (later + 25, 10s)) << gateway->log ();
   EXPECT_NE (gateway->log ().find ("moved from 180p to the camera's stream"),
       std::string::npos) << gateway->log ();
+}
+
+namespace {
+
+// The segments (seg<N>.m4s) a media playlist lists as complete, with the
+// wall-clock time of their first picture (PROGRAM-DATE-TIME, in ms).
+std::map<uint64_t, int64_t>
+listed_segments (const std::string & playlist)
+{
+  std::map<uint64_t, int64_t> segments;
+  std::istringstream lines (playlist);
+  std::string line;
+  int64_t date_ms = 0;
+  const std::string date_tag = "#EXT-X-PROGRAM-DATE-TIME:";
+  while (std::getline (lines, line)) {
+    if (line.rfind (date_tag, 0) == 0) {
+      GDateTime *date = g_date_time_new_from_iso8601 (line.c_str ()
+          + date_tag.size (), nullptr);
+      date_ms = date ? g_date_time_to_unix (date) * 1000
+          + g_date_time_get_microsecond (date) / 1000 : 0;
+      if (date)
+        g_date_time_unref (date);
+    } else if (line.rfind ("seg", 0) == 0) {
+      segments[g_ascii_strtoull (line.c_str () + 3, nullptr, 10)] = date_ms;
+    }
+  }
+  return segments;
+}
+
+// The video decode time (tfdt of track 1) a CMAF segment starts at.
+std::optional<uint64_t>
+first_decode_time (const std::string & segment)
+{
+  namespace isobmff = camgate::isobmff;
+  auto data = reinterpret_cast<const uint8_t *> (segment.data ());
+  auto moof = isobmff::find_box (data, 0, segment.size (),
+      isobmff::fourcc ("moof"));
+  isobmff::MovieFragment fragment;
+  if (!moof || !isobmff::read_movie_fragment (data, *moof, fragment))
+    return std::nullopt;
+  for (const auto & traf : fragment.trafs)
+    if (traf.track_id == 1 && traf.has_decode_time)
+      return traf.decode_time;
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
+{
+  FakeCamera camera ({ .width = 640, .height = 360, .fps = 25,
+        .gop_frames = 25, .pattern = "smpte" });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n"
+            "outputs:\n  hls: { part: 200ms, segment: 1s }\n"
+            "transcode:\n"
+            "  renditions:\n"
+            "    - { name: 240p, height: 240, bitrate: 500k }\n"
+            "    - { name: 180p, height: 180, bitrate: 200k, fps: 12 }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  // Nothing is encoded for HLS before a player asks.
+  chosen_encoder_reason (*gateway, "240p");
+  EXPECT_EQ (rendition_running (*gateway, "240p"), false);
+  ASSERT_TRUE (wait_until ([&]() { return http_request (gateway->http_port (),
+                "GET", "/cam/stream.m3u8").status == 200; }, 15s))
+      << gateway->log ();
+
+  // The multivariant playlist: the camera's own stream and each rendition
+  // (started by this request), with what players choose by.
+  auto index = http_request (gateway->http_port (), "GET", "/cam/index.m3u8");
+  ASSERT_EQ (index.status, 200) << gateway->log ();
+  EXPECT_NE (index.body.find ("RESOLUTION=640x360"), std::string::npos)
+      << index.body;
+  EXPECT_NE (index.body.find ("RESOLUTION=426x240"), std::string::npos)
+      << index.body;
+  EXPECT_NE (index.body.find ("RESOLUTION=320x180"), std::string::npos)
+      << index.body;
+  EXPECT_NE (index.body.find ("\n240p/stream.m3u8\n"), std::string::npos);
+  EXPECT_NE (index.body.find ("\n180p/stream.m3u8\n"), std::string::npos);
+  for (const char *key : { "AVERAGE-BANDWIDTH=", "FRAME-RATE=",
+          "CODECS=\"avc1.", "mp4a.40.2" })
+    EXPECT_NE (index.body.find (key), std::string::npos) << key << "\n"
+        << index.body;
+  EXPECT_EQ (rendition_running (*gateway, "240p"), true);
+
+  // Segments line up: each rendition's segment N holds the same moment as
+  // the camera's (the renditions started seconds later: numbered on their
+  // own, they would not) and starts at the same decode time, which is what
+  // lets players switch cleanly.
+  std::map<uint64_t, int64_t> own_segments;
+  std::map<std::string, std::map<uint64_t, int64_t>> their_segments;
+  std::set<uint64_t> common;
+  ASSERT_TRUE (wait_until ([&]() {
+        own_segments = listed_segments (http_request (gateway->http_port (),
+                "GET", "/cam/stream.m3u8").body);
+        common.clear ();
+        for (const auto & [msn, date] : own_segments)
+          common.insert (msn);
+        for (const char *name : { "240p", "180p" }) {
+          auto & theirs = their_segments[name];
+          theirs = listed_segments (http_request (gateway->http_port (),
+                  "GET", std::string ("/cam/") + name + "/stream.m3u8").body);
+          std::set<uint64_t> both;
+          for (uint64_t msn : common)
+            if (theirs.count (msn))
+              both.insert (msn);
+          common = both;
+        }
+        return common.size () >= 2;
+      }, 20s)) << gateway->log ();
+  for (uint64_t msn : common) {
+    for (const char *name : { "240p", "180p" })
+      EXPECT_NEAR (their_segments[name][msn], own_segments[msn], 300)
+          << name << " segment " << msn;
+    const std::string file = "seg" + std::to_string (msn) + ".m4s";
+    auto own = first_decode_time (http_request (gateway->http_port (), "GET",
+            "/cam/" + file).body);
+    ASSERT_TRUE (own) << file;
+    for (const char *name : { "240p", "180p" }) {
+      auto theirs = first_decode_time (http_request (gateway->http_port (),
+              "GET", std::string ("/cam/") + name + "/" + file).body);
+      EXPECT_EQ (theirs, own) << name << " " << file;
+    }
+  }
+
+  // hls.js plays the multivariant playlist and moves down to the lowest
+  // level and back up without a stall or an error.
+  const std::string command = browser_command ("switch_hls_levels.cjs");
+  if (command.empty ())
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  int status = -1;
+  const std::string output = run_command (command + " http://127.0.0.1:"
+      + std::to_string (gateway->http_port ()) + "/cam/ 60 2>&1", &status);
+  EXPECT_EQ (status, 0) << output << "\n" << gateway->log ();
+  // (It may start on any level; it ends on the top one, from the lowest.)
+  EXPECT_NE (output.find (",360,180,360],"), std::string::npos) << output;
 }

@@ -116,6 +116,8 @@ SegmentStore::complete_open_segment_locked ()
   if (open_duration_ > 0)
     peak_bitrate_ = std::max<uint64_t> (peak_bitrate_,
         static_cast<uint64_t> (bytes->size () * 8 / open_duration_));
+  complete_bytes_ += bytes->size ();
+  complete_seconds_ += open_duration_;
   max_segment_seconds_ = std::max (max_segment_seconds_, open_duration_);
   if (tracks_.size () > 1 && open_duration_ > 0) {
     for (const auto & track : tracks_) {
@@ -330,16 +332,43 @@ SegmentStore::segment_from (const std::string & uri, size_t offset,
 std::string
 SegmentStore::multivariant_playlist () const
 {
+  return hls::multivariant_playlist ({ { kMediaPlaylist, variant () } });
+}
+
+VariantInfo
+SegmentStore::variant () const
+{
   std::lock_guard<std::mutex> lk (lock_);
+  VariantInfo v;
+  v.info = info_;
+  // Until a segment is measured, announce a generous estimate.
+  v.peak_bandwidth = peak_bitrate_ ? peak_bitrate_ * 11 / 10 : 5000000;
+  if (complete_seconds_ > 0)
+    v.average_bandwidth = static_cast<uint64_t> (complete_bytes_ * 8
+        / complete_seconds_);
+  return v;
+}
+
+std::string
+multivariant_playlist (const std::vector<std::pair<std::string, VariantInfo>>
+    & variants)
+{
   std::ostringstream out;
   out << "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-  // Until a segment is measured, announce a generous estimate.
-  uint64_t bandwidth = peak_bitrate_ ? peak_bitrate_ * 11 / 10 : 5000000;
-  out << "#EXT-X-STREAM-INF:BANDWIDTH=" << bandwidth << ",CODECS=\""
-      << info_.codecs << "\"";
-  if (info_.width && info_.height)
-    out << ",RESOLUTION=" << info_.width << "x" << info_.height;
-  out << "\n" << kMediaPlaylist << "\n";
+  for (const auto & [uri, v] : variants) {
+    out << "#EXT-X-STREAM-INF:BANDWIDTH=" << v.peak_bandwidth;
+    if (v.average_bandwidth)
+      out << ",AVERAGE-BANDWIDTH=" << v.average_bandwidth;
+    out << ",CODECS=\"" << v.info.codecs << "\"";
+    if (v.info.width && v.info.height)
+      out << ",RESOLUTION=" << v.info.width << "x" << v.info.height;
+    if (v.info.frame_rate > 0) {
+      char rate[32];
+      g_ascii_formatd (rate, sizeof rate, "%.3f", v.info.frame_rate);
+      out << ",FRAME-RATE=" << rate;
+    }
+    out << "\n" << uri << "\n";
+  }
   return out.str ();
 }
 

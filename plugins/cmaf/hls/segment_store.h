@@ -28,7 +28,21 @@ struct StreamInfo
   std::string codecs;              // "avc1.64001f,mp4a.40.2"
   unsigned width = 0, height = 0;
   uint64_t bandwidth = 0;          // bits per second, peak segment estimate
+  double frame_rate = 0;           // 0: not said by the caps
 };
+
+// What a multivariant playlist says of one variant stream.
+struct VariantInfo
+{
+  StreamInfo info;
+  uint64_t peak_bandwidth = 0;     // bits per second, with a margin
+  uint64_t average_bandwidth = 0;  // 0 before a segment is complete
+};
+
+// A multivariant playlist of `variants`: each its media playlist's URI and
+// what it holds, highest first as listed.
+std::string multivariant_playlist (const std::vector<std::pair<std::string,
+    VariantInfo>> & variants);
 
 struct ChunkInfo
 {
@@ -75,6 +89,7 @@ public:
   std::vector<uint32_t> dash_tracks () const;
   std::string media_playlist (bool skip = false) const;
   std::string multivariant_playlist () const;
+  VariantInfo variant () const;
   // `timeline_from_zero`: for GStreamer 1.22's DASH demuxers (see
   // DashPresentation).
   std::string dash_manifest (bool timeline_from_zero = false) const;
@@ -126,6 +141,8 @@ private:
   std::map<uint64_t, int64_t> start_ms_;  // media time of each segment
   double max_segment_seconds_ = 0;
   uint64_t peak_bitrate_ = 0;
+  uint64_t complete_bytes_ = 0;         // of every segment completed
+  double complete_seconds_ = 0;
   std::vector<isobmff::TrackSummary> tracks_;   // from the header
   std::map<uint32_t, uint64_t> peak_track_bitrate_;   // DASH, per track
   int64_t last_part_us_ = 0;

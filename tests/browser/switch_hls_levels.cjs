@@ -1,0 +1,96 @@
+// Plays a camgate stream with renditions on its player page (hls.js) in
+// headless Chromium and moves between the multivariant playlist's levels as
+// a viewer's ABR would, at the next segment (hls.nextLevel): from the
+// camera's own down to the lowest rendition, then back up. Prints what the
+// viewer got as JSON: the levels hls.js saw, the picture heights shown in
+// order, stalls once playing, hls.js errors and the media element's error.
+// Exits 0 when it showed the lowest level's height and then the top one's
+// again, without a stall, an error or a frozen clock; 1 otherwise.
+//   node switch_hls_levels.cjs PAGE_URL [seconds]
+// PLAYWRIGHT_CORE: path of the playwright-core package.
+const { launchChromium } = require('./chromium.cjs');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+(async () => {
+  const url = process.argv[2];
+  const seconds = Number(process.argv[3] || 60);
+  const deadline = Date.now() + seconds * 1000;
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (process.env.VERBOSE || m.type() === 'error') console.error('page:', m.text());
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.camgateHls, null, { timeout: 10000 });
+  await page.evaluate(() => {
+    const v = document.querySelector('video');
+    const w = { heights: [], stalls: 0, playing: false, errors: [], frozen: 0,
+      lastTime: 0, lastMove: performance.now() };
+    window.viewer = w;
+    v.addEventListener('playing', () => { w.playing = true; });
+    v.addEventListener('waiting', () => { if (w.playing) w.stalls++; });
+    window.camgateHls.on('hlsError', (e, data) => {
+      w.errors.push((data.fatal ? 'fatal ' : '') + data.details);
+    });
+    // The picture's height whenever it changes, and the longest time the
+    // clock stood still once playing.
+    setInterval(() => {
+      const h = v.videoHeight;
+      if (h && w.heights[w.heights.length - 1] !== h) w.heights.push(h);
+      const now = performance.now();
+      if (v.currentTime !== w.lastTime) {
+        w.lastTime = v.currentTime;
+        w.lastMove = now;
+      } else if (w.playing) {
+        w.frozen = Math.max(w.frozen, (now - w.lastMove) / 1000);
+      }
+    }, 100);
+  });
+  const state = () => page.evaluate(() => {
+    const v = document.querySelector('video');
+    const hls = window.camgateHls;
+    return { levels: hls.levels.map((l) => l.height), level: hls.currentLevel,
+      height: v.videoHeight, time: v.currentTime, mediaError: v.error && v.error.code,
+      ...window.viewer };
+  });
+  // Waits for the picture to be `height` tall and to have played on for 2 s.
+  const reach = async (height) => {
+    let since = null;
+    while (Date.now() < deadline) {
+      const s = await state();
+      if (s.height === height) {
+        if (since === null) since = s.time;
+        if (s.time - since > 2) return true;
+      }
+      await sleep(250);
+    }
+    return false;
+  };
+
+  let seen = await state();
+  while (Date.now() < deadline && !(seen.playing && seen.time > 2 && seen.levels.length > 1)) {
+    await sleep(250);
+    seen = await state();
+  }
+  const levels = seen.levels;
+  const top = Math.max(...levels);
+  const bottom = Math.min(...levels);
+  const ok1 = levels.length > 1 && await reach(top);
+  await page.evaluate((h) => {
+    const hls = window.camgateHls;
+    hls.nextLevel = hls.levels.findIndex((l) => l.height === h);
+  }, bottom);
+  const ok2 = ok1 && await reach(bottom);
+  await page.evaluate((h) => {
+    const hls = window.camgateHls;
+    hls.nextLevel = hls.levels.findIndex((l) => l.height === h);
+  }, top);
+  const ok3 = ok2 && await reach(top);
+  seen = await state();
+  console.log(JSON.stringify(seen));
+  await browser.close();
+  const clean = seen.stalls === 0 && seen.errors.length === 0 && !seen.mediaError
+    && seen.frozen < 1;
+  process.exit(ok3 && clean ? 0 : 1);
+})().catch((e) => { console.error(e); process.exit(2); });
