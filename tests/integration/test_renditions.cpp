@@ -521,8 +521,14 @@ TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
 
   // The multivariant playlist: the camera's own stream and each rendition
   // (started by this request), with what players choose by.
-  auto index = http_request (gateway->http_port (), "GET", "/cam/index.m3u8");
-  ASSERT_EQ (index.status, 200) << gateway->log ();
+  // (The playlist waits up to 8 s for them, players up to 10 s; this
+  // client gives up after 5 s and asks again.)
+  HttpReply index;
+  ASSERT_TRUE (wait_until ([&]() {
+        index = http_request (gateway->http_port (), "GET", "/cam/index.m3u8");
+        return index.status == 200
+            && index.body.find ("180p/") != std::string::npos;
+      }, 20s)) << index.status << " " << index.body << "\n" << gateway->log ();
   EXPECT_NE (index.body.find ("RESOLUTION=640x360"), std::string::npos)
       << index.body;
   EXPECT_NE (index.body.find ("RESOLUTION=426x240"), std::string::npos)
