@@ -241,7 +241,8 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   // Renditions start with the first multivariant request (an encoder, then
   // a segment start to line up with): wait longer for them, within what
   // players allow a manifest (hls.js: 10 s).
-  if (file == hls::SegmentStore::kMultivariant
+  if ((file == hls::SegmentStore::kMultivariant
+          || file == hls::SegmentStore::kManifest)
       && !rendition_outputs (*stream).empty ())
     wait_us = std::max<gint64> (wait_us, HlsOutput::kStartWaitUs);
   waiter.deadline_us = g_get_monotonic_time () + wait_us;
@@ -357,11 +358,29 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
   if (w.file == hls::SegmentStore::kMultivariant
       || w.file == hls::SegmentStore::kManifest) {
     const bool mpd = w.file == hls::SegmentStore::kManifest;
-    std::string text;
-    if (mpd)
-      text = store->dash_manifest (gstreamer_client (w.message));
-    else if (!multivariant (*stream, *store, expired, text))
+    // A stream's renditions line up with it: players switch between them.
+    RenditionStores renditions;
+    if (!renditions_ready (*stream, expired, renditions))
       return false;
+    std::string text;
+    if (mpd) {
+      auto presentation = store->dash_presentation (gstreamer_client
+          (w.message));
+      for (const auto & [name, rendition] : renditions)
+        for (auto r : rendition->dash_presentation ().representations)
+          if (r.video) {
+            r.rendition = name;
+            presentation.representations.push_back (std::move (r));
+          }
+      text = hls::render_dash_manifest (presentation);
+    } else {
+      std::vector<std::pair<std::string, hls::VariantInfo>> variants {
+        { hls::SegmentStore::kMediaPlaylist, store->variant () } };
+      for (const auto & [name, rendition] : renditions)
+        variants.push_back ({ name + "/" + hls::SegmentStore::kMediaPlaylist,
+              rendition->variant () });
+      text = hls::multivariant_playlist (variants);
+    }
     text = with_token (text, w.token, mpd);
     send (w.message, w.file, text.data (), text.size (), "no-cache");
     return true;
@@ -384,22 +403,18 @@ HlsRoutes::try_answer (Waiter & w, bool expired)
 }
 
 bool
-HlsRoutes::multivariant (const Stream & stream,
-    const hls::SegmentStore & store, bool expired, std::string & text) const
+HlsRoutes::renditions_ready (const Stream & stream, bool expired,
+    RenditionStores & ready)
 {
-  std::vector<std::pair<std::string, hls::VariantInfo>> variants {
-    { hls::SegmentStore::kMediaPlaylist, store.variant () } };
-  // The multivariant request made the stream's renditions start (it counts
-  // as an HLS reader): listed as each has media, in the configured order.
+  // The request made the stream's renditions start (it counts as an HLS
+  // reader): listed as each has media, in the configured order.
   for (const auto & output : rendition_outputs (stream)) {
     auto rendition = output->store ();
     if (rendition && rendition->has_media ())
-      variants.push_back ({ output->rendition () + "/"
-            + hls::SegmentStore::kMediaPlaylist, rendition->variant () });
+      ready.push_back ({ output->rendition (), rendition });
     else if (!expired && output->starting (g_get_monotonic_time ()))
       return false;
   }
-  text = hls::multivariant_playlist (variants);
   return true;
 }
 
@@ -529,9 +544,10 @@ HlsRoutes::observe_stores (bool & store_missing)
       wanted[store.get ()] = store;
     else
       store_missing = true;
-    // A multivariant playlist may wait for renditions' stores to appear.
-    if (stream && w.rendition.empty () && w.file
-        == hls::SegmentStore::kMultivariant
+    // A multivariant playlist or an MPD may wait for renditions' stores.
+    if (stream && w.rendition.empty () && (w.file
+            == hls::SegmentStore::kMultivariant
+            || w.file == hls::SegmentStore::kManifest)
         && !rendition_outputs (*stream).empty ())
       store_missing = true;
   }

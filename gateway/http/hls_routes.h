@@ -37,6 +37,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace camgate {
 
@@ -92,10 +94,13 @@ private:
   void park (Waiter waiter);
   // True when answered (now or never to be); false to keep waiting.
   bool try_answer (Waiter & waiter, bool expired);
-  // The multivariant playlist of a stream with renditions: false while one
-  // that runs has no media yet (and `expired` is false).
-  bool multivariant (const Stream & stream, const hls::SegmentStore & store,
-      bool expired, std::string & text) const;
+  // The renditions' stores a multivariant playlist or an MPD lists: those
+  // with media. False while one that is starting has none yet (and
+  // `expired` is false).
+  using RenditionStores = std::vector<std::pair<std::string,
+      std::shared_ptr<hls::SegmentStore>>>;
+  static bool renditions_ready (const Stream & stream, bool expired,
+      RenditionStores & ready);
   // Starts sending the segment being built; true when it is one.
   bool start_feed (Waiter & waiter, std::shared_ptr<hls::SegmentStore> store);
   void feed_segments ();

@@ -595,3 +595,49 @@ TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
   // (It may start on any level; it ends on the top one, from the lowest.)
   EXPECT_NE (output.find (",360,180,360],"), std::string::npos) << output;
 }
+
+TEST (Renditions, DashJsPlaysThemAsRepresentationsOfOneAdaptationSet)
+{
+  FakeCamera camera ({ .width = 640, .height = 360, .fps = 25,
+        .gop_frames = 25, .pattern = "smpte" });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n"
+            "outputs:\n  hls: { part: 200ms, segment: 1s }\n"
+            "transcode:\n"
+            "  renditions:\n"
+            "    - { name: 240p, height: 240, bitrate: 500k }\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  HttpReply mpd;
+  ASSERT_TRUE (wait_until ([&]() {
+        mpd = http_request (gateway->http_port (), "GET", "/cam/manifest.mpd");
+        return mpd.status == 200
+            && mpd.body.find ("id=\"240p\"") != std::string::npos;
+      }, 20s)) << mpd.status << " " << mpd.body << "\n" << gateway->log ();
+  // The rendition is a Representation beside the camera's video, in its
+  // AdaptationSet (the one before the audio's), with its own files.
+  const auto video = mpd.body.find ("contentType=\"video\"");
+  const auto audio = mpd.body.find ("contentType=\"audio\"");
+  const auto rendition = mpd.body.find ("<Representation id=\"240p\"");
+  ASSERT_NE (video, std::string::npos) << mpd.body;
+  ASSERT_NE (audio, std::string::npos) << mpd.body;
+  EXPECT_LT (video, rendition);
+  EXPECT_LT (rendition, audio);
+  EXPECT_NE (mpd.body.find ("width=\"426\" height=\"240\""), std::string::npos);
+  EXPECT_NE (mpd.body.find ("media=\"240p/seg$Number$-1.m4s\""),
+      std::string::npos) << mpd.body;
+  auto init = http_request (gateway->http_port (), "GET", "/cam/240p/init-1.mp4");
+  EXPECT_EQ (init.status, 200);
+
+  const std::string command = browser_command ("play_dash.cjs");
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (command.empty () || !root)
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  int status = -1;
+  const std::string output = run_command ("DASHJS=" + std::string (root)
+      + "/gateway/web/node_modules/dashjs " + command + " http://127.0.0.1:"
+      + std::to_string (gateway->http_port ()) + "/cam/manifest.mpd 16 2>&1",
+      &status);
+  EXPECT_EQ (status, 0) << output << "\n" << gateway->log ();
+}

@@ -20,18 +20,15 @@ iso_duration (double seconds)
 }
 
 void
-render_adaptation_set (std::ostringstream & out, const DashPresentation & p,
+render_representation (std::ostringstream & out, const DashPresentation & p,
     const DashRepresentation & r)
 {
   const auto & config = p.config;
   const bool one_track = r.track_id != 0;
   const char *kind = r.video ? "video" : "audio";
-  out << "    <AdaptationSet";
-  if (one_track)
-    out << " id=\"" << r.track_id << "\" contentType=\"" << kind << "\"";
-  out << " mimeType=\"" << kind << "/mp4\" segmentAlignment=\"true\" "
-      << "startWithSAP=\"1\">\n";
-  out << "      <Representation id=\"" << (one_track ? kind : "0")
+  const std::string id = !r.rendition.empty () ? r.rendition
+      : one_track ? kind : "0";
+  out << "      <Representation id=\"" << id
       << "\" codecs=\"" << r.codecs << "\" bandwidth=\""
       << (r.bandwidth ? r.bandwidth : r.video ? 5000000 : 128000) << "\"";
   if (r.video && r.width && r.height)
@@ -45,12 +42,13 @@ render_adaptation_set (std::ostringstream & out, const DashPresentation & p,
         << "\"/>\n";
   // A low-latency client may ask for a segment before it is complete: it
   // is sent as its parts arrive.
+  const std::string folder = r.rendition.empty () ? "" : r.rendition + "/";
   const std::string suffix = one_track ? "-" + std::to_string (r.track_id) : "";
   const bool lead_in = p.timeline_from_zero && p.start_number > 0
       && !p.segments.empty () && p.segments.front ().start_ms > 0;
-  out << "        <SegmentTemplate timescale=\"1000\" initialization=\"init"
-      << suffix << ".mp4\" media=\"seg$Number$" << suffix
-      << ".m4s\" availabilityTimeOffset=\""
+  out << "        <SegmentTemplate timescale=\"1000\" initialization=\""
+      << folder << "init" << suffix << ".mp4\" media=\"" << folder
+      << "seg$Number$" << suffix << ".m4s\" availabilityTimeOffset=\""
       << (config.target_duration - config.part_target)
       << "\" availabilityTimeComplete=\"false\" startNumber=\""
       << p.start_number - (lead_in ? 1 : 0)
@@ -62,7 +60,28 @@ render_adaptation_set (std::ostringstream & out, const DashPresentation & p,
     out << "            <S t=\"" << s.start_ms << "\" d=\"" << s.duration_ms
         << "\"/>\n";
   out << "          </SegmentTimeline>\n        </SegmentTemplate>\n"
-      << "      </Representation>\n    </AdaptationSet>\n";
+      << "      </Representation>\n";
+}
+
+// One AdaptationSet: the stream's own representation of a track and the
+// renditions' of the same kind after it.
+void
+render_adaptation_set (std::ostringstream & out, const DashPresentation & p,
+    const DashRepresentation & own)
+{
+  const bool one_track = own.track_id != 0;
+  const char *kind = own.video ? "video" : "audio";
+  out << "    <AdaptationSet";
+  if (one_track)
+    out << " id=\"" << own.track_id << "\" contentType=\"" << kind << "\"";
+  out << " mimeType=\"" << kind << "/mp4\" segmentAlignment=\"true\" "
+      << "startWithSAP=\"1\">\n";
+  render_representation (out, p, own);
+  if (own.video)
+    for (const DashRepresentation & r : p.representations)
+      if (!r.rendition.empty () && r.video)
+        render_representation (out, p, r);
+  out << "    </AdaptationSet>\n";
 }
 
 }  // namespace
@@ -104,7 +123,8 @@ render_dash_manifest (const DashPresentation & p)
       << "  </ServiceDescription>\n";
   out << "  <Period id=\"0\" start=\"PT0S\">\n";
   for (const DashRepresentation & r : p.representations)
-    render_adaptation_set (out, p, r);
+    if (r.rendition.empty ())
+      render_adaptation_set (out, p, r);
   // The server's clock, so players place the live edge without asking a
   // time server of their own choosing (dash.js asks one on the Internet).
   out << "  </Period>\n  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "

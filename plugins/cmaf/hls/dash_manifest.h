@@ -22,6 +22,11 @@ struct DashRepresentation
   uint32_t sample_rate = 0;
   unsigned channels = 0;
   uint64_t bandwidth = 0;          // bits per second, 0: not measured yet
+  // Another rendition of the picture, packaged beside this stream's own:
+  // its files' folder ("360p/"), also its Representation's id. Renditions'
+  // segments line up with the stream's (same numbers and times), so they
+  // share its AdaptationSet and SegmentTimeline.
+  std::string rendition;
 };
 
 struct DashSegment

@@ -375,6 +375,12 @@ multivariant_playlist (const std::vector<std::pair<std::string, VariantInfo>>
 std::string
 SegmentStore::dash_manifest (bool timeline_from_zero) const
 {
+  return render_dash_manifest (dash_presentation (timeline_from_zero));
+}
+
+DashPresentation
+SegmentStore::dash_presentation (bool timeline_from_zero) const
+{
   DashPresentation p;
   p.timeline_from_zero = timeline_from_zero;
   {
@@ -399,7 +405,7 @@ SegmentStore::dash_manifest (bool timeline_from_zero) const
     p.representations = dash_representations_locked ();
   }
   p.now_ms = g_get_real_time () / 1000;
-  return render_dash_manifest (p);
+  return p;
 }
 
 std::vector<DashRepresentation>

@@ -93,6 +93,9 @@ public:
   // `timeline_from_zero`: for GStreamer 1.22's DASH demuxers (see
   // DashPresentation).
   std::string dash_manifest (bool timeline_from_zero = false) const;
+  // What the MPD is made of, for one that adds renditions' representations
+  // (render_dash_manifest renders it).
+  DashPresentation dash_presentation (bool timeline_from_zero = false) const;
   Readiness readiness (uint64_t msn, std::optional<unsigned> part) const;
   // Whether `uri` is about to exist: the part the playlist's preload hint
   // names, or the segment being built (DASH clients ask for it early, as
