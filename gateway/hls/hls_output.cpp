@@ -25,7 +25,8 @@ HlsOutput::demand () const
 {
   if (!rendition_)
     return std::nullopt;
-  return Demand { ReaderKind::Hls, rendition_->linger_us };
+  return Demand { ReaderKind::Hls, rendition_->linger_us,
+    rendition_->abr_readers };
 }
 
 GstElement *

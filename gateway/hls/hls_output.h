@@ -10,8 +10,8 @@
 // Rebuilt when the camera comes back with a different layout.
 //
 // A transcoded rendition's packaging (HlsRendition) reads the rendition's
-// fanout instead, runs while the stream has HLS/DASH readers (keeping the
-// rendition's encoder on), and lines its segments up with the camera's own
+// fanout instead, runs while the stream has adaptive-bitrate HLS/DASH
+// players (keeping the rendition's encoder on), and lines its segments up with the camera's own
 // packaging (cmafsink align-to): same numbers, boundaries and decode times,
 // so that ABR players switch between them.
 #pragma once
@@ -36,6 +36,10 @@ struct HlsRendition
   // The rendition's readers: the output's lease keeps its encoder on.
   std::shared_ptr<ReaderCount> encoder_readers;
   std::shared_ptr<HlsOutput> leader;         // the camera's own packaging
+  // The stream's adaptive-bitrate players (those that asked for the
+  // multivariant playlist, the MPD or a rendition), shared by its
+  // renditions' packagings: they keep all of them on.
+  std::shared_ptr<ReaderCount> abr_readers;
   int64_t linger_us = 0;
 };
 
@@ -51,6 +55,11 @@ public:
   std::string rendition () const
   {
     return rendition_ ? rendition_->name : std::string ();
+  }
+  // A rendition's: the readers that keep it on (see HlsRendition).
+  std::shared_ptr<ReaderCount> abr_readers () const
+  {
+    return rendition_ ? rendition_->abr_readers : nullptr;
   }
   // The store being served (null until the first build).
   std::shared_ptr<hls::SegmentStore> store () const;

@@ -93,13 +93,15 @@ send (SoupServerMessage * message, const std::string & file,
 }  // namespace
 
 HlsRoutes::HlsRoutes (StreamManager & streams)
-    : streams_ (streams), readers_ (kReaderIdleUs)
+    : streams_ (streams), readers_ (kReaderIdleUs),
+      abr_readers_ (kReaderIdleUs)
 {
   wakeup_->routes = this;
 }
 
 void
-HlsRoutes::note_reader (SoupServerMessage * message, const std::string & name)
+HlsRoutes::note_reader (SoupServerMessage * message, const std::string & name,
+    bool abr)
 {
   auto stream = streams_.find (name);
   GSocketAddress *remote = soup_server_message_get_remote_address (message);
@@ -107,15 +109,22 @@ HlsRoutes::note_reader (SoupServerMessage * message, const std::string & name)
     return;
   gchar *address = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE
       (remote));
-  readers_.seen (name + " " + address, stream->readers (ReaderKind::Hls),
-      g_get_monotonic_time ());
+  const std::string key = name + " " + address;
   g_free (address);
+  const gint64 now = g_get_monotonic_time ();
+  readers_.seen (key, stream->readers (ReaderKind::Hls), now);
+  // A player of the camera's stream alone never starts an encoder.
+  auto renditions = rendition_outputs (*stream);
+  if (!renditions.empty () && (abr || abr_readers_.holds (key))
+      && abr_readers_.seen (key, renditions.front ()->abr_readers (), now))
+    stream->update_outputs ();     // they start now, not at the next tick
   if (reader_sweep_)
     return;
   reader_sweep_ = g_timeout_add_seconds (1, [](gpointer data) -> gboolean {
         auto *self = static_cast<HlsRoutes *> (data);
         self->readers_.expire (g_get_monotonic_time ());
-        if (!self->readers_.empty ())
+        self->abr_readers_.expire (g_get_monotonic_time ());
+        if (!self->readers_.empty () || !self->abr_readers_.empty ())
           return G_SOURCE_CONTINUE;
         self->reader_sweep_ = 0;
         return G_SOURCE_REMOVE;
@@ -227,7 +236,9 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
     return true;
   }
 
-  note_reader (message, name);
+  note_reader (message, name, !rendition.empty ()
+      || file == hls::SegmentStore::kMultivariant
+      || file == hls::SegmentStore::kManifest);
   Waiter waiter { message, name, rendition, file };
   std::string error;
   if (!read_query (query, waiter, error)) {

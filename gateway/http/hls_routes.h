@@ -120,8 +120,11 @@ private:
   void service ();
   void observe_stores (bool & store_missing);
   void arm_deadline (bool store_missing);
-  // Counts the request's client as a reader of `stream`.
-  void note_reader (SoupServerMessage * message, const std::string & stream);
+  // Counts the request's client as a reader of `stream`, and as one of its
+  // adaptive-bitrate players (which keep its renditions on) once it asked
+  // for `abr` media: the multivariant playlist, the MPD or a rendition.
+  void note_reader (SoupServerMessage * message, const std::string & stream,
+      bool abr);
 
   StreamManager & streams_;
   std::list<Waiter> waiters_;
@@ -132,6 +135,7 @@ private:
       std::pair<std::shared_ptr<hls::SegmentStore>, int>> observed_;
   guint deadline_source_ = 0;
   RecentReaders readers_;
+  RecentReaders abr_readers_;
   guint reader_sweep_ = 0;         // while readers_ is not empty
 };
 

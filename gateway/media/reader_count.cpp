@@ -31,14 +31,16 @@ ReaderCount::lease ()
       });
 }
 
-void
+bool
 RecentReaders::seen (const std::string & key,
     const std::shared_ptr<ReaderCount> & readers, int64_t now_us)
 {
   auto it = readers_.find (key);
-  if (it == readers_.end ())
+  const bool fresh = it == readers_.end ();
+  if (fresh)
     it = readers_.emplace (key, Reader { readers->lease (), now_us }).first;
   it->second.last_us = now_us;
+  return fresh;
 }
 
 void

@@ -50,8 +50,10 @@ class RecentReaders
 public:
   explicit RecentReaders (int64_t idle_us) : idle_us_ (idle_us) {}
 
-  void seen (const std::string & key,
+  // True when `key` got its lease now.
+  bool seen (const std::string & key,
       const std::shared_ptr<ReaderCount> & readers, int64_t now_us);
+  bool holds (const std::string & key) const { return readers_.count (key); }
   // Ends the leases of readers idle for longer than idle_us.
   void expire (int64_t now_us);
   bool empty () const { return readers_.empty (); }

@@ -35,14 +35,15 @@ make_stream_outputs (const StreamSpec & spec,
         fanout, transcode);
     outputs.push_back (ladder);
     // Each configured rendition packaged for LL-HLS/DASH beside the
-    // camera's own, while the stream has HLS/DASH readers (ABR players
+    // camera's own, while the stream has adaptive-bitrate players (they
     // switch between them).
+    auto abr_readers = std::make_shared<ReaderCount> ();
     if (hls)
       for (const auto & target : ladder->mount_targets ())
         outputs.push_back (std::make_shared<HlsOutput> (spec.name,
                 spec.outputs.hls, target->fanout, HlsRendition {
                   target->name.substr (spec.name.size () + 1),
-                  target->readers, hls,
+                  target->readers, hls, abr_readers,
                   transcode::RenditionLadder::kLingerUs }));
     // Each rendition to WHEP viewers who ask for it (after the ladder: a
     // tick starts the rendition before its feed looks for its frames).

@@ -518,6 +518,9 @@ TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
   ASSERT_TRUE (wait_until ([&]() { return http_request (gateway->http_port (),
                 "GET", "/cam/stream.m3u8").status == 200; }, 15s))
       << gateway->log ();
+  // ... nor for a player of the camera's stream alone.
+  std::this_thread::sleep_for (1500ms);
+  EXPECT_EQ (rendition_running (*gateway, "240p"), false);
 
   // The multivariant playlist: the camera's own stream and each rendition
   // (started by this request), with what players choose by.
