@@ -217,7 +217,11 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (auto inner = file.find ('/'); inner != std::string::npos) {
     rendition = file.substr (0, inner);
     file = file.substr (inner + 1);
+    // A rendition has its media playlist and files; the multivariant
+    // playlist and the MPD are the stream's.
     if (file.empty () || file.find ('/') != std::string::npos
+        || file == hls::SegmentStore::kMultivariant
+        || file == hls::SegmentStore::kManifest
         || rendition.empty () || !hls_output (stream.get (), rendition))
       return false;
   }

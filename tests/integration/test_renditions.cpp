@@ -632,6 +632,12 @@ TEST (Renditions, DashJsPlaysThemAsRepresentationsOfOneAdaptationSet)
       std::string::npos) << mpd.body;
   auto init = http_request (gateway->http_port (), "GET", "/cam/240p/init-1.mp4");
   EXPECT_EQ (init.status, 200);
+  // The MPD and the multivariant playlist are the stream's alone; unknown
+  // renditions and deeper paths are not found.
+  for (const char *path : { "/cam/240p/manifest.mpd", "/cam/240p/index.m3u8",
+          "/cam/360p/stream.m3u8", "/cam/240p/x/stream.m3u8", "/cam/240p/" })
+    EXPECT_EQ (http_request (gateway->http_port (), "GET", path).status, 404)
+        << path;
 
   const std::string command = browser_command ("play_dash.cjs");
   const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
