@@ -496,21 +496,33 @@ first_decode_time (const std::string & segment)
   return std::nullopt;
 }
 
+// The camera of the LL-HLS/DASH tests: pictures whose bars show a whole
+// picture, 1 s GOPs.
+const FakeCameraOptions kBarsCamera { .width = 640, .height = 360, .fps = 25,
+  .gop_frames = 25, .pattern = "smpte" };
+
+// camgate packaging `camera` for LL-HLS/DASH in 1 s segments, with the
+// renditions listed (YAML list items, one per line).
+std::unique_ptr<GatewayProcess>
+hls_ladder_gateway (const FakeCamera & camera, const TempDir & dir,
+    const std::string & renditions)
+{
+  return GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n"
+            "outputs:\n  hls: { part: 200ms, segment: 1s }\n"
+            "transcode:\n  renditions:\n" + renditions } });
+}
+
 }  // namespace
 
 TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
 {
-  FakeCamera camera ({ .width = 640, .height = 360, .fps = 25,
-        .gop_frames = 25, .pattern = "smpte" });
+  FakeCamera camera (kBarsCamera);
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
-            "source:\n  uri: " + camera.uri () + "\n"
-            "outputs:\n  hls: { part: 200ms, segment: 1s }\n"
-            "transcode:\n"
-            "  renditions:\n"
-            "    - { name: 240p, height: 240, bitrate: 500k }\n"
-            "    - { name: 180p, height: 180, bitrate: 200k, fps: 12 }\n" } });
+  auto gateway = hls_ladder_gateway (camera, dir,
+      "    - { name: 240p, height: 240, bitrate: 500k }\n"
+      "    - { name: 180p, height: 180, bitrate: 200k, fps: 12 }\n");
   ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
   // Nothing is encoded for HLS before a player asks.
   chosen_encoder_reason (*gateway, "240p");
@@ -601,16 +613,11 @@ TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
 
 TEST (Renditions, DashJsPlaysThemAsRepresentationsOfOneAdaptationSet)
 {
-  FakeCamera camera ({ .width = 640, .height = 360, .fps = 25,
-        .gop_frames = 25, .pattern = "smpte" });
+  FakeCamera camera (kBarsCamera);
   ASSERT_TRUE (camera.start ());
   TempDir dir;
-  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
-            "source:\n  uri: " + camera.uri () + "\n  transport: tcp\n"
-            "outputs:\n  hls: { part: 200ms, segment: 1s }\n"
-            "transcode:\n"
-            "  renditions:\n"
-            "    - { name: 240p, height: 240, bitrate: 500k }\n" } });
+  auto gateway = hls_ladder_gateway (camera, dir,
+      "    - { name: 240p, height: 240, bitrate: 500k }\n");
   ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
   HttpReply mpd;
   ASSERT_TRUE (wait_until ([&]() {
