@@ -37,14 +37,16 @@ struct Gateway
   std::unique_ptr<Child> child;
   int http_port = 0;
 
-  Gateway (const Options & o, const std::string & camera, bool warm = true)
+  // `extra`: more of the pipeline file (a `transcode:` section).
+  Gateway (const Options & o, const std::string & camera, bool warm = true,
+      const std::string & extra = {})
   {
     gchar *tmp = g_dir_make_tmp ("camgate-bench-webrtc-XXXXXX", nullptr);
     dir = tmp;
     g_free (tmp);
     std::ofstream (dir + "/cam0.yaml") << "source:\n  uri: " << camera
         << "\n  transport: tcp\noutputs:\n  webrtc: { max-viewers: 1000, "
-        "warm: " << (warm ? "true" : "false") << " }\n";
+        "warm: " << (warm ? "true" : "false") << " }\n" << extra;
     child = std::make_unique<Child> (std::vector<std::string> { o.camgate,
           "--pipelines", dir, "--rtsp-port", "0", "--http-port", "0" });
     if (!child->wait_count ("camgate ready", 1, seconds (30))
@@ -137,18 +139,21 @@ first_frame (const Options & o, const std::string & camera, bool warm)
       ms.empty () ? 0.0 : ms.back ());
 }
 
+// `rendition`: watch a rendition of the camera's size (re-encoded at 1
+// Mbit/s) instead of the camera's own stream.
 std::string
-browser_latency (const Options & o)
+browser_latency (const Options & o, bool rendition)
 {
   Child camera ({ o.fakecam, "--stamp", "--no-audio", "--gop", "50" });
   auto cameras = start_fleet (camera, 1);
   if (cameras.empty ())
     return "camera did not start";
-  Gateway gateway (o, cameras[0]);
+  Gateway gateway (o, cameras[0], true, rendition ? "transcode:\n"
+      "  renditions:\n    - { name: same, height: 360, bitrate: 1M }\n" : "");
   if (!gateway.http_port)
     return "camgate did not start";
   std::string url = "http://127.0.0.1:" + std::to_string (gateway.http_port)
-      + "/cam0/webrtc";
+      + "/cam0/webrtc" + (rendition ? "?rendition=same" : "");
   return run_browser_script (o.source_root, "webrtc_latency.cjs", url, 20);
 }
 
@@ -190,7 +195,10 @@ main (int argc, char **argv)
   }
   printf ("\nChromium, camgate's WHEP page, live 640x360 25 fps camera with "
       "latencystamp (GOP 2 s): first_frame_ms = page opened → first frame "
-      "presented; glass_to_glass = presentation time − stamp\n%s",
-      browser_latency (o).c_str ());
+      "presented; glass_to_glass = presentation time − stamp\n"
+      "camera's stream:     %s"
+      "rendition, 640x360 re-encoded (x264, 1 Mbit/s): %s",
+      browser_latency (o, false).c_str (),
+      browser_latency (o, true).c_str ());
   return 0;
 }
