@@ -155,7 +155,8 @@ HlsOutput::add_health_reasons (const OutputTick & tick,
     std::vector<std::string> & reasons) const
 {
   if (tick.delivering && stalled (tick.now_us, tick.delivering_since_us))
-    reasons.push_back ("hls-stalled");
+    reasons.push_back (rendition_ ? "hls-stalled:" + rendition_->name
+        : "hls-stalled");
 }
 
 }  // namespace camgate

@@ -81,8 +81,8 @@ public:
   // long first GOP).
   static bool parts_overdue (int64_t now_us, int64_t started_us,
       int64_t last_part_us, unsigned target_duration_s);
-  // "hls-stalled" while stalled(): players see a frozen picture whatever
-  // the source does.
+  // "hls-stalled" ("hls-stalled:<rendition>" for a rendition's) while
+  // stalled(): players see a frozen picture whatever the source does.
   void add_health_reasons (const OutputTick & tick,
       std::vector<std::string> & reasons) const override;
 
