@@ -243,9 +243,28 @@ WebRtcFeed::deliver (Kind kind, GstSample * sample)
   std::lock_guard<std::mutex> lk (lock_);
   if (kind == kVideo)
     keep_in_gop (caps, buffer);
+  std::optional<bool> keyframe;    // looked at once, for a viewer moving in
   for (auto & [id, viewer] : viewers_) {
-    if (viewer.live)
+    if (!viewer.live)
+      continue;
+    if (viewer.incoming) {
+      if (kind != kVideo)
+        continue;
+      if (!keyframe)
+        keyframe = starts_gop (buffer);
+      if (!*keyframe)
+        continue;
+      auto handover = std::move (viewer.incoming);
+      std::lock_guard<std::mutex> moving (handover->lock);
+      handover->done = true;
       send (viewer, kind, caps, buffer);
+    } else if (viewer.outgoing) {
+      std::lock_guard<std::mutex> moving (viewer.outgoing->lock);
+      if (!viewer.outgoing->done)
+        send (viewer, kind, caps, buffer);
+    } else {
+      send (viewer, kind, caps, buffer);
+    }
   }
 }
 
@@ -387,6 +406,27 @@ WebRtcFeed::start_viewer (uint64_t id)
   it->second.live = true;
   for (auto *buffer : gop_)
     send (it->second, kVideo, gop_caps_, buffer);
+}
+
+void
+WebRtcFeed::start_viewer_at_keyframe (uint64_t id,
+    std::shared_ptr<Handover> handover)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = viewers_.find (id);
+  if (it == viewers_.end () || it->second.live)
+    return;
+  it->second.incoming = std::move (handover);
+  it->second.live = true;
+}
+
+void
+WebRtcFeed::hand_over (uint64_t id, std::shared_ptr<Handover> handover)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  auto it = viewers_.find (id);
+  if (it != viewers_.end ())
+    it->second.outgoing = std::move (handover);
 }
 
 void

@@ -53,6 +53,17 @@ struct FeedRendition
   int64_t linger_us = 0;
 };
 
+// A viewer moving between two feeds of one stream (adaptive bitrate): the
+// feed it moves to takes it over at its next keyframe (the renditions' are
+// where the camera's are), and the feed it leaves stops sending to it then.
+// Both send to it holding `lock`, so that no frame of the old feed follows
+// the new one's keyframe.
+struct Handover
+{
+  std::mutex lock;
+  bool done = false;
+};
+
 class WebRtcFeed : public FanoutOutput
 {
 public:
@@ -88,6 +99,13 @@ public:
   // until start_viewer(), when its transport is up.
   uint64_t add_viewer (const FeedViewer & viewer);
   void start_viewer (uint64_t id);
+  // A move (see Handover): starts `id` at this feed's next keyframe rather
+  // than from its kept GOP (which would replay the last seconds fast) ...
+  void start_viewer_at_keyframe (uint64_t id,
+      std::shared_ptr<Handover> handover);
+  // ... and has this feed stop sending to its viewer `id` once that
+  // keyframe went out.
+  void hand_over (uint64_t id, std::shared_ptr<Handover> handover);
   void remove_viewer (uint64_t id);
   // The camera's H.264 carries B-frames (browsers' WebRTC decoders show them
   // out of order).
@@ -113,6 +131,8 @@ private:
   {
     FeedViewer ends;
     bool live = false;
+    std::shared_ptr<Handover> incoming;   // sends from its next keyframe
+    std::shared_ptr<Handover> outgoing;   // sends until the handover
     GstClockTime last_pts[kKinds] = { GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
         GST_CLOCK_TIME_NONE };
     GstCaps *sent_caps[kKinds] = { nullptr, nullptr, nullptr };

@@ -12,6 +12,9 @@ constexpr guint kTickMs = 1000;
 // A publisher's keyframe request interval: browsers send keyframes only when
 // asked, and a viewer that joins later must not wait for one for long.
 constexpr int64_t kKeyframeRequestUs = 2 * G_USEC_PER_SEC;
+// How long a move waits for the next keyframe of the feed the viewer moves
+// to (a GOP, with room).
+constexpr int64_t kHandoverUs = 10 * G_USEC_PER_SEC;
 // How long an adaptive viewer's estimate must allow a higher rung before it
 // is moved up.
 constexpr int64_t kUpSwitchUs = 4 * G_USEC_PER_SEC;
@@ -288,11 +291,20 @@ rung_for (const std::vector<AdaptiveRung> & ladder, uint64_t estimate)
   return ladder.size () - 1;
 }
 
+static const char *
+rung_name (const AdaptiveRung & rung)
+{
+  return rung.rendition.empty () ? "the camera's stream"
+      : rung.rendition.c_str ();
+}
+
 void
 WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
 {
+  if (s.ladder.size () < 2 || !s.viewer_id || follow_move (id, s, now_us))
+    return;
   const uint64_t estimate = s.peer ? s.peer->estimate_bps () : 0;
-  if (s.ladder.size () < 2 || !s.viewer_id || estimate == 0)
+  if (estimate == 0)
     return;
   if (!s.estimated)
     g_message ("WHEP session %s: first estimate from the viewer: %llu kbit/s",
@@ -323,20 +335,56 @@ WebRtcSessions::adapt (const std::string & id, Session & s, int64_t now_us)
   }
   if (!rung.feed->running () || rung.feed->generation () == 0)
     return;
-  s.source.feed->remove_viewer (s.viewer_id);
-  s.source.feed = rung.feed;
-  s.viewer_id = rung.feed->add_viewer (viewer_ends (*s.peer));
-  s.feed_generation = rung.feed->generation ();
-  rung.feed->start_viewer (s.viewer_id);
-  s.reader = std::move (s.pending_reader);
+  // Both feeds send to the viewer until the new one's next keyframe.
+  auto handover = std::make_shared<Handover> ();
+  const uint64_t viewer = rung.feed->add_viewer (viewer_ends (*s.peer));
+  s.source.feed->hand_over (s.viewer_id, handover);
+  rung.feed->start_viewer_at_keyframe (viewer, handover);
+  s.moving = Session::Move { target, viewer, handover, now_us };
+  g_message ("WHEP session %s: the viewer's estimate is %llu kbit/s: moving "
+      "from %s to %s at its next keyframe", id.c_str (),
+      (unsigned long long) (estimate / 1000), rung_name (s.ladder[s.rung]),
+      rung_name (rung));
+}
+
+bool
+WebRtcSessions::follow_move (const std::string & id, Session & s,
+    int64_t now_us)
+{
+  if (!s.moving)
+    return false;
+  Session::Move & move = *s.moving;
+  const AdaptiveRung & rung = s.ladder[move.rung];
+  bool done;
+  {
+    std::lock_guard<std::mutex> lk (move.handover->lock);
+    done = move.handover->done;
+  }
+  if (done) {
+    s.source.feed->remove_viewer (s.viewer_id);
+    s.source.feed = rung.feed;
+    s.viewer_id = move.viewer_id;
+    s.feed_generation = rung.feed->generation ();
+    s.reader = std::move (s.pending_reader);
+    g_message ("WHEP session %s: moved from %s to %s at its keyframe",
+        id.c_str (), rung_name (s.ladder[s.rung]), rung_name (rung));
+    s.rung = move.rung;
+  } else if (now_us - move.since_us > kHandoverUs) {
+    // Its feed sent no keyframe (stalled?): the viewer stays, and the
+    // move is tried again.
+    rung.feed->remove_viewer (move.viewer_id);
+    s.source.feed->hand_over (s.viewer_id, nullptr);
+    g_message ("WHEP session %s: %s sent no keyframe in %lld s: the viewer "
+        "stays on %s", id.c_str (), rung_name (rung),
+        (long long) (kHandoverUs / G_USEC_PER_SEC),
+        rung_name (s.ladder[s.rung]));
+  } else {
+    return true;
+  }
+  s.moving.reset ();
   s.pending = SIZE_MAX;
   s.up_since_us = 0;
-  g_message ("WHEP session %s: the viewer's estimate is %llu kbit/s: moved "
-      "from %s to %s", id.c_str (), (unsigned long long) (estimate / 1000),
-      s.ladder[s.rung].rendition.empty () ? "the camera's stream"
-      : s.ladder[s.rung].rendition.c_str (), rung.rendition.empty ()
-      ? "the camera's stream" : rung.rendition.c_str ());
-  s.rung = target;
+  return false;
 }
 
 // webrtcbin applied the offer and its answer (or refused): the publisher's
@@ -419,6 +467,9 @@ WebRtcSessions::end_session (std::string id, const std::string & why)
     session.ready ("", Refusal::Failed, why);
   if (!session.publisher && session.viewer_id)
     session.source.feed->remove_viewer (session.viewer_id);
+  if (session.moving)
+    session.ladder[session.moving->rung].feed->remove_viewer (
+        session.moving->viewer_id);
   session.peer.reset ();
   if (session.lease)
     session.lease->end (why);

@@ -146,6 +146,16 @@ private:
     std::shared_ptr<void> pending_reader;
     int64_t up_since_us = 0;
     bool estimated = false;               // its first REMB arrived
+    // A move under way: the viewer is also in the feed of rung `rung`,
+    // which takes over at its next keyframe (see Handover).
+    struct Move
+    {
+      size_t rung;
+      uint64_t viewer_id;
+      std::shared_ptr<Handover> handover;
+      int64_t since_us;
+    };
+    std::optional<Move> moving;
   };
 
   OfferOutcome admit (const std::string & name, const WebRtcStream & stream,
@@ -155,6 +165,9 @@ private:
   void answer_applied (const std::string & id, const std::string & problem);
   // Moves an adaptive viewer toward the rung its estimate fits.
   void adapt (const std::string & id, Session & s, int64_t now_us);
+  // Ends a move once the new feed took the viewer over (or gives it up
+  // after kHandoverUs); true while it is still under way.
+  bool follow_move (const std::string & id, Session & s, int64_t now_us);
   void answer_ready (const std::string & id, const std::string & sdp);
   void end_session (std::string id, const std::string & why);   // id by value: it may be the map key
   void end_later (const std::string & id, const std::string & why);
