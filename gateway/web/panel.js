@@ -249,15 +249,17 @@ function urlsOf(name) {
   if (info.rtsps_port) out.push(['RTSPS', 'rtsps://' + host + ':' + info.rtsps_port + path]);
   out.push(['WHEP', location.origin + path + '/whep']);
   out.push(['WebRTC player', location.origin + path + '/webrtc']);
+  // HLS and DASH list the renditions too (adaptive bitrate).
   out.push(['HLS', location.origin + path + '/index.m3u8']);
   out.push(['DASH', location.origin + path + '/manifest.mpd']);
-  // Each configured rendition over RTSP and WebRTC.
+  // Each configured rendition over RTSP, WebRTC and LL-HLS alone.
   const stream = state.streams.find((s) => s.name === name) || {};
   for (const r of stream.renditions || []) {
     if (r.automatic) continue;
     const label = r.name + ' (' + r.height + 'p, ' + Math.round(r.bitrate / 1000) + ' kbit/s)';
     if (info.rtsp_port) out.push(['RTSP ' + label, 'rtsp://' + host + ':' + info.rtsp_port + path + '/' + encodeURIComponent(r.name)]);
     out.push(['WebRTC player ' + label, location.origin + path + '/webrtc?rendition=' + encodeURIComponent(r.name)]);
+    out.push(['HLS ' + label, location.origin + path + '/' + encodeURIComponent(r.name) + '/stream.m3u8']);
   }
   return out;
 }
