@@ -91,6 +91,13 @@ protected:
       std::string & error) override;
   void started (GstElement * pipeline) override;
   void stopped () override;
+  // A rendition's video: timed as the ladder encoded it, so that its
+  // keyframes meet the camera's on the clock however late its first
+  // packets came.
+  bool timed_by_clock (size_t index) const override
+  {
+    return rendition_ && index == 0;
+  }
 
 private:
   // Whether the packager has stopped making parts while its pipeline runs

@@ -58,6 +58,43 @@ stamp_departing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+// The running time of `buffer`'s frame clock time in `pad`'s element, else
+// now.
+GstClockTime
+running_time_of (GstPad * pad, GstBuffer * buffer)
+{
+  GstElement *element = GST_PAD_PARENT (pad);
+  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta
+      (buffer, frame_clock_caps ());
+  const GstClockTime clock_time = meta ? meta->timestamp : GST_CLOCK_TIME_NONE;
+  if (element && GST_CLOCK_TIME_IS_VALID (clock_time)) {
+    const GstClockTime base = gst_element_get_base_time (element);
+    if (clock_time >= base)
+      return clock_time - base;
+  }
+  return pad_running_time (pad);
+}
+
+GstPadProbeReturn
+stamp_from_clock (GstPad * pad, GstPadProbeInfo * info, gpointer)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER
+        (info));
+    stamp (buffer, running_time_of (pad, buffer));
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    return GST_PAD_PROBE_OK;
+  }
+  GstBufferList *list = gst_buffer_list_make_writable
+      (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  for (guint i = 0; i < gst_buffer_list_length (list); i++) {
+    GstBuffer *buffer = gst_buffer_list_get_writable (list, i);
+    stamp (buffer, running_time_of (pad, buffer));
+  }
+  GST_PAD_PROBE_INFO_DATA (info) = list;
+  return GST_PAD_PROBE_OK;
+}
+
 // How far a track's times are shifted to sit on the running time.
 struct Anchor
 {
@@ -128,6 +165,36 @@ anchor_to_running_time (GstElement * element)
   gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_BUFFER_LIST), keep_anchored, new Anchor (),
       [](gpointer data) { delete static_cast<Anchor *> (data); });
+  gst_object_unref (pad);
+}
+
+GstCaps *
+frame_clock_caps ()
+{
+  static GstCaps *caps = [] {
+    GstCaps *made = gst_caps_new_empty_simple
+        ("timestamp/x-camgate-frame-clock");
+    GST_MINI_OBJECT_FLAG_SET (made, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+    return made;
+  } ();
+  return caps;
+}
+
+void
+set_frame_clock_time (GstBuffer * buffer, GstClockTime clock_time)
+{
+  gst_buffer_add_reference_timestamp_meta (buffer, frame_clock_caps (),
+      clock_time, GST_CLOCK_TIME_NONE);
+}
+
+void
+stamp_from_clock_time (GstElement * appsrc)
+{
+  g_object_set (appsrc, "do-timestamp", FALSE, nullptr);
+  GstPad *pad = gst_element_get_static_pad (appsrc, "src");
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_BUFFER_LIST), stamp_from_clock, nullptr,
+      nullptr);
   gst_object_unref (pad);
 }
 

@@ -26,6 +26,20 @@ enum class StampedPackets
 // do-timestamp off. Probes added to the pad after this one see the time.
 void stamp_on_departure (GstElement * appsrc, StampedPackets packets);
 
+// The clock time of a packet's frame, as the pipeline that made it knew it
+// (a rendition's, stamped by the ladder that encoded it): a reference
+// timestamp meta with these caps, which survives the fanout (which clears
+// PTS and DTS).
+GstCaps *frame_clock_caps ();
+void set_frame_clock_time (GstBuffer * buffer, GstClockTime clock_time);
+
+// For packets that carry their frame's clock time (above): each leaves
+// `appsrc` with that time on its pipeline's running time, so that pipelines
+// on the same clock agree on when a frame was, whatever delay its packets
+// had on the way (an encoder starting up). Other packets are stamped on
+// departure.
+void stamp_from_clock_time (GstElement * appsrc);
+
 // Keeps the times leaving `element` (a jitterbuffer that times packets by
 // their RTP timestamps) on its pipeline's running time. A new source
 // session starts RTP time again, and the jitterbuffer's times with it: from

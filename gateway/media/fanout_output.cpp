@@ -116,7 +116,10 @@ FanoutOutput::build (const RtpFanout::Layout & layout, std::string & error)
       // Every packet of a frame gets its time, for the depayloader; the
       // jitterbuffer's RTP-paced times stay on the same timeline across
       // source sessions.
-      stamp_on_departure (src, StampedPackets::Every);
+      if (timed_by_clock (i))
+        stamp_from_clock_time (src);
+      else
+        stamp_on_departure (src, StampedPackets::Every);
       if (GstElement *jitter = gst_bin_get_by_name (GST_BIN (pipeline_),
               ("jitter" + std::to_string (i)).c_str ())) {
         anchor_to_running_time (jitter);

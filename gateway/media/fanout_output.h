@@ -47,6 +47,14 @@ protected:
       std::string & description, std::string & error) = 0;
   // The pipeline is built and about to start / has gone.
   virtual void started (GstElement * pipeline) { (void) pipeline; }
+  // Whether track `index`'s packets carry their frame's clock time as PTS
+  // (a rendition's video, for an output that lines up with the camera's):
+  // they are timed by it rather than by their arrival.
+  virtual bool timed_by_clock (size_t index) const
+  {
+    (void) index;
+    return false;
+  }
   virtual void stopped () {}
 
   const std::string stream_;

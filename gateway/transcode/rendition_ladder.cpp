@@ -1,5 +1,7 @@
 #include "transcode/rendition_ladder.h"
 
+#include "media/departure_stamp.h"
+
 #include "media_codec.h"
 
 #include <gst/app/gstappsink.h>
@@ -30,6 +32,9 @@ struct RenditionState
   bool failed = false;             // its branch could not be built
 
   std::atomic<uint64_t> frames { 0 };
+  // When the running branch started, and `frames` then (main context).
+  int64_t branch_started_us = 0;
+  uint64_t frames_at_start = 0;
   std::atomic<uint64_t> bytes { 0 };
   // How long frames take from the encoder's input to the payloaded output:
   // when each frame kept went in (by running time: encoders may shift the
@@ -126,15 +131,32 @@ struct AudioTag
   unsigned index;
 };
 
+// With `base_time`, each packet carries its frame's clock time (the
+// rendition's video, which outputs that line up with the camera's time by:
+// FanoutOutput::timed_by_clock); the audio passes as it came.
 void
-push_each (GstSample * sample, RenditionState & rendition, unsigned track)
+push_each (GstSample * sample, RenditionState & rendition, unsigned track,
+    GstClockTime base_time = GST_CLOCK_TIME_NONE)
 {
+  const GstSegment *segment = gst_sample_get_segment (sample);
+  auto push = [&](GstBuffer * buffer) {
+    buffer = gst_buffer_ref (buffer);
+    if (GST_CLOCK_TIME_IS_VALID (base_time) && segment
+        && GST_BUFFER_PTS_IS_VALID (buffer)) {
+      const GstClockTime running = gst_segment_to_running_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+      if (GST_CLOCK_TIME_IS_VALID (running)) {
+        buffer = gst_buffer_make_writable (buffer);
+        set_frame_clock_time (buffer, base_time + running);
+      }
+    }
+    rendition.fanout->push (track, buffer);
+  };
   if (GstBufferList *list = gst_sample_get_buffer_list (sample)) {
     for (guint i = 0; i < gst_buffer_list_length (list); i++)
-      rendition.fanout->push (track, gst_buffer_ref (gst_buffer_list_get (list,
-                  i)));
+      push (gst_buffer_list_get (list, i));
   } else if (GstBuffer *buffer = gst_sample_get_buffer (sample)) {
-    rendition.fanout->push (track, gst_buffer_ref (buffer));
+    push (buffer);
   }
 }
 
@@ -185,7 +207,8 @@ on_video_sample (GstAppSink * sink, gpointer user_data)
   if (first && GST_BUFFER_PTS_IS_VALID (first) && segment)
     rendition->note_encoded (gst_segment_to_running_time (segment,
             GST_FORMAT_TIME, GST_BUFFER_PTS (first)));
-  push_each (sample, *rendition, 0);
+  push_each (sample, *rendition, 0, gst_element_get_base_time (GST_ELEMENT
+          (sink)));
   gst_sample_unref (sample);
   return GST_FLOW_OK;
 }
@@ -420,12 +443,33 @@ RenditionLadder::update (const OutputTick & tick)
   FanoutOutput::update (tick);
   if (!tee_)
     return;
+  // One branch starts per tick: two linked to the tee at once have stalled
+  // the decoding pipeline under heavy load (see below).
+  bool started = false;
   for (auto & r : renditions_) {
     const bool want = wanted (*r);
-    if (want && !r->branch && !r->failed)
+    if (want && !r->branch && !r->failed && !started) {
       start_branch (*r, encoder->element);
-    else if (!want && r->branch)
+      started = r->branch != nullptr;
+      r->branch_started_us = tick.now_us;
+      r->frames_at_start = r->frames;
+    } else if (!want && r->branch) {
       stop_branch (*r);
+    }
+  }
+  // A branch starts from frames already decoded, so one that has encoded
+  // nothing for this long never will: its readers would wait for good (seen
+  // under heavy load, cause not found). The decoding
+  // pipeline is built again on the next tick, with the branches wanted.
+  for (const auto & r : renditions_) {
+    if (r->branch && r->frames == r->frames_at_start
+        && tick.now_us - r->branch_started_us > kStalledBranchUs) {
+      g_warning ("stream %s: rendition %s encoded nothing in %lld s: "
+          "decoding again", stream_.c_str (), r->spec.name.c_str (),
+          (long long) (kStalledBranchUs / G_USEC_PER_SEC));
+      stop ();
+      return;
+    }
   }
 }
 

@@ -53,6 +53,8 @@ public:
       TranscodeSpec spec);
   ~RenditionLadder () override;
   static constexpr int64_t kLingerUs = 5 * G_USEC_PER_SEC;
+  // A running branch that has encoded nothing for this long is stalled.
+  static constexpr int64_t kStalledBranchUs = 6 * G_USEC_PER_SEC;
 
   void update (const OutputTick & tick) override;
   // RTSP mounts: the configured renditions.

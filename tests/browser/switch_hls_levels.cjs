@@ -3,9 +3,11 @@
 // a viewer's ABR would, at the next segment (hls.nextLevel): from the
 // camera's own down to the lowest rendition, then back up. Prints what the
 // viewer got as JSON: the levels hls.js saw, the picture heights shown in
-// order, stalls once playing, hls.js errors and the media element's error.
+// order, stalls once playing, hls.js errors (retried network requests are
+// counted apart) and the media element's error.
 // Exits 0 when it showed the lowest level's height and then the top one's
-// again, without a stall, an error or a frozen clock; 1 otherwise.
+// again, with no error and the clock never still for half a second; 1
+// otherwise.
 //   node switch_hls_levels.cjs PAGE_URL [seconds]
 // PLAYWRIGHT_CORE: path of the playwright-core package.
 const { launchChromium } = require('./chromium.cjs');
@@ -25,13 +27,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   await page.waitForFunction(() => window.camgateHls, null, { timeout: 10000 });
   await page.evaluate(() => {
     const v = document.querySelector('video');
-    const w = { heights: [], stalls: 0, playing: false, errors: [], frozen: 0,
-      lastTime: 0, lastMove: performance.now() };
+    // (It may already be playing: autoplay starts as soon as it can.)
+    const w = { heights: [], stalls: 0, playing: !v.paused && v.currentTime > 0,
+      errors: [], frozen: 0, lastTime: v.currentTime, lastMove: performance.now() };
     window.viewer = w;
     v.addEventListener('playing', () => { w.playing = true; });
     v.addEventListener('waiting', () => { if (w.playing) w.stalls++; });
+    // A playlist request that timed out and was retried (a loaded machine)
+    // is not what this looks for; media and fatal errors are.
     window.camgateHls.on('hlsError', (e, data) => {
-      w.errors.push((data.fatal ? 'fatal ' : '') + data.details);
+      if (data.fatal || data.type !== 'networkError')
+        w.errors.push((data.fatal ? 'fatal ' : '') + data.details);
+      else
+        w.retried = (w.retried || 0) + 1;
     });
     // The picture's height whenever it changes, and the longest time the
     // clock stood still once playing.
@@ -90,7 +98,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   seen = await state();
   console.log(JSON.stringify(seen));
   await browser.close();
-  const clean = seen.stalls === 0 && seen.errors.length === 0 && !seen.mediaError
-    && seen.frozen < 1;
+  // A stall is what a viewer sees: the picture's clock standing still (a
+  // 'waiting' event the clock did not notice is reported, not held against).
+  const clean = seen.errors.length === 0 && !seen.mediaError && seen.frozen < 0.5;
   process.exit(ok3 && clean ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });

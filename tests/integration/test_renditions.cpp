@@ -498,9 +498,11 @@ first_decode_time (const std::string & segment)
 }
 
 // The camera of the LL-HLS/DASH tests: pictures whose bars show a whole
-// picture, 1 s GOPs.
+// picture, 2 s GOPs (a rendition's keyframes are matched to the camera's by
+// when they came, and a loaded machine starts a rendition up to a second
+// late: see cmafchunkmux align-to).
 const FakeCameraOptions kBarsCamera { .width = 640, .height = 360, .fps = 25,
-  .gop_frames = 25, .pattern = "smpte" };
+  .gop_frames = 50, .pattern = "smpte" };
 
 // camgate packaging `camera` for LL-HLS/DASH in 1 s segments, with the
 // renditions listed (YAML list items, one per line).
@@ -544,7 +546,7 @@ TEST (Renditions, HlsJsSwitchesBetweenTheCamerasStreamAndItsRenditions)
         index = http_request (gateway->http_port (), "GET", "/cam/index.m3u8");
         return index.status == 200
             && index.body.find ("180p/") != std::string::npos;
-      }, 20s)) << index.status << " " << index.body << "\n" << gateway->log ();
+      }, 30s)) << index.status << " " << index.body << "\n" << gateway->log ();
   EXPECT_NE (index.body.find ("RESOLUTION=640x360"), std::string::npos)
       << index.body;
   EXPECT_NE (index.body.find ("RESOLUTION=426x240"), std::string::npos)
