@@ -70,7 +70,11 @@ async function playWhep(video, name, onFail) {
     pc.close();
     let reason = text;
     try { reason = JSON.parse(text).error; } catch (e) { /* SDP or text */ }
-    throw new Error('WHEP ' + res.status + ': ' + reason);
+    const error = new Error('WHEP ' + res.status + ': ' + reason);
+    // 503 + Retry-After: the stream has no media yet (a camera still
+    // connecting) or is full for now; worth asking again.
+    if (res.status === 503) error.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    throw error;
   }
   session = new URL(res.headers.get('Location'), location.href).href;
   await pc.setRemoteDescription({ type: 'answer', sdp: text });
@@ -107,16 +111,25 @@ async function playHls(video, name) {
   return { kind: 'hls', close: () => { video.removeAttribute('src'); video.load(); } };
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// How long a preview keeps asking a stream that has no media yet (a camera
+// just added, still connecting) before it falls back.
+const WHEP_WAIT_S = 30;
+
 // WebRTC first, LL-HLS when WebRTC is off or fails, else a snapshot.
 async function play(video, stream, onState) {
   const outputs = stream.outputs || {};
-  if (outputs.webrtc) {
+  for (let waited = 0; outputs.webrtc;) {
     try {
       const p = await playWhep(video, stream.name, () => onState('webrtc failed'));
       onState('webrtc');
       return p;
     } catch (e) {
       onState(String(e.message || e));
+      if (!e.retryAfter || waited >= WHEP_WAIT_S) break;
+      await sleep(e.retryAfter * 1000);
+      waited += e.retryAfter;
     }
   }
   if (outputs.hls) { onState('hls'); return await playHls(video, stream.name); }

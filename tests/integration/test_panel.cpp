@@ -104,10 +104,20 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
   // A few seconds of recording to play back.
   std::this_thread::sleep_for (std::chrono::seconds (5));
 
+  // The camera is still connecting when the panel adds it (down until 4 s
+  // after): the new tile's first WHEP offers are answered 503 "no media
+  // yet", and it must keep asking rather than settle for snapshots.
+  camera.stop ();
+  std::thread camera_comes_up ([&] {
+    gateway.wait_for_log ("added camera", std::chrono::seconds (90));
+    std::this_thread::sleep_for (std::chrono::seconds (4));
+    camera.start ();
+  });
   std::string shots = screenshot_folder (config.path ());
   int status = -1;
   std::string output = run_command (command + " http://127.0.0.1:"
       + std::to_string (gateway.http_port ()) + "/ yard " + shots, &status);
+  camera_comes_up.join ();
   EXPECT_EQ (status, 0) << output << gateway.log ();
   EXPECT_NE (output.find ("hls preview plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("recording plays"), std::string::npos) << output;
