@@ -91,13 +91,10 @@ protected:
       std::string & error) override;
   void started (GstElement * pipeline) override;
   void stopped () override;
-  // A rendition's video: timed as the ladder encoded it, so that its
-  // keyframes meet the camera's on the clock however late its first
-  // packets came.
-  bool timed_by_clock (size_t index) const override
-  {
-    return rendition_ && index == 0;
-  }
+  // The camera's frames by when they arrived, a rendition's as the ladder
+  // encoded them (by the same arrival): the keyframes of both meet on the
+  // clock however late either pipeline started.
+  bool timed_by_clock (size_t) const override { return true; }
 
 private:
   // Whether the packager has stopped making parts while its pipeline runs

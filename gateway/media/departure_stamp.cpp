@@ -58,16 +58,35 @@ stamp_departing (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-// The running time of `buffer`'s frame clock time in `pad`'s element, else
-// now.
+GstClock *
+system_clock ()
+{
+  static GstClock *clock = [] {
+    GstClock *obtained = gst_system_clock_obtain ();
+    GST_OBJECT_FLAG_SET (obtained, GST_OBJECT_FLAG_MAY_BE_LEAKED);
+    return obtained;
+  } ();
+  return clock;
+}
+
+// The clock time of the frame `first` starts: its frame clock time, else
+// its arrival at the fanout; NONE with neither.
 GstClockTime
-running_time_of (GstPad * pad, GstBuffer * buffer)
+frame_clock_time (GstBuffer * first)
+{
+  if (GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta
+          (first, frame_clock_caps ()))
+    return meta->timestamp;
+  return GST_BUFFER_DTS (first);
+}
+
+// The running time of clock time `clock_time` in `pad`'s element, else now.
+GstClockTime
+running_time_of (GstPad * pad, GstClockTime clock_time)
 {
   GstElement *element = GST_PAD_PARENT (pad);
-  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta
-      (buffer, frame_clock_caps ());
-  const GstClockTime clock_time = meta ? meta->timestamp : GST_CLOCK_TIME_NONE;
-  if (element && GST_CLOCK_TIME_IS_VALID (clock_time)) {
+  if (element && GST_CLOCK_TIME_IS_VALID (clock_time)
+      && GST_ELEMENT_CLOCK (element) == system_clock ()) {
     const GstClockTime base = gst_element_get_base_time (element);
     if (clock_time >= base)
       return clock_time - base;
@@ -81,16 +100,20 @@ stamp_from_clock (GstPad * pad, GstPadProbeInfo * info, gpointer)
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER
         (info));
-    stamp (buffer, running_time_of (pad, buffer));
+    stamp (buffer, running_time_of (pad, frame_clock_time (buffer)));
     GST_PAD_PROBE_INFO_DATA (info) = buffer;
     return GST_PAD_PROBE_OK;
   }
-  GstBufferList *list = gst_buffer_list_make_writable
-      (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
-  for (guint i = 0; i < gst_buffer_list_length (list); i++) {
-    GstBuffer *buffer = gst_buffer_list_get_writable (list, i);
-    stamp (buffer, running_time_of (pad, buffer));
-  }
+  GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+  if (gst_buffer_list_length (list) == 0)
+    return GST_PAD_PROBE_OK;
+  // The packets of a frame share its time (read before the first is
+  // restamped).
+  const GstClockTime time = running_time_of (pad,
+      frame_clock_time (gst_buffer_list_get (list, 0)));
+  list = gst_buffer_list_make_writable (list);
+  for (guint i = 0; i < gst_buffer_list_length (list); i++)
+    stamp (gst_buffer_list_get_writable (list, i), time);
   GST_PAD_PROBE_INFO_DATA (info) = list;
   return GST_PAD_PROBE_OK;
 }
@@ -185,6 +208,12 @@ set_frame_clock_time (GstBuffer * buffer, GstClockTime clock_time)
 {
   gst_buffer_add_reference_timestamp_meta (buffer, frame_clock_caps (),
       clock_time, GST_CLOCK_TIME_NONE);
+}
+
+void
+mark_arrival (GstBuffer * first_packet)
+{
+  GST_BUFFER_DTS (first_packet) = gst_clock_get_time (system_clock ());
 }
 
 void

@@ -33,10 +33,17 @@ void stamp_on_departure (GstElement * appsrc, StampedPackets packets);
 GstCaps *frame_clock_caps ();
 void set_frame_clock_time (GstBuffer * buffer, GstClockTime clock_time);
 
-// For packets that carry their frame's clock time (above): each leaves
-// `appsrc` with that time on its pipeline's running time, so that pipelines
-// on the same clock agree on when a frame was, whatever delay its packets
-// had on the way (an encoder starting up). Other packets are stamped on
+// When a frame reached the stream's fanout: the fanout keeps that clock
+// time (GStreamer's system clock, which every output pipeline runs on) in
+// the DTS of the frame's first packet (or of a packet not batched in
+// frames); departure stamps overwrite it.
+void mark_arrival (GstBuffer * first_packet);
+
+// Each frame leaves `appsrc` with its frame's clock time (above) on its
+// pipeline's running time, else with its arrival at the fanout, so that
+// pipelines on the same clock agree on when a frame was whatever delay its
+// packets had on the way: a pipeline slow to start (queued in appsrc
+// meanwhile) or an encoder starting up. Without either it is stamped on
 // departure.
 void stamp_from_clock_time (GstElement * appsrc);
 

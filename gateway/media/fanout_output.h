@@ -47,9 +47,12 @@ protected:
       std::string & description, std::string & error) = 0;
   // The pipeline is built and about to start / has gone.
   virtual void started (GstElement * pipeline) { (void) pipeline; }
-  // Whether track `index`'s packets carry their frame's clock time as PTS
-  // (a rendition's video, for an output that lines up with the camera's):
-  // they are timed by it rather than by their arrival.
+  // Whether track `index`'s packets are timed by their frame's clock time
+  // (a rendition's, as the ladder encoded it) or by when their frame reached
+  // the fanout, rather than by when they leave for this pipeline: for
+  // outputs that must line up with each other on the clock (the packagings
+  // of a stream and its renditions, the ladder), whenever each started.
+  // See stamp_from_clock_time().
   virtual bool timed_by_clock (size_t index) const
   {
     (void) index;

@@ -1,5 +1,7 @@
 #include "media/rtp_fanout.h"
 
+#include "media/departure_stamp.h"
+
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <algorithm>
@@ -340,15 +342,19 @@ RtpFanout::push (unsigned index, GstBuffer * buffer)
     Track & track = tracks_[index_of_track];
     const bool marker = rewrite_header (track, buffer);
 
-    // The output pipelines stamp buffers with their own clock on arrival.
+    // The output pipelines stamp buffers with their own clock as they
+    // leave for them, some by when their frame arrived here.
     GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
     GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
 
     if (!track.batch_frames) {
+      mark_arrival (buffer);
       ready = GST_MINI_OBJECT_CAST (buffer);
     } else {
-      if (!track.frame)
+      if (!track.frame) {
         track.frame = gst_buffer_list_new_sized (64);
+        mark_arrival (buffer);
+      }
       gst_buffer_list_add (track.frame, buffer);
       // A camera that never sets the marker still gets its packets through.
       if (marker || gst_buffer_list_length (track.frame) >= kMaxFramePackets) {

@@ -131,9 +131,9 @@ struct AudioTag
   unsigned index;
 };
 
-// With `base_time`, each packet carries its frame's clock time (the
-// rendition's video, which outputs that line up with the camera's time by:
-// FanoutOutput::timed_by_clock); the audio passes as it came.
+// With `base_time`, each packet carries its frame's clock time, which
+// outputs that line up with the camera's time by (FanoutOutput::
+// timed_by_clock).
 void
 push_each (GstSample * sample, RenditionState & rendition, unsigned track,
     GstClockTime base_time = GST_CLOCK_TIME_NONE)
@@ -170,7 +170,8 @@ on_audio_sample (GstAppSink * sink, gpointer user_data)
   for (auto & rendition : *tag->renditions) {
     std::lock_guard<std::mutex> lk (rendition->lock);
     if (rendition->session_open)
-      push_each (sample, *rendition, 1 + tag->index);
+      push_each (sample, *rendition, 1 + tag->index,
+          gst_element_get_base_time (GST_ELEMENT (sink)));
   }
   gst_sample_unref (sample);
   return GST_FLOW_OK;

@@ -78,6 +78,10 @@ protected:
       std::string & error) override;
   void started (GstElement * pipeline) override;
   void stopped () override;
+  // By the source's arrival (which the renditions' packets then carry):
+  // decoding that started late still times frames as the camera's
+  // packaging does.
+  bool timed_by_clock (size_t) const override { return true; }
 
 private:
   bool wanted (const RenditionState & rendition) const;

@@ -1,7 +1,7 @@
 // Plays a camgate stream with renditions on its player page (hls.js) in
 // headless Chromium and moves between the multivariant playlist's levels as
-// a viewer's ABR would, at the next segment (hls.nextLevel): from the
-// camera's own down to the lowest rendition, then back up. Prints what the
+// a viewer's ABR would, at the next segment (hls.nextLevel): to the
+// camera's own, down to the lowest rendition, then back up. Prints what the
 // viewer got as JSON: the levels hls.js saw, the picture heights shown in
 // order, stalls once playing, hls.js errors (retried network requests are
 // counted apart) and the media element's error.
@@ -37,7 +37,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     // is not what this looks for; media and fatal errors are.
     window.camgateHls.on('hlsError', (e, data) => {
       if (data.fatal || data.type !== 'networkError')
-        w.errors.push((data.fatal ? 'fatal ' : '') + data.details);
+        w.errors.push((data.fatal ? 'fatal ' : '') + data.details
+          + (data.error ? ': ' + String(data.error.message || data.error) : ''));
       else
         w.retried = (w.retried || 0) + 1;
     });
@@ -84,16 +85,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const levels = seen.levels;
   const top = Math.max(...levels);
   const bottom = Math.min(...levels);
+  const moveTo = (height) => page.evaluate((h) => {
+    const hls = window.camgateHls;
+    hls.nextLevel = hls.levels.findIndex((l) => l.height === h);
+  }, height);
+  // (hls.js's own estimate on a loaded machine may keep it low: the top
+  // level is asked for, too.)
+  await moveTo(top);
   const ok1 = levels.length > 1 && await reach(top);
-  await page.evaluate((h) => {
-    const hls = window.camgateHls;
-    hls.nextLevel = hls.levels.findIndex((l) => l.height === h);
-  }, bottom);
+  await moveTo(bottom);
   const ok2 = ok1 && await reach(bottom);
-  await page.evaluate((h) => {
-    const hls = window.camgateHls;
-    hls.nextLevel = hls.levels.findIndex((l) => l.height === h);
-  }, top);
+  await moveTo(top);
   const ok3 = ok2 && await reach(top);
   seen = await state();
   console.log(JSON.stringify(seen));
