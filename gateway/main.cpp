@@ -1,6 +1,7 @@
 // camgate: camera media gateway.
 //
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
+//           [--rtmp-port N]
 //           [--bind ADDRESS] [--self-signed]
 //   camgate check DIR|FILE...
 //   camgate hash-password USER       (reads the password from stdin)
@@ -9,6 +10,7 @@
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
 #include "gstrecordsink.h"
+#include "gstrtmpserversrc.h"
 #include "gstonvifdeviceprovider.h"
 #include "gstonvifsrc.h"
 #include "gststreamhealth.h"
@@ -20,6 +22,7 @@
 #include "http/http_server.h"
 #include "onvif/discover.h"
 #include "outputs/stream_outputs.h"
+#include "rtmp/rtmp_ingest.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
@@ -118,6 +121,12 @@ run_gateway (GatewayConfig config)
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
+  // RTMP is a door for encoders beside the others: a port taken by another
+  // server is reported, and the gateway serves on without it.
+  RtmpIngest rtmp (manager, access, config.rtmp);
+  const bool rtmp_on = rtmp.start (config.bind_address, error);
+  if (!rtmp_on)
+    g_warning ("%s: no RTMP publishers", error.c_str ());
 
   // One parseable line for scripts and tests (ports may have been 0).
   std::string host = config.bind_address.find (':') != std::string::npos
@@ -127,6 +136,9 @@ run_gateway (GatewayConfig config)
   if (config.tls.enabled ())
     g_print (" rtsps://%s:%d/ https://%s:%d/", host.c_str (), rtsp.tls_port (),
         host.c_str (), http.tls_port ());
+  if (rtmp_on)
+    g_print (" rtmp://%s:%d/%s/", host.c_str (), rtmp.port (),
+        config.rtmp.app.c_str ());
   g_print ("\n");
   fflush (stdout);
 
@@ -136,6 +148,7 @@ run_gateway (GatewayConfig config)
   g_main_loop_run (loop);
 
   http.stop ();
+  rtmp.stop ();
   manager.stop_all ();
   rtsp.stop ();
   g_main_loop_unref (loop);
@@ -149,7 +162,7 @@ struct Options
 {
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gchar *recordings = nullptr;
-  gint rtsp_port = -1, http_port = -1;
+  gint rtsp_port = -1, http_port = -1, rtmp_port = -1;
   gboolean version = FALSE, self_signed = FALSE;
 
   ~Options ()
@@ -182,6 +195,8 @@ Options::parse (int & argc, char **& argv)
     { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
         "HTTP port for the API, metrics and web outputs (default 8888)",
         "PORT" },
+    { "rtmp-port", 0, 0, G_OPTION_ARG_INT, &rtmp_port,
+        "RTMP port for encoders (default 1935, 0 = any free port)", "PORT" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind,
         "Address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
         "ADDRESS" },
@@ -244,7 +259,8 @@ Options::apply (GatewayConfig & config) const
   }
   for (auto [value, name, target] : { std::tuple { rtsp_port, "rtsp-port",
               &config.rtsp_port }, std::tuple { http_port, "http-port",
-              &config.http_port } }) {
+              &config.http_port }, std::tuple { rtmp_port, "rtmp-port",
+              &config.rtmp.port } }) {
     if (value == -1)
       continue;
     if (value < 0 || value > 65535) {
@@ -276,6 +292,7 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (cmafsink, nullptr);
   GST_ELEMENT_REGISTER (recordsink, nullptr);
   GST_ELEMENT_REGISTER (onvifsrc, nullptr);
+  GST_ELEMENT_REGISTER (rtmpserversrc, nullptr);
   GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
 
   if (argc >= 2 && std::strcmp (argv[1], "check") == 0)

@@ -1,6 +1,6 @@
 /* camgate GStreamer plugin: registers every element of the camgate plugin
  * set. Element families live in their own folders (health/, cmaf/, latency/,
- * onvif/) and add one GST_ELEMENT_REGISTER line here each. */
+ * onvif/, rtmp/) and add one GST_ELEMENT_REGISTER line here each. */
 #include "gstcmafchunkmux.h"
 #include "gstcmafsink.h"
 #include "gstlatencyprobe.h"
@@ -8,6 +8,7 @@
 #include "gstonvifdeviceprovider.h"
 #include "gstonvifsrc.h"
 #include "gstrecordsink.h"
+#include "gstrtmpserversrc.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -23,6 +24,7 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (latencyprobe, plugin);
   ok |= GST_ELEMENT_REGISTER (onvifsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (recordsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtmpserversrc, plugin);
   ok |= GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, plugin);
   return ok;
 }

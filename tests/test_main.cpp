@@ -6,6 +6,7 @@
 #include "gstlatencystamp.h"
 #include "gstonvifdeviceprovider.h"
 #include "gstonvifsrc.h"
+#include "gstrtmpserversrc.h"
 #include "gststreamhealth.h"
 
 #include <gst/gst.h>
@@ -24,6 +25,7 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (latencystamp, nullptr);
   GST_ELEMENT_REGISTER (latencyprobe, nullptr);
   GST_ELEMENT_REGISTER (onvifsrc, nullptr);
+  GST_ELEMENT_REGISTER (rtmpserversrc, nullptr);
   GST_DEVICE_PROVIDER_REGISTER (onvifdeviceprovider, nullptr);
   int result = RUN_ALL_TESTS ();
   gst_deinit ();

@@ -19,7 +19,8 @@ namespace {
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
-      "onvif", "users", "tls" };
+      "onvif", "users", "tls", "rtmp" };
+const std::vector<std::string> kRtmpKeys = { "port", "app" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
 const std::vector<std::string> kTlsKeys =
@@ -320,6 +321,29 @@ read_listening (YamlReader & reader, const YAML::Node & root,
   }
 }
 
+void
+read_rtmp (YamlReader & reader, const YAML::Node & node, RtmpConfig & out)
+{
+  if (!node.IsMap ()) {
+    reader.error (node, "rtmp: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "rtmp", kRtmpKeys);
+  if (const YAML::Node n = node["port"])
+    read_port (reader, n, "rtmp.port", out.port);
+  if (const YAML::Node n = node["app"]) {
+    std::string app;
+    if (reader.scalar (n, "rtmp.app", app)) {
+      if (app.empty () || app.find_first_of ("/?# ") != std::string::npos)
+        reader.error (n, "rtmp.app: expected one path segment such as "
+            "'live', got '" + app + "'");
+      else
+        out.app = app;
+    }
+  }
+}
+
 }  // namespace
 
 bool
@@ -363,6 +387,8 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
       for (size_t i = 0; i < node.size (); i++)
         read_user (reader, node[i], i, config.users);
   }
+  if (const YAML::Node node = root["rtmp"])
+    read_rtmp (reader, node, config.rtmp);
   if (const YAML::Node node = root["tls"])
     read_tls (reader, node, path, config.tls);
   return !reader.failed ();

@@ -33,6 +33,13 @@ struct OnvifConfig
   uint32_t interval_s = 60;          // re-probe period
 };
 
+// RTMP publishers (encoders: OBS, ffmpeg) at rtmp://host:port/<app>/<stream>.
+struct RtmpConfig
+{
+  int port = 1935;                 // 0 = pick a free port
+  std::string app = "live";
+};
+
 // HTTPS and RTSPS, on ports of their own next to HTTP and RTSP.
 struct TlsConfig
 {
@@ -66,6 +73,7 @@ struct GatewayConfig
   uint32_t rtsp_udp_max_port = 29999;
   WebRtcConfig webrtc;
   OnvifConfig onvif;
+  RtmpConfig rtmp;
   std::vector<UserSpec> users;     // none = no authentication
   TlsConfig tls;
 };

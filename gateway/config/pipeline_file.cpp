@@ -39,7 +39,8 @@ const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
-const std::vector<std::string> kSourceWords = { "test", "publish", "whip" };
+const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
+  "rtmp" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
@@ -143,8 +144,8 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
     const std::string word = node.Scalar ();
     if (word == "test") {
       source.kind = SourceKind::Test;
-    } else if (word == "publish" || word == "whip") {
-      // One door for publishers: RTSP ANNOUNCE/RECORD and WHIP alike.
+    } else if (word == "publish" || word == "whip" || word == "rtmp") {
+      // One door for publishers: RTSP ANNOUNCE/RECORD, WHIP and RTMP alike.
       source.kind = SourceKind::Publish;
     } else {
       std::string reason = "source: expected 'test', 'publish' or a mapping "

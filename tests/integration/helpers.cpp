@@ -71,10 +71,11 @@ camgate_binary ()
 GatewayProcess::GatewayProcess (std::vector<std::string> args)
 {
   const std::string binary = camgate_binary ();
-  bool has_port = false, has_http_port = false;
+  bool has_port = false, has_http_port = false, has_rtmp_port = false;
   for (const auto & a : args) {
     has_port |= a.rfind ("--rtsp-port", 0) == 0;
     has_http_port |= a.rfind ("--http-port", 0) == 0;
+    has_rtmp_port |= a.rfind ("--rtmp-port", 0) == 0;
   }
   std::vector<const gchar *> argv { binary.c_str () };
   for (const auto & a : args)
@@ -85,6 +86,10 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
   }
   if (!has_http_port) {
     argv.push_back ("--http-port");
+    argv.push_back ("0");
+  }
+  if (!has_rtmp_port) {
+    argv.push_back ("--rtmp-port");
     argv.push_back ("0");
   }
   argv.push_back (nullptr);
@@ -131,6 +136,7 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
       http_port_ = port_after ("http://");
       rtsps_port_ = port_after ("rtsps://");
       https_port_ = port_after ("https://");
+      rtmp_port_ = port_after ("rtmp://");
       break;
     }
   }

@@ -1,0 +1,379 @@
+#include "rtmp/rtmp_ingest.h"
+
+#include "media/main_context.h"
+#include "media/publisher_lease.h"
+#include "media_codec.h"
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <vector>
+
+namespace camgate {
+
+namespace {
+
+// How long a publisher's thread waits for the main loop's answer (a loop
+// that is shutting down never gives one).
+constexpr auto kDecisionWait = std::chrono::seconds (5);
+// A connection that sends nothing for this long is dropped (rtmpserversrc).
+constexpr guint kIdleTimeoutS = 10;
+
+std::string
+peer_address (GSocketConnection * connection)
+{
+  GSocketAddress *remote = g_socket_connection_get_remote_address (connection,
+      nullptr);
+  std::string text = "?";
+  if (remote && G_IS_INET_SOCKET_ADDRESS (remote)) {
+    gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address
+        (G_INET_SOCKET_ADDRESS (remote)));
+    text = ip;
+    g_free (ip);
+  }
+  if (remote)
+    g_object_unref (remote);
+  return text;
+}
+
+// The stream name and the query parameters of `name` ("cam?user=u&pass=p").
+std::string
+split_name (const std::string & name, std::string & user,
+    std::string & password)
+{
+  const size_t q = name.find ('?');
+  if (q == std::string::npos)
+    return name;
+  GHashTable *params = g_uri_parse_params (name.c_str () + q + 1, -1, "&",
+      G_URI_PARAMS_NONE, nullptr);
+  if (params) {
+    if (auto *u = static_cast<const char *> (g_hash_table_lookup (params,
+                "user")))
+      user = u;
+    if (auto *p = static_cast<const char *> (g_hash_table_lookup (params,
+                "pass")))
+      password = p;
+    g_hash_table_unref (params);
+  }
+  return name.substr (0, q);
+}
+
+}  // namespace
+
+struct RtmpIngest::Connection
+{
+  std::weak_ptr<RtmpIngest *> ingest;
+  uint64_t id = 0;
+  std::string address;
+  GSocketConnection *socket = nullptr;
+  GstElement *pipeline = nullptr;
+  guint bus_watch = 0;
+
+  // Written on the main context by decide(), used by the pipeline's thread.
+  std::mutex lock;
+  std::string stream;
+  std::unique_ptr<PublisherLease> lease;
+  std::vector<GstPad *> payloaded;   // the tracks' RTP pads, in order
+
+  ~Connection ()
+  {
+    if (bus_watch)
+      g_source_remove (bus_watch);
+    if (pipeline) {
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      gst_object_unref (pipeline);
+    }
+    for (auto *pad : payloaded)
+      gst_object_unref (pad);
+    lease.reset ();
+    if (socket) {
+      g_io_stream_close (G_IO_STREAM (socket), nullptr, nullptr);
+      g_object_unref (socket);
+    }
+  }
+};
+
+namespace {
+
+using Connection = RtmpIngest::Connection;
+
+// rtmpserversrc asks (its thread): the main context answers.
+gchar *
+on_publish (GstElement *, const gchar * app, const gchar * name,
+    gpointer data)
+{
+  auto *c = static_cast<Connection *> (data);
+  auto answer = std::make_shared<std::promise<std::string>> ();
+  auto ready = answer->get_future ();
+  invoke_on_main ([ingest = c->ingest, id = c->id, app = std::string (app),
+          name = std::string (name), answer]() {
+        auto alive = ingest.lock ();
+        answer->set_value (alive ? (*alive)->decide (id, app, name)
+            : "the gateway is shutting down");
+      });
+  if (ready.wait_for (kDecisionWait) != std::future_status::ready)
+    return g_strdup ("the gateway did not answer in time");
+  const std::string why = ready.get ();
+  return why.empty () ? nullptr : g_strdup (why.c_str ());
+}
+
+// A track of the publisher: parsed and payloaded as the stream's other
+// sources are (the codec table's chain), behind a queue so that audio and
+// video do not wait on each other.
+void
+on_pad_added (GstElement *, GstPad * pad, gpointer data)
+{
+  auto *c = static_cast<Connection *> (data);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  const MediaCodec *codec = caps ? codec_for_caps (gst_caps_get_structure
+      (caps, 0)) : nullptr;
+  if (caps)
+    gst_caps_unref (caps);
+  if (!codec)
+    return;
+  const std::string chain = "queue max-size-buffers=0 max-size-bytes=0 "
+      "max-size-time=2000000000 ! " + payload_chain (*codec,
+      codec->video ? 96 : 97);
+  GstElement *bin = gst_parse_bin_from_description (chain.c_str (), TRUE,
+      nullptr);
+  if (!bin)
+    return;
+  gst_bin_add (GST_BIN (c->pipeline), bin);
+  GstPad *sink = gst_element_get_static_pad (bin, "sink");
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  gst_element_sync_state_with_parent (bin);
+  std::lock_guard<std::mutex> lk (c->lock);
+  c->payloaded.push_back (gst_element_get_static_pad (bin, "src"));
+}
+
+// Every track is there: the stream's session begins with them.
+void
+on_no_more_pads (GstElement *, gpointer data)
+{
+  auto *c = static_cast<Connection *> (data);
+  std::lock_guard<std::mutex> lk (c->lock);
+  if (!c->lease || c->payloaded.empty ())
+    return;
+  c->lease->begin (static_cast<unsigned> (c->payloaded.size ()));
+  for (GstPad *pad : c->payloaded)
+    c->lease->add_track (GST_BIN (c->pipeline), pad);
+}
+
+gboolean
+on_bus (GstBus *, GstMessage * message, gpointer data)
+{
+  auto *c = static_cast<Connection *> (data);
+  std::string why;
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_EOS:
+      why = "it stopped publishing";
+      break;
+    case GST_MESSAGE_ERROR: {
+      GError *error = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error (message, &error, &debug);
+      why = error->message;
+      // rtmpserversrc's details say what failed (never the secrets).
+      if (debug && g_str_has_prefix (GST_OBJECT_NAME (GST_MESSAGE_SRC
+                  (message)), "rtmp"))
+        why += std::string (": ") + debug;
+      g_clear_error (&error);
+      g_free (debug);
+      break;
+    }
+    default:
+      return G_SOURCE_CONTINUE;
+  }
+  c->bus_watch = 0;
+  auto ingest = c->ingest.lock ();
+  if (ingest) {
+    RtmpIngest *owner = *ingest;
+    const uint64_t id = c->id;
+    invoke_on_main ([weak = c->ingest, owner, id, why]() {
+          if (weak.lock ())
+            owner->forget (id, why);
+        });
+  }
+  return G_SOURCE_REMOVE;
+}
+
+}  // namespace
+
+RtmpIngest::RtmpIngest (StreamManager & streams, AccessControl & access,
+    RtmpConfig config)
+    : streams_ (streams), access_ (access), config_ (std::move (config)),
+      token_ (std::make_shared<RtmpIngest *> (this))
+{
+}
+
+RtmpIngest::~RtmpIngest ()
+{
+  stop ();
+}
+
+bool
+RtmpIngest::start (const std::string & address, std::string & error)
+{
+  GInetAddress *inet = g_inet_address_new_from_string (address.c_str ());
+  if (!inet) {
+    error = "RTMP: '" + address + "' is not an IP address";
+    return false;
+  }
+  GSocketAddress *where = g_inet_socket_address_new (inet,
+      static_cast<guint16> (config_.port));
+  g_object_unref (inet);
+  service_ = g_socket_service_new ();
+  GSocketAddress *bound = nullptr;
+  GError *gerror = nullptr;
+  const bool ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service_),
+      where, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr, &bound,
+      &gerror);
+  g_object_unref (where);
+  if (!ok) {
+    error = std::string ("RTMP port ") + std::to_string (config_.port) + ": "
+        + gerror->message;
+    g_clear_error (&gerror);
+    g_clear_object (&service_);
+    return false;
+  }
+  port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_signal_connect (service_, "incoming", G_CALLBACK (on_incoming), this);
+  g_socket_service_start (service_);
+  return true;
+}
+
+void
+RtmpIngest::stop ()
+{
+  if (service_) {
+    g_socket_service_stop (service_);
+    g_socket_listener_close (G_SOCKET_LISTENER (service_));
+    g_signal_handlers_disconnect_by_data (service_, this);
+    g_clear_object (&service_);
+  }
+  // The connections' threads may wait for decide(): they are told no.
+  token_.reset ();
+  connections_.clear ();
+}
+
+gboolean
+RtmpIngest::on_incoming (GSocketService *, GSocketConnection * connection,
+    GObject *, gpointer self)
+{
+  static_cast<RtmpIngest *> (self)->take (connection);
+  return TRUE;
+}
+
+void
+RtmpIngest::take (GSocketConnection * connection)
+{
+  const std::string address = peer_address (connection);
+  if (connections_.size () >= kMaxConnections) {
+    g_warning ("RTMP: connection from %s refused: already %zu connections",
+        address.c_str (), kMaxConnections);
+    g_io_stream_close (G_IO_STREAM (connection), nullptr, nullptr);
+    return;
+  }
+  auto c = std::make_unique<Connection> ();
+  c->ingest = token_;
+  c->id = next_id_++;
+  c->address = address;
+  c->socket = G_SOCKET_CONNECTION (g_object_ref (connection));
+  c->pipeline = gst_pipeline_new (("rtmp-" + std::to_string (c->id)).c_str ());
+  GstElement *src = gst_element_factory_make ("rtmpserversrc", "rtmp");
+  if (!src) {
+    g_warning ("RTMP: the rtmpserversrc element is missing");
+    return;
+  }
+  g_object_set (src, "socket", g_socket_connection_get_socket (connection),
+      "timeout", kIdleTimeoutS, nullptr);
+  gst_bin_add (GST_BIN (c->pipeline), src);
+  g_signal_connect (src, "publish", G_CALLBACK (on_publish), c.get ());
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added), c.get ());
+  g_signal_connect (src, "no-more-pads", G_CALLBACK (on_no_more_pads),
+      c.get ());
+  GstBus *bus = gst_element_get_bus (c->pipeline);
+  c->bus_watch = gst_bus_add_watch (bus, on_bus, c.get ());
+  gst_object_unref (bus);
+  GstElement *pipeline = c->pipeline;
+  connections_[c->id] = std::move (c);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+}
+
+std::string
+RtmpIngest::decide (uint64_t id, const std::string & app,
+    const std::string & name)
+{
+  auto found = connections_.find (id);
+  if (found == connections_.end ())
+    return "the connection is gone";
+  Connection & c = *found->second;
+  std::string user, password;
+  const std::string stream = split_name (name, user, password);
+  auto refuse = [&](const std::string & why) {
+    // The name without its query: the password stays out of the log.
+    g_message ("RTMP publisher %s on %s/%s refused: %s", c.address.c_str (),
+        app.c_str (), stream.c_str (), why.c_str ());
+    return why;
+  };
+  if (app != config_.app)
+    return refuse ("unknown application '" + app + "' (publish to rtmp://"
+        "<gateway>/" + config_.app + "/<stream>)");
+  auto target = streams_.find (stream);
+  if (!target)
+    return refuse ("no stream '" + stream + "'");
+  if (target->spec ().source.kind != SourceKind::Publish)
+    return refuse ("stream '" + stream + "' takes no publisher (its source "
+        "is not 'publish' or 'rtmp')");
+  Identity who = access_.anonymous ();
+  if (access_.enabled ()) {
+    if (const unsigned wait_s = access_.blocked_for_s (c.address))
+      return refuse ("too many wrong passwords from " + c.address
+          + ": try again in " + std::to_string (wait_s) + " s");
+    if (!user.empty ()) {
+      const UserSpec *known = access_.login (user, password);
+      if (!known) {
+        access_.record_failure (c.address);
+        return refuse ("wrong user or password for '" + user + "'");
+      }
+      who = { known, {} };
+    }
+    if (!access_.allowed (who, stream, kPermPublish))
+      return refuse (user.empty () ? "stream '" + stream + "' needs a user "
+          "with the publish permission (?user=...&pass=...)"
+          : "'" + user + "' may not publish to '" + stream + "'");
+  }
+  auto lease = target->publish_slot ()->claim ("RTMP");
+  if (!lease)
+    return refuse ("stream '" + stream + "' already has a publisher");
+  std::lock_guard<std::mutex> lk (c.lock);
+  c.stream = stream;
+  c.lease = std::move (lease);
+  g_message ("RTMP publisher %s on stream %s: publishing", c.address.c_str (),
+      stream.c_str ());
+  return "";
+}
+
+void
+RtmpIngest::forget (uint64_t id, const std::string & why)
+{
+  auto found = connections_.find (id);
+  if (found == connections_.end ())
+    return;
+  Connection & c = *found->second;
+  std::unique_ptr<PublisherLease> lease;
+  {
+    std::lock_guard<std::mutex> lk (c.lock);
+    lease = std::move (c.lease);
+  }
+  if (lease) {
+    g_message ("RTMP publisher %s on stream %s: gone (%s)", c.address.c_str (),
+        c.stream.c_str (), why.c_str ());
+    lease->end (why);
+  }
+  connections_.erase (found);
+}
+
+}  // namespace camgate
