@@ -129,6 +129,27 @@ add_stream (JsonBuilder * b, const Stream & stream,
   }
   json_builder_end_object (b);
 
+  if (auto publisher = stream.publish_slot ()->publisher ()) {
+    // The publisher feeding a publish stream; its bitrate is the tracks'
+    // under health.
+    json_builder_set_member_name (b, "publisher");
+    json_builder_begin_object (b);
+    member (b, "protocol", publisher->protocol);
+    if (!publisher->address.empty ())
+      member (b, "address", publisher->address);
+    GDateTime *since = g_date_time_new_from_unix_utc
+        (publisher->since_unix_us / G_USEC_PER_SEC);
+    gchar *iso = g_date_time_format_iso8601 (since);
+    member (b, "since", std::string (iso));
+    g_free (iso);
+    g_date_time_unref (since);
+    uint64_t bitrate = 0;
+    for (const auto & track : stream.health ().tracks)
+      bitrate += track.bitrate;
+    member (b, "bitrate", (gint64) bitrate);
+    json_builder_end_object (b);
+  }
+
   member (b, "state", std::string (to_string (stream.state ())));
   member (b, "last_error", redact_uri (stream.last_error ()));
   member (b, "reconnects", (gint64) stream.restarts ());

@@ -12,13 +12,24 @@ PublishSlot::PublishSlot (std::string stream, std::shared_ptr<RtpFanout> fanout,
 }
 
 std::unique_ptr<PublisherLease>
-PublishSlot::claim (const std::string & kind)
+PublishSlot::claim (const std::string & kind, const std::string & address)
 {
   bool expected = false;
   if (!taken_.compare_exchange_strong (expected, true))
     return nullptr;
+  {
+    std::lock_guard<std::mutex> lk (info_lock_);
+    info_ = PublisherInfo { kind, address, g_get_real_time () };
+  }
   return std::unique_ptr<PublisherLease> (new PublisherLease (
           shared_from_this (), kind));
+}
+
+std::optional<PublisherInfo>
+PublishSlot::publisher () const
+{
+  std::lock_guard<std::mutex> lk (info_lock_);
+  return info_;
 }
 
 PublisherLease::PublisherLease (std::shared_ptr<PublishSlot> slot,
@@ -63,6 +74,10 @@ PublisherLease::end (const std::string & why)
   const bool begun = begun_;
   if (begun)
     slot_->fanout_->end_session ();
+  {
+    std::lock_guard<std::mutex> lk (slot_->info_lock_);
+    slot_->info_.reset ();
+  }
   slot_->taken_ = false;
   if (begun && slot_->stopped_)
     slot_->stopped_ ("the " + kind_ + " publisher left"

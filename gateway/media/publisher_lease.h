@@ -20,11 +20,21 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace camgate {
 
 class PublisherLease;
+
+// Who holds a slot, for the API and the panel.
+struct PublisherInfo
+{
+  std::string protocol;            // "RTSP", "WHIP", "RTMP"
+  std::string address;             // the publisher's IP ("" if unknown)
+  gint64 since_unix_us = 0;
+};
 
 class PublishSlot : public std::enable_shared_from_this<PublishSlot>
 {
@@ -40,8 +50,13 @@ public:
 
   bool taken () const { return taken_; }
 
-  // The slot for `kind` ("RTSP", "WHIP"), or nullptr when a publisher has it.
-  std::unique_ptr<PublisherLease> claim (const std::string & kind);
+  // The slot for `kind` ("RTSP", "WHIP", "RTMP") from `address`, or nullptr
+  // when a publisher has it.
+  std::unique_ptr<PublisherLease> claim (const std::string & kind,
+      const std::string & address = "");
+
+  // The publisher holding the slot, if one does.
+  std::optional<PublisherInfo> publisher () const;
 
 private:
   friend class PublisherLease;
@@ -52,6 +67,8 @@ private:
   const HealthSpec health_spec_;
   Stopped stopped_;
   std::atomic<bool> taken_ { false };
+  mutable std::mutex info_lock_;
+  std::optional<PublisherInfo> info_;
 };
 
 class PublisherLease

@@ -345,7 +345,7 @@ RtmpIngest::decide (uint64_t id, const std::string & app,
           "with the publish permission (?user=...&pass=...)"
           : "'" + user + "' may not publish to '" + stream + "'");
   }
-  auto lease = target->publish_slot ()->claim ("RTMP");
+  auto lease = target->publish_slot ()->claim ("RTMP", c.address);
   if (!lease)
     return refuse ("stream '" + stream + "' already has a publisher");
   std::lock_guard<std::mutex> lk (c.lock);

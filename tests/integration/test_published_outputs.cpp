@@ -1,7 +1,9 @@
 // Every kind of published source against every output: RTSP RECORD from
-// rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), and WHIP
-// from webrtcbin and from Chromium (its fake camera, offering VP8 first);
-// each watched over RTSP, LL-HLS (a whole segment decodes) and WHEP.
+// rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), WHIP
+// from webrtcbin and from Chromium (its fake camera, offering VP8 first),
+// and RTMP from ffmpeg (the same MP4, -f flv) and from GStreamer's
+// rtmp2sink; each watched over RTSP, LL-HLS (a whole segment decodes) and
+// WHEP.
 #include "commands.h"
 #include "helpers.h"
 #include "webrtc_client.h"
@@ -15,15 +17,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-enum class Publishing { Rtspclientsink, FfmpegCopy, Whip, ChromiumWhip };
+enum class Publishing { Rtspclientsink, FfmpegCopy, Whip, ChromiumWhip,
+  FfmpegRtmp, Rtmp2sink };
 
 // ffmpeg publishing an H.264 (with B-frames) + AAC MP4 as it is (-c copy),
-// in a loop.
+// in a loop, over RTSP (an rtsp:// URL) or RTMP (rtmp://).
 class FfmpegPublisher
 {
 public:
   FfmpegPublisher (const TempDir & dir, const std::string & url)
   {
+    const bool rtmp = url.rfind ("rtmp://", 0) == 0;
     const std::string mp4 = dir.path () + "/clip.mp4";
     int status = -1;
     run_command ("ffmpeg -loglevel error -y -f lavfi -i "
@@ -31,9 +35,12 @@ public:
         "sample_rate=48000 -t 6 -c:v libx264 -preset veryfast -bf 2 -g 15 "
         "-pix_fmt yuv420p -c:a aac -shortest '" + mp4 + "'", &status);
     if (status == 0)
-      process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
-            "ffmpeg", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i",
-            mp4, "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url });
+      process_ = std::make_unique<ChildProcess> (rtmp
+          ? std::vector<std::string> { "ffmpeg", "-loglevel", "error", "-re",
+            "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f", "flv", url }
+          : std::vector<std::string> { "ffmpeg", "-loglevel", "error", "-re",
+            "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f", "rtsp",
+            "-rtsp_transport", "tcp", url });
   }
   bool started () const { return process_ && process_->started (); }
 
@@ -92,7 +99,8 @@ class PublishedOutputs : public ::testing::TestWithParam<Publishing> {};
 TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
 {
   const Publishing kind = GetParam ();
-  if (kind == Publishing::FfmpegCopy && !have_program ("ffmpeg"))
+  if ((kind == Publishing::FfmpegCopy || kind == Publishing::FfmpegRtmp)
+      && !have_program ("ffmpeg"))
     GTEST_SKIP () << "ffmpeg is not installed";
   if (kind == Publishing::ChromiumWhip
       && browser_command ("publish_whip.cjs").empty ())
@@ -110,7 +118,24 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
   std::unique_ptr<FfmpegPublisher> ffmpeg;
   std::unique_ptr<WebRtcTestPeer> whip;
   std::unique_ptr<ChromiumPublisher> browser;
+  std::unique_ptr<ChildProcess> gst_rtmp;
+  const std::string rtmp_url = "rtmp://127.0.0.1:"
+      + std::to_string (gateway->rtmp_port ()) + "/live/live";
   switch (kind) {
+    case Publishing::FfmpegRtmp:
+      ffmpeg = std::make_unique<FfmpegPublisher> (dir, rtmp_url);
+      ASSERT_TRUE (ffmpeg->started ());
+      break;
+    case Publishing::Rtmp2sink:
+      gst_rtmp = std::make_unique<ChildProcess> (std::vector<std::string> {
+            "gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
+            "video/x-raw,width=320,height=240,framerate=15/1", "!",
+            "x264enc", "tune=zerolatency", "key-int-max=15", "!", "h264parse",
+            "!", "flvmux", "name=mux", "streamable=true", "!", "rtmp2sink",
+            "location=" + rtmp_url, "audiotestsrc", "is-live=true", "!",
+            "voaacenc", "!", "aacparse", "!", "mux." });
+      ASSERT_TRUE (gst_rtmp->started ());
+      break;
     case Publishing::Rtspclientsink:
       rtsp_publisher = std::make_unique<Publisher> (url);
       break;
@@ -185,13 +210,16 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
 
 INSTANTIATE_TEST_SUITE_P (Sources, PublishedOutputs,
     ::testing::Values (Publishing::Rtspclientsink, Publishing::FfmpegCopy,
-        Publishing::Whip, Publishing::ChromiumWhip),
+        Publishing::Whip, Publishing::ChromiumWhip, Publishing::FfmpegRtmp,
+        Publishing::Rtmp2sink),
     [](const ::testing::TestParamInfo<Publishing> & info) {
       switch (info.param) {
         case Publishing::Rtspclientsink: return std::string ("Rtspclientsink");
         case Publishing::FfmpegCopy: return std::string ("FfmpegCopy");
         case Publishing::Whip: return std::string ("Whip");
         case Publishing::ChromiumWhip: return std::string ("ChromiumWhip");
+        case Publishing::FfmpegRtmp: return std::string ("FfmpegRtmp");
+        case Publishing::Rtmp2sink: return std::string ("Rtmp2sink");
       }
       return std::string ();
     });
