@@ -219,12 +219,15 @@ function updateTile(entry, stream) {
     (stream.state !== 'running' ? stream.last_error || '' : '');
   const v = videoTrack(stream);
   const viewers = (stream.viewers || {});
+  const publisher = stream.publisher;
   $('.stats', entry.tile).textContent = [
     (v.codec || '') + ' ' + formatBitrate(v.bitrate),
     (v.fps ? v.fps.toFixed(1) : '—') + ' fps',
     // Snapshot requests are left out: the panel's own tiles make them.
     ((viewers.rtsp || 0) + (viewers.webrtc || 0) + (viewers.hls || 0)) +
-      ' viewers'].join(' · ');
+      ' viewers'].concat(publisher ? [publisher.protocol +
+      (publisher.address ? ' from ' + publisher.address : '') + ' since ' +
+      new Date(publisher.since).toLocaleTimeString()] : []).join(' · ');
 }
 
 async function refreshStreams() {

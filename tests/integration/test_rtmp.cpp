@@ -2,7 +2,8 @@
 // test_published_outputs.cpp): the stream key (?user=&pass=) is checked
 // against camgate's users and refused without the secret in the log, a
 // stream that is not a publish stream and a second publisher are refused
-// with the RTMP error status, and the publisher shows in the API.
+// with the RTMP error status, and the publisher shows in the API and on the
+// panel's tile.
 #include "auth/password_hash.h"
 #include "commands.h"
 #include "helpers.h"
@@ -142,6 +143,15 @@ TEST (Rtmp, PublishersAreCheckedRefusedAndShown)
     EXPECT_NE (status, 0) << said;
     EXPECT_TRUE (gateway.wait_for_log ("'studio' already has a publisher",
             5s)) << gateway.log ();
+  }
+  // The panel's tile names the publisher.
+  const std::string panel = browser_command ("panel_publisher.cjs");
+  if (!panel.empty ()) {
+    int status = -1;
+    const std::string said = run_command (panel + " http://127.0.0.1:"
+        + std::to_string (gateway.http_port ()) + "/ ops ops-pw studio "
+        "'RTMP from 127.0.0.1' " + dir.path (), &status);
+    EXPECT_EQ (status, 0) << said << gateway.log ();
   }
   Viewer rtsp ("rtsp://ops:ops-pw@127.0.0.1:"
       + std::to_string (gateway.rtsp_port ()) + "/studio", "tcp");
