@@ -13,7 +13,7 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   gstreamer1.0-rtsp gstreamer1.0-nice gstreamer1.0-x fonts-dejavu-core
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
   valgrind
-  prometheus chromium openssl libssl-dev glib-networking"
+  prometheus chromium openssl libssl-dev glib-networking libsrt-gnutls-dev"
 
 install_missing() {
   missing=""

@@ -1,7 +1,7 @@
 // camgate: camera media gateway.
 //
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
-//           [--rtmp-port N]
+//           [--rtmp-port N] [--srt-port N]
 //           [--bind ADDRESS] [--self-signed]
 //   camgate check DIR|FILE...
 //   camgate hash-password USER       (reads the password from stdin)
@@ -23,6 +23,7 @@
 #include "onvif/discover.h"
 #include "outputs/stream_outputs.h"
 #include "rtmp/rtmp_ingest.h"
+#include "srt/srt_ingest.h"
 #include "rtsp/rtsp_server.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
@@ -127,6 +128,10 @@ run_gateway (GatewayConfig config)
   const bool rtmp_on = rtmp.start (config.bind_address, error);
   if (!rtmp_on)
     g_warning ("%s: no RTMP publishers", error.c_str ());
+  SrtIngest srt (manager, access, config.srt);
+  const bool srt_on = srt.start (config.bind_address, error);
+  if (!srt_on)
+    g_warning ("%s: no SRT publishers", error.c_str ());
 
   // One parseable line for scripts and tests (ports may have been 0).
   std::string host = config.bind_address.find (':') != std::string::npos
@@ -139,6 +144,8 @@ run_gateway (GatewayConfig config)
   if (rtmp_on)
     g_print (" rtmp://%s:%d/%s/", host.c_str (), rtmp.port (),
         config.rtmp.app.c_str ());
+  if (srt_on)
+    g_print (" srt://%s:%d/", host.c_str (), srt.port ());
   g_print ("\n");
   fflush (stdout);
 
@@ -149,6 +156,7 @@ run_gateway (GatewayConfig config)
 
   http.stop ();
   rtmp.stop ();
+  srt.stop ();
   manager.stop_all ();
   rtsp.stop ();
   g_main_loop_unref (loop);
@@ -162,7 +170,7 @@ struct Options
 {
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gchar *recordings = nullptr;
-  gint rtsp_port = -1, http_port = -1, rtmp_port = -1;
+  gint rtsp_port = -1, http_port = -1, rtmp_port = -1, srt_port = -1;
   gboolean version = FALSE, self_signed = FALSE;
 
   ~Options ()
@@ -197,6 +205,9 @@ Options::parse (int & argc, char **& argv)
         "PORT" },
     { "rtmp-port", 0, 0, G_OPTION_ARG_INT, &rtmp_port,
         "RTMP port for encoders (default 1935, 0 = any free port)", "PORT" },
+    { "srt-port", 0, 0, G_OPTION_ARG_INT, &srt_port,
+        "SRT (UDP) port for encoders (default 8890, 0 = any free port)",
+        "PORT" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind,
         "Address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
         "ADDRESS" },
@@ -260,7 +271,8 @@ Options::apply (GatewayConfig & config) const
   for (auto [value, name, target] : { std::tuple { rtsp_port, "rtsp-port",
               &config.rtsp_port }, std::tuple { http_port, "http-port",
               &config.http_port }, std::tuple { rtmp_port, "rtmp-port",
-              &config.rtmp.port } }) {
+              &config.rtmp.port }, std::tuple { srt_port, "srt-port",
+              &config.srt.port } }) {
     if (value == -1)
       continue;
     if (value < 0 || value > 65535) {

@@ -19,8 +19,9 @@ namespace {
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
-      "onvif", "users", "tls", "rtmp" };
+      "onvif", "users", "tls", "rtmp", "srt" };
 const std::vector<std::string> kRtmpKeys = { "port", "app" };
+const std::vector<std::string> kSrtKeys = { "port", "latency", "passphrase" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
 const std::vector<std::string> kTlsKeys =
@@ -344,6 +345,34 @@ read_rtmp (YamlReader & reader, const YAML::Node & node, RtmpConfig & out)
   }
 }
 
+void
+read_srt (YamlReader & reader, const YAML::Node & node, SrtConfig & out)
+{
+  if (!node.IsMap ()) {
+    reader.error (node, "srt: expected a mapping, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, "srt", kSrtKeys);
+  if (const YAML::Node n = node["port"])
+    read_port (reader, n, "srt.port", out.port);
+  if (const YAML::Node n = node["latency"]) {
+    uint32_t ms = 0;
+    if (reader.duration (n, "srt.latency", 10000, ms))
+      out.latency_ms = ms;
+  }
+  if (const YAML::Node n = node["passphrase"]) {
+    std::string passphrase;
+    // SRT's own limits for an AES passphrase.
+    if (reader.scalar (n, "srt.passphrase", passphrase)) {
+      if (passphrase.size () < 10 || passphrase.size () > 79)
+        reader.error (n, "srt.passphrase: expected 10 to 79 characters");
+      else
+        out.passphrase = passphrase;
+    }
+  }
+}
+
 }  // namespace
 
 bool
@@ -389,6 +418,8 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
   }
   if (const YAML::Node node = root["rtmp"])
     read_rtmp (reader, node, config.rtmp);
+  if (const YAML::Node node = root["srt"])
+    read_srt (reader, node, config.srt);
   if (const YAML::Node node = root["tls"])
     read_tls (reader, node, path, config.tls);
   return !reader.failed ();

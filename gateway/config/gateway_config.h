@@ -40,6 +40,14 @@ struct RtmpConfig
   std::string app = "live";
 };
 
+// SRT publishers (callers) on one UDP port, routed by their streamid.
+struct SrtConfig
+{
+  int port = 8890;                 // 0 = pick a free port
+  uint32_t latency_ms = 200;       // receiver latency (SRTO_RCVLATENCY)
+  std::string passphrase;          // "" = unencrypted callers; else AES
+};
+
 // HTTPS and RTSPS, on ports of their own next to HTTP and RTSP.
 struct TlsConfig
 {
@@ -74,6 +82,7 @@ struct GatewayConfig
   WebRtcConfig webrtc;
   OnvifConfig onvif;
   RtmpConfig rtmp;
+  SrtConfig srt;
   std::vector<UserSpec> users;     // none = no authentication
   TlsConfig tls;
 };

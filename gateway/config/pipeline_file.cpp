@@ -40,7 +40,7 @@ const std::vector<std::string> kHealthKeys =
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
-  "rtmp" };
+  "rtmp", "srt" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
@@ -144,8 +144,9 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
     const std::string word = node.Scalar ();
     if (word == "test") {
       source.kind = SourceKind::Test;
-    } else if (word == "publish" || word == "whip" || word == "rtmp") {
-      // One door for publishers: RTSP ANNOUNCE/RECORD, WHIP and RTMP alike.
+    } else if (word == "publish" || word == "whip" || word == "rtmp"
+        || word == "srt") {
+      // One door for publishers: RTSP ANNOUNCE/RECORD, WHIP, RTMP and SRT.
       source.kind = SourceKind::Publish;
     } else {
       std::string reason = "source: expected 'test', 'publish' or a mapping "

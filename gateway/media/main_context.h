@@ -10,4 +10,9 @@ namespace camgate {
 // touches still exists.
 void invoke_on_main (std::function<void ()> job);
 
+// Runs `job` once on the default main context from its next iteration, never
+// at once: for work that must not run inside the caller (destroying what
+// is calling).
+void defer_on_main (std::function<void ()> job);
+
 }  // namespace camgate

@@ -1,13 +1,11 @@
 #include "rtmp/rtmp_ingest.h"
 
 #include "media/main_context.h"
-#include "media/publisher_lease.h"
-#include "media_codec.h"
+#include "media/publisher_pipeline.h"
+#include "stream/publisher_door.h"
 
 #include <chrono>
 #include <future>
-#include <mutex>
-#include <vector>
 
 namespace camgate {
 
@@ -65,27 +63,13 @@ struct RtmpIngest::Connection
   std::weak_ptr<RtmpIngest *> ingest;
   uint64_t id = 0;
   std::string address;
+  std::string stream;                 // once admitted
   GSocketConnection *socket = nullptr;
-  GstElement *pipeline = nullptr;
-  guint bus_watch = 0;
-
-  // Written on the main context by decide(), used by the pipeline's thread.
-  std::mutex lock;
-  std::string stream;
-  std::unique_ptr<PublisherLease> lease;
-  std::vector<GstPad *> payloaded;   // the tracks' RTP pads, in order
+  std::unique_ptr<PublisherPipeline> pipeline;
 
   ~Connection ()
   {
-    if (bus_watch)
-      g_source_remove (bus_watch);
-    if (pipeline) {
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      gst_object_unref (pipeline);
-    }
-    for (auto *pad : payloaded)
-      gst_object_unref (pad);
-    lease.reset ();
+    pipeline.reset ();
     if (socket) {
       g_io_stream_close (G_IO_STREAM (socket), nullptr, nullptr);
       g_object_unref (socket);
@@ -115,87 +99,6 @@ on_publish (GstElement *, const gchar * app, const gchar * name,
     return g_strdup ("the gateway did not answer in time");
   const std::string why = ready.get ();
   return why.empty () ? nullptr : g_strdup (why.c_str ());
-}
-
-// A track of the publisher: parsed and payloaded as the stream's other
-// sources are (the codec table's chain), behind a queue so that audio and
-// video do not wait on each other.
-void
-on_pad_added (GstElement *, GstPad * pad, gpointer data)
-{
-  auto *c = static_cast<Connection *> (data);
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  const MediaCodec *codec = caps ? codec_for_caps (gst_caps_get_structure
-      (caps, 0)) : nullptr;
-  if (caps)
-    gst_caps_unref (caps);
-  if (!codec)
-    return;
-  const std::string chain = "queue max-size-buffers=0 max-size-bytes=0 "
-      "max-size-time=2000000000 ! " + payload_chain (*codec,
-      codec->video ? 96 : 97);
-  GstElement *bin = gst_parse_bin_from_description (chain.c_str (), TRUE,
-      nullptr);
-  if (!bin)
-    return;
-  gst_bin_add (GST_BIN (c->pipeline), bin);
-  GstPad *sink = gst_element_get_static_pad (bin, "sink");
-  gst_pad_link (pad, sink);
-  gst_object_unref (sink);
-  gst_element_sync_state_with_parent (bin);
-  std::lock_guard<std::mutex> lk (c->lock);
-  c->payloaded.push_back (gst_element_get_static_pad (bin, "src"));
-}
-
-// Every track is there: the stream's session begins with them.
-void
-on_no_more_pads (GstElement *, gpointer data)
-{
-  auto *c = static_cast<Connection *> (data);
-  std::lock_guard<std::mutex> lk (c->lock);
-  if (!c->lease || c->payloaded.empty ())
-    return;
-  c->lease->begin (static_cast<unsigned> (c->payloaded.size ()));
-  for (GstPad *pad : c->payloaded)
-    c->lease->add_track (GST_BIN (c->pipeline), pad);
-}
-
-gboolean
-on_bus (GstBus *, GstMessage * message, gpointer data)
-{
-  auto *c = static_cast<Connection *> (data);
-  std::string why;
-  switch (GST_MESSAGE_TYPE (message)) {
-    case GST_MESSAGE_EOS:
-      why = "it stopped publishing";
-      break;
-    case GST_MESSAGE_ERROR: {
-      GError *error = nullptr;
-      gchar *debug = nullptr;
-      gst_message_parse_error (message, &error, &debug);
-      why = error->message;
-      // rtmpserversrc's details say what failed (never the secrets).
-      if (debug && g_str_has_prefix (GST_OBJECT_NAME (GST_MESSAGE_SRC
-                  (message)), "rtmp"))
-        why += std::string (": ") + debug;
-      g_clear_error (&error);
-      g_free (debug);
-      break;
-    }
-    default:
-      return G_SOURCE_CONTINUE;
-  }
-  c->bus_watch = 0;
-  auto ingest = c->ingest.lock ();
-  if (ingest) {
-    RtmpIngest *owner = *ingest;
-    const uint64_t id = c->id;
-    invoke_on_main ([weak = c->ingest, owner, id, why]() {
-          if (weak.lock ())
-            owner->forget (id, why);
-        });
-  }
-  return G_SOURCE_REMOVE;
 }
 
 }  // namespace
@@ -281,7 +184,14 @@ RtmpIngest::take (GSocketConnection * connection)
   c->id = next_id_++;
   c->address = address;
   c->socket = G_SOCKET_CONNECTION (g_object_ref (connection));
-  c->pipeline = gst_pipeline_new (("rtmp-" + std::to_string (c->id)).c_str ());
+  c->pipeline = std::make_unique<PublisherPipeline> ("rtmp-"
+      + std::to_string (c->id), [weak = std::weak_ptr<RtmpIngest *> (token_),
+          id = c->id](const std::string & why) {
+        defer_on_main ([weak, id, why]() {
+              if (auto alive = weak.lock ())
+                (*alive)->forget (id, why);
+            });
+      });
   GstElement *src = gst_element_factory_make ("rtmpserversrc", "rtmp");
   if (!src) {
     g_warning ("RTMP: the rtmpserversrc element is missing");
@@ -289,17 +199,12 @@ RtmpIngest::take (GSocketConnection * connection)
   }
   g_object_set (src, "socket", g_socket_connection_get_socket (connection),
       "timeout", kIdleTimeoutS, nullptr);
-  gst_bin_add (GST_BIN (c->pipeline), src);
+  gst_bin_add (c->pipeline->bin (), src);
   g_signal_connect (src, "publish", G_CALLBACK (on_publish), c.get ());
-  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added), c.get ());
-  g_signal_connect (src, "no-more-pads", G_CALLBACK (on_no_more_pads),
-      c.get ());
-  GstBus *bus = gst_element_get_bus (c->pipeline);
-  c->bus_watch = gst_bus_add_watch (bus, on_bus, c.get ());
-  gst_object_unref (bus);
-  GstElement *pipeline = c->pipeline;
+  c->pipeline->take_tracks_of (src);
+  PublisherPipeline *pipeline = c->pipeline.get ();
   connections_[c->id] = std::move (c);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  pipeline->play ();
 }
 
 std::string
@@ -321,36 +226,14 @@ RtmpIngest::decide (uint64_t id, const std::string & app,
   if (app != config_.app)
     return refuse ("unknown application '" + app + "' (publish to rtmp://"
         "<gateway>/" + config_.app + "/<stream>)");
-  auto target = streams_.find (stream);
-  if (!target)
-    return refuse ("no stream '" + stream + "'");
-  if (target->spec ().source.kind != SourceKind::Publish)
-    return refuse ("stream '" + stream + "' takes no publisher (its source "
-        "is not 'publish' or 'rtmp')");
-  Identity who = access_.anonymous ();
-  if (access_.enabled ()) {
-    if (const unsigned wait_s = access_.blocked_for_s (c.address))
-      return refuse ("too many wrong passwords from " + c.address
-          + ": try again in " + std::to_string (wait_s) + " s");
-    if (!user.empty ()) {
-      const UserSpec *known = access_.login (user, password);
-      if (!known) {
-        access_.record_failure (c.address);
-        return refuse ("wrong user or password for '" + user + "'");
-      }
-      who = { known, {} };
-    }
-    if (!access_.allowed (who, stream, kPermPublish))
-      return refuse (user.empty () ? "stream '" + stream + "' needs a user "
-          "with the publish permission (?user=...&pass=...)"
-          : "'" + user + "' may not publish to '" + stream + "'");
-  }
-  auto lease = target->publish_slot ()->claim ("RTMP", c.address);
-  if (!lease)
-    return refuse ("stream '" + stream + "' already has a publisher");
-  std::lock_guard<std::mutex> lk (c.lock);
+  auto admitted = admit_publisher (streams_, access_, { "RTMP", c.address,
+        stream, user, password });
+  if (!admitted.lease)
+    return refuse (admitted.why + (admitted.refusal
+            == PublisherAdmission::Refusal::Unauthorized && user.empty ()
+            ? " (?user=...&pass=...)" : ""));
   c.stream = stream;
-  c.lease = std::move (lease);
+  c.pipeline->set_lease (std::move (admitted.lease));
   g_message ("RTMP publisher %s on stream %s: publishing", c.address.c_str (),
       stream.c_str ());
   return "";
@@ -363,11 +246,7 @@ RtmpIngest::forget (uint64_t id, const std::string & why)
   if (found == connections_.end ())
     return;
   Connection & c = *found->second;
-  std::unique_ptr<PublisherLease> lease;
-  {
-    std::lock_guard<std::mutex> lk (c.lock);
-    lease = std::move (c.lease);
-  }
+  auto lease = c.pipeline->take_lease ();
   if (lease) {
     g_message ("RTMP publisher %s on stream %s: gone (%s)", c.address.c_str (),
         c.stream.c_str (), why.c_str ());

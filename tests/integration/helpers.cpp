@@ -71,11 +71,13 @@ camgate_binary ()
 GatewayProcess::GatewayProcess (std::vector<std::string> args)
 {
   const std::string binary = camgate_binary ();
-  bool has_port = false, has_http_port = false, has_rtmp_port = false;
+  bool has_port = false, has_http_port = false, has_rtmp_port = false,
+      has_srt_port = false;
   for (const auto & a : args) {
     has_port |= a.rfind ("--rtsp-port", 0) == 0;
     has_http_port |= a.rfind ("--http-port", 0) == 0;
     has_rtmp_port |= a.rfind ("--rtmp-port", 0) == 0;
+    has_srt_port |= a.rfind ("--srt-port", 0) == 0;
   }
   std::vector<const gchar *> argv { binary.c_str () };
   for (const auto & a : args)
@@ -90,6 +92,10 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
   }
   if (!has_rtmp_port) {
     argv.push_back ("--rtmp-port");
+    argv.push_back ("0");
+  }
+  if (!has_srt_port) {
+    argv.push_back ("--srt-port");
     argv.push_back ("0");
   }
   argv.push_back (nullptr);
@@ -137,6 +143,7 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
       rtsps_port_ = port_after ("rtsps://");
       https_port_ = port_after ("https://");
       rtmp_port_ = port_after ("rtmp://");
+      srt_port_ = port_after ("srt://");
       break;
     }
   }

@@ -1,9 +1,10 @@
 // Every kind of published source against every output: RTSP RECORD from
 // rtspclientsink and from ffmpeg (-c copy of an H.264 + AAC MP4), WHIP
 // from webrtcbin and from Chromium (its fake camera, offering VP8 first),
-// and RTMP from ffmpeg (the same MP4, -f flv) and from GStreamer's
-// rtmp2sink; each watched over RTSP, LL-HLS (a whole segment decodes) and
-// WHEP.
+// RTMP from ffmpeg (the same MP4, -f flv) and from GStreamer's rtmp2sink,
+// and SRT from ffmpeg (MPEG-TS, streamid publish:<stream>) and from srtsink
+// (streamid #!::r=<stream>,m=publish); each watched over RTSP, LL-HLS (a
+// whole segment decodes) and WHEP.
 #include "commands.h"
 #include "helpers.h"
 #include "webrtc_client.h"
@@ -18,7 +19,7 @@ using namespace std::chrono_literals;
 namespace {
 
 enum class Publishing { Rtspclientsink, FfmpegCopy, Whip, ChromiumWhip,
-  FfmpegRtmp, Rtmp2sink };
+  FfmpegRtmp, Rtmp2sink, FfmpegSrt, Srtsink };
 
 // ffmpeg publishing an H.264 (with B-frames) + AAC MP4 as it is (-c copy),
 // in a loop, over RTSP (an rtsp:// URL) or RTMP (rtmp://).
@@ -28,6 +29,7 @@ public:
   FfmpegPublisher (const TempDir & dir, const std::string & url)
   {
     const bool rtmp = url.rfind ("rtmp://", 0) == 0;
+    const bool srt = url.rfind ("srt://", 0) == 0;
     const std::string mp4 = dir.path () + "/clip.mp4";
     int status = -1;
     run_command ("ffmpeg -loglevel error -y -f lavfi -i "
@@ -35,9 +37,10 @@ public:
         "sample_rate=48000 -t 6 -c:v libx264 -preset veryfast -bf 2 -g 15 "
         "-pix_fmt yuv420p -c:a aac -shortest '" + mp4 + "'", &status);
     if (status == 0)
-      process_ = std::make_unique<ChildProcess> (rtmp
+      process_ = std::make_unique<ChildProcess> (rtmp || srt
           ? std::vector<std::string> { "ffmpeg", "-loglevel", "error", "-re",
-            "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f", "flv", url }
+            "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f",
+            rtmp ? "flv" : "mpegts", url }
           : std::vector<std::string> { "ffmpeg", "-loglevel", "error", "-re",
             "-stream_loop", "-1", "-i", mp4, "-c", "copy", "-f", "rtsp",
             "-rtsp_transport", "tcp", url });
@@ -99,8 +102,8 @@ class PublishedOutputs : public ::testing::TestWithParam<Publishing> {};
 TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
 {
   const Publishing kind = GetParam ();
-  if ((kind == Publishing::FfmpegCopy || kind == Publishing::FfmpegRtmp)
-      && !have_program ("ffmpeg"))
+  if ((kind == Publishing::FfmpegCopy || kind == Publishing::FfmpegRtmp
+          || kind == Publishing::FfmpegSrt) && !have_program ("ffmpeg"))
     GTEST_SKIP () << "ffmpeg is not installed";
   if (kind == Publishing::ChromiumWhip
       && browser_command ("publish_whip.cjs").empty ())
@@ -118,23 +121,42 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
   std::unique_ptr<FfmpegPublisher> ffmpeg;
   std::unique_ptr<WebRtcTestPeer> whip;
   std::unique_ptr<ChromiumPublisher> browser;
-  std::unique_ptr<ChildProcess> gst_rtmp;
+  std::unique_ptr<ChildProcess> gst_publisher;   // rtmp2sink or srtsink
   const std::string rtmp_url = "rtmp://127.0.0.1:"
       + std::to_string (gateway->rtmp_port ()) + "/live/live";
+  const std::string srt_address = "127.0.0.1:"
+      + std::to_string (gateway->srt_port ());
   switch (kind) {
+    case Publishing::FfmpegSrt:
+      ffmpeg = std::make_unique<FfmpegPublisher> (dir, "srt://" + srt_address
+          + "?streamid=publish:live&pkt_size=1316");
+      ASSERT_TRUE (ffmpeg->started ());
+      break;
+    case Publishing::Srtsink:
+      // (In 7-packet buffers: SRT carries at most 1316 bytes a message.)
+      gst_publisher = std::make_unique<ChildProcess> (std::vector<std::string> {
+            "gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
+            "video/x-raw,width=320,height=240,framerate=15/1", "!",
+            "x264enc", "tune=zerolatency", "key-int-max=15", "!", "h264parse",
+            "config-interval=-1", "!", "mpegtsmux", "name=mux", "alignment=7",
+            "!", "srtsink", "uri=srt://" + srt_address,
+            "streamid=#!::r=live,m=publish", "audiotestsrc", "is-live=true",
+            "!", "voaacenc", "!", "aacparse", "!", "mux." });
+      ASSERT_TRUE (gst_publisher->started ());
+      break;
     case Publishing::FfmpegRtmp:
       ffmpeg = std::make_unique<FfmpegPublisher> (dir, rtmp_url);
       ASSERT_TRUE (ffmpeg->started ());
       break;
     case Publishing::Rtmp2sink:
-      gst_rtmp = std::make_unique<ChildProcess> (std::vector<std::string> {
+      gst_publisher = std::make_unique<ChildProcess> (std::vector<std::string> {
             "gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
             "video/x-raw,width=320,height=240,framerate=15/1", "!",
             "x264enc", "tune=zerolatency", "key-int-max=15", "!", "h264parse",
             "!", "flvmux", "name=mux", "streamable=true", "!", "rtmp2sink",
             "location=" + rtmp_url, "audiotestsrc", "is-live=true", "!",
             "voaacenc", "!", "aacparse", "!", "mux." });
-      ASSERT_TRUE (gst_rtmp->started ());
+      ASSERT_TRUE (gst_publisher->started ());
       break;
     case Publishing::Rtspclientsink:
       rtsp_publisher = std::make_unique<Publisher> (url);
@@ -211,7 +233,7 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
 INSTANTIATE_TEST_SUITE_P (Sources, PublishedOutputs,
     ::testing::Values (Publishing::Rtspclientsink, Publishing::FfmpegCopy,
         Publishing::Whip, Publishing::ChromiumWhip, Publishing::FfmpegRtmp,
-        Publishing::Rtmp2sink),
+        Publishing::Rtmp2sink, Publishing::FfmpegSrt, Publishing::Srtsink),
     [](const ::testing::TestParamInfo<Publishing> & info) {
       switch (info.param) {
         case Publishing::Rtspclientsink: return std::string ("Rtspclientsink");
@@ -220,6 +242,8 @@ INSTANTIATE_TEST_SUITE_P (Sources, PublishedOutputs,
         case Publishing::ChromiumWhip: return std::string ("ChromiumWhip");
         case Publishing::FfmpegRtmp: return std::string ("FfmpegRtmp");
         case Publishing::Rtmp2sink: return std::string ("Rtmp2sink");
+        case Publishing::FfmpegSrt: return std::string ("FfmpegSrt");
+        case Publishing::Srtsink: return std::string ("Srtsink");
       }
       return std::string ();
     });
