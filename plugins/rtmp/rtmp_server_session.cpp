@@ -84,11 +84,13 @@ bool
 ServerSession::handshake ()
 {
   if (state_ == State::HandshakeC0C1) {
-    if (input_.size () < 1 + kHandshakeSize)
-      return false;
-    if (input_[0] != 3)
+    // The version byte first: anything else (an HTTP request, RTMPE) is
+    // turned away at once, not after waiting for a whole C1.
+    if (!input_.empty () && input_[0] != 3)
       return fail ("not RTMP (handshake version " + std::to_string (input_[0])
           + ", RTMPE is not supported)");
+    if (input_.size () < 1 + kHandshakeSize)
+      return false;
     output_.push_back (3);
     // S1: time, zeros (no digest), random bytes.
     const size_t s1 = output_.size ();

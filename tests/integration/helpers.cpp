@@ -616,6 +616,17 @@ http_request (int port, const std::string & method, const std::string & target,
 }
 
 std::string
+basic_auth (const std::string & user, const std::string & password)
+{
+  const std::string pair = user + ":" + password;
+  gchar *encoded = g_base64_encode (reinterpret_cast<const guchar *>
+      (pair.data ()), pair.size ());
+  std::string out = std::string ("Basic ") + encoded;
+  g_free (encoded);
+  return out;
+}
+
+std::string
 header_value (const HttpReply & reply, const std::string & name)
 {
   std::string lower = reply.headers;

@@ -199,6 +199,8 @@ struct HttpReply
 HttpReply http_request (int port, const std::string & method,
     const std::string & target, const std::string & body = {},
     const std::vector<std::pair<std::string, std::string>> & headers = {});
+// An Authorization header value: "Basic " and base64 of user:password.
+std::string basic_auth (const std::string & user, const std::string & password);
 // The value of header `name` in `reply` ("" when absent).
 std::string header_value (const HttpReply & reply, const std::string & name);
 

@@ -27,17 +27,6 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string
-basic (const std::string & user, const std::string & password)
-{
-  std::string pair = user + ":" + password;
-  gchar *encoded = g_base64_encode (reinterpret_cast<const guchar *> (
-          pair.data ()), pair.size ());
-  std::string out = std::string ("Basic ") + encoded;
-  g_free (encoded);
-  return out;
-}
-
-std::string
 json_string (const std::string & body, const char *member)
 {
   JsonParser *parser = json_parser_new ();
@@ -120,7 +109,7 @@ TEST_F (Auth, AStreamManagerCannotReachFilesThroughAStream)
       const std::string & body) {
     return http_request (gateway_->http_port (), "POST", "/api/v1/streams",
         body, { { "Content-Type", "application/json" },
-          { "Authorization", basic (user, password) } });
+          { "Authorization", basic_auth (user, password) } });
   };
   // A gst-launch description reads any file camgate can: not through the
   // API unless the gateway allows it, and then for admins only.
@@ -159,8 +148,8 @@ TEST_F (Auth, RtspSessionsBelongToTheUserWhoMadeThem)
   const int port = gateway_->rtsp_port ();
   const std::string url = "rtsp://127.0.0.1:" + std::to_string (port) + "/cam";
   const std::pair<std::string, std::string> ops { "Authorization",
-    basic ("ops", "ops-pw-1") }, guard { "Authorization",
-    basic ("guard", "guard-pw-2") };
+    basic_auth ("ops", "ops-pw-1") }, guard { "Authorization",
+    basic_auth ("guard", "guard-pw-2") };
   RtspControl owner (port);
   ASSERT_EQ (owner.request (GST_RTSP_DESCRIBE, url, { ops }).status, 200);
   auto setup = owner.request (GST_RTSP_SETUP, url + "/stream=0", { ops,
@@ -195,21 +184,21 @@ TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
   auto icon = get ("/favicon.ico");
   EXPECT_EQ (icon.status, 404);
   EXPECT_EQ (header_value (icon, "WWW-Authenticate"), "");
-  EXPECT_EQ (get ("/metrics", basic ("ops", "wrong")).status, 401);
-  EXPECT_EQ (get ("/metrics", basic ("nobody", "ops-pw-1")).status, 401);
+  EXPECT_EQ (get ("/metrics", basic_auth ("ops", "wrong")).status, 401);
+  EXPECT_EQ (get ("/metrics", basic_auth ("nobody", "ops-pw-1")).status, 401);
   EXPECT_EQ (get ("/metrics", "Bearer forged.token").status, 401);
-  EXPECT_EQ (get ("/metrics", basic ("ops", "ops-pw-1")).status, 200);
-  EXPECT_EQ (get ("/metrics", basic ("guard", "guard-pw-2")).status, 403);
+  EXPECT_EQ (get ("/metrics", basic_auth ("ops", "ops-pw-1")).status, 200);
+  EXPECT_EQ (get ("/metrics", basic_auth ("guard", "guard-pw-2")).status, 403);
 
   // The list shows each caller what it may see.
   auto open_list = get ("/api/v1/streams");
   ASSERT_EQ (open_list.status, 200);
   EXPECT_NE (open_list.body.find ("\"open\""), std::string::npos);
   EXPECT_EQ (open_list.body.find ("\"cam\""), std::string::npos);
-  auto ops_list = get ("/api/v1/streams", basic ("ops", "ops-pw-1"));
+  auto ops_list = get ("/api/v1/streams", basic_auth ("ops", "ops-pw-1"));
   EXPECT_NE (ops_list.body.find ("\"cam\""), std::string::npos);
   EXPECT_EQ (get ("/api/v1/streams/cam").status, 401);
-  EXPECT_EQ (get ("/api/v1/streams/cam", basic ("guard", "guard-pw-2"))
+  EXPECT_EQ (get ("/api/v1/streams/cam", basic_auth ("guard", "guard-pw-2"))
       .status, 200);
 
   // Signing in with a JSON body: a token, and the panel's cookie.
@@ -230,7 +219,7 @@ TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
   // Managing streams needs `api`.
   auto refused = http_request (gateway_->http_port (), "POST",
       "/api/v1/streams", R"({"name": "new", "source": "test"})",
-      { { "Authorization", basic ("guard", "guard-pw-2") } });
+      { { "Authorization", basic_auth ("guard", "guard-pw-2") } });
   EXPECT_EQ (refused.status, 403) << refused.body;
   EXPECT_FALSE (std::filesystem::exists (pipes_.path () + "/new.yaml"));
 
@@ -238,17 +227,17 @@ TEST_F (Auth, ApiRefusesMissingAndWrongCredentials)
   EXPECT_EQ (http_request (gateway_->http_port (), "DELETE",
           "/api/v1/recordings/cam?start=2020-01-01T00:00:00Z&end="
           "2020-01-02T00:00:00Z", {}, { { "Authorization",
-                  basic ("guard", "guard-pw-2") } }).status, 403);
+                  basic_auth ("guard", "guard-pw-2") } }).status, 403);
   EXPECT_EQ (get ("/api/v1/recordings/cam").status, 401);
 }
 
 TEST_F (Auth, GuessingPasswordsGetsTheAddressBlocked)
 {
   for (int i = 0; i < 10; i++)
-    EXPECT_EQ (get ("/metrics", basic ("ops", "guess-" + std::to_string (i)))
+    EXPECT_EQ (get ("/metrics", basic_auth ("ops", "guess-" + std::to_string (i)))
         .status, 401);
   // Even the right password waits now; anonymous access does not.
-  auto blocked = get ("/metrics", basic ("ops", "ops-pw-1"));
+  auto blocked = get ("/metrics", basic_auth ("ops", "ops-pw-1"));
   EXPECT_EQ (blocked.status, 429) << blocked.body;
   int retry = std::atoi (header_value (blocked, "Retry-After").c_str ());
   EXPECT_GT (retry, 30);
@@ -259,7 +248,7 @@ TEST_F (Auth, GuessingPasswordsGetsTheAddressBlocked)
   EXPECT_EQ (get ("/api/v1/streams/open").status, 200);
   // RTSP shares the count: credentials from this address are not taken.
   EXPECT_NE (rtsp_request (gateway_->rtsp_port (), "DESCRIBE", "/cam",
-          "Authorization: " + basic ("ops", "ops-pw-1") + "\r\n")
+          "Authorization: " + basic_auth ("ops", "ops-pw-1") + "\r\n")
       .find ("RTSP/1.0 401"), std::string::npos);
   EXPECT_TRUE (gateway_->wait_for_log ("failed sign-ins from 127.0.0.1",
           std::chrono::seconds (2)));
@@ -276,14 +265,14 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
       std::string::npos) << challenge;
   // Basic, right and wrong; a user without `read` on the stream.
   std::string ok = rtsp_request (port, "DESCRIBE", "/cam",
-      "Authorization: " + basic ("ops", "ops-pw-1") + "\r\n");
+      "Authorization: " + basic_auth ("ops", "ops-pw-1") + "\r\n");
   EXPECT_NE (ok.find ("RTSP/1.0 200"), std::string::npos) << ok;
   EXPECT_NE (ok.find ("m=video"), std::string::npos);
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/cam", "Authorization: "
-          + basic ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
+          + basic_auth ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
       std::string::npos);
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open", "Authorization: "
-          + basic ("guard", "guard-pw-2") + "\r\n").find ("RTSP/1.0 403"),
+          + basic_auth ("guard", "guard-pw-2") + "\r\n").find ("RTSP/1.0 403"),
       std::string::npos);
   // Anonymous may watch `open`.
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open").find ("RTSP/1.0 200"),
@@ -337,7 +326,7 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
       std::string::npos);
   // Wrong credentials are refused even where anonymous may watch.
   EXPECT_NE (rtsp_request (port, "DESCRIBE", "/open", "Authorization: "
-          + basic ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
+          + basic_auth ("ops", "nope") + "\r\n").find ("RTSP/1.0 401"),
       std::string::npos);
 
   // rtspsrc answers the Digest challenge (its first choice) and plays.
@@ -361,9 +350,9 @@ TEST_F (Auth, RtspTakesBasicAndDigestAndSeparatesReadFromPublish)
         + kAnnounceSdp);
   };
   EXPECT_NE (announce ("/live", "").find ("RTSP/1.0 401"), std::string::npos);
-  EXPECT_NE (announce ("/live", basic ("guard", "guard-pw-2"))
+  EXPECT_NE (announce ("/live", basic_auth ("guard", "guard-pw-2"))
       .find ("RTSP/1.0 200"), std::string::npos);
-  EXPECT_NE (announce ("/cam", basic ("guard", "guard-pw-2"))
+  EXPECT_NE (announce ("/cam", basic_auth ("guard", "guard-pw-2"))
       .find ("RTSP/1.0 403"), std::string::npos);
   Publisher publisher ("rtsp://ops:ops-pw-1@127.0.0.1:" + std::to_string (port)
       + "/live");
@@ -391,7 +380,7 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
         .headers = { { "Authorization", "Bearer " + token } } });
   EXPECT_EQ (publisher.connect (port, "live").status, 403);
   WebRtcTestPeer basic_viewer ({ .headers = { { "Authorization",
-                basic ("ops", "ops-pw-1") } } });
+                basic_auth ("ops", "ops-pw-1") } } });
   EXPECT_EQ (basic_viewer.connect (port, "cam").status, 201);
   // Its session answers ops only: guard may watch cam too, but neither
   // trickle into nor end someone else's session; nor may anonymous.
@@ -401,7 +390,7 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
       << session;
   const std::string fragment = "a=ice-ufrag:x\r\na=ice-pwd:yyyyyyyyyyyyyyyyyyyyyy"
       "\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n";
-  for (const auto & who : { basic ("guard", "guard-pw-2"), std::string () }) {
+  for (const auto & who : { basic_auth ("guard", "guard-pw-2"), std::string () }) {
     std::vector<std::pair<std::string, std::string>> headers {
       { "Content-Type", "application/trickle-ice-sdpfrag" } };
     if (!who.empty ())
@@ -412,7 +401,7 @@ TEST_F (Auth, WhepWhipAndHlsNeedCredentials)
         who.empty () ? 401 : 404);
   }
   EXPECT_EQ (http_request (port, "DELETE", session, {}, { { "Authorization",
-                basic ("ops", "ops-pw-1") } }).status, 200);
+                basic_auth ("ops", "ops-pw-1") } }).status, 200);
 
   // HLS: players that cannot set headers use ?token= or the cookie.
   EXPECT_TRUE (gateway_->wait_for_log ("stream cam: HLS/DASH output started",
@@ -451,7 +440,7 @@ TEST_F (Auth, PlayerRefusalsCarryCorsHeaders)
     { "anonymous playlist", get ("/cam/index.m3u8") },
     { "wrong token", get ("/cam/index.m3u8?token=" + token + "x") },
     { "other stream", get ("/open/stream.m3u8?token=" + token) },
-    { "wrong password", get ("/cam/manifest.mpd", basic ("ops", "nope")) },
+    { "wrong password", get ("/cam/manifest.mpd", basic_auth ("ops", "nope")) },
     { "anonymous WHEP", http_request (port, "POST", "/cam/whep", "v=0\r\n",
           { { "Content-Type", "application/sdp" } }) },
     { "token for WHIP", http_request (port, "POST", "/live/whip", "v=0\r\n",
@@ -511,7 +500,7 @@ TEST_F (Auth, HttpsAndRtspsServeWithTheCertificate)
     return text;
   };
   guint status = 0;
-  std::string body = fetch ("localhost", basic ("ops", "ops-pw-1"), status);
+  std::string body = fetch ("localhost", basic_auth ("ops", "ops-pw-1"), status);
   EXPECT_EQ (status, 200u) << body;
   EXPECT_NE (body.find ("\"name\" : \"cam\""), std::string::npos) << body;
   fetch ("127.0.0.1", "", status);
@@ -551,16 +540,16 @@ TEST_F (Auth, NoPasswordReachesTheLogOrTheApi)
   auto created = http_request (gateway_->http_port (), "POST",
       "/api/v1/streams", R"({"name": "door", "source": {"uri":
       "rtsp://admin:cam-secret-9@127.0.0.1:1/stream"}})",
-      { { "Authorization", basic ("ops", "ops-pw-1") } });
+      { { "Authorization", basic_auth ("ops", "ops-pw-1") } });
   ASSERT_EQ (created.status, 201) << created.body;
   EXPECT_EQ (created.body.find ("cam-secret-9"), std::string::npos);
   EXPECT_NE (created.body.find ("admin:***@"), std::string::npos)
       << created.body;
-  get ("/metrics", basic ("ops", "wrong-pw-3"));
+  get ("/metrics", basic_auth ("ops", "wrong-pw-3"));
   rtsp_request (gateway_->rtsp_port (), "DESCRIBE", "/cam",
-      "Authorization: " + basic ("ops", "wrong-pw-3") + "\r\n");
+      "Authorization: " + basic_auth ("ops", "wrong-pw-3") + "\r\n");
   std::this_thread::sleep_for (2s);   // a retry or two of the camera
-  auto metrics = get ("/metrics", basic ("ops", "ops-pw-1"));
+  auto metrics = get ("/metrics", basic_auth ("ops", "ops-pw-1"));
   for (const char *secret : { "cam-secret-9", "ops-pw-1", "wrong-pw-3",
           "guard-pw-2" }) {
     EXPECT_EQ (gateway_->log ().find (secret), std::string::npos) << secret;
@@ -589,7 +578,7 @@ TEST (AuthSlowHash, PasswordChecksDoNotHoldUpOtherRequests)
   HttpReply basic_reply, form_reply;
   std::thread by_basic ([&] {
         basic_reply = http_request (port, "GET", "/api/v1/auth", {},
-            { { "Authorization", basic ("slow", "wrong") } });
+            { { "Authorization", basic_auth ("slow", "wrong") } });
         basic_order = ++finished;
       });
   std::thread by_form ([&] {

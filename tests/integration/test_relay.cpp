@@ -343,8 +343,10 @@ TEST_F (Relay, ViewersGetSenderReportsThatMatchTheVideo)
   SenderReportWatch tcp (gateway_->url ("cam"), "tcp");
   for (auto *watch : { &udp, &tcp }) {
     const char *name = watch == &udp ? "udp" : "tcp";
+    // (RTCP's interval is randomised, 0.5-1.5 x 5 s after a random first
+    // one: three reports may take over 20 s on a loaded machine.)
     ASSERT_TRUE (wait_until ([&]() {
-          return watch->video_reports ().size () >= 3; }, 25s)) << name
+          return watch->video_reports ().size () >= 3; }, 40s)) << name
         << ": " << watch->describe ();
     const auto reports = watch->video_reports ();
     for (size_t i = 1; i < reports.size (); i++) {

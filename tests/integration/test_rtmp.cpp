@@ -17,17 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string
-basic (const std::string & user, const std::string & password)
-{
-  const std::string pair = user + ":" + password;
-  gchar *encoded = g_base64_encode (reinterpret_cast<const guchar *>
-      (pair.data ()), pair.size ());
-  std::string out = std::string ("Basic ") + encoded;
-  g_free (encoded);
-  return out;
-}
-
 // ffmpeg publishing a live test picture and tone to `url` for `seconds`.
 std::vector<std::string>
 ffmpeg_publish (const std::string & url, int seconds)
@@ -118,7 +107,7 @@ TEST (Rtmp, PublishersAreCheckedRefusedAndShown)
           30));
   ASSERT_TRUE (gateway.wait_running ("studio")) << gateway.log ();
   const auto ops = std::vector<std::pair<std::string, std::string>> {
-    { "Authorization", basic ("ops", "ops-pw") } };
+    { "Authorization", basic_auth ("ops", "ops-pw") } };
   HttpReply api;
   EXPECT_TRUE (wait_until ([&] {
         api = http_request (gateway.http_port (), "GET",
@@ -173,4 +162,87 @@ TEST (Rtmp, PublishersAreCheckedRefusedAndShown)
                 "/api/v1/streams/studio", "", ops).body).find ("\"protocol\":"
             "\"RTMP\"") != std::string::npos;
       }, 15s)) << gateway.log ();
+}
+
+namespace {
+
+// A TCP connection to `port` that sends `bytes` (maybe none).
+GSocketConnection *
+raw_connection (int port, const std::string & bytes)
+{
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 5);
+  GSocketConnection *c = g_socket_client_connect_to_host (client,
+      "127.0.0.1", port, nullptr, nullptr);
+  g_object_unref (client);
+  if (c && !bytes.empty ())
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+            (c)), bytes.data (), bytes.size (), nullptr, nullptr, nullptr);
+  return c;
+}
+
+// Whether the gateway closed `c` (reads end) within `timeout`.
+bool
+closed_by_gateway (GSocketConnection * c, std::chrono::seconds timeout)
+{
+  GSocket *socket = g_socket_connection_get_socket (c);
+  g_socket_set_timeout (socket, static_cast<guint> (timeout.count ()));
+  char buffer[4096];
+  for (;;) {
+    GError *error = nullptr;
+    const gssize n = g_socket_receive (socket, buffer, sizeof buffer,
+        nullptr, &error);
+    const bool timed_out = g_error_matches (error, G_IO_ERROR,
+        G_IO_ERROR_TIMED_OUT);
+    g_clear_error (&error);
+    if (n == 0 || (n < 0 && !timed_out))
+      return true;
+    if (n < 0)
+      return false;
+  }
+}
+
+}  // namespace
+
+// Whatever comes to the RTMP port, the gateway bounds it: bytes that are
+// not RTMP close the connection at once, connections beyond the limit are
+// closed as they come, a silent one goes after 10 s, and the gateway
+// serves on (a publisher then publishes).
+TEST (Rtmp, HostileConnectionsAreBoundedAndReleased)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "live.yaml",
+            "source: rtmp\n" } });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  const int port = gateway->rtmp_port ();
+
+  GSocketConnection *http = raw_connection (port, "GET / HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE (http);
+  EXPECT_TRUE (closed_by_gateway (http, std::chrono::seconds (5)));
+  g_object_unref (http);
+
+  std::vector<GSocketConnection *> idle;
+  for (size_t i = 0; i < 64; i++)
+    idle.push_back (raw_connection (port, i % 2 ? "\x03" : ""));
+  GSocketConnection *extra = raw_connection (port, "");
+  ASSERT_TRUE (extra);
+  EXPECT_TRUE (closed_by_gateway (extra, std::chrono::seconds (5)));
+  EXPECT_TRUE (gateway->wait_for_log ("already 64 connections", 5s));
+  g_object_unref (extra);
+  // The silent ones (half a handshake, or nothing) go after 10 s.
+  for (GSocketConnection *c : idle) {
+    ASSERT_TRUE (c);
+    EXPECT_TRUE (closed_by_gateway (c, std::chrono::seconds (15)));
+    g_object_unref (c);
+  }
+
+  if (have_program ("ffmpeg")) {
+    int status = -1;
+    ffmpeg_publish_once ("rtmp://127.0.0.1:" + std::to_string (port)
+        + "/live/live", status);
+    EXPECT_TRUE (gateway->wait_for_log ("on stream live: publishing", 5s))
+        << gateway->log ();
+  }
+  EXPECT_EQ (http_request (gateway->http_port (), "GET",
+          "/api/v1/streams").status, 200);
 }
