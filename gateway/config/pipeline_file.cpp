@@ -41,7 +41,8 @@ const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
   "rtmp", "srt" };
-const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc" };
+const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
+  "push" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
@@ -284,6 +285,34 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
   }
   if (const YAML::Node webrtc = node["webrtc"])
     read_webrtc (reader, webrtc, outputs.webrtc);
+  if (const YAML::Node push = node["push"]) {
+    if (!push.IsSequence ()) {
+      reader.error (push, "outputs.push: expected a list of rtmp://, "
+          "rtmps:// or srt:// URLs, got " + YamlReader::kind (push));
+      return;
+    }
+    if (push.size () > OutputsSpec::kMaxPushTargets)
+      reader.error (push, "outputs.push: at most "
+          + std::to_string (OutputsSpec::kMaxPushTargets) + " targets");
+    for (size_t i = 0; i < push.size (); i++) {
+      std::string url;
+      if (!reader.scalar (push[i], "outputs.push", url))
+        continue;
+      GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
+      const char *scheme = uri ? g_uri_get_scheme (uri) : nullptr;
+      const bool known = scheme && (g_str_equal (scheme, "rtmp")
+          || g_str_equal (scheme, "rtmps") || g_str_equal (scheme, "srt"));
+      const bool has_host = uri && g_uri_get_host (uri)
+          && *g_uri_get_host (uri);
+      if (uri)
+        g_uri_unref (uri);
+      if (!known || !has_host)
+        reader.error (push[i], "outputs.push: expected an rtmp://, rtmps:// "
+            "or srt:// URL with a host");
+      else
+        outputs.push.push_back (url);
+    }
+  }
 }
 
 void

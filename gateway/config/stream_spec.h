@@ -126,6 +126,9 @@ struct OutputsSpec
   bool rtsp = true;
   HlsSpec hls;
   WebRtcSpec webrtc;
+  // Targets the stream is pushed to as it is (rtmp://, rtmps://, srt://).
+  std::vector<std::string> push;
+  static constexpr size_t kMaxPushTargets = 8;
 
   bool operator== (const OutputsSpec &) const = default;
 };

@@ -3,6 +3,7 @@
 #include "auth/access_control.h"
 #include "http/json_text.h"
 
+#include "outputs/push_output.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 #include "transcode/rendition_ladder.h"
@@ -183,6 +184,24 @@ add_stream (JsonBuilder * b, const Stream & stream,
 
   if (auto ladder = stream.output<transcode::RenditionLadder> ())
     add_renditions (b, *ladder);
+
+  auto pushes = stream.outputs_where<PushOutput> ([](const PushOutput &) {
+        return true; });
+  if (!pushes.empty ()) {
+    // Each push target, its URL without the stream key or secrets.
+    json_builder_set_member_name (b, "push");
+    json_builder_begin_array (b);
+    for (const auto & push : pushes) {
+      const auto status = push->status ();
+      json_builder_begin_object (b);
+      member (b, "url", status.url);
+      member (b, "state", status.state);
+      member (b, "bytes", (gint64) status.bytes);
+      member (b, "last_error", status.last_error);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+  }
 
   member (b, "bytes_in", (gint64) counters.bytes_in);
   member (b, "bytes_out", (gint64) counters.bytes_out);

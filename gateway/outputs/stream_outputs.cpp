@@ -1,6 +1,7 @@
 #include "outputs/stream_outputs.h"
 
 #include "hls/hls_output.h"
+#include "outputs/push_output.h"
 #include "recording/recording_output.h"
 #include "snapshot/snapshot_output.h"
 #include "transcode/rendition_ladder.h"
@@ -25,6 +26,8 @@ make_stream_outputs (const StreamSpec & spec,
     outputs.push_back (std::make_shared<RecordingOutput> (spec.name,
             spec.record, fanout));
   outputs.push_back (std::make_shared<SnapshotOutput> (spec.name, fanout));
+  for (const auto & url : spec.outputs.push)
+    outputs.push_back (std::make_shared<PushOutput> (spec.name, url, fanout));
   // With WebRTC, the camera's picture as H.264 too, for browsers that cannot
   // decode the camera's codec (H.265); encoded only while one watches.
   TranscodeSpec transcode = spec.transcode;

@@ -1,0 +1,126 @@
+// outputs.push: the stream pushed as it is to an RTMP receiver (ffmpeg
+// listening, -f flv) and an SRT one (srtsrc as listener), each file the
+// receivers wrote decodes; the camera's G.711 goes to AAC for FLV; the RTMP
+// receiver going away and coming back is reconnected to; the API shows
+// each target's state and bytes, and neither it nor the log shows the
+// stream key.
+#include "commands.h"
+#include "fake_camera.h"
+#include "helpers.h"
+
+#include <gio/gio.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace camgate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A port free right now (TCP or UDP), for a receiver the test starts.
+int
+free_port (GSocketType type)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
+      G_SOCKET_PROTOCOL_DEFAULT, nullptr);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *any = g_inet_socket_address_new (loopback, 0);
+  g_socket_bind (socket, any, TRUE, nullptr);
+  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+  const int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  g_object_unref (bound);
+  g_object_unref (any);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+  return port;
+}
+
+// ffmpeg as an RTMP server: writes `seconds` of what it receives to `file`.
+std::vector<std::string>
+rtmp_receiver (int port, const std::string & file, int seconds)
+{
+  return { "ffmpeg", "-nostdin", "-loglevel", "error", "-listen", "1",
+    "-timeout", "30", "-f", "flv", "-i", "rtmp://127.0.0.1:"
+        + std::to_string (port) + "/live/secret-key-9", "-c", "copy", "-t",
+    std::to_string (seconds), "-y", file };
+}
+
+// What ffprobe decodes of `file`: "<codec>,<frames>" per stream.
+std::string
+decoded (const std::string & file)
+{
+  return run_command ("timeout -s KILL 30 ffprobe -v error -count_frames "
+      "-show_entries stream=codec_name,nb_read_frames -of csv=p=0 '" + file
+      + "' 2>&1");
+}
+
+}  // namespace
+
+TEST (Push, RtmpAndSrtTargetsReceiveTheStreamAndAreReconnected)
+{
+  if (!have_program ("ffmpeg") || !have_program ("ffprobe"))
+    GTEST_SKIP () << "ffmpeg is not installed";
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15 });   // H.264 + G.711
+  ASSERT_TRUE (camera.start ());
+  TempDir dir, out;
+  const int rtmp_port = free_port (G_SOCKET_TYPE_STREAM);
+  const int srt_port = free_port (G_SOCKET_TYPE_DATAGRAM);
+  const std::string flv1 = out.path () + "/first.flv";
+  const std::string flv2 = out.path () + "/second.flv";
+  const std::string ts = out.path () + "/pushed.ts";
+  auto receiver = std::make_unique<ChildProcess> (rtmp_receiver (rtmp_port,
+          flv1, 4));
+  ChildProcess srt_receiver ({ "gst-launch-1.0", "-q", "-e", "srtsrc",
+        "uri=srt://127.0.0.1:" + std::to_string (srt_port)
+            + "?mode=listener", "num-buffers=400", "!", "filesink",
+        "location=" + ts });
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: { uri: " + camera.uri () + ", transport: tcp }\n"
+            "outputs:\n  push:\n"
+            "    - rtmp://127.0.0.1:" + std::to_string (rtmp_port)
+            + "/live/secret-key-9\n"
+            "    - srt://127.0.0.1:" + std::to_string (srt_port)
+            + "?streamid=publish:cam-secret\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+
+  HttpReply api;
+  EXPECT_TRUE (wait_until ([&] {
+        api = http_request (gateway->http_port (), "GET",
+            "/api/v1/streams/cam");
+        std::smatch connected;
+        return std::regex_search (api.body, connected, std::regex
+            ("srt://[^\"]*\",\\s*\"state\" : \"connected\""));
+      }, 20s)) << api.body << gateway->log ();
+  EXPECT_NE (api.body.find ("rtmp://127.0.0.1:" + std::to_string (rtmp_port)
+          + "/live/***"), std::string::npos) << api.body;
+  EXPECT_NE (api.body.find ("?streamid=***"), std::string::npos) << api.body;
+
+  // The first receiver stops after 4 s; the push is retried until a second
+  // one listens.
+  ASSERT_TRUE (g_subprocess_wait (receiver->get (), nullptr, nullptr));
+  EXPECT_TRUE (gateway->wait_for_log ("output failed", 15s))
+      << gateway->log ();
+  receiver = std::make_unique<ChildProcess> (rtmp_receiver (rtmp_port, flv2,
+          3));
+  EXPECT_TRUE (g_subprocess_wait (receiver->get (), nullptr, nullptr));
+  ASSERT_TRUE (g_subprocess_wait (srt_receiver.get (), nullptr, nullptr));
+
+  for (const auto & file : { flv1, flv2 }) {
+    const std::string got = decoded (file);
+    std::smatch video, audio;
+    EXPECT_TRUE (std::regex_search (got, video, std::regex ("h264,([0-9]+)"))
+        && std::stoi (video[1]) >= 15) << file << ": " << got;
+    // G.711 is not FLV's: it arrives as AAC.
+    EXPECT_TRUE (std::regex_search (got, audio, std::regex ("aac,([0-9]+)"))
+        && std::stoi (audio[1]) > 0) << file << ": " << got;
+  }
+  const std::string got = decoded (ts);
+  std::smatch video;
+  EXPECT_TRUE (std::regex_search (got, video, std::regex ("h264,([0-9]+)"))
+      && std::stoi (video[1]) >= 15) << got;
+  EXPECT_EQ (gateway->log ().find ("secret-key-9"), std::string::npos);
+  EXPECT_EQ (gateway->log ().find ("cam-secret"), std::string::npos);
+  EXPECT_EQ (api.body.find ("secret"), std::string::npos) << api.body;
+}
