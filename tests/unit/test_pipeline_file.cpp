@@ -4,6 +4,7 @@
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "config/text_helpers.h"
+#include "outputs/push_output.h"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -416,4 +417,33 @@ TEST (TextHelpers, Durations)
   EXPECT_FALSE (parse_duration_ms ("-1s"));
   EXPECT_FALSE (parse_duration_ms ("2 hours"));
   EXPECT_FALSE (parse_duration_ms (""));
+}
+
+TEST (PipelineFile, EncoderSourcesAndPushTargets)
+{
+  for (const char *word : { "rtmp", "srt", "whip" }) {
+    auto p = parse (std::string ("source: ") + word + "\n");
+    ASSERT_TRUE (p.ok) << word << ": " << p.first_error ();
+    EXPECT_EQ (p.spec.source.kind, SourceKind::Publish) << word;
+  }
+  auto push = parse ("source: test\noutputs:\n  push:\n"
+      "    - rtmp://a.rtmp.youtube.com/live2/abcd-efgh\n"
+      "    - srt://10.0.0.9:9000?streamid=publish:cam&passphrase=xyz\n");
+  ASSERT_TRUE (push.ok) << push.first_error ();
+  ASSERT_EQ (push.spec.outputs.push.size (), 2u);
+  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[0]),
+      "rtmp://a.rtmp.youtube.com/live2/***");
+  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[1]),
+      "srt://10.0.0.9:9000?streamid=***&passphrase=***");
+  // Not a push URL: the error names the line, never the URL (a key).
+  auto bad = parse ("source: test\noutputs:\n  push:\n"
+      "    - http://example.com/live/secret-key\n");
+  EXPECT_FALSE (bad.ok);
+  EXPECT_NE (bad.first_error ().find ("door.yaml:4"), std::string::npos)
+      << bad.first_error ();
+  EXPECT_EQ (bad.first_error ().find ("secret-key"), std::string::npos);
+  EXPECT_FALSE (parse ("source: test\noutputs:\n  push: rtmp://x/y/z\n").ok);
+  auto typo = parse ("source: rtmpp\n");
+  EXPECT_NE (typo.first_error ().find ("did you mean 'rtmp'"),
+      std::string::npos) << typo.first_error ();
 }
