@@ -85,6 +85,7 @@ struct Serving
   bool declared = false;            // metadata said which tracks come
   bool declared_track[kTracks] = { false, false };
   bool pads_made = false;
+  bool told_unsupported[kTracks] = { false, false };   // warned once
   std::deque<Held> held;
   // Timestamps: the publisher's first message time and its running time
   // here, and the 32-bit millisecond clock unwrapped.
@@ -229,7 +230,6 @@ tracks_known (const Serving & s)
 static GstFlowReturn
 make_pads (GstRtmpServerSrc * self, Serving & s)
 {
-  gchar *stream_id = g_strdup_printf ("rtmp-%08x", g_random_int ());
   const guint group = gst_util_group_id_next ();
   for (int t = 0; t < kTracks; t++) {
     if (!s.caps[t])
@@ -252,7 +252,6 @@ make_pads (GstRtmpServerSrc * self, Serving & s)
     self->pads[t] = pad;
     gst_element_add_pad (GST_ELEMENT (self), pad);
   }
-  g_free (stream_id);
   gst_element_no_more_pads (GST_ELEMENT (self));
   s.pads_made = true;
   GstFlowReturn flow = GST_FLOW_OK;
@@ -285,10 +284,12 @@ handle_media (GstRtmpServerSrc * self, Serving & s,
           video ? "video" : "audio");
       return GST_FLOW_OK;
     case FlvMedia::Kind::Unsupported:
-      if (!s.caps[track])
+      if (!s.caps[track] && !s.told_unsupported[track]) {
+        s.told_unsupported[track] = true;
         GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
             ("The publisher sends %s, which is not supported: only H.264, "
                 "H.265 and AAC", m.codec.c_str ()), (nullptr));
+      }
       return GST_FLOW_OK;
     case FlvMedia::Kind::Config: {
       GstCaps *caps = config_caps (m);
