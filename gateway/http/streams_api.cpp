@@ -7,6 +7,7 @@
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 #include "transcode/rendition_ladder.h"
+#include "utc_time.h"
 
 #include <cmath>
 #include <json-glib/json-glib.h>
@@ -138,12 +139,7 @@ add_stream (JsonBuilder * b, const Stream & stream,
     member (b, "protocol", publisher->protocol);
     if (!publisher->address.empty ())
       member (b, "address", publisher->address);
-    GDateTime *since = g_date_time_new_from_unix_utc
-        (publisher->since_unix_us / G_USEC_PER_SEC);
-    gchar *iso = g_date_time_format_iso8601 (since);
-    member (b, "since", std::string (iso));
-    g_free (iso);
-    g_date_time_unref (since);
+    member (b, "since", format_utc_time (publisher->since_unix_us, 0));
     uint64_t bitrate = 0;
     for (const auto & track : stream.health ().tracks)
       bitrate += track.bitrate;

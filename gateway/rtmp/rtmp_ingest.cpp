@@ -4,8 +4,6 @@
 #include "media/publisher_pipeline.h"
 #include "stream/publisher_door.h"
 
-#include <chrono>
-#include <future>
 
 namespace camgate {
 
@@ -87,17 +85,12 @@ on_publish (GstElement *, const gchar * app, const gchar * name,
     gpointer data)
 {
   auto *c = static_cast<Connection *> (data);
-  auto answer = std::make_shared<std::promise<std::string>> ();
-  auto ready = answer->get_future ();
-  invoke_on_main ([ingest = c->ingest, id = c->id, app = std::string (app),
-          name = std::string (name), answer]() {
+  const std::string why = ask_main<std::string> ([ingest = c->ingest,
+          id = c->id, app = std::string (app), name = std::string (name)]() {
         auto alive = ingest.lock ();
-        answer->set_value (alive ? (*alive)->decide (id, app, name)
-            : "the gateway is shutting down");
-      });
-  if (ready.wait_for (kDecisionWait) != std::future_status::ready)
-    return g_strdup ("the gateway did not answer in time");
-  const std::string why = ready.get ();
+        return alive ? (*alive)->decide (id, app, name)
+            : "the gateway is shutting down";
+      }, kDecisionWait, "the gateway did not answer in time");
   return why.empty () ? nullptr : g_strdup (why.c_str ());
 }
 

@@ -13,8 +13,6 @@
 #include <netinet/in.h>
 #include <syslog.h>
 
-#include <chrono>
-#include <future>
 #include <vector>
 
 namespace camgate {
@@ -65,16 +63,13 @@ on_caller (void * data, SRTSOCKET socket, int, const struct sockaddr * peer,
     const char * streamid)
 {
   auto token = static_cast<std::weak_ptr<SrtIngest *> *> (data);
-  auto answer = std::make_shared<std::promise<int>> ();
-  auto ready = answer->get_future ();
-  invoke_on_main ([weak = *token, socket, address = address_of (peer),
-          id = std::string (streamid ? streamid : ""), answer]() {
+  const int reason = ask_main<int> ([weak = *token, socket,
+          address = address_of (peer),
+          id = std::string (streamid ? streamid : "")]() {
         auto alive = weak.lock ();
-        answer->set_value (alive ? (*alive)->decide (socket, address, id)
-            : SRT_REJX_OVERLOAD);
-      });
-  const int reason = ready.wait_for (kDecisionWait)
-      == std::future_status::ready ? ready.get () : SRT_REJX_OVERLOAD;
+        return alive ? (*alive)->decide (socket, address, id)
+            : SRT_REJX_OVERLOAD;
+      }, kDecisionWait, SRT_REJX_OVERLOAD);
   if (reason == 0)
     return 0;
   srt_setrejectreason (socket, reason);

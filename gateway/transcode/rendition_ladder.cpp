@@ -131,12 +131,12 @@ struct AudioTag
   unsigned index;
 };
 
-// With `base_time`, each packet carries its frame's clock time, which
-// outputs that line up with the camera's time by (FanoutOutput::
-// timed_by_clock).
+// Each packet carries its frame's clock time (the running time of its PTS
+// plus the ladder's `base_time`), which outputs that line up with the
+// camera's time by (FanoutOutput::timed_by_clock).
 void
 push_each (GstSample * sample, RenditionState & rendition, unsigned track,
-    GstClockTime base_time = GST_CLOCK_TIME_NONE)
+    GstClockTime base_time)
 {
   const GstSegment *segment = gst_sample_get_segment (sample);
   auto push = [&](GstBuffer * buffer) {
