@@ -38,7 +38,8 @@ const std::vector<std::string> kRecordKeys =
 const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
-    { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify" };
+    { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify",
+      "publish", "passphrase" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
   "rtmp", "srt" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
@@ -47,6 +48,8 @@ const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu", "onvif" };
+const std::vector<std::string> kPublishWords =
+    { "publish", "whip", "rtmp", "srt" };
 
 std::string
 hex_byte (char c)
@@ -87,7 +90,8 @@ stream_name_from_file (const std::string & file)
 }
 
 void
-read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
+read_source_uri (YamlReader & reader, const YAML::Node & node,
+    SourceSpec & source)
 {
   if (!reader.scalar (node, "source.uri", source.uri))
     return;
@@ -108,11 +112,17 @@ read_rtsp_uri (YamlReader & reader, const YAML::Node & node, SourceSpec & source
   const gchar *host = gst_uri_get_host (uri);
   g_autofree gchar *lower = scheme ? g_ascii_strdown (scheme, -1) : nullptr;
   const std::string scheme_text = lower ? lower : "";
-  if (std::find (kRtspSchemes.begin (), kRtspSchemes.end (), scheme_text)
-      == kRtspSchemes.end ()) {
+  if (scheme_text == "srt") {
+    source.kind = SourceKind::Srt;
+    if (gst_uri_get_port (uri) == GST_URI_NO_PORT)
+      reader.error (node, "source.uri: '" + redact_uri (source.uri)
+          + "' has no port");
+  } else if (std::find (kRtspSchemes.begin (), kRtspSchemes.end (),
+          scheme_text) == kRtspSchemes.end ()) {
     reader.error (node, "source.uri: unsupported scheme '" + scheme_text
-        + "' (expected rtsp://, rtsps:// or onvif://)");
-  } else if (!host || !*host) {
+        + "' (expected rtsp://, rtsps://, onvif:// or srt://)");
+  }
+  if (!host || !*host) {
     reader.error (node, "source.uri: '" + redact_uri (source.uri)
         + "' has no host");
   }
@@ -167,25 +177,47 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
 
   const YAML::Node uri = node["uri"];
   const YAML::Node pipeline = node["pipeline"];
-  if (uri && pipeline) {
-    reader.error (pipeline, "source: give either uri or pipeline, not both");
+  const YAML::Node publish = node["publish"];
+  if ((uri ? 1 : 0) + (pipeline ? 1 : 0) + (publish ? 1 : 0) > 1) {
+    reader.error (publish ? publish : pipeline, "source: give one of uri, "
+        "pipeline or publish");
     return;
   }
   if (uri) {
     source.kind = SourceKind::Rtsp;
-    read_rtsp_uri (reader, uri, source);
+    read_source_uri (reader, uri, source);
   } else if (pipeline) {
     source.kind = SourceKind::Pipeline;
     read_pipeline (reader, pipeline, source);
+  } else if (publish) {
+    source.kind = SourceKind::Publish;
+    std::string word;
+    if (reader.scalar (publish, "source.publish", word)
+        && std::find (kPublishWords.begin (), kPublishWords.end (), word)
+        == kPublishWords.end ())
+      reader.error (publish, "source.publish: expected publish, whip, rtmp "
+          "or srt (all take any publisher), got '" + word + "'");
   } else {
-    reader.error (node, "source: needs a uri or a pipeline");
+    reader.error (node, "source: needs a uri, a pipeline or publish");
     return;
   }
 
+  if (const YAML::Node passphrase = node["passphrase"]) {
+    // SRT's key derivation takes 10 to 79 characters.
+    if (source.kind != SourceKind::Srt && source.kind != SourceKind::Publish)
+      reader.error (passphrase, "source.passphrase: only applies to an srt:// "
+          "uri or a publish source (its SRT publishers)");
+    else if (reader.scalar (passphrase, "source.passphrase", source.passphrase)
+        && (source.passphrase.size () < 10 || source.passphrase.size () > 79
+            || control_character (source.passphrase)))
+      reader.error (passphrase, "source.passphrase: SRT takes 10 to 79 "
+          "printable characters");
+  }
   if (const YAML::Node transport = node["transport"]) {
     std::string text;
     if (source.kind != SourceKind::Rtsp) {
-      reader.error (transport, "source.transport: only applies to a uri source");
+      reader.error (transport, "source.transport: only applies to an RTSP "
+          "uri");
     } else if (reader.scalar (transport, "source.transport", text)) {
       if (text == "tcp")
         source.transport = RtspTransport::Tcp;

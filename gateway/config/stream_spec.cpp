@@ -22,6 +22,8 @@ to_string (SourceKind kind)
   switch (kind) {
     case SourceKind::Rtsp:
       return "rtsp";
+    case SourceKind::Srt:
+      return "srt";
     case SourceKind::Publish:
       return "publish";
     case SourceKind::Pipeline:
@@ -46,6 +48,32 @@ to_string (RtspTransport transport)
   return "unknown";
 }
 
+namespace {
+
+// Query values that hold secrets: SRT's passphrase, and a streamid, which
+// may carry a user's password.
+std::string
+redact_query (const std::string & query)
+{
+  std::string out;
+  for (size_t start = 0; start <= query.size ();) {
+    size_t end = query.find ('&', start);
+    if (end == std::string::npos)
+      end = query.size ();
+    std::string pair = query.substr (start, end - start);
+    const size_t eq = pair.find ('=');
+    g_autofree gchar *key = g_ascii_strdown (pair.substr (0, eq).c_str (), -1);
+    if (eq != std::string::npos && (g_str_equal (key, "passphrase")
+            || g_str_equal (key, "streamid") || g_str_equal (key, "password")))
+      pair = pair.substr (0, eq + 1) + "***";
+    out += (start ? "&" : "") + pair;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string
 redact_uri (const std::string & uri)
 {
@@ -58,13 +86,23 @@ redact_uri (const std::string & uri)
   auto authority_end = uri.find_first_of ("/?#", authority_start);
   if (authority_end == std::string::npos)
     authority_end = uri.size ();
-  auto at = uri.rfind ('@', authority_end - 1);
+  std::string out = uri;
+  const size_t query_start = out.find ('?', authority_start);
+  if (query_start != std::string::npos) {
+    const size_t query_end = out.find ('#', query_start);
+    const size_t length = query_end == std::string::npos ? std::string::npos
+        : query_end - query_start - 1;
+    out = out.substr (0, query_start + 1) + redact_query (out.substr
+        (query_start + 1, length)) + (query_end == std::string::npos ? ""
+        : out.substr (query_end));
+  }
+  auto at = out.rfind ('@', authority_end - 1);
   if (at == std::string::npos || at < authority_start)
-    return uri;
-  auto colon = uri.find (':', authority_start);
+    return out;
+  auto colon = out.find (':', authority_start);
   if (colon == std::string::npos || colon > at)
-    return uri;
-  return uri.substr (0, colon + 1) + "***" + uri.substr (at);
+    return out;
+  return out.substr (0, colon + 1) + "***" + out.substr (at);
 }
 
 StreamSpec

@@ -9,7 +9,7 @@
 
 namespace camgate {
 
-enum class SourceKind { Rtsp, Publish, Pipeline, Test };
+enum class SourceKind { Rtsp, Srt, Publish, Pipeline, Test };
 enum class RtspTransport { Auto, Tcp, Udp };
 
 const char *to_string (SourceKind kind);
@@ -18,7 +18,11 @@ const char *to_string (RtspTransport transport);
 struct SourceSpec
 {
   SourceKind kind = SourceKind::Test;
-  std::string uri;                 // Rtsp: camera URI (may hold credentials)
+  std::string uri;                 // Rtsp: camera URI (may hold credentials);
+                                   // Srt: the encoder's srt:// listener
+  // Srt: the encryption passphrase to call with (also `passphrase=` in the
+  // URI); Publish: the one SRT publishers of this stream must use.
+  std::string passphrase;
   RtspTransport transport = RtspTransport::Auto;
   // Rtsp/Publish: reordering window. 0 = none: packets are relayed as they
   // arrive and each viewer reorders in its own jitterbuffer.

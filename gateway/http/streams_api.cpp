@@ -125,10 +125,11 @@ add_stream (JsonBuilder * b, const Stream & stream,
   json_builder_set_member_name (b, "source");
   json_builder_begin_object (b);
   member (b, "kind", std::string (to_string (spec.source.kind)));
-  if (spec.source.kind == SourceKind::Rtsp) {
+  if (spec.source.kind == SourceKind::Rtsp
+      || spec.source.kind == SourceKind::Srt)
     member (b, "uri", redact_uri (spec.source.uri));
+  if (spec.source.kind == SourceKind::Rtsp)
     member (b, "transport", std::string (to_string (spec.source.transport)));
-  }
   json_builder_end_object (b);
 
   if (auto publisher = stream.publish_slot ()->publisher ()) {

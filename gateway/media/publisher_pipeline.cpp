@@ -1,6 +1,6 @@
 #include "media/publisher_pipeline.h"
 
-#include "media_codec.h"
+#include "media/track_chain.h"
 
 namespace camgate {
 
@@ -52,42 +52,16 @@ PublisherPipeline::take_lease ()
   return std::move (lease_);
 }
 
-// A track: parsed (audio too: a transport stream carries ADTS) and
-// payloaded behind a queue, so that the tracks do not wait on each other.
 void
 PublisherPipeline::on_pad_added (GstElement *, GstPad * pad, gpointer data)
 {
   auto *self = static_cast<PublisherPipeline *> (data);
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, nullptr);
-  const MediaCodec *codec = caps && !gst_caps_is_empty (caps)
-      ? codec_for_caps (gst_caps_get_structure (caps, 0)) : nullptr;
-  if (caps)
-    gst_caps_unref (caps);
-  if (!codec) {
-    g_message ("publisher pipeline %s: track %s left out (not a codec "
-        "camgate carries)", GST_OBJECT_NAME (self->pipeline_),
-        GST_PAD_NAME (pad));
+  GstPad *payloaded = add_track_chain (GST_BIN (self->pipeline_), pad,
+      GST_OBJECT_NAME (self->pipeline_));
+  if (!payloaded)
     return;
-  }
-  std::string chain = "queue max-size-buffers=0 max-size-bytes=0 "
-      "max-size-time=2000000000 ! ";
-  if (!codec->video && codec->parser)
-    chain += std::string (codec->parser) + " ! " + (codec->access_units
-        ? std::string (codec->access_units) + " ! " : "");
-  chain += payload_chain (*codec, codec->video ? 96 : 97);
-  GstElement *track = gst_parse_bin_from_description (chain.c_str (), TRUE,
-      nullptr);
-  if (!track)
-    return;
-  gst_bin_add (GST_BIN (self->pipeline_), track);
-  GstPad *sink = gst_element_get_static_pad (track, "sink");
-  gst_pad_link (pad, sink);
-  gst_object_unref (sink);
-  gst_element_sync_state_with_parent (track);
   std::lock_guard<std::mutex> lk (self->lock_);
-  self->payloaded_.push_back (gst_element_get_static_pad (track, "src"));
+  self->payloaded_.push_back (payloaded);
 }
 
 // Every track is there: the stream's session begins with them.

@@ -2,6 +2,7 @@
 
 #include "media/camera_udp_binding.h"
 #include "media/in_order_buffer.h"
+#include "media/track_chain.h"
 
 #include "media_codec.h"
 
@@ -125,6 +126,47 @@ void
 on_rtspsrc_no_more_pads (GstElement *, gpointer user_data)
 {
   static_cast<RtspContext *> (user_data)->fanout->end_track_setup ();
+}
+
+// What tsdemux's signal handlers need for an SRT source; owned by tsdemux.
+// The track layout is complete once no-more-pads came (the one count it
+// holds until then) and every track reported its caps.
+struct DemuxContext
+{
+  std::shared_ptr<RtpFanout> fanout;
+  std::shared_ptr<HealthBoard> health;
+  HealthSpec health_spec;
+  std::shared_ptr<std::atomic<int>> missing
+      = std::make_shared<std::atomic<int>> (1);
+  unsigned tracks = 0;
+};
+
+void
+on_demux_pad_added (GstElement * demux, GstPad * pad, gpointer user_data)
+{
+  auto *context = static_cast<DemuxContext *> (user_data);
+  GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (demux));
+  if (GstPad *payloaded = add_track_chain (GST_BIN (pipeline), pad,
+          GST_OBJECT_NAME (pipeline))) {
+    GstPad *out = watch_track (GST_BIN (pipeline), payloaded,
+        context->health_spec, *context->health);
+    context->missing->fetch_add (1);
+    feed_fanout_track (out, context->fanout, context->tracks++,
+        context->missing);
+    gst_object_unref (out);
+    gst_object_unref (payloaded);
+  } else {
+    link_to_fakesink (pipeline, pad);
+  }
+  gst_object_unref (pipeline);
+}
+
+void
+on_demux_no_more_pads (GstElement *, gpointer user_data)
+{
+  auto *context = static_cast<DemuxContext *> (user_data);
+  if (context->missing->fetch_sub (1) == 1)
+    context->fanout->end_track_setup ();
 }
 
 // Counts tracks whose caps are known; the layout is complete when all are.
@@ -291,6 +333,9 @@ SourceSession::create (const StreamSpec & spec,
     case SourceKind::Rtsp:
       ok = session->build_rtsp (spec, error);
       break;
+    case SourceKind::Srt:
+      ok = session->build_srt (spec, error);
+      break;
     case SourceKind::Test:
       ok = session->build_launch (test_pattern_description (), error);
       break;
@@ -372,6 +417,46 @@ SourceSession::build_rtsp (const StreamSpec & spec, std::string & error)
         G_CALLBACK (on_accept_certificate), context);
   bind_camera_udp_to_route (src);
   gst_object_unref (src);
+  return true;
+}
+
+// An SRT encoder in listener mode: srtsrc calls it (never retrying by
+// itself: the stream's backoff does), tsdemux splits its MPEG-TS.
+bool
+SourceSession::build_srt (const StreamSpec & spec, std::string & error)
+{
+  GstElement *src = gst_element_factory_make ("srtsrc", "camera");
+  GstElement *demux = gst_element_factory_make ("tsdemux", nullptr);
+  if (!src || !demux) {
+    error = "the srtsrc or tsdemux element is missing "
+        "(gstreamer1.0-plugins-bad)";
+    if (src)
+      gst_object_unref (gst_object_ref_sink (src));
+    if (demux)
+      gst_object_unref (gst_object_ref_sink (demux));
+    return false;
+  }
+  // The URI's query sets streamid, passphrase and latency; the file's keys
+  // win over it, and camgate always calls.
+  g_object_set (src, "uri", spec.source.uri.c_str (), nullptr);
+  gst_util_set_object_arg (G_OBJECT (src), "mode", "caller");
+  g_object_set (src, "auto-reconnect", FALSE,
+      "poll-timeout", (gint) spec.source.timeout_ms, nullptr);
+  if (!spec.source.passphrase.empty ())
+    g_object_set (src, "passphrase", spec.source.passphrase.c_str (), nullptr);
+  if (spec.source.latency_ms > 0)
+    g_object_set (src, "latency", (gint) spec.source.latency_ms, nullptr);
+  // tsdemux's own latency is for players; a relay passes frames on.
+  g_object_set (demux, "latency", 0, nullptr);
+  gst_bin_add_many (GST_BIN (pipeline_), src, demux, nullptr);
+  gst_element_link (src, demux);
+  auto *context = new DemuxContext { fanout_, health_, health_spec_ };
+  g_object_set_data_full (G_OBJECT (demux), "camgate-context", context,
+      [](gpointer p) { delete static_cast<DemuxContext *> (p); });
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_demux_pad_added),
+      context);
+  g_signal_connect (demux, "no-more-pads", G_CALLBACK (on_demux_no_more_pads),
+      context);
   return true;
 }
 

@@ -3,6 +3,8 @@
 // away and a new one is built on retry, so no state leaks between attempts.
 //
 //   rtsp:      rtspsrc ─(RTP, camera's own packets)─► streamhealth ─► fanout
+//   srt:       srtsrc (caller) ─► tsdemux ─► parsed tracks ─► rtpXpay
+//              ─► streamhealth ─► fanout
 //   test/pipeline: <description> ─► parsed H.264/H.265/AAC/Opus/G.711
 //                  ─► rtpXpay (once per stream) ─► streamhealth ─► fanout
 //
@@ -48,6 +50,7 @@ public:
 private:
   SourceSession () = default;
   bool build_rtsp (const StreamSpec & spec, std::string & error);
+  bool build_srt (const StreamSpec & spec, std::string & error);
   bool build_launch (const std::string & description, std::string & error);
 
   GstElement *pipeline_ = nullptr;

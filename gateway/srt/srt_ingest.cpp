@@ -63,17 +63,23 @@ on_caller (void * data, SRTSOCKET socket, int, const struct sockaddr * peer,
     const char * streamid)
 {
   auto token = static_cast<std::weak_ptr<SrtIngest *> *> (data);
-  const int reason = ask_main<int> ([weak = *token, socket,
+  const auto decision = ask_main<SrtIngest::Decision> ([weak = *token, socket,
           address = address_of (peer),
           id = std::string (streamid ? streamid : "")]() {
         auto alive = weak.lock ();
         return alive ? (*alive)->decide (socket, address, id)
-            : SRT_REJX_OVERLOAD;
-      }, kDecisionWait, SRT_REJX_OVERLOAD);
-  if (reason == 0)
-    return 0;
-  srt_setrejectreason (socket, reason);
-  return -1;
+            : SrtIngest::Decision { SRT_REJX_OVERLOAD, {} };
+      }, kDecisionWait, SrtIngest::Decision { SRT_REJX_OVERLOAD, {} });
+  if (decision.reason != 0) {
+    srt_setrejectreason (socket, decision.reason);
+    return -1;
+  }
+  // The stream's own passphrase, in place of the listener's: a caller
+  // with another one fails the rest of the handshake.
+  if (!decision.passphrase.empty ())
+    srt_setsockflag (socket, SRTO_PASSPHRASE, decision.passphrase.c_str (),
+        static_cast<int> (decision.passphrase.size ()));
+  return 0;
 }
 
 }  // namespace
@@ -83,8 +89,7 @@ struct SrtIngest::Caller
   int socket = -1;
   std::string address;
   std::string stream;
-  bool accepted = false;
-  std::unique_ptr<PublisherPipeline> pipeline;
+  std::unique_ptr<PublisherPipeline> pipeline;   // once accepted
 };
 
 SrtIngest::SrtIngest (StreamManager & streams, AccessControl & access,
@@ -150,6 +155,7 @@ SrtIngest::start (const std::string & address, std::string & error)
   // The callback's token is a member: stop() closes the listener first.
   callback_token_ = token_;
   srt_listen_callback (listener_, on_caller, &callback_token_);
+  poll_ = srt_epoll_create ();
   thread_ = std::thread ([this] { serve (); });
   return true;
 }
@@ -164,6 +170,10 @@ SrtIngest::stop ()
     srt_close (listener_);
     listener_ = -1;
   }
+  if (poll_ >= 0) {
+    srt_epoll_release (poll_);
+    poll_ = -1;
+  }
   token_.reset ();
   {
     std::lock_guard<std::mutex> lk (sockets_lock_);
@@ -174,7 +184,7 @@ SrtIngest::stop ()
   callers_.clear ();
 }
 
-int
+SrtIngest::Decision
 SrtIngest::decide (int socket, const std::string & address,
     const std::string & streamid)
 {
@@ -182,68 +192,38 @@ SrtIngest::decide (int socket, const std::string & address,
   auto id = parse_srt_stream_id (streamid, why);
   auto refuse = [&](int reason, const std::string & text) {
     g_message ("SRT caller %s refused: %s", address.c_str (), text.c_str ());
-    return reason;
+    return Decision { reason, {} };
   };
   if (!id)
     return refuse (SRT_REJX_BAD_REQUEST, why);
   if (callers_.size () >= kMaxCallers)
     return refuse (SRT_REJX_OVERLOAD, "already " + std::to_string
         (kMaxCallers) + " callers");
-  auto admitted = admit_publisher (streams_, access_, { "SRT", address,
+  // Checked now, claimed once accepted: a caller whose encryption then
+  // fails never holds the stream.
+  auto admitted = check_publisher (streams_, access_, { "SRT", address,
         id->stream, id->user, id->password });
-  if (!admitted.lease)
+  if (admitted.refusal != PublisherAdmission::Refusal::None)
     return refuse (reject_reason (admitted.refusal), admitted.why);
 
   auto caller = std::make_unique<Caller> ();
   caller->socket = socket;
   caller->address = address;
   caller->stream = id->stream;
-  caller->pipeline = std::make_unique<PublisherPipeline> ("srt-"
-      + std::to_string (socket), [weak = std::weak_ptr<SrtIngest *> (token_),
-          socket](const std::string & why) {
-        defer_on_main ([weak, socket, why]() {
-              if (auto alive = weak.lock ())
-                (*alive)->forget (socket, why);
-            });
-      });
-  caller->pipeline->set_lease (std::move (admitted.lease));
-  GstElement *src = gst_element_factory_make ("appsrc", "srt");
-  GstElement *demux = gst_element_factory_make ("tsdemux", nullptr);
-  GstCaps *caps = gst_caps_from_string ("video/mpegts, systemstream=true, "
-      "packetsize=188");
-  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME,
-      "do-timestamp", TRUE, "caps", caps, "max-bytes", (guint64) 8 << 20,
-      "block", FALSE, nullptr);
-  gst_caps_unref (caps);
-  // tsdemux's own latency is for players; a relay passes frames on.
-  g_object_set (demux, "latency", 0, nullptr);
-  gst_bin_add_many (caller->pipeline->bin (), src, demux, nullptr);
-  gst_element_link (src, demux);
-  caller->pipeline->take_tracks_of (demux);
   callers_[socket] = std::move (caller);
-  // Playing already: the caller's first packets (the first keyframe's
-  // parameter sets with them) go in as soon as its handshake completes.
-  {
-    std::lock_guard<std::mutex> lk (sockets_lock_);
-    sources_[socket] = GST_APP_SRC (src);
-  }
-  callers_[socket]->pipeline->play ();
-  g_message ("SRT caller %s on stream %s: publishing", address.c_str (),
-      id->stream.c_str ());
-
   g_timeout_add_seconds (kAcceptWaitS, [](gpointer data) -> gboolean {
         auto *check = static_cast<std::pair<std::weak_ptr<SrtIngest *>, int> *>
             (data);
         if (auto alive = check->first.lock ()) {
           auto found = (*alive)->callers_.find (check->second);
-          if (found != (*alive)->callers_.end () && !found->second->accepted)
+          if (found != (*alive)->callers_.end () && !found->second->pipeline)
             (*alive)->forget (check->second, "its handshake did not complete "
                 "(a wrong passphrase?)");
         }
         delete check;
         return G_SOURCE_REMOVE;
       }, new std::pair<std::weak_ptr<SrtIngest *>, int> (token_, socket));
-  return 0;
+  return { 0, admitted.passphrase };
 }
 
 void
@@ -254,7 +234,49 @@ SrtIngest::accepted (int socket)
     srt_close (socket);
     return;
   }
-  found->second->accepted = true;
+  Caller & caller = *found->second;
+  auto stream = streams_.find (caller.stream);
+  auto lease = stream && stream->spec ().source.kind == SourceKind::Publish
+      ? stream->publish_slot ()->claim ("SRT", caller.address) : nullptr;
+  if (!lease) {
+    // Another publisher came in between the check and now.
+    g_message ("SRT caller %s refused: stream '%s' already has a publisher "
+        "or is gone", caller.address.c_str (), caller.stream.c_str ());
+    forget (socket, "refused");
+    return;
+  }
+  caller.pipeline = std::make_unique<PublisherPipeline> ("srt-"
+      + std::to_string (socket), [weak = std::weak_ptr<SrtIngest *> (token_),
+          socket](const std::string & why) {
+        defer_on_main ([weak, socket, why]() {
+              if (auto alive = weak.lock ())
+                (*alive)->forget (socket, why);
+            });
+      });
+  caller.pipeline->set_lease (std::move (lease));
+  GstElement *src = gst_element_factory_make ("appsrc", "srt");
+  GstElement *demux = gst_element_factory_make ("tsdemux", nullptr);
+  GstCaps *caps = gst_caps_from_string ("video/mpegts, systemstream=true, "
+      "packetsize=188");
+  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME,
+      "do-timestamp", TRUE, "caps", caps, "max-bytes", (guint64) 8 << 20,
+      "block", FALSE, nullptr);
+  gst_caps_unref (caps);
+  // tsdemux's own latency is for players; a relay passes frames on.
+  g_object_set (demux, "latency", 0, nullptr);
+  gst_bin_add_many (caller.pipeline->bin (), src, demux, nullptr);
+  gst_element_link (src, demux);
+  caller.pipeline->take_tracks_of (demux);
+  {
+    std::lock_guard<std::mutex> lk (sockets_lock_);
+    sources_[socket] = GST_APP_SRC (src);
+  }
+  caller.pipeline->play ();
+  // Read from now on: libsrt keeps what came meanwhile.
+  const int readable = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  srt_epoll_add_usock (poll_, socket, &readable);
+  g_message ("SRT caller %s on stream %s: publishing", caller.address.c_str (),
+      caller.stream.c_str ());
 }
 
 void
@@ -268,11 +290,15 @@ SrtIngest::forget (int socket, const std::string & why)
   if (found == callers_.end ())
     return;
   Caller & c = *found->second;
-  if (auto lease = c.pipeline->take_lease ()) {
+  if (auto lease = c.pipeline ? c.pipeline->take_lease () : nullptr) {
     g_message ("SRT caller %s on stream %s: gone (%s)", c.address.c_str (),
         c.stream.c_str (), why.c_str ());
     lease->end (why);
+  } else if (!c.pipeline) {
+    g_message ("SRT caller %s on stream %s: dropped (%s)", c.address.c_str (),
+        c.stream.c_str (), why.c_str ());
   }
+  srt_epoll_remove_usock (poll_, socket);
   srt_close (socket);
   callers_.erase (found);
 }
@@ -281,14 +307,13 @@ SrtIngest::forget (int socket, const std::string & why)
 void
 SrtIngest::serve ()
 {
-  const int poll = srt_epoll_create ();
   const int readable = SRT_EPOLL_IN | SRT_EPOLL_ERR;
-  srt_epoll_add_usock (poll, listener_, &readable);
+  srt_epoll_add_usock (poll_, listener_, &readable);
   std::vector<char> packet (1500);
   while (!stopping_) {
     SRTSOCKET ready[16];
     int count = 16;
-    if (srt_epoll_wait (poll, ready, &count, nullptr, nullptr, kPollMs,
+    if (srt_epoll_wait (poll_, ready, &count, nullptr, nullptr, kPollMs,
             nullptr, nullptr, nullptr, nullptr) <= 0)
       continue;
     for (int i = 0; i < count && i < 16; i++) {
@@ -302,7 +327,7 @@ SrtIngest::serve ()
           continue;
         const bool no = false;
         srt_setsockflag (caller, SRTO_RCVSYN, &no, sizeof no);
-        srt_epoll_add_usock (poll, caller, &readable);
+        // Read once its pipeline is there (accepted() adds it).
         invoke_on_main ([weak = std::weak_ptr<SrtIngest *> (token_),
                 caller]() {
               if (auto alive = weak.lock ())
@@ -326,7 +351,7 @@ SrtIngest::serve ()
         if (n == SRT_ERROR && srt_getlasterror (nullptr) == SRT_EASYNCRCV)
           break;
         // Closed or broken: the caller is gone.
-        srt_epoll_remove_usock (poll, socket);
+        srt_epoll_remove_usock (poll_, socket);
         {
           std::lock_guard<std::mutex> lk (sockets_lock_);
           auto found = sources_.find (socket);
@@ -343,7 +368,6 @@ SrtIngest::serve ()
       }
     }
   }
-  srt_epoll_release (poll);
 }
 
 }  // namespace camgate

@@ -4,8 +4,9 @@
 // #!::r=<stream>,m=publish), decided while the caller's handshake waits:
 // a refused caller gets SRT's reject reason (1404 no such stream, 1403 not
 // a publish stream or not allowed, 1401 a wrong password, 1409 a publisher
-// already there). With `srt.passphrase` callers must encrypt (AES) with it;
-// a caller with another passphrase fails the handshake.
+// already there). Callers must encrypt (AES) with the stream's
+// `source.passphrase`, else with `srt.passphrase` where set; a caller with
+// another passphrase fails the handshake and never holds the stream.
 //
 // Each admitted caller's MPEG-TS goes through tsdemux into a
 // PublisherPipeline. libsrt (Debian's libsrt-gnutls, as GStreamer's srt
@@ -43,10 +44,15 @@ public:
   static constexpr size_t kMaxCallers = 64;
 
   struct Caller;
+  struct Decision
+  {
+    int reason = 0;                // SRT's reject reason, 0 = go on
+    std::string passphrase;        // the stream's own, for the caller
+  };
 
   // Main context: whether the caller `socket` may publish what `streamid`
-  // asks (0, then it holds the lease) or the reject reason.
-  int decide (int socket, const std::string & address,
+  // asks (the stream's slot is claimed once the caller is accepted).
+  Decision decide (int socket, const std::string & address,
       const std::string & streamid);
   void forget (int socket, const std::string & why);
 
@@ -58,6 +64,8 @@ private:
   AccessControl & access_;
   const SrtConfig config_;
   int listener_ = -1;
+  int poll_ = -1;                // libsrt's epoll: the I/O thread waits on
+                                 // it, the main context adds callers
   int port_ = 0;
   std::thread thread_;
   std::atomic<bool> stopping_ { false };

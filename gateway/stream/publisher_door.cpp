@@ -2,9 +2,11 @@
 
 namespace camgate {
 
+namespace {
+
 PublisherAdmission
-admit_publisher (StreamManager & streams, AccessControl & access,
-    const PublisherRequest & r)
+decide (StreamManager & streams, AccessControl & access,
+    const PublisherRequest & r, bool claim)
 {
   using Refusal = PublisherAdmission::Refusal;
   auto refuse = [](Refusal refusal, std::string why) {
@@ -40,11 +42,29 @@ admit_publisher (StreamManager & streams, AccessControl & access,
           : "'" + r.user + "' may not publish to '" + r.stream + "'");
   }
   PublisherAdmission admitted;
-  admitted.lease = target->publish_slot ()->claim (r.protocol, r.address);
-  if (!admitted.lease)
+  admitted.passphrase = target->spec ().source.passphrase;
+  if (claim)
+    admitted.lease = target->publish_slot ()->claim (r.protocol, r.address);
+  if (claim ? !admitted.lease : target->publish_slot ()->taken ())
     return refuse (Refusal::Busy, "stream '" + r.stream
         + "' already has a publisher");
   return admitted;
+}
+
+}  // namespace
+
+PublisherAdmission
+admit_publisher (StreamManager & streams, AccessControl & access,
+    const PublisherRequest & request)
+{
+  return decide (streams, access, request, true);
+}
+
+PublisherAdmission
+check_publisher (StreamManager & streams, AccessControl & access,
+    const PublisherRequest & request)
+{
+  return decide (streams, access, request, false);
 }
 
 }  // namespace camgate

@@ -28,10 +28,18 @@ struct PublisherAdmission
   enum class Refusal { None, NotFound, Forbidden, Unauthorized, Busy };
   Refusal refusal = Refusal::None;
   std::string why;                 // for the publisher and the log
-  std::unique_ptr<PublisherLease> lease;   // when admitted
+  std::unique_ptr<PublisherLease> lease;   // when admitted and claimed
+  std::string passphrase;          // the stream's own for SRT ("" = none)
 };
 
+// The checks, then the slot claimed: `lease` set when admitted.
 PublisherAdmission admit_publisher (StreamManager & streams,
+    AccessControl & access, const PublisherRequest & request);
+
+// The checks alone, the slot found free but not claimed (for a protocol
+// whose handshake goes on after its request is read: SRT claims once its
+// encryption was agreed).
+PublisherAdmission check_publisher (StreamManager & streams,
     AccessControl & access, const PublisherRequest & request);
 
 }  // namespace camgate

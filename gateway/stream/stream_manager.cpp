@@ -150,7 +150,8 @@ StreamManager::add_stream (const StreamSpec & spec)
         if (auto s = weak.lock ())
           s->publish_stopped (why);
       });
-  if (spec.source.kind == SourceKind::Rtsp)
+  if (spec.source.kind == SourceKind::Rtsp
+      || spec.source.kind == SourceKind::Srt)
     g_message ("stream %s: source %s", spec.name.c_str (),
         redact_uri (spec.source.uri).c_str ());
 

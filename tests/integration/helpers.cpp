@@ -645,4 +645,22 @@ header_value (const HttpReply & reply, const std::string & name)
   return value;
 }
 
+int
+free_port (GSocketType type)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
+      G_SOCKET_PROTOCOL_DEFAULT, nullptr);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *any = g_inet_socket_address_new (loopback, 0);
+  g_socket_bind (socket, any, TRUE, nullptr);
+  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+  const int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  g_object_unref (bound);
+  g_object_unref (any);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+  return port;
+}
+
 }  // namespace camgate::testing

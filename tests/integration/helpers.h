@@ -204,4 +204,7 @@ std::string basic_auth (const std::string & user, const std::string & password);
 // The value of header `name` in `reply` ("" when absent).
 std::string header_value (const HttpReply & reply, const std::string & name);
 
+// A loopback port free right now (TCP or UDP), for a server the test starts.
+int free_port (GSocketType type);
+
 }  // namespace camgate::testing

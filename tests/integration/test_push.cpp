@@ -18,25 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A port free right now (TCP or UDP), for a receiver the test starts.
-int
-free_port (GSocketType type)
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
-      G_SOCKET_PROTOCOL_DEFAULT, nullptr);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *any = g_inet_socket_address_new (loopback, 0);
-  g_socket_bind (socket, any, TRUE, nullptr);
-  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
-  const int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-      (bound));
-  g_object_unref (bound);
-  g_object_unref (any);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  return port;
-}
-
 // ffmpeg as an RTMP server: writes `seconds` of what it receives to `file`.
 std::vector<std::string>
 rtmp_receiver (int port, const std::string & file, int seconds)

@@ -190,7 +190,7 @@ TEST (PipelineFile, BadUris)
   auto scheme = parse ("source:\n  uri: http://cam/live\n");
   EXPECT_FALSE (scheme.ok);
   EXPECT_EQ (scheme.first_error (), "cams/door.yaml:2: source.uri: unsupported "
-      "scheme 'http' (expected rtsp://, rtsps:// or onvif://)");
+      "scheme 'http' (expected rtsp://, rtsps://, onvif:// or srt://)");
 
   auto nohost = parse ("source:\n  uri: rtsp:///live\n");
   EXPECT_FALSE (nohost.ok);
@@ -212,6 +212,10 @@ TEST (PipelineFile, ErrorsNeverShowPasswords)
   EXPECT_EQ (redact_uri ("rtsp://admin:hunter2@cam:554/a?b=c"),
       "rtsp://admin:***@cam:554/a?b=c");
   EXPECT_EQ (redact_uri ("rtsp://cam/a@b"), "rtsp://cam/a@b");
+  // SRT's secrets travel in the query.
+  EXPECT_EQ (redact_uri ("srt://enc:9000?streamid=publish:a:u:pw&latency=200"
+          "&Passphrase=0123456789#x"),
+      "srt://enc:9000?streamid=***&latency=200&Passphrase=***#x");
 }
 
 TEST (PipelineFile, StructuralErrors)
@@ -232,8 +236,8 @@ TEST (PipelineFile, StructuralErrors)
 
   auto both = parse ("source:\n  uri: rtsp://cam/\n  pipeline: fakesrc\n");
   EXPECT_FALSE (both.ok);
-  EXPECT_EQ (both.first_error (), "cams/door.yaml:3: source: give either uri "
-      "or pipeline, not both");
+  EXPECT_EQ (both.first_error (), "cams/door.yaml:3: source: give one of "
+      "uri, pipeline or publish");
 
   auto name = parse ("name: ../etc\nsource: test\n");
   EXPECT_FALSE (name.ok);
@@ -443,6 +447,29 @@ TEST (PipelineFile, EncoderSourcesAndPushTargets)
       << bad.first_error ();
   EXPECT_EQ (bad.first_error ().find ("secret-key"), std::string::npos);
   EXPECT_FALSE (parse ("source: test\noutputs:\n  push: rtmp://x/y/z\n").ok);
+  // An SRT encoder pulled in caller mode, its passphrase from the file.
+  auto pull = parse ("source:\n  uri: srt://10.0.0.8:9000?streamid=cam1\n"
+      "  passphrase: long-enough-secret\n  latency: 300ms\n");
+  ASSERT_TRUE (pull.ok) << pull.first_error ();
+  EXPECT_EQ (pull.spec.source.kind, SourceKind::Srt);
+  EXPECT_EQ (pull.spec.source.passphrase, "long-enough-secret");
+  EXPECT_EQ (pull.spec.source.latency_ms, 300u);
+  EXPECT_FALSE (parse ("source:\n  uri: srt://10.0.0.8\n").ok);   // no port
+  EXPECT_FALSE (parse ("source:\n  uri: srt://10.0.0.8:9000\n"
+          "  transport: tcp\n").ok);
+  // A publish stream's own passphrase for its SRT callers.
+  auto own = parse ("source:\n  publish: srt\n  passphrase: 0123456789\n");
+  ASSERT_TRUE (own.ok) << own.first_error ();
+  EXPECT_EQ (own.spec.source.kind, SourceKind::Publish);
+  EXPECT_EQ (own.spec.source.passphrase, "0123456789");
+  auto short_one = parse ("source:\n  publish: srt\n  passphrase: short\n");
+  EXPECT_NE (short_one.first_error ().find ("10 to 79"), std::string::npos)
+      << short_one.first_error ();
+  EXPECT_EQ (short_one.first_error ().find ("short"), std::string::npos);
+  EXPECT_FALSE (parse ("source:\n  publish: ftp\n").ok);
+  EXPECT_FALSE (parse ("source:\n  uri: rtsp://cam/a\n  passphrase: "
+          "0123456789\n").ok);
+  EXPECT_FALSE (parse ("source:\n  uri: rtsp://cam/a\n  publish: srt\n").ok);
   auto typo = parse ("source: rtmpp\n");
   EXPECT_NE (typo.first_error ().find ("did you mean 'rtmp'"),
       std::string::npos) << typo.first_error ();
