@@ -1,7 +1,7 @@
 // camgate: camera media gateway.
 //
 //   camgate [--pipelines DIR] [--config FILE] [--rtsp-port N] [--http-port N]
-//           [--rtmp-port N] [--srt-port N]
+//           [--rtmp-port N] [--rtmps-port N] [--srt-port N]
 //           [--bind ADDRESS] [--self-signed]
 //   camgate check DIR|FILE...
 //   camgate hash-password USER       (reads the password from stdin)
@@ -124,7 +124,7 @@ run_gateway (GatewayConfig config)
   }
   // RTMP is a door for encoders beside the others: a port taken by another
   // server is reported, and the gateway serves on without it.
-  RtmpIngest rtmp (manager, access, config.rtmp);
+  RtmpIngest rtmp (manager, access, config.rtmp, config.tls);
   const bool rtmp_on = rtmp.start (config.bind_address, error);
   if (!rtmp_on)
     g_warning ("%s: no RTMP publishers", error.c_str ());
@@ -143,6 +143,9 @@ run_gateway (GatewayConfig config)
         host.c_str (), http.tls_port ());
   if (rtmp_on)
     g_print (" rtmp://%s:%d/%s/", host.c_str (), rtmp.port (),
+        config.rtmp.app.c_str ());
+  if (rtmp.tls_port ())
+    g_print (" rtmps://%s:%d/%s/", host.c_str (), rtmp.tls_port (),
         config.rtmp.app.c_str ());
   if (srt_on)
     g_print (" srt://%s:%d/", host.c_str (), srt.port ());
@@ -170,7 +173,8 @@ struct Options
 {
   gchar *pipelines = nullptr, *config_file = nullptr, *bind = nullptr;
   gchar *recordings = nullptr;
-  gint rtsp_port = -1, http_port = -1, rtmp_port = -1, srt_port = -1;
+  gint rtsp_port = -1, http_port = -1, rtmp_port = -1, rtmps_port = -1;
+  gint srt_port = -1;
   gboolean version = FALSE, self_signed = FALSE;
 
   ~Options ()
@@ -205,6 +209,9 @@ Options::parse (int & argc, char **& argv)
         "PORT" },
     { "rtmp-port", 0, 0, G_OPTION_ARG_INT, &rtmp_port,
         "RTMP port for encoders (default 1935, 0 = any free port)", "PORT" },
+    { "rtmps-port", 0, 0, G_OPTION_ARG_INT, &rtmps_port,
+        "RTMPS port for encoders, with tls: configured (default 1936, 0 = any "
+        "free port)", "PORT" },
     { "srt-port", 0, 0, G_OPTION_ARG_INT, &srt_port,
         "SRT (UDP) port for encoders (default 8890, 0 = any free port)",
         "PORT" },
@@ -271,7 +278,8 @@ Options::apply (GatewayConfig & config) const
   for (auto [value, name, target] : { std::tuple { rtsp_port, "rtsp-port",
               &config.rtsp_port }, std::tuple { http_port, "http-port",
               &config.http_port }, std::tuple { rtmp_port, "rtmp-port",
-              &config.rtmp.port }, std::tuple { srt_port, "srt-port",
+              &config.rtmp.port }, std::tuple { rtmps_port, "rtmps-port",
+              &config.rtmp.tls_port }, std::tuple { srt_port, "srt-port",
               &config.srt.port } }) {
     if (value == -1)
       continue;

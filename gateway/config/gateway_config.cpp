@@ -20,7 +20,7 @@ const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
       "onvif", "users", "tls", "rtmp", "srt" };
-const std::vector<std::string> kRtmpKeys = { "port", "app" };
+const std::vector<std::string> kRtmpKeys = { "port", "tls-port", "app" };
 const std::vector<std::string> kSrtKeys = { "port", "latency", "passphrase" };
 const std::vector<std::string> kUserKeys =
     { "name", "password-hash", "rtsp-digest", "permissions" };
@@ -333,6 +333,8 @@ read_rtmp (YamlReader & reader, const YAML::Node & node, RtmpConfig & out)
   reader.check_keys (node, "rtmp", kRtmpKeys);
   if (const YAML::Node n = node["port"])
     read_port (reader, n, "rtmp.port", out.port);
+  if (const YAML::Node n = node["tls-port"])
+    read_port (reader, n, "rtmp.tls-port", out.tls_port);
   if (const YAML::Node n = node["app"]) {
     std::string app;
     if (reader.scalar (n, "rtmp.app", app)) {

@@ -37,6 +37,7 @@ struct OnvifConfig
 struct RtmpConfig
 {
   int port = 1935;                 // 0 = pick a free port
+  int tls_port = 1936;             // RTMPS, when `tls:` is configured
   std::string app = "live";
 };
 

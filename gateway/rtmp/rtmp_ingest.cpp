@@ -62,14 +62,15 @@ struct RtmpIngest::Connection
   uint64_t id = 0;
   std::string address;
   std::string stream;                 // once admitted
-  GSocketConnection *socket = nullptr;
+  bool tls = false;                   // RTMPS
+  GIOStream *socket = nullptr;        // the TCP or the TLS connection
   std::unique_ptr<PublisherPipeline> pipeline;
 
   ~Connection ()
   {
     pipeline.reset ();
     if (socket) {
-      g_io_stream_close (G_IO_STREAM (socket), nullptr, nullptr);
+      g_io_stream_close (socket, nullptr, nullptr);
       g_object_unref (socket);
     }
   }
@@ -97,9 +98,9 @@ on_publish (GstElement *, const gchar * app, const gchar * name,
 }  // namespace
 
 RtmpIngest::RtmpIngest (StreamManager & streams, AccessControl & access,
-    RtmpConfig config)
+    RtmpConfig config, TlsConfig tls)
     : streams_ (streams), access_ (access), config_ (std::move (config)),
-      token_ (std::make_shared<RtmpIngest *> (this))
+      tls_ (std::move (tls)), token_ (std::make_shared<RtmpIngest *> (this))
 {
 }
 
@@ -108,62 +109,98 @@ RtmpIngest::~RtmpIngest ()
   stop ();
 }
 
-bool
-RtmpIngest::start (const std::string & address, std::string & error)
+GSocketService *
+RtmpIngest::listen (const std::string & address, int port,
+    GCallback incoming, int & bound_port, std::string & error)
 {
   GInetAddress *inet = g_inet_address_new_from_string (address.c_str ());
   if (!inet) {
     error = "RTMP: '" + address + "' is not an IP address";
-    return false;
+    return nullptr;
   }
   GSocketAddress *where = g_inet_socket_address_new (inet,
-      static_cast<guint16> (config_.port));
+      static_cast<guint16> (port));
   g_object_unref (inet);
-  service_ = g_socket_service_new ();
+  GSocketService *service = g_socket_service_new ();
   GSocketAddress *bound = nullptr;
   GError *gerror = nullptr;
-  const bool ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service_),
+  const bool ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service),
       where, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr, &bound,
       &gerror);
   g_object_unref (where);
   if (!ok) {
-    error = std::string ("RTMP port ") + std::to_string (config_.port) + ": "
+    error = std::string ("RTMP port ") + std::to_string (port) + ": "
         + gerror->message;
     g_clear_error (&gerror);
-    g_clear_object (&service_);
-    return false;
+    g_object_unref (service);
+    return nullptr;
   }
-  port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_object_unref (bound);
-  g_signal_connect (service_, "incoming", G_CALLBACK (on_incoming), this);
-  g_socket_service_start (service_);
+  g_signal_connect (service, "incoming", incoming, this);
+  g_socket_service_start (service);
+  return service;
+}
+
+bool
+RtmpIngest::start (const std::string & address, std::string & error)
+{
+  service_ = listen (address, config_.port, G_CALLBACK (on_incoming), port_,
+      error);
+  if (!service_ || !tls_.enabled ())
+    return service_ != nullptr;
+  GError *gerror = nullptr;
+  certificate_ = g_tls_certificate_new_from_files (tls_.certificate.c_str (),
+      tls_.key.c_str (), &gerror);
+  if (!certificate_) {
+    g_warning ("RTMPS: TLS certificate %s: %s: no RTMPS publishers",
+        tls_.certificate.c_str (), gerror->message);
+    g_clear_error (&gerror);
+    return true;
+  }
+  std::string why;
+  tls_service_ = listen (address, config_.tls_port,
+      G_CALLBACK (on_tls_incoming), tls_port_, why);
+  if (!tls_service_)
+    g_warning ("%s: no RTMPS publishers", why.c_str ());
   return true;
 }
 
 void
 RtmpIngest::stop ()
 {
-  if (service_) {
-    g_socket_service_stop (service_);
-    g_socket_listener_close (G_SOCKET_LISTENER (service_));
-    g_signal_handlers_disconnect_by_data (service_, this);
-    g_clear_object (&service_);
+  for (GSocketService **service : { &service_, &tls_service_ }) {
+    if (!*service)
+      continue;
+    g_socket_service_stop (*service);
+    g_socket_listener_close (G_SOCKET_LISTENER (*service));
+    g_signal_handlers_disconnect_by_data (*service, this);
+    g_clear_object (service);
   }
   // The connections' threads may wait for decide(): they are told no.
   token_.reset ();
   connections_.clear ();
+  g_clear_object (&certificate_);
 }
 
 gboolean
 RtmpIngest::on_incoming (GSocketService *, GSocketConnection * connection,
     GObject *, gpointer self)
 {
-  static_cast<RtmpIngest *> (self)->take (connection);
+  static_cast<RtmpIngest *> (self)->take (connection, false);
+  return TRUE;
+}
+
+gboolean
+RtmpIngest::on_tls_incoming (GSocketService *, GSocketConnection * connection,
+    GObject *, gpointer self)
+{
+  static_cast<RtmpIngest *> (self)->take (connection, true);
   return TRUE;
 }
 
 void
-RtmpIngest::take (GSocketConnection * connection)
+RtmpIngest::take (GSocketConnection * connection, bool tls)
 {
   const std::string address = peer_address (connection);
   if (connections_.size () >= kMaxConnections) {
@@ -176,7 +213,7 @@ RtmpIngest::take (GSocketConnection * connection)
   c->ingest = token_;
   c->id = next_id_++;
   c->address = address;
-  c->socket = G_SOCKET_CONNECTION (g_object_ref (connection));
+  c->tls = tls;
   c->pipeline = std::make_unique<PublisherPipeline> ("rtmp-"
       + std::to_string (c->id), [weak = std::weak_ptr<RtmpIngest *> (token_),
           id = c->id](const std::string & why) {
@@ -190,8 +227,27 @@ RtmpIngest::take (GSocketConnection * connection)
     g_warning ("RTMP: the rtmpserversrc element is missing");
     return;
   }
-  g_object_set (src, "socket", g_socket_connection_get_socket (connection),
-      "timeout", kIdleTimeoutS, nullptr);
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  if (tls) {
+    // The handshake happens on the element's first read, bounded by the
+    // socket's timeout like every read after it.
+    g_socket_set_timeout (socket, kIdleTimeoutS);
+    GError *gerror = nullptr;
+    GIOStream *secured = g_tls_server_connection_new (G_IO_STREAM
+        (connection), certificate_, &gerror);
+    if (!secured) {
+      g_warning ("RTMPS: connection from %s: %s", address.c_str (),
+          gerror->message);
+      g_clear_error (&gerror);
+      gst_object_unref (gst_object_ref_sink (src));
+      return;
+    }
+    c->socket = secured;
+    g_object_set (src, "connection", secured, nullptr);
+  } else {
+    c->socket = G_IO_STREAM (g_object_ref (connection));
+    g_object_set (src, "socket", socket, "timeout", kIdleTimeoutS, nullptr);
+  }
   gst_bin_add (c->pipeline->bin (), src);
   g_signal_connect (src, "publish", G_CALLBACK (on_publish), c.get ());
   c->pipeline->take_tracks_of (src);
@@ -219,8 +275,8 @@ RtmpIngest::decide (uint64_t id, const std::string & app,
   if (app != config_.app)
     return refuse ("unknown application '" + app + "' (publish to rtmp://"
         "<gateway>/" + config_.app + "/<stream>)");
-  auto admitted = admit_publisher (streams_, access_, { "RTMP", c.address,
-        stream, user, password });
+  auto admitted = admit_publisher (streams_, access_, { c.tls ? "RTMPS"
+        : "RTMP", c.address, stream, user, password });
   if (!admitted.lease)
     return refuse (admitted.why + (admitted.refusal
             == PublisherAdmission::Refusal::Unauthorized && user.empty ()

@@ -54,6 +54,7 @@ enum
   PROP_PORT,
   PROP_ADDRESS,
   PROP_SOCKET,
+  PROP_CONNECTION,
   PROP_TIMEOUT,
   PROP_STREAM_NAME,
 };
@@ -115,6 +116,7 @@ struct _GstRtmpServerSrc
   gint port;
   gchar *address;
   GSocket *socket;
+  GIOStream *connection;
   guint timeout;
   gchar *stream_name;
 
@@ -362,53 +364,54 @@ handle_publish (GstRtmpServerSrc * self, Serving & s,
   return true;
 }
 
-static bool
-send_all (GSocket * socket, const std::vector<uint8_t> & bytes,
-    GCancellable * cancellable, GError ** error)
-{
-  for (size_t sent = 0; sent < bytes.size ();) {
-    const gssize n = g_socket_send (socket, reinterpret_cast<const gchar *>
-        (bytes.data () + sent), bytes.size () - sent, cancellable, error);
-    if (n <= 0)
-      return false;
-    sent += static_cast<size_t> (n);
-  }
-  return true;
-}
-
-// The connection to serve: the one given, or the first to the port.
-static GSocket *
+// The connection to serve: the stream given (RTMPS: a TLS connection),
+// the socket given, or the first to the port. The socket's timeout bounds
+// every read and write (on a given stream, its owner set it).
+static GIOStream *
 connection (GstRtmpServerSrc * self, GError ** error)
 {
   GST_OBJECT_LOCK (self);
+  GIOStream *stream = self->connection ? G_IO_STREAM (g_object_ref
+      (self->connection)) : nullptr;
   GSocket *given = self->socket ? G_SOCKET (g_object_ref (self->socket))
       : nullptr;
   gchar *address = g_strdup (self->address);
   const gint port = self->port;
+  const guint timeout = self->timeout;
   GST_OBJECT_UNLOCK (self);
-  if (given) {
+  if (stream) {
+    g_clear_object (&given);
     g_free (address);
-    return given;
+    return stream;
   }
-  GInetAddress *inet = g_inet_address_new_from_string (address);
+  if (!given) {
+    GInetAddress *inet = g_inet_address_new_from_string (address);
+    if (!inet) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "not an IP address");
+      g_free (address);
+      return nullptr;
+    }
+    GSocketAddress *where = g_inet_socket_address_new (inet, port);
+    GSocket *listener = g_socket_new (g_inet_address_get_family (inet),
+        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+    g_object_unref (inet);
+    if (listener && g_socket_bind (listener, where, TRUE, error)
+        && g_socket_listen (listener, error))
+      given = g_socket_accept (listener, self->cancellable, error);
+    g_object_unref (where);
+    if (listener)
+      g_object_unref (listener);
+  }
   g_free (address);
-  if (!inet) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "not an IP address");
+  if (!given)
     return nullptr;
-  }
-  GSocketAddress *where = g_inet_socket_address_new (inet, port);
-  GSocket *listener = g_socket_new (g_inet_address_get_family (inet),
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  g_object_unref (inet);
-  GSocket *accepted = nullptr;
-  if (listener && g_socket_bind (listener, where, TRUE, error)
-      && g_socket_listen (listener, error))
-    accepted = g_socket_accept (listener, self->cancellable, error);
-  g_object_unref (where);
-  if (listener)
-    g_object_unref (listener);
-  return accepted;
+  g_socket_set_timeout (given, timeout);
+  g_socket_set_blocking (given, TRUE);
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection
+      (given));
+  g_object_unref (given);
+  return stream;
 }
 
 static gpointer
@@ -416,18 +419,16 @@ serve (gpointer data)
 {
   auto *self = GST_RTMP_SERVER_SRC (data);
   GError *error = nullptr;
-  GSocket *socket = connection (self, &error);
-  if (!socket) {
+  GIOStream *stream = connection (self, &error);
+  if (!stream) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Cannot take an RTMP publisher"), ("%s", error->message));
     g_clear_error (&error);
     return nullptr;
   }
-  GST_OBJECT_LOCK (self);
-  g_socket_set_timeout (socket, self->timeout);
-  GST_OBJECT_UNLOCK (self);
-  g_socket_set_blocking (socket, TRUE);
+  GInputStream *input = g_io_stream_get_input_stream (stream);
+  GOutputStream *output = g_io_stream_get_output_stream (stream);
 
   auto s = std::make_unique<Serving> ();
   std::vector<uint8_t> in (64 * 1024);
@@ -435,8 +436,8 @@ serve (gpointer data)
   std::string failure;
   bool refused = false;
   while (flow == GST_FLOW_OK && !refused) {
-    const gssize n = g_socket_receive (socket, reinterpret_cast<gchar *>
-        (in.data ()), in.size (), self->cancellable, &error);
+    const gssize n = g_input_stream_read (input, in.data (), in.size (),
+        self->cancellable, &error);
     if (n < 0) {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         failure = error->message;
@@ -467,8 +468,9 @@ serve (gpointer data)
       if (answered && !refused)
         ok = s->session.receive (nullptr, 0) && ok;
     }
-    if (!send_all (socket, s->session.take_output (), self->cancellable,
-            &error)) {
+    const std::vector<uint8_t> out = s->session.take_output ();
+    if (!out.empty () && !g_output_stream_write_all (output, out.data (),
+            out.size (), nullptr, self->cancellable, &error)) {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         failure = error->message;
       break;
@@ -481,8 +483,8 @@ serve (gpointer data)
       break;
   }
   g_clear_error (&error);
-  g_socket_close (socket, nullptr);
-  g_object_unref (socket);
+  g_io_stream_close (stream, nullptr, nullptr);
+  g_object_unref (stream);
 
   if (refused) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
@@ -567,6 +569,10 @@ gst_rtmp_server_src_set_property (GObject * object, guint prop_id,
       g_clear_object (&self->socket);
       self->socket = G_SOCKET (g_value_dup_object (value));
       break;
+    case PROP_CONNECTION:
+      g_clear_object (&self->connection);
+      self->connection = G_IO_STREAM (g_value_dup_object (value));
+      break;
     case PROP_TIMEOUT:
       self->timeout = g_value_get_uint (value);
       break;
@@ -593,6 +599,9 @@ gst_rtmp_server_src_get_property (GObject * object, guint prop_id,
     case PROP_SOCKET:
       g_value_set_object (value, self->socket);
       break;
+    case PROP_CONNECTION:
+      g_value_set_object (value, self->connection);
+      break;
     case PROP_TIMEOUT:
       g_value_set_uint (value, self->timeout);
       break;
@@ -613,6 +622,7 @@ gst_rtmp_server_src_finalize (GObject * object)
   g_free (self->address);
   g_free (self->stream_name);
   g_clear_object (&self->socket);
+  g_clear_object (&self->connection);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -638,6 +648,11 @@ gst_rtmp_server_src_class_init (GstRtmpServerSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_SOCKET,
       g_param_spec_object ("socket", "Socket", "An accepted connection to "
           "serve instead of listening", G_TYPE_SOCKET, flags));
+  g_object_class_install_property (gobject_class, PROP_CONNECTION,
+      g_param_spec_object ("connection", "Connection", "An accepted "
+          "connection as a stream to serve instead of listening (RTMPS: a "
+          "GTlsServerConnection); its owner sets its socket's timeout",
+          G_TYPE_IO_STREAM, flags));
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout", "Seconds without a byte from "
           "the publisher before it is given up (0 = never)", 0, 3600,

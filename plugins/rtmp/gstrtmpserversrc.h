@@ -6,8 +6,9 @@
  *       autoaudiosink
  *
  * It listens on #GstRtmpServerSrc:port for one connection, or speaks on an
- * already accepted #GstRtmpServerSrc:socket (a server routing many
- * publishers on one port, as the camgate gateway does). The protocol is in
+ * already accepted #GstRtmpServerSrc:socket or #GstRtmpServerSrc:connection
+ * (a server routing many publishers on one port, as the camgate gateway
+ * does; a GTlsServerConnection for RTMPS). The protocol is in
  * rtmp_server_session.cpp; this element does the I/O and the pads. */
 #pragma once
 

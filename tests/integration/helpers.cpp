@@ -1,5 +1,7 @@
 #include "helpers.h"
 
+#include <algorithm>
+
 #include <gst/rtsp/rtsp.h>
 #include <sys/socket.h>
 
@@ -71,32 +73,17 @@ camgate_binary ()
 GatewayProcess::GatewayProcess (std::vector<std::string> args)
 {
   const std::string binary = camgate_binary ();
-  bool has_port = false, has_http_port = false, has_rtmp_port = false,
-      has_srt_port = false;
-  for (const auto & a : args) {
-    has_port |= a.rfind ("--rtsp-port", 0) == 0;
-    has_http_port |= a.rfind ("--http-port", 0) == 0;
-    has_rtmp_port |= a.rfind ("--rtmp-port", 0) == 0;
-    has_srt_port |= a.rfind ("--srt-port", 0) == 0;
-  }
   std::vector<const gchar *> argv { binary.c_str () };
   for (const auto & a : args)
     argv.push_back (a.c_str ());
-  if (!has_port) {
-    argv.push_back ("--rtsp-port");
-    argv.push_back ("0");
-  }
-  if (!has_http_port) {
-    argv.push_back ("--http-port");
-    argv.push_back ("0");
-  }
-  if (!has_rtmp_port) {
-    argv.push_back ("--rtmp-port");
-    argv.push_back ("0");
-  }
-  if (!has_srt_port) {
-    argv.push_back ("--srt-port");
-    argv.push_back ("0");
+  // Every port free unless the test picks it: tests run in parallel.
+  for (const char *flag : { "--rtsp-port", "--http-port", "--rtmp-port",
+          "--rtmps-port", "--srt-port" }) {
+    if (std::none_of (args.begin (), args.end (), [&](const std::string & a) {
+              return a.rfind (flag, 0) == 0; })) {
+      argv.push_back (flag);
+      argv.push_back ("0");
+    }
   }
   argv.push_back (nullptr);
 
@@ -143,6 +130,7 @@ GatewayProcess::GatewayProcess (std::vector<std::string> args)
       rtsps_port_ = port_after ("rtsps://");
       https_port_ = port_after ("https://");
       rtmp_port_ = port_after ("rtmp://");
+      rtmps_port_ = port_after ("rtmps://");
       srt_port_ = port_after ("srt://");
       break;
     }

@@ -53,6 +53,7 @@ public:
   // With TLS configured: the RTSPS and HTTPS ports (0 otherwise).
   int rtsps_port () const { return rtsps_port_; }
   int rtmp_port () const { return rtmp_port_; }
+  int rtmps_port () const { return rtmps_port_; }   // with TLS configured
   int srt_port () const { return srt_port_; }
   int https_port () const { return https_port_; }
   std::string url (const std::string & stream) const;
@@ -77,6 +78,7 @@ private:
   int http_port_ = 0;
   int rtsps_port_ = 0;
   int rtmp_port_ = 0;
+  int rtmps_port_ = 0;
   int srt_port_ = 0;
   int https_port_ = 0;
   std::thread stderr_reader_;

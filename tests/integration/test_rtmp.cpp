@@ -3,10 +3,11 @@
 // against camgate's users and refused without the secret in the log, a
 // stream that is not a publish stream and a second publisher are refused
 // with the RTMP error status, and the publisher shows in the API and on the
-// panel's tile.
+// panel's tile. With TLS configured, RTMPS on a port of its own.
 #include "auth/password_hash.h"
 #include "commands.h"
 #include "helpers.h"
+#include "tls/self_signed.h"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -245,4 +246,50 @@ TEST (Rtmp, HostileConnectionsAreBoundedAndReleased)
   }
   EXPECT_EQ (http_request (gateway->http_port (), "GET",
           "/api/v1/streams").status, 200);
+}
+
+TEST (Rtmp, RtmpsPublishersAreTakenWithTheGatewaysCertificate)
+{
+  if (!have_program ("ffmpeg"))
+    GTEST_SKIP () << "ffmpeg is not installed";
+  TempDir dir, pipes;
+  std::string certificate, key, error;
+  ASSERT_TRUE (ensure_self_signed (dir.path () + "/tls", certificate, key,
+          error)) << error;
+  dir.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "tls:\n  certificate: " + certificate + "\n  key: " + key + "\n"
+      "  https-port: 0\n  rtsps-port: 0\n"
+      "users:\n"
+      "  - name: enc\n    password-hash: \"" + hash_password ("enc-pw")
+      + "\"\n    permissions: { studio: [publish, read] }\n");
+  pipes.write ("studio.yaml", "source: rtmp\n");
+  GatewayProcess gateway ({ "--config", dir.path () + "/camgate.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_GT (gateway.rtmps_port (), 0) << gateway.log ();
+  const std::string rtmps = "rtmps://127.0.0.1:"
+      + std::to_string (gateway.rtmps_port ()) + "/live/studio";
+
+  // Plain RTMP on the TLS port is not RTMPS: refused, nothing published.
+  int status = -1;
+  ffmpeg_publish_once ("rtmp://127.0.0.1:" + std::to_string
+      (gateway.rtmps_port ()) + "/live/studio?user=enc&pass=enc-pw", status);
+  EXPECT_NE (status, 0);
+  // Over TLS, the key is checked as on the plain port.
+  ffmpeg_publish_once (rtmps + "?user=enc&pass=wrong-secret-3", status);
+  EXPECT_NE (status, 0);
+  EXPECT_TRUE (gateway.wait_for_log ("wrong user or password for 'enc'", 5s))
+      << gateway.log ();
+  EXPECT_EQ (gateway.log ().find ("wrong-secret-3"), std::string::npos);
+
+  ChildProcess publisher (ffmpeg_publish (rtmps + "?user=enc&pass=enc-pw",
+          40));
+  ASSERT_TRUE (gateway.wait_running ("studio")) << gateway.log ();
+  EXPECT_NE (compact (http_request (gateway.http_port (), "GET",
+              "/api/v1/streams/studio", {}, { { "Authorization",
+                  basic_auth ("enc", "enc-pw") } }).body).find
+      ("\"protocol\":\"RTMPS\""), std::string::npos);
+  Viewer viewer ("rtsp://enc:enc-pw@127.0.0.1:" + std::to_string
+      (gateway.rtsp_port ()) + "/studio", "tcp");
+  EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error ()
+      << gateway.log ();
 }
