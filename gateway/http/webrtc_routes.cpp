@@ -1,6 +1,7 @@
 #include "http/webrtc_routes.h"
 
 #include "http/cors.h"
+#include "http/http_auth.h"
 #include "http/http_server.h"
 #include "http/parked_message.h"
 #include "stream/stream_manager.h"
@@ -300,7 +301,8 @@ WebRtcRoutes::post_offer (SoupServerMessage * message, const std::string & name,
   // adapts.
   const std::string source = rendition.empty () ? name : name + "/"
       + rendition;
-  auto outcome = sessions_.offer (source, publish, user, request_body (message),
+  auto outcome = sessions_.offer (source, publish, user,
+      client_address (message), request_body (message),
       [this, parked, id, location](const std::string & sdp,
           webrtc::Refusal refusal, const std::string & error) {
         if (auto held = std::move (*parked))

@@ -202,8 +202,12 @@ GstElement *
 build_record_element (MountTarget & target)
 {
   auto tracks = static_cast<guint> (announced_payload_types ().size ());
+  // The client whose ANNOUNCE builds this media: its address for the API.
+  GstRTSPContext *context = gst_rtsp_context_get_current ();
+  const gchar *ip = context && context->conn
+      ? gst_rtsp_connection_get_ip (context->conn) : nullptr;
   auto lease = target.publish && tracks > 0
-      ? target.publish_slot->claim ("RTSP") : nullptr;
+      ? target.publish_slot->claim ("RTSP", ip ? ip : "") : nullptr;
   if (!lease) {
     // Two publishers racing past refusal(): the loser lands here.
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
@@ -228,18 +232,26 @@ build_record_element (MountTarget & target)
   return bin;
 }
 
-// gst-rtsp-server hands TCP viewers their packets through an appsink
-// holding one frame, emptied by its sending thread only while at least one
-// TCP viewer of the media can take more. When none can (a viewer that stops
-// reading fills its backlog), the appsink blocked whatever pushed into it,
-// and so the tee before it and every viewer of the stream, UDP ones too,
-// until that session timed out. Dropping the held frame for the newest
-// loses nothing a reader could have taken.
+// The sinks gst-rtsp-server adds to a play media as viewers SETUP (an
+// appsink per track for TCP viewers, a multiudpsink for UDP ones):
+// - An appsink holds one frame, emptied by its sending thread only while at
+//   least one TCP viewer of the media can take more. When none can (a
+//   viewer that stops reading fills its backlog), the appsink blocked
+//   whatever pushed into it, and so the tee before it and every viewer of
+//   the stream, UDP ones too, until that session timed out. Dropping the
+//   held frame for the newest loses nothing a reader could have taken.
+// - An RTP sink added to the running pipeline prerolled asynchronously, and
+//   now and then (a UDP viewer joining a TCP one under load) stayed PAUSED:
+//   its track's RTP and RTCP threads then waited on it for good (viewers got
+//   no sender report for the rest of their session). Sinks of a live relay
+//   have nothing to preroll: they go to the pipeline's state at once.
 void
 on_sender_element_added (GstBin *, GstBin *, GstElement * element, gpointer)
 {
   if (GST_IS_APP_SINK (element))
     g_object_set (element, "drop", TRUE, nullptr);
+  if (GST_IS_BASE_SINK (element))
+    g_object_set (element, "async", FALSE, nullptr);
 }
 
 void

@@ -174,7 +174,8 @@ WebRtcSessions::peer_events (const std::string & id,
 
 OfferOutcome
 WebRtcSessions::offer (const std::string & name, bool publish,
-    const std::string & owner, const std::string & sdp, AnswerReady ready)
+    const std::string & owner, const std::string & address,
+    const std::string & sdp, AnswerReady ready)
 {
   auto stream = find_stream_ (name);
   if (!stream)
@@ -197,7 +198,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
     if (parsed && !publish && codecs.video == "H265"
         && !stream->video_fallback.empty ()) {
       OfferOutcome fallback = this->offer (name + "/" + stream->video_fallback,
-          false, owner, sdp, std::move (ready));
+          false, owner, address, sdp, std::move (ready));
       if (fallback.refusal != Refusal::BadOffer)
         return fallback;
     }
@@ -214,7 +215,7 @@ WebRtcSessions::offer (const std::string & name, bool publish,
   // Held from here: a session that fails before it is answered frees the
   // slot as the lease goes.
   std::shared_ptr<PublisherLease> lease;
-  if (publish && !(lease = stream->publish_slot->claim ("WHIP"))) {
+  if (publish && !(lease = stream->publish_slot->claim ("WHIP", address))) {
     gst_sdp_message_free (offer);
     return refuse (Refusal::HasPublisher, "stream '" + name
         + "' already has a publisher");

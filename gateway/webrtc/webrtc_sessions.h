@@ -98,11 +98,12 @@ public:
   WebRtcSessions & operator= (const WebRtcSessions &) = delete;
 
   // Starts a viewer (publish = false) or publisher session on `stream` for
-  // `owner` ("" = anonymous) from an SDP offer. A viewer's `stream` may be
-  // "<stream>/<rendition>": it watches that rendition's feed, and counts as
-  // a viewer of <stream>.
+  // `owner` ("" = anonymous) at `address` (its IP, shown for a publisher)
+  // from an SDP offer. A viewer's `stream` may be "<stream>/<rendition>":
+  // it watches that rendition's feed, and counts as a viewer of <stream>.
   OfferOutcome offer (const std::string & stream, bool publish,
-      const std::string & owner, const std::string & sdp, AnswerReady ready);
+      const std::string & owner, const std::string & address,
+      const std::string & sdp, AnswerReady ready);
 
   // Whether session `id` is a `publish` session of `stream` made by
   // `owner`: another user's session is as good as absent.

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <regex>
 
 using namespace camgate::testing;
@@ -179,6 +181,19 @@ TEST_P (PublishedOutputs, ReachRtspLowLatencyHlsAndWhepViewers)
       break;
   }
   ASSERT_TRUE (gateway->wait_running ("live")) << gateway->log ();
+
+  // The API names the publisher: its protocol and address.
+  const char *protocol = kind == Publishing::Rtspclientsink
+      || kind == Publishing::FfmpegCopy ? "RTSP" : whip_source ? "WHIP"
+      : kind == Publishing::FfmpegSrt || kind == Publishing::Srtsink ? "SRT"
+      : "RTMP";
+  std::string api = http_request (gateway->http_port (), "GET",
+      "/api/v1/streams/live").body;
+  api.erase (std::remove_if (api.begin (), api.end (), [](char c) {
+        return c == ' ' || c == '\n'; }), api.end ());
+  EXPECT_NE (api.find (std::string ("\"publisher\":{\"protocol\":\"")
+          + protocol + "\",\"address\":\"127.0.0.1\""),
+      std::string::npos) << api;
 
   // LL-HLS first, before any other viewer could make the source send a
   // keyframe: complete segments, and one decodes (init + segment).
