@@ -46,6 +46,7 @@ const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
   "push" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
+const std::vector<std::string> kPushKeys = { "url", "tls-verify" };
 const std::vector<std::string> kRtspSchemes =
     { "rtsp", "rtsps", "rtspt", "rtspu", "rtsph", "rtspst", "rtspsu", "onvif" };
 const std::vector<std::string> kPublishWords =
@@ -327,22 +328,42 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
       reader.error (push, "outputs.push: at most "
           + std::to_string (OutputsSpec::kMaxPushTargets) + " targets");
     for (size_t i = 0; i < push.size (); i++) {
-      std::string url;
-      if (!reader.scalar (push[i], "outputs.push", url))
+      // A URL, or { url, tls-verify } for a server whose certificate is not
+      // one the system trusts.
+      PushTarget target;
+      const YAML::Node entry = push[i];
+      // (A yaml-cpp Node assigned to is overwritten, not rebound.)
+      const YAML::Node url_node = entry.IsMap () ? entry["url"] : entry;
+      if (entry.IsMap ()) {
+        reader.check_keys (entry, "outputs.push[]", kPushKeys);
+        if (!url_node) {
+          reader.error (entry, "outputs.push[]: needs a url");
+          continue;
+        }
+        if (const YAML::Node verify = entry["tls-verify"])
+          reader.boolean (verify, "outputs.push[].tls-verify",
+              target.tls_verify);
+      }
+      if (!reader.scalar (url_node, "outputs.push", target.url))
         continue;
+      const std::string & url = target.url;
       GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
       const char *scheme = uri ? g_uri_get_scheme (uri) : nullptr;
       const bool known = scheme && (g_str_equal (scheme, "rtmp")
           || g_str_equal (scheme, "rtmps") || g_str_equal (scheme, "srt"));
+      const bool tls = scheme && g_str_equal (scheme, "rtmps");
       const bool has_host = uri && g_uri_get_host (uri)
           && *g_uri_get_host (uri);
       if (uri)
         g_uri_unref (uri);
       if (!known || !has_host)
-        reader.error (push[i], "outputs.push: expected an rtmp://, rtmps:// "
-            "or srt:// URL with a host");
+        reader.error (url_node, "outputs.push: expected an rtmp://, "
+            "rtmps:// or srt:// URL with a host");
+      else if (!target.tls_verify && !tls)
+        reader.error (entry, "outputs.push[].tls-verify: only applies to an "
+            "rtmps:// URL");
       else
-        outputs.push.push_back (url);
+        outputs.push.push_back (target);
     }
   }
 }

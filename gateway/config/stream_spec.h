@@ -125,13 +125,21 @@ struct TranscodeSpec
   bool operator== (const TranscodeSpec &) const = default;
 };
 
+// A target the stream is pushed to as it is (rtmp://, rtmps://, srt://).
+struct PushTarget
+{
+  std::string url;                 // may hold a stream key or passphrase
+  bool tls_verify = true;          // rtmps: check the server's certificate
+
+  bool operator== (const PushTarget &) const = default;
+};
+
 struct OutputsSpec
 {
   bool rtsp = true;
   HlsSpec hls;
   WebRtcSpec webrtc;
-  // Targets the stream is pushed to as it is (rtmp://, rtmps://, srt://).
-  std::vector<std::string> push;
+  std::vector<PushTarget> push;
   static constexpr size_t kMaxPushTargets = 8;
 
   bool operator== (const OutputsSpec &) const = default;

@@ -14,10 +14,12 @@ constexpr int64_t kConnectedUs = 5 * G_USEC_PER_SEC;
 
 }  // namespace
 
-PushOutput::PushOutput (const std::string & stream, const std::string & url,
+PushOutput::PushOutput (const std::string & stream, const PushTarget & target,
     std::shared_ptr<RtpFanout> fanout)
-    : FanoutOutput (stream, "push to " + redacted (url), std::move (fanout)),
-      url_ (url), rtmp_ (url.rfind ("rtmp", 0) == 0)
+    : FanoutOutput (stream, "push to " + redacted (target.url),
+        std::move (fanout)),
+      url_ (target.url), tls_verify_ (target.tls_verify),
+      rtmp_ (target.url.rfind ("rtmp", 0) == 0)
 {
 }
 
@@ -100,6 +102,7 @@ PushOutput::describe (const RtpFanout::Layout & layout,
   description = rtmp_
       ? "flvmux name=mux streamable=true latency=0 ! rtmp2sink name=sink "
         "async-connect=false location=\"" + url_ + "\""
+        + (tls_verify_ ? "" : " tls-validation-flags=0")
       : "mpegtsmux name=mux alignment=7 ! srtsink name=sink "
         "wait-for-connection=false uri=\"" + url_ + "\"";
   bool video = false, audio = false;

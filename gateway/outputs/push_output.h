@@ -6,6 +6,7 @@
 // doubling to 30 s; back to 1 s after a minute connected), forever.
 #pragma once
 
+#include "config/stream_spec.h"
 #include "media/fanout_output.h"
 
 #include <atomic>
@@ -17,7 +18,7 @@ namespace camgate {
 class PushOutput : public FanoutOutput
 {
 public:
-  PushOutput (const std::string & stream, const std::string & url,
+  PushOutput (const std::string & stream, const PushTarget & target,
       std::shared_ptr<RtpFanout> fanout);
   ~PushOutput () override;
 
@@ -46,6 +47,7 @@ private:
       gpointer self);
 
   const std::string url_;
+  const bool tls_verify_;
   const bool rtmp_;
   std::atomic<uint64_t> bytes_ { 0 };
   std::atomic<int64_t> last_byte_us_ { 0 };

@@ -26,8 +26,9 @@ make_stream_outputs (const StreamSpec & spec,
     outputs.push_back (std::make_shared<RecordingOutput> (spec.name,
             spec.record, fanout));
   outputs.push_back (std::make_shared<SnapshotOutput> (spec.name, fanout));
-  for (const auto & url : spec.outputs.push)
-    outputs.push_back (std::make_shared<PushOutput> (spec.name, url, fanout));
+  for (const auto & target : spec.outputs.push)
+    outputs.push_back (std::make_shared<PushOutput> (spec.name, target,
+            fanout));
   // With WebRTC, the camera's picture as H.264 too, for browsers that cannot
   // decode the camera's codec (H.265); encoded only while one watches.
   TranscodeSpec transcode = spec.transcode;

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
+#include "tls/self_signed.h"
 
 #include <gio/gio.h>
 #include <gtest/gtest.h>
@@ -104,4 +105,52 @@ TEST (Push, RtmpAndSrtTargetsReceiveTheStreamAndAreReconnected)
   EXPECT_EQ (gateway->log ().find ("secret-key-9"), std::string::npos);
   EXPECT_EQ (gateway->log ().find ("cam-secret"), std::string::npos);
   EXPECT_EQ (api.body.find ("secret"), std::string::npos) << api.body;
+}
+
+TEST (Push, RtmpsTargetsAreCheckedAndReachAnotherGateway)
+{
+  // The receiver is a second camgate taking RTMPS with a self-signed
+  // certificate: a target that checks certificates (the default) is
+  // refused, one marked tls-verify: false delivers the stream.
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15 });   // H.264 + G.711
+  ASSERT_TRUE (camera.start ());
+  TempDir receiving, receiving_pipes, sending;
+  std::string certificate, key, error;
+  ASSERT_TRUE (camgate::ensure_self_signed (receiving.path () + "/tls", certificate,
+          key, error)) << error;
+  receiving.write ("camgate.yaml", "pipelines: " + receiving_pipes.path ()
+      + "\ntls:\n  certificate: " + certificate + "\n  key: " + key
+      + "\n  https-port: 0\n  rtsps-port: 0\n");
+  receiving_pipes.write ("trusted.yaml", "source: rtmp\n");
+  receiving_pipes.write ("checked.yaml", "source: rtmp\n");
+  GatewayProcess receiver ({ "--config", receiving.path ()
+        + "/camgate.yaml" });
+  ASSERT_GT (receiver.rtmps_port (), 0) << receiver.log ();
+  const std::string base = "rtmps://127.0.0.1:" + std::to_string
+      (receiver.rtmps_port ()) + "/live/";
+  auto gateway = GatewayProcess::with_pipelines (sending, { { "cam.yaml",
+            "source: { uri: " + camera.uri () + ", transport: tcp }\n"
+            "outputs:\n  push:\n"
+            "    - { url: \"" + base + "trusted\", tls-verify: false }\n"
+            "    - " + base + "checked\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+
+  ASSERT_TRUE (receiver.wait_running ("trusted")) << receiver.log ()
+      << gateway->log ();
+  Viewer viewer (receiver.url ("trusted"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error ()
+      << receiver.log ();
+  HttpReply api;
+  EXPECT_TRUE (wait_until ([&] {
+        api = http_request (gateway->http_port (), "GET",
+            "/api/v1/streams/cam");
+        // (The API shows the URLs without their stream keys.)
+        return std::regex_search (api.body, std::regex ("\"state\" : "
+                "\"retrying\",\\s*\"bytes\" : [0-9]+,\\s*\"last_error\" : "
+                "\"[^\"]*TLS "
+                "certificate")) && api.body.find ("\"state\" : "
+            "\"connected\"") != std::string::npos;
+      }, 20s)) << api.body;
+  EXPECT_EQ (receiver.log ().find ("stream checked: running"),
+      std::string::npos) << receiver.log ();
 }

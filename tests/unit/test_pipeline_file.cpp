@@ -435,9 +435,9 @@ TEST (PipelineFile, EncoderSourcesAndPushTargets)
       "    - srt://10.0.0.9:9000?streamid=publish:cam&passphrase=xyz\n");
   ASSERT_TRUE (push.ok) << push.first_error ();
   ASSERT_EQ (push.spec.outputs.push.size (), 2u);
-  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[0]),
+  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[0].url),
       "rtmp://a.rtmp.youtube.com/live2/***");
-  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[1]),
+  EXPECT_EQ (PushOutput::redacted (push.spec.outputs.push[1].url),
       "srt://10.0.0.9:9000?streamid=***&passphrase=***");
   // Not a push URL: the error names the line, never the URL (a key).
   auto bad = parse ("source: test\noutputs:\n  push:\n"
@@ -447,6 +447,16 @@ TEST (PipelineFile, EncoderSourcesAndPushTargets)
       << bad.first_error ();
   EXPECT_EQ (bad.first_error ().find ("secret-key"), std::string::npos);
   EXPECT_FALSE (parse ("source: test\noutputs:\n  push: rtmp://x/y/z\n").ok);
+  // A server with a certificate the system does not trust.
+  auto own_server = parse ("source: test\noutputs:\n  push:\n"
+      "    - { url: \"rtmps://10.0.0.4/live/k\", tls-verify: false }\n");
+  ASSERT_TRUE (own_server.ok) << own_server.first_error ();
+  EXPECT_FALSE (own_server.spec.outputs.push[0].tls_verify);
+  EXPECT_TRUE (push.spec.outputs.push[0].tls_verify);
+  EXPECT_FALSE (parse ("source: test\noutputs:\n  push:\n"
+          "    - { url: \"srt://10.0.0.4:9000\", tls-verify: false }\n").ok);
+  EXPECT_FALSE (parse ("source: test\noutputs:\n  push:\n"
+          "    - { tls-verify: false }\n").ok);
   // An SRT encoder pulled in caller mode, its passphrase from the file.
   auto pull = parse ("source:\n  uri: srt://10.0.0.8:9000?streamid=cam1\n"
       "  passphrase: long-enough-secret\n  latency: 300ms\n");
