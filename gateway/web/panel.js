@@ -154,7 +154,7 @@ function makeTile(stream) {
   tile.innerHTML = '<video muted autoplay playsinline></video>' +
     '<div class="info"><div class="line"><strong class="name"></strong>' +
     '<span class="badge"></span></div><div class="reasons"></div>' +
-    '<div class="stats"></div></div>';
+    '<div class="stats"></div><div class="push"></div></div>';
   $('.name', tile).textContent = stream.name;
   tile.addEventListener('click', () => openPlayer(tile.dataset.stream));
   const entry = { tile, video: $('video', tile), playback: null, stream, hideTimer: null };
@@ -228,6 +228,10 @@ function updateTile(entry, stream) {
       ' viewers'].concat(publisher ? [publisher.protocol +
       (publisher.address ? ' from ' + publisher.address : '') + ' since ' +
       new Date(publisher.since).toLocaleTimeString()] : []).join(' · ');
+  // Where the stream is pushed (URLs come without their stream keys).
+  $('.push', entry.tile).textContent = (stream.push || []).map((p) =>
+    '→ ' + p.url + ' ' + p.state + (p.state !== 'connected' && p.last_error ?
+      ' (' + p.last_error + ')' : '')).join('\n');
 }
 
 async function refreshStreams() {

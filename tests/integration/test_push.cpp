@@ -111,7 +111,8 @@ TEST (Push, RtmpsTargetsAreCheckedAndReachAnotherGateway)
 {
   // The receiver is a second camgate taking RTMPS with a self-signed
   // certificate: a target that checks certificates (the default) is
-  // refused, one marked tls-verify: false delivers the stream.
+  // refused, one marked tls-verify: false delivers the stream; the API and
+  // the panel's tile say which is which.
   FakeCamera camera ({ .fps = 15, .gop_frames = 15 });   // H.264 + G.711
   ASSERT_TRUE (camera.start ());
   TempDir receiving, receiving_pipes, sending;
@@ -153,4 +154,16 @@ TEST (Push, RtmpsTargetsAreCheckedAndReachAnotherGateway)
       }, 20s)) << api.body;
   EXPECT_EQ (receiver.log ().find ("stream checked: running"),
       std::string::npos) << receiver.log ();
+
+  // The panel's tile shows both targets, the refused one with why.
+  const std::string panel = browser_command ("panel_tile.cjs");
+  if (!panel.empty ()) {
+    int status = -1;
+    const std::string said = run_command (panel + " http://127.0.0.1:"
+        + std::to_string (gateway->http_port ()) + "/ - - cam "
+        "'live/*** connected' " + sending.path (), &status);
+    EXPECT_EQ (status, 0) << said;
+    EXPECT_NE (said.find ("retrying (Failed to connect: Unacceptable TLS "
+            "certificate)"), std::string::npos) << said;
+  }
 }

@@ -135,7 +135,7 @@ TEST (Rtmp, PublishersAreCheckedRefusedAndShown)
             5s)) << gateway.log ();
   }
   // The panel's tile names the publisher.
-  const std::string panel = browser_command ("panel_publisher.cjs");
+  const std::string panel = browser_command ("panel_tile.cjs");
   if (!panel.empty ()) {
     int status = -1;
     const std::string said = run_command (panel + " http://127.0.0.1:"

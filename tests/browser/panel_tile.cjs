@@ -1,8 +1,9 @@
-// The panel in headless Chromium shows who publishes a stream: signs in,
-// waits for STREAM's tile to play and to name its publisher (protocol and
-// address), and takes a screenshot (OUTDIR/publisher.png). Prints the
-// tile's text as JSON; exits 0 when it showed EXPECTED.
-//   node panel_publisher.cjs URL USER PASSWORD STREAM EXPECTED OUTDIR
+// The panel in headless Chromium shows what a stream's tile says (who
+// publishes it, where it is pushed): signs in (unless USER is '-'), waits
+// for STREAM's tile to play and to show EXPECTED, and takes a screenshot
+// (OUTDIR/tile.png). Prints the tile's text as JSON; exits 0 when it showed
+// EXPECTED.
+//   node panel_tile.cjs URL USER PASSWORD STREAM EXPECTED OUTDIR
 const { launchChromium } = require('./chromium.cjs');
 
 const [url, user, password, stream, expected, outdir] = process.argv.slice(2);
@@ -15,10 +16,12 @@ const [url, user, password, stream, expected, outdir] = process.argv.slice(2);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (m) => console.error('page:', m.text()));
     await page.goto(url);
-    await page.waitForSelector('#login:not([hidden])', { timeout: 10000 });
-    await page.fill('#login [name=user]', user);
-    await page.fill('#login [name=password]', password);
-    await page.click('#login button[type=submit]');
+    if (user !== '-') {
+      await page.waitForSelector('#login:not([hidden])', { timeout: 10000 });
+      await page.fill('#login [name=user]', user);
+      await page.fill('#login [name=password]', password);
+      await page.click('#login button[type=submit]');
+    }
     const tile = '.tile[data-stream="' + stream + '"]';
     await page.waitForSelector(tile, { timeout: 10000 });
     await page.waitForFunction(([t, text]) => {
@@ -28,7 +31,8 @@ const [url, user, password, stream, expected, outdir] = process.argv.slice(2);
         && v.currentTime > 0.5;
     }, [tile, expected], { timeout: 30000 });
     seen.stats = await page.textContent(tile + ' .stats');
-    await page.screenshot({ path: outdir + '/publisher.png' });
+    seen.push = await page.textContent(tile + ' .push');
+    await page.screenshot({ path: outdir + '/tile.png' });
     ok = true;
   } catch (e) {
     seen.error = String(e && e.stack || e);
