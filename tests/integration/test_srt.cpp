@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 using namespace camgate;
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -172,5 +174,122 @@ TEST (Srt, PullsFromAnEncoderThatListens)
   EXPECT_TRUE (again.wait_frames (25, 20s)) << again.error ()
       << gateway->log ();
   EXPECT_EQ (gateway->log ().find ("pull-secret"), std::string::npos)
+      << gateway->log ();
+}
+
+TEST (Srt, H265AndOpusPublisherIsServedRecordedAndRendered)
+{
+  if (!have_program ("gst-launch-1.0") || !have_program ("ffprobe"))
+    GTEST_SKIP () << "gst-launch-1.0 or ffprobe is not installed";
+  // What an SRT publisher feeds gets every output a camera does: RTSP as
+  // it came (H.265 + Opus), a transcoded rendition and a recording.
+  TempDir pipes, recordings;
+  auto gateway = GatewayProcess::with_pipelines (pipes, { { "field.yaml",
+            "source: srt\nrecord: { path: '%H-%M-%S.mp4' }\ntranscode:\n"
+            "  renditions:\n    - { name: 180p, height: 180, bitrate: 150k }\n"
+          } }, { "--recordings", recordings.path () });
+  ASSERT_TRUE (gateway->ready ()) << gateway->log ();
+  ChildProcess publisher ({ "gst-launch-1.0", "-q", "videotestsrc",
+        "is-live=true", "num-buffers=600", "!",
+        "video/x-raw,width=320,height=240,framerate=15/1", "!", "x265enc",
+        "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=15", "!",
+        "h265parse", "config-interval=-1", "!", "mpegtsmux", "name=mux",
+        "alignment=7", "!", "srtsink", "uri=srt://127.0.0.1:"
+        + std::to_string (gateway->srt_port ()), "streamid=publish:field",
+        "audiotestsrc", "is-live=true", "!", "audioconvert", "!",
+        "audioresample", "!", "opusenc", "!", "mux." });
+  ASSERT_TRUE (gateway->wait_running ("field")) << gateway->log ();
+
+  RtspControl control (gateway->rtsp_port ());
+  const auto sdp = control.request (GST_RTSP_DESCRIBE, gateway->url ("field"));
+  EXPECT_NE (sdp.body.find ("H265/90000"), std::string::npos) << sdp.body;
+  EXPECT_NE (sdp.body.find ("OPUS/48000"), std::string::npos) << sdp.body;
+  {
+    Viewer viewer (gateway->url ("field"), "tcp", Viewer::kH265);
+    EXPECT_TRUE (viewer.wait_frames (15, 20s)) << viewer.error ()
+        << gateway->log ();
+  }
+  {
+    Viewer rendition (gateway->url ("field") + "/180p", "tcp");
+    EXPECT_TRUE (rendition.wait_frames (15, 30s)) << rendition.error ()
+        << gateway->log ();
+  }
+  // The recording so far: its fragments hold H.265 and Opus.
+  std::string codecs;
+  EXPECT_TRUE (wait_until ([&] {
+        std::error_code ec;
+        for (const auto & e : std::filesystem::recursive_directory_iterator
+            (recordings.path () + "/field", ec))
+          if (e.path ().extension () == ".mp4")
+            codecs = run_command ("timeout -s KILL 20 ffprobe -v error "
+                "-show_entries stream=codec_name -of csv=p=0 '"
+                + e.path ().string () + "'");
+        return codecs.find ("hevc") != std::string::npos
+            && codecs.find ("opus") != std::string::npos;
+      }, 20s)) << codecs << gateway->log ();
+}
+
+TEST (Srt, GarbageNeverCrashesTheGatewayOrBlocksOtherStreams)
+{
+  if (!have_program ("gst-launch-1.0"))
+    GTEST_SKIP () << "gst-launch-1.0 is not installed";
+  TempDir pipes, junk;
+  auto gateway = GatewayProcess::with_pipelines (pipes, {
+        { "cam.yaml", "source: test\n" }, { "field.yaml", "source: srt\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  const int port = gateway->srt_port ();
+  Viewer viewer (gateway->url ("cam"), "tcp");
+  ASSERT_TRUE (viewer.wait_frames (5, 20s)) << viewer.error ();
+
+  // Random datagrams at the SRT port (bounded: 3000 of up to 1500 bytes).
+  GSocket *udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, nullptr);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *to = g_inet_socket_address_new (loopback, port);
+  GRand *rand = g_rand_new_with_seed (19);
+  std::vector<guint8> datagram (1500);
+  for (int i = 0; i < 3000; i++) {
+    const size_t size = g_rand_int_range (rand, 1, 1501);
+    for (size_t b = 0; b < size; b++)
+      datagram[b] = g_rand_int_range (rand, 0, 256);
+    // Some look like SRT control packets (first bit set), a handshake even.
+    if (i % 3 == 0 && size > 16)
+      datagram[0] |= 0x80;
+    g_socket_send_to (udp, to, reinterpret_cast<gchar *> (datagram.data ()),
+        size, nullptr, nullptr);
+  }
+  g_object_unref (to);
+  g_object_unref (loopback);
+  g_object_unref (udp);
+
+  // A caller with a well-formed streamid sending random bytes as its
+  // transport stream, and one with a junk streamid.
+  std::vector<guint8> noise (2 << 20);
+  for (auto & byte : noise)
+    byte = g_rand_int_range (rand, 0, 256);
+  g_rand_free (rand);
+  junk.write ("noise.ts", std::string (noise.begin (), noise.end ()));
+  ChildProcess noisy ({ "gst-launch-1.0", "-q", "filesrc",
+        "location=" + junk.path () + "/noise.ts", "blocksize=1316", "!",
+        "srtsink", "uri=srt://127.0.0.1:" + std::to_string (port),
+        "streamid=publish:field" });
+  ChildProcess odd ({ "gst-launch-1.0", "-q", "filesrc",
+        "location=" + junk.path () + "/noise.ts", "blocksize=1316",
+        "num-buffers=50", "!", "srtsink", "uri=srt://127.0.0.1:"
+        + std::to_string (port), "streamid=#!::r=\x01\x7f%%,m=publish,"
+        + std::string (400, 'x') });
+  ASSERT_TRUE (g_subprocess_wait (noisy.get (), nullptr, nullptr));
+
+  // The gateway is there, the other stream never stopped, and the stream
+  // the noise went to takes a real publisher afterwards.
+  const int before = viewer.frames ();
+  EXPECT_TRUE (wait_until ([&] { return viewer.frames () > before + 10; },
+        10s)) << viewer.error () << gateway->log ();
+  EXPECT_EQ (http_request (gateway->http_port (), "GET", "/api/v1/streams")
+      .status, 200);
+  ChildProcess real (srt_publish (port, "publish:field", "", 30));
+  EXPECT_TRUE (gateway->wait_running ("field")) << gateway->log ();
+  Viewer field (gateway->url ("field"), "tcp");
+  EXPECT_TRUE (field.wait_frames (10, 20s)) << field.error ()
       << gateway->log ();
 }
