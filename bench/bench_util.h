@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -219,6 +220,31 @@ parse_counts (const char *text)
     counts.push_back (std::atoi (*part));
   g_strfreev (parts);
   return counts;
+}
+
+// An RTSP reader in this process (rtspsrc over TCP ! fakesink), playing;
+// nullptr when it cannot be built.
+inline GstElement *
+start_rtsp_reader (const std::string & url)
+{
+  GstElement *reader = gst_parse_launch (("rtspsrc protocols=tcp latency=0 "
+          "location=" + url + " ! fakesink sync=false").c_str (), nullptr);
+  if (reader)
+    gst_element_set_state (reader, GST_STATE_PLAYING);
+  return reader;
+}
+
+// Stops and frees readers from start_rtsp_reader.
+inline void
+stop_rtsp_readers (std::vector<GstElement *> & readers)
+{
+  for (auto *reader : readers) {
+    if (!reader)
+      continue;
+    gst_element_set_state (reader, GST_STATE_NULL);
+    gst_object_unref (reader);
+  }
+  readers.clear ();
 }
 
 // Encodes the benchmark clip (1080p H.264, ~4 Mbit/s, GOP 2 s, 60 s) once.

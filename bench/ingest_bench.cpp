@@ -102,26 +102,16 @@ measure (const Options & o, const std::string & protocol, int n)
     if (gateway.wait_count (": running", n, seconds (60))) {
       const std::string rtsp = "rtsp://127.0.0.1:"
           + std::to_string (port_in (ready, "rtsp://"));
-      for (int i = 0; i < n; i++) {
-        GstElement *reader = gst_parse_launch (("rtspsrc protocols=tcp "
-                "latency=0 location=" + rtsp + "/s" + std::to_string (i)
-                + " ! fakesink sync=false").c_str (), nullptr);
-        if (reader)
-          gst_element_set_state (reader, GST_STATE_PLAYING);
-        readers.push_back (reader);
-      }
+      for (int i = 0; i < n; i++)
+        readers.push_back (start_rtsp_reader (rtsp + "/s"
+                + std::to_string (i)));
       std::this_thread::sleep_for (seconds (5));
       const WindowCost cost = measure_window ({ gateway.pid () }, o.seconds);
       result.cpu_ms_per_stream_s = cost.cpu_ms_per_s / n;
       result.rss_mb = cost.rss_mb;
     }
   }
-  for (auto *reader : readers) {
-    if (!reader)
-      continue;
-    gst_element_set_state (reader, GST_STATE_NULL);
-    gst_object_unref (reader);
-  }
+  stop_rtsp_readers (readers);
   senders.clear ();
   fs::remove_all (dir);
   return result;

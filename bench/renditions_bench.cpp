@@ -35,17 +35,6 @@ struct Rung
 };
 constexpr Rung kLadder[] = { { "720p", 720, 2500 }, { "360p", 360, 600 } };
 
-// An RTSP reader in this process: what keeps a rendition encoding.
-GstElement *
-start_reader (const std::string & url)
-{
-  GstElement *reader = gst_parse_launch (("rtspsrc protocols=tcp latency=0 "
-          "location=" + url + " ! fakesink sync=false").c_str (), nullptr);
-  if (reader)
-    gst_element_set_state (reader, GST_STATE_PLAYING);
-  return reader;
-}
-
 // CPU ms per stream-second of camgate transcoding `cameras`; its RSS.
 double
 measure_camgate (const Options & o, const std::vector<std::string> & cameras,
@@ -74,8 +63,8 @@ measure_camgate (const Options & o, const std::vector<std::string> & cameras,
             at) - at);
     for (size_t i = 0; i < cameras.size (); i++)
       for (const auto & r : kLadder)
-        readers.push_back (start_reader (base + "/cam" + std::to_string (i)
-                + "/" + r.name));
+        readers.push_back (start_rtsp_reader (base + "/cam"
+                + std::to_string (i) + "/" + r.name));
     if (gateway.wait_count ("started (", cameras.size () * 2, seconds (60))) {
       std::this_thread::sleep_for (seconds (5));
       const WindowCost cost = measure_window ({ gateway.pid () }, o.seconds);
@@ -83,12 +72,8 @@ measure_camgate (const Options & o, const std::vector<std::string> & cameras,
       rss_mb = cost.rss_mb;
     }
   }
-  for (auto *reader : readers) {
-    if (!reader)
-      continue;
-    gst_element_set_state (reader, GST_STATE_NULL);
-    gst_object_unref (reader);
-  }
+  // (Each one keeps a rendition encoding.)
+  stop_rtsp_readers (readers);
   fs::remove_all (dir);
   return result;
 }

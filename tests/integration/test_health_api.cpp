@@ -107,11 +107,13 @@ TEST (HealthApi, EachKindOfReaderIsCountedWhileItReads)
     EXPECT_EQ (viewers (gateway, "cam", "rtsp"), 1);
   }
   EXPECT_TRUE (wait_until ([&]() {
-        return viewers (gateway, "cam", "rtsp") == 0; }, 10s));
+        return viewers (gateway, "cam", "rtsp") == 0; }, 10s))
+      << gateway.log ();
 
   // An HLS player is one reader however many requests it makes on its
   // connection (until it stays away for 20 s: unit test RecentReaders).
   GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 10);   // a silent gateway fails, not hangs
   std::vector<GSocketConnection *> players;
   auto ask = [&](GSocketConnection * conn) {
     const std::string request = "GET /cam/index.m3u8 HTTP/1.1\r\n"
