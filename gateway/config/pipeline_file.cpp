@@ -39,7 +39,7 @@ const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify",
-      "publish", "passphrase" };
+      "publish", "passphrase", "on-demand", "linger" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
   "rtmp", "srt" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
@@ -247,6 +247,20 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
     if (reader.duration (timeout, "source.timeout", 600000, source.timeout_ms)
         && source.timeout_ms < 500)
       reader.error (timeout, "source.timeout: must be at least 500ms");
+  }
+  if (const YAML::Node on_demand = node["on-demand"]) {
+    if (source.kind == SourceKind::Publish)
+      reader.error (on_demand, "source.on-demand: a publish stream's source "
+          "is its publisher, which comes when it wants");
+    else
+      reader.boolean (on_demand, "source.on-demand", source.on_demand);
+  }
+  if (const YAML::Node linger = node["linger"]) {
+    if (!source.on_demand)
+      reader.error (linger, "source.linger: only applies with on-demand: "
+          "true");
+    else
+      reader.duration (linger, "source.linger", 3600000, source.linger_ms);
   }
 }
 
@@ -507,6 +521,10 @@ parse_pipeline_text (const std::string & text, const std::string & file,
     read_record (reader, record, spec.record);
   if (const YAML::Node transcode = root["transcode"])
     read_transcode (reader, transcode, spec.transcode);
+  if (spec.source.on_demand && (spec.record.enabled
+          || !spec.outputs.push.empty ()))
+    reader.error (source["on-demand"], "source.on-demand: a stream that "
+        "records or pushes needs its source all the time");
 
   return !reader.failed ();
 }

@@ -29,6 +29,10 @@ struct SourceSpec
   uint32_t latency_ms = 0;
   std::string pipeline;            // Pipeline: gst-launch description
   uint32_t timeout_ms = 5000;      // no data for this long = camera lost, reconnect
+  // Connected only while a viewer (RTSP, WHEP, LL-HLS, a rendition's)
+  // needs it, and for `linger_ms` after the last one left.
+  bool on_demand = false;
+  uint32_t linger_ms = 10000;
   bool tls_verify = true;          // rtsps: check the camera's certificate
 
   bool operator== (const SourceSpec &) const = default;

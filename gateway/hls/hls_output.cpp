@@ -78,6 +78,10 @@ std::shared_ptr<hls::SegmentStore>
 HlsOutput::store () const
 {
   std::lock_guard<std::mutex> lk (store_lock_);
+  if (idle_at_part_us_ >= 0 && store_
+      && store_->last_part_us () == idle_at_part_us_)
+    return nullptr;
+  idle_at_part_us_ = -1;
   return store_;
 }
 
@@ -122,6 +126,17 @@ HlsOutput::stopped ()
   // none until it runs again.
   if (rendition_)
     store_.reset ();
+}
+
+void
+HlsOutput::source_idle ()
+{
+  // The last run's playlist would stand still: until the source sends again
+  // players are told there is none, and their request (which wakes the
+  // source) waits.
+  std::lock_guard<std::mutex> lk (store_lock_);
+  if (store_)
+    idle_at_part_us_ = store_->last_part_us ();
 }
 
 bool

@@ -91,6 +91,7 @@ protected:
       std::string & error) override;
   void started (GstElement * pipeline) override;
   void stopped () override;
+  void source_idle () override;
   // The camera's frames by when they arrived, a rendition's as the ladder
   // encoded them (by the same arrival): the keyframes of both meet on the
   // clock however late either pipeline started.
@@ -108,6 +109,9 @@ private:
   int64_t wanted_since_us_ = 0;              // when it took the lease
   GstElement *leader_sink_ = nullptr;        // what the build lined up with
   mutable std::mutex store_lock_;
+  // The store's last part when the source went idle (-1: not idle): the
+  // store is hidden until a newer part comes.
+  mutable int64_t idle_at_part_us_ = -1;
   std::shared_ptr<hls::SegmentStore> store_;
   GstElement *sink_ = nullptr;
   int64_t started_us_ = 0;

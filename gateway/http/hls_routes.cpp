@@ -256,9 +256,12 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   // Renditions start with the first multivariant request (an encoder, then
   // a segment start to line up with): wait longer for them, within what
   // players allow a manifest (hls.js: 10 s).
-  if ((file == hls::SegmentStore::kMultivariant
-          || file == hls::SegmentStore::kManifest)
-      && !rendition_outputs (*stream).empty ())
+  // So does an idle on-demand source: the camera connects first.
+  if (((file == hls::SegmentStore::kMultivariant
+              || file == hls::SegmentStore::kManifest)
+          && !rendition_outputs (*stream).empty ())
+      || (stream->spec ().source.on_demand
+          && stream->state () != StreamState::Running))
     wait_us = std::max<gint64> (wait_us, HlsOutput::kStartWaitUs);
   waiter.deadline_us = g_get_monotonic_time () + wait_us;
   if (try_answer (waiter, false))

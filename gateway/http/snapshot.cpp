@@ -36,6 +36,17 @@ SnapshotRoutes::send (SoupServerMessage * message, const std::string & name)
   auto lease = stream->readers (ReaderKind::Snapshot)->lease ();
   gint64 made_us = 0;
   GBytes *jpeg = output->latest (made_us);
+  // An idle on-demand source is not woken for a picture: the last run's,
+  // where there is one.
+  if (stream->state () == StreamState::Idle) {
+    if (jpeg) {
+      reply (message, jpeg);
+      g_bytes_unref (jpeg);
+      return;
+    }
+    return send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "stream '"
+        + name + "' is idle (on demand) and has no picture yet");
+  }
   const bool fresh = jpeg && g_get_monotonic_time () - made_us < kFreshUs;
   if (fresh)
     reply (message, jpeg);

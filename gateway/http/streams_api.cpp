@@ -130,6 +130,10 @@ add_stream (JsonBuilder * b, const Stream & stream,
     member (b, "uri", redact_uri (spec.source.uri));
   if (spec.source.kind == SourceKind::Rtsp)
     member (b, "transport", std::string (to_string (spec.source.transport)));
+  if (spec.source.on_demand) {
+    json_builder_set_member_name (b, "on_demand");
+    json_builder_add_boolean_value (b, TRUE);
+  }
   json_builder_end_object (b);
 
   if (auto publisher = stream.publish_slot ()->publisher ()) {

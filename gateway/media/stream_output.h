@@ -55,6 +55,9 @@ public:
   virtual bool running () const = 0;
   // The source session ended (the camera dropped, the publisher left).
   virtual void session_ended () {}
+  // An on-demand source was disconnected, nobody reading: what the output
+  // shows of the last run is old now.
+  virtual void source_idle () {}
   // Not wanted any more, or the stream stops.
   virtual void stop () = 0;
   // RTSP mounts of media the output makes itself (a transcoded rendition),

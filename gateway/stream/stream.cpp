@@ -24,6 +24,8 @@ const char *
 to_string (StreamState state)
 {
   switch (state) {
+    case StreamState::Idle:
+      return "idle";
     case StreamState::Starting:
       return "starting";
     case StreamState::Running:
@@ -200,6 +202,10 @@ Stream::start ()
     set_state (StreamState::Waiting);
     return;
   }
+  if (spec_.source.on_demand) {
+    set_state (StreamState::Idle);
+    return;
+  }
   start_session ();
 }
 
@@ -335,6 +341,8 @@ Stream::check_progress ()
       set_state (StreamState::Running);
     return;
   }
+  if (spec_.source.on_demand && !follow_demand ())
+    return;
   if (!session_)
     return;
   const int64_t now = g_get_monotonic_time ();
@@ -366,6 +374,47 @@ Stream::check_progress ()
     return;
   }
   fail_if_stalled ();
+}
+
+bool
+Stream::source_wanted () const
+{
+  const int64_t linger_us = spec_.source.linger_ms * (int64_t) 1000;
+  // A snapshot request never wakes a camera (the panel's tiles make them).
+  for (ReaderKind kind : { ReaderKind::Rtsp, ReaderKind::WebRtc,
+          ReaderKind::Hls })
+    if (readers (kind)->wanted (linger_us))
+      return true;
+  for (const auto & output : outputs_) {
+    const auto demand = output->demand ();
+    if (demand && demand->count && demand->count->wanted (linger_us))
+      return true;
+  }
+  return false;
+}
+
+bool
+Stream::follow_demand ()
+{
+  const bool wanted = source_wanted ();
+  const bool active = session_ || retry_source_;
+  if (wanted && !active) {
+    backoff_ms_ = kFirstBackoffMs;
+    start_session ();
+  } else if (!wanted && active) {
+    if (retry_source_) {
+      g_source_remove (retry_source_);
+      retry_source_ = 0;
+    }
+    end_session ();
+    for (auto & output : outputs_)
+      output->source_idle ();
+    running_since_us_ = 0;
+    g_message ("stream %s: no reader for %u s, disconnecting the source",
+        spec_.name.c_str (), spec_.source.linger_ms / 1000);
+    set_state (StreamState::Idle);
+  }
+  return session_ != nullptr;
 }
 
 gboolean

@@ -1,5 +1,5 @@
 // Stream: owns one stream's source for its whole life. It starts the source
-// session, watches it (bus errors, EOS, no data within source.timeout of
+// session (an on-demand one only while it is wanted), watches it (bus errors, EOS, no data within source.timeout of
 // starting, a stall or a missing track reported by its streamhealth
 // elements), and rebuilds it after a failure with exponential backoff (1 s
 // doubling to 30 s, forever). It owns its outputs (StreamOutput) and its
@@ -27,7 +27,8 @@
 
 namespace camgate {
 
-enum class StreamState { Starting, Running, Retrying, Stalled, Waiting, Stopped };
+enum class StreamState { Idle, Starting, Running, Retrying, Stalled, Waiting,
+  Stopped };
 const char *to_string (StreamState state);
 
 class Stream
@@ -121,6 +122,11 @@ private:
   void update_health ();
   void set_state (StreamState state, const std::string & error = {});
   void check_progress ();
+  // source.on-demand: whether a reader (not a snapshot) or an output's
+  // own readers need the source now, or left less than linger ago.
+  bool source_wanted () const;
+  // Starts or stops an on-demand source as it is wanted; whether it runs.
+  bool follow_demand ();
   // A track's health changed (told by the board, run on the main context):
   // a stalled source is restarted at once.
   void on_health_changed ();

@@ -164,6 +164,9 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->publish_latency_ms = spec.source.latency_ms;
     target->publish_slot = stream->publish_slot ();
     target->readers = stream->readers (ReaderKind::Rtsp);
+    // An on-demand source starts with the first DESCRIBE, which waits for it.
+    if (spec.source.on_demand)
+      target->start_wait_ms = spec.source.timeout_ms;
     rtsp_.mount (target);
   }
   for (auto & target : stream->output_mounts ())

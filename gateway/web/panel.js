@@ -184,7 +184,10 @@ async function startPreview(entry, stream) {
   if (entry.playback) entry.playback.close();
   entry.playback = { kind: 'starting', close: () => {} };
   entry.video.srcObject = null;
-  entry.playback = await play(entry.video, stream, (how) => {
+  // An on-demand camera is not connected for a preview: its tile shows the
+  // last run's snapshot (the big player plays it live).
+  const onDemand = stream.source && stream.source.on_demand;
+  entry.playback = onDemand ? null : await play(entry.video, stream, (how) => {
     entry.tile.dataset.playback = how;
     if (how === 'webrtc failed') setTimeout(() => startPreview(entry, stream), 3000);
   });

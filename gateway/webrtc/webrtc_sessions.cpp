@@ -182,8 +182,15 @@ WebRtcSessions::offer (const std::string & name, bool publish,
     return refuse (Refusal::NoStream, "no stream named '" + name + "'");
   StreamCodecs codecs;
   OfferOutcome outcome = admit (name, *stream, publish, codecs);
-  if (outcome.refusal != Refusal::None)
+  if (outcome.refusal != Refusal::None) {
+    // A viewer that finds no media yet counts as a reader for a moment: an
+    // on-demand source starts for it, and its retry (Retry-After) finds
+    // media.
+    if (!publish && outcome.refusal == Refusal::Busy && codecs.video.empty ()
+        && codecs.audio.empty () && stream->take_reader)
+      stream->take_reader ();
     return outcome;
+  }
 
   GstSDPMessage *offer = nullptr;
   std::string reason;

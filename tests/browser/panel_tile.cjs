@@ -1,12 +1,13 @@
 // The panel in headless Chromium shows what a stream's tile says (who
 // publishes it, where it is pushed): signs in (unless USER is '-'), waits
-// for STREAM's tile to play and to show EXPECTED, and takes a screenshot
-// (OUTDIR/tile.png). Prints the tile's text as JSON; exits 0 when it showed
-// EXPECTED.
-//   node panel_tile.cjs URL USER PASSWORD STREAM EXPECTED OUTDIR
+// for STREAM's tile to play (with MODE 'snapshot': to show a snapshot
+// instead, as an on-demand stream's does) and to show EXPECTED, and takes a
+// screenshot (OUTDIR/tile.png). Prints the tile's text as JSON; exits 0
+// when it showed EXPECTED.
+//   node panel_tile.cjs URL USER PASSWORD STREAM EXPECTED OUTDIR [MODE]
 const { launchChromium } = require('./chromium.cjs');
 
-const [url, user, password, stream, expected, outdir] = process.argv.slice(2);
+const [url, user, password, stream, expected, outdir, mode] = process.argv.slice(2);
 
 (async () => {
   const browser = await launchChromium();
@@ -24,12 +25,14 @@ const [url, user, password, stream, expected, outdir] = process.argv.slice(2);
     }
     const tile = '.tile[data-stream="' + stream + '"]';
     await page.waitForSelector(tile, { timeout: 10000 });
-    await page.waitForFunction(([t, text]) => {
+    await page.waitForFunction(([t, text, snapshot]) => {
       const el = document.querySelector(t);
-      const v = el && el.querySelector('video');
-      return el && el.textContent.includes(text) && v && v.videoWidth > 0
-        && v.currentTime > 0.5;
-    }, [tile, expected], { timeout: 30000 });
+      if (!el || !el.textContent.includes(text)) return false;
+      if (snapshot) return el.dataset.playback === 'snapshot' && el.querySelector('img');
+      const v = el.querySelector('video');
+      return v && v.videoWidth > 0 && v.currentTime > 0.5;
+    }, [tile, expected, mode === 'snapshot'], { timeout: 30000 });
+    seen.playback = await page.getAttribute(tile, 'data-playback');
     seen.stats = await page.textContent(tile + ' .stats');
     seen.push = await page.textContent(tile + ' .push');
     await page.screenshot({ path: outdir + '/tile.png' });

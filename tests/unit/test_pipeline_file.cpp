@@ -447,6 +447,20 @@ TEST (PipelineFile, EncoderSourcesAndPushTargets)
       << bad.first_error ();
   EXPECT_EQ (bad.first_error ().find ("secret-key"), std::string::npos);
   EXPECT_FALSE (parse ("source: test\noutputs:\n  push: rtmp://x/y/z\n").ok);
+  // A camera connected only while watched.
+  auto demand = parse ("source:\n  uri: rtsp://cam/a\n  on-demand: true\n"
+      "  linger: 30s\n");
+  ASSERT_TRUE (demand.ok) << demand.first_error ();
+  EXPECT_TRUE (demand.spec.source.on_demand);
+  EXPECT_EQ (demand.spec.source.linger_ms, 30000u);
+  EXPECT_EQ (parse ("source:\n  uri: rtsp://cam/a\n").spec.source.linger_ms,
+      10000u);
+  EXPECT_FALSE (parse ("source:\n  uri: rtsp://cam/a\n  linger: 30s\n").ok);
+  EXPECT_FALSE (parse ("source:\n  publish: srt\n  on-demand: true\n").ok);
+  auto recorded = parse ("source:\n  uri: rtsp://cam/a\n  on-demand: true\n"
+      "record: {}\n");
+  EXPECT_NE (recorded.first_error ().find ("records or pushes"),
+      std::string::npos) << recorded.first_error ();
   // A server with a certificate the system does not trust.
   auto own_server = parse ("source: test\noutputs:\n  push:\n"
       "    - { url: \"rtmps://10.0.0.4/live/k\", tls-verify: false }\n");
