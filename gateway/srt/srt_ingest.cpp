@@ -274,7 +274,10 @@ SrtIngest::accepted (int socket)
   caller.pipeline->play ();
   // Read from now on: libsrt keeps what came meanwhile.
   const int readable = SRT_EPOLL_IN | SRT_EPOLL_ERR;
-  srt_epoll_add_usock (poll_, socket, &readable);
+  if (srt_epoll_add_usock (poll_, socket, &readable) == SRT_ERROR) {
+    forget (socket, "the caller disconnected");
+    return;
+  }
   g_message ("SRT caller %s on stream %s: publishing", caller.address.c_str (),
       caller.stream.c_str ());
 }
