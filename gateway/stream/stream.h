@@ -1,8 +1,8 @@
 // Stream: owns one stream's source for its whole life. It starts the source
-// session (an on-demand one only while it is wanted), watches it (bus errors, EOS, no data within source.timeout of
-// starting, a stall or a missing track reported by its streamhealth
-// elements), and rebuilds it after a failure with exponential backoff (1 s
-// doubling to 30 s, forever). It owns its outputs (StreamOutput) and its
+// session (an on-demand one only while it is wanted), watches it (bus
+// errors, EOS, no data within source.timeout of starting, a stall or a
+// missing track reported by its streamhealth elements), and rebuilds it
+// after a failure with exponential backoff (1 s doubling to 30 s, forever). It owns its outputs (StreamOutput) and its
 // readers' counts: it runs each output while it is wanted (an on-demand one
 // while its readers hold leases, then for its linger time) and gathers their
 // health. All methods run on the main context except publish_stopped(),
