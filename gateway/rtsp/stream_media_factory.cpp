@@ -240,17 +240,21 @@ build_record_element (MountTarget & target)
 //   whatever pushed into it, and so the tee before it and every viewer of
 //   the stream, UDP ones too, until that session timed out. Dropping the
 //   held frame for the newest loses nothing a reader could have taken.
-// - An RTP sink added to the running pipeline prerolled asynchronously, and
-//   now and then (a UDP viewer joining a TCP one under load) stayed PAUSED:
-//   its track's RTP and RTCP threads then waited on it for good (viewers got
-//   no sender report for the rest of their session). Sinks of a live relay
-//   have nothing to preroll: they go to the pipeline's state at once.
+// - A UDP viewer's RTP sink added to the running pipeline prerolled
+//   asynchronously, and the pipeline lost its state for it: now and then
+//   under load a sink (a TCP viewer's appsink) then stayed PAUSED and its
+//   track's RTP and RTCP threads waited on it for good (viewers got no
+//   sender report for the rest of their session). A UDP sink of a live
+//   relay has nothing to preroll: it goes to the pipeline's state at once.
+//   (Not the appsinks: made synchronous, a TEARDOWN could wait forever on
+//   gst-rtsp-server's TCP sending thread.)
 void
 on_sender_element_added (GstBin *, GstBin *, GstElement * element, gpointer)
 {
   if (GST_IS_APP_SINK (element))
     g_object_set (element, "drop", TRUE, nullptr);
-  if (GST_IS_BASE_SINK (element))
+  else if (GST_IS_BASE_SINK (element) && g_str_equal (G_OBJECT_TYPE_NAME
+          (element), "GstMultiUDPSink"))
     g_object_set (element, "async", FALSE, nullptr);
 }
 
