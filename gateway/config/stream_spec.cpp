@@ -48,12 +48,8 @@ to_string (RtspTransport transport)
   return "unknown";
 }
 
-namespace {
-
-// Query values that hold secrets: SRT's passphrase, and a streamid, which
-// may carry a user's password.
 std::string
-redact_query (const std::string & query)
+redact_query (const std::string & query, bool every_value)
 {
   std::string out;
   for (size_t start = 0; start <= query.size ();) {
@@ -63,16 +59,15 @@ redact_query (const std::string & query)
     std::string pair = query.substr (start, end - start);
     const size_t eq = pair.find ('=');
     g_autofree gchar *key = g_ascii_strdown (pair.substr (0, eq).c_str (), -1);
-    if (eq != std::string::npos && (g_str_equal (key, "passphrase")
-            || g_str_equal (key, "streamid") || g_str_equal (key, "password")))
+    if (eq != std::string::npos && (every_value
+            || g_str_equal (key, "passphrase") || g_str_equal (key, "streamid")
+            || g_str_equal (key, "password")))
       pair = pair.substr (0, eq + 1) + "***";
     out += (start ? "&" : "") + pair;
     start = end + 1;
   }
   return out;
 }
-
-}  // namespace
 
 std::string
 redact_uri (const std::string & uri)
@@ -93,7 +88,7 @@ redact_uri (const std::string & uri)
     const size_t length = query_end == std::string::npos ? std::string::npos
         : query_end - query_start - 1;
     out = out.substr (0, query_start + 1) + redact_query (out.substr
-        (query_start + 1, length)) + (query_end == std::string::npos ? ""
+        (query_start + 1, length), false) + (query_end == std::string::npos ? ""
         : out.substr (query_end));
   }
   auto at = out.rfind ('@', authority_end - 1);

@@ -173,8 +173,13 @@ struct StreamSpec
 // file name, a path segment and a command-line word alike).
 bool is_valid_stream_name (const std::string & name);
 
-// The URI with any password replaced by "***", safe for logs and APIs.
+// The URI with any password replaced by "***", safe for logs and APIs (and
+// the query values that hold secrets: passphrase, streamid, password).
 std::string redact_uri (const std::string & uri);
+
+// `query` ("k=v&k2=v2") with values as "***": every one, or only those of
+// the keys that hold secrets (passphrase, streamid, password).
+std::string redact_query (const std::string & query, bool every_value);
 
 // The built-in stream served when no pipeline file exists.
 StreamSpec demo_stream_spec ();

@@ -39,20 +39,8 @@ PushOutput::redacted (const std::string & url)
   if (slash != std::string::npos && slash + 1 < path.size ()
       && g_str_has_prefix (g_uri_get_scheme (uri), "rtmp"))
     path = path.substr (0, slash + 1) + "***";
-  std::string query;
-  if (const char *q = g_uri_get_query (uri)) {
-    std::string text (q);
-    for (size_t start = 0; start <= text.size ();) {
-      size_t end = text.find ('&', start);
-      if (end == std::string::npos)
-        end = text.size ();
-      const std::string pair = text.substr (start, end - start);
-      const size_t eq = pair.find ('=');
-      query += (query.empty () ? "?" : "&") + pair.substr (0, eq)
-          + (eq == std::string::npos ? "" : "=***");
-      start = end + 1;
-    }
-  }
+  const char *q = g_uri_get_query (uri);
+  const std::string query = q ? "?" + redact_query (q, true) : "";
   const int port = g_uri_get_port (uri);
   std::string out = std::string (g_uri_get_scheme (uri)) + "://"
       + (g_uri_get_host (uri) ? g_uri_get_host (uri) : "")
