@@ -62,6 +62,9 @@ const char *kPublishKey = "camgate-publish";
 // Set on a media once it has been prepared: "unprepared" again then means
 // finished, not yet to be prepared.
 const char *kWasPreparedKey = "camgate-was-prepared";
+// What the queue before a viewer's sink holds before it drops the oldest:
+// a keyframe's burst and more, for a TCP viewer's sending thread to catch up.
+constexpr guint kViewerBranchBytes = 1024 * 1024;
 
 // The RTSP method being handled on this thread, if any.
 GstRTSPMethod
@@ -233,13 +236,18 @@ build_record_element (MountTarget & target)
 }
 
 // The sinks gst-rtsp-server adds to a play media as viewers SETUP (an
-// appsink per track for TCP viewers, a multiudpsink for UDP ones):
-// - An appsink holds one frame, emptied by its sending thread only while at
-//   least one TCP viewer of the media can take more. When none can (a
-//   viewer that stops reading fills its backlog), the appsink blocked
-//   whatever pushed into it, and so the tee before it and every viewer of
-//   the stream, UDP ones too, until that session timed out. Dropping the
-//   held frame for the newest loses nothing a reader could have taken.
+// appsink per track for TCP viewers, a multiudpsink for UDP ones, and a
+// queue before each once both kinds share a track's tee):
+// - A TCP viewer's appsink holds one packet, emptied by gst-rtsp-server's
+//   sending thread only while one TCP viewer of the media can take more. When
+//   none can (one that stops reading fills its backlog), that appsink blocks
+//   what feeds it. Behind a leaky queue only that branch waits, and the tee,
+//   so every UDP viewer, goes on. (Dropping in the appsink itself instead
+//   confuses the sending thread: it counts one packet per arrival, so after a
+//   drop it waits, holding the stream's lock, for a packet more than there
+//   is; when the last viewer then left, nothing came and the TEARDOWN waited
+//   on that lock for good.) Alone on a tee, a stalled appsink holds up only
+//   its own media, whose source queue drops old packets.
 // - A UDP viewer's RTP sink added to the running pipeline prerolled
 //   asynchronously, and the pipeline lost its state for it: now and then
 //   under load a sink (a TCP viewer's appsink) then stayed PAUSED and its
@@ -249,12 +257,17 @@ build_record_element (MountTarget & target)
 //   (Not the appsinks: made synchronous, a TEARDOWN could wait forever on
 //   gst-rtsp-server's TCP sending thread.)
 void
-on_sender_element_added (GstBin *, GstBin *, GstElement * element, gpointer)
+on_sender_element_added (GstBin * pipeline, GstBin * parent,
+    GstElement * element, gpointer)
 {
-  if (GST_IS_APP_SINK (element))
-    g_object_set (element, "drop", TRUE, nullptr);
-  else if (GST_IS_BASE_SINK (element) && g_str_equal (G_OBJECT_TYPE_NAME
-          (element), "GstMultiUDPSink"))
+  if (parent != pipeline)
+    return;     // inside the media's own element, not a viewer's branch
+  const gchar *type = G_OBJECT_TYPE_NAME (element);
+  if (g_str_equal (type, "GstQueue"))
+    g_object_set (element, "leaky", 2 /* downstream: drop old */ ,
+        "max-size-buffers", 0, "max-size-time", (guint64) 0,
+        "max-size-bytes", kViewerBranchBytes, nullptr);
+  else if (g_str_equal (type, "GstMultiUDPSink"))
     g_object_set (element, "async", FALSE, nullptr);
 }
 

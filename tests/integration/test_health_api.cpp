@@ -146,6 +146,32 @@ TEST (HealthApi, EachKindOfReaderIsCountedWhileItReads)
   g_object_unref (client);
 }
 
+// The last RTSP viewer over TCP leaving stops the media while gst-rtsp-server's
+// TCP sending thread may be about to take the next packet. A packet dropped
+// for a newer one inside its sink once left that thread waiting, under the
+// stream's lock, for a packet that never came: the TEARDOWN then waited for
+// good and the stream counted its viewer forever. A busy stream (many
+// packets a second) and viewers that come and go make that moment common.
+TEST (HealthApi, TcpViewersThatComeAndGoAreAllCountedOut)
+{
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source:\n  pipeline: >-\n    videotestsrc is-live=true "
+            "pattern=snow ! video/x-raw,width=640,height=360,framerate=30/1 "
+            "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=6000 "
+            "key-int-max=30 ! h264parse\n" } });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  for (int round = 0; round < 16; round++) {
+    {
+      Viewer viewer (gateway->url ("cam"), "tcp");
+      ASSERT_TRUE (viewer.wait_frames (3, 20s)) << viewer.error ();
+    }
+    ASSERT_TRUE (wait_until ([&]() {
+          return viewers (*gateway, "cam", "rtsp") == 0; }, 10s))
+        << "round " << round << "\n" << gateway->log ();
+  }
+}
+
 TEST (HealthApi, FrozenCameraIsStalledThenRestartedAndRecovers)
 {
   FakeCamera camera;
