@@ -2,6 +2,8 @@
 
 #include "media_codec.h"
 
+#include <gst/base/gstbasesink.h>
+
 #include <algorithm>
 
 namespace camgate {
@@ -61,6 +63,8 @@ PushOutput::update (const OutputTick & tick)
   if (!running () && tick.now_us < retry_at_us_)
     return;
   FanoutOutput::update (tick);
+  if (sink_)
+    read_sink_stats (tick.now_us);
   if (running ()) {
     if (!was_running_)
       started_us_ = tick.now_us;
@@ -76,11 +80,39 @@ PushOutput::status () const
   Status s { redacted (url_), "waiting", bytes_.load (), last_error () };
   const int64_t now = g_get_monotonic_time ();
   if (running ())
-    s.state = now - last_byte_us_.load () < kConnectedUs ? "connected"
-        : "connecting";
+    s.state = accepted_.load () && now - last_byte_us_.load () < kConnectedUs
+        ? "connected" : "connecting";
   else if (!s.last_error.empty ())
     s.state = "retrying";
   return s;
+}
+
+void
+PushOutput::read_sink_stats (int64_t now_us)
+{
+  // The sink's own counters: what went out on its connection, and whether it
+  // has rendered a buffer (it renders none before the target took the
+  // publish), rather than what reached it, which a target that refuses us
+  // also gets for a moment at each attempt.
+  GstStructure *wire = nullptr;
+  g_object_get (sink_, "stats", &wire, nullptr);
+  guint64 sent = 0;
+  if (wire && !gst_structure_get_uint64 (wire, rtmp_ ? "out-bytes-total"
+          : "bytes-sent-total", &sent))
+    sent = 0;
+  if (wire)
+    gst_structure_free (wire);
+  GstStructure *rendering = gst_base_sink_get_stats (GST_BASE_SINK (sink_));
+  guint64 rendered = 0;
+  gst_structure_get_uint64 (rendering, "rendered", &rendered);
+  gst_structure_free (rendering);
+  accepted_ = rendered > 0;
+  if (sent > attempt_bytes_) {
+    bytes_ += sent - attempt_bytes_;
+    attempt_bytes_ = sent;
+    if (rendered > 0)
+      last_byte_us_ = now_us;
+  }
 }
 
 bool
@@ -131,24 +163,18 @@ PushOutput::describe (const RtpFanout::Layout & layout,
 void
 PushOutput::started (GstElement * pipeline)
 {
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  // (mpegtsmux hands its packets on in lists.)
-  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
-          | GST_PAD_PROBE_TYPE_BUFFER_LIST), count_bytes, this, nullptr);
-  gst_object_unref (pad);
-  gst_object_unref (sink);
+  sink_ = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  attempt_bytes_ = 0;
+  accepted_ = false;
 }
 
-GstPadProbeReturn
-PushOutput::count_bytes (GstPad *, GstPadProbeInfo * info, gpointer data)
+void
+PushOutput::stopped ()
 {
-  auto *self = static_cast<PushOutput *> (data);
-  self->bytes_ += (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-      ? gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info))
-      : gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
-  self->last_byte_us_ = g_get_monotonic_time ();
-  return GST_PAD_PROBE_OK;
+  accepted_ = false;
+  if (sink_)
+    gst_object_unref (sink_);
+  sink_ = nullptr;
 }
 
 }  // namespace camgate

@@ -28,7 +28,7 @@ public:
   {
     std::string url;               // redacted
     std::string state;             // connected, connecting, retrying, waiting
-    uint64_t bytes = 0;            // sent to the target, all attempts
+    uint64_t bytes = 0;            // sent on the target's connections, all attempts
     std::string last_error;
   };
   Status status () const;
@@ -41,16 +41,20 @@ protected:
   bool describe (const RtpFanout::Layout & layout, std::string & description,
       std::string & error) override;
   void started (GstElement * pipeline) override;
+  void stopped () override;
 
 private:
-  static GstPadProbeReturn count_bytes (GstPad *, GstPadProbeInfo * info,
-      gpointer self);
+  void read_sink_stats (int64_t now_us);
 
   const std::string url_;
   const bool tls_verify_;
   const bool rtmp_;
   std::atomic<uint64_t> bytes_ { 0 };
   std::atomic<int64_t> last_byte_us_ { 0 };
+  std::atomic<bool> accepted_ { false };
+  // Main context: the running attempt's sink and what it had sent.
+  GstElement *sink_ = nullptr;
+  uint64_t attempt_bytes_ = 0;
   // Main context: the retry schedule.
   bool was_running_ = false;
   int64_t started_us_ = 0;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -154,6 +155,23 @@ TEST (Push, RtmpsTargetsAreCheckedAndReachAnotherGateway)
       }, 20s)) << api.body;
   EXPECT_EQ (receiver.log ().find ("stream checked: running"),
       std::string::npos) << receiver.log ();
+  // The refused target never counts as connected, nor counts bytes, at any
+  // moment of its retries (its state once flapped to connected as each
+  // attempt began: bytes were counted as they reached its sink).
+  const std::regex refused ("\"state\" : \"(\\w+)\",\\s*\"bytes\" : "
+      "([0-9]+),\\s*\"last_error\" : \"[^\"]*TLS certificate");
+  const std::regex trusted ("\"state\" : \"connected\",\\s*\"bytes\" : "
+      "([1-9][0-9]*)");
+  for (int sample = 0; sample < 40; sample++) {
+    api = http_request (gateway->http_port (), "GET", "/api/v1/streams/cam");
+    std::smatch got;
+    if (std::regex_search (api.body, got, refused)) {
+      EXPECT_NE (got[1].str (), "connected") << api.body;
+      EXPECT_EQ (got[2].str (), "0") << api.body;
+    }
+    EXPECT_TRUE (std::regex_search (api.body, got, trusted)) << api.body;
+    std::this_thread::sleep_for (100ms);
+  }
 
   // The panel's tile shows both targets, the refused one with why.
   const std::string panel = browser_command ("panel_tile.cjs");
