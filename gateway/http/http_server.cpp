@@ -139,6 +139,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
   snapshots_ = std::make_unique<SnapshotRoutes> (streams_);
+  events_ = std::make_unique<EventStream> (EventBus::gateway ());
   store_ = PipelineStore (config.pipelines_dir, config.api_pipelines);
   redirect_http_ = config.tls.enabled () && config.tls.redirect_http;
 
@@ -172,6 +173,7 @@ void
 HttpServer::stop ()
 {
   idle_.detach ();
+  events_.reset ();                // ends its clients' streams
   if (server_) {
     soup_server_disconnect (server_);
     g_clear_object (&server_);
@@ -349,6 +351,20 @@ HttpServer::add_api_routes ()
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
               text.data (), text.size ());
+        } });
+  // Each caller sees the events of the streams it may watch or manage.
+  routes_.add ({ "GET", "/api/v1/events", Access::PerItem, 0, "",
+        [this](const RouteRequest & r) {
+          const Identity who = r.who;
+          // Someone who may see nothing would only hold a client slot.
+          if (access_.enabled () && (!who.user || who.user->grants.empty ()))
+            return refuse_access (r.message, who, "read events");
+          events_->open (r.message, [this, who](const std::string & stream) {
+                return stream.empty ()
+                    ? access_.allowed (who, stream, kPermApi)
+                    : (access_.permissions (who, stream)
+                        & (kPermRead | kPermApi)) != 0;
+              });
         } });
   routes_.add ({ "GET", "/api/v1/cameras", Access::Needs, kPermApi,
         "list cameras", [this](const RouteRequest & r) {

@@ -22,6 +22,7 @@
 #include "auth/access_control.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_store.h"
+#include "http/event_stream.h"
 #include "http/hls_routes.h"
 #include "http/http_auth.h"
 #include "http/idle_connections.h"
@@ -90,6 +91,7 @@ private:
   std::unique_ptr<WebRtcRoutes> webrtc_;
   std::unique_ptr<CameraWatch> cameras_;
   std::unique_ptr<SnapshotRoutes> snapshots_;
+  std::unique_ptr<EventStream> events_;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;

@@ -1,5 +1,6 @@
 #include "media/publisher_lease.h"
 
+#include "events/event_bus.h"
 #include "media/source_session.h"
 
 namespace camgate {
@@ -54,6 +55,11 @@ PublisherLease::begin (unsigned tracks)
   slot_->health_->begin_session ();
   g_message ("stream %s: a publisher connected (%s)", slot_->stream_.c_str (),
       kind_.c_str ());
+  std::string address;
+  if (auto info = slot_->publisher ())
+    address = info->address;
+  EventBus::gateway ().publish ("publisher.connected", slot_->stream_,
+      { { "protocol", kind_ }, { "address", address } });
 }
 
 void
@@ -79,6 +85,10 @@ PublisherLease::end (const std::string & why)
     slot_->info_.reset ();
   }
   slot_->taken_ = false;
+  if (begun)
+    EventBus::gateway ().publish ("publisher.gone", slot_->stream_,
+        why.empty () ? EventBus::Fields { { "protocol", kind_ } }
+        : EventBus::Fields { { "protocol", kind_ }, { "why", why } });
   if (begun && slot_->stopped_)
     slot_->stopped_ ("the " + kind_ + " publisher left"
         + (why.empty () ? "" : ": " + why));

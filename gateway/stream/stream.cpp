@@ -1,5 +1,6 @@
 #include "stream/stream.h"
 
+#include "events/event_bus.h"
 #include "media/main_context.h"
 
 #include <algorithm>
@@ -186,6 +187,10 @@ Stream::set_state (StreamState state, const std::string & error)
   if (state == state_)
     return;
   state_ = state;
+  EventBus::Fields fields { { "state", to_string (state) } };
+  if (!error.empty ())
+    fields.push_back ({ "error", error });
+  EventBus::gateway ().publish ("stream.state", spec_.name, fields);
   if (state == StreamState::Retrying || state == StreamState::Stalled)
     return;                        // fail() logs it with the retry delay
   g_message ("stream %s: %s%s%s", spec_.name.c_str (), to_string (state),
