@@ -19,7 +19,9 @@ namespace {
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
-      "onvif", "users", "tls", "rtmp", "srt" };
+      "onvif", "users", "tls", "rtmp", "srt", "webhooks" };
+const std::vector<std::string> kWebhookKeys =
+    { "url", "secret", "events", "queue" };
 const std::vector<std::string> kRtmpKeys = { "port", "tls-port", "app" };
 const std::vector<std::string> kSrtKeys = { "port", "latency", "passphrase" };
 const std::vector<std::string> kUserKeys =
@@ -122,6 +124,41 @@ read_webrtc (YamlReader & reader, const YAML::Node & node, WebRtcConfig & out)
   if (const YAML::Node n = node["max-h264-transcodes"])
     reader.number (n, "webrtc.max-h264-transcodes", 1, 1000,
         out.max_h264_transcodes);
+}
+
+void
+read_webhook (YamlReader & reader, const YAML::Node & node, size_t index,
+    std::vector<WebhookConfig> & out)
+{
+  const std::string what = "webhooks[" + std::to_string (index) + "]";
+  if (!node.IsMap ()) {
+    reader.error (node, what + ": expected a mapping with url, got "
+        + YamlReader::kind (node));
+    return;
+  }
+  reader.check_keys (node, what, kWebhookKeys);
+  WebhookConfig hook;
+  const YAML::Node url = node["url"];
+  if (!url || !reader.scalar (url, what + ".url", hook.url))
+    return reader.error (node, what + ": needs a url");
+  if (!g_str_has_prefix (hook.url.c_str (), "http://")
+      && !g_str_has_prefix (hook.url.c_str (), "https://"))
+    return reader.error (url, what + ".url: expected http:// or https://");
+  if (const YAML::Node n = node["secret"])
+    reader.scalar (n, what + ".secret", hook.secret);
+  if (const YAML::Node n = node["events"]) {
+    if (!n.IsSequence ())
+      return reader.error (n, what + ".events: expected a list of event "
+          "types, got " + YamlReader::kind (n));
+    for (const auto & item : n) {
+      std::string type;
+      if (reader.scalar (item, what + ".events", type))
+        hook.events.push_back (type);
+    }
+  }
+  if (const YAML::Node n = node["queue"])
+    reader.number (n, what + ".queue", 1, 100000, hook.queue);
+  out.push_back (std::move (hook));
 }
 
 void
@@ -424,6 +461,14 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
     read_srt (reader, node, config.srt);
   if (const YAML::Node node = root["tls"])
     read_tls (reader, node, path, config.tls);
+  if (const YAML::Node node = root["webhooks"]) {
+    if (!node.IsSequence ())
+      reader.error (node, "webhooks: expected a list, got "
+          + YamlReader::kind (node));
+    else
+      for (size_t i = 0; i < node.size (); i++)
+        read_webhook (reader, node[i], i, config.webhooks);
+  }
   return !reader.failed ();
 }
 

@@ -61,6 +61,17 @@ struct TlsConfig
   bool enabled () const { return !certificate.empty (); }
 };
 
+// One receiver of the gateway's events (`webhooks:`): each event is POSTed
+// as JSON, signed with `secret` (HMAC-SHA256), retried with backoff; at
+// most `queue` wait, the oldest dropped beyond.
+struct WebhookConfig
+{
+  std::string url;                 // http:// or https://
+  std::string secret;              // "" = unsigned
+  std::vector<std::string> events; // types or "prefix.*"; none = every event
+  uint32_t queue = 1000;
+};
+
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
@@ -86,6 +97,7 @@ struct GatewayConfig
   SrtConfig srt;
   std::vector<UserSpec> users;     // none = no authentication
   TlsConfig tls;
+  std::vector<WebhookConfig> webhooks;
 };
 
 // Reads `path` over the defaults already in `config`. Returns false and

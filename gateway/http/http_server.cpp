@@ -140,6 +140,8 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   cameras_->start ();
   snapshots_ = std::make_unique<SnapshotRoutes> (streams_);
   events_ = std::make_unique<EventStream> (EventBus::gateway ());
+  webhooks_ = std::make_unique<Webhooks> (EventBus::gateway (),
+      config.webhooks);
   store_ = PipelineStore (config.pipelines_dir, config.api_pipelines);
   redirect_http_ = config.tls.enabled () && config.tls.redirect_http;
 
@@ -174,6 +176,7 @@ HttpServer::stop ()
 {
   idle_.detach ();
   events_.reset ();                // ends its clients' streams
+  webhooks_.reset ();
   if (server_) {
     soup_server_disconnect (server_);
     g_clear_object (&server_);
@@ -346,7 +349,8 @@ HttpServer::add_api_routes ()
         [this](const RouteRequest & r) { send_info (r.message); } });
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
-          std::string text = render_metrics (streams_);
+          std::string text = render_metrics (streams_)
+              + (webhooks_ ? webhooks_->metrics () : "");
           soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,

@@ -22,6 +22,7 @@
 #include "auth/access_control.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_store.h"
+#include "events/webhooks.h"
 #include "http/event_stream.h"
 #include "http/hls_routes.h"
 #include "http/http_auth.h"
@@ -92,6 +93,7 @@ private:
   std::unique_ptr<CameraWatch> cameras_;
   std::unique_ptr<SnapshotRoutes> snapshots_;
   std::unique_ptr<EventStream> events_;
+  std::unique_ptr<Webhooks> webhooks_;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;

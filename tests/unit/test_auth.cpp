@@ -434,6 +434,7 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
     { "/api/v1/streams/{name}/snapshot.jpg", { "get" } },
     { "/api/v1/cameras/{id}/add", { "post" } },
     { "/api/v1/auth/token", { "post" } },
+    { "/api/v1/events", { "get" } },
   };
   for (const auto & [path, methods] : routes)
     for (const auto & method : methods)

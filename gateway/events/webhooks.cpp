@@ -1,0 +1,242 @@
+#include "events/webhooks.h"
+
+#include <algorithm>
+
+namespace camgate {
+
+namespace {
+
+constexpr guint kMaxBackoffMs = 60 * 1000;
+constexpr guint kRequestTimeoutS = 10;
+
+std::string
+label_of (const std::string & url)
+{
+  GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!uri)
+    return "(not a URL)";
+  const int port = g_uri_get_port (uri);
+  std::string out = std::string (g_uri_get_scheme (uri)) + "://"
+      + (g_uri_get_host (uri) ? g_uri_get_host (uri) : "")
+      + (port > 0 ? ":" + std::to_string (port) : "") + g_uri_get_path (uri);
+  g_uri_unref (uri);
+  return out;
+}
+
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string
+label_value (const std::string & text)
+{
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    out += c == '\n' ? 'n' : c;
+  }
+  return out;
+}
+
+// What a send callback holds: the hook, unless the Webhooks went.
+struct Sending
+{
+  Webhooks *owner;
+  std::weak_ptr<void> hook;
+  SoupMessage *message;
+};
+
+}  // namespace
+
+Webhooks::Webhooks (EventBus & bus, const std::vector<WebhookConfig> & hooks)
+    : bus_ (bus)
+{
+  for (const auto & config : hooks) {
+    auto hook = std::make_shared<Hook> ();
+    hook->config = config;
+    hook->label = label_of (config.url);
+    hooks_.push_back (std::move (hook));
+  }
+  if (hooks_.empty ())
+    return;
+  session_ = soup_session_new ();
+  soup_session_set_timeout (session_, kRequestTimeoutS);
+  soup_session_set_user_agent (session_, "camgate-webhooks");
+  cancellable_ = g_cancellable_new ();
+  listener_ = bus_.listen ([this](const Event & event) { take (event); });
+}
+
+Webhooks::~Webhooks ()
+{
+  if (listener_)
+    bus_.forget (listener_);
+  for (auto & hook : hooks_)
+    if (hook->retry_source)
+      g_source_remove (hook->retry_source);
+  hooks_.clear ();                 // callbacks still to come find nothing
+  if (cancellable_) {
+    g_cancellable_cancel (cancellable_);
+    g_object_unref (cancellable_);
+  }
+  if (session_) {
+    soup_session_abort (session_);
+    g_object_unref (session_);
+  }
+}
+
+bool
+Webhooks::wants (const std::vector<std::string> & patterns,
+    const std::string & type)
+{
+  if (patterns.empty ())
+    return true;
+  return std::any_of (patterns.begin (), patterns.end (),
+      [&](const std::string & p) {
+        if (p.size () >= 2 && p.compare (p.size () - 2, 2, ".*") == 0)
+          return type.compare (0, p.size () - 1, p, 0, p.size () - 1) == 0;
+        return p == type;
+      });
+}
+
+std::string
+Webhooks::signature (const std::string & secret, const std::string & timestamp,
+    const std::string & body)
+{
+  const std::string signed_text = timestamp + "." + body;
+  gchar *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256,
+      reinterpret_cast<const guchar *> (secret.data ()), secret.size (),
+      signed_text.data (), signed_text.size ());
+  std::string out = std::string ("sha256=") + hex;
+  g_free (hex);
+  return out;
+}
+
+void
+Webhooks::take (const Event & event)
+{
+  for (auto & hook : hooks_) {
+    if (!wants (hook->config.events, event.type))
+      continue;
+    hook->waiting.push_back (event);
+    // The one being sent stays at the front until it is answered.
+    while (hook->waiting.size () > hook->config.queue) {
+      auto drop = hook->sending ? std::next (hook->waiting.begin ())
+          : hook->waiting.begin ();
+      if (drop == hook->waiting.end ())
+        break;
+      hook->waiting.erase (drop);
+      hook->dropped++;
+    }
+    if (!hook->sending && !hook->retry_source)
+      send_next (hook);
+  }
+}
+
+void
+Webhooks::send_next (const std::shared_ptr<Hook> & hook)
+{
+  if (hook->waiting.empty ())
+    return;
+  const Event & event = hook->waiting.front ();
+  SoupMessage *message = soup_message_new ("POST", hook->config.url.c_str ());
+  if (!message) {
+    hook->waiting.clear ();        // the URL was checked when read
+    return;
+  }
+  const std::string timestamp = std::to_string (g_get_real_time ()
+      / G_USEC_PER_SEC);
+  auto *headers = soup_message_get_request_headers (message);
+  soup_message_headers_replace (headers, "X-Camgate-Event",
+      event.type.c_str ());
+  soup_message_headers_replace (headers, "X-Camgate-Delivery",
+      std::to_string (event.id).c_str ());
+  soup_message_headers_replace (headers, "X-Camgate-Timestamp",
+      timestamp.c_str ());
+  if (!hook->config.secret.empty ())
+    soup_message_headers_replace (headers, "X-Camgate-Signature",
+        signature (hook->config.secret, timestamp, event.json).c_str ());
+  GBytes *body = g_bytes_new (event.json.data (), event.json.size ());
+  soup_message_set_request_body_from_bytes (message, "application/json",
+      body);
+  g_bytes_unref (body);
+  hook->sending = true;
+  auto *sending = new Sending { this, hook, message };
+  soup_session_send_and_read_async (session_, message, G_PRIORITY_DEFAULT,
+      cancellable_, +[](GObject * session, GAsyncResult * result,
+          gpointer data) {
+        auto *s = static_cast<Sending *> (data);
+        GError *error = nullptr;
+        GBytes *reply = soup_session_send_and_read_finish (SOUP_SESSION
+            (session), result, &error);
+        const guint status = soup_message_get_status (s->message);
+        if (reply)
+          g_bytes_unref (reply);
+        const bool cancelled = error && g_error_matches (error, G_IO_ERROR,
+            G_IO_ERROR_CANCELLED);
+        g_clear_error (&error);
+        auto hook = std::static_pointer_cast<Hook> (s->hook.lock ());
+        if (hook && !cancelled)
+          s->owner->sent (hook, SOUP_STATUS_IS_SUCCESSFUL (status));
+        g_object_unref (s->message);
+        delete s;
+      }, sending);
+}
+
+void
+Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok)
+{
+  hook->sending = false;
+  if (ok) {
+    hook->delivered++;
+    hook->backoff_ms = 1000;
+    if (!hook->waiting.empty ())
+      hook->waiting.pop_front ();
+    send_next (hook);
+    return;
+  }
+  hook->failed++;
+  auto *retry = new std::pair<Webhooks *, std::weak_ptr<Hook>> (this, hook);
+  hook->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
+      hook->backoff_ms, +[](gpointer data) -> gboolean {
+        auto *r = static_cast<std::pair<Webhooks *, std::weak_ptr<Hook>> *>
+            (data);
+        if (auto h = r->second.lock ()) {
+          h->retry_source = 0;
+          r->first->send_next (h);
+        }
+        return G_SOURCE_REMOVE;
+      }, retry, +[](gpointer data) {
+        delete static_cast<std::pair<Webhooks *, std::weak_ptr<Hook>> *>
+            (data);
+      });
+  hook->backoff_ms = std::min (hook->backoff_ms * 2, kMaxBackoffMs);
+}
+
+std::string
+Webhooks::metrics () const
+{
+  if (hooks_.empty ())
+    return "";
+  std::string out;
+  auto family = [&](const char *name, const char *type, const char *help,
+      auto value) {
+    out += std::string ("# HELP ") + name + " " + help + "\n# TYPE " + name
+        + " " + type + "\n";
+    for (const auto & hook : hooks_)
+      out += std::string (name) + "{url=\"" + label_value (hook->label)
+          + "\"} " + std::to_string (value (*hook)) + "\n";
+  };
+  family ("camgate_webhook_delivered_total", "counter",
+      "Events a webhook receiver took (2xx).",
+      [](const Hook & h) { return h.delivered; });
+  family ("camgate_webhook_failures_total", "counter",
+      "Deliveries that failed and were retried.",
+      [](const Hook & h) { return h.failed; });
+  family ("camgate_webhook_dropped_total", "counter",
+      "Events dropped because too many waited for the receiver.",
+      [](const Hook & h) { return h.dropped; });
+  family ("camgate_webhook_waiting", "gauge",
+      "Events waiting for the receiver.",
+      [](const Hook & h) { return static_cast<uint64_t> (h.waiting.size ()); });
+  return out;
+}
+
+}  // namespace camgate
