@@ -55,6 +55,22 @@ FanoutOutput::stop ()
     output_id_ = 0;
   }
   if (pipeline_) {
+    // What its sinks say as they close (a recording's last file) is told
+    // too. Sinks close at NULL, and a pipeline going to NULL flushes its bus
+    // first: the sinks go there alone, in a pipeline still READY.
+    gst_element_set_state (pipeline_, GST_STATE_READY);
+    GstIterator *sinks = gst_bin_iterate_sinks (GST_BIN (pipeline_));
+    gst_iterator_foreach (sinks, +[](const GValue * value, gpointer) {
+          gst_element_set_state (GST_ELEMENT (g_value_get_object (value)),
+              GST_STATE_NULL);
+        }, nullptr);
+    gst_iterator_free (sinks);
+    GstBus *bus = gst_element_get_bus (pipeline_);
+    while (GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT)) {
+      element_message (gst_message_get_structure (m));
+      gst_message_unref (m);
+    }
+    gst_object_unref (bus);
     gst_element_set_state (pipeline_, GST_STATE_NULL);
     gst_clear_object (&pipeline_);
     stopped ();
@@ -158,6 +174,10 @@ gboolean
 FanoutOutput::on_bus (GstBus *, GstMessage * message, gpointer data)
 {
   auto *self = static_cast<FanoutOutput *> (data);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT) {
+    self->element_message (gst_message_get_structure (message));
+    return G_SOURCE_CONTINUE;
+  }
   if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   GError *error = nullptr;

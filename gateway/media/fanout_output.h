@@ -59,6 +59,11 @@ protected:
     return false;
   }
   virtual void stopped () {}
+  // An element message from the pipeline (main context).
+  virtual void element_message (const GstStructure * message)
+  {
+    (void) message;
+  }
 
   const std::string stream_;
   const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }

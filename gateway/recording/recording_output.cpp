@@ -1,5 +1,6 @@
 #include "recording/recording_output.h"
 
+#include "events/event_bus.h"
 #include "gstrecordsink.h"
 
 #include <algorithm>
@@ -107,6 +108,24 @@ RecordingOutput::stopped ()
 {
   std::lock_guard<std::mutex> lk (lock_);
   gst_clear_object (&sink_);
+}
+
+void
+RecordingOutput::element_message (const GstStructure * message)
+{
+  if (!gst_structure_has_name (message, "recordsink-file")
+      || g_strcmp0 (gst_structure_get_string (message, "event"), "closed") != 0)
+    return;
+  // As the recordings API names it: relative to the stream's folder.
+  std::string file = gst_structure_get_string (message, "file");
+  if (file.rfind (root_ + "/", 0) == 0)
+    file = file.substr (root_.size () + 1);
+  guint64 duration = 0;
+  gst_structure_get_uint64 (message, "duration", &duration);
+  gchar *seconds = g_strdup_printf ("%.3f", (double) duration / GST_SECOND);
+  EventBus::gateway ().publish ("recording.closed", stream_,
+      { { "file", file }, { "duration", seconds } });
+  g_free (seconds);
 }
 
 void

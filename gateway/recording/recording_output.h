@@ -46,6 +46,7 @@ protected:
       std::string & error) override;
   void started (GstElement * pipeline) override;
   void stopped () override;
+  void element_message (const GstStructure * message) override;
 
 private:
   // Whether root_ resolves (links followed) to a folder inside spec_.root.

@@ -170,8 +170,14 @@ Stream::update_health ()
     text += (i ? ", " : ": ") + summary.reasons[i];
   if (text != logged_health_) {
     // Logged once per change, never per buffer.
-    if (!logged_health_.empty () || summary.state != "healthy")
+    if (!logged_health_.empty () || summary.state != "healthy") {
       g_message ("stream %s: health %s", spec_.name.c_str (), text.c_str ());
+      std::string reasons;
+      for (const auto & reason : summary.reasons)
+        reasons += (reasons.empty () ? "" : ",") + reason;
+      EventBus::gateway ().publish ("stream.health", spec_.name,
+          { { "health", summary.state }, { "reasons", reasons } });
+    }
     logged_health_ = text;
   }
   std::lock_guard<std::mutex> lk (lock_);

@@ -87,12 +87,14 @@ bearer (const std::string & user, const std::string & password)
 
 TEST (Events, StreamStatesAndPublishersReachTheClientsThatMaySeeThem)
 {
-  FakeCamera camera;
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15 });
   ASSERT_TRUE (camera.start ());
-  TempDir dir, pipes;
-  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  TempDir dir, pipes, recordings;
+  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n"
+      "record: { path: '%H-%M-%S.mp4' }\n");
   pipes.write ("live.yaml", "source: publish\n");
-  dir.write ("gateway.yaml", "pipelines: " + pipes.path () + "\nusers:\n"
+  dir.write ("gateway.yaml", "pipelines: " + pipes.path () + "\nrecordings: "
+      + recordings.path () + "\nusers:\n"
       "  - name: ops\n    password-hash: \"" + hash_password ("ops-pw")
       + "\"\n    rtsp-digest: \"" + digest_ha1 ("ops", "ops-pw") + "\"\n"
       "    permissions: { \"*\": [admin] }\n"
@@ -115,10 +117,18 @@ TEST (Events, StreamStatesAndPublishersReachTheClientsThatMaySeeThem)
   EventReader guard (port, bearer ("guard", "guard-pw"));
   EXPECT_TRUE (guard.wait_for ("text/event-stream", 10s)) << guard.text ();
 
-  // The camera vanishes and comes back.
+  // The camera vanishes (after two seconds of recording) and comes back.
+  std::this_thread::sleep_for (2500ms);
   camera.stop ();
   EXPECT_TRUE (ops.wait_for ("\"stream\":\"cam\",\"state\":\"retrying\","
           "\"error\":\"[^\"]+\"", 20s)) << ops.text () << gateway.log ();
+  // Its recording's file was closed; its health said why.
+  EXPECT_TRUE (ops.wait_for ("event: recording.closed\ndata: \\{[^\n]*"
+          "\"stream\":\"cam\",\"file\":\"[0-9]{2}-[0-9]{2}-[0-9]{2}\\.mp4\","
+          "\"duration\":\"[0-9.]+\"", 20s)) << ops.text () << gateway.log ();
+  EXPECT_TRUE (ops.wait_for ("event: stream.health\ndata: \\{[^\n]*"
+          "\"stream\":\"cam\",\"health\":\"retrying\",\"reasons\":"
+          "\"source-unavailable", 20s)) << ops.text ();
   ASSERT_TRUE (camera.start ());
   EXPECT_TRUE (ops.wait_for ("retrying[^]*\"stream\":\"cam\",\"state\":"
           "\"running\"", 20s)) << ops.text () << gateway.log ();
@@ -293,7 +303,7 @@ TEST (Events, WebhooksAreSignedRetriedAndBoundedWhenTheReceiverIsDown)
         return running >= 2;
       }, 20s)) << got.size () << "\n" << gateway.log ();
   for (const auto & d : got) {
-    EXPECT_EQ (d.event, "stream.state") << d.body;
+    EXPECT_EQ (d.event.rfind ("stream.", 0), 0u) << d.body;
     EXPECT_EQ (d.signature, "sha256=" + hmac_sha256_hex ("hook-secret-1",
             d.timestamp + "." + d.body)) << d.body;
     EXPECT_NEAR (std::stol (d.timestamp), g_get_real_time () / G_USEC_PER_SEC,
