@@ -23,19 +23,6 @@ label_of (const std::string & url)
   return out;
 }
 
-// A Prometheus label value: backslash, quote and newline escaped.
-std::string
-label_value (const std::string & text)
-{
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"')
-      out += '\\';
-    out += c == '\n' ? 'n' : c;
-  }
-  return out;
-}
-
 // What a send callback holds: the hook, unless the Webhooks went.
 struct Sending
 {
@@ -171,20 +158,26 @@ Webhooks::send_next (const std::shared_ptr<Hook> & hook)
           g_bytes_unref (reply);
         const bool cancelled = error && g_error_matches (error, G_IO_ERROR,
             G_IO_ERROR_CANCELLED);
+        const std::string why = error ? error->message
+            : "HTTP " + std::to_string (status);
         g_clear_error (&error);
         auto hook = std::static_pointer_cast<Hook> (s->hook.lock ());
         if (hook && !cancelled)
-          s->owner->sent (hook, SOUP_STATUS_IS_SUCCESSFUL (status));
+          s->owner->sent (hook, SOUP_STATUS_IS_SUCCESSFUL (status), why);
         g_object_unref (s->message);
         delete s;
       }, sending);
 }
 
 void
-Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok)
+Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok,
+    const std::string & why)
 {
   hook->sending = false;
   if (ok) {
+    // Logged once when a receiver fails, once when it takes events again.
+    if (hook->backoff_ms > 1000)
+      g_message ("webhook %s: delivering again", hook->label.c_str ());
     hook->delivered++;
     hook->backoff_ms = 1000;
     if (!hook->waiting.empty ())
@@ -192,6 +185,9 @@ Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok)
     send_next (hook);
     return;
   }
+  if (hook->backoff_ms == 1000)
+    g_message ("webhook %s: %s; retrying with backoff", hook->label.c_str (),
+        why.c_str ());
   hook->failed++;
   auto *retry = new std::pair<Webhooks *, std::weak_ptr<Hook>> (this, hook);
   hook->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
@@ -210,32 +206,13 @@ Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok)
   hook->backoff_ms = std::min (hook->backoff_ms * 2, kMaxBackoffMs);
 }
 
-std::string
-Webhooks::metrics () const
+std::vector<Webhooks::Figures>
+Webhooks::figures () const
 {
-  if (hooks_.empty ())
-    return "";
-  std::string out;
-  auto family = [&](const char *name, const char *type, const char *help,
-      auto value) {
-    out += std::string ("# HELP ") + name + " " + help + "\n# TYPE " + name
-        + " " + type + "\n";
-    for (const auto & hook : hooks_)
-      out += std::string (name) + "{url=\"" + label_value (hook->label)
-          + "\"} " + std::to_string (value (*hook)) + "\n";
-  };
-  family ("camgate_webhook_delivered_total", "counter",
-      "Events a webhook receiver took (2xx).",
-      [](const Hook & h) { return h.delivered; });
-  family ("camgate_webhook_failures_total", "counter",
-      "Deliveries that failed and were retried.",
-      [](const Hook & h) { return h.failed; });
-  family ("camgate_webhook_dropped_total", "counter",
-      "Events dropped because too many waited for the receiver.",
-      [](const Hook & h) { return h.dropped; });
-  family ("camgate_webhook_waiting", "gauge",
-      "Events waiting for the receiver.",
-      [](const Hook & h) { return static_cast<uint64_t> (h.waiting.size ()); });
+  std::vector<Figures> out;
+  for (const auto & hook : hooks_)
+    out.push_back ({ hook->label, hook->delivered, hook->failed,
+          hook->dropped, hook->waiting.size () });
   return out;
 }
 

@@ -27,8 +27,12 @@ public:
   Webhooks (const Webhooks &) = delete;
   Webhooks & operator= (const Webhooks &) = delete;
 
-  // Prometheus lines: delivered, failed attempts, dropped, waiting.
-  std::string metrics () const;
+  struct Figures
+  {
+    std::string url;               // without userinfo or query
+    uint64_t delivered = 0, failed = 0, dropped = 0, waiting = 0;
+  };
+  std::vector<Figures> figures () const;
 
   // "sha256=<hex>" for `body` sent at `timestamp` (unix seconds).
   static std::string signature (const std::string & secret,
@@ -52,7 +56,8 @@ private:
 
   void take (const Event & event);
   void send_next (const std::shared_ptr<Hook> & hook);
-  void sent (const std::shared_ptr<Hook> & hook, bool ok);
+  void sent (const std::shared_ptr<Hook> & hook, bool ok,
+      const std::string & why);
 
   EventBus & bus_;
   uint64_t listener_ = 0;

@@ -349,8 +349,7 @@ HttpServer::add_api_routes ()
         [this](const RouteRequest & r) { send_info (r.message); } });
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
-          std::string text = render_metrics (streams_)
-              + (webhooks_ ? webhooks_->metrics () : "");
+          std::string text = render_metrics (streams_, webhooks_.get ());
           soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,

@@ -1,5 +1,6 @@
 #include "http/metrics.h"
 
+#include "events/webhooks.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 #include "transcode/rendition_ladder.h"
@@ -272,10 +273,37 @@ write_process (std::ostringstream & out)
     f->write (out);
 }
 
+// Per webhook receiver (label url: without userinfo or query).
+void
+write_webhooks (const Webhooks & webhooks, std::ostringstream & out)
+{
+  const auto figures = webhooks.figures ();
+  if (figures.empty ())
+    return;
+  Family delivered ("camgate_webhook_delivered_total", "counter",
+      "Events a webhook receiver took (2xx)");
+  Family failures ("camgate_webhook_failures_total", "counter",
+      "Deliveries that failed and were retried");
+  Family dropped ("camgate_webhook_dropped_total", "counter",
+      "Events dropped because too many waited for the receiver");
+  Family waiting ("camgate_webhook_waiting", "gauge",
+      "Events waiting for the receiver");
+  for (const auto & f : figures) {
+    const std::vector<std::pair<std::string, std::string>> label
+        { { "url", f.url } };
+    delivered.add (label, f.delivered);
+    failures.add (label, f.failed);
+    dropped.add (label, f.dropped);
+    waiting.add (label, f.waiting);
+  }
+  for (const Family * family : { &delivered, &failures, &dropped, &waiting })
+    family->write (out);
+}
+
 }  // namespace
 
 std::string
-render_metrics (const StreamManager & streams)
+render_metrics (const StreamManager & streams, const Webhooks * webhooks)
 {
   Family info ("camgate_build_info", "gauge",
       "Version of the running camgate, as a label");
@@ -292,6 +320,8 @@ render_metrics (const StreamManager & streams)
   info.write (out);
   per_stream.write (out);
   per_track.write (out);
+  if (webhooks)
+    write_webhooks (*webhooks, out);
   write_process (out);
   return out.str ();
 }

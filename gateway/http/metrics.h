@@ -7,7 +7,9 @@
 namespace camgate {
 
 class StreamManager;
+class Webhooks;
 
-std::string render_metrics (const StreamManager & streams);
+std::string render_metrics (const StreamManager & streams,
+    const Webhooks * webhooks = nullptr);
 
 }  // namespace camgate

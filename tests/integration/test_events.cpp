@@ -1,6 +1,7 @@
 // The gateway's events as a client outside it reads them: Server-Sent Events
 // at /api/v1/events, each client seeing only the streams it may.
 #include "auth/password_hash.h"
+#include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
 
@@ -335,10 +336,23 @@ TEST (Events, WebhooksAreSignedRetriedAndBoundedWhenTheReceiverIsDown)
       << metrics.body;
   EXPECT_EQ (metric (metrics.body, "camgate_webhook_delivered_total" + dead), 0)
       << metrics.body;
+  // Its failing is logged once, not at every retry.
+  const std::string log = gateway.log ();
+  const std::string failing = "webhook http://127.0.0.1:" + std::to_string
+      (dead_port) + "/gone: ";
+  EXPECT_NE (log.find (failing), std::string::npos) << log;
+  EXPECT_EQ (log.find (failing), log.rfind (failing)) << log;
   const std::string live = "{url=\"http://127.0.0.1:" + std::to_string
       (receiver.port ()) + "/hook\"}";
   EXPECT_GE (metric (metrics.body, "camgate_webhook_delivered_total" + live),
       static_cast<long> (got.size ())) << metrics.body;
   EXPECT_EQ (metric (metrics.body, "camgate_webhook_dropped_total" + live), 0)
       << metrics.body;
+  if (have_program ("promtool")) {
+    TempDir out;
+    int status = -1;
+    const std::string said = run_command ("promtool check metrics < "
+        + out.write ("metrics.txt", metrics.body), &status);
+    EXPECT_EQ (status, 0) << said;
+  }
 }
