@@ -4,7 +4,6 @@
 #include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
 
-#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/sdp/gstsdpmessage.h>
 
