@@ -1,6 +1,7 @@
 #include "webrtc/webrtc_sessions.h"
 
 #include "auth/password_hash.h"
+#include "events/event_bus.h"
 
 #include <gst/video/video.h>
 
@@ -127,12 +128,20 @@ WebRtcSessions::admit (const std::string & name, const WebRtcStream & stream,
     return refuse (Refusal::NoOutput, "WebRTC output is off for stream '"
         + name + "'");
   const unsigned stream_limit = stream.max_viewers;
-  if (viewer_count (stream_of (name)) >= stream_limit)
+  auto limit_hit = [&](const char *of, unsigned limit) {
+    EventBus::gateway ().publish ("viewers.limit", name, { { "protocol",
+            "WebRTC" }, { "of", of }, { "limit", std::to_string (limit) } });
+  };
+  if (viewer_count (stream_of (name)) >= stream_limit) {
+    limit_hit ("stream", stream_limit);
     return refuse (Refusal::Busy, "stream '" + name + "' has its maximum of "
         + std::to_string (stream_limit) + " WebRTC viewers", 10);
-  if (viewer_count () >= config_.webrtc.max_viewers)
+  }
+  if (viewer_count () >= config_.webrtc.max_viewers) {
+    limit_hit ("gateway", config_.webrtc.max_viewers);
     return refuse (Refusal::Busy, "the gateway has its maximum of "
         + std::to_string (config_.webrtc.max_viewers) + " WebRTC viewers", 10);
+  }
   codecs = feed->codecs ();
   if (codecs.video.empty () && codecs.audio.empty ())
     return refuse (Refusal::Busy, "stream '" + name + "' has no media yet", 2);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 namespace camgate::testing {
 
@@ -649,6 +650,54 @@ free_port (GSocketType type)
   g_object_unref (loopback);
   g_object_unref (socket);
   return port;
+}
+
+
+EventReader::EventReader (int port, const std::string & headers)
+{
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 10);
+  conn_ = g_socket_client_connect_to_host (client, "127.0.0.1", port,
+      nullptr, nullptr);
+  g_object_unref (client);
+  if (!conn_)
+    return;
+  const std::string request = "GET /api/v1/events HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\nAccept: text/event-stream\r\n" + headers + "\r\n";
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+          (conn_)), request.data (), request.size (), nullptr, nullptr,
+      nullptr);
+}
+
+EventReader::~EventReader ()
+{
+  if (conn_)
+    g_object_unref (conn_);
+}
+
+bool
+EventReader::wait_for (const std::string & pattern,
+    std::chrono::milliseconds limit)
+{
+  const std::regex re (pattern);
+  const auto end = std::chrono::steady_clock::now () + limit;
+  GSocket *socket = conn_ ? g_socket_connection_get_socket (conn_) : nullptr;
+  while (socket) {
+    if (std::regex_search (text_, re))
+      return true;
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>
+        (end - std::chrono::steady_clock::now ()).count ();
+    if (left <= 0 || !g_socket_condition_timed_wait (socket, G_IO_IN, left,
+            nullptr, nullptr))
+      return false;
+    char buffer[4096];
+    const gssize got = g_socket_receive (socket, buffer, sizeof buffer,
+        nullptr, nullptr);
+    if (got <= 0)
+      return std::regex_search (text_, re);
+    text_.append (buffer, got);
+  }
+  return false;
 }
 
 }  // namespace camgate::testing

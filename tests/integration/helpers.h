@@ -201,6 +201,26 @@ struct HttpReply
 HttpReply http_request (int port, const std::string & method,
     const std::string & target, const std::string & body = {},
     const std::vector<std::pair<std::string, std::string>> & headers = {});
+// GET /api/v1/events (Server-Sent Events) on a plain socket, with extra
+// request `headers` ("Name: value\r\n" each): what it read so far, as text.
+class EventReader
+{
+public:
+  explicit EventReader (int port, const std::string & headers = "");
+  ~EventReader ();
+  EventReader (const EventReader &) = delete;
+  EventReader & operator= (const EventReader &) = delete;
+
+  // Reads until `pattern` (a std::regex) matches what was read, or `limit`
+  // passes.
+  bool wait_for (const std::string & pattern, std::chrono::milliseconds limit);
+  const std::string & text () const { return text_; }
+
+private:
+  GSocketConnection *conn_ = nullptr;
+  std::string text_;
+};
+
 // An Authorization header value: "Basic " and base64 of user:password.
 std::string basic_auth (const std::string & user, const std::string & password);
 // The value of header `name` in `reply` ("" when absent).

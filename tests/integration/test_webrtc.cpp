@@ -195,13 +195,18 @@ TEST_F (WebRtc, BadRequestsGetClearErrors)
   WebRtcTestPeer publisher ({ .kind = WebRtcTestPeer::Kind::WhipPublisher });
   EXPECT_EQ (publisher.connect (port, "cam").status, 403);
 
-  // Over max-viewers: 503 with Retry-After.
+  // Over max-viewers: 503 with Retry-After, and an event says so.
+  EventReader events (port);
+  ASSERT_TRUE (events.wait_for ("text/event-stream", 10s)) << events.text ();
   WebRtcTestPeer first ({ .audio = false });
   ASSERT_EQ (first.connect (port, "cam").status, 201);
   WebRtcTestPeer second ({ .audio = false });
   auto full = second.connect (port, "cam");
   EXPECT_EQ (full.status, 503);
   EXPECT_FALSE (header_value (full, "Retry-After").empty ());
+  EXPECT_TRUE (events.wait_for ("event: viewers.limit\ndata: \\{[^\n]*"
+          "\"stream\":\"cam\",\"protocol\":\"WebRTC\",\"of\":\"stream\","
+          "\"limit\":\"1\"", 10s)) << events.text ();
   // Trickle PATCH: wrong type 415, right type 204, unknown session 404.
   EXPECT_EQ (http_request (port, "PATCH", first.location (), "x",
           { { "Content-Type", "text/plain" } }).status, 415);
