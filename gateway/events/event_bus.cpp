@@ -1,7 +1,8 @@
 #include "events/event_bus.h"
 
+#include "http/json_text.h"
+
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 namespace camgate {
 
@@ -21,27 +22,15 @@ event_json (uint64_t id, const std::string & type, const std::string & stream,
   GDateTime *now = g_date_time_new_now_utc ();
   gchar *time = g_date_time_format_iso8601 (now);
   g_date_time_unref (now);
-  json_builder_set_member_name (b, "time");
-  json_builder_add_string_value (b, time);
+  json_member (b, "time", time);
   g_free (time);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, type.c_str ());
-  if (!stream.empty ()) {
-    json_builder_set_member_name (b, "stream");
-    json_builder_add_string_value (b, stream.c_str ());
-  }
-  for (const auto & [name, value] : fields) {
-    json_builder_set_member_name (b, name.c_str ());
-    json_builder_add_string_value (b, value.c_str ());
-  }
+  json_member (b, "type", type);
+  if (!stream.empty ())
+    json_member (b, "stream", stream);
+  for (const auto & [name, value] : fields)
+    json_member (b, name.c_str (), value);
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return finish_json (b, false);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@ namespace camgate {
 
 namespace {
 
+constexpr guint kFirstBackoffMs = 1000;
 constexpr guint kMaxBackoffMs = 60 * 1000;
 constexpr guint kRequestTimeoutS = 10;
 
@@ -22,14 +23,6 @@ label_of (const std::string & url)
   g_uri_unref (uri);
   return out;
 }
-
-// What a send callback holds: the hook, unless the Webhooks went.
-struct Sending
-{
-  Webhooks *owner;
-  std::weak_ptr<void> hook;
-  SoupMessage *message;
-};
 
 }  // namespace
 
@@ -145,11 +138,11 @@ Webhooks::send_next (const std::shared_ptr<Hook> & hook)
       body);
   g_bytes_unref (body);
   hook->sending = true;
-  auto *sending = new Sending { this, hook, message };
+  auto *sending = new Pending { this, hook, message };
   soup_session_send_and_read_async (session_, message, G_PRIORITY_DEFAULT,
       cancellable_, +[](GObject * session, GAsyncResult * result,
           gpointer data) {
-        auto *s = static_cast<Sending *> (data);
+        auto *s = static_cast<Pending *> (data);
         GError *error = nullptr;
         GBytes *reply = soup_session_send_and_read_finish (SOUP_SESSION
             (session), result, &error);
@@ -161,7 +154,7 @@ Webhooks::send_next (const std::shared_ptr<Hook> & hook)
         const std::string why = error ? error->message
             : "HTTP " + std::to_string (status);
         g_clear_error (&error);
-        auto hook = std::static_pointer_cast<Hook> (s->hook.lock ());
+        auto hook = s->hook.lock ();
         if (hook && !cancelled)
           s->owner->sent (hook, SOUP_STATUS_IS_SUCCESSFUL (status), why);
         g_object_unref (s->message);
@@ -176,32 +169,29 @@ Webhooks::sent (const std::shared_ptr<Hook> & hook, bool ok,
   hook->sending = false;
   if (ok) {
     // Logged once when a receiver fails, once when it takes events again.
-    if (hook->backoff_ms > 1000)
+    if (hook->backoff_ms > kFirstBackoffMs)
       g_message ("webhook %s: delivering again", hook->label.c_str ());
     hook->delivered++;
-    hook->backoff_ms = 1000;
+    hook->backoff_ms = kFirstBackoffMs;
     if (!hook->waiting.empty ())
       hook->waiting.pop_front ();
     send_next (hook);
     return;
   }
-  if (hook->backoff_ms == 1000)
+  if (hook->backoff_ms == kFirstBackoffMs)
     g_message ("webhook %s: %s; retrying with backoff", hook->label.c_str (),
         why.c_str ());
   hook->failed++;
-  auto *retry = new std::pair<Webhooks *, std::weak_ptr<Hook>> (this, hook);
   hook->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
       hook->backoff_ms, +[](gpointer data) -> gboolean {
-        auto *r = static_cast<std::pair<Webhooks *, std::weak_ptr<Hook>> *>
-            (data);
-        if (auto h = r->second.lock ()) {
+        auto *retry = static_cast<Pending *> (data);
+        if (auto h = retry->hook.lock ()) {
           h->retry_source = 0;
-          r->first->send_next (h);
+          retry->owner->send_next (h);
         }
         return G_SOURCE_REMOVE;
-      }, retry, +[](gpointer data) {
-        delete static_cast<std::pair<Webhooks *, std::weak_ptr<Hook>> *>
-            (data);
+      }, new Pending { this, hook }, +[](gpointer data) {
+        delete static_cast<Pending *> (data);
       });
   hook->backoff_ms = std::min (hook->backoff_ms * 2, kMaxBackoffMs);
 }

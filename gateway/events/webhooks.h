@@ -54,6 +54,15 @@ private:
     uint64_t delivered = 0, failed = 0, dropped = 0;
   };
 
+  // What a send callback or a retry timer holds: the hook, unless the
+  // Webhooks went meanwhile.
+  struct Pending
+  {
+    Webhooks *owner;
+    std::weak_ptr<Hook> hook;
+    SoupMessage *message = nullptr;
+  };
+
   void take (const Event & event);
   void send_next (const std::shared_ptr<Hook> & hook);
   void sent (const std::shared_ptr<Hook> & hook, bool ok,

@@ -1,7 +1,8 @@
 #include "http/event_stream.h"
 
+#include "http/http_server.h"
+
 #include <algorithm>
-#include <cstring>
 
 namespace camgate {
 
@@ -39,14 +40,9 @@ void
 EventStream::open (SoupServerMessage * message, MaySee may_see)
 {
   sweep ();
-  if (clients_.size () >= kMaxClients) {
-    const char *why = "too many event clients";
-    soup_server_message_set_status (message,
-        SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
-    soup_server_message_set_response (message, "text/plain", SOUP_MEMORY_COPY,
-        why, strlen (why));
-    return;
-  }
+  if (clients_.size () >= kMaxClients)
+    return send_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "too many event clients");
   // A client reconnecting says the last id it got; a new one gets what
   // comes from now on.
   const char *last = soup_message_headers_get_one
@@ -55,9 +51,7 @@ EventStream::open (SoupServerMessage * message, MaySee may_see)
       : G_MAXUINT64;
 
   auto *headers = soup_server_message_get_response_headers (message);
-  soup_message_headers_set_encoding (headers,
-      soup_server_message_get_http_version (message) == SOUP_HTTP_1_0
-      ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  set_streamed_encoding (message);
   soup_message_headers_set_content_type (headers, "text/event-stream",
       nullptr);
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");

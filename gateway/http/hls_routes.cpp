@@ -444,9 +444,7 @@ HlsRoutes::start_feed (Waiter & w, std::shared_ptr<hls::SegmentStore> store)
   if (!store->segment_from (w.file, 0, bytes, complete))
     return false;
   auto *headers = soup_server_message_get_response_headers (w.message);
-  soup_message_headers_set_encoding (headers,
-      soup_server_message_get_http_version (w.message) == SOUP_HTTP_1_0
-      ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+  set_streamed_encoding (w.message);
   soup_message_headers_set_content_type (headers, "video/mp4", nullptr);
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_server_message_set_status (w.message, SOUP_STATUS_OK, nullptr);

@@ -52,6 +52,14 @@ request_body (SoupServerMessage * message)
 }
 
 void
+set_streamed_encoding (SoupServerMessage * message)
+{
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers
+      (message), soup_server_message_get_http_version (message)
+      == SOUP_HTTP_1_0 ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+}
+
+void
 send_error (SoupServerMessage * message, guint status, const std::string & text)
 {
   JsonBuilder *builder = json_builder_new ();

@@ -107,6 +107,9 @@ void send_resource (SoupServerMessage * message, const char *name,
     const char *type, const char *cache);
 // The body of a request (libsoup has read it all).
 std::string request_body (SoupServerMessage * message);
+// A body written as it comes, of unknown length: chunked, or (HTTP/1.0)
+// ended by closing the connection.
+void set_streamed_encoding (SoupServerMessage * message);
 // Sends {"error": text, "status": status}.
 void send_error (SoupServerMessage * message, guint status,
     const std::string & text);

@@ -121,9 +121,7 @@ send_recording_clip (SoupServerMessage * message, const Stream & stream,
   const bool growing = !writing.empty () && clip->includes (writing);
   uint64_t first = 0, last = total - 1;
   if (growing) {
-    soup_message_headers_set_encoding (headers,
-        soup_server_message_get_http_version (message) == SOUP_HTTP_1_0
-        ? SOUP_ENCODING_EOF : SOUP_ENCODING_CHUNKED);
+    set_streamed_encoding (message);
   } else {
     soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
     if (!range_of (message, total, first, last))

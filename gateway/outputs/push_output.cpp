@@ -97,11 +97,11 @@ PushOutput::read_sink_stats (int64_t now_us)
   GstStructure *wire = nullptr;
   g_object_get (sink_, "stats", &wire, nullptr);
   guint64 sent = 0;
-  if (wire && !gst_structure_get_uint64 (wire, rtmp_ ? "out-bytes-total"
-          : "bytes-sent-total", &sent))
-    sent = 0;
-  if (wire)
+  if (wire) {
+    gst_structure_get_uint64 (wire, rtmp_ ? "out-bytes-total"
+        : "bytes-sent-total", &sent);
     gst_structure_free (wire);
+  }
   GstStructure *rendering = gst_base_sink_get_stats (GST_BASE_SINK (sink_));
   guint64 rendered = 0;
   gst_structure_get_uint64 (rendering, "rendered", &rendered);
