@@ -22,6 +22,7 @@ constexpr size_t kFailureTableMax = 4096;
 const std::pair<const char *, unsigned> kPermissionNames[] = {
   { "read", kPermRead }, { "publish", kPermPublish },
   { "record", kPermRecord }, { "api", kPermApi }, { "admin", kPermAdmin },
+  { "control", kPermControl },
 };
 
 std::string
@@ -229,7 +230,8 @@ AccessControl::permissions (const Identity & who, const std::string & stream)
     const
 {
   if (!enabled ())
-    return kPermRead | kPermPublish | kPermRecord | kPermApi | kPermAdmin;
+    return kPermRead | kPermPublish | kPermRecord | kPermApi | kPermAdmin
+        | kPermControl;
   if (!who.user || (!who.only_stream.empty () && who.only_stream != stream))
     return 0;
   unsigned out = 0;
@@ -237,7 +239,7 @@ AccessControl::permissions (const Identity & who, const std::string & stream)
     if (g_pattern_match_simple (grant.pattern.c_str (), stream.c_str ()))
       out |= grant.permissions;
   if (out & kPermAdmin)
-    out |= kPermRead | kPermPublish | kPermRecord | kPermApi;
+    out |= kPermRead | kPermPublish | kPermRecord | kPermApi | kPermControl;
   return out;
 }
 

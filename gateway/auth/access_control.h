@@ -21,6 +21,7 @@ enum Permission : unsigned
   kPermRecord = 4,    // list and play recordings
   kPermApi = 8,       // manage streams, cameras, metrics
   kPermAdmin = 16,    // everything above, and deleting recordings
+  kPermControl = 32,  // steer the camera: PTZ moves and presets
 };
 
 // "read" -> kPermRead ...; 0 for an unknown word.

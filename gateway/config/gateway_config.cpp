@@ -258,7 +258,7 @@ read_user (YamlReader & reader, const YAML::Node & node, size_t index,
         unsigned bit = permission_from_name (word);
         if (!bit)
           reader.error (item, what + ": unknown permission '" + word
-              + "' (read, publish, record, api, admin)");
+              + "' (read, publish, record, api, control, admin)");
         grant.permissions |= bit;
       }
       user.grants.push_back (grant);

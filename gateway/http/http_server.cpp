@@ -147,6 +147,7 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
   snapshots_ = std::make_unique<SnapshotRoutes> (streams_);
+  ptz_ = std::make_unique<PtzRoutes> (streams_);
   events_ = std::make_unique<EventStream> (EventBus::gateway ());
   webhooks_ = std::make_unique<Webhooks> (EventBus::gateway (),
       config.webhooks);
@@ -190,6 +191,7 @@ HttpServer::stop ()
     g_clear_object (&server_);
   }
   snapshots_.reset ();
+  ptz_.reset ();
   webrtc_.reset ();
   cameras_.reset ();
 }
@@ -438,6 +440,16 @@ HttpServer::add_stream_routes ()
         Access::Needs, kPermRead,
         "watch '{stream}'", [this](const RouteRequest & r) {
           snapshots_->send (r.message, r.param ("stream"));
+        } });
+  routes_.add ({ "POST", "/api/v1/streams/{stream}/ptz", Access::Needs,
+        kPermControl, "steer the camera of '{stream}'",
+        [this](const RouteRequest & r) {
+          ptz_->command (r.message, r.param ("stream"));
+        } });
+  routes_.add ({ "GET", "/api/v1/streams/{stream}/ptz/presets",
+        Access::Needs, kPermControl, "steer the camera of '{stream}'",
+        [this](const RouteRequest & r) {
+          ptz_->presets (r.message, r.param ("stream"));
         } });
 }
 

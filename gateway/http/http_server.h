@@ -30,6 +30,7 @@
 #include "http/route_table.h"
 #include "http/stream_admin.h"
 #include "http/snapshot.h"
+#include "http/ptz_routes.h"
 #include "http/webrtc_routes.h"
 #include "onvif/camera_watch.h"
 
@@ -92,6 +93,7 @@ private:
   std::unique_ptr<WebRtcRoutes> webrtc_;
   std::unique_ptr<CameraWatch> cameras_;
   std::unique_ptr<SnapshotRoutes> snapshots_;
+  std::unique_ptr<PtzRoutes> ptz_;
   std::unique_ptr<EventStream> events_;
   std::unique_ptr<Webhooks> webhooks_;
   SoupServer *server_ = nullptr;

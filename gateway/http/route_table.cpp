@@ -10,7 +10,7 @@ namespace camgate {
 namespace {
 
 constexpr unsigned kEveryPermission[] = { kPermRead, kPermPublish,
-  kPermRecord, kPermApi, kPermAdmin };
+  kPermRecord, kPermApi, kPermAdmin, kPermControl };
 
 std::vector<std::string>
 segments_of (const std::string & path)

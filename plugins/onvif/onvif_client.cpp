@@ -315,4 +315,15 @@ OnvifClient::stream_uri (const std::string & token, std::string & uri,
   return true;
 }
 
+bool
+OnvifClient::ptz (const char *action, const std::string & body,
+    std::unique_ptr<XmlDocument> & reply, std::string & error)
+{
+  if (services_.ptz.empty ()) {
+    error = "the device has no PTZ service";
+    return false;
+  }
+  return call (services_.ptz, ns::kPtz, action, body, true, reply, error);
+}
+
 }  // namespace camgate::onvif

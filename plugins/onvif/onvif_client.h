@@ -35,6 +35,12 @@ public:
   bool stream_uri (const std::string & profile_token, std::string & uri,
       std::string & error);
 
+  // The PTZ service's address, "" when the device has none (after connect).
+  const std::string & ptz_service () const { return services_.ptz; }
+  // `action` on the PTZ service, with a body from onvif_ptz.h.
+  bool ptz (const char *action, const std::string & body,
+      std::unique_ptr<XmlDocument> & reply, std::string & error);
+
   // The host the device answered on (for rewriting stream URIs).
   std::string host () const;
   // Cancels calls in flight (from another thread) when triggered.

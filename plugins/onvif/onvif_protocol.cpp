@@ -56,6 +56,7 @@ const char *kEnvelopeOpen =
     "xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\" "
     "xmlns:trt=\"http://www.onvif.org/ver10/media/wsdl\" "
     "xmlns:tr2=\"http://www.onvif.org/ver20/media/wsdl\" "
+    "xmlns:tptz=\"http://www.onvif.org/ver20/ptz/wsdl\" "
     "xmlns:tt=\"http://www.onvif.org/ver10/schema\">";
 
 }  // namespace
@@ -299,13 +300,20 @@ parse_media_services (xmlNode * root)
       out.media = xaddr;
     else if (ns == ns::kMedia2)
       out.media2 = xaddr;
+    else if (ns == ns::kPtz)
+      out.ptz = xaddr;
   }
-  // GetCapabilities: Capabilities/Media/XAddr.
+  // GetCapabilities: Capabilities/Media/XAddr, Capabilities/PTZ/XAddr.
+  xmlNode *caps = find (root, "Capabilities");
+  auto capability = [caps](const char *category) {
+    xmlNode *node = caps ? find (caps, category) : nullptr;
+    return text (children (node, "XAddr").empty () ? nullptr
+        : children (node, "XAddr").front ());
+  };
   if (out.media.empty ())
-    if (xmlNode *caps = find (root, "Capabilities"))
-      if (xmlNode *media = find (caps, "Media"))
-        out.media = text (children (media, "XAddr").empty () ? nullptr
-            : children (media, "XAddr").front ());
+    out.media = capability ("Media");
+  if (out.ptz.empty ())
+    out.ptz = capability ("PTZ");
   return out;
 }
 
@@ -341,6 +349,9 @@ parse_profiles (xmlNode * root)
         profile.fps = g_ascii_strtod (attribute (rate, "FrameRateLimit")
             .c_str (), nullptr);
     }
+    // Media1: PTZConfiguration; Media2: Configurations/PTZ.
+    profile.ptz = find (p, "PTZConfiguration")
+        || !children (find (p, "Configurations"), "PTZ").empty ();
     out.push_back (profile);
   }
   return out;

@@ -72,6 +72,7 @@ namespace ns {
 constexpr const char *kDevice = "http://www.onvif.org/ver10/device/wsdl";
 constexpr const char *kMedia = "http://www.onvif.org/ver10/media/wsdl";
 constexpr const char *kMedia2 = "http://www.onvif.org/ver20/media/wsdl";
+constexpr const char *kPtz = "http://www.onvif.org/ver20/ptz/wsdl";
 constexpr const char *kSchema = "http://www.onvif.org/ver10/schema";
 }
 
@@ -94,10 +95,12 @@ struct DeviceInformation
 };
 DeviceInformation parse_device_information (xmlNode * root);
 
+// The services camgate calls.
 struct MediaServices
 {
   std::string media;               // ver10 XAddr ("" when absent)
   std::string media2;              // ver20 XAddr
+  std::string ptz;                 // ver20 PTZ XAddr ("" without PTZ)
 };
 // From GetServices or GetCapabilities.
 MediaServices parse_media_services (xmlNode * root);
@@ -110,6 +113,7 @@ struct Profile
   int width = 0;
   int height = 0;
   double fps = 0;
+  bool ptz = false;                // has a PTZ configuration
 };
 std::vector<Profile> parse_profiles (xmlNode * root);
 // The profile to stream by default: the largest picture in a codec camgate

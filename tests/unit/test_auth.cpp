@@ -432,6 +432,8 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
     { "/api/v1/streams", { "get", "post" } },
     { "/api/v1/streams/{name}", { "get", "put", "patch", "delete" } },
     { "/api/v1/streams/{name}/snapshot.jpg", { "get" } },
+    { "/api/v1/streams/{name}/ptz", { "post" } },
+    { "/api/v1/streams/{name}/ptz/presets", { "get" } },
     { "/api/v1/cameras/{id}/add", { "post" } },
     { "/api/v1/auth/token", { "post" } },
     { "/api/v1/events", { "get" } },

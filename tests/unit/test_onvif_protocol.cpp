@@ -3,6 +3,7 @@
 // hostile input: DTDs, oversized and malformed documents, and a fuzz loop.
 #include "onvif_client.h"
 #include "onvif_protocol.h"
+#include "onvif_ptz.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -34,7 +35,8 @@ const char *kProfilesMedia1 = R"(<s:Envelope xmlns:s="http://www.w3.org/2003/05/
   <trt:Profiles token="Profile_1"><tt:Name>mainStream</tt:Name>
    <tt:VideoEncoderConfiguration><tt:Encoding>H264</tt:Encoding>
     <tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height></tt:Resolution>
-    <tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit></tt:RateControl></tt:VideoEncoderConfiguration></trt:Profiles>
+    <tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit></tt:RateControl></tt:VideoEncoderConfiguration>
+   <tt:PTZConfiguration token="PTZToken"><tt:Name>PTZ</tt:Name><tt:NodeToken>PTZNODETOKEN</tt:NodeToken></tt:PTZConfiguration></trt:Profiles>
   <trt:Profiles token="Profile_2"><tt:Name>subStream</tt:Name>
    <tt:VideoEncoderConfiguration><tt:Encoding>H264</tt:Encoding>
     <tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration></trt:Profiles>
@@ -47,6 +49,13 @@ const char *kProfilesMedia2 = R"(<soap:Envelope xmlns:soap="http://schemas.xmlso
    <a:VideoEncoder><b:Encoding>H265</b:Encoding><b:Resolution><b:Width>2560</b:Width><b:Height>1440</b:Height></b:Resolution></a:VideoEncoder>
   </a:Configurations></a:Profiles>
  </a:GetProfilesResponse></soap:Body></soap:Envelope>)";
+
+const char *kPresets = R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>
+ <tptz:GetPresetsResponse xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema">
+  <tptz:Preset token="1"><tt:Name>Gate &amp; yard</tt:Name><tt:PTZPosition><tt:PanTilt x="0.1" y="0.2"/></tt:PTZPosition></tptz:Preset>
+  <tptz:Preset><tt:Name>no token</tt:Name></tptz:Preset>
+  <tptz:Preset token="7"/>
+ </tptz:GetPresetsResponse></env:Body></env:Envelope>)";
 
 const char *kStreamUri = R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>
  <trt:GetStreamUriResponse xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema">
@@ -139,6 +148,8 @@ TEST (OnvifProtocol, ProfilesStreamUrisAndFaults)
   // The largest picture camgate can relay, not the 4K snapshot JPEG.
   ASSERT_NE (main_profile (profiles), nullptr);
   EXPECT_EQ (main_profile (profiles)->token, "Profile_1");
+  EXPECT_TRUE (profiles[1].ptz);
+  EXPECT_FALSE (profiles[2].ptz);
 
   auto media2 = parse (kProfilesMedia2);
   profiles = parse_profiles (media2->root ());
@@ -173,6 +184,48 @@ TEST (OnvifProtocol, ProfilesStreamUrisAndFaults)
       "<Year>2024</Year><Month>1</Month><Day>15</Day></Date></UTCDateTime>"
       "</GetSystemDateAndTimeResponse></B></E>");
   EXPECT_EQ (parse_system_date (date->root ()).value_or (0), 1705314600);
+}
+
+TEST (OnvifProtocol, PtzRequestsAndPresets)
+{
+  EXPECT_EQ (xs_duration (300), "PT0.3S");
+  EXPECT_EQ (xs_duration (10000), "PT10S");
+  // Only the axes asked for; a dot whatever the locale.
+  EXPECT_EQ (ptz_continuous_move ("Profile_1", { 0.5, -0.25, std::nullopt },
+          500), "<tptz:ContinuousMove><tptz:ProfileToken>Profile_1"
+      "</tptz:ProfileToken><tptz:Velocity><tt:PanTilt x=\"0.5\" y=\"-0.25\"/>"
+      "</tptz:Velocity><tptz:Timeout>PT0.5S</tptz:Timeout>"
+      "</tptz:ContinuousMove>");
+  EXPECT_NE (ptz_continuous_move ("p", { std::nullopt, 1, 0 }, 1000).find (
+          "<tt:PanTilt x=\"0\" y=\"1\"/><tt:Zoom x=\"0\"/>"),
+      std::string::npos);
+  EXPECT_NE (ptz_set_preset ("p", "a<b").find (
+          "<tptz:PresetName>a&lt;b</tptz:PresetName>"), std::string::npos);
+  EXPECT_NE (ptz_stop ("p").find ("<tptz:PanTilt>true</tptz:PanTilt>"
+          "<tptz:Zoom>true</tptz:Zoom>"), std::string::npos);
+
+  auto presets = parse (kPresets);
+  auto list = parse_presets (presets->root ());
+  ASSERT_EQ (list.size (), 2u);
+  EXPECT_EQ (list[0].token, "1");
+  EXPECT_EQ (list[0].name, "Gate & yard");
+  EXPECT_EQ (list[1].token, "7");
+  EXPECT_EQ (list[1].name, "");
+  auto made = parse ("<E><B><SetPresetResponse><PresetToken> 12 </PresetToken>"
+      "</SetPresetResponse></B></E>");
+  EXPECT_EQ (parse_set_preset (made->root ()), "12");
+
+  // The PTZ service from GetServices, or from GetCapabilities.
+  auto services = parse ("<E><B><GetServicesResponse><Service><Namespace>"
+      "http://www.onvif.org/ver20/ptz/wsdl</Namespace><XAddr>http://cam/ptz"
+      "</XAddr></Service></GetServicesResponse></B></E>");
+  EXPECT_EQ (parse_media_services (services->root ()).ptz, "http://cam/ptz");
+  auto caps = parse ("<E><B><GetCapabilitiesResponse><Capabilities><Media>"
+      "<XAddr>http://cam/media</XAddr></Media><PTZ><XAddr>http://cam/onvif/"
+      "PTZ</XAddr></PTZ></Capabilities></GetCapabilitiesResponse></B></E>");
+  EXPECT_EQ (parse_media_services (caps->root ()).ptz,
+      "http://cam/onvif/PTZ");
+  EXPECT_EQ (parse_media_services (caps->root ()).media, "http://cam/media");
 }
 
 TEST (OnvifProtocol, OnvifUris)
@@ -220,7 +273,7 @@ TEST (OnvifProtocol, FuzzedRepliesNeverCrash)
   // Mutations of real replies: flipped bytes, cuts, repeated and inserted
   // markup. Every parser must come back (with or without a result).
   const std::vector<std::string> seeds = { kProbeMatches, kProfilesMedia1,
-    kProfilesMedia2, kStreamUri };
+    kProfilesMedia2, kStreamUri, kPresets };
   std::mt19937 random (20261126);
   int parsed = 0;
   for (int i = 0; i < 3000; i++) {
@@ -248,6 +301,8 @@ TEST (OnvifProtocol, FuzzedRepliesNeverCrash)
       parse_system_date (doc->root ());
       fault_reason (doc->root ());
       main_profile (parse_profiles (doc->root ()));
+      parse_presets (doc->root ());
+      parse_set_preset (doc->root ());
     }
   }
   // Some mutations stay well-formed, so the parsers above did run.

@@ -50,6 +50,10 @@ TEST (RouteTable, EveryApiRouteIsGuarded)
       EXPECT_NE (std::string (r.what).find ("{stream}"), std::string::npos)
           << key;
     }
+    // Steering a camera needs `control`, and nothing else gives it.
+    if (std::string (r.pattern).find ("/ptz") != std::string::npos) {
+      EXPECT_EQ (r.any_of, unsigned (kPermControl)) << key;
+    }
     // Deleting recordings is for admins only.
     if (std::string (r.method) == "DELETE"
         && std::string (r.pattern).rfind ("/api/v1/recordings", 0) == 0) {
