@@ -1,7 +1,8 @@
 'use strict';
 // camgate web panel: sign in, a live grid of every stream (WHEP, falling back
-// to LL-HLS, then snapshots), a big player with the stream's URLs, the stream
-// form (errors shown next to their field), ONVIF discovery and recordings.
+// to LL-HLS, then snapshots), a big player with the stream's URLs (and a PTZ
+// pad for ONVIF cameras that steer), the stream form (errors shown next to
+// their field), ONVIF discovery and recordings.
 // Plain JS served from the gateway itself: no CDN, no build step.
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -304,6 +305,7 @@ async function openPlayer(name) {
     row.insertCell().appendChild(copy);
   }
   $('#player .actions').hidden = !can('api', stream);
+  showPtz(stream);
   $('#player').showModal();
   const video = $('#player-video');
   video.srcObject = null;
@@ -311,9 +313,82 @@ async function openPlayer(name) {
 }
 
 function closePlayer() {
+  endMove();
   if (state.player) state.player.close();
   state.player = null;
   $('#player').close();
+}
+
+// ---- PTZ: the big player's pad, for ONVIF cameras that steer -----------------
+
+const ptz = { stream: null, timer: null };
+const ptzPath = (name) => '/api/v1/streams/' + encodeURIComponent(name) + '/ptz';
+
+// The pad shows only when the camera answers for its presets: a camera
+// without PTZ answers 409.
+async function showPtz(stream) {
+  endMove();
+  $('#ptz').hidden = true;
+  $('#ptz-state').textContent = '';
+  ptz.stream = null;
+  const uri = (stream.source && stream.source.uri) || '';
+  if (!uri.startsWith('onvif://') || !can('control', stream)) return;
+  const res = await api(ptzPath(stream.name) + '/presets');
+  if (!res.ok || state.playing !== stream) return;
+  ptz.stream = stream.name;
+  fillPresets(res.body.presets);
+  $('#ptz').hidden = false;
+}
+
+function fillPresets(presets) {
+  const select = $('#ptz-presets');
+  select.textContent = '';
+  for (const p of presets) select.add(new Option(p.name || p.token, p.token));
+  $('#ptz-goto').disabled = presets.length === 0;
+}
+
+async function ptzCommand(command) {
+  if (!ptz.stream) return null;
+  const res = await api(ptzPath(ptz.stream), { method: 'POST', json: command });
+  $('#ptz-state').textContent = res.ok ? '' : (res.body && res.body.error) || 'HTTP ' + res.status;
+  return res;
+}
+
+// Hold to move: a one-second move, renewed while held (the gateway stops
+// the camera if the renewals stop coming); releasing stops it at once.
+function startMove(velocity) {
+  endMove();
+  const send = () => ptzCommand({ move: velocity, timeout: '1s' });
+  send();
+  ptz.timer = setInterval(send, 600);
+}
+
+function endMove() {
+  if (!ptz.timer) return;
+  clearInterval(ptz.timer);
+  ptz.timer = null;
+  ptzCommand({ stop: true });
+}
+
+async function savePreset() {
+  const name = $('#ptz-name').value.trim();
+  if (!name) return;
+  const res = await ptzCommand({ 'set-preset': name });
+  if (!res || !res.ok) return;
+  $('#ptz-name').value = '';
+  const list = await api(ptzPath(ptz.stream) + '/presets');
+  if (list.ok) fillPresets(list.body.presets);
+}
+
+function wirePtz() {
+  $('#ptz').querySelectorAll('[data-pan], [data-zoom]').forEach((button) => {
+    const velocity = button.dataset.zoom !== undefined ? { zoom: Number(button.dataset.zoom) }
+      : { pan: Number(button.dataset.pan), tilt: Number(button.dataset.tilt) };
+    button.addEventListener('pointerdown', (e) => { button.setPointerCapture(e.pointerId); startMove(velocity); });
+    for (const end of ['pointerup', 'pointercancel', 'lostpointercapture']) button.addEventListener(end, endMove);
+  });
+  $('#ptz-goto').addEventListener('click', () => ptzCommand({ 'goto-preset': $('#ptz-presets').value }));
+  $('#ptz-save').addEventListener('click', savePreset);
 }
 
 // ---- add / edit / delete ---------------------------------------------------------
@@ -549,7 +624,8 @@ window.addEventListener('DOMContentLoaded', async () => {
   $('#edit-stream').addEventListener('click', () => { const s = state.playing; closePlayer(); openEditor(s); });
   $('#delete-stream').addEventListener('click', deleteStream);
   $('#player .close').addEventListener('click', closePlayer);
-  $('#player').addEventListener('close', () => { if (state.player) state.player.close(); state.player = null; });
+  $('#player').addEventListener('close', () => { endMove(); if (state.player) state.player.close(); state.player = null; });
+  wirePtz();
   $('#editor .close').addEventListener('click', () => $('#editor').close());
   document.querySelectorAll('nav [data-view]').forEach((b) => {
     b.addEventListener('click', () => selectView(b.dataset.view));

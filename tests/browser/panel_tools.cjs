@@ -1,6 +1,8 @@
 // The panel's other tools in headless Chromium, on a gateway without users:
-// the LL-HLS preview of a stream without WebRTC, the recordings timeline (a click plays that moment) and ONVIF discovery (a
-// found camera, given its credentials, becomes a stream that plays).
+// the LL-HLS preview of a stream without WebRTC, the recordings timeline (a
+// click plays that moment), ONVIF discovery (a found camera, given its
+// credentials, becomes a stream that plays) and its big player's PTZ pad
+// (hold to move, release stops; presets).
 // Screenshots go to OUTDIR. Prints what it saw as JSON; exits 0 when every
 // step worked.
 //   node panel_tools.cjs URL RECORDING_STREAM OUTDIR
@@ -58,6 +60,32 @@ const seen = { steps: [] };
     }, null, { timeout: 30000 });
     seen.steps.push('discovered camera plays');
     await page.screenshot({ path: outdir + '/10-camera-added.png' });
+
+    // The big player of a camera that steers has a PTZ pad; a test source's
+    // has none.
+    await page.click('.tile[data-stream="' + recorded + '"]');
+    await page.waitForSelector('#player[open]');
+    await page.waitForTimeout(1000);
+    if (await page.isVisible('#ptz')) throw new Error('a PTZ pad for a stream without PTZ');
+    await page.click('#player .close');
+    await page.click('.tile[data-stream="porch"]');
+    await page.waitForSelector('#ptz', { state: 'visible', timeout: 15000 });
+    seen.presets = await page.$$eval('#ptz-presets option', (o) => o.map((x) => x.textContent));
+    // Hold "pan right" for 1.5 s, then let go.
+    const right = await page.$('#ptz [aria-label="Pan right"]');
+    const r = await right.boundingBox();
+    await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+    await page.mouse.down();
+    await page.waitForTimeout(1500);
+    await page.mouse.up();
+    await page.click('#ptz-goto');
+    await page.fill('#ptz-name', 'porch gate');
+    await page.click('#ptz-save');
+    await page.waitForFunction(() => [...document.querySelectorAll('#ptz-presets option')]
+      .some((o) => o.textContent === 'porch gate'), null, { timeout: 10000 });
+    seen.ptz_state = await page.textContent('#ptz-state');
+    await page.screenshot({ path: outdir + '/11-ptz.png' });
+    seen.steps.push('ptz pad steers');
     ok = true;
   } catch (e) {
     seen.error = String(e && e.stack || e);

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -89,7 +90,7 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
     GTEST_SKIP () << "node or Debian's chromium is not installed";
   FakeCamera camera ({ .fps = 15, .gop_frames = 15, .audio = false });
   ASSERT_TRUE (camera.start ());
-  FakeOnvifDevice device ({ .rtsp_uri = camera.uri () });
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .ptz = true });
   ASSERT_TRUE (device.start ());
   TempDir config, pipes, recordings;
   config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
@@ -125,4 +126,21 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
       << output;
   EXPECT_NE (output.find ("FakeCam"), std::string::npos) << output;
   EXPECT_TRUE (std::filesystem::exists (pipes.path () + "/porch.yaml"));
+  // What the pad sent the camera: the held move renewed while held, the
+  // release's stop, the preset it went to, the one it saved.
+  EXPECT_NE (output.find ("ptz pad steers"), std::string::npos) << output;
+  auto calls = device.ptz_calls ();
+  std::string said;
+  for (const auto & c : calls)
+    said += c + "; ";
+  const std::string move = "ContinuousMove pan=0.5 tilt=0 zoom=- timeout=PT1S";
+  EXPECT_GE (std::count (calls.begin (), calls.end (), move), 2) << said;
+  auto stop = std::find (calls.begin (), calls.end (),
+      "Stop pan-tilt=true zoom=true");
+  ASSERT_NE (stop, calls.end ()) << said;
+  EXPECT_EQ (std::count (stop, calls.end (), move), 0) << said;
+  EXPECT_NE (std::find (stop, calls.end (), "GotoPreset 1"), calls.end ())
+      << said;
+  EXPECT_NE (std::find (stop, calls.end (), "SetPreset porch gate"),
+      calls.end ()) << said;
 }
