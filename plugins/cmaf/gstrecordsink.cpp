@@ -13,6 +13,11 @@
  * (keyframe) after #GstRecordSink:max-duration; the file is flushed to disk
  * every #GstRecordSink:fsync-interval of media.
  *
+ * For recording on events, #GstRecordSink:recording FALSE closes the file
+ * and keeps the last #GstRecordSink:pre-roll of media in memory, from a
+ * keyframe (whole segments; 64 MiB at most); set TRUE again, it starts the
+ * next file with what it kept, so the file shows what led to the event.
+ *
  * It posts `recordsink-file` element messages with `event` (`opened`,
  * `closed`, `resumed`), `file` (string) and `duration` (guint64, ns).
  *
@@ -42,6 +47,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <fcntl.h>
@@ -63,6 +69,8 @@ enum
   PROP_CURRENT_FILE,
   PROP_STATUS,
   PROP_LAST_ERROR,
+  PROP_RECORDING,
+  PROP_PRE_ROLL,
 };
 
 constexpr guint64 kDefaultMaxDuration = 60 * GST_SECOND;
@@ -70,6 +78,17 @@ constexpr guint64 kDefaultFsyncInterval = GST_SECOND;
 constexpr const char *kDefaultLocation = "recording-%Y%m%dT%H%M%SZ.mp4";
 // After a failed write, the next attempt waits this long.
 constexpr gint64 kRetryUs = 5 * G_USEC_PER_SEC;
+constexpr guint64 kMaxPreRoll = 60 * GST_SECOND;
+// Whatever pre-roll asks, chunks kept while not recording never hold more.
+constexpr gsize kMaxPreRollBytes = 64 * 1024 * 1024;
+
+// A chunk kept while not recording, for the pre-roll of the next file.
+struct KeptChunk
+{
+  GstBuffer *buffer;
+  GstClockTime duration;
+  bool segment_start;
+};
 
 struct GstRecordSinkPrivate
 {
@@ -80,6 +99,8 @@ struct GstRecordSinkPrivate
   GstRecordSinkStatus status = GST_RECORD_SINK_STATUS_STOPPED;
   guint64 max_duration = kDefaultMaxDuration;
   guint64 fsync_interval = kDefaultFsyncInterval;
+  bool recording = true;
+  guint64 pre_roll = 0;
 
   // Streaming thread only.
   GstBuffer *header = nullptr;
@@ -90,6 +111,11 @@ struct GstRecordSinkPrivate
   GstClockTime file_duration = 0;
   GstClockTime since_sync = 0;
   gint64 retry_after_us = 0;
+  // While not recording: whole segments (each from a keyframe), the
+  // oldest dropped once the others still cover pre_roll.
+  std::deque<KeptChunk> kept;
+  GstClockTime kept_duration = 0;
+  gsize kept_bytes = 0;
 };
 
 struct _GstRecordSink
@@ -310,41 +336,62 @@ pause_on_error (GstRecordSink * self, const std::string & error)
   self->priv->retry_after_us = g_get_monotonic_time () + kRetryUs;
 }
 
-static GstFlowReturn
-gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+static void
+forget_kept (GstRecordSink * self)
 {
-  auto *self = GST_RECORD_SINK (sink);
-  GstCmafChunkMeta *meta = gst_buffer_get_cmaf_chunk_meta (buffer);
-  if (!meta) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("recordsink takes "
-            "cmafchunkmux's output"), ("buffer without GstCmafChunkMeta"));
-    return GST_FLOW_ERROR;
-  }
-  if (meta->flags & GST_CMAF_CHUNK_HEADER) {
-    gst_buffer_replace (&self->priv->header, buffer);
-    return GST_FLOW_OK;
-  }
-  const bool segment_start = meta->flags & GST_CMAF_CHUNK_SEGMENT_START;
-  if (segment_start && self->priv->header
-      && (self->priv->fd < 0 || self->priv->file_duration >= self->priv->max_duration)
-      && g_get_monotonic_time () >= self->priv->retry_after_us) {
-    close_file (self);
-    std::string error;
-    if (!open_file (self, meta->duration, error)) {
-      pause_on_error (self, error);
-      return GST_FLOW_OK;
+  for (auto & chunk : self->priv->kept)
+    gst_buffer_unref (chunk.buffer);
+  self->priv->kept.clear ();
+  self->priv->kept_duration = 0;
+  self->priv->kept_bytes = 0;
+}
+
+// Not recording: keeps the chunk for the next file's pre-roll. The kept
+// chunks always start at a segment start, so a file made from them starts
+// at a keyframe.
+static void
+keep_chunk (GstRecordSink * self, GstBuffer * buffer, GstClockTime duration,
+    bool segment_start, guint64 pre_roll)
+{
+  auto & p = *self->priv;
+  if (p.kept.empty () && !segment_start)
+    return;
+  p.kept.push_back ({ gst_buffer_ref (buffer), duration, segment_start });
+  p.kept_duration += duration;
+  p.kept_bytes += gst_buffer_get_size (buffer);
+  // Drop the oldest segment while what follows it still covers pre-roll
+  // (or the memory bound is passed).
+  for (;;) {
+    auto next = p.kept.begin () + 1;
+    while (next != p.kept.end () && !next->segment_start)
+      next++;
+    if (next == p.kept.end ())
+      break;
+    GstClockTime first = 0;
+    gsize first_bytes = 0;
+    for (auto it = p.kept.begin (); it != next; it++) {
+      first += it->duration;
+      first_bytes += gst_buffer_get_size (it->buffer);
     }
-    if (self->priv->retry_after_us) {
-      self->priv->retry_after_us = 0;
-      post_file (self, "resumed", current_file (self));
-    }
+    if (p.kept_duration - first < pre_roll && p.kept_bytes <= kMaxPreRollBytes)
+      break;
+    for (auto it = p.kept.begin (); it != next; it++)
+      gst_buffer_unref (it->buffer);
+    p.kept.erase (p.kept.begin (), next);
+    p.kept_duration -= first;
+    p.kept_bytes -= first_bytes;
   }
-  if (self->priv->fd < 0)
-    return GST_FLOW_OK;            // until a segment (keyframe) starts a file
+}
+
+// Writes one chunk to the open file (its decode times rebased on the
+// file's start); on a write error pauses recording and returns false.
+static bool
+write_chunk (GstRecordSink * self, GstBuffer * buffer, GstClockTime duration)
+{
   std::string error;
   GstMapInfo map;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return GST_FLOW_OK;
+    return true;
   // A private copy to rebase: the chunk may be shared with other sinks.
   guint8 *copy = static_cast<guint8 *> (g_memdup2 (map.data, map.size));
   const gsize size = map.size;
@@ -360,14 +407,71 @@ gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
       GST_WARNING_OBJECT (self, "could not cut a partly written fragment "
           "off: %s", g_strerror (errno));
     pause_on_error (self, error);
-    return GST_FLOW_OK;
+    return false;
   }
-  self->priv->file_duration += meta->duration;
-  self->priv->since_sync += meta->duration;
+  self->priv->file_duration += duration;
+  self->priv->since_sync += duration;
   if (self->priv->fsync_interval && self->priv->since_sync >= self->priv->fsync_interval) {
     fdatasync (self->priv->fd);
     self->priv->since_sync = 0;
   }
+  return true;
+}
+
+static GstFlowReturn
+gst_record_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  auto *self = GST_RECORD_SINK (sink);
+  GstCmafChunkMeta *meta = gst_buffer_get_cmaf_chunk_meta (buffer);
+  if (!meta) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("recordsink takes "
+            "cmafchunkmux's output"), ("buffer without GstCmafChunkMeta"));
+    return GST_FLOW_ERROR;
+  }
+  if (meta->flags & GST_CMAF_CHUNK_HEADER) {
+    gst_buffer_replace (&self->priv->header, buffer);
+    forget_kept (self);            // the kept chunks belong to the old header
+    return GST_FLOW_OK;
+  }
+  bool recording;
+  guint64 pre_roll;
+  {
+    std::lock_guard<std::mutex> lk (self->priv->lock);
+    recording = self->priv->recording;
+    pre_roll = self->priv->pre_roll;
+  }
+  const bool segment_start = meta->flags & GST_CMAF_CHUNK_SEGMENT_START;
+  if (!recording) {
+    close_file (self);
+    if (self->priv->status == GST_RECORD_SINK_STATUS_RECORDING)
+      set_status (self, GST_RECORD_SINK_STATUS_STOPPED, "");
+    keep_chunk (self, buffer, meta->duration, segment_start, pre_roll);
+    return GST_FLOW_OK;
+  }
+  // The pre-roll kept while not recording starts the new file.
+  const bool from_kept = self->priv->fd < 0 && !self->priv->kept.empty ();
+  if ((segment_start || from_kept) && self->priv->header
+      && (self->priv->fd < 0 || self->priv->file_duration >= self->priv->max_duration)
+      && g_get_monotonic_time () >= self->priv->retry_after_us) {
+    close_file (self);
+    std::string error;
+    const GstClockTime before = from_kept ? self->priv->kept_duration : 0;
+    if (!open_file (self, before + meta->duration, error)) {
+      forget_kept (self);
+      pause_on_error (self, error);
+      return GST_FLOW_OK;
+    }
+    if (self->priv->retry_after_us) {
+      self->priv->retry_after_us = 0;
+      post_file (self, "resumed", current_file (self));
+    }
+  }
+  bool ok = self->priv->fd >= 0;
+  for (auto & chunk : self->priv->kept)
+    ok = ok && write_chunk (self, chunk.buffer, chunk.duration);
+  forget_kept (self);
+  if (ok)
+    write_chunk (self, buffer, meta->duration);
   return GST_FLOW_OK;
 }
 
@@ -377,6 +481,7 @@ gst_record_sink_stop (GstBaseSink * sink)
   auto *self = GST_RECORD_SINK (sink);
   close_file (self);
   gst_clear_buffer (&self->priv->header);
+  forget_kept (self);
   set_status (self, GST_RECORD_SINK_STATUS_STOPPED, "");
   return TRUE;
 }
@@ -406,6 +511,12 @@ gst_record_sink_set_property (GObject * object, guint id, const GValue * value,
       break;
     case PROP_FSYNC_INTERVAL:
       self->priv->fsync_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_RECORDING:
+      self->priv->recording = g_value_get_boolean (value);
+      break;
+    case PROP_PRE_ROLL:
+      self->priv->pre_roll = g_value_get_uint64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
@@ -437,6 +548,12 @@ gst_record_sink_get_property (GObject * object, guint id, GValue * value,
     case PROP_LAST_ERROR:
       g_value_set_string (value, self->priv->last_error.c_str ());
       break;
+    case PROP_RECORDING:
+      g_value_set_boolean (value, self->priv->recording);
+      break;
+    case PROP_PRE_ROLL:
+      g_value_set_uint64 (value, self->priv->pre_roll);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
   }
@@ -449,6 +566,7 @@ gst_record_sink_finalize (GObject * object)
   if (self->priv->fd >= 0)
     close (self->priv->fd);
   gst_clear_buffer (&self->priv->header);
+  forget_kept (self);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -482,6 +600,18 @@ gst_record_sink_class_init (GstRecordSinkClass * klass)
       g_param_spec_uint64 ("fsync-interval", "fsync interval",
           "Flush to disk after this much media (ns; 0 = leave it to the "
           "kernel)", 0, G_MAXUINT64, kDefaultFsyncInterval, rw));
+  const auto live = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property (gobject_class, PROP_RECORDING,
+      g_param_spec_boolean ("recording", "Recording",
+          "Write files. While FALSE the open file is closed and the last "
+          "pre-roll of media is kept in memory: it starts the next file",
+          TRUE, live));
+  g_object_class_install_property (gobject_class, PROP_PRE_ROLL,
+      g_param_spec_uint64 ("pre-roll", "Pre-roll",
+          "While not recording, keep at least this much media (ns, from a "
+          "keyframe; 64 MiB at most) to start the next file with",
+          0, kMaxPreRoll, 0, live));
   g_object_class_install_property (gobject_class, PROP_CURRENT_FILE,
       g_param_spec_string ("current-file", "Current file",
           "The file being written (\"\" when none)", "", ro));

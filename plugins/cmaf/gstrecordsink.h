@@ -11,7 +11,10 @@
  * a "recordsink-file" element message (event, file, duration). A write
  * error (disk full) closes the file with what it holds and is posted as a
  * RESOURCE/WRITE warning; `status` goes to paused (`last-error` says why)
- * until a segment start can be written again (event "resumed"). */
+ * until a segment start can be written again (event "resumed").
+ * `recording` FALSE closes the file and keeps the last `pre-roll` of media
+ * in memory (from a keyframe); TRUE again starts a file with it: event
+ * recording with pre-roll. */
 #pragma once
 
 #include <gst/base/gstbasesink.h>

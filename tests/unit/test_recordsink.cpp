@@ -1,6 +1,7 @@
 // recordsink: cmafchunkmux output becomes time-named fragmented MP4 files,
 // each with the header and its start time, cut at segment starts.
 #include "commands.h"
+#include "gstcmafmeta.h"
 #include "gstrecordsink.h"
 #include "recording/recording_clip.h"
 
@@ -95,6 +96,83 @@ TEST (RecordSink, CutsFilesAtSegmentsWithHeaderAndStartTime)
     EXPECT_EQ (status, 0) << out;
     EXPECT_EQ (out.substr (0, 4), "0.00") << file;
   }
+  fs::remove_all (dir);
+  g_free (dir);
+}
+
+TEST (RecordSink, WhileNotRecordingKeepsThePreRollForTheNextFile)
+{
+  gchar *dir = g_dir_make_tmp ("camgate-recordsink-XXXXXX", nullptr);
+  // 10 s at 25 fps, a keyframe (and a segment) every second, 0.5 s chunks.
+  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=250 "
+          "! video/x-raw,width=160,height=120,framerate=25/1 "
+          "! x264enc tune=zerolatency key-int-max=25 ! h264parse "
+          "! cmafchunkmux chunk-duration=500000000 segment-duration=1000000000 "
+          "! recordsink name=rec recording=false pre-roll=2000000000 "
+          "max-duration=60000000000 fsync-interval=0 location="
+          + std::string (dir) + "/%H%M%S.mp4").c_str (), nullptr);
+  ASSERT_NE (pipeline, nullptr);
+  // An "event" from 6 s to 8 s of media: recording switched on and off as
+  // the chunks go by.
+  GstElement *rec = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
+  GstPad *pad = gst_element_get_static_pad (rec, "sink");
+  static GstClockTime seen;
+  seen = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad * pad,
+          GstPadProbeInfo * info, gpointer) {
+        auto *meta = gst_buffer_get_cmaf_chunk_meta (GST_PAD_PROBE_INFO_BUFFER
+            (info));
+        if (!meta || (meta->flags & GST_CMAF_CHUNK_HEADER))
+          return GST_PAD_PROBE_OK;
+        GstObject *sink = gst_pad_get_parent (pad);
+        g_object_set (sink, "recording", seen >= 6 * GST_SECOND
+            && seen < 8 * GST_SECOND, nullptr);
+        gst_object_unref (sink);
+        seen += meta->duration;
+        return GST_PAD_PROBE_OK;
+      }, nullptr, nullptr);
+  gst_object_unref (pad);
+  gst_object_unref (rec);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  std::vector<std::string> opened;
+  guint64 closed_duration = 0;
+  for (GstMessage *m; (m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+              (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
+                  | GST_MESSAGE_ELEMENT)));) {
+    const GstMessageType type = GST_MESSAGE_TYPE (m);
+    const GstStructure *s = gst_message_get_structure (m);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "recordsink-file")) {
+      const std::string event = gst_structure_get_string (s, "event");
+      if (event == "opened")
+        opened.push_back (gst_structure_get_string (s, "file"));
+      if (event == "closed")
+        gst_structure_get_uint64 (s, "duration", &closed_duration);
+    }
+    gst_message_unref (m);
+    EXPECT_NE (type, GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS || type == GST_MESSAGE_ERROR)
+      break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+
+  // One file: 2 s of pre-roll from a keyframe (media 4–6 s), then the 2 s
+  // of the event; it plays from 0 without decoding errors.
+  ASSERT_EQ (opened.size (), 1u);
+  EXPECT_EQ (closed_duration, 4 * GST_SECOND);
+  int status = -1;
+  std::string out = camgate::testing::run_command ("ffprobe -v error "
+      "-show_entries format=start_time,duration -of csv=p=0 '" + opened[0]
+      + "' 2>&1", &status);
+  EXPECT_EQ (status, 0) << out;
+  EXPECT_EQ (out.substr (0, 10), "0.000000,4") << out;
+  out = camgate::testing::run_command ("ffmpeg -v error -i '" + opened[0]
+      + "' -f null - 2>&1", &status);
+  EXPECT_EQ (status, 0);
+  EXPECT_EQ (out, "");
   fs::remove_all (dir);
   g_free (dir);
 }
