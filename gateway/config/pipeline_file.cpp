@@ -34,12 +34,12 @@ namespace {
 const std::vector<std::string> kTopKeys =
     { "name", "source", "outputs", "health", "record", "transcode" };
 const std::vector<std::string> kRecordKeys =
-    { "segment", "keep", "max-size", "path" };
+    { "segment", "keep", "max-size", "path", "mode", "pre", "post" };
 const std::vector<std::string> kHealthKeys =
     { "stall-timeout", "max-gop", "max-gap", "min-fps" };
 const std::vector<std::string> kSourceKeys =
     { "uri", "transport", "latency", "pipeline", "timeout", "tls-verify",
-      "publish", "passphrase", "on-demand", "linger" };
+      "publish", "passphrase", "on-demand", "linger", "events" };
 const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
   "rtmp", "srt" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
@@ -255,6 +255,12 @@ read_source (YamlReader & reader, const YAML::Node & node, SourceSpec & source)
     else
       reader.boolean (on_demand, "source.on-demand", source.on_demand);
   }
+  if (const YAML::Node events = node["events"]) {
+    if (source.uri.rfind ("onvif://", 0) != 0)
+      reader.error (events, "source.events: only applies to an onvif:// uri");
+    else
+      reader.boolean (events, "source.events", source.events);
+  }
   if (const YAML::Node linger = node["linger"]) {
     if (!source.on_demand)
       reader.error (linger, "source.linger: only applies with on-demand: "
@@ -431,6 +437,27 @@ read_record (YamlReader & reader, const YAML::Node & node, RecordSpec & spec)
         spec.path = text;
     }
   }
+  if (const YAML::Node n = node["mode"]) {
+    std::string text;
+    if (reader.scalar (n, "record.mode", text)) {
+      if (text == "always" || text == "events")
+        spec.on_events = text == "events";
+      else
+        reader.error (n, "record.mode: expected always or events, got '"
+            + text + "'");
+    }
+  }
+  for (const char *key : { "pre", "post" }) {
+    const YAML::Node n = node[key];
+    if (!n)
+      continue;
+    const std::string what = std::string ("record.") + key;
+    if (!spec.on_events)
+      reader.error (n, what + ": only applies with mode: events");
+    else
+      reader.duration (n, what, 60000, key[1] == 'r' ? spec.pre_ms
+          : spec.post_ms);
+  }
 }
 
 void
@@ -525,6 +552,11 @@ parse_pipeline_text (const std::string & text, const std::string & file,
           || !spec.outputs.push.empty ()))
     reader.error (source["on-demand"], "source.on-demand: a stream that "
         "records or pushes needs its source all the time");
+  if (spec.record.enabled && spec.record.on_events
+      && (spec.source.uri.rfind ("onvif://", 0) != 0 || !spec.source.events))
+    reader.error (root["record"]["mode"], "record.mode: events records on "
+        "the camera's ONVIF events: it needs an onvif:// source whose "
+        "events are followed");
 
   return !reader.failed ();
 }

@@ -34,6 +34,7 @@ struct SourceSpec
   bool on_demand = false;
   uint32_t linger_ms = 10000;
   bool tls_verify = true;          // rtsps: check the camera's certificate
+  bool events = true;              // onvif: follow the camera's events
 
   bool operator== (const SourceSpec &) const = default;
 };
@@ -83,6 +84,12 @@ struct RecordSpec
   // strftime() of the file's UTC start, relative to the stream's own folder
   // <root>/<stream>/; <stream> is the stream's name.
   std::string path = "%Y-%m-%d/%H-%M-%S.mp4";
+  // mode: events: files only around the camera's events (camera.motion,
+  // camera.tamper, camera.input), from `pre_ms` before one starts to
+  // `post_ms` after the last one stops.
+  bool on_events = false;
+  uint32_t pre_ms = 5000;
+  uint32_t post_ms = 10000;
   // The gateway's recordings folder (its `recordings` setting, not a
   // pipeline file key).
   std::string root = "recordings";

@@ -50,7 +50,7 @@ EventBus::publish (const std::string & type, const std::string & stream,
     std::lock_guard<std::mutex> lk (lock_);
     const uint64_t id = next_id_++;
     kept_.push_back ({ id, type, stream, event_json (id, type, stream,
-            fields) });
+            fields), fields });
     if (kept_.size () > kKept)
       kept_.pop_front ();
     // Queued on the main context under the lock: listeners see the events

@@ -18,17 +18,29 @@ namespace camgate {
 
 struct Event
 {
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+
   uint64_t id = 0;                 // increasing, from 1, per process
   std::string type;                // "stream.state", "publisher.connected", …
   std::string stream;              // "" for the gateway as a whole
   std::string json;                // the object sent: id, time, type, stream
                                    // and the event's own fields
+  Fields fields;                   // the event's own fields
+
+  // The field named `name`, "" when it has none.
+  std::string field (const std::string & name) const
+  {
+    for (const auto & [key, value] : fields)
+      if (key == name)
+        return value;
+    return "";
+  }
 };
 
 class EventBus
 {
 public:
-  using Fields = std::vector<std::pair<std::string, std::string>>;
+  using Fields = Event::Fields;
   using Listener = std::function<void (const Event &)>;
 
   // The gateway's one bus.

@@ -63,11 +63,59 @@ RecordingOutput::RecordingOutput (std::string stream, RecordSpec spec,
       spec_ (std::move (spec)), root_ (spec_.root + "/" + stream),
       path_ (root_ + "/" + fill_stream (spec_.path, stream))
 {
+  if (!spec_.on_events)
+    return;
+  listener_ = EventBus::gateway ().listen ([this](const Event & event) {
+        if (event.stream == stream_ && event.type.rfind ("camera.", 0) == 0)
+          on_camera_event (event.type, event.field ("state"),
+              event.field ("source"));
+      });
 }
 
 RecordingOutput::~RecordingOutput ()
 {
+  if (listener_)
+    EventBus::gateway ().forget (listener_);
+  if (post_roll_)
+    g_source_remove (post_roll_);
   stop ();
+}
+
+void
+RecordingOutput::on_camera_event (const std::string & type,
+    const std::string & state, const std::string & source)
+{
+  const std::string key = type + " " + source;
+  if (state == "start")
+    events_on_.insert (key);
+  else if (!events_on_.erase (key))
+    return;
+  if (post_roll_)
+    g_source_remove (post_roll_);
+  post_roll_ = 0;
+  // The last event over: the file goes on for the post-roll.
+  if (events_on_.empty ())
+    post_roll_ = g_timeout_add (std::max<guint> (spec_.post_ms, 1),
+        on_post_roll_over, this);
+  apply_gate ();
+}
+
+gboolean
+RecordingOutput::on_post_roll_over (gpointer data)
+{
+  auto *self = static_cast<RecordingOutput *> (data);
+  self->post_roll_ = 0;
+  self->apply_gate ();
+  return G_SOURCE_REMOVE;
+}
+
+void
+RecordingOutput::apply_gate ()
+{
+  const bool on = !spec_.on_events || !events_on_.empty () || post_roll_;
+  std::lock_guard<std::mutex> lk (lock_);
+  if (sink_)
+    g_object_set (sink_, "recording", on, nullptr);
 }
 
 bool
@@ -97,10 +145,14 @@ void
 RecordingOutput::started (GstElement * pipeline)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "recorder");
-  g_object_set (sink, "location", path_.c_str (), nullptr);
-  std::lock_guard<std::mutex> lk (lock_);
-  gst_object_replace ((GstObject **) &sink_, GST_OBJECT (sink));
+  g_object_set (sink, "location", path_.c_str (), "pre-roll",
+      (guint64) spec_.pre_ms * GST_MSECOND, nullptr);
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    gst_object_replace ((GstObject **) &sink_, GST_OBJECT (sink));
+  }
   gst_object_unref (sink);
+  apply_gate ();
 }
 
 void
@@ -156,10 +208,12 @@ RecordingOutput::status () const
     return "waiting";
   GstRecordSinkStatus status = GST_RECORD_SINK_STATUS_STOPPED;
   gchar *error = nullptr;
-  g_object_get (sink_, "status", &status, "last-error", &error, nullptr);
+  gboolean writing = TRUE;
+  g_object_get (sink_, "status", &status, "last-error", &error, "recording",
+      &writing, nullptr);
   std::string out = status == GST_RECORD_SINK_STATUS_RECORDING ? "recording"
       : status == GST_RECORD_SINK_STATUS_PAUSED ? std::string ("paused: ")
-      + (error ? error : "") : "waiting";
+      + (error ? error : "") : writing ? "waiting" : "waiting for an event";
   g_free (error);
   return out;
 }

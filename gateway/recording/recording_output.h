@@ -4,13 +4,17 @@
 // (a new file at the first keyframe after record.segment). It is stopped
 // when the camera drops, so each camera session starts a new file and gaps
 // show in the listing. Retention (record.keep, record.max-size) runs on the
-// main context.
+// main context. With record.mode: events, files are written only around the
+// camera's events: recordsink keeps record.pre of media while none is on,
+// and stops record.post after the last one ended (overlapping events make
+// one file).
 #pragma once
 
 #include "config/stream_spec.h"
 #include "media/fanout_output.h"
 
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace camgate {
@@ -24,7 +28,8 @@ public:
 
   // The stream's own folder: every file it writes, lists and deletes.
   const std::string & root () const { return root_; }
-  // "recording", "paused: <reason>" (e.g. a full disk), or "waiting".
+  // "recording", "paused: <reason>" (e.g. a full disk), "waiting", or with
+  // mode: events "waiting for an event".
   std::string status () const;
   std::string current_file () const;
   // Deletes what record.keep / record.max-size say should go; never the
@@ -51,6 +56,12 @@ protected:
 private:
   // Whether root_ resolves (links followed) to a folder inside spec_.root.
   bool inside_recordings (std::string & error) const;
+  // mode: events. A camera event of this stream started or stopped.
+  void on_camera_event (const std::string & type, const std::string & state,
+      const std::string & source);
+  // Tells recordsink whether to write (an event is on, or its post-roll).
+  void apply_gate ();
+  static gboolean on_post_roll_over (gpointer self);
 
   const RecordSpec spec_;
   const std::string root_;         // <recordings>/<stream>: all its files
@@ -58,6 +69,10 @@ private:
   mutable std::mutex lock_;
   GstElement *sink_ = nullptr;     // recordsink, while the pipeline runs
   int64_t last_retention_us_ = 0;
+  // mode: events, main context only.
+  uint64_t listener_ = 0;
+  std::set<std::string> events_on_;   // "<type> <source>"
+  guint post_roll_ = 0;            // until the post-roll is over
 };
 
 }  // namespace camgate

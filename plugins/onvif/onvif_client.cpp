@@ -109,13 +109,17 @@ OnvifClient::host () const
 bool
 OnvifClient::call (const std::string & url, const char *action_ns,
     const char *action, const std::string & body, bool authenticate,
-    std::unique_ptr<XmlDocument> & reply, std::string & error)
+    std::unique_ptr<XmlDocument> & reply, std::string & error,
+    const std::string & to)
 {
   const Credentials none;
   const int64_t device_now = g_get_real_time () / G_USEC_PER_SEC
       + clock_offset_s_;
+  const std::string addressing = to.empty () ? "" : "<wsa:Action>"
+      + escape (std::string (action_ns) + "/" + action) + "</wsa:Action>"
+      "<wsa:To>" + escape (to) + "</wsa:To>";
   std::string envelope = soap_envelope (body, authenticate ? credentials_
-      : none, device_now, random_nonce ());
+      : none, device_now, random_nonce (), addressing);
   std::string type = std::string ("application/soap+xml; charset=utf-8; "
       "action=\"") + action_ns + "/" + action + "\"";
   // HTTP Digest for the devices that want it. libsoup would resend the
@@ -324,6 +328,15 @@ OnvifClient::ptz (const char *action, const std::string & body,
     return false;
   }
   return call (services_.ptz, ns::kPtz, action, body, true, reply, error);
+}
+
+bool
+OnvifClient::event_call (const std::string & address, const char *action_base,
+    const char *action, const std::string & body,
+    std::unique_ptr<XmlDocument> & reply, std::string & error)
+{
+  return call (address, action_base, action, body, true, reply, error,
+      address);
 }
 
 }  // namespace camgate::onvif

@@ -41,15 +41,25 @@ public:
   bool ptz (const char *action, const std::string & body,
       std::unique_ptr<XmlDocument> & reply, std::string & error);
 
+  // The event service's address, "" when the device has none.
+  const std::string & event_service () const { return services_.events; }
+  // `action` (under `action_base`, from onvif_events.h) sent to `address`,
+  // the event service or a subscription, with WS-Addressing headers.
+  bool event_call (const std::string & address, const char *action_base,
+      const char *action, const std::string & body,
+      std::unique_ptr<XmlDocument> & reply, std::string & error);
+
   // The host the device answered on (for rewriting stream URIs).
   std::string host () const;
   // Cancels calls in flight (from another thread) when triggered.
   void set_cancellable (GCancellable * cancellable);
 
 private:
+  // `to`: a WS-Addressing destination ("" for none).
   bool call (const std::string & url, const char *action_ns,
       const char *action, const std::string & body, bool authenticate,
-      std::unique_ptr<XmlDocument> & reply, std::string & error);
+      std::unique_ptr<XmlDocument> & reply, std::string & error,
+      const std::string & to = {});
 
   const std::string device_url_;
   const Credentials credentials_;

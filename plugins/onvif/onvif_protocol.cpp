@@ -57,6 +57,9 @@ const char *kEnvelopeOpen =
     "xmlns:trt=\"http://www.onvif.org/ver10/media/wsdl\" "
     "xmlns:tr2=\"http://www.onvif.org/ver20/media/wsdl\" "
     "xmlns:tptz=\"http://www.onvif.org/ver20/ptz/wsdl\" "
+    "xmlns:tev=\"http://www.onvif.org/ver10/events/wsdl\" "
+    "xmlns:wsnt=\"http://docs.oasis-open.org/wsn/b-2\" "
+    "xmlns:wsa=\"http://www.w3.org/2005/08/addressing\" "
     "xmlns:tt=\"http://www.onvif.org/ver10/schema\">";
 
 }  // namespace
@@ -163,14 +166,17 @@ xs_datetime (int64_t utc_seconds)
 
 std::string
 soap_envelope (const std::string & body, const Credentials & credentials,
-    int64_t device_now, const std::string & nonce)
+    int64_t device_now, const std::string & nonce,
+    const std::string & addressing)
 {
   std::string out = kEnvelopeOpen;
+  if (!credentials.empty () || !addressing.empty ())
+    out += "<s:Header>" + addressing;
   if (!credentials.empty ()) {
     const std::string created = xs_datetime (device_now);
     gchar *nonce_b64 = g_base64_encode (
         reinterpret_cast<const guchar *> (nonce.data ()), nonce.size ());
-    out += "<s:Header><wsse:Security s:mustUnderstand=\"1\" "
+    out += "<wsse:Security s:mustUnderstand=\"1\" "
         "xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-"
         "wss-wssecurity-secext-1.0.xsd\" xmlns:wsu=\"http://docs.oasis-open."
         "org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\">"
@@ -182,9 +188,11 @@ soap_envelope (const std::string & body, const Credentials & credentials,
         "EncodingType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-"
         "wss-soap-message-security-1.0#Base64Binary\">" + nonce_b64
         + "</wsse:Nonce><wsu:Created>" + created + "</wsu:Created>"
-        "</wsse:UsernameToken></wsse:Security></s:Header>";
+        "</wsse:UsernameToken></wsse:Security>";
     g_free (nonce_b64);
   }
+  if (!credentials.empty () || !addressing.empty ())
+    out += "</s:Header>";
   out += "<s:Body>" + body + "</s:Body></s:Envelope>";
   return out;
 }
@@ -302,6 +310,8 @@ parse_media_services (xmlNode * root)
       out.media2 = xaddr;
     else if (ns == ns::kPtz)
       out.ptz = xaddr;
+    else if (ns == ns::kEvents)
+      out.events = xaddr;
   }
   // GetCapabilities: Capabilities/Media/XAddr, Capabilities/PTZ/XAddr.
   xmlNode *caps = find (root, "Capabilities");
@@ -314,6 +324,8 @@ parse_media_services (xmlNode * root)
     out.media = capability ("Media");
   if (out.ptz.empty ())
     out.ptz = capability ("PTZ");
+  if (out.events.empty ())
+    out.events = capability ("Events");
   return out;
 }
 

@@ -64,15 +64,18 @@ std::string xs_datetime (int64_t utc_seconds);
 // A SOAP 1.2 envelope around `body`, with a UsernameToken when `credentials`
 // are given. `device_now` is the device's clock (UTC seconds), the time the
 // token is created at; `nonce` 16 random bytes (tests pass their own).
+// `addressing`: WS-Addressing header elements (wsa:Action, wsa:To), for
+// calls to a subscription.
 std::string soap_envelope (const std::string & body,
     const Credentials & credentials, int64_t device_now,
-    const std::string & nonce);
+    const std::string & nonce, const std::string & addressing = {});
 
 namespace ns {
 constexpr const char *kDevice = "http://www.onvif.org/ver10/device/wsdl";
 constexpr const char *kMedia = "http://www.onvif.org/ver10/media/wsdl";
 constexpr const char *kMedia2 = "http://www.onvif.org/ver20/media/wsdl";
 constexpr const char *kPtz = "http://www.onvif.org/ver20/ptz/wsdl";
+constexpr const char *kEvents = "http://www.onvif.org/ver10/events/wsdl";
 constexpr const char *kSchema = "http://www.onvif.org/ver10/schema";
 }
 
@@ -101,6 +104,7 @@ struct MediaServices
   std::string media;               // ver10 XAddr ("" when absent)
   std::string media2;              // ver20 XAddr
   std::string ptz;                 // ver20 PTZ XAddr ("" without PTZ)
+  std::string events;              // ver10 event service XAddr
 };
 // From GetServices or GetCapabilities.
 MediaServices parse_media_services (xmlNode * root);

@@ -1,8 +1,10 @@
 // Recording through camgate: fake camera (H.264 + G.711) -> camgate with
 // `record:` -> fragmented MP4 files checked with ffprobe/ffmpeg, the
-// recordings API, kill -9, a camera drop, retention and a full disk.
+// recordings API, kill -9, a camera drop, retention, a full disk, and
+// recording on a simulated ONVIF camera's motion events.
 #include "commands.h"
 #include "fake_camera.h"
+#include "fake_onvif.h"
 #include "helpers.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <sys/mount.h>
 
 using namespace camgate::testing;
@@ -379,4 +382,94 @@ TEST_F (Recording, DeleteAFileOrASpanButNeverTheOpenFile)
   EXPECT_LE (mp4_files (root_).size (), 2u);
   EXPECT_EQ (http_request (port, "DELETE", "/api/v1/recordings/cam?"
           "start=tomorrow").status, 400);
+}
+
+namespace {
+
+// Real time (µs) of an RFC 3339 text; 0 when it is not one.
+gint64
+real_time_of (const std::string & text)
+{
+  GTimeZone *utc = g_time_zone_new_utc ();
+  GDateTime *t = g_date_time_new_from_iso8601 (text.c_str (), utc);
+  g_time_zone_unref (utc);
+  if (!t)
+    return 0;
+  const gint64 out = g_date_time_to_unix (t) * G_USEC_PER_SEC
+      + g_date_time_get_microsecond (t);
+  g_date_time_unref (t);
+  return out;
+}
+
+}  // namespace
+
+TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
+{
+  FakeCamera camera ({ .fps = 15, .gop_frames = 15, .audio = false });
+  ASSERT_TRUE (camera.start ());
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .events = true });
+  ASSERT_TRUE (device.start ());
+  TempDir dir, pipes, recordings;
+  pipes.write ("door.yaml", "source:\n  uri: onvif://admin:secret@127.0.0.1:"
+      + std::to_string (device.soap_port ()) + "\n  transport: tcp\n"
+      "record: { mode: events, pre: 2s, post: 2s, path: '%H-%M-%S.mp4' }\n");
+  dir.write ("gateway.yaml", "pipelines: " + pipes.path () + "\nrecordings: "
+      + recordings.path () + "\n");
+  GatewayProcess gateway ({ "--config", dir.path () + "/gateway.yaml" });
+  ASSERT_TRUE (gateway.wait_running ("door")) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("following the camera's events", 15s))
+      << gateway.log ();
+  const int port = gateway.http_port ();
+  EventReader events (port, "Last-Event-ID: 0\r\n");
+  // Nothing is written while nothing happens; the pre-roll fills.
+  std::this_thread::sleep_for (4s);
+  const std::string root = recordings.path () + "/door";
+  EXPECT_TRUE (mp4_files (root).empty ());
+  EXPECT_NE (http_request (port, "GET", "/api/v1/streams/door").body.find (
+          "waiting for an event"), std::string::npos);
+
+  const gint64 motion_at = g_get_real_time ();
+  device.set_motion (true);
+  EXPECT_TRUE (events.wait_for ("event: camera.motion\ndata: [^\n]*"
+          "\"state\":\"start\"", 5s)) << events.text ();
+  // A second event inside the first one's post-roll extends the same file.
+  std::this_thread::sleep_for (2s);
+  device.set_motion (false);
+  std::this_thread::sleep_for (1s);
+  device.set_motion (true);
+  std::this_thread::sleep_for (1s);
+  const gint64 quiet_at = g_get_real_time ();
+  device.set_motion (false);
+  EXPECT_TRUE (events.wait_for ("event: recording.closed", 10s))
+      << events.text ();
+  EXPECT_NE (events.text ().find ("\"topic\":\"tns1:RuleEngine/"
+          "CellMotionDetector/Motion\",\"source\":\"vsc\""),
+      std::string::npos) << events.text ();
+
+  // One file: 2 s before the motion (from a keyframe, so up to 1 s more),
+  // the 4 s of motion, 2 s after it (up to a 1 s fragment more).
+  auto files = mp4_files (root);
+  ASSERT_EQ (files.size (), 1u) << gateway.log ();
+  EXPECT_EQ (decode_errors (files[0]), "");
+  EXPECT_TRUE (starts_with_keyframe (files[0]));
+  const double seconds = duration_of (files[0]);
+  EXPECT_GE (seconds, 7.5);
+  EXPECT_LE (seconds, 10.5);
+  auto listing = http_request (port, "GET", "/api/v1/recordings/door");
+  JsonParser *parser = json_parser_new ();
+  ASSERT_TRUE (json_parser_load_from_data (parser, listing.body.c_str (), -1,
+          nullptr)) << listing.body;
+  JsonObject *span = json_array_get_object_element (json_object_get_array_member
+      (json_node_get_object (json_parser_get_root (parser)), "spans"), 0);
+  const gint64 start = real_time_of (json_object_get_string_member (span,
+          "start"));
+  const gint64 end = real_time_of (json_object_get_string_member (span,
+          "end"));
+  g_object_unref (parser);
+  EXPECT_LE (start, motion_at - 1800 * 1000) << listing.body;
+  EXPECT_GE (start, motion_at - 4000 * 1000) << listing.body;
+  EXPECT_GE (end, quiet_at + 1500 * 1000) << listing.body;
+  EXPECT_LE (end, quiet_at + 4500 * 1000) << listing.body;
+  EXPECT_EQ (device.unaddressed_pulls (), 0);
+  EXPECT_EQ (device.subscriptions (), 1);
 }

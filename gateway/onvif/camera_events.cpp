@@ -1,0 +1,135 @@
+#include "onvif/camera_events.h"
+
+#include "events/event_bus.h"
+#include "onvif_client.h"
+#include "onvif_events.h"
+
+#include <algorithm>
+
+namespace camgate {
+
+namespace {
+
+constexpr unsigned kFirstBackoffMs = 1000;
+constexpr unsigned kMaxBackoffMs = 60000;
+// Notifications per pull: more wait for the next one.
+constexpr unsigned kMessageLimit = 32;
+
+}  // namespace
+
+CameraEvents::CameraEvents (std::string stream, std::string onvif_uri)
+    : stream_ (std::move (stream)), uri_ (std::move (onvif_uri))
+{
+  thread_ = std::thread ([this]() { run (); });
+}
+
+CameraEvents::~CameraEvents ()
+{
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    stopping_ = true;
+  }
+  wake_.notify_all ();
+  g_cancellable_cancel (cancellable_);
+  thread_.join ();
+  g_object_unref (cancellable_);
+}
+
+bool
+CameraEvents::pause (unsigned ms)
+{
+  std::unique_lock<std::mutex> lk (lock_);
+  wake_.wait_for (lk, std::chrono::milliseconds (ms), [this]() {
+        return stopping_; });
+  return !stopping_;
+}
+
+void
+CameraEvents::run ()
+{
+  unsigned backoff_ms = kFirstBackoffMs;
+  std::string last_error;
+  for (;;) {
+    std::string error;
+    const gint64 began = g_get_monotonic_time ();
+    if (!follow (error)) {
+      g_message ("stream %s: no camera events: %s", stream_.c_str (),
+          error.c_str ());
+      return;
+    }
+    if (g_cancellable_is_cancelled (cancellable_))
+      return;
+    // Said once while it keeps failing the same way.
+    if (error != last_error)
+      g_warning ("stream %s: camera events: %s (subscribing again)",
+          stream_.c_str (), error.c_str ());
+    last_error = error;
+    // A subscription that lasted a while starts the backoff over.
+    if (g_get_monotonic_time () - began > 2 * kTerminationS * G_USEC_PER_SEC)
+      backoff_ms = kFirstBackoffMs;
+    if (!pause (backoff_ms))
+      return;
+    backoff_ms = std::min (backoff_ms * 2, kMaxBackoffMs);
+  }
+}
+
+bool
+CameraEvents::follow (std::string & error)
+{
+  namespace onvif = camgate::onvif;
+  std::string device_url, profile;
+  onvif::Credentials credentials;
+  if (!onvif::parse_onvif_uri (uri_, device_url, credentials, profile,
+          error))
+    return false;
+  // Each call may wait the pull's timeout on the device, and then some.
+  onvif::OnvifClient client (device_url, credentials, kPullTimeoutS + 5);
+  client.set_cancellable (cancellable_);
+  if (!client.connect (error))
+    return true;
+  if (client.event_service ().empty ()) {
+    error = "the camera has no event service";
+    return false;
+  }
+  std::unique_ptr<onvif::XmlDocument> reply;
+  if (!client.event_call (client.event_service (), onvif::action::kEventPort,
+          "CreatePullPointSubscriptionRequest",
+          onvif::create_pull_point_subscription (kTerminationS), reply,
+          error))
+    return true;
+  onvif::Subscription subscription;
+  if (!onvif::parse_subscription (reply->root (), subscription)) {
+    error = "CreatePullPointSubscription gave no subscription address";
+    return true;
+  }
+  g_message ("stream %s: following the camera's events", stream_.c_str ());
+  const gint64 renew_every_us = kTerminationS * G_USEC_PER_SEC / 2;
+  gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
+  while (!g_cancellable_is_cancelled (cancellable_)) {
+    if (!client.event_call (subscription.address, onvif::action::kPullPoint,
+            "PullMessagesRequest", onvif::pull_messages (kPullTimeoutS,
+                kMessageLimit), reply, error))
+      return true;
+    for (const auto & event : onvif::parse_notifications (reply->root ())) {
+      if (event.kind.empty ())
+        continue;
+      bool & known = states_[event.kind + " " + event.source];
+      if (known == event.active)
+        continue;
+      known = event.active;
+      EventBus::gateway ().publish ("camera." + event.kind, stream_,
+          { { "state", event.active ? "start" : "stop" },
+            { "topic", event.topic }, { "source", event.source } });
+    }
+    if (g_get_monotonic_time () >= renew_at_us) {
+      if (!client.event_call (subscription.address,
+              onvif::action::kSubscriptionManager, "RenewRequest",
+              onvif::renew_subscription (kTerminationS), reply, error))
+        return true;
+      renew_at_us = g_get_monotonic_time () + renew_every_us;
+    }
+  }
+  return true;
+}
+
+}  // namespace camgate

@@ -1,0 +1,55 @@
+// CameraEvents: an ONVIF camera's events, for as long as its stream runs.
+// A thread of its own subscribes to the camera's PullPoint, pulls (a long
+// poll of a few seconds), renews before the subscription ends and
+// subscribes again after any failure (backoff 1 s doubling to 60 s). Motion,
+// tamper and digital-input states are published on the gateway's event bus
+// when they change: `camera.motion`, `camera.tamper`, `camera.input`, each
+// with `state` ("start" or "stop"), `topic` and `source`. A camera without
+// an event service is told once and left alone.
+#pragma once
+
+#include <gio/gio.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace camgate {
+
+class CameraEvents
+{
+public:
+  // `onvif_uri`: the stream's onvif://user:password@host[:port][/profile].
+  CameraEvents (std::string stream, std::string onvif_uri);
+  ~CameraEvents ();                // cancels what is in flight and waits
+  CameraEvents (const CameraEvents &) = delete;
+  CameraEvents & operator= (const CameraEvents &) = delete;
+
+  // How long a PullMessages waits on the device, and a subscription lasts
+  // before it must be renewed (renewed at half of it).
+  static constexpr unsigned kPullTimeoutS = 5;
+  static constexpr unsigned kTerminationS = 60;
+
+private:
+  void run ();
+  // One subscription, until it fails or the stream goes: false when the
+  // camera has no event service (nothing more to try).
+  bool follow (std::string & error);
+  // Sleeps `ms`, or less when stopping; false when stopping.
+  bool pause (unsigned ms);
+
+  const std::string stream_;
+  const std::string uri_;
+  GCancellable *const cancellable_ = g_cancellable_new ();
+  std::mutex lock_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  // The last state published, per "kind source": a state is published when
+  // it changes (a camera repeats them, and says them all on subscribing).
+  std::map<std::string, bool> states_;
+  std::thread thread_;
+};
+
+}  // namespace camgate
