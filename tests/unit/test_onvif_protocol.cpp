@@ -3,6 +3,7 @@
 // hostile input: DTDs, oversized and malformed documents, and a fuzz loop.
 #include "onvif_client.h"
 #include "onvif_protocol.h"
+#include "onvif_events.h"
 #include "onvif_ptz.h"
 
 #include <gst/gst.h>
@@ -56,6 +57,24 @@ const char *kPresets = R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soa
   <tptz:Preset><tt:Name>no token</tt:Name></tptz:Preset>
   <tptz:Preset token="7"/>
  </tptz:GetPresetsResponse></env:Body></env:Envelope>)";
+
+// As a Hikvision camera words it: SOAP 1.2, its own prefixes, a state that
+// is not motion, and one without a boolean.
+const char *kNotifications = R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:tns1="http://www.onvif.org/ver10/topics"><env:Body>
+ <tev:PullMessagesResponse><tev:CurrentTime>2026-12-05T10:00:00Z</tev:CurrentTime><tev:TerminationTime>2026-12-05T10:01:00Z</tev:TerminationTime>
+  <wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic>
+   <wsnt:Message><tt:Message UtcTime="2026-12-05T10:00:00Z" PropertyOperation="Initialized"><tt:Source>
+    <tt:SimpleItem Name="VideoSourceConfigurationToken" Value="VideoSourceToken"/><tt:SimpleItem Name="Rule" Value="MyMotionDetectorRule"/></tt:Source>
+    <tt:Data><tt:SimpleItem Name="IsMotion" Value="false"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>
+  <wsnt:NotificationMessage><wsnt:Topic>tns1:VideoSource/MotionAlarm</wsnt:Topic>
+   <wsnt:Message><tt:Message UtcTime="2026-12-05T10:00:01Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="Source" Value="VideoSource_1"/></tt:Source>
+    <tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>
+  <wsnt:NotificationMessage><wsnt:Topic>tns1:Device/Trigger/DigitalInput</wsnt:Topic>
+   <wsnt:Message><tt:Message UtcTime="2026-12-05T10:00:02Z" PropertyOperation="Changed"><tt:Source><tt:SimpleItem Name="InputToken" Value="1"/></tt:Source>
+    <tt:Data><tt:SimpleItem Name="LogicalState" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>
+  <wsnt:NotificationMessage><wsnt:Topic>tns1:Monitoring/ProcessorUsage</wsnt:Topic>
+   <wsnt:Message><tt:Message UtcTime="2026-12-05T10:00:03Z"><tt:Data><tt:SimpleItem Name="Value" Value="42"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>
+ </tev:PullMessagesResponse></env:Body></env:Envelope>)";
 
 const char *kStreamUri = R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>
  <trt:GetStreamUriResponse xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema">
@@ -228,6 +247,55 @@ TEST (OnvifProtocol, PtzRequestsAndPresets)
   EXPECT_EQ (parse_media_services (caps->root ()).media, "http://cam/media");
 }
 
+TEST (OnvifProtocol, PullPointSubscriptionsAndNotifications)
+{
+  auto doc = parse (kNotifications);
+  auto events = parse_notifications (doc->root ());
+  ASSERT_EQ (events.size (), 3u);
+  EXPECT_EQ (events[0].kind, "motion");
+  EXPECT_EQ (events[0].topic, "tns1:RuleEngine/CellMotionDetector/Motion");
+  EXPECT_EQ (events[0].source, "VideoSourceToken");
+  EXPECT_FALSE (events[0].active);
+  EXPECT_TRUE (events[0].initial);
+  EXPECT_EQ (events[1].kind, "motion");
+  EXPECT_TRUE (events[1].active);
+  EXPECT_FALSE (events[1].initial);
+  EXPECT_EQ (events[2].kind, "input");
+  EXPECT_EQ (events[2].source, "1");
+  EXPECT_EQ (event_kind ("tns1:VideoSource/GlobalSceneChange/ImagingService"),
+      "tamper");
+  EXPECT_EQ (event_kind ("tns1:RuleEngine/TamperDetector/Tamper"), "tamper");
+  EXPECT_EQ (event_kind ("tns1:Monitoring/ProcessorUsage"), "");
+
+  auto made = parse ("<E><B><CreatePullPointSubscriptionResponse>"
+      "<SubscriptionReference><Address>http://cam/onvif/Events/PullSubManager"
+      "?Idx=3</Address></SubscriptionReference><CurrentTime>2026-12-05T10:00:00Z"
+      "</CurrentTime><TerminationTime>2026-12-05T10:01:00.5Z</TerminationTime>"
+      "</CreatePullPointSubscriptionResponse></B></E>");
+  Subscription subscription;
+  ASSERT_TRUE (parse_subscription (made->root (), subscription));
+  EXPECT_EQ (subscription.address,
+      "http://cam/onvif/Events/PullSubManager?Idx=3");
+  ASSERT_TRUE (subscription.termination_time);
+  EXPECT_EQ (*subscription.termination_time - *subscription.current_time, 60);
+  auto none = parse ("<E><B><CreatePullPointSubscriptionResponse>"
+      "<SubscriptionReference><Address>file:///etc/passwd</Address>"
+      "</SubscriptionReference></CreatePullPointSubscriptionResponse></B></E>");
+  EXPECT_FALSE (parse_subscription (none->root (), subscription));
+
+  // Calls to a subscription say where they go (WS-Addressing), beside the
+  // UsernameToken.
+  const std::string envelope = soap_envelope (pull_messages (5, 32),
+      { "admin", "secret" }, 1700000000, std::string (16, 'n'),
+      "<wsa:To>http://cam/sub</wsa:To>");
+  EXPECT_NE (envelope.find ("<s:Header><wsa:To>http://cam/sub</wsa:To><wsse:"
+          "Security"), std::string::npos) << envelope;
+  EXPECT_NE (envelope.find ("<tev:Timeout>PT5S</tev:Timeout><tev:MessageLimit>"
+          "32</tev:MessageLimit>"), std::string::npos);
+  std::string error;
+  EXPECT_TRUE (XmlDocument::parse (envelope, error)) << error;
+}
+
 TEST (OnvifProtocol, OnvifUris)
 {
   std::string url, profile, error;
@@ -273,7 +341,7 @@ TEST (OnvifProtocol, FuzzedRepliesNeverCrash)
   // Mutations of real replies: flipped bytes, cuts, repeated and inserted
   // markup. Every parser must come back (with or without a result).
   const std::vector<std::string> seeds = { kProbeMatches, kProfilesMedia1,
-    kProfilesMedia2, kStreamUri, kPresets };
+    kProfilesMedia2, kStreamUri, kPresets, kNotifications };
   std::mt19937 random (20261126);
   int parsed = 0;
   for (int i = 0; i < 3000; i++) {
@@ -302,6 +370,9 @@ TEST (OnvifProtocol, FuzzedRepliesNeverCrash)
       fault_reason (doc->root ());
       main_profile (parse_profiles (doc->root ()));
       parse_presets (doc->root ());
+      parse_notifications (doc->root ());
+      Subscription subscription;
+      parse_subscription (doc->root (), subscription);
       parse_set_preset (doc->root ());
     }
   }

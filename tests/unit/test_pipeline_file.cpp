@@ -118,6 +118,39 @@ TEST (PipelineFile, TlsVerifyOnlyForRtsps)
       "applies to an rtsps:// uri");
 }
 
+TEST (PipelineFile, RecordingOnCameraEvents)
+{
+  auto events = parse ("source: { uri: 'onvif://cam' }\n"
+      "record: { mode: events, pre: 3s, post: 20s }\n");
+  ASSERT_TRUE (events.ok) << events.first_error ();
+  EXPECT_TRUE (events.spec.record.on_events);
+  EXPECT_EQ (events.spec.record.pre_ms, 3000u);
+  EXPECT_EQ (events.spec.record.post_ms, 20000u);
+  EXPECT_TRUE (events.spec.source.events);
+  auto defaults = parse ("source: { uri: 'onvif://cam' }\nrecord: { mode: events }\n");
+  EXPECT_EQ (defaults.spec.record.pre_ms, 5000u);
+  EXPECT_EQ (defaults.spec.record.post_ms, 10000u);
+  EXPECT_FALSE (parse ("source: { uri: 'onvif://cam' }\nrecord: {}\n").spec.record
+      .on_events);
+
+  EXPECT_EQ (parse ("source: { uri: rtsp://cam/live }\n"
+          "record: { mode: events }\n").first_error (), "cams/door.yaml:2: record.mode: events records on the "
+      "camera's ONVIF events: it needs an onvif:// source whose events are "
+      "followed");
+  EXPECT_FALSE (parse ("source: { uri: 'onvif://cam', events: false }\n"
+          "record: { mode: events }\n").ok);
+  EXPECT_EQ (parse ("source: { uri: 'onvif://cam' }\nrecord: { pre: 3s }\n")
+      .first_error (), "cams/door.yaml:2: record.pre: only applies with "
+      "mode: events");
+  EXPECT_FALSE (parse ("source: { uri: 'onvif://cam' }\nrecord: { mode: sometimes }\n")
+      .ok);
+  EXPECT_FALSE (parse ("source: { uri: 'onvif://cam' }\n"
+          "record: { mode: events, post: 2h }\n").ok);
+  EXPECT_EQ (parse ("source:\n  uri: rtsp://cam/live\n  events: false\n")
+      .first_error (), "cams/door.yaml:3: source.events: only applies to an "
+      "onvif:// uri");
+}
+
 TEST (PipelineFile, HlsOutput)
 {
   auto off = parse ("source: test\n");
