@@ -61,10 +61,9 @@ RecordingOutput::RecordingOutput (std::string stream, RecordSpec spec,
     std::shared_ptr<RtpFanout> fanout)
     : FanoutOutput (stream, "recording", std::move (fanout)),
       spec_ (std::move (spec)), root_ (spec_.root + "/" + stream),
-      path_ (root_ + "/" + fill_stream (spec_.path, stream))
+      path_ (root_ + "/" + fill_stream (spec_.path, stream)),
+      journal_ (root_)
 {
-  if (!spec_.on_events)
-    return;
   listener_ = EventBus::gateway ().listen ([this](const Event & event) {
         if (event.stream == stream_ && event.type.rfind ("camera.", 0) == 0)
           on_camera_event (event.type, event.field ("state"),
@@ -86,9 +85,15 @@ RecordingOutput::on_camera_event (const std::string & type,
     const std::string & state, const std::string & source)
 {
   const std::string key = type + " " + source;
-  if (state == "start")
+  if (state == "start") {
+    journal_.started (type, source, g_get_real_time ());
     events_on_.insert (key);
-  else if (!events_on_.erase (key))
+  } else {
+    journal_.stopped (type, source, g_get_real_time ());
+    if (!events_on_.erase (key))
+      return;
+  }
+  if (!spec_.on_events)
     return;
   if (post_roll_)
     g_source_remove (post_roll_);

@@ -12,6 +12,7 @@
 
 #include "config/stream_spec.h"
 #include "media/fanout_output.h"
+#include "recording/event_journal.h"
 
 #include <mutex>
 #include <set>
@@ -32,6 +33,9 @@ public:
   // mode: events "waiting for an event".
   std::string status () const;
   std::string current_file () const;
+  // The camera's events (ended ones from the journal, then those going on),
+  // for the recordings API. Main context.
+  std::vector<EventSpan> event_spans () const { return journal_.spans (); }
   // Deletes what record.keep / record.max-size say should go; never the
   // file being written. Returns how many files were deleted.
   unsigned apply_retention ();
@@ -56,7 +60,7 @@ protected:
 private:
   // Whether root_ resolves (links followed) to a folder inside spec_.root.
   bool inside_recordings (std::string & error) const;
-  // mode: events. A camera event of this stream started or stopped.
+  // A camera event of this stream started or stopped.
   void on_camera_event (const std::string & type, const std::string & state,
       const std::string & source);
   // Tells recordsink whether to write (an event is on, or its post-roll).
@@ -69,8 +73,9 @@ private:
   mutable std::mutex lock_;
   GstElement *sink_ = nullptr;     // recordsink, while the pipeline runs
   int64_t last_retention_us_ = 0;
-  // mode: events, main context only.
-  uint64_t listener_ = 0;
+  // Main context only.
+  uint64_t listener_ = 0;          // camera events
+  EventJournal journal_;
   std::set<std::string> events_on_;   // "<type> <source>"
   guint post_roll_ = 0;            // until the post-roll is over
 };

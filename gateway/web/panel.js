@@ -544,6 +544,17 @@ async function showRecordings() {
       bar.title = span.start + ' – ' + span.end;
       line.appendChild(bar);
     }
+    // The camera's events (motion, tamper, inputs) marked over the spans.
+    for (const event of (res.ok && res.body.events) || []) {
+      const start = Date.parse(event.start), end = event.end ? Date.parse(event.end) : Date.now();
+      if (end < from || start > to) continue;
+      const mark = document.createElement('div');
+      mark.className = 'event ' + event.type.replace('camera.', '');
+      mark.style.left = (Math.max(start - from, 0) / total * 100) + '%';
+      mark.style.width = Math.max((Math.min(end, to) - Math.max(start, from)) / total * 100, 0.3) + '%';
+      mark.title = event.type.replace('camera.', '') + ' ' + event.start + ' – ' + (event.end || 'now');
+      line.appendChild(mark);
+    }
     // A click plays a minute from that point (gaps snap to the next span).
     line.onclick = (e) => {
       const rect = line.getBoundingClientRect();

@@ -465,6 +465,19 @@ TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
           "start"));
   const gint64 end = real_time_of (json_object_get_string_member (span,
           "end"));
+  // The two motions are marked for the timeline.
+  JsonArray *marks = json_object_get_array_member (json_node_get_object (
+          json_parser_get_root (parser)), "events");
+  ASSERT_EQ (json_array_get_length (marks), 2u) << listing.body;
+  JsonObject *first = json_array_get_object_element (marks, 0);
+  JsonObject *second = json_array_get_object_element (marks, 1);
+  EXPECT_STREQ (json_object_get_string_member (first, "type"),
+      "camera.motion");
+  EXPECT_STREQ (json_object_get_string_member (first, "source"), "vsc");
+  EXPECT_NEAR (real_time_of (json_object_get_string_member (first, "start")),
+      motion_at, 1000 * 1000) << listing.body;
+  EXPECT_NEAR (real_time_of (json_object_get_string_member (second, "end")),
+      quiet_at, 1000 * 1000) << listing.body;
   g_object_unref (parser);
   EXPECT_LE (start, motion_at - 1800 * 1000) << listing.body;
   EXPECT_GE (start, motion_at - 4000 * 1000) << listing.body;
@@ -472,4 +485,17 @@ TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
   EXPECT_LE (end, quiet_at + 4500 * 1000) << listing.body;
   EXPECT_EQ (device.unaddressed_pulls (), 0);
   EXPECT_EQ (device.subscriptions (), 1);
+
+  // The panel's timeline marks both motions over the recording.
+  const std::string command = browser_command ("panel_events.cjs");
+  if (command.empty ())
+    return;                        // no node or chromium: the API is checked
+  const char *out = g_getenv ("CAMGATE_TEST_OUTPUT");
+  const std::string shots = (out ? std::string (out) : dir.path ()) + "/panel";
+  fs::create_directories (shots);
+  int status = -1;
+  const std::string seen = run_command (command + " http://127.0.0.1:"
+      + std::to_string (port) + "/ door 2 " + shots + "/12-event-marks.png",
+      &status);
+  EXPECT_EQ (status, 0) << seen;
 }

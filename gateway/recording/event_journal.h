@@ -1,0 +1,53 @@
+// EventJournal: the spans of a stream's camera events (motion, tamper,
+// digital input) beside its recordings, so the recordings API can mark them,
+// after a restart too: <stream folder>/events.jsonl, one JSON object per
+// ended event. Bounded: past kMaxSpans lines the older half is dropped.
+// Main context only.
+#pragma once
+
+#include <glib.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace camgate {
+
+struct EventSpan
+{
+  std::string type;                // "camera.motion", …
+  std::string source;              // the camera's token
+  gint64 start_us = 0;             // real time
+  gint64 end_us = 0;               // 0: still going on
+};
+
+class EventJournal
+{
+public:
+  static constexpr size_t kMaxSpans = 4096;
+  static constexpr const char *kFileName = "events.jsonl";
+
+  // `folder`: the stream's recordings folder.
+  explicit EventJournal (std::string folder);
+
+  void started (const std::string & type, const std::string & source,
+      gint64 now_us);
+  // Writes the span that `started` opened (none: nothing to write).
+  void stopped (const std::string & type, const std::string & source,
+      gint64 now_us);
+  // Those written (oldest first), then those going on.
+  std::vector<EventSpan> spans () const;
+
+private:
+  std::vector<EventSpan> read () const;
+  void write_all (const std::vector<EventSpan> & spans) const;
+
+  const std::string path_;
+  std::map<std::string, EventSpan> going_on_;   // by "type source"
+  size_t lines_ = 0;               // in the file, as far as known
+};
+
+// One span as a JSON object (the journal's lines, the API's entries).
+std::string event_span_json (const EventSpan & span);
+
+}  // namespace camgate
