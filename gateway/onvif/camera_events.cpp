@@ -102,12 +102,24 @@ CameraEvents::follow (std::string & error)
     error = "CreatePullPointSubscription gave no subscription address";
     return true;
   }
-  g_message ("stream %s: following the camera's events", stream_.c_str ());
-  const gint64 renew_every_us = kTerminationS * G_USEC_PER_SEC / 2;
+  // Cameras may grant less than asked: renewed at half of what this one
+  // granted, and no pull outlasts that.
+  gint64 granted_s = kTerminationS;
+  if (subscription.current_time && subscription.termination_time
+      && *subscription.termination_time > *subscription.current_time)
+    granted_s = std::min<gint64> (*subscription.termination_time
+        - *subscription.current_time, kTerminationS);
+  const gint64 renew_every_us = std::max<gint64> (granted_s * G_USEC_PER_SEC
+      / 2, G_USEC_PER_SEC);
+  const guint pull_timeout_s = std::clamp<gint64> (granted_s / 4, 1,
+      kPullTimeoutS);
+  g_message ("stream %s: following the camera's events (renewed every "
+      "%" G_GINT64_FORMAT " s)", stream_.c_str (),
+      renew_every_us / G_USEC_PER_SEC);
   gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
   while (!g_cancellable_is_cancelled (cancellable_)) {
     if (!client.event_call (subscription.address, onvif::action::kPullPoint,
-            "PullMessagesRequest", onvif::pull_messages (kPullTimeoutS,
+            "PullMessagesRequest", onvif::pull_messages (pull_timeout_s,
                 kMessageLimit), reply, error))
       return true;
     for (const auto & event : onvif::parse_notifications (reply->root ())) {

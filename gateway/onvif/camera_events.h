@@ -1,6 +1,6 @@
 // CameraEvents: an ONVIF camera's events, for as long as its stream runs.
 // A thread of its own subscribes to the camera's PullPoint, pulls (a long
-// poll of a few seconds), renews before the subscription ends and
+// poll of a few seconds), renews at half the time the camera granted and
 // subscribes again after any failure (backoff 1 s doubling to 60 s). Motion,
 // tamper and digital-input states are published on the gateway's event bus
 // when they change: `camera.motion`, `camera.tamper`, `camera.input`, each
@@ -27,8 +27,9 @@ public:
   CameraEvents (const CameraEvents &) = delete;
   CameraEvents & operator= (const CameraEvents &) = delete;
 
-  // How long a PullMessages waits on the device, and a subscription lasts
-  // before it must be renewed (renewed at half of it).
+  // How long a PullMessages waits on the device (at most), and how long a
+  // subscription is asked to last before it must be renewed (renewed at
+  // half of what the camera granted).
   static constexpr unsigned kPullTimeoutS = 5;
   static constexpr unsigned kTerminationS = 60;
 

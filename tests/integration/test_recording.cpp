@@ -407,7 +407,9 @@ TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
 {
   FakeCamera camera ({ .fps = 15, .gop_frames = 15, .audio = false });
   ASSERT_TRUE (camera.start ());
-  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .events = true });
+  // Subscriptions granted 4 s: renewed every 2 s, or they would end.
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .events = true,
+        .event_termination_s = 4 });
   ASSERT_TRUE (device.start ());
   TempDir dir, pipes, recordings;
   pipes.write ("door.yaml", "source:\n  uri: onvif://admin:secret@127.0.0.1:"
@@ -485,6 +487,8 @@ TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
   EXPECT_LE (end, quiet_at + 4500 * 1000) << listing.body;
   EXPECT_EQ (device.unaddressed_pulls (), 0);
   EXPECT_EQ (device.subscriptions (), 1);
+  EXPECT_EQ (device.expired_pulls (), 0);
+  EXPECT_GE (device.renewals (), 4);
 
   // The panel's timeline marks both motions over the recording.
   const std::string command = browser_command ("panel_events.cjs");
