@@ -1,13 +1,15 @@
 'use strict';
 // camgate web panel: sign in, a live grid of every stream (WHEP, falling back
-// to LL-HLS, then snapshots), a big player with the stream's URLs (and a PTZ
+// to LL-HLS, then snapshots; state changes and camera motion come through
+// /api/v1/events), a big player with the stream's URLs (and a PTZ
 // pad for ONVIF cameras that steer), the stream form (errors shown next to
 // their field), ONVIF discovery and recordings.
 // Plain JS served from the gateway itself: no CDN, no build step.
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const state = { me: null, info: null, streams: [], tiles: new Map(),
-  player: null, playing: null, editing: null, timer: null };
+  player: null, playing: null, editing: null, timer: null, events: null,
+  alarms: new Map() };
 
 // Every call says it is the panel: the gateway then answers 401 without a
 // Basic challenge, which would pop up the browser's own dialog.
@@ -154,12 +156,13 @@ function makeTile(stream) {
   tile.dataset.stream = stream.name;
   tile.innerHTML = '<video muted autoplay playsinline></video>' +
     '<div class="info"><div class="line"><strong class="name"></strong>' +
-    '<span class="badge"></span></div><div class="reasons"></div>' +
+    '<span class="alarm" hidden></span><span class="badge"></span></div><div class="reasons"></div>' +
     '<div class="stats"></div><div class="push"></div></div>';
   $('.name', tile).textContent = stream.name;
   tile.addEventListener('click', () => openPlayer(tile.dataset.stream));
   const entry = { tile, video: $('video', tile), playback: null, stream, hideTimer: null };
   state.tiles.set(stream.name, entry);
+  showAlarms(stream.name);
   visibility.observe(tile);
   return tile;
 }
@@ -236,6 +239,43 @@ function updateTile(entry, stream) {
   $('.push', entry.tile).textContent = (stream.push || []).map((p) =>
     '→ ' + p.url + ' ' + p.state + (p.state !== 'connected' && p.last_error ?
       ' (' + p.last_error + ')' : '')).join('\n');
+}
+
+// ---- live events (Server-Sent Events) -----------------------------------------
+// A stream's state or health change refreshes the grid at once (the 2 s poll
+// still brings bitrates and viewers); a camera's motion, tamper or input shows
+// on its tile while it lasts.
+
+function followEvents() {
+  if (state.events) state.events.close();
+  state.alarms.clear();
+  const source = new EventSource('/api/v1/events');
+  state.events = source;
+  let pending = null;
+  const refresh = () => {
+    clearTimeout(pending);
+    pending = setTimeout(refreshStreams, 100);
+  };
+  source.addEventListener('stream.state', refresh);
+  source.addEventListener('stream.health', refresh);
+  for (const kind of ['motion', 'tamper', 'input']) {
+    source.addEventListener('camera.' + kind, (message) => {
+      const event = JSON.parse(message.data);
+      const on = state.alarms.get(event.stream) || new Set();
+      if (event.state === 'start') on.add(kind); else on.delete(kind);
+      state.alarms.set(event.stream, on);
+      showAlarms(event.stream);
+    });
+  }
+}
+
+function showAlarms(name) {
+  const entry = state.tiles.get(name);
+  if (!entry) return;
+  const on = [...(state.alarms.get(name) || [])];
+  const alarm = $('.alarm', entry.tile);
+  alarm.textContent = on.join(' ');
+  alarm.hidden = on.length === 0;
 }
 
 async function refreshStreams() {
@@ -583,6 +623,8 @@ function selectView(view) {
 
 function showLogin() {
   clearInterval(state.timer);
+  if (state.events) state.events.close();
+  state.events = null;
   for (const entry of state.tiles.values()) {
     visibility.unobserve(entry.tile);
     if (entry.playback) entry.playback.close();
@@ -608,6 +650,7 @@ async function enter() {
   await refreshStreams();
   clearInterval(state.timer);
   state.timer = setInterval(refreshStreams, 2000);
+  followEvents();
 }
 
 async function login(event) {

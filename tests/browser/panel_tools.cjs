@@ -1,8 +1,8 @@
 // The panel's other tools in headless Chromium, on a gateway without users:
 // the LL-HLS preview of a stream without WebRTC, the recordings timeline (a
 // click plays that moment), ONVIF discovery (a found camera, given its
-// credentials, becomes a stream that plays) and its big player's PTZ pad
-// (hold to move, release stops; presets).
+// credentials, becomes a stream that plays, and its motion shows on its tile)
+// and its big player's PTZ pad (hold to move, release stops; presets).
 // Screenshots go to OUTDIR. Prints what it saw as JSON; exits 0 when every
 // step worked.
 //   node panel_tools.cjs URL RECORDING_STREAM OUTDIR
@@ -59,6 +59,12 @@ const seen = { steps: [] };
       return v && v.videoWidth > 0 && v.currentTime > 0.5;
     }, null, { timeout: 30000 });
     seen.steps.push('discovered camera plays');
+    // Its camera reports motion: the tile shows it, live.
+    await page.waitForFunction(() => {
+      const a = document.querySelector('.tile[data-stream="porch"] .alarm');
+      return a && !a.hidden && a.textContent === 'motion';
+    }, null, { timeout: 20000 });
+    seen.steps.push('motion shows on the tile');
     await page.screenshot({ path: outdir + '/10-camera-added.png' });
 
     // The big player of a camera that steers has a PTZ pad; a test source's

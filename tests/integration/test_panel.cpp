@@ -90,7 +90,8 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
     GTEST_SKIP () << "node or Debian's chromium is not installed";
   FakeCamera camera ({ .fps = 15, .gop_frames = 15, .audio = false });
   ASSERT_TRUE (camera.start ());
-  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .ptz = true });
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .ptz = true,
+        .events = true });
   ASSERT_TRUE (device.start ());
   TempDir config, pipes, recordings;
   config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
@@ -114,11 +115,19 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
     std::this_thread::sleep_for (std::chrono::seconds (4));
     camera.start ();
   });
+  // Motion on the added camera, once the gateway follows its events: the
+  // tile says so (the panel hears it through /api/v1/events).
+  std::thread motion ([&] {
+    if (gateway.wait_for_log ("stream porch: following the camera's events",
+            std::chrono::seconds (90)))
+      device.set_motion (true);
+  });
   std::string shots = screenshot_folder (config.path ());
   int status = -1;
   std::string output = run_command (command + " http://127.0.0.1:"
       + std::to_string (gateway.http_port ()) + "/ yard " + shots, &status);
   camera_comes_up.join ();
+  motion.join ();
   EXPECT_EQ (status, 0) << output << gateway.log ();
   EXPECT_NE (output.find ("hls preview plays"), std::string::npos) << output;
   EXPECT_NE (output.find ("recording plays"), std::string::npos) << output;
@@ -129,6 +138,8 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
   // What the pad sent the camera: the held move renewed while held, the
   // release's stop, the preset it went to, the one it saved.
   EXPECT_NE (output.find ("ptz pad steers"), std::string::npos) << output;
+  EXPECT_NE (output.find ("motion shows on the tile"), std::string::npos)
+      << output;
   auto calls = device.ptz_calls ();
   std::string said;
   for (const auto & c : calls)
