@@ -25,21 +25,12 @@ read_file (const std::string & path)
 }
 
 
-// 4 s of 25 fps video, a keyframe every second, files of at least 1 s,
-// recorded into `location`; the files opened, in order.
+// Plays `pipeline` to its end; the files its recordsink opened, in order,
+// and the duration of the last one closed.
 std::vector<std::string>
-record_test_files (const std::string & location)
+run_recording (GstElement * pipeline, guint64 * closed_duration = nullptr)
 {
   std::vector<std::string> opened;
-  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=100 "
-          "! video/x-raw,width=160,height=120,framerate=25/1 "
-          "! x264enc tune=zerolatency key-int-max=25 ! h264parse "
-          "! cmafchunkmux chunk-duration=500000000 segment-duration=1000000000 "
-          "! recordsink name=rec max-duration=1000000000 fsync-interval=0 "
-          "location=" + location).c_str (), nullptr);
-  EXPECT_NE (pipeline, nullptr);
-  if (!pipeline)
-    return opened;
   GstBus *bus = gst_element_get_bus (pipeline);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (;;) {
@@ -52,9 +43,13 @@ record_test_files (const std::string & location)
     const GstMessageType type = GST_MESSAGE_TYPE (m);
     const GstStructure *s = gst_message_get_structure (m);
     if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
-            "recordsink-file") && g_str_equal (gst_structure_get_string (s,
-                "event"), "opened"))
-      opened.push_back (gst_structure_get_string (s, "file"));
+            "recordsink-file")) {
+      const std::string event = gst_structure_get_string (s, "event");
+      if (event == "opened")
+        opened.push_back (gst_structure_get_string (s, "file"));
+      if (event == "closed" && closed_duration)
+        gst_structure_get_uint64 (s, "duration", closed_duration);
+    }
     gst_message_unref (m);
     EXPECT_NE (type, GST_MESSAGE_ERROR);
     if (type == GST_MESSAGE_EOS || type == GST_MESSAGE_ERROR)
@@ -64,6 +59,21 @@ record_test_files (const std::string & location)
   gst_object_unref (bus);
   gst_object_unref (pipeline);
   return opened;
+}
+
+// 4 s of 25 fps video, a keyframe every second, files of at least 1 s,
+// recorded into `location`; the files opened, in order.
+std::vector<std::string>
+record_test_files (const std::string & location)
+{
+  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=100 "
+          "! video/x-raw,width=160,height=120,framerate=25/1 "
+          "! x264enc tune=zerolatency key-int-max=25 ! h264parse "
+          "! cmafchunkmux chunk-duration=500000000 segment-duration=1000000000 "
+          "! recordsink name=rec max-duration=1000000000 fsync-interval=0 "
+          "location=" + location).c_str (), nullptr);
+  EXPECT_NE (pipeline, nullptr);
+  return pipeline ? run_recording (pipeline) : std::vector<std::string> {};
 }
 
 }  // namespace
@@ -133,31 +143,8 @@ TEST (RecordSink, WhileNotRecordingKeepsThePreRollForTheNextFile)
       }, nullptr, nullptr);
   gst_object_unref (pad);
   gst_object_unref (rec);
-  GstBus *bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  std::vector<std::string> opened;
   guint64 closed_duration = 0;
-  for (GstMessage *m; (m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
-              (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR
-                  | GST_MESSAGE_ELEMENT)));) {
-    const GstMessageType type = GST_MESSAGE_TYPE (m);
-    const GstStructure *s = gst_message_get_structure (m);
-    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
-            "recordsink-file")) {
-      const std::string event = gst_structure_get_string (s, "event");
-      if (event == "opened")
-        opened.push_back (gst_structure_get_string (s, "file"));
-      if (event == "closed")
-        gst_structure_get_uint64 (s, "duration", &closed_duration);
-    }
-    gst_message_unref (m);
-    EXPECT_NE (type, GST_MESSAGE_ERROR);
-    if (type == GST_MESSAGE_EOS || type == GST_MESSAGE_ERROR)
-      break;
-  }
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
+  auto opened = run_recording (pipeline, &closed_duration);
 
   // One file: 2 s of pre-roll from a keyframe (media 4–6 s), then the 2 s
   // of the event; it plays from 0 without decoding errors.
