@@ -20,11 +20,31 @@ constexpr unsigned kMessageLimit = 32;
 CameraEvents::CameraEvents (std::string stream, std::string onvif_uri)
     : stream_ (std::move (stream)), uri_ (std::move (onvif_uri))
 {
-  thread_ = std::thread ([this]() { run (); });
 }
 
 CameraEvents::~CameraEvents ()
 {
+  stop ();
+  g_object_unref (cancellable_);
+}
+
+void
+CameraEvents::update (const OutputTick &)
+{
+  if (thread_.joinable ())
+    return;
+  stopping_ = false;
+  g_cancellable_reset (cancellable_);
+  // Said again by the camera on subscribing.
+  states_.clear ();
+  thread_ = std::thread ([this]() { run (); });
+}
+
+void
+CameraEvents::stop ()
+{
+  if (!thread_.joinable ())
+    return;
   {
     std::lock_guard<std::mutex> lk (lock_);
     stopping_ = true;
@@ -32,7 +52,6 @@ CameraEvents::~CameraEvents ()
   wake_.notify_all ();
   g_cancellable_cancel (cancellable_);
   thread_.join ();
-  g_object_unref (cancellable_);
 }
 
 bool

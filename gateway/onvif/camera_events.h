@@ -1,5 +1,6 @@
-// CameraEvents: an ONVIF camera's events, for as long as its stream runs.
-// A thread of its own subscribes to the camera's PullPoint, pulls (a long
+// CameraEvents: an ONVIF camera's events, an output of every onvif:// stream
+// (source.events) that runs as long as the stream. A thread of its own
+// subscribes to the camera's PullPoint, pulls (a long
 // poll of a few seconds), renews at half the time the camera granted and
 // subscribes again after any failure (backoff 1 s doubling to 60 s). Motion,
 // tamper and digital-input states are published on the gateway's event bus
@@ -7,6 +8,8 @@
 // with `state` ("start" or "stop"), `topic` and `source`. A camera without
 // an event service is told once and left alone.
 #pragma once
+
+#include "media/stream_output.h"
 
 #include <gio/gio.h>
 
@@ -18,14 +21,21 @@
 
 namespace camgate {
 
-class CameraEvents
+class CameraEvents : public StreamOutput
 {
 public:
   // `onvif_uri`: the stream's onvif://user:password@host[:port][/profile].
   CameraEvents (std::string stream, std::string onvif_uri);
-  ~CameraEvents ();                // cancels what is in flight and waits
+  ~CameraEvents () override;
   CameraEvents (const CameraEvents &) = delete;
   CameraEvents & operator= (const CameraEvents &) = delete;
+
+  const std::string & what () const override { return what_; }
+  // Starts following the camera (if it does not already).
+  void update (const OutputTick & tick) override;
+  bool running () const override { return thread_.joinable (); }
+  // Cancels what is in flight and waits for the thread.
+  void stop () override;
 
   // How long a PullMessages waits on the device (at most), and how long a
   // subscription is asked to last before it must be renewed (renewed at
@@ -41,6 +51,7 @@ private:
   // Sleeps `ms`, or less when stopping; false when stopping.
   bool pause (unsigned ms);
 
+  const std::string what_ = "camera events";
   const std::string stream_;
   const std::string uri_;
   GCancellable *const cancellable_ = g_cancellable_new ();

@@ -1,6 +1,7 @@
 #include "outputs/stream_outputs.h"
 
 #include "hls/hls_output.h"
+#include "onvif/camera_events.h"
 #include "outputs/push_output.h"
 #include "recording/recording_output.h"
 #include "snapshot/snapshot_output.h"
@@ -26,6 +27,9 @@ make_stream_outputs (const StreamSpec & spec,
     outputs.push_back (std::make_shared<RecordingOutput> (spec.name,
             spec.record, fanout));
   outputs.push_back (std::make_shared<SnapshotOutput> (spec.name, fanout));
+  if (spec.source.events && spec.source.uri.rfind ("onvif://", 0) == 0)
+    outputs.push_back (std::make_shared<CameraEvents> (spec.name,
+            spec.source.uri));
   for (const auto & target : spec.outputs.push)
     outputs.push_back (std::make_shared<PushOutput> (spec.name, target,
             fanout));

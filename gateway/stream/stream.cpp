@@ -209,9 +209,6 @@ Stream::start ()
   if (tick_source_)
     return;
   tick_source_ = g_timeout_add (kTickMs, on_tick, this);
-  if (spec_.source.events && spec_.source.uri.rfind ("onvif://", 0) == 0)
-    camera_events_ = std::make_unique<CameraEvents> (spec_.name,
-        spec_.source.uri);
   if (spec_.source.kind == SourceKind::Publish) {
     set_state (StreamState::Waiting);
     return;
@@ -234,7 +231,6 @@ Stream::stop ()
     g_source_remove (retry_source_);
     retry_source_ = 0;
   }
-  camera_events_.reset ();
   for (auto & output : outputs_)
     output->stop ();
   end_session ();

@@ -16,7 +16,6 @@
 #include "media/rtp_fanout.h"
 #include "media/source_session.h"
 #include "media/stream_output.h"
-#include "onvif/camera_events.h"
 
 #include <glib.h>
 
@@ -142,7 +141,6 @@ private:
   const std::shared_ptr<RtpFanout> fanout_;
   const std::shared_ptr<HealthBoard> board_;
   std::unique_ptr<SourceSession> session_;
-  std::unique_ptr<CameraEvents> camera_events_;   // onvif:// sources
   const std::shared_ptr<PublishSlot> publish_slot_;
   std::array<std::shared_ptr<ReaderCount>, kReaderKinds.size ()> readers_;
   const std::vector<std::shared_ptr<StreamOutput>> outputs_;
