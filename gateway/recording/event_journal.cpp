@@ -103,9 +103,6 @@ EventJournal::stopped (const std::string & type, const std::string & source,
     lines_ = kept.size ();
     return;
   }
-  gchar *folder = g_path_get_dirname (path_.c_str ());
-  g_mkdir_with_parents (folder, 0755);
-  g_free (folder);
   std::ofstream out (path_, std::ios::app);
   out << event_span_json (span) << "\n";
   if (out)

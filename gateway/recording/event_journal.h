@@ -32,7 +32,8 @@ public:
 
   void started (const std::string & type, const std::string & source,
       gint64 now_us);
-  // Writes the span that `started` opened (none: nothing to write).
+  // Writes the span that `started` opened (none: nothing to write) into
+  // the folder, which must exist.
   void stopped (const std::string & type, const std::string & source,
       gint64 now_us);
   // Those written (oldest first), then those going on.

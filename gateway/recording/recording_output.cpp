@@ -89,7 +89,13 @@ RecordingOutput::on_camera_event (const std::string & type,
     journal_.started (type, source, g_get_real_time ());
     events_on_.insert (key);
   } else {
-    journal_.stopped (type, source, g_get_real_time ());
+    // Written into the stream's folder only where its files may go.
+    std::string error;
+    if (inside_recordings (error))
+      journal_.stopped (type, source, g_get_real_time ());
+    else
+      g_warning ("stream %s: event not journalled: %s", stream_.c_str (),
+          error.c_str ());
     if (!events_on_.erase (key))
       return;
   }
