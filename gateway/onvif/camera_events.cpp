@@ -14,6 +14,11 @@ constexpr unsigned kFirstBackoffMs = 1000;
 constexpr unsigned kMaxBackoffMs = 60000;
 // Notifications per pull: more wait for the next one.
 constexpr unsigned kMessageLimit = 32;
+// States followed per camera (motion per video source, each input…).
+constexpr size_t kMaxStates = 256;
+// An empty answer quicker than this is followed by a pause.
+constexpr gint64 kQuickAnswerUs = 100 * 1000;
+constexpr unsigned kQuickAnswerPauseMs = 1000;
 
 }  // namespace
 
@@ -137,14 +142,27 @@ CameraEvents::follow (std::string & error)
       renew_every_us / G_USEC_PER_SEC);
   gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
   while (!g_cancellable_is_cancelled (cancellable_)) {
+    const gint64 asked_us = g_get_monotonic_time ();
     if (!client.event_call (subscription.address, onvif::action::kPullPoint,
             "PullMessagesRequest", onvif::pull_messages (pull_timeout_s,
                 kMessageLimit), reply, error))
       return true;
-    for (const auto & event : onvif::parse_notifications (reply->root ())) {
-      if (event.kind.empty ())
+    auto notifications = onvif::parse_notifications (reply->root ());
+    // A camera that answers at once with nothing, ignoring the timeout,
+    // is not asked again at network speed.
+    if (notifications.empty () && g_get_monotonic_time () - asked_us
+        < kQuickAnswerUs && !pause (kQuickAnswerPauseMs))
+      return true;
+    // What the limit asked for, and as many states as a camera has (a
+    // camera that says more is not followed into unbounded memory).
+    if (notifications.size () > kMessageLimit)
+      notifications.resize (kMessageLimit);
+    for (const auto & event : notifications) {
+      const std::string key = event.kind + " " + event.source;
+      if (event.kind.empty () || (!states_.count (key)
+              && states_.size () >= kMaxStates))
         continue;
-      bool & known = states_[event.kind + " " + event.source];
+      bool & known = states_[key];
       if (known == event.active)
         continue;
       known = event.active;

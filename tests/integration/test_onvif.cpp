@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -313,4 +314,31 @@ TEST_F (Onvif, DiscoveredCameraBecomesAStreamThroughTheApi)
   // The same name again is a conflict, not an overwrite.
   EXPECT_EQ (http_request (gateway.http_port (), "POST", "/api/v1/cameras/"
           + id + "/add", R"({"name": "porch"})").status, 409);
+}
+
+TEST (OnvifEvents, ACameraThatAnswersPullsAtOnceIsNotAskedAtNetworkSpeed)
+{
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  // Answers every PullMessages at once, empty, whatever its timeout says.
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .events = true,
+        .pull_wait_ms = 0 });
+  ASSERT_TRUE (device.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "door.yaml",
+            "source: { uri: 'onvif://admin:secret@127.0.0.1:"
+            + std::to_string (device.soap_port ()) + "', on-demand: true }\n" } });
+  ASSERT_TRUE (gateway->wait_for_log ("following the camera's events", 15s))
+      << gateway->log ();
+  EventReader events (gateway->http_port ());
+  ASSERT_TRUE (events.wait_for ("text/event-stream", 5s)) << events.text ();
+  const int before = device.pulls ();
+  std::this_thread::sleep_for (3s);
+  // About one a second (without the pause: thousands).
+  EXPECT_LE (device.pulls () - before, 8);
+  EXPECT_GE (device.pulls () - before, 1);
+  // And news still gets through.
+  device.set_motion (true);
+  EXPECT_TRUE (events.wait_for ("event: camera.motion\ndata: [^\n]*"
+          "\"state\":\"start\"", 5s)) << events.text ();
 }
