@@ -327,7 +327,8 @@ OnvifClient::ptz (const char *action, const std::string & body,
     error = "the device has no PTZ service";
     return false;
   }
-  return call (services_.ptz, ns::kPtz, action, body, true, reply, error);
+  return call (rewrite_host (services_.ptz, host ()), ns::kPtz, action, body,
+      true, reply, error);
 }
 
 bool
@@ -335,8 +336,11 @@ OnvifClient::event_call (const std::string & address, const char *action_base,
     const char *action, const std::string & body,
     std::unique_ptr<XmlDocument> & reply, std::string & error)
 {
-  return call (address, action_base, action, body, true, reply, error,
-      address);
+  // Sent to the device's own host whatever the address names (a camera
+  // behind NAT names its private one; a hostile one, anything), and
+  // addressed to the subscription as the camera named it.
+  return call (rewrite_host (address, host ()), action_base, action, body,
+      true, reply, error, address);
 }
 
 }  // namespace camgate::onvif

@@ -37,7 +37,9 @@ public:
 
   // The PTZ service's address, "" when the device has none (after connect).
   const std::string & ptz_service () const { return services_.ptz; }
-  // `action` on the PTZ service, with a body from onvif_ptz.h.
+  // `action` on the PTZ service, with a body from onvif_ptz.h. This call and
+  // event_call() go to the device's own host, whatever host the device
+  // gave for the service.
   bool ptz (const char *action, const std::string & body,
       std::unique_ptr<XmlDocument> & reply, std::string & error);
 
