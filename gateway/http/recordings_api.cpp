@@ -248,11 +248,8 @@ render_recordings (const Stream & stream)
   json_builder_set_member_name (b, "events");
   json_builder_begin_array (b);
   for (const auto & event : rec ? rec->event_spans ()
-          : std::vector<EventSpan> {}) {
-    JsonNode *node = json_from_string (event_span_json (event).c_str (),
-        nullptr);
-    json_builder_add_value (b, node);
-  }
+          : std::vector<EventSpan> {})
+    add_event_span (b, event);
   json_builder_end_array (b);
   json_builder_end_object (b);
   return finish_json (b);

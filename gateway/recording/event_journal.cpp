@@ -1,9 +1,9 @@
 #include "recording/event_journal.h"
 
+#include "http/json_text.h"
 #include "utc_time.h"
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #include <algorithm>
 #include <fstream>
@@ -21,15 +21,10 @@ parse_span (const std::string & line, EventSpan & span)
       nullptr) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
   if (ok) {
     JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-    auto text = [o](const char *key) -> std::string {
-      JsonNode *n = json_object_get_member (o, key);
-      return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n)
-          == G_TYPE_STRING ? json_node_get_string (n) : "";
-    };
-    span.type = text ("type");
-    span.source = text ("source");
-    auto start = parse_utc_time (text ("start").c_str ());
-    auto end = parse_utc_time (text ("end").c_str ());
+    span.type = json_string_member (o, "type");
+    span.source = json_string_member (o, "source");
+    auto start = parse_utc_time (json_string_member (o, "start").c_str ());
+    auto end = parse_utc_time (json_string_member (o, "end").c_str ());
     ok = !span.type.empty () && start && end && *end >= *start;
     if (ok) {
       span.start_us = *start;
@@ -40,41 +35,43 @@ parse_span (const std::string & line, EventSpan & span)
   return ok;
 }
 
-}  // namespace
-
 std::string
-event_span_json (const EventSpan & span)
+line_of (const EventSpan & span)
 {
   JsonBuilder *b = json_builder_new ();
+  add_event_span (b, span);
+  return finish_json (b, false);
+}
+
+}  // namespace
+
+void
+add_event_span (JsonBuilder * b, const EventSpan & span)
+{
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, span.type.c_str ());
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, span.source.c_str ());
-  json_builder_set_member_name (b, "start");
-  json_builder_add_string_value (b, format_utc_time (span.start_us).c_str ());
+  json_member (b, "type", span.type);
+  json_member (b, "source", span.source);
+  json_member (b, "start", format_utc_time (span.start_us));
   json_builder_set_member_name (b, "end");
   if (span.end_us)
     json_builder_add_string_value (b, format_utc_time (span.end_us).c_str ());
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
-  JsonGenerator *generator = json_generator_new ();
-  JsonNode *root = json_builder_get_root (b);
-  json_generator_set_root (generator, root);
-  gchar *text = json_generator_to_data (generator, nullptr);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (generator);
-  g_object_unref (b);
-  return out;
 }
 
 EventJournal::EventJournal (std::string folder)
     : path_ (folder + "/" + kFileName)
 {
-  lines_ = read ().size ();
+  std::ifstream in (path_);
+  std::string line;
+  while (std::getline (in, line)) {
+    EventSpan span;
+    if (parse_span (line, span))
+      ended_.push_back (std::move (span));
+    if (ended_.size () > kMaxSpans)
+      ended_.pop_front ();
+  }
 }
 
 void
@@ -94,45 +91,26 @@ EventJournal::stopped (const std::string & type, const std::string & source,
   EventSpan span = it->second;
   going_on_.erase (it);
   span.end_us = std::max (now_us, span.start_us);
-  if (lines_ + 1 > kMaxSpans) {
-    auto kept = read ();
-    kept.erase (kept.begin (), kept.begin () + std::min (kept.size (),
-            kMaxSpans / 2));
-    kept.push_back (span);
-    write_all (kept);
-    lines_ = kept.size ();
+  ended_.push_back (span);
+  if (ended_.size () > kMaxSpans) {
+    ended_.erase (ended_.begin (), ended_.begin () + kMaxSpans / 2);
+    write_all ();
     return;
   }
   std::ofstream out (path_, std::ios::app);
-  out << event_span_json (span) << "\n";
-  if (out)
-    lines_++;
-  else
+  out << line_of (span) << "\n";
+  if (!out)
     g_warning ("cannot write %s", path_.c_str ());
 }
 
-std::vector<EventSpan>
-EventJournal::read () const
-{
-  std::vector<EventSpan> out;
-  std::ifstream in (path_);
-  std::string line;
-  while (std::getline (in, line) && out.size () <= kMaxSpans) {
-    EventSpan span;
-    if (parse_span (line, span))
-      out.push_back (std::move (span));
-  }
-  return out;
-}
-
 void
-EventJournal::write_all (const std::vector<EventSpan> & spans) const
+EventJournal::write_all () const
 {
   const std::string temporary = path_ + ".new";
   {
     std::ofstream out (temporary, std::ios::trunc);
-    for (const auto & span : spans)
-      out << event_span_json (span) << "\n";
+    for (const auto & span : ended_)
+      out << line_of (span) << "\n";
   }
   if (g_rename (temporary.c_str (), path_.c_str ()) != 0)
     g_warning ("cannot replace %s", path_.c_str ());
@@ -141,7 +119,7 @@ EventJournal::write_all (const std::vector<EventSpan> & spans) const
 std::vector<EventSpan>
 EventJournal::spans () const
 {
-  auto out = read ();
+  std::vector<EventSpan> out (ended_.begin (), ended_.end ());
   for (const auto & [key, span] : going_on_)
     out.push_back (span);
   return out;

@@ -1,12 +1,15 @@
 // EventJournal: the spans of a stream's camera events (motion, tamper,
 // digital input) beside its recordings, so the recordings API can mark them,
 // after a restart too: <stream folder>/events.jsonl, one JSON object per
-// ended event. Bounded: past kMaxSpans lines the older half is dropped.
-// Main context only.
+// ended event. The file is read once; the spans are kept in memory and each
+// ended one appended. Bounded: past kMaxSpans the older half is dropped
+// (and the file rewritten). Main context only.
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,15 +43,15 @@ public:
   std::vector<EventSpan> spans () const;
 
 private:
-  std::vector<EventSpan> read () const;
-  void write_all (const std::vector<EventSpan> & spans) const;
+  void write_all () const;
 
   const std::string path_;
+  std::deque<EventSpan> ended_;    // what the file holds
   std::map<std::string, EventSpan> going_on_;   // by "type source"
-  size_t lines_ = 0;               // in the file, as far as known
 };
 
-// One span as a JSON object (the journal's lines, the API's entries).
-std::string event_span_json (const EventSpan & span);
+// One span as a JSON object (`end` null while it goes on), added to the
+// array or member being built: the journal's lines, the API's entries.
+void add_event_span (JsonBuilder * builder, const EventSpan & span);
 
 }  // namespace camgate

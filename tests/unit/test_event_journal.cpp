@@ -38,7 +38,10 @@ TEST (EventJournal, SpansSurviveARestartAndTheFileStaysBounded)
   ASSERT_EQ (spans.size (), 1u);
   EXPECT_EQ (spans[0].source, "vsc");
   EXPECT_EQ (spans[0].start_us, t0);
-  EXPECT_EQ (event_span_json (spans[0]), "{\"type\":\"camera.motion\","
+  std::ifstream written (path);
+  std::string first_line;
+  std::getline (written, first_line);
+  EXPECT_EQ (first_line, "{\"type\":\"camera.motion\","
       "\"source\":\"vsc\",\"start\":\"2025-12-05T02:00:00.000Z\","
       "\"end\":\"2025-12-05T02:00:03.000Z\"}");
 
@@ -52,6 +55,8 @@ TEST (EventJournal, SpansSurviveARestartAndTheFileStaysBounded)
   EXPECT_GE (spans.size (), EventJournal::kMaxSpans / 2);
   EXPECT_EQ (spans.back ().start_us,
       t0 + ((gint64) EventJournal::kMaxSpans + 9) * 1000);
+  // The file holds what the journal keeps, no more.
+  EXPECT_EQ (EventJournal (dir).spans ().size (), spans.size ());
   std::filesystem::remove_all (dir);
   g_free (dir);
 }
