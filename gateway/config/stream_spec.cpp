@@ -70,6 +70,15 @@ redact_query (const std::string & query, bool every_value)
 }
 
 std::string
+url_origin (GUri * uri)
+{
+  const int port = g_uri_get_port (uri);
+  return std::string (g_uri_get_scheme (uri)) + "://"
+      + (g_uri_get_host (uri) ? g_uri_get_host (uri) : "")
+      + (port > 0 ? ":" + std::to_string (port) : "");
+}
+
+std::string
 redact_uri (const std::string & uri)
 {
   // Works on the text rather than through GstUri so that a URI GstUri cannot

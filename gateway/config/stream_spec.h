@@ -3,6 +3,8 @@
 // stream is rebuilt from it.
 #pragma once
 
+#include <glib.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -187,6 +189,10 @@ std::string redact_uri (const std::string & uri);
 // `query` ("k=v&k2=v2") with values as "***": every one, or only those of
 // the keys that hold secrets (passphrase, streamid, password).
 std::string redact_query (const std::string & query, bool every_value);
+
+// "scheme://host[:port]" of a parsed URL, without its user information: how
+// push targets and webhook receivers are shown.
+std::string url_origin (GUri * uri);
 
 // The built-in stream served when no pipeline file exists.
 StreamSpec demo_stream_spec ();

@@ -1,5 +1,7 @@
 #include "events/webhooks.h"
 
+#include "config/stream_spec.h"
+
 #include <algorithm>
 
 namespace camgate {
@@ -16,10 +18,7 @@ label_of (const std::string & url)
   GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
   if (!uri)
     return "(not a URL)";
-  const int port = g_uri_get_port (uri);
-  std::string out = std::string (g_uri_get_scheme (uri)) + "://"
-      + (g_uri_get_host (uri) ? g_uri_get_host (uri) : "")
-      + (port > 0 ? ":" + std::to_string (port) : "") + g_uri_get_path (uri);
+  std::string out = url_origin (uri) + g_uri_get_path (uri);
   g_uri_unref (uri);
   return out;
 }

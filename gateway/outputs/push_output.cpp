@@ -43,10 +43,7 @@ PushOutput::redacted (const std::string & url)
     path = path.substr (0, slash + 1) + "***";
   const char *q = g_uri_get_query (uri);
   const std::string query = q ? "?" + redact_query (q, true) : "";
-  const int port = g_uri_get_port (uri);
-  std::string out = std::string (g_uri_get_scheme (uri)) + "://"
-      + (g_uri_get_host (uri) ? g_uri_get_host (uri) : "")
-      + (port > 0 ? ":" + std::to_string (port) : "") + path + query;
+  std::string out = url_origin (uri) + path + query;
   g_uri_unref (uri);
   return out;
 }
