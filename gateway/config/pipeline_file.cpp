@@ -44,6 +44,7 @@ const std::vector<std::string> kSourceWords = { "test", "publish", "whip",
   "rtmp", "srt" };
 const std::vector<std::string> kOutputKeys = { "rtsp", "hls", "webrtc",
   "push" };
+const std::vector<std::string> kRtspKeys = { "gop-cache" };
 const std::vector<std::string> kWebRtcKeys = { "max-viewers", "warm" };
 const std::vector<std::string> kHlsKeys = { "part", "segment", "window" };
 const std::vector<std::string> kPushKeys = { "url", "tls-verify" };
@@ -302,8 +303,11 @@ read_outputs (YamlReader & reader, const YAML::Node & node, OutputsSpec & output
   if (const YAML::Node rtsp = node["rtsp"]) {
     // `rtsp: {}` (or an empty value) turns it on; `rtsp: false` turns it off.
     if (rtsp.IsMap ()) {
-      reader.check_keys (rtsp, "outputs.rtsp", {});
+      reader.check_keys (rtsp, "outputs.rtsp", kRtspKeys);
       outputs.rtsp = true;
+      if (const YAML::Node gop_cache = rtsp["gop-cache"])
+        reader.boolean (gop_cache, "outputs.rtsp.gop-cache",
+            outputs.rtsp_gop_cache);
     } else if (rtsp.IsNull ()) {
       outputs.rtsp = true;
     } else {

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -150,6 +151,10 @@ struct PushTarget
 struct OutputsSpec
 {
   bool rtsp = true;
+  // RTSP viewers who join a running stream are first sent its last GOP
+  // (kept up to kGopCacheBytes per video track).
+  bool rtsp_gop_cache = true;
+  static constexpr size_t kGopCacheBytes = 8 * 1024 * 1024;
   HlsSpec hls;
   WebRtcSpec webrtc;
   std::vector<PushTarget> push;

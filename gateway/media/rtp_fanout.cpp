@@ -1,6 +1,7 @@
 #include "media/rtp_fanout.h"
 
 #include "media/departure_stamp.h"
+#include "media_codec.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -13,6 +14,10 @@ namespace {
 
 // A frame is handed on after this many packets even without a marker bit.
 constexpr guint kMaxFramePackets = 256;
+// The packets of a frame looked at for the start of a keyframe: parameter
+// sets or the IDR slice come first, after at most an access unit delimiter
+// and an SEI.
+constexpr guint kKeyframeHeadPackets = 4;
 // RTP time may run this far ahead of (or behind) the wall clock between two
 // packets before it counts as broken and is rebased.
 constexpr int64_t kMaxTimestampSlackUs = 10 * G_USEC_PER_SEC;
@@ -96,6 +101,7 @@ RtpFanout::begin_session ()
   pending_.clear ();
   setting_up_ = true;
   active_ = false;
+  drop_frames ();
   for (auto & track : tracks_)
     track.have_input = false;
 }
@@ -156,7 +162,11 @@ RtpFanout::set_tracks_locked (const std::vector<GstCaps *> & layout)
       track.clock_rate = 90000;
     track.batch_frames =
         g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
-    tracks_.push_back (track);
+    const MediaCodec *codec = codec_for_caps (s);
+    track.starts_keyframe = codec ? codec->rtp_starts_keyframe : nullptr;
+    if (gop_bytes_ > 0 && track.batch_frames && track.starts_keyframe)
+      track.gop = std::make_unique<GopCache> (gop_bytes_);
+    tracks_.push_back (std::move (track));
   }
 }
 
@@ -309,6 +319,26 @@ RtpFanout::deliver (const OutputList & list, size_t track, GstMiniObject * data)
     gst_mini_object_unref (data);
 }
 
+bool
+RtpFanout::is_keyframe (const Track & track, GstBufferList * frame)
+{
+  const guint head = MIN (gst_buffer_list_length (frame), kKeyframeHeadPackets);
+  for (guint i = 0; i < head; i++) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map (gst_buffer_list_get (frame, i), GST_MAP_READ, &rtp))
+      continue;
+    const bool key = track.starts_keyframe (static_cast<const uint8_t *>
+        (gst_rtp_buffer_get_payload (&rtp)),
+        gst_rtp_buffer_get_payload_len (&rtp));
+    gst_rtp_buffer_unmap (&rtp);
+    if (key)
+      return true;
+  }
+  return false;
+}
+
+// Frames being collected are dropped; so are kept GOPs, which a new session
+// of the camera does not continue.
 void
 RtpFanout::drop_frames ()
 {
@@ -317,6 +347,8 @@ RtpFanout::drop_frames ()
       gst_buffer_list_unref (track.frame);
       track.frame = nullptr;
     }
+    if (track.gop)
+      track.gop->clear ();
   }
 }
 
@@ -360,6 +392,9 @@ RtpFanout::push (unsigned index, GstBuffer * buffer)
       if (marker || gst_buffer_list_length (track.frame) >= kMaxFramePackets) {
         ready = GST_MINI_OBJECT_CAST (track.frame);
         track.frame = nullptr;
+        if (track.gop)
+          track.gop->add (GST_BUFFER_LIST_CAST (ready),
+              is_keyframe (track, GST_BUFFER_LIST_CAST (ready)));
       }
     }
     if (!ready)
@@ -371,6 +406,29 @@ RtpFanout::push (unsigned index, GstBuffer * buffer)
   }
   // Outside the lock: a push may run appsrc signal handlers synchronously.
   deliver (*outputs, index_of_track, ready);
+}
+
+void
+RtpFanout::keep_gops (size_t max_bytes)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  gop_bytes_ = max_bytes;
+  for (auto & track : tracks_) {
+    if (max_bytes == 0 || !track.batch_frames || !track.starts_keyframe)
+      track.gop.reset ();
+    else if (!track.gop)
+      track.gop = std::make_unique<GopCache> (max_bytes);
+  }
+}
+
+GopCache::Snapshot
+RtpFanout::gop (uint64_t generation, size_t track) const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  if (generation != generation_ || track >= tracks_.size ()
+      || !tracks_[track].gop)
+    return {};
+  return tracks_[track].gop->snapshot ();
 }
 
 void

@@ -16,11 +16,16 @@
 // forward, far backwards) is rebased so readers see time advance with the
 // wall clock; small backward steps (B-frames) pass unchanged.
 //
+// Video frames are also kept from the last keyframe on (keep_gops), for RTSP
+// viewers who join mid-GOP (see GopCache).
+//
 // A "layout" is the list of track caps of the current session. When a
 // reconnecting camera comes back with a different layout, the generation
 // changes: outputs attached to an older generation are ended, new ones attach
 // to the new layout.
 #pragma once
+
+#include "media/gop_cache.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -82,6 +87,14 @@ public:
   // Ends every attached output (EOS) and detaches it.
   void end_all_outputs ();
 
+  // Keeps each video track's frames from its last keyframe, up to
+  // `max_bytes` per track, from the next frame on (0: keeps none).
+  void keep_gops (size_t max_bytes);
+  // The frames of `track` from its last keyframe, for outputs built for
+  // `generation`; empty when none are kept (no keyframe since the camera
+  // (re)connected, a GOP too large, another generation, or keep_gops off).
+  GopCache::Snapshot gop (uint64_t generation, size_t track) const;
+
   Counters counters () const;
   bool session_active () const;
   size_t output_count () const;
@@ -112,6 +125,10 @@ private:
     // one wake-up of each output per frame instead of per packet.
     bool batch_frames = false;
     GstBufferList *frame = nullptr;
+    // Whether a frame's packets start a keyframe (video codecs camgate
+    // knows), and the frames kept since the last one.
+    bool (*starts_keyframe) (const uint8_t * payload, size_t size) = nullptr;
+    std::unique_ptr<GopCache> gop;
   };
 
   struct Output
@@ -137,6 +154,7 @@ private:
   static void deliver (const OutputList & outputs, size_t track,
       GstMiniObject * data);
   static void end_outputs (const Outputs & outputs);
+  static bool is_keyframe (const Track & track, GstBufferList * frame);
   void drop_frames ();
   bool keep_layout_without_locked (const std::vector<GstCaps *> & layout);
   void set_tracks_locked (const std::vector<GstCaps *> & layout);
@@ -153,6 +171,7 @@ private:
   Outputs outputs_ = std::make_shared<OutputList> ();
   uint64_t next_output_id_ = 1;
   std::vector<std::string> missing_;
+  size_t gop_bytes_ = 0;           // keep_gops
   Counters counters_;
 };
 

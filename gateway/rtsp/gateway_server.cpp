@@ -2,6 +2,7 @@
 
 #include "auth/password_hash.h"
 #include "auth/rtsp_auth.h"
+#include "rtsp/gop_replay.h"
 
 #include <atomic>
 #include <mutex>
@@ -143,6 +144,21 @@ camgate_rtsp_client_hold_prepared (GstRTSPClient * client,
   return true;
 }
 
+static GstRTSPStatusCode
+camgate_rtsp_client_adjust_play_response (GstRTSPClient *,
+    GstRTSPContext * ctx)
+{
+  camgate::announce_gop_replay (ctx);
+  return GST_RTSP_STS_OK;
+}
+
+static void
+camgate_rtsp_client_replay_gop (GstRTSPClient *, GstRTSPContext * ctx,
+    gpointer)
+{
+  camgate::send_gop_replay (ctx);
+}
+
 // Every response, error or not, ends the request that may have held medias.
 static void
 camgate_rtsp_client_release_held (GstRTSPClient * client, GstRTSPContext *,
@@ -170,6 +186,8 @@ camgate_rtsp_client_class_init (CamgateRtspClientClass * klass)
   client_class->pre_options_request = camgate_rtsp_client_reset_refusal;
   client_class->pre_describe_request = camgate_rtsp_client_reset_refusal;
   client_class->new_session = camgate_rtsp_client_new_session;
+  // A viewer joining a running stream gets its kept GOP (see gop_replay.h).
+  client_class->adjust_play_response = camgate_rtsp_client_adjust_play_response;
   for (auto hook : { &GstRTSPClientClass::pre_setup_request,
           &GstRTSPClientClass::pre_play_request,
           &GstRTSPClientClass::pre_pause_request,
@@ -187,6 +205,8 @@ camgate_rtsp_client_init (CamgateRtspClient * self)
   self->held = new HeldMedias ();
   g_signal_connect (self, "send-message",
       G_CALLBACK (camgate_rtsp_client_release_held), nullptr);
+  g_signal_connect (self, "play-request",
+      G_CALLBACK (camgate_rtsp_client_replay_gop), nullptr);
 }
 
 // Session ids are the key to a session: drawn from a cryptographic source

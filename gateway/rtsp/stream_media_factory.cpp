@@ -1,6 +1,7 @@
 #include "rtsp/stream_media_factory.h"
 
 #include "rtsp/gateway_server.h"
+#include "rtsp/gop_replay.h"
 #include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
 
@@ -187,6 +188,7 @@ build_play_element (MountTarget & target)
     srcs.push_back (GST_APP_SRC (src));
   }
   uint64_t id = target.fanout->attach (layout->generation, srcs);
+  camgate::offer_gop_replay (bin, target.fanout, layout->generation);
   layout->release ();
   if (id == 0) {
     g_message ("stream %s: the source's tracks changed while a viewer "

@@ -52,6 +52,8 @@ Stream::Stream (StreamSpec spec, const OutputMaker & make_outputs)
 {
   for (auto & readers : readers_)
     readers = std::make_shared<ReaderCount> ();
+  if (spec_.outputs.rtsp && spec_.outputs.rtsp_gop_cache)
+    fanout_->keep_gops (OutputsSpec::kGopCacheBytes);
   // Reports come on streaming and clock threads; the stream acts on the
   // main context.
   board_->on_change ([alive = alive_, this]() {
