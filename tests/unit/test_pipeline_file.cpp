@@ -57,6 +57,17 @@ TEST (PipelineFile, CameraUriWithAllKeys)
   EXPECT_EQ (p.spec.source.latency_ms, 250u);
   EXPECT_EQ (p.spec.source.timeout_ms, 3000u);
   EXPECT_TRUE (p.spec.outputs.rtsp);
+  EXPECT_TRUE (p.spec.outputs.rtsp_gop_cache);
+}
+
+TEST (PipelineFile, RtspGopCacheCanBeTurnedOff)
+{
+  auto off = parse ("source: test\noutputs:\n  rtsp: { gop-cache: false }\n");
+  ASSERT_TRUE (off.ok) << off.first_error ();
+  EXPECT_TRUE (off.spec.outputs.rtsp);
+  EXPECT_FALSE (off.spec.outputs.rtsp_gop_cache);
+  auto bad = parse ("source: test\noutputs:\n  rtsp: { gop-cache: 5 }\n");
+  EXPECT_FALSE (bad.ok);
 }
 
 TEST (PipelineFile, DefaultsAndExplicitName)

@@ -352,3 +352,93 @@ TEST (RtpFanout, AppsrcSignalHandlersMayCallBack)
   gst_object_unref (pipeline);
   EXPECT_TRUE (out.pull ());
 }
+
+namespace {
+
+// A video packet whose payload starts with the NAL header `nal` (0x67 SPS,
+// 0x65 IDR slice, 0x41 other slice).
+GstBuffer *
+h264_packet (uint16_t seq, uint32_t ts, guint8 nal, bool marker)
+{
+  GstBuffer *buffer = rtp_packet (0xBBBB, seq, ts, marker);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp);
+  static_cast<guint8 *> (gst_rtp_buffer_get_payload (&rtp))[0] = nal;
+  gst_rtp_buffer_unmap (&rtp);
+  return buffer;
+}
+
+uint64_t
+generation_of (RtpFanout & fanout)
+{
+  auto layout = fanout.layout ();
+  const uint64_t generation = layout ? layout->generation : 0;
+  if (layout)
+    layout->release ();
+  return generation;
+}
+
+}  // namespace
+
+TEST (RtpFanout, KeepsTheFramesFromTheLastKeyframe)
+{
+  RtpFanout fanout;
+  fanout.keep_gops (1024 * 1024);
+  start_session (fanout, video_caps ());
+  const uint64_t generation = generation_of (fanout);
+  // Nothing decodable before the first keyframe.
+  fanout.push (0, h264_packet (10, 1000, 0x41, true));
+  EXPECT_TRUE (fanout.gop (generation, 0).empty ());
+
+  // A keyframe (parameter sets, then the IDR slice) and two frames.
+  fanout.push (0, h264_packet (11, 4000, 0x67, false));
+  fanout.push (0, h264_packet (12, 4000, 0x65, true));
+  fanout.push (0, h264_packet (13, 7000, 0x41, true));
+  fanout.push (0, h264_packet (14, 10000, 0x41, true));
+  {
+    const auto gop = fanout.gop (generation, 0);
+    ASSERT_EQ (gop.frames ().size (), 3u);
+    EXPECT_EQ (gop.packets (), 4u);
+    // As readers see them: numbered on from the first packet (10).
+    EXPECT_EQ (gop.first_seq (), 11);
+    EXPECT_EQ (gop.first_rtptime (), 4000u);
+  }
+  EXPECT_TRUE (fanout.gop (generation + 1, 0).empty ());
+  EXPECT_TRUE (fanout.gop (generation, 1).empty ());
+
+  // The next keyframe starts over.
+  fanout.push (0, h264_packet (15, 13000, 0x65, true));
+  EXPECT_EQ (fanout.gop (generation, 0).frames ().size (), 1u);
+
+  // A camera that drops: its next session starts from its next keyframe.
+  fanout.end_session ();
+  EXPECT_TRUE (fanout.gop (generation, 0).empty ());
+}
+
+TEST (RtpFanout, AGopLargerThanTheBoundIsNotKept)
+{
+  RtpFanout fanout;
+  // A packet is 32 bytes: room for three.
+  fanout.keep_gops (100);
+  start_session (fanout, video_caps ());
+  const uint64_t generation = generation_of (fanout);
+  fanout.push (0, h264_packet (1, 1000, 0x65, true));
+  fanout.push (0, h264_packet (2, 4000, 0x41, true));
+  fanout.push (0, h264_packet (3, 7000, 0x41, true));
+  EXPECT_EQ (fanout.gop (generation, 0).frames ().size (), 3u);
+  fanout.push (0, h264_packet (4, 10000, 0x41, true));
+  EXPECT_TRUE (fanout.gop (generation, 0).empty ());
+  // Nor the rest of that GOP; the next one is.
+  fanout.push (0, h264_packet (5, 13000, 0x41, true));
+  EXPECT_TRUE (fanout.gop (generation, 0).empty ());
+  fanout.push (0, h264_packet (6, 16000, 0x65, true));
+  EXPECT_EQ (fanout.gop (generation, 0).frames ().size (), 1u);
+}
+
+TEST (RtpFanout, KeepsNoGopUnlessAsked)
+{
+  RtpFanout fanout;
+  start_session (fanout, video_caps ());
+  fanout.push (0, h264_packet (1, 1000, 0x65, true));
+  EXPECT_TRUE (fanout.gop (generation_of (fanout), 0).empty ());
+}
