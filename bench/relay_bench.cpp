@@ -45,6 +45,7 @@ struct Options : BuildPaths       // camgate, fakecam, clip, source_root
   std::vector<std::string> relays = { "camgate", "gst-relay", "ffmpeg" };
   std::vector<int> readers = { 1 };      // RTSP readers per relayed stream
   bool record = false;                   // camgate also records every stream
+  bool gop_cache = true;                 // camgate keeps each stream's GOP
 };
 
 // Arrival times of RTP payloads, keyed by a hash of the payload.
@@ -250,6 +251,8 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
         << o.transport << "\n";
     if (o.record)
       file << "record: { segment: 60s, path: '%H-%M-%S.mp4' }\n";
+    if (!o.gop_cache)
+      file << "outputs:\n  rtsp: { gop-cache: false }\n";
   }
 
   std::unique_ptr<Child> relay;
@@ -588,7 +591,8 @@ main (int argc, char **argv)
 
   gchar *counts = nullptr, *transport = nullptr, *clip = nullptr,
       *relays = nullptr, *readers = nullptr;
-  gboolean first_frame = FALSE, glass = FALSE, record = FALSE;
+  gboolean first_frame = FALSE, glass = FALSE, record = FALSE,
+      no_gop_cache = FALSE;
   GOptionEntry entries[] = {
     { "counts", 0, 0, G_OPTION_ARG_STRING, &counts,
         "Comma-separated stream counts (default 1,10,50)", "N,N,..." },
@@ -605,6 +609,9 @@ main (int argc, char **argv)
         "N,N" },
     { "record", 0, 0, G_OPTION_ARG_NONE, &record,
         "camgate also records every stream (record: 60 s segments)", nullptr },
+    { "no-gop-cache", 0, 0, G_OPTION_ARG_NONE, &no_gop_cache,
+        "camgate keeps no GOP for RTSP viewers (outputs.rtsp.gop-cache: false)",
+        nullptr },
     { "glass-to-glass", 0, 0, G_OPTION_ARG_NONE, &glass,
         "Also measure glass to glass through each relay", nullptr },
     { "first-frame", 0, 0, G_OPTION_ARG_NONE, &first_frame,
@@ -618,6 +625,7 @@ main (int argc, char **argv)
   if (counts)
     o.counts = parse_counts (counts);
   o.record = record;
+  o.gop_cache = !no_gop_cache;
   if (readers)
     o.readers = parse_counts (readers);
   if (transport)
