@@ -9,6 +9,7 @@
 #include "http/recordings_api.h"
 #include "http/stream_admin.h"
 #include "http/streams_api.h"
+#include "onvif/notification_inbox.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
 
@@ -177,12 +178,14 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
     g_clear_object (&server_);
     return false;
   }
+  NotificationInbox::gateway ().set_http_port (port_);
   return true;
 }
 
 void
 HttpServer::stop ()
 {
+  NotificationInbox::gateway ().set_http_port (0);
   idle_.detach ();
   events_.reset ();                // ends its clients' streams
   webhooks_.reset ();
@@ -227,7 +230,9 @@ HttpServer::redirect_to_https (SoupServerMessage * message,
     const std::string & path)
 {
   GUri *uri = soup_server_message_get_uri (message);
-  if (!redirect_http_ || g_str_equal (g_uri_get_scheme (uri), "https"))
+  // Cameras deliver events over plain HTTP and follow no redirect.
+  if (!redirect_http_ || g_str_equal (g_uri_get_scheme (uri), "https")
+      || path.rfind (NotificationInbox::path_for (""), 0) == 0)
     return false;
   const char *host = g_uri_get_host (uri);
   std::string target = std::string ("https://")
@@ -357,6 +362,20 @@ HttpServer::add_api_routes ()
   using Access = Route::Access;
   routes_.add ({ "GET", "/api/v1/info", Access::Public, 0, "",
         [this](const RouteRequest & r) { send_info (r.message); } });
+  // ONVIF Basic Notification: a camera's events, POSTed to the secret
+  // address its subscription named (the token is its only credential).
+  routes_.add ({ "POST", "/api/v1/onvif/events/{token}", Access::Public, 0, "",
+        [](const RouteRequest & r) {
+          std::string body = request_body (r.message);
+          if (body.size () > NotificationInbox::kMaxMessageBytes)
+            return send_error (r.message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                "a notification is at most 64 KiB");
+          if (!NotificationInbox::gateway ().deliver (r.param ("token"),
+                  std::move (body)))
+            return send_error (r.message, SOUP_STATUS_NOT_FOUND,
+                "no such subscription");
+          soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
+        } });
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
           std::string text = render_metrics (streams_, webhooks_.get ());

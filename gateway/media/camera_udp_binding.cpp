@@ -7,10 +7,6 @@
 
 namespace camgate {
 
-namespace {
-
-// The local address a datagram to `host` leaves from (connecting a UDP
-// socket sends nothing), or nullptr.
 GInetAddress *
 local_address_towards (const gchar * host, GSocketFamily family)
 {
@@ -41,6 +37,8 @@ local_address_towards (const gchar * host, GSocketFamily family)
   g_resolver_free_addresses (addresses);
   return local;
 }
+
+namespace {
 
 // The local address towards the camera, found once per location and
 // family: every track brings an RTP and an RTCP udpsrc. rtspsrc adds them

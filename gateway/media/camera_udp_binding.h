@@ -5,9 +5,15 @@
 // address the system routes to the camera from.
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 namespace camgate {
+
+// The local address a datagram to `host` (a name or an address) leaves
+// from, or nullptr (connecting a UDP socket sends nothing): the gateway's
+// address as that host sees it, short of NAT.
+GInetAddress *local_address_towards (const gchar * host, GSocketFamily family);
 
 // Watches `rtspsrc` (the element itself, or the one inside onvifsrc) for the
 // udpsrc elements it adds.

@@ -1,6 +1,8 @@
 #include "onvif/camera_events.h"
 
 #include "events/event_bus.h"
+#include "media/camera_udp_binding.h"
+#include "onvif/notification_inbox.h"
 #include "onvif_client.h"
 #include "onvif_events.h"
 
@@ -19,6 +21,43 @@ constexpr size_t kMaxStates = 256;
 // An empty answer quicker than this is followed by a pause.
 constexpr gint64 kQuickAnswerUs = 100 * 1000;
 constexpr unsigned kQuickAnswerPauseMs = 1000;
+// Notify messages waiting for the thread; more push out the oldest.
+constexpr size_t kMaxDelivered = 16;
+
+// How often a subscription is renewed: at half of what the camera granted
+// (cameras may grant less than asked), at most every second.
+gint64
+renewal_interval_us (const onvif::Subscription & subscription,
+    gint64 asked_s)
+{
+  gint64 granted_s = asked_s;
+  if (subscription.current_time && subscription.termination_time
+      && *subscription.termination_time > *subscription.current_time)
+    granted_s = std::min<gint64> (*subscription.termination_time
+        - *subscription.current_time, asked_s);
+  return std::max<gint64> (granted_s * G_USEC_PER_SEC / 2, G_USEC_PER_SEC);
+}
+
+// The address the camera reaches this gateway's HTTP port on, for a
+// Notify consumer ("" when there is none).
+std::string
+consumer_base (const std::string & camera_host)
+{
+  const int port = NotificationInbox::gateway ().http_port ();
+  if (port <= 0 || camera_host.empty ())
+    return "";
+  GInetAddress *local = local_address_towards (camera_host.c_str (),
+      G_SOCKET_FAMILY_IPV4);
+  if (!local)
+    local = local_address_towards (camera_host.c_str (), G_SOCKET_FAMILY_IPV6);
+  if (!local)
+    return "";
+  g_autofree gchar *text = g_inet_address_to_string (local);
+  const bool v6 = g_inet_address_get_family (local) == G_SOCKET_FAMILY_IPV6;
+  g_object_unref (local);
+  return std::string ("http://") + (v6 ? "[" : "") + text + (v6 ? "]" : "")
+      + ":" + std::to_string (port);
+}
 
 }  // namespace
 
@@ -119,24 +158,25 @@ CameraEvents::follow (std::string & error)
   if (!client.event_call (client.event_service (), onvif::action::kEventPort,
           "CreatePullPointSubscriptionRequest",
           onvif::create_pull_point_subscription (kTerminationS), reply,
-          error))
+          error)) {
+    // Cameras without a PullPoint push their events instead.
+    const std::string pull_error = error;
+    error.clear ();
+    follow_notifications (client, error);
+    if (!error.empty ())
+      error = pull_error + "; and by Basic Notification: " + error;
     return true;
+  }
   onvif::Subscription subscription;
   if (!onvif::parse_subscription (reply->root (), subscription)) {
     error = "CreatePullPointSubscription gave no subscription address";
     return true;
   }
-  // Cameras may grant less than asked: renewed at half of what this one
-  // granted, and no pull outlasts that.
-  gint64 granted_s = kTerminationS;
-  if (subscription.current_time && subscription.termination_time
-      && *subscription.termination_time > *subscription.current_time)
-    granted_s = std::min<gint64> (*subscription.termination_time
-        - *subscription.current_time, kTerminationS);
-  const gint64 renew_every_us = std::max<gint64> (granted_s * G_USEC_PER_SEC
-      / 2, G_USEC_PER_SEC);
-  const guint pull_timeout_s = std::clamp<gint64> (granted_s / 4, 1,
-      kPullTimeoutS);
+  // No pull outlasts half the time between renewals.
+  const gint64 renew_every_us = renewal_interval_us (subscription,
+      kTerminationS);
+  const guint pull_timeout_s = std::clamp<gint64> (renew_every_us / 2
+      / G_USEC_PER_SEC, 1, kPullTimeoutS);
   g_message ("stream %s: following the camera's events (renewed every "
       "%" G_GINT64_FORMAT " s)", stream_.c_str (),
       renew_every_us / G_USEC_PER_SEC);
@@ -153,23 +193,7 @@ CameraEvents::follow (std::string & error)
     if (notifications.empty () && g_get_monotonic_time () - asked_us
         < kQuickAnswerUs && !pause (kQuickAnswerPauseMs))
       return true;
-    // What the limit asked for, and as many states as a camera has (a
-    // camera that says more is not followed into unbounded memory).
-    if (notifications.size () > kMessageLimit)
-      notifications.resize (kMessageLimit);
-    for (const auto & event : notifications) {
-      const std::string key = event.kind + " " + event.source;
-      if (event.kind.empty () || (!states_.count (key)
-              && states_.size () >= kMaxStates))
-        continue;
-      bool & known = states_[key];
-      if (known == event.active)
-        continue;
-      known = event.active;
-      EventBus::gateway ().publish ("camera." + event.kind, stream_,
-          { { "state", event.active ? "start" : "stop" },
-            { "topic", event.topic }, { "source", event.source } });
-    }
+    publish (std::move (notifications));
     if (g_get_monotonic_time () >= renew_at_us) {
       if (!client.event_call (subscription.address,
               onvif::action::kSubscriptionManager, "RenewRequest",
@@ -179,6 +203,108 @@ CameraEvents::follow (std::string & error)
     }
   }
   return true;
+}
+
+void
+CameraEvents::publish (std::vector<onvif::CameraEvent> notifications)
+{
+  // What the limit asked for, and as many states as a camera has (a camera
+  // that says more is not followed into unbounded memory).
+  if (notifications.size () > kMessageLimit)
+    notifications.resize (kMessageLimit);
+  for (const auto & event : notifications) {
+    const std::string key = event.kind + " " + event.source;
+    if (event.kind.empty () || (!states_.count (key)
+            && states_.size () >= kMaxStates))
+      continue;
+    bool & known = states_[key];
+    if (known == event.active)
+      continue;
+    known = event.active;
+    EventBus::gateway ().publish ("camera." + event.kind, stream_,
+        { { "state", event.active ? "start" : "stop" },
+          { "topic", event.topic }, { "source", event.source } });
+  }
+}
+
+void
+CameraEvents::follow_notifications (onvif::OnvifClient & client,
+    std::string & error)
+{
+  namespace onvif = camgate::onvif;
+  const std::string base = consumer_base (client.host ());
+  if (base.empty ()) {
+    error = "the gateway has no HTTP port the camera could send to";
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    delivered_.clear ();
+  }
+  auto & inbox = NotificationInbox::gateway ();
+  const std::string token = inbox.open ([this](std::string body) {
+        std::lock_guard<std::mutex> lk (lock_);
+        if (delivered_.size () >= kMaxDelivered)
+          delivered_.pop_front ();
+        delivered_.push_back (std::move (body));
+        wake_.notify_all ();
+      });
+  if (token.empty ()) {
+    error = "no random source for the subscription's address";
+    return;
+  }
+  // Messages that come after the subscription is given up are refused.
+  struct CloseSlot
+  {
+    const std::string & token;
+    ~CloseSlot () { NotificationInbox::gateway ().close (token); }
+  } close_slot { token };
+
+  std::unique_ptr<onvif::XmlDocument> reply;
+  if (!client.event_call (client.event_service (),
+          onvif::action::kNotificationProducer, "SubscribeRequest",
+          onvif::subscribe (base + NotificationInbox::path_for (token),
+              kTerminationS), reply, error))
+    return;
+  onvif::Subscription subscription;
+  if (!onvif::parse_subscription (reply->root (), subscription)) {
+    error = "Subscribe gave no subscription address";
+    return;
+  }
+  const gint64 renew_every_us = renewal_interval_us (subscription,
+      kTerminationS);
+  g_message ("stream %s: the camera sends its events to %s (Basic "
+      "Notification, renewed every %" G_GINT64_FORMAT " s)", stream_.c_str (),
+      base.c_str (), renew_every_us / G_USEC_PER_SEC);
+  gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
+  for (;;) {
+    std::deque<std::string> bodies;
+    {
+      std::unique_lock<std::mutex> lk (lock_);
+      const gint64 wait_us = std::max<gint64> (renew_at_us
+          - g_get_monotonic_time (), 0);
+      wake_.wait_for (lk, std::chrono::microseconds (wait_us), [this]() {
+            return stopping_ || !delivered_.empty (); });
+      if (stopping_)
+        return;
+      bodies.swap (delivered_);
+    }
+    for (const auto & body : bodies) {
+      std::string parse_error;
+      if (auto doc = onvif::XmlDocument::parse (body, parse_error))
+        publish (onvif::parse_notifications (doc->root ()));
+      else
+        g_debug ("stream %s: an unreadable notification: %s",
+            stream_.c_str (), parse_error.c_str ());
+    }
+    if (g_get_monotonic_time () >= renew_at_us) {
+      if (!client.event_call (subscription.address,
+              onvif::action::kSubscriptionManager, "RenewRequest",
+              onvif::renew_subscription (kTerminationS), reply, error))
+        return;
+      renew_at_us = g_get_monotonic_time () + renew_every_us;
+    }
+  }
 }
 
 }  // namespace camgate

@@ -2,7 +2,10 @@
 // (source.events) that runs as long as the stream. A thread of its own
 // subscribes to the camera's PullPoint, pulls (a long
 // poll of a few seconds), renews at half the time the camera granted and
-// subscribes again after any failure (backoff 1 s doubling to 60 s). Motion,
+// subscribes again after any failure (backoff 1 s doubling to 60 s). A
+// camera that refuses a PullPoint is subscribed with Basic Notification
+// instead: it POSTs its events to the gateway's HTTP port, at a secret
+// address of this subscription's own (NotificationInbox). Motion,
 // tamper and digital-input states are published on the gateway's event bus
 // when they change: `camera.motion`, `camera.tamper`, `camera.input`, each
 // with `state` ("start" or "stop"), `topic` and `source`. A camera without
@@ -14,12 +17,19 @@
 #include <gio/gio.h>
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace camgate {
+
+namespace onvif {
+class OnvifClient;
+struct CameraEvent;
+}
 
 class CameraEvents : public StreamOutput
 {
@@ -48,6 +58,10 @@ private:
   // One subscription, until it fails or the stream goes: false when the
   // camera has no event service (nothing more to try).
   bool follow (std::string & error);
+  // One Basic Notification subscription, until it fails or the stream goes.
+  void follow_notifications (onvif::OnvifClient & client, std::string & error);
+  // Publishes the states that changed.
+  void publish (std::vector<onvif::CameraEvent> notifications);
   // Sleeps `ms`, or less when stopping; false when stopping.
   bool pause (unsigned ms);
 
@@ -61,6 +75,8 @@ private:
   // The last state published, per "kind source": a state is published when
   // it changes (a camera repeats them, and says them all on subscribing).
   std::map<std::string, bool> states_;
+  // Notify messages the camera POSTed, waiting for the thread (under lock_).
+  std::deque<std::string> delivered_;
   std::thread thread_;
 };
 

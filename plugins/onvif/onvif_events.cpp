@@ -52,6 +52,15 @@ pull_messages (guint timeout_s, guint message_limit)
 }
 
 std::string
+subscribe (const std::string & consumer, guint termination_s)
+{
+  return "<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>"
+      + escape (consumer) + "</wsa:Address></wsnt:ConsumerReference>"
+      "<wsnt:InitialTerminationTime>" + duration_s (termination_s)
+      + "</wsnt:InitialTerminationTime></wsnt:Subscribe>";
+}
+
+std::string
 renew_subscription (guint termination_s)
 {
   return "<wsnt:Renew><wsnt:TerminationTime>" + duration_s (termination_s)
@@ -81,6 +90,8 @@ bool
 parse_subscription (xmlNode * root, Subscription & out)
 {
   xmlNode *response = find (root, "CreatePullPointSubscriptionResponse");
+  if (!response)
+    response = find (root, "SubscribeResponse");
   out.address = text_of (find (response, "SubscriptionReference"), "Address");
   out.current_time = parse_xs_datetime (text_of (response, "CurrentTime"));
   out.termination_time = parse_xs_datetime (text_of (response,
@@ -115,6 +126,8 @@ parse_notifications (xmlNode * root)
 {
   std::vector<CameraEvent> out;
   xmlNode *response = find (root, "PullMessagesResponse");
+  if (!response)
+    response = find (root, "Notify");
   for (xmlNode *notification : children (response, "NotificationMessage")) {
     CameraEvent event;
     event.topic = text_of (notification, "Topic");

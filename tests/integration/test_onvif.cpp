@@ -342,3 +342,64 @@ TEST (OnvifEvents, ACameraThatAnswersPullsAtOnceIsNotAskedAtNetworkSpeed)
   EXPECT_TRUE (events.wait_for ("event: camera.motion\ndata: [^\n]*"
           "\"state\":\"start\"", 5s)) << events.text ();
 }
+
+TEST (OnvifEvents, ACameraWithoutPullPointSendsItsEventsToTheGateway)
+{
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  // Refuses PullPoint subscriptions, takes a Basic Notification Subscribe;
+  // grants 4 s, so the subscription lives only if it is renewed.
+  FakeOnvifDevice device ({ .rtsp_uri = camera.uri (), .events = true,
+        .pull_point = false, .event_termination_s = 4 });
+  ASSERT_TRUE (device.start ());
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "door.yaml",
+            "source: { uri: 'onvif://admin:secret@127.0.0.1:"
+            + std::to_string (device.soap_port ()) + "', on-demand: true }\n" } });
+  ASSERT_TRUE (gateway->wait_for_log ("Basic Notification", 15s))
+      << gateway->log ();
+  EventReader events (gateway->http_port ());
+  ASSERT_TRUE (events.wait_for ("text/event-stream", 5s)) << events.text ();
+  // The camera sends to the gateway's HTTP port, at a path of its own.
+  const std::string consumer = device.consumer ();
+  const std::string origin = "http://127.0.0.1:"
+      + std::to_string (gateway->http_port ());
+  ASSERT_EQ (consumer.rfind (origin + "/api/v1/onvif/events/", 0), 0u)
+      << consumer;
+  const std::string path = consumer.substr (origin.size ());
+
+  device.set_motion (true);
+  EXPECT_TRUE (events.wait_for ("event: camera.motion\ndata: [^\n]*"
+          "\"state\":\"start\"", 5s)) << events.text ();
+  // Past the first grant: renewed, so the camera still sends.
+  std::this_thread::sleep_for (5s);
+  EXPECT_GE (device.renewals (), 1);
+  device.set_motion (false);
+  EXPECT_TRUE (events.wait_for ("event: camera.motion\ndata: [^\n]*"
+          "\"state\":\"stop\"", 5s)) << events.text ();
+  EXPECT_GE (device.notifies_sent (), 3);   // the state, start, stop
+  EXPECT_TRUE (wait_until ([&] {
+        return device.notifies_accepted () == device.notifies_sent (); }, 5s))
+      << device.notifies_accepted () << " of " << device.notifies_sent ();
+
+  // The token is the only credential: anyone else is refused, and nothing
+  // a sender POSTs brings the gateway down.
+  const int port = gateway->http_port ();
+  EXPECT_EQ (http_request (port, "POST", "/api/v1/onvif/events/"
+          + std::string (32, '0'), "<x/>").status, 404);
+  EXPECT_EQ (http_request (port, "POST", "/api/v1/onvif/events/", "<x/>").status,
+      404);
+  EXPECT_EQ (http_request (port, "GET", path).status, 405);
+  EXPECT_EQ (http_request (port, "POST", path, std::string (70000, '<'))
+      .status, 413);
+  EXPECT_EQ (http_request (port, "POST", path, "<Notify><<<").status, 200);
+  EXPECT_EQ (http_request (port, "POST", path, "<!DOCTYPE x [<!ENTITY a "
+          "\"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><Notify>&b;</Notify>")
+      .status, 200);
+  EXPECT_TRUE (gateway->running ());
+  // And the camera's own events still arrive.
+  device.set_motion (true);
+  EXPECT_TRUE (events.wait_for ("\"state\":\"stop\"[\\s\\S]*event: "
+          "camera.motion\ndata: [^\n]*\"state\":\"start\"", 5s))
+      << events.text ();
+}

@@ -437,6 +437,7 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
     { "/api/v1/cameras/{id}/add", { "post" } },
     { "/api/v1/auth/token", { "post" } },
     { "/api/v1/events", { "get" } },
+    { "/api/v1/onvif/events/{token}", { "post" } },
   };
   for (const auto & [path, methods] : routes)
     for (const auto & method : methods)

@@ -9,6 +9,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <random>
 
 using namespace camgate::onvif;
@@ -294,6 +296,42 @@ TEST (OnvifProtocol, PullPointSubscriptionsAndNotifications)
           "32</tev:MessageLimit>"), std::string::npos);
   std::string error;
   EXPECT_TRUE (XmlDocument::parse (envelope, error)) << error;
+}
+
+TEST (OnvifProtocol, BasicNotificationSubscriptionsAndNotifies)
+{
+  // The consumer address goes in escaped; the request parses.
+  const std::string body = subscribe ("http://10.0.0.5:8888/onvif/events/"
+      "ab?x=1&y=2", 60);
+  EXPECT_NE (body.find ("<wsnt:ConsumerReference><wsa:Address>http://10.0.0.5:"
+          "8888/onvif/events/ab?x=1&amp;y=2</wsa:Address>"), std::string::npos)
+      << body;
+  EXPECT_NE (body.find ("<wsnt:InitialTerminationTime>PT60S"), std::string::npos);
+  std::string error;
+  EXPECT_TRUE (XmlDocument::parse (soap_envelope (body, { "admin", "secret" },
+              1700000000, std::string (16, 'n')), error)) << error;
+
+  auto made = parse ("<E><B><SubscribeResponse><SubscriptionReference><Address>"
+      "http://cam/onvif/Subscription?Idx=7</Address></SubscriptionReference>"
+      "<CurrentTime>2026-12-05T10:00:00Z</CurrentTime><TerminationTime>"
+      "2026-12-05T10:00:10Z</TerminationTime></SubscribeResponse></B></E>");
+  Subscription subscription;
+  ASSERT_TRUE (parse_subscription (made->root (), subscription));
+  EXPECT_EQ (subscription.address, "http://cam/onvif/Subscription?Idx=7");
+  EXPECT_EQ (*subscription.termination_time - *subscription.current_time, 10);
+
+  // What a camera POSTs: a Notify of the same NotificationMessages.
+  std::string notify = kNotifications;
+  const size_t open = notify.find ("PullMessagesResponse");
+  ASSERT_NE (open, std::string::npos);
+  notify.replace (open, strlen ("PullMessagesResponse"), "Notify");
+  const size_t close = notify.rfind ("PullMessagesResponse");
+  notify.replace (close, strlen ("PullMessagesResponse"), "Notify");
+  auto doc = parse (notify);
+  auto events = parse_notifications (doc->root ());
+  ASSERT_EQ (events.size (), 3u);
+  EXPECT_TRUE (events[1].active);
+  EXPECT_EQ (events[2].kind, "input");
 }
 
 TEST (OnvifProtocol, OnvifUris)
