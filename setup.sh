@@ -14,10 +14,14 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
   valgrind
   prometheus chromium openssl libssl-dev glib-networking libsrt-gnutls-dev"
+# What only the tests need: a real etcd for the cluster tests (a gateway in
+# a cluster talks to an etcd of the operator's, not to one of this machine).
+TEST_PACKAGES="etcd-server"
 
+# install_missing [more packages]
 install_missing() {
   missing=""
-  for p in $PACKAGES; do
+  for p in $PACKAGES "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
       || missing="$missing $p"
   done
@@ -66,7 +70,8 @@ case "${1:-}" in
     exec ./build/gateway/camgate "$@"
     ;;
   test)
-    install_missing
+    # shellcheck disable=SC2086
+    install_missing $TEST_PACKAGES
     build build-ci -Dwerror=true -Dtests=enabled
     meson test -C build-ci --print-errorlogs
     ;;

@@ -17,6 +17,7 @@
 
 #include "auth/access_control.h"
 #include "auth/password_hash.h"
+#include "cluster/cluster_node.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "http/http_server.h"
@@ -35,6 +36,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 using namespace camgate;
 
@@ -152,11 +154,40 @@ run_gateway (GatewayConfig config)
   g_print ("\n");
   fflush (stdout);
 
+  // A node of a cluster once it can say where it is reached.
+  std::unique_ptr<ClusterNode> cluster;
+  if (config.cluster.enabled ()) {
+    ClusterConfig c = config.cluster;
+    if (c.node.empty ())
+      c.node = g_get_host_name ();
+    if (!is_valid_stream_name (c.node)) {
+      g_printerr ("camgate: the host name '%s' cannot name a cluster node: "
+          "set cluster.node\n", c.node.c_str ());
+      return 1;
+    }
+    // Unbound (0.0.0.0, ::): reached by the host's name.
+    const std::string reach = config.bind_address == "0.0.0.0"
+        || config.bind_address == "::" ? std::string (g_get_host_name ())
+        : host;
+    if (c.advertise_rtsp.empty ())
+      c.advertise_rtsp = "rtsp://" + reach + ":" + std::to_string (rtsp.port ());
+    if (c.advertise_http.empty ())
+      c.advertise_http = "http://" + reach + ":" + std::to_string (http.port ());
+    cluster = std::make_unique<ClusterNode> (std::move (c));
+    http.set_cluster (cluster.get ());
+    cluster->start ();
+  }
+
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
 
+  // Leaves the cluster first: other nodes see it go at once.
+  if (cluster) {
+    cluster->stop ();
+    http.set_cluster (nullptr);
+  }
   http.stop ();
   rtmp.stop ();
   srt.stop ();

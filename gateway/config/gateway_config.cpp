@@ -19,7 +19,10 @@ namespace {
 const std::vector<std::string> kKeys =
     { "pipelines", "recordings", "api-pipelines", "bind", "rtsp-port",
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
-      "onvif", "users", "tls", "rtmp", "srt", "webhooks" };
+      "onvif", "users", "tls", "rtmp", "srt", "webhooks", "cluster" };
+const std::vector<std::string> kClusterKeys =
+    { "etcd", "node", "advertise", "lease" };
+const std::vector<std::string> kAdvertiseKeys = { "rtsp", "http" };
 const std::vector<std::string> kWebhookKeys =
     { "url", "secret", "events", "queue" };
 const std::vector<std::string> kRtmpKeys = { "port", "tls-port", "app" };
@@ -412,6 +415,83 @@ read_srt (YamlReader & reader, const YAML::Node & node, SrtConfig & out)
   }
 }
 
+// An absolute URL with one of `schemes`, a host and nothing after the port.
+bool
+is_origin_url (const std::string & text, std::initializer_list<const char *>
+    schemes)
+{
+  GUri *uri = g_uri_parse (text.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!uri)
+    return false;
+  const char *scheme = g_uri_get_scheme (uri);
+  const char *path = g_uri_get_path (uri);
+  const bool ok = std::any_of (schemes.begin (), schemes.end (),
+      [&](const char *s) { return g_str_equal (scheme, s); })
+      && g_uri_get_host (uri) && *g_uri_get_host (uri)
+      && (!path || !*path || g_str_equal (path, "/"))
+      && !g_uri_get_query (uri) && !g_uri_get_userinfo (uri);
+  g_uri_unref (uri);
+  return ok;
+}
+
+void
+read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
+{
+  if (!node.IsMap ())
+    return reader.error (node, "cluster: expected a mapping, got "
+        + YamlReader::kind (node));
+  reader.check_keys (node, "cluster", kClusterKeys);
+  const YAML::Node etcd = node["etcd"];
+  if (!etcd || !etcd.IsSequence () || etcd.size () == 0
+      || etcd.size () > ClusterConfig::kMaxEndpoints)
+    return reader.error (etcd ? etcd : node, "cluster.etcd: expected a list "
+        "of 1 to 16 etcd endpoints (http://host:2379)");
+  for (const auto & item : etcd) {
+    std::string url;
+    if (!reader.scalar (item, "cluster.etcd", url))
+      continue;
+    while (!url.empty () && url.back () == '/')
+      url.pop_back ();
+    if (!is_origin_url (url, { "http", "https" }))
+      reader.error (item, "cluster.etcd: '" + url + "' is not an "
+          "http(s)://host:port endpoint");
+    else
+      out.etcd.push_back (url);
+  }
+  if (const YAML::Node n = node["node"]) {
+    if (reader.scalar (n, "cluster.node", out.node)
+        && !is_valid_stream_name (out.node))
+      reader.error (n, "cluster.node: 1-64 letters, digits, '-', '_' and "
+          "'.', not starting with '.' or '-'");
+  }
+  if (const YAML::Node advertise = node["advertise"]) {
+    if (!advertise.IsMap ())
+      return reader.error (advertise, "cluster.advertise: expected a mapping "
+          "with rtsp and http");
+    reader.check_keys (advertise, "cluster.advertise", kAdvertiseKeys);
+    if (const YAML::Node n = advertise["rtsp"]) {
+      if (reader.scalar (n, "cluster.advertise.rtsp", out.advertise_rtsp)
+          && !is_origin_url (out.advertise_rtsp, { "rtsp", "rtsps" }))
+        reader.error (n, "cluster.advertise.rtsp: expected rtsp://host:port");
+    }
+    if (const YAML::Node n = advertise["http"]) {
+      if (reader.scalar (n, "cluster.advertise.http", out.advertise_http)
+          && !is_origin_url (out.advertise_http, { "http", "https" }))
+        reader.error (n, "cluster.advertise.http: expected http(s)://host:port");
+    }
+  }
+  if (const YAML::Node n = node["lease"]) {
+    uint32_t ms = 0;
+    // etcd grants no lease shorter than ~2 s.
+    if (reader.duration (n, "cluster.lease", 60000, ms)) {
+      if (ms < 2000)
+        reader.error (n, "cluster.lease: at least 2s");
+      else
+        out.lease_ms = ms;
+    }
+  }
+}
+
 }  // namespace
 
 bool
@@ -469,6 +549,8 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
       for (size_t i = 0; i < node.size (); i++)
         read_webhook (reader, node[i], i, config.webhooks);
   }
+  if (const YAML::Node node = root["cluster"])
+    read_cluster (reader, node, config.cluster);
   return !reader.failed ();
 }
 

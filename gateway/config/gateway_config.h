@@ -72,6 +72,21 @@ struct WebhookConfig
   uint32_t queue = 1000;
 };
 
+// Many gateways as one, coordinated by etcd (`cluster:`): none = alone.
+struct ClusterConfig
+{
+  std::vector<std::string> etcd;   // http(s)://host:port of the etcd members
+  std::string node;                // this gateway's name; "" = the host name
+  // How other nodes and clients reach this one; "" = the bind address and
+  // the ports the gateway listens on.
+  std::string advertise_rtsp;      // rtsp://host:port
+  std::string advertise_http;      // http(s)://host:port
+  uint32_t lease_ms = 5000;        // liveness: a silent node is gone after it
+
+  bool enabled () const { return !etcd.empty (); }
+  static constexpr size_t kMaxEndpoints = 16;
+};
+
 struct GatewayConfig
 {
   std::string pipelines_dir;       // "" = no pipeline folder: demo stream only
@@ -98,6 +113,7 @@ struct GatewayConfig
   std::vector<UserSpec> users;     // none = no authentication
   TlsConfig tls;
   std::vector<WebhookConfig> webhooks;
+  ClusterConfig cluster;
 };
 
 // Reads `path` over the defaults already in `config`. Returns false and

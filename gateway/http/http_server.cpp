@@ -3,6 +3,7 @@
 #include "config/stream_spec.h"
 #include "config/text_helpers.h"
 #include "http/cameras_api.h"
+#include "http/cluster_api.h"
 #include "http/cors.h"
 #include "http/json_text.h"
 #include "http/metrics.h"
@@ -362,6 +363,10 @@ HttpServer::add_api_routes ()
   using Access = Route::Access;
   routes_.add ({ "GET", "/api/v1/info", Access::Public, 0, "",
         [this](const RouteRequest & r) { send_info (r.message); } });
+  routes_.add ({ "GET", "/api/v1/cluster", Access::Needs, kPermApi,
+        "read the cluster", [this](const RouteRequest & r) {
+          send_cluster (r.message, cluster_);
+        } });
   // ONVIF Basic Notification: a camera's events, POSTed to the secret
   // address its subscription named (the token is its only credential).
   routes_.add ({ "POST", "/api/v1/onvif/events/{token}", Access::Public, 0, "",
@@ -378,7 +383,8 @@ HttpServer::add_api_routes ()
         } });
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
-          std::string text = render_metrics (streams_, webhooks_.get ());
+          std::string text = render_metrics (streams_, webhooks_.get (),
+              cluster_);
           soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,

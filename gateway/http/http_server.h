@@ -42,6 +42,8 @@
 
 namespace camgate {
 
+class ClusterNode;
+
 class StreamManager;
 
 class HttpServer
@@ -61,6 +63,8 @@ public:
   int tls_port () const { return tls_port_; }
   // The /api/... and /metrics routes, each with the access it needs.
   const RouteTable & api_routes () const { return routes_; }
+  // The cluster this gateway is a node of (nullptr: it runs alone).
+  void set_cluster (const ClusterNode * cluster) { cluster_ = cluster; }
   // WHEP viewers of `stream` ("" = all).
   unsigned webrtc_viewers (const std::string & stream = {}) const
   {
@@ -96,6 +100,7 @@ private:
   std::unique_ptr<PtzRoutes> ptz_;
   std::unique_ptr<EventStream> events_;
   std::unique_ptr<Webhooks> webhooks_;
+  const ClusterNode *cluster_ = nullptr;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;

@@ -1,5 +1,6 @@
 #include "http/metrics.h"
 
+#include "cluster/cluster_node.h"
 #include "events/webhooks.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
@@ -300,10 +301,25 @@ write_webhooks (const Webhooks & webhooks, std::ostringstream & out)
     family->write (out);
 }
 
+void
+write_cluster (const ClusterNode & cluster, std::ostringstream & out)
+{
+  const auto view = cluster.view ();
+  Family registered ("camgate_cluster_registered", "gauge",
+      "1 while this node's lease is alive and its name registered in etcd");
+  registered.add ({ { "node", cluster.config ().node } }, view.registered);
+  Family nodes ("camgate_cluster_nodes", "gauge",
+      "Nodes registered in the cluster, as this node last read etcd");
+  nodes.add ({}, view.members.size ());
+  registered.write (out);
+  nodes.write (out);
+}
+
 }  // namespace
 
 std::string
-render_metrics (const StreamManager & streams, const Webhooks * webhooks)
+render_metrics (const StreamManager & streams, const Webhooks * webhooks,
+    const ClusterNode * cluster)
 {
   Family info ("camgate_build_info", "gauge",
       "Version of the running camgate, as a label");
@@ -322,6 +338,8 @@ render_metrics (const StreamManager & streams, const Webhooks * webhooks)
   per_track.write (out);
   if (webhooks)
     write_webhooks (*webhooks, out);
+  if (cluster)
+    write_cluster (*cluster, out);
   write_process (out);
   return out.str ();
 }

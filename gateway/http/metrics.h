@@ -9,7 +9,9 @@ namespace camgate {
 class StreamManager;
 class Webhooks;
 
+class ClusterNode;
+
 std::string render_metrics (const StreamManager & streams,
-    const Webhooks * webhooks = nullptr);
+    const Webhooks * webhooks = nullptr, const ClusterNode * cluster = nullptr);
 
 }  // namespace camgate

@@ -47,30 +47,17 @@ GopCache::Snapshot::packets () const
   return count;
 }
 
-uint16_t
-GopCache::Snapshot::first_seq () const
+bool
+GopCache::Snapshot::first_packet (uint16_t & seq, uint32_t & rtptime) const
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  uint16_t seq = 0;
-  if (!frames_.empty () && gst_rtp_buffer_map (gst_buffer_list_get
-          (frames_.front (), 0), GST_MAP_READ, &rtp)) {
-    seq = gst_rtp_buffer_get_seq (&rtp);
-    gst_rtp_buffer_unmap (&rtp);
-  }
-  return seq;
-}
-
-uint32_t
-GopCache::Snapshot::first_rtptime () const
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  uint32_t rtptime = 0;
-  if (!frames_.empty () && gst_rtp_buffer_map (gst_buffer_list_get
-          (frames_.front (), 0), GST_MAP_READ, &rtp)) {
-    rtptime = gst_rtp_buffer_get_timestamp (&rtp);
-    gst_rtp_buffer_unmap (&rtp);
-  }
-  return rtptime;
+  if (frames_.empty () || !gst_rtp_buffer_map (gst_buffer_list_get
+          (frames_.front (), 0), GST_MAP_READ, &rtp))
+    return false;
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  rtptime = gst_rtp_buffer_get_timestamp (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return true;
 }
 
 GopCache::~GopCache ()

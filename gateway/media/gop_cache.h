@@ -37,9 +37,9 @@ public:
     bool empty () const { return frames_.empty (); }
     const std::vector<GstBufferList *> & frames () const { return frames_; }
     size_t packets () const;
-    // RTP sequence number and timestamp of the keyframe's first packet.
-    uint16_t first_seq () const;
-    uint32_t first_rtptime () const;
+    // RTP sequence number and timestamp of the keyframe's first packet;
+    // false when empty.
+    bool first_packet (uint16_t & seq, uint32_t & rtptime) const;
 
   private:
     friend class GopCache;

@@ -205,8 +205,10 @@ announce_gop_replay (GstRTSPContext * ctx)
     if (!trans)
       continue;
     const auto gop = source->fanout->gop (source->generation, i);
-    if (!gop.empty () && replayable (trans, gop) && point_rtp_info_at (rtp_info, trans, gop.first_seq (),
-            gop.first_rtptime ()))
+    uint16_t seq = 0;
+    uint32_t rtptime = 0;
+    if (gop.first_packet (seq, rtptime) && replayable (trans, gop)
+        && point_rtp_info_at (rtp_info, trans, seq, rtptime))
       announced->streams.push_back (i);
   }
   if (announced->streams.empty ())

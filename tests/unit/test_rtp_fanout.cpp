@@ -400,8 +400,11 @@ TEST (RtpFanout, KeepsTheFramesFromTheLastKeyframe)
     ASSERT_EQ (gop.frames ().size (), 3u);
     EXPECT_EQ (gop.packets (), 4u);
     // As readers see them: numbered on from the first packet (10).
-    EXPECT_EQ (gop.first_seq (), 11);
-    EXPECT_EQ (gop.first_rtptime (), 4000u);
+    uint16_t seq = 0;
+    uint32_t rtptime = 0;
+    ASSERT_TRUE (gop.first_packet (seq, rtptime));
+    EXPECT_EQ (seq, 11);
+    EXPECT_EQ (rtptime, 4000u);
   }
   EXPECT_TRUE (fanout.gop (generation + 1, 0).empty ());
   EXPECT_TRUE (fanout.gop (generation, 1).empty ());

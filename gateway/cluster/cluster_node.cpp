@@ -1,0 +1,163 @@
+#include "cluster/cluster_node.h"
+
+#include "http/json_text.h"
+#include "utc_time.h"
+
+#include <algorithm>
+
+namespace camgate {
+
+namespace {
+
+std::string
+node_key (const std::string & node)
+{
+  return std::string (ClusterNode::kPrefix) + "nodes/" + node;
+}
+
+// A member's record as another node wrote it (untrusted JSON: fields that
+// are missing or not strings are empty).
+ClusterNode::Member
+parse_member (const std::string & key, const std::string & value)
+{
+  ClusterNode::Member member;
+  member.node = key.substr (key.rfind ('/') + 1);
+  JsonParser *parser = json_parser_new ();
+  if (json_parser_load_from_data (parser, value.c_str (), value.size (),
+          nullptr)) {
+    JsonNode *root = json_parser_get_root (parser);
+    if (root && JSON_NODE_HOLDS_OBJECT (root)) {
+      JsonObject *object = json_node_get_object (root);
+      member.rtsp = json_string_member (object, "rtsp");
+      member.http = json_string_member (object, "http");
+      member.since = json_string_member (object, "since");
+    }
+  }
+  g_object_unref (parser);
+  return member;
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode (ClusterConfig config)
+    : config_ (std::move (config)),
+      since_ (format_utc_time (g_get_real_time (), 0)),
+      // A call never outlasts the lease it serves.
+      etcd_ (config_.etcd, std::max<unsigned> (1, config_.lease_ms / 1000))
+{
+}
+
+ClusterNode::~ClusterNode ()
+{
+  stop ();
+}
+
+void
+ClusterNode::start ()
+{
+  if (!thread_.joinable ())
+    thread_ = std::thread ([this]() { run (); });
+}
+
+void
+ClusterNode::stop ()
+{
+  if (!thread_.joinable ())
+    return;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    stopping_ = true;
+  }
+  wake_.notify_all ();
+  thread_.join ();
+}
+
+ClusterNode::View
+ClusterNode::view () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return view_;
+}
+
+std::string
+ClusterNode::record () const
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_member (b, "rtsp", config_.advertise_rtsp);
+  json_member (b, "http", config_.advertise_http);
+  json_member (b, "since", since_);
+  json_builder_end_object (b);
+  return finish_json (b, false);
+}
+
+void
+ClusterNode::round ()
+{
+  std::string error;
+  const int64_t ttl_s = std::max<int64_t> (1, (config_.lease_ms + 999) / 1000);
+  if (lease_ != 0) {
+    auto left = etcd_.keep_alive (lease_, error);
+    if (left && *left <= 0) {
+      g_warning ("cluster: this node's lease ran out: registering again");
+      lease_ = 0;
+      key_ours_ = false;
+    }
+  }
+  if (lease_ == 0 && error.empty ()) {
+    if (auto granted = etcd_.grant (ttl_s, error))
+      lease_ = *granted;
+  }
+  // The key is written once per lease (a name held by another gateway's
+  // lease is tried again each round).
+  if (lease_ != 0 && error.empty () && !key_ours_) {
+    key_ours_ = etcd_.put_if_free_or_ours (node_key (config_.node), record (),
+        lease_, error);
+    if (!key_ours_ && error.empty ())
+      error = "another gateway is registered as node '" + config_.node
+          + "'";
+  }
+  const bool registered = lease_ != 0 && key_ours_ && error.empty ();
+  auto listed = etcd_.range_prefix (std::string (kPrefix) + "nodes/", error);
+  std::lock_guard<std::mutex> lk (lock_);
+  const bool was = view_.registered;
+  const std::string was_error = view_.error;
+  view_.registered = registered;
+  view_.error = registered ? "" : error;
+  if (listed) {
+    view_.members.clear ();
+    for (const auto & [key, value] : *listed) {
+      view_.members.push_back (parse_member (key, value));
+      view_.members.back ().self = registered
+          && view_.members.back ().node == config_.node;
+    }
+  }
+  if (registered && !was)
+    g_message ("cluster: node %s registered (%zu node(s), lease %u ms)",
+        config_.node.c_str (), view_.members.size (), config_.lease_ms);
+  else if (!registered && view_.error != was_error)
+    g_warning ("cluster: node %s not registered: %s", config_.node.c_str (),
+        view_.error.c_str ());
+}
+
+void
+ClusterNode::run ()
+{
+  for (;;) {
+    round ();
+    std::unique_lock<std::mutex> lk (lock_);
+    // Three renewals per lease: one late answer does not lose it.
+    wake_.wait_for (lk, std::chrono::milliseconds (config_.lease_ms / 3),
+        [this]() { return stopping_; });
+    if (stopping_)
+      break;
+  }
+  if (lease_ != 0) {
+    std::string error;
+    if (!etcd_.revoke (lease_, error))
+      g_warning ("cluster: could not leave at once (%s): node %s goes when "
+          "its lease ends", error.c_str (), config_.node.c_str ());
+  }
+}
+
+}  // namespace camgate

@@ -1,0 +1,250 @@
+#include "cluster/etcd_client.h"
+
+#include <json-glib/json-glib.h>
+
+#include <memory>
+
+namespace camgate {
+
+namespace {
+
+std::string
+base64 (const std::string & bytes)
+{
+  g_autofree gchar *text = g_base64_encode (reinterpret_cast<const guchar *>
+      (bytes.data ()), bytes.size ());
+  return text;
+}
+
+std::string
+unbase64 (const char *text)
+{
+  if (!text)
+    return "";
+  gsize size = 0;
+  g_autofree guchar *bytes = g_base64_decode (text, &size);
+  return std::string (reinterpret_cast<const char *> (bytes), size);
+}
+
+// The key just past every key starting with `prefix` (etcd's range_end).
+std::string
+prefix_end (std::string prefix)
+{
+  while (!prefix.empty ()) {
+    if (static_cast<unsigned char> (prefix.back ()) < 0xff) {
+      prefix.back () = static_cast<char> (prefix.back () + 1);
+      return prefix;
+    }
+    prefix.pop_back ();
+  }
+  return std::string (1, '\0');
+}
+
+struct ParsedReply
+{
+  JsonParser *parser = json_parser_new ();
+  ~ParsedReply () { g_object_unref (parser); }
+  JsonObject *object () const
+  {
+    JsonNode *root = json_parser_get_root (parser);
+    return root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root)
+        : nullptr;
+  }
+};
+
+// An int64 member, which etcd writes as a string ("TTL": "5").
+int64_t
+int_member (JsonObject * object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : nullptr;
+  if (!node || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_ascii_strtoll (json_node_get_string (node), nullptr, 10);
+  return json_node_get_int (node);
+}
+
+JsonObject *
+object_member (JsonObject * object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : nullptr;
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+      : nullptr;
+}
+
+bool
+bool_member (JsonObject * object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : nullptr;
+  return node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_BOOLEAN
+      && json_node_get_boolean (node);
+}
+
+std::string
+put_request (const std::string & key, const std::string & value,
+    int64_t lease)
+{
+  return "{\"request_put\":{\"key\":\"" + base64 (key) + "\",\"value\":\""
+      + base64 (value) + "\",\"lease\":\"" + std::to_string (lease) + "\"}}";
+}
+
+}  // namespace
+
+EtcdClient::EtcdClient (std::vector<std::string> endpoints, unsigned timeout_s)
+    : endpoints_ (std::move (endpoints)),
+      session_ (soup_session_new_with_options ("timeout", timeout_s,
+              "idle-timeout", 60, nullptr))
+{
+}
+
+EtcdClient::~EtcdClient ()
+{
+  g_object_unref (session_);
+  g_object_unref (cancellable_);
+}
+
+void
+EtcdClient::cancel ()
+{
+  g_cancellable_cancel (cancellable_);
+}
+
+std::optional<std::string>
+EtcdClient::call (const char *path, const std::string & body,
+    std::string & error)
+{
+  for (size_t tried = 0; tried < endpoints_.size (); tried++) {
+    if (g_cancellable_is_cancelled (cancellable_)) {
+      error = "cancelled";
+      return std::nullopt;
+    }
+    const std::string url = endpoints_[current_] + "/v3/" + path;
+    SoupMessage *message = soup_message_new ("POST", url.c_str ());
+    if (!message) {
+      error = "not a URL: " + url;
+      current_ = (current_ + 1) % endpoints_.size ();
+      continue;
+    }
+    GBytes *request = g_bytes_new (body.data (), body.size ());
+    soup_message_set_request_body_from_bytes (message, "application/json",
+        request);
+    g_bytes_unref (request);
+    GError *gerror = nullptr;
+    GBytes *reply = soup_session_send_and_read (session_, message,
+        cancellable_, &gerror);
+    const guint status = soup_message_get_status (message);
+    g_object_unref (message);
+    if (!reply) {
+      error = endpoints_[current_] + ": " + gerror->message;
+      g_clear_error (&gerror);
+      current_ = (current_ + 1) % endpoints_.size ();
+      continue;
+    }
+    gsize size = 0;
+    const char *data = static_cast<const char *> (g_bytes_get_data (reply,
+            &size));
+    std::string text (data ? data : "", size);
+    g_bytes_unref (reply);
+    if (status != 200) {
+      // etcd answered: another member would say the same.
+      error = endpoints_[current_] + "/v3/" + path + ": HTTP "
+          + std::to_string (status) + " " + text.substr (0, 200);
+      return std::nullopt;
+    }
+    return text;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t>
+EtcdClient::grant (int64_t ttl_s, std::string & error)
+{
+  auto text = call ("lease/grant", "{\"TTL\":\"" + std::to_string (ttl_s)
+      + "\"}", error);
+  ParsedReply reply;
+  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
+          nullptr))
+    return std::nullopt;
+  const int64_t id = int_member (reply.object (), "ID");
+  if (id == 0) {
+    error = "etcd granted no lease";
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::optional<int64_t>
+EtcdClient::keep_alive (int64_t lease, std::string & error)
+{
+  auto text = call ("lease/keepalive", "{\"ID\":\"" + std::to_string (lease)
+      + "\"}", error);
+  ParsedReply reply;
+  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
+          nullptr))
+    return std::nullopt;
+  // A lease that expired is answered without a TTL.
+  return int_member (object_member (reply.object (), "result"), "TTL");
+}
+
+bool
+EtcdClient::revoke (int64_t lease, std::string & error)
+{
+  return call ("lease/revoke", "{\"ID\":\"" + std::to_string (lease) + "\"}",
+      error).has_value ();
+}
+
+bool
+EtcdClient::put_if_free_or_ours (const std::string & key,
+    const std::string & value, int64_t lease, std::string & error)
+{
+  const std::string put = put_request (key, value, lease);
+  // Free: never created (or deleted since), or held by this very lease.
+  const std::string compares[] = {
+    "{\"target\":\"CREATE\",\"key\":\"" + base64 (key)
+        + "\",\"create_revision\":\"0\",\"result\":\"EQUAL\"}",
+    "{\"target\":\"LEASE\",\"key\":\"" + base64 (key) + "\",\"lease\":\""
+        + std::to_string (lease) + "\",\"result\":\"EQUAL\"}",
+  };
+  for (const auto & compare : compares) {
+    auto text = call ("kv/txn", "{\"compare\":[" + compare + "],\"success\":["
+        + put + "]}", error);
+    ParsedReply reply;
+    if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
+            nullptr))
+      return false;
+    if (bool_member (reply.object (), "succeeded"))
+      return true;
+  }
+  error.clear ();
+  return false;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>>
+EtcdClient::range_prefix (const std::string & prefix, std::string & error)
+{
+  auto text = call ("kv/range", "{\"key\":\"" + base64 (prefix)
+      + "\",\"range_end\":\"" + base64 (prefix_end (prefix)) + "\"}", error);
+  ParsedReply reply;
+  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
+          nullptr))
+    return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> out;
+  JsonNode *kvs = reply.object () ? json_object_get_member (reply.object (),
+      "kvs") : nullptr;
+  if (kvs && JSON_NODE_HOLDS_ARRAY (kvs)) {
+    JsonArray *array = json_node_get_array (kvs);
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *item = json_array_get_element (array, i);
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      JsonObject *kv = json_node_get_object (item);
+      out.emplace_back (unbase64 (json_object_get_string_member_with_default
+              (kv, "key", "")), unbase64 (
+              json_object_get_string_member_with_default (kv, "value", "")));
+    }
+  }
+  return out;
+}
+
+}  // namespace camgate

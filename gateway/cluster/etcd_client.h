@@ -1,0 +1,57 @@
+// EtcdClient: the few etcd v3 calls a camgate cluster needs, over etcd's
+// JSON gateway (POST /v3/...; keys and values base64 in the JSON), with
+// libsoup. Synchronous: the cluster's own thread calls it. A call that
+// cannot reach an endpoint tries the next one (etcd members are equals).
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace camgate {
+
+class EtcdClient
+{
+public:
+  // `endpoints`: http(s)://host:port of the etcd members.
+  EtcdClient (std::vector<std::string> endpoints, unsigned timeout_s);
+  ~EtcdClient ();
+  EtcdClient (const EtcdClient &) = delete;
+  EtcdClient & operator= (const EtcdClient &) = delete;
+
+  // A lease of `ttl_s` seconds (etcd may grant more): its id, or nothing.
+  std::optional<int64_t> grant (int64_t ttl_s, std::string & error);
+  // Renews `lease`: the seconds it has left (0: it is gone), or nothing
+  // when etcd could not be asked.
+  std::optional<int64_t> keep_alive (int64_t lease, std::string & error);
+  bool revoke (int64_t lease, std::string & error);
+
+  // Puts `key` = `value` bound to `lease` only if the key does not exist,
+  // or already belongs to that lease (a transaction): true when it is
+  // ours, false when someone else holds it (`error` empty) or on failure.
+  bool put_if_free_or_ours (const std::string & key, const std::string & value,
+      int64_t lease, std::string & error);
+  // Every key under `prefix` with its value, in key order.
+  std::optional<std::vector<std::pair<std::string, std::string>>> range_prefix
+      (const std::string & prefix, std::string & error);
+
+  // Cancels calls in flight (from another thread).
+  void cancel ();
+
+private:
+  // POSTs `body` (JSON) to /v3/<path>; the parsed reply as JSON text, or
+  // nothing (with `error`).
+  std::optional<std::string> call (const char *path, const std::string & body,
+      std::string & error);
+
+  const std::vector<std::string> endpoints_;
+  size_t current_ = 0;             // the endpoint that answered last
+  SoupSession *session_ = nullptr;
+  GCancellable *cancellable_ = g_cancellable_new ();
+};
+
+}  // namespace camgate

@@ -1,0 +1,189 @@
+// Cluster membership: camgate nodes register in a real etcd (Debian's
+// etcd-server, on free loopback ports) under a lease, see each other, and a
+// node that dies is gone from the others' view within two leases.
+#include "helpers.h"
+
+#include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+using namespace camgate::testing;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One etcd member, its data in a folder of its own.
+class Etcd
+{
+public:
+  Etcd ()
+      : client_port_ (free_port (G_SOCKET_TYPE_STREAM)),
+        peer_port_ (free_port (G_SOCKET_TYPE_STREAM))
+  {
+    const std::string peer = "http://127.0.0.1:" + std::to_string (peer_port_);
+    process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
+          "etcd", "--name", "test", "--data-dir", dir_.path () + "/data",
+          "--listen-client-urls", url (), "--advertise-client-urls", url (),
+          "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+          "--initial-cluster", "test=" + peer, "--logger", "zap",
+          "--log-level", "error" }, (GSubprocessFlags)
+        (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+    ready_ = process_->started () && wait_until ([this] {
+          return http_request (client_port_, "GET", "/health").status == 200;
+        }, 15s);
+  }
+
+  bool ready () const { return ready_; }
+  std::string url () const
+  {
+    return "http://127.0.0.1:" + std::to_string (client_port_);
+  }
+  // The value of `key` ("" when there is none).
+  std::string get (const std::string & key) const
+  {
+    g_autofree gchar *encoded = g_base64_encode (reinterpret_cast<const guchar
+        *> (key.data ()), key.size ());
+    auto reply = http_request (client_port_, "POST", "/v3/kv/range",
+        std::string ("{\"key\":\"") + encoded + "\"}");
+    const size_t at = reply.body.find ("\"value\":\"");
+    if (at == std::string::npos)
+      return "";
+    const size_t start = at + 9;
+    const std::string value = reply.body.substr (start,
+        reply.body.find ('"', start) - start);
+    gsize size = 0;
+    g_autofree guchar *bytes = g_base64_decode (value.c_str (), &size);
+    return std::string (reinterpret_cast<const char *> (bytes), size);
+  }
+
+private:
+  TempDir dir_;
+  const int client_port_, peer_port_;
+  std::unique_ptr<ChildProcess> process_;
+  bool ready_ = false;
+};
+
+// GET /api/v1/cluster of `gateway`: registered or not, and node -> its
+// advertised http address.
+struct ClusterView
+{
+  bool registered = false;
+  std::string error;
+  std::map<std::string, std::string> nodes;
+};
+
+ClusterView
+cluster_of (const GatewayProcess & gateway)
+{
+  ClusterView view;
+  auto reply = http_request (gateway.http_port (), "GET", "/api/v1/cluster");
+  JsonParser *parser = json_parser_new ();
+  if (reply.status == 200 && json_parser_load_from_data (parser,
+          reply.body.c_str (), -1, nullptr)) {
+    JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+    view.registered = json_object_get_boolean_member_with_default (root,
+        "registered", FALSE);
+    view.error = json_object_get_string_member_with_default (root, "error",
+        "");
+    if (json_object_has_member (root, "nodes")) {
+      JsonArray *nodes = json_object_get_array_member (root, "nodes");
+      for (guint i = 0; i < json_array_get_length (nodes); i++) {
+        JsonObject *node = json_array_get_object_element (nodes, i);
+        view.nodes[json_object_get_string_member (node, "node")] =
+            json_object_get_string_member (node, "http");
+      }
+    }
+  }
+  g_object_unref (parser);
+  return view;
+}
+
+std::string
+http_of (const GatewayProcess & gateway)
+{
+  return "http://127.0.0.1:" + std::to_string (gateway.http_port ());
+}
+
+}  // namespace
+
+TEST (Cluster, NodesRegisterSeeEachOtherAndALostNodeIsGoneWithinTwoLeases)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  TempDir dir;
+  auto config = [&](const std::string & node) {
+    return dir.write (node + ".yaml", "cluster:\n  etcd: [" + etcd.url ()
+        + "]\n  node: " + node + "\n  lease: 2s\n");
+  };
+  const std::string config_a = config ("a"), config_b = config ("b");
+  GatewayProcess a ({ "--config", config_a });
+  GatewayProcess b ({ "--config", config_b });
+  ASSERT_TRUE (a.ready () && b.ready ()) << a.log () << b.log ();
+
+  // Each sees both, at the addresses they listen on.
+  ASSERT_TRUE (wait_until ([&] {
+        return cluster_of (a).nodes.size () == 2
+            && cluster_of (b).nodes.size () == 2; }, 10s))
+      << a.log () << b.log ();
+  const ClusterView seen_by_b = cluster_of (b);
+  EXPECT_TRUE (seen_by_b.registered) << seen_by_b.error;
+  EXPECT_EQ (seen_by_b.nodes.at ("a"), http_of (a));
+  EXPECT_EQ (seen_by_b.nodes.at ("b"), http_of (b));
+  const std::string metrics = http_request (a.http_port (), "GET",
+      "/metrics").body;
+  EXPECT_NE (metrics.find ("camgate_cluster_registered{node=\"a\"} 1"),
+      std::string::npos) << metrics;
+  EXPECT_NE (metrics.find ("camgate_cluster_nodes 2"), std::string::npos);
+
+  // A second gateway calling itself "a" does not take the name over.
+  GatewayProcess impostor ({ "--config", config_a });
+  ASSERT_TRUE (impostor.ready ()) << impostor.log ();
+  ASSERT_TRUE (wait_until ([&] {
+        return !cluster_of (impostor).error.empty (); }, 5s))
+      << impostor.log ();
+  EXPECT_FALSE (cluster_of (impostor).registered);
+  EXPECT_NE (cluster_of (impostor).error.find ("node 'a'"), std::string::npos);
+  EXPECT_EQ (cluster_of (b).nodes.at ("a"), http_of (a));
+
+  // A node that dies is gone within two leases.
+  const auto killed = steady_clock::now ();
+  b.kill_hard ();
+  ASSERT_TRUE (wait_until ([&] { return cluster_of (a).nodes.size () == 1; },
+          10s)) << a.log ();
+  const auto gone_ms = duration_cast<milliseconds> (steady_clock::now ()
+      - killed).count ();
+  EXPECT_LE (gone_ms, 2 * 2000 + 700) << "a lost node was listed too long";
+  std::printf ("a killed node left the others' view after %lld ms "
+      "(lease 2 s)\n", static_cast<long long> (gone_ms));
+  EXPECT_TRUE (cluster_of (a).registered);
+
+  // One that stops leaves at once (its lease revoked): its record is gone
+  // before its lease could have run out.
+  ASSERT_GE (a.terminate (10s), 0);
+  EXPECT_EQ (etcd.get ("/camgate/nodes/a").find (http_of (a)),
+      std::string::npos) << etcd.get ("/camgate/nodes/a");
+  // And the name is free for the other gateway.
+  EXPECT_TRUE (wait_until ([&] { return cluster_of (impostor).registered; },
+          5s)) << impostor.log ();
+}
+
+TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
+{
+  const int nobody = free_port (G_SOCKET_TYPE_STREAM);
+  TempDir dir;
+  const std::string file = dir.write ("alone.yaml", "cluster:\n  etcd: "
+      "[http://127.0.0.1:" + std::to_string (nobody) + "]\n  node: lone\n");
+  GatewayProcess gateway ({ "--config", file });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (wait_until ([&] {
+        return !cluster_of (gateway).error.empty (); }, 10s)) << gateway.log ();
+  EXPECT_FALSE (cluster_of (gateway).registered);
+  EXPECT_TRUE (gateway.wait_running ("demo")) << gateway.log ();
+}
