@@ -120,6 +120,23 @@ run_gateway (GatewayConfig config)
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
   }
+  // A node of a cluster: its streams wait in standby until it owns them.
+  std::unique_ptr<ClusterNode> cluster;
+  if (config.cluster.enabled ()) {
+    cluster = ClusterNode::join (config, rtsp.port (), http.port (), error);
+    if (!cluster) {
+      g_printerr ("camgate: %s\n", error.c_str ());
+      return 1;
+    }
+    http.set_cluster (cluster.get ());
+    ClusterNode *node = cluster.get ();
+    manager.follow_ownership ([node](const std::string & stream) {
+          return node->owns (stream);
+        }, [node](std::vector<std::string> streams) {
+          node->set_streams (std::move (streams));
+        });
+    cluster->start ();
+  }
   if (!manager.start (error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
     return 1;
@@ -153,30 +170,6 @@ run_gateway (GatewayConfig config)
     g_print (" srt://%s:%d/", host.c_str (), srt.port ());
   g_print ("\n");
   fflush (stdout);
-
-  // A node of a cluster once it can say where it is reached.
-  std::unique_ptr<ClusterNode> cluster;
-  if (config.cluster.enabled ()) {
-    ClusterConfig c = config.cluster;
-    if (c.node.empty ())
-      c.node = g_get_host_name ();
-    if (!is_valid_stream_name (c.node)) {
-      g_printerr ("camgate: the host name '%s' cannot name a cluster node: "
-          "set cluster.node\n", c.node.c_str ());
-      return 1;
-    }
-    // Unbound (0.0.0.0, ::): reached by the host's name.
-    const std::string reach = config.bind_address == "0.0.0.0"
-        || config.bind_address == "::" ? std::string (g_get_host_name ())
-        : host;
-    if (c.advertise_rtsp.empty ())
-      c.advertise_rtsp = "rtsp://" + reach + ":" + std::to_string (rtsp.port ());
-    if (c.advertise_http.empty ())
-      c.advertise_http = "http://" + reach + ":" + std::to_string (http.port ());
-    cluster = std::make_unique<ClusterNode> (std::move (c));
-    http.set_cluster (cluster.get ());
-    cluster->start ();
-  }
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);

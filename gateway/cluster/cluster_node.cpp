@@ -15,6 +15,12 @@ node_key (const std::string & node)
   return std::string (ClusterNode::kPrefix) + "nodes/" + node;
 }
 
+std::string
+owners_prefix ()
+{
+  return std::string (ClusterNode::kPrefix) + "owners/";
+}
+
 // A member's record as another node wrote it (untrusted JSON: fields that
 // are missing or not strings are empty).
 ClusterNode::Member
@@ -45,6 +51,29 @@ ClusterNode::ClusterNode (ClusterConfig config)
       // A call never outlasts the lease it serves.
       etcd_ (config_.etcd, std::max<unsigned> (1, config_.lease_ms / 1000))
 {
+}
+
+std::unique_ptr<ClusterNode>
+ClusterNode::join (const GatewayConfig & gateway, int rtsp_port, int http_port,
+    std::string & error)
+{
+  ClusterConfig c = gateway.cluster;
+  if (c.node.empty ())
+    c.node = g_get_host_name ();
+  if (!is_valid_stream_name (c.node)) {
+    error = "the host name '" + c.node + "' cannot name a cluster node: set "
+        "cluster.node";
+    return nullptr;
+  }
+  const std::string & bind = gateway.bind_address;
+  const std::string reach = bind == "0.0.0.0" || bind == "::"
+      ? std::string (g_get_host_name ()) : bind.find (':') != std::string::npos
+      ? "[" + bind + "]" : bind;
+  if (c.advertise_rtsp.empty ())
+    c.advertise_rtsp = "rtsp://" + reach + ":" + std::to_string (rtsp_port);
+  if (c.advertise_http.empty ())
+    c.advertise_http = "http://" + reach + ":" + std::to_string (http_port);
+  return std::make_unique<ClusterNode> (std::move (c));
 }
 
 ClusterNode::~ClusterNode ()
@@ -79,6 +108,89 @@ ClusterNode::view () const
   return view_;
 }
 
+void
+ClusterNode::set_streams (std::vector<std::string> streams)
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  streams_ = std::move (streams);
+}
+
+bool
+ClusterNode::owns (const std::string & stream) const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return owned_.count (stream) > 0;
+}
+
+bool
+ClusterNode::claim_streams (bool registered,
+    std::map<std::string, std::string> & owners, std::string & error)
+{
+  const std::string prefix = owners_prefix ();
+  auto read = etcd_.range_prefix (prefix, error);
+  if (!read)
+    return false;
+  std::set<std::string> mine;
+  // Streams owned per live node; keys of dead leases are gone already.
+  std::map<std::string, size_t> load;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    for (const auto & member : view_.members)
+      load[member.node] = 0;
+  }
+  load[config_.node];
+  for (const auto & kv : *read) {
+    const std::string stream = kv.key.substr (prefix.size ());
+    owners[stream] = kv.value;
+    if (load.count (kv.value))
+      load[kv.value]++;
+    // Ours only under this lease (not a key left by an earlier run).
+    if (registered && kv.value == config_.node && kv.lease == lease_)
+      mine.insert (stream);
+  }
+  std::vector<std::string> wanted;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    wanted = streams_;
+  }
+  // A stream that left this node's folder is given up for others.
+  for (auto it = mine.begin (); it != mine.end ();) {
+    std::string drop_error;
+    if (std::find (wanted.begin (), wanted.end (), *it) == wanted.end ()
+        && etcd_.delete_if_ours (prefix + *it, lease_, drop_error)) {
+      owners.erase (*it);
+      it = mine.erase (it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto & stream : wanted) {
+    if (!registered || owners.count (stream))
+      continue;
+    size_t least = load[config_.node];
+    for (const auto & [node, count] : load)
+      least = std::min (least, count);
+    if (load[config_.node] > least)
+      continue;                    // a less loaded node takes it
+    std::string claim_error;
+    if (etcd_.put_if_free_or_ours (prefix + stream, config_.node, lease_,
+            claim_error)) {
+      owners[stream] = config_.node;
+      mine.insert (stream);
+      load[config_.node]++;
+      g_message ("cluster: node %s owns stream %s", config_.node.c_str (),
+          stream.c_str ());
+    }
+  }
+  std::lock_guard<std::mutex> lk (lock_);
+  for (const auto & stream : owned_)
+    if (!mine.count (stream))
+      g_message ("cluster: node %s no longer owns stream %s",
+          config_.node.c_str (), stream.c_str ());
+  owned_ = std::move (mine);
+  return true;
+}
+
 std::string
 ClusterNode::record () const
 {
@@ -102,6 +214,8 @@ ClusterNode::round ()
       g_warning ("cluster: this node's lease ran out: registering again");
       lease_ = 0;
       key_ours_ = false;
+      std::lock_guard<std::mutex> lk (lock_);
+      owned_.clear ();
     }
   }
   if (lease_ == 0 && error.empty ()) {
@@ -119,18 +233,30 @@ ClusterNode::round ()
   }
   const bool registered = lease_ != 0 && key_ours_ && error.empty ();
   auto listed = etcd_.range_prefix (std::string (kPrefix) + "nodes/", error);
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    if (listed) {
+      view_.members.clear ();
+      for (const auto & kv : *listed) {
+        view_.members.push_back (parse_member (kv.key, kv.value));
+        view_.members.back ().self = registered
+            && view_.members.back ().node == config_.node;
+      }
+    }
+  }
+  std::map<std::string, std::string> owners;
+  const bool read_owners = listed && claim_streams (registered, owners, error);
   std::lock_guard<std::mutex> lk (lock_);
   const bool was = view_.registered;
   const std::string was_error = view_.error;
   view_.registered = registered;
   view_.error = registered ? "" : error;
-  if (listed) {
-    view_.members.clear ();
-    for (const auto & [key, value] : *listed) {
-      view_.members.push_back (parse_member (key, value));
-      view_.members.back ().self = registered
-          && view_.members.back ().node == config_.node;
-    }
+  if (read_owners) {
+    view_.owners = std::move (owners);
+    for (auto & member : view_.members)
+      member.streams = std::count_if (view_.owners.begin (),
+          view_.owners.end (), [&](const auto & o) {
+            return o.second == member.node; });
   }
   if (registered && !was)
     g_message ("cluster: node %s registered (%zu node(s), lease %u ms)",

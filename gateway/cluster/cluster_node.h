@@ -7,16 +7,27 @@
 // revokes its lease and is gone at once. A node name held by another
 // gateway's lease is not taken over until that lease ends.
 //
-// Stream ownership, placement and edge fan-out build on this (issue 21);
-// this part is membership.
+// Each stream has one owner, the node that pulls its camera: a key
+// <prefix>owners/<stream> = node, bound to the owner's lease, taken with a
+// transaction only while free, so there are never two owners in etcd. A
+// node claims a free stream while no live node owns fewer (least loaded;
+// sticky: nothing moves when a node joins). When an owner's lease ends, its
+// streams are free and the others claim them. A node that cannot reach etcd
+// claims nothing and keeps what it owns (it cannot know better) until etcd
+// answers again; if its lease ended meanwhile it owns nothing any more.
+//
+// Stream definitions in etcd, edge fan-out and redirects build on this
+// (issue 21); each node still reads its own pipelines folder.
 #pragma once
 
 #include "cluster/etcd_client.h"
 #include "config/gateway_config.h"
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,16 +44,24 @@ public:
     std::string http;
     std::string since;             // when it registered (RFC 3339)
     bool self = false;
+    size_t streams = 0;            // streams it owns
   };
   struct View
   {
     bool registered = false;       // our lease is alive and our key ours
     std::string error;             // why not, when not
     std::vector<Member> members;   // as last read from etcd
+    std::map<std::string, std::string> owners;   // stream -> node
   };
 
   // `config.advertise_*` already filled in (defaults from the bound ports).
   explicit ClusterNode (ClusterConfig config);
+  // The node `gateway.cluster` describes, its defaults filled in: the host
+  // name, and the bind address (the host name when bound to every address)
+  // with the ports the gateway listens on. Not started; nullptr with
+  // `error` when the host name cannot name a node.
+  static std::unique_ptr<ClusterNode> join (const GatewayConfig & gateway,
+      int rtsp_port, int http_port, std::string & error);
   ~ClusterNode ();
   ClusterNode (const ClusterNode &) = delete;
   ClusterNode & operator= (const ClusterNode &) = delete;
@@ -54,12 +73,22 @@ public:
   const ClusterConfig & config () const { return config_; }
   View view () const;
 
+  // The streams this node can own (its pulled sources), from the main
+  // context; claimed from the next round on.
+  void set_streams (std::vector<std::string> streams);
+  // Whether this node owns `stream` (and so runs its source).
+  bool owns (const std::string & stream) const;
+
   static constexpr const char *kPrefix = "/camgate/";
 
 private:
   void run ();
   // One round: the lease alive and the key ours, then the members read.
   void round ();
+  // Reads the owners and claims free streams; false when etcd could not
+  // be read (what this node owns stays as it was).
+  bool claim_streams (bool registered, std::map<std::string, std::string> &
+      owners, std::string & error);
   std::string record () const;
 
   const ClusterConfig config_;
@@ -71,6 +100,8 @@ private:
   std::condition_variable wake_;
   bool stopping_ = false;
   View view_;
+  std::vector<std::string> streams_;     // set_streams
+  std::set<std::string> owned_;
   std::thread thread_;
 };
 

@@ -220,7 +220,20 @@ EtcdClient::put_if_free_or_ours (const std::string & key,
   return false;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>>
+bool
+EtcdClient::delete_if_ours (const std::string & key, int64_t lease,
+    std::string & error)
+{
+  auto text = call ("kv/txn", "{\"compare\":[{\"target\":\"LEASE\",\"key\":\""
+      + base64 (key) + "\",\"lease\":\"" + std::to_string (lease)
+      + "\",\"result\":\"EQUAL\"}],\"success\":[{\"request_delete_range\":"
+      "{\"key\":\"" + base64 (key) + "\"}}]}", error);
+  ParsedReply reply;
+  return text && json_parser_load_from_data (reply.parser, text->c_str (), -1,
+      nullptr) && bool_member (reply.object (), "succeeded");
+}
+
+std::optional<std::vector<EtcdClient::KeyValue>>
 EtcdClient::range_prefix (const std::string & prefix, std::string & error)
 {
   auto text = call ("kv/range", "{\"key\":\"" + base64 (prefix)
@@ -229,7 +242,7 @@ EtcdClient::range_prefix (const std::string & prefix, std::string & error)
   if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
           nullptr))
     return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<KeyValue> out;
   JsonNode *kvs = reply.object () ? json_object_get_member (reply.object (),
       "kvs") : nullptr;
   if (kvs && JSON_NODE_HOLDS_ARRAY (kvs)) {
@@ -239,9 +252,10 @@ EtcdClient::range_prefix (const std::string & prefix, std::string & error)
       if (!JSON_NODE_HOLDS_OBJECT (item))
         continue;
       JsonObject *kv = json_node_get_object (item);
-      out.emplace_back (unbase64 (json_object_get_string_member_with_default
+      out.push_back ({ unbase64 (json_object_get_string_member_with_default
               (kv, "key", "")), unbase64 (
-              json_object_get_string_member_with_default (kv, "value", "")));
+              json_object_get_string_member_with_default (kv, "value", "")),
+          int_member (kv, "lease") });
     }
   }
   return out;

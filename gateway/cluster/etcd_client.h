@@ -35,9 +35,18 @@ public:
   // ours, false when someone else holds it (`error` empty) or on failure.
   bool put_if_free_or_ours (const std::string & key, const std::string & value,
       int64_t lease, std::string & error);
-  // Every key under `prefix` with its value, in key order.
-  std::optional<std::vector<std::pair<std::string, std::string>>> range_prefix
-      (const std::string & prefix, std::string & error);
+  // Deletes `key` if it is bound to `lease` (a transaction).
+  bool delete_if_ours (const std::string & key, int64_t lease,
+      std::string & error);
+
+  struct KeyValue
+  {
+    std::string key, value;
+    int64_t lease = 0;             // 0: bound to none
+  };
+  // Every key under `prefix`, in key order.
+  std::optional<std::vector<KeyValue>> range_prefix (const std::string & prefix,
+      std::string & error);
 
   // Cancels calls in flight (from another thread).
   void cancel ();

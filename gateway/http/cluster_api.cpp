@@ -32,9 +32,17 @@ send_cluster (SoupServerMessage * message, const ClusterNode * cluster)
       json_member (b, "since", member.since);
       json_builder_set_member_name (b, "self");
       json_builder_add_boolean_value (b, member.self);
+      json_builder_set_member_name (b, "streams");
+      json_builder_add_int_value (b, member.streams);
       json_builder_end_object (b);
     }
     json_builder_end_array (b);
+    // Which node pulls each stream's camera.
+    json_builder_set_member_name (b, "owners");
+    json_builder_begin_object (b);
+    for (const auto & [stream, node] : view.owners)
+      json_member (b, stream.c_str (), node);
+    json_builder_end_object (b);
   }
   json_builder_end_object (b);
   send_json (message, SOUP_STATUS_OK, finish_json (b));

@@ -175,7 +175,7 @@ StreamFamilies::add (const Stream & stream,
     const StreamHealthSummary & summary)
 {
   static const char *states[] = { "starting", "running", "retrying",
-    "stalled", "waiting", "stopped" };
+    "stalled", "waiting", "standby", "stopped" };
   static const char *healths[] = { "healthy", "degraded", "stalled" };
   const std::string & name = stream.spec ().name;
   const std::string current = to_string (stream.state ());

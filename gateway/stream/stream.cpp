@@ -37,6 +37,8 @@ to_string (StreamState state)
       return "stalled";
     case StreamState::Waiting:
       return "waiting";
+    case StreamState::Standby:
+      return "standby";
     case StreamState::Stopped:
       return "stopped";
   }
@@ -206,11 +208,21 @@ Stream::set_state (StreamState state, const std::string & error)
 }
 
 void
-Stream::start ()
+Stream::start (bool standby)
 {
   if (tick_source_)
     return;
   tick_source_ = g_timeout_add (kTickMs, on_tick, this);
+  standby_ = standby && spec_.source.kind != SourceKind::Publish;
+  if (standby_)
+    set_state (StreamState::Standby);
+  else
+    start_source ();
+}
+
+void
+Stream::start_source ()
+{
   if (spec_.source.kind == SourceKind::Publish) {
     set_state (StreamState::Waiting);
     return;
@@ -219,7 +231,30 @@ Stream::start ()
     set_state (StreamState::Idle);
     return;
   }
+  backoff_ms_ = kFirstBackoffMs;
   start_session ();
+}
+
+void
+Stream::set_standby (bool standby)
+{
+  if (standby == standby_ || !tick_source_
+      || spec_.source.kind == SourceKind::Publish)
+    return;
+  standby_ = standby;
+  if (!standby) {
+    start_source ();
+    return;
+  }
+  if (retry_source_) {
+    g_source_remove (retry_source_);
+    retry_source_ = 0;
+  }
+  for (auto & output : outputs_)
+    output->stop ();
+  end_session ();
+  running_since_us_ = 0;
+  set_state (StreamState::Standby);
 }
 
 void
@@ -346,6 +381,8 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
 void
 Stream::check_progress ()
 {
+  if (standby_)
+    return;
   update_health ();
   update_outputs ();
   if (spec_.source.kind == SourceKind::Publish) {
@@ -440,6 +477,8 @@ Stream::on_tick (gpointer data)
 void
 Stream::update_outputs ()
 {
+  if (standby_)
+    return;
   const OutputTick tick = output_tick ();
   for (auto & output : outputs_) {
     const auto demand = output->demand ();

@@ -28,7 +28,7 @@
 namespace camgate {
 
 enum class StreamState { Idle, Starting, Running, Retrying, Stalled, Waiting,
-  Stopped };
+  Standby, Stopped };
 const char *to_string (StreamState state);
 
 class Stream
@@ -42,8 +42,15 @@ public:
   Stream (const Stream &) = delete;
   Stream & operator= (const Stream &) = delete;
 
-  void start ();
+  // `standby`: starts in standby (see set_standby).
+  void start (bool standby = false);
   void stop ();
+  // In a cluster, another node owns the stream: no source, no output runs
+  // here (state "standby"). Out of standby the stream starts as start()
+  // does. A publish stream (fed by whoever connects here) is never in
+  // standby.
+  void set_standby (bool standby);
+  bool standby () const { return standby_; }
 
   const StreamSpec & spec () const { return spec_; }
   const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }
@@ -117,6 +124,7 @@ public:
 
 private:
   void start_session ();
+  void start_source ();            // as start() does, out of standby
   void end_session ();             // the source pipeline goes, outputs stay
   void fail (const std::string & error, StreamState state = StreamState::Retrying);
   void update_health ();
@@ -132,6 +140,7 @@ private:
   void on_health_changed ();
   void fail_if_stalled ();
   OutputTick output_tick () const;
+  bool standby_ = false;
 
   static gboolean on_bus (GstBus * bus, GstMessage * message, gpointer self);
   static gboolean on_tick (gpointer self);

@@ -60,6 +60,10 @@ StreamManager::stop_all ()
     g_source_remove (reload_source_);
     reload_source_ = 0;
   }
+  if (ownership_source_) {
+    g_source_remove (ownership_source_);
+    ownership_source_ = 0;
+  }
   if (monitor_) {
     g_file_monitor_cancel (monitor_);
     g_clear_object (&monitor_);
@@ -171,7 +175,31 @@ StreamManager::add_stream (const StreamSpec & spec)
   }
   for (auto & target : stream->output_mounts ())
     rtsp_.mount (target);
-  stream->start ();
+  stream->start (owns_ && !owns_ (spec.name));
+}
+
+void
+StreamManager::follow_ownership (std::function<bool (const std::string &)>
+    owns, std::function<void (std::vector<std::string>)> candidates)
+{
+  owns_ = std::move (owns);
+  candidates_ = std::move (candidates);
+  if (!ownership_source_)
+    ownership_source_ = g_timeout_add (250, on_ownership_tick, this);
+}
+
+gboolean
+StreamManager::on_ownership_tick (gpointer data)
+{
+  auto *self = static_cast<StreamManager *> (data);
+  std::vector<std::string> candidates;
+  for (auto & [name, stream] : self->streams_) {
+    if (stream->spec ().source.kind != SourceKind::Publish)
+      candidates.push_back (name);
+    stream->set_standby (!self->owns_ (name));
+  }
+  self->candidates_ (std::move (candidates));
+  return G_SOURCE_CONTINUE;
 }
 
 void

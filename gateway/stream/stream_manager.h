@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -37,12 +38,21 @@ public:
   std::vector<std::shared_ptr<Stream>> streams () const;
   std::shared_ptr<Stream> find (const std::string & name) const;
 
+  // In a cluster: streams start in standby, and run only while `owns`
+  // says this node owns them; `candidates` is told the streams this node
+  // could own (all but publish streams, which run where their publisher
+  // connects). Both asked four times a second on the main context. Before
+  // start().
+  void follow_ownership (std::function<bool (const std::string &)> owns,
+      std::function<void (std::vector<std::string>)> candidates);
+
 private:
   void add_stream (const StreamSpec & spec);
   void remove_stream (const std::string & name);
   static void on_folder_changed (GFileMonitor *, GFile *, GFile *,
       GFileMonitorEvent, gpointer self);
   static gboolean on_reload_timer (gpointer self);
+  static gboolean on_ownership_tick (gpointer self);
 
   StreamMounts & rtsp_;           // where streams are mounted (RTSP)
   const GatewayConfig config_;
@@ -51,6 +61,9 @@ private:
   std::set<std::string> reported_errors_;
   GFileMonitor *monitor_ = nullptr;
   guint reload_source_ = 0;
+  std::function<bool (const std::string &)> owns_;
+  std::function<void (std::vector<std::string>)> candidates_;
+  guint ownership_source_ = 0;
 };
 
 }  // namespace camgate

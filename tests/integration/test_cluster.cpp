@@ -1,6 +1,7 @@
 // Cluster membership: camgate nodes register in a real etcd (Debian's
 // etcd-server, on free loopback ports) under a lease, see each other, and a
 // node that dies is gone from the others' view within two leases.
+#include "fake_camera.h"
 #include "helpers.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,12 @@ public:
       : client_port_ (free_port (G_SOCKET_TYPE_STREAM)),
         peer_port_ (free_port (G_SOCKET_TYPE_STREAM))
   {
+    start ();
+  }
+
+  // Starts it (again: same ports, same data); false when it did not answer.
+  bool start ()
+  {
     const std::string peer = "http://127.0.0.1:" + std::to_string (peer_port_);
     process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
           "etcd", "--name", "test", "--data-dir", dir_.path () + "/data",
@@ -38,6 +45,12 @@ public:
     ready_ = process_->started () && wait_until ([this] {
           return http_request (client_port_, "GET", "/health").status == 200;
         }, 15s);
+    return ready_;
+  }
+  void stop ()
+  {
+    process_.reset ();
+    ready_ = false;
   }
 
   bool ready () const { return ready_; }
@@ -77,6 +90,7 @@ struct ClusterView
   bool registered = false;
   std::string error;
   std::map<std::string, std::string> nodes;
+  std::map<std::string, std::string> owners;   // stream -> node
 };
 
 ClusterView
@@ -100,9 +114,31 @@ cluster_of (const GatewayProcess & gateway)
             json_object_get_string_member (node, "http");
       }
     }
+    if (json_object_has_member (root, "owners")) {
+      JsonObject *owners = json_object_get_object_member (root, "owners");
+      GList *streams = json_object_get_members (owners);
+      for (GList *l = streams; l; l = l->next) {
+        const char *stream = static_cast<const char *> (l->data);
+        view.owners[stream] = json_object_get_string_member (owners, stream);
+      }
+      g_list_free (streams);
+    }
   }
   g_object_unref (parser);
   return view;
+}
+
+// The state GET /api/v1/streams/<stream> gives ("" when none).
+std::string
+state_of (const GatewayProcess & gateway, const std::string & stream)
+{
+  auto reply = http_request (gateway.http_port (), "GET", "/api/v1/streams/"
+      + stream);
+  const size_t at = reply.body.find ("\"state\"");
+  if (at == std::string::npos)
+    return "";
+  const size_t start = reply.body.find ('"', reply.body.find (':', at)) + 1;
+  return reply.body.substr (start, reply.body.find ('"', start) - start);
 }
 
 std::string
@@ -174,6 +210,8 @@ TEST (Cluster, NodesRegisterSeeEachOtherAndALostNodeIsGoneWithinTwoLeases)
           5s)) << impostor.log ();
 }
 
+// A node that never reached etcd owns nothing (another node may own its
+// streams), says why, and its doors stay open.
 TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
 {
   const int nobody = free_port (G_SOCKET_TYPE_STREAM);
@@ -185,5 +223,108 @@ TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
   ASSERT_TRUE (wait_until ([&] {
         return !cluster_of (gateway).error.empty (); }, 10s)) << gateway.log ();
   EXPECT_FALSE (cluster_of (gateway).registered);
-  EXPECT_TRUE (gateway.wait_running ("demo")) << gateway.log ();
+  EXPECT_EQ (state_of (gateway, "demo"), "standby") << gateway.log ();
+}
+
+TEST (Cluster, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  // Both nodes have the same stream in their folders.
+  TempDir pipes, dir;
+  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  auto config = [&](const std::string & node) {
+    return dir.write (node + ".yaml", "pipelines: " + pipes.path ()
+        + "\ncluster:\n  etcd: [" + etcd.url () + "]\n  node: " + node
+        + "\n  lease: 2s\n");
+  };
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
+  for (const char *name : { "a", "b" }) {
+    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string> {
+          "--config", config (name) });
+    ASSERT_TRUE (nodes[name]->ready ()) << nodes[name]->log ();
+  }
+  // One owner, seen alike by both; it pulls the camera, the other waits.
+  std::string owner;
+  ASSERT_TRUE (wait_until ([&] {
+        owner = cluster_of (*nodes["a"]).owners["cam"];
+        return !owner.empty () && cluster_of (*nodes["b"]).owners["cam"]
+            == owner; }, 10s)) << nodes["a"]->log ();
+  const std::string other = owner == "a" ? "b" : "a";
+  ASSERT_TRUE (nodes[owner]->wait_running ("cam")) << nodes[owner]->log ();
+  EXPECT_EQ (state_of (*nodes[other], "cam"), "standby");
+  std::this_thread::sleep_for (1s);
+  EXPECT_EQ (camera.clients_open (), 1) << "exactly one node pulls the camera";
+  {
+    Viewer viewer (nodes[owner]->url ("cam"), "tcp");
+    EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
+  }
+
+  // The owner dies: the other owns the stream within two leases, pulls the
+  // camera, and its viewers get pictures.
+  const auto killed = steady_clock::now ();
+  nodes[owner]->kill_hard ();
+  ASSERT_TRUE (wait_until ([&] {
+        return state_of (*nodes[other], "cam") == "running"; }, 15s))
+      << nodes[other]->log ();
+  const auto took_ms = duration_cast<milliseconds> (steady_clock::now ()
+      - killed).count ();
+  std::printf ("the surviving node ran the stream %lld ms after the owner "
+      "was killed (lease 2 s)\n", static_cast<long long> (took_ms));
+  EXPECT_LE (took_ms, 2 * 2000 + 2000);
+  EXPECT_EQ (cluster_of (*nodes[other]).owners["cam"], other);
+  EXPECT_TRUE (wait_until ([&] { return camera.clients_open () == 1; }, 5s))
+      << camera.clients_open ();
+  Viewer viewer (nodes[other]->url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
+}
+
+TEST (Cluster, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  TempDir pipes, dir;
+  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  auto config = [&](const std::string & node) {
+    return dir.write (node + ".yaml", "pipelines: " + pipes.path ()
+        + "\ncluster:\n  etcd: [" + etcd.url () + "]\n  node: " + node
+        + "\n  lease: 2s\n");
+  };
+  GatewayProcess a ({ "--config", config ("a") });
+  GatewayProcess b ({ "--config", config ("b") });
+  ASSERT_TRUE (a.ready () && b.ready ());
+  std::string owner;
+  ASSERT_TRUE (wait_until ([&] {
+        owner = cluster_of (a).owners["cam"];
+        return !owner.empty () && state_of (owner == "a" ? a : b, "cam")
+            == "running"; }, 15s)) << a.log () << b.log ();
+  GatewayProcess & owning = owner == "a" ? a : b;
+  GatewayProcess & waiting = owner == "a" ? b : a;
+
+  // Three leases without etcd: nobody can know better, so nothing moves.
+  etcd.stop ();
+  std::this_thread::sleep_for (6s);
+  EXPECT_EQ (state_of (owning, "cam"), "running");
+  EXPECT_EQ (state_of (waiting, "cam"), "standby");
+  EXPECT_EQ (camera.clients_open (), 1);
+  EXPECT_FALSE (cluster_of (owning).registered);
+  {
+    Viewer viewer (owning.url ("cam"), "tcp");
+    EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
+  }
+
+  // etcd back (its leases extended on restart): the same owner, one pull.
+  ASSERT_TRUE (etcd.start ());
+  EXPECT_TRUE (wait_until ([&] {
+        return cluster_of (owning).registered && cluster_of (waiting).registered;
+      }, 10s)) << owning.log ();
+  std::this_thread::sleep_for (2s);
+  EXPECT_EQ (cluster_of (waiting).owners["cam"], owner);
+  EXPECT_EQ (state_of (owning, "cam"), "running");
+  EXPECT_EQ (state_of (waiting, "cam"), "standby");
+  EXPECT_EQ (camera.clients_open (), 1);
 }
