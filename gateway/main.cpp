@@ -129,12 +129,7 @@ run_gateway (GatewayConfig config)
       return 1;
     }
     http.set_cluster (cluster.get ());
-    ClusterNode *node = cluster.get ();
-    manager.follow_ownership ([node](const std::string & stream) {
-          return node->owns (stream);
-        }, [node](std::vector<std::string> streams) {
-          node->set_streams (std::move (streams));
-        });
+    manager.follow_ownership (cluster.get ());
     cluster->start ();
   }
   if (!manager.start (error)) {

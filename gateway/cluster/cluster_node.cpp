@@ -109,10 +109,40 @@ ClusterNode::view () const
 }
 
 void
-ClusterNode::set_streams (std::vector<std::string> streams)
+ClusterNode::set_candidates (std::vector<std::string> streams)
 {
   std::lock_guard<std::mutex> lk (lock_);
   streams_ = std::move (streams);
+}
+
+const ClusterNode::Member *
+ClusterNode::other_owner_locked (const std::string & stream) const
+{
+  auto owner = view_.owners.find (stream);
+  if (owner == view_.owners.end () || owner->second == config_.node)
+    return nullptr;
+  for (const auto & member : view_.members)
+    if (member.node == owner->second)
+      return &member;
+  return nullptr;
+}
+
+std::string
+ClusterNode::redirect_rtsp (const std::string & stream) const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  const Member *owner = config_.redirect ? other_owner_locked (stream)
+      : nullptr;
+  return owner ? owner->rtsp : "";
+}
+
+std::string
+ClusterNode::redirect_http (const std::string & stream) const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  const Member *owner = config_.redirect ? other_owner_locked (stream)
+      : nullptr;
+  return owner ? owner->http : "";
 }
 
 bool

@@ -22,6 +22,7 @@
 
 #include "cluster/etcd_client.h"
 #include "config/gateway_config.h"
+#include "stream/stream_ownership.h"
 
 #include <condition_variable>
 #include <map>
@@ -34,7 +35,7 @@
 
 namespace camgate {
 
-class ClusterNode
+class ClusterNode : public StreamOwnership
 {
 public:
   struct Member
@@ -62,7 +63,7 @@ public:
   // `error` when the host name cannot name a node.
   static std::unique_ptr<ClusterNode> join (const GatewayConfig & gateway,
       int rtsp_port, int http_port, std::string & error);
-  ~ClusterNode ();
+  ~ClusterNode () override;
   ClusterNode (const ClusterNode &) = delete;
   ClusterNode & operator= (const ClusterNode &) = delete;
 
@@ -73,11 +74,13 @@ public:
   const ClusterConfig & config () const { return config_; }
   View view () const;
 
-  // The streams this node can own (its pulled sources), from the main
-  // context; claimed from the next round on.
-  void set_streams (std::vector<std::string> streams);
-  // Whether this node owns `stream` (and so runs its source).
-  bool owns (const std::string & stream) const;
+  // StreamOwnership, from the main context: the streams set are claimed
+  // from the next round on. Redirects only with `mode: redirect`, to the
+  // owner's advertised addresses.
+  bool owns (const std::string & stream) const override;
+  void set_candidates (std::vector<std::string> streams) override;
+  std::string redirect_rtsp (const std::string & stream) const override;
+  std::string redirect_http (const std::string & stream) const override;
 
   static constexpr const char *kPrefix = "/camgate/";
 
@@ -90,6 +93,8 @@ private:
   bool claim_streams (bool registered, std::map<std::string, std::string> &
       owners, std::string & error);
   std::string record () const;
+  // The owner's member record, when another live node owns `stream`.
+  const Member *other_owner_locked (const std::string & stream) const;
 
   const ClusterConfig config_;
   const std::string since_;
@@ -100,7 +105,7 @@ private:
   std::condition_variable wake_;
   bool stopping_ = false;
   View view_;
-  std::vector<std::string> streams_;     // set_streams
+  std::vector<std::string> streams_;     // set_candidates
   std::set<std::string> owned_;
   std::thread thread_;
 };

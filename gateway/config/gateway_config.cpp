@@ -21,7 +21,7 @@ const std::vector<std::string> kKeys =
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
       "onvif", "users", "tls", "rtmp", "srt", "webhooks", "cluster" };
 const std::vector<std::string> kClusterKeys =
-    { "etcd", "node", "advertise", "lease" };
+    { "etcd", "node", "advertise", "lease", "mode" };
 const std::vector<std::string> kAdvertiseKeys = { "rtsp", "http" };
 const std::vector<std::string> kWebhookKeys =
     { "url", "secret", "events", "queue" };
@@ -478,6 +478,18 @@ read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
       if (reader.scalar (n, "cluster.advertise.http", out.advertise_http)
           && !is_origin_url (out.advertise_http, { "http", "https" }))
         reader.error (n, "cluster.advertise.http: expected http(s)://host:port");
+    }
+  }
+  if (const YAML::Node n = node["mode"]) {
+    std::string mode;
+    if (reader.scalar (n, "cluster.mode", mode)) {
+      if (mode == "redirect")
+        out.redirect = true;
+      else if (mode == "proxy")
+        reader.error (n, "cluster.mode: proxy (serving other nodes' streams "
+            "here) is not available yet; use redirect");
+      else
+        reader.error (n, "cluster.mode: expected redirect");
     }
   }
   if (const YAML::Node n = node["lease"]) {

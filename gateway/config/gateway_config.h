@@ -82,6 +82,9 @@ struct ClusterConfig
   std::string advertise_rtsp;      // rtsp://host:port
   std::string advertise_http;      // http(s)://host:port
   uint32_t lease_ms = 5000;        // liveness: a silent node is gone after it
+  // mode: redirect: a viewer of a stream another node owns is sent there
+  // (RTSP 302, HTTP 307); otherwise refused (503) on this node.
+  bool redirect = false;
 
   bool enabled () const { return !etcd.empty (); }
   static constexpr size_t kMaxEndpoints = 16;

@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include "cluster/cluster_node.h"
 #include "config/stream_spec.h"
 #include "config/text_helpers.h"
 #include "http/cameras_api.h"
@@ -327,6 +328,19 @@ HttpServer::route (SoupServerMessage * message, const std::string & path,
           stream, publish ? kPermPublish : kPermRead, std::string (publish
               ? "publish to '" : "watch '") + stream + "'"))
     return;
+  // In a cluster with redirects: to the node that owns the stream, once
+  // this one has said the caller may watch it.
+  const std::string owner = cluster_ && !g_str_equal (method, "OPTIONS")
+      ? cluster_->redirect_http (stream) : "";
+  if (!owner.empty ()) {
+    const char *query_text = g_uri_get_query (soup_server_message_get_uri
+        (message));
+    const std::string location = owner + path + (query_text
+        ? std::string ("?") + query_text : "");
+    soup_server_message_set_redirect (message,
+        SOUP_STATUS_TEMPORARY_REDIRECT, location.c_str ());
+    return;
+  }
   if (webrtc_ && webrtc_->handle (message, path, query, who.user
           && who.user->name != kAnonymousUser ? who.user->name : ""))
     return;

@@ -10,6 +10,7 @@
 #include "media/rtp_fanout.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,9 @@ struct MountTarget
   // For a source that starts on demand (a rendition): a player's request
   // counts as a reader and waits this long for data before it is refused.
   uint32_t start_wait_ms = 0;
+  // In a cluster: the owner's "rtsp://host:port" when another node owns the
+  // stream and its viewers are sent there ("" to serve or refuse here).
+  std::function<std::string ()> redirect;
 };
 
 class StreamMounts

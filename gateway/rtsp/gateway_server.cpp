@@ -25,6 +25,8 @@ std::atomic<guint64> next_client_id { 1 };
 // Requests are handled start to finish on one thread, so the refusal a
 // factory records is read back by the same request's error reply.
 thread_local GstRTSPStatusCode refusal = GST_RTSP_STS_OK;
+// The Location of a redirect refusal.
+thread_local std::string redirect_location;
 
 }  // namespace
 
@@ -32,6 +34,14 @@ void
 camgate_rtsp_refuse_request (GstRTSPStatusCode code)
 {
   refusal = code;
+  redirect_location.clear ();
+}
+
+void
+camgate_rtsp_redirect_request (const char *location)
+{
+  refusal = GST_RTSP_STS_MOVE_TEMPORARILY;
+  redirect_location = location;
 }
 
 // Medias kept prepared for the request being handled, until its response
@@ -83,6 +93,7 @@ static GstRTSPStatusCode
 camgate_rtsp_client_reset_refusal (GstRTSPClient *, GstRTSPContext *)
 {
   refusal = GST_RTSP_STS_OK;
+  redirect_location.clear ();
   return GST_RTSP_STS_OK;
 }
 
@@ -159,12 +170,20 @@ camgate_rtsp_client_replay_gop (GstRTSPClient *, GstRTSPContext * ctx,
   camgate::send_gop_replay (ctx);
 }
 
-// Every response, error or not, ends the request that may have held medias.
+// Every response, error or not, ends the request that may have held medias
+// (and a redirect's reply says where to go).
 static void
 camgate_rtsp_client_release_held (GstRTSPClient * client, GstRTSPContext *,
-    gpointer, gpointer)
+    GstRTSPMessage * message, gpointer)
 {
   CAMGATE_RTSP_CLIENT (client)->held->release ();
+  GstRTSPStatusCode code = GST_RTSP_STS_OK;
+  if (!redirect_location.empty () && message
+      && gst_rtsp_message_parse_response (message, &code, nullptr, nullptr)
+      == GST_RTSP_OK && code == GST_RTSP_STS_MOVE_TEMPORARILY)
+    gst_rtsp_message_add_header (message, GST_RTSP_HDR_LOCATION,
+        redirect_location.c_str ());
+  redirect_location.clear ();
 }
 
 static void

@@ -30,6 +30,9 @@ GstRTSPServer *camgate_rtsp_server_new ();
 // Called by the media factory, on the thread handling the request, when it
 // refuses to build a media: the reply will carry `code`.
 void camgate_rtsp_refuse_request (GstRTSPStatusCode code);
+// As camgate_rtsp_refuse_request: the reply is "302 Moved Temporarily" to
+// `location` (the client asks there instead).
+void camgate_rtsp_redirect_request (const char *location);
 
 // Called by the media factory while it hands a shared media out: keeps the
 // media prepared (one more user, as a viewer would be) until the response to

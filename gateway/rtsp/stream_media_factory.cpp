@@ -140,6 +140,17 @@ refusal (MountTarget & target, bool announce)
   }
   if (!target.play)
     return GST_RTSP_STS_NOT_FOUND;
+  // In a cluster, to the node that owns the stream, same path and query.
+  const std::string owner = target.redirect ? target.redirect () : "";
+  GstRTSPContext *ctx = gst_rtsp_context_get_current ();
+  if (!owner.empty () && ctx && ctx->uri) {
+    std::string location = owner + (ctx->uri->abspath ? ctx->uri->abspath
+        : "/");
+    if (ctx->uri->query)
+      location += std::string ("?") + ctx->uri->query;
+    camgate_rtsp_redirect_request (location.c_str ());
+    return GST_RTSP_STS_MOVE_TEMPORARILY;
+  }
   if (!target.fanout->session_active ()) {
     g_message ("stream %s: no data from the source yet, refusing a viewer",
         target.name.c_str ());
@@ -154,7 +165,8 @@ refusal (MountTarget & target, bool announce)
 void
 await_source (MountTarget & target)
 {
-  if (target.start_wait_ms == 0 || target.fanout->session_active ())
+  if (target.start_wait_ms == 0 || target.fanout->session_active ()
+      || (target.redirect && !target.redirect ().empty ()))
     return;
   target.readers->lease ().reset ();
   const gint64 deadline = g_get_monotonic_time ()
@@ -346,6 +358,8 @@ camgate_stream_media_factory_construct (GstRTSPMediaFactory * factory,
   auto self = CAMGATE_STREAM_MEDIA_FACTORY (factory);
   GstRTSPStatusCode status = refusal (*self->priv->target,
       current_method () == GST_RTSP_ANNOUNCE);
+  if (status == GST_RTSP_STS_MOVE_TEMPORARILY)
+    return nullptr;                // the redirect is recorded already
   if (status != GST_RTSP_STS_OK) {
     camgate_rtsp_refuse_request (status);
     return nullptr;

@@ -246,15 +246,21 @@ Stream::set_standby (bool standby)
     start_source ();
     return;
   }
+  stop_source ();
+  for (auto & output : outputs_)
+    output->stop ();
+  set_state (StreamState::Standby);
+}
+
+void
+Stream::stop_source ()
+{
   if (retry_source_) {
     g_source_remove (retry_source_);
     retry_source_ = 0;
   }
-  for (auto & output : outputs_)
-    output->stop ();
   end_session ();
   running_since_us_ = 0;
-  set_state (StreamState::Standby);
 }
 
 void
@@ -264,13 +270,9 @@ Stream::stop ()
     g_source_remove (tick_source_);
     tick_source_ = 0;
   }
-  if (retry_source_) {
-    g_source_remove (retry_source_);
-    retry_source_ = 0;
-  }
   for (auto & output : outputs_)
     output->stop ();
-  end_session ();
+  stop_source ();
   fanout_->end_all_outputs ();
   if (state () != StreamState::Stopped)
     set_state (StreamState::Stopped);
@@ -452,14 +454,9 @@ Stream::follow_demand ()
     backoff_ms_ = kFirstBackoffMs;
     start_session ();
   } else if (!wanted && active) {
-    if (retry_source_) {
-      g_source_remove (retry_source_);
-      retry_source_ = 0;
-    }
-    end_session ();
+    stop_source ();
     for (auto & output : outputs_)
       output->source_idle ();
-    running_since_us_ = 0;
     g_message ("stream %s: no reader for %u s, disconnecting the source",
         spec_.name.c_str (), spec_.source.linger_ms / 1000);
     set_state (StreamState::Idle);

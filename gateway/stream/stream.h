@@ -125,6 +125,7 @@ public:
 private:
   void start_session ();
   void start_source ();            // as start() does, out of standby
+  void stop_source ();             // no session, no retry pending
   void end_session ();             // the source pipeline goes, outputs stay
   void fail (const std::string & error, StreamState state = StreamState::Retrying);
   void update_health ();

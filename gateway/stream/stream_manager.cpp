@@ -171,19 +171,23 @@ StreamManager::add_stream (const StreamSpec & spec)
     // An on-demand source starts with the first DESCRIBE, which waits for it.
     if (spec.source.on_demand)
       target->start_wait_ms = spec.source.timeout_ms;
+    if (ownership_ && spec.source.kind != SourceKind::Publish) {
+      StreamOwnership *ownership = ownership_;
+      target->redirect = [ownership, name = spec.name]() {
+        return ownership->redirect_rtsp (name);
+      };
+    }
     rtsp_.mount (target);
   }
   for (auto & target : stream->output_mounts ())
     rtsp_.mount (target);
-  stream->start (owns_ && !owns_ (spec.name));
+  stream->start (ownership_ && !ownership_->owns (spec.name));
 }
 
 void
-StreamManager::follow_ownership (std::function<bool (const std::string &)>
-    owns, std::function<void (std::vector<std::string>)> candidates)
+StreamManager::follow_ownership (StreamOwnership * ownership)
 {
-  owns_ = std::move (owns);
-  candidates_ = std::move (candidates);
+  ownership_ = ownership;
   if (!ownership_source_)
     ownership_source_ = g_timeout_add (250, on_ownership_tick, this);
 }
@@ -196,9 +200,9 @@ StreamManager::on_ownership_tick (gpointer data)
   for (auto & [name, stream] : self->streams_) {
     if (stream->spec ().source.kind != SourceKind::Publish)
       candidates.push_back (name);
-    stream->set_standby (!self->owns_ (name));
+    stream->set_standby (!self->ownership_->owns (name));
   }
-  self->candidates_ (std::move (candidates));
+  self->ownership_->set_candidates (std::move (candidates));
   return G_SOURCE_CONTINUE;
 }
 

@@ -9,10 +9,10 @@
 #include "config/gateway_config.h"
 #include "media/mount_target.h"
 #include "stream/stream.h"
+#include "stream/stream_ownership.h"
 
 #include <gio/gio.h>
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -38,13 +38,12 @@ public:
   std::vector<std::shared_ptr<Stream>> streams () const;
   std::shared_ptr<Stream> find (const std::string & name) const;
 
-  // In a cluster: streams start in standby, and run only while `owns`
-  // says this node owns them; `candidates` is told the streams this node
-  // could own (all but publish streams, which run where their publisher
-  // connects). Both asked four times a second on the main context. Before
-  // start().
-  void follow_ownership (std::function<bool (const std::string &)> owns,
-      std::function<void (std::vector<std::string>)> candidates);
+  // In a cluster: streams start in standby and run only while `ownership`
+  // says this node owns them; it is told the streams this node could own
+  // (all but publish streams, which run where their publisher connects),
+  // both four times a second on the main context, and RTSP viewers of a
+  // stream another node owns may be redirected there. Before start().
+  void follow_ownership (StreamOwnership * ownership);
 
 private:
   void add_stream (const StreamSpec & spec);
@@ -61,8 +60,7 @@ private:
   std::set<std::string> reported_errors_;
   GFileMonitor *monitor_ = nullptr;
   guint reload_source_ = 0;
-  std::function<bool (const std::string &)> owns_;
-  std::function<void (std::vector<std::string>)> candidates_;
+  StreamOwnership *ownership_ = nullptr;
   guint ownership_source_ = 0;
 };
 

@@ -226,105 +226,127 @@ TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
   EXPECT_EQ (state_of (gateway, "demo"), "standby") << gateway.log ();
 }
 
-TEST (Cluster, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
+// Two nodes a and b whose folders hold the same camera stream "cam"
+// (`outputs` its outputs), `mode` their cluster mode ("" for none). SetUp
+// waits until both agree on its owner and the owner runs it.
+class ClusterOfTwo : public ::testing::Test
 {
-  Etcd etcd;
-  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
-  FakeCamera camera ({ .audio = false });
-  ASSERT_TRUE (camera.start ());
-  // Both nodes have the same stream in their folders.
-  TempDir pipes, dir;
-  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
-  auto config = [&](const std::string & node) {
-    return dir.write (node + ".yaml", "pipelines: " + pipes.path ()
-        + "\ncluster:\n  etcd: [" + etcd.url () + "]\n  node: " + node
-        + "\n  lease: 2s\n");
-  };
-  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
-  for (const char *name : { "a", "b" }) {
-    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string> {
-          "--config", config (name) });
-    ASSERT_TRUE (nodes[name]->ready ()) << nodes[name]->log ();
-  }
-  // One owner, seen alike by both; it pulls the camera, the other waits.
-  std::string owner;
-  ASSERT_TRUE (wait_until ([&] {
-        owner = cluster_of (*nodes["a"]).owners["cam"];
-        return !owner.empty () && cluster_of (*nodes["b"]).owners["cam"]
-            == owner; }, 10s)) << nodes["a"]->log ();
-  const std::string other = owner == "a" ? "b" : "a";
-  ASSERT_TRUE (nodes[owner]->wait_running ("cam")) << nodes[owner]->log ();
-  EXPECT_EQ (state_of (*nodes[other], "cam"), "standby");
-  std::this_thread::sleep_for (1s);
-  EXPECT_EQ (camera.clients_open (), 1) << "exactly one node pulls the camera";
+protected:
+  void start (const std::string & outputs, const std::string & mode)
   {
-    Viewer viewer (nodes[owner]->url ("cam"), "tcp");
+    ASSERT_TRUE (etcd_.ready ()) << "etcd did not start";
+    ASSERT_TRUE (camera_.start ());
+    pipes_.write ("cam.yaml", "source:\n  uri: " + camera_.uri () + "\n"
+        + outputs);
+    for (const char *name : { "a", "b" }) {
+      const std::string file = dir_.write (std::string (name) + ".yaml",
+          "pipelines: " + pipes_.path () + "\ncluster:\n  etcd: ["
+          + etcd_.url () + "]\n  node: " + name + "\n  lease: 2s\n"
+          + (mode.empty () ? "" : "  mode: " + mode + "\n"));
+      nodes_[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
+          { "--config", file });
+      ASSERT_TRUE (nodes_[name]->ready ()) << nodes_[name]->log ();
+    }
+    ASSERT_TRUE (wait_until ([&] {
+          owner_ = cluster_of (*nodes_["a"]).owners["cam"];
+          return !owner_.empty () && cluster_of (*nodes_["b"]).owners["cam"]
+              == owner_ && state_of (*nodes_[owner_], "cam") == "running";
+        }, 15s)) << nodes_["a"]->log () << nodes_["b"]->log ();
+  }
+  GatewayProcess & owning () { return *nodes_[owner_]; }
+  GatewayProcess & other () { return *nodes_[owner_ == "a" ? "b" : "a"]; }
+  std::string other_name () const { return owner_ == "a" ? "b" : "a"; }
+
+  Etcd etcd_;
+  FakeCamera camera_ { { .audio = false } };
+  TempDir pipes_, dir_;
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes_;
+  std::string owner_;
+};
+
+TEST_F (ClusterOfTwo, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
+{
+  start ("", "");
+  // The other waits; exactly one node pulls the camera.
+  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  std::this_thread::sleep_for (1s);
+  EXPECT_EQ (camera_.clients_open (), 1) << "exactly one node pulls the camera";
+  {
+    Viewer viewer (owning ().url ("cam"), "tcp");
     EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
   }
 
   // The owner dies: the other owns the stream within two leases, pulls the
   // camera, and its viewers get pictures.
   const auto killed = steady_clock::now ();
-  nodes[owner]->kill_hard ();
+  owning ().kill_hard ();
   ASSERT_TRUE (wait_until ([&] {
-        return state_of (*nodes[other], "cam") == "running"; }, 15s))
-      << nodes[other]->log ();
+        return state_of (other (), "cam") == "running"; }, 15s))
+      << other ().log ();
   const auto took_ms = duration_cast<milliseconds> (steady_clock::now ()
       - killed).count ();
   std::printf ("the surviving node ran the stream %lld ms after the owner "
       "was killed (lease 2 s)\n", static_cast<long long> (took_ms));
   EXPECT_LE (took_ms, 2 * 2000 + 2000);
-  EXPECT_EQ (cluster_of (*nodes[other]).owners["cam"], other);
-  EXPECT_TRUE (wait_until ([&] { return camera.clients_open () == 1; }, 5s))
-      << camera.clients_open ();
-  Viewer viewer (nodes[other]->url ("cam"), "tcp");
+  EXPECT_EQ (cluster_of (other ()).owners["cam"], other_name ());
+  EXPECT_TRUE (wait_until ([&] { return camera_.clients_open () == 1; }, 5s))
+      << camera_.clients_open ();
+  Viewer viewer (other ().url ("cam"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
 }
 
-TEST (Cluster, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
+TEST_F (ClusterOfTwo, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
 {
-  Etcd etcd;
-  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
-  FakeCamera camera ({ .audio = false });
-  ASSERT_TRUE (camera.start ());
-  TempDir pipes, dir;
-  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
-  auto config = [&](const std::string & node) {
-    return dir.write (node + ".yaml", "pipelines: " + pipes.path ()
-        + "\ncluster:\n  etcd: [" + etcd.url () + "]\n  node: " + node
-        + "\n  lease: 2s\n");
-  };
-  GatewayProcess a ({ "--config", config ("a") });
-  GatewayProcess b ({ "--config", config ("b") });
-  ASSERT_TRUE (a.ready () && b.ready ());
-  std::string owner;
-  ASSERT_TRUE (wait_until ([&] {
-        owner = cluster_of (a).owners["cam"];
-        return !owner.empty () && state_of (owner == "a" ? a : b, "cam")
-            == "running"; }, 15s)) << a.log () << b.log ();
-  GatewayProcess & owning = owner == "a" ? a : b;
-  GatewayProcess & waiting = owner == "a" ? b : a;
-
+  start ("", "");
   // Three leases without etcd: nobody can know better, so nothing moves.
-  etcd.stop ();
+  etcd_.stop ();
   std::this_thread::sleep_for (6s);
-  EXPECT_EQ (state_of (owning, "cam"), "running");
-  EXPECT_EQ (state_of (waiting, "cam"), "standby");
-  EXPECT_EQ (camera.clients_open (), 1);
-  EXPECT_FALSE (cluster_of (owning).registered);
+  EXPECT_EQ (state_of (owning (), "cam"), "running");
+  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  EXPECT_EQ (camera_.clients_open (), 1);
+  EXPECT_FALSE (cluster_of (owning ()).registered);
   {
-    Viewer viewer (owning.url ("cam"), "tcp");
+    Viewer viewer (owning ().url ("cam"), "tcp");
     EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
   }
 
   // etcd back (its leases extended on restart): the same owner, one pull.
-  ASSERT_TRUE (etcd.start ());
+  ASSERT_TRUE (etcd_.start ());
   EXPECT_TRUE (wait_until ([&] {
-        return cluster_of (owning).registered && cluster_of (waiting).registered;
-      }, 10s)) << owning.log ();
+        return cluster_of (owning ()).registered
+            && cluster_of (other ()).registered; }, 10s)) << owning ().log ();
   std::this_thread::sleep_for (2s);
-  EXPECT_EQ (cluster_of (waiting).owners["cam"], owner);
-  EXPECT_EQ (state_of (owning, "cam"), "running");
-  EXPECT_EQ (state_of (waiting, "cam"), "standby");
-  EXPECT_EQ (camera.clients_open (), 1);
+  EXPECT_EQ (cluster_of (other ()).owners["cam"], owner_);
+  EXPECT_EQ (state_of (owning (), "cam"), "running");
+  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  EXPECT_EQ (camera_.clients_open (), 1);
+}
+
+TEST_F (ClusterOfTwo, RedirectModeSendsViewersToTheOwner)
+{
+  start ("outputs:\n  hls: {}\n", "redirect");
+  // RTSP: 302 to the owner, same path and query; rtspsrc follows it.
+  RtspControl rtsp (other ().rtsp_port ());
+  auto reply = rtsp.request (GST_RTSP_DESCRIBE, other ().url ("cam") + "?x=1");
+  EXPECT_EQ (reply.status, 302);
+  {
+    Viewer viewer (other ().url ("cam"), "tcp");
+    EXPECT_TRUE (viewer.wait_frames (10, 20s)) << viewer.error ();
+  }
+  EXPECT_EQ (camera_.clients_open (), 1) << "the redirect pulled nothing";
+  // ffmpeg follows it too.
+  ChildProcess ffmpeg ({ "ffmpeg", "-v", "error", "-rtsp_transport", "tcp",
+        "-i", other ().url ("cam"), "-frames:v", "5", "-f", "null", "-" });
+  ASSERT_TRUE (ffmpeg.started ());
+  EXPECT_TRUE (g_subprocess_wait_check (ffmpeg.get (), nullptr, nullptr));
+
+  // HTTP: 307 to the owner's HTTP address, same path and query.
+  auto hls = http_request (other ().http_port (), "GET", "/cam/index.m3u8?t=1");
+  EXPECT_EQ (hls.status, 307);
+  EXPECT_EQ (header_value (hls, "Location"), "http://127.0.0.1:"
+      + std::to_string (owning ().http_port ()) + "/cam/index.m3u8?t=1")
+      << hls.headers;
+  // The owner serves its own viewers.
+  EXPECT_NE (http_request (owning ().http_port (), "GET", "/cam/index.m3u8")
+      .status, 307);
 }

@@ -43,7 +43,8 @@ TEST (ClusterConfig, AloneUnlessEtcdIsNamed)
       "  etcd: [http://10.0.0.5:2379, 'https://10.0.0.6:2379/']\n"
       "  node: gw-a\n"
       "  advertise: { rtsp: rtsp://10.0.0.11:8554, http: http://10.0.0.11:8888 }\n"
-      "  lease: 3s\n");
+      "  lease: 3s\n"
+      "  mode: redirect\n");
   ASSERT_TRUE (full.ok) << full.errors;
   const ClusterConfig & c = full.config.cluster;
   EXPECT_TRUE (c.enabled ());
@@ -53,11 +54,13 @@ TEST (ClusterConfig, AloneUnlessEtcdIsNamed)
   EXPECT_EQ (c.advertise_rtsp, "rtsp://10.0.0.11:8554");
   EXPECT_EQ (c.advertise_http, "http://10.0.0.11:8888");
   EXPECT_EQ (c.lease_ms, 3000u);
+  EXPECT_TRUE (c.redirect);
   // Defaults: the host name and the listening ports, at run time.
   auto minimal = load ("cluster: { etcd: [http://127.0.0.1:2379] }\n");
   ASSERT_TRUE (minimal.ok) << minimal.errors;
   EXPECT_EQ (minimal.config.cluster.lease_ms, 5000u);
   EXPECT_TRUE (minimal.config.cluster.node.empty ());
+  EXPECT_FALSE (minimal.config.cluster.redirect);
 }
 
 TEST (ClusterConfig, BadSettingsAreNamed)
@@ -77,7 +80,11 @@ TEST (ClusterConfig, BadSettingsAreNamed)
     { "cluster: { etcd: [http://x:1], lease: 2h }\n", "cluster.lease" },
     { "cluster: { etcd: [http://x:1], advertise: { rtsp: http://x:1 } }\n",
       "cluster.advertise.rtsp" },
-    { "cluster: { etcd: [http://x:1], mode: proxy }\n", "mode" },
+    { "cluster: { etcd: [http://x:1], mode: proxy }\n",
+      "cluster.mode: proxy (serving other nodes' streams here) is not "
+      "available yet" },
+    { "cluster: { etcd: [http://x:1], mode: relay }\n",
+      "cluster.mode: expected redirect" },
     { "cluster: [http://x:1]\n", "cluster: expected a mapping" },
   };
   for (const auto & c : cases) {
