@@ -238,9 +238,14 @@ ClusterNode::round ()
 {
   std::string error;
   const int64_t ttl_s = std::max<int64_t> (1, (config_.lease_ms + 999) / 1000);
+  // Whether etcd answered every call: when it did not, nothing this node
+  // owns changes (it cannot know better).
+  bool reached = true;
   if (lease_ != 0) {
     auto left = etcd_.keep_alive (lease_, error);
-    if (left && *left <= 0) {
+    if (!left) {
+      reached = false;
+    } else if (*left <= 0) {
       g_warning ("cluster: this node's lease ran out: registering again");
       lease_ = 0;
       key_ours_ = false;
@@ -248,21 +253,26 @@ ClusterNode::round ()
       owned_.clear ();
     }
   }
-  if (lease_ == 0 && error.empty ()) {
+  if (reached && lease_ == 0) {
     if (auto granted = etcd_.grant (ttl_s, error))
       lease_ = *granted;
+    else
+      reached = false;
   }
   // The key is written once per lease (a name held by another gateway's
   // lease is tried again each round).
-  if (lease_ != 0 && error.empty () && !key_ours_) {
+  if (reached && !key_ours_) {
     key_ours_ = etcd_.put_if_free_or_ours (node_key (config_.node), record (),
         lease_, error);
-    if (!key_ours_ && error.empty ())
+    if (!key_ours_ && !error.empty ())
+      reached = false;
+    else if (!key_ours_)
       error = "another gateway is registered as node '" + config_.node
           + "'";
   }
-  const bool registered = lease_ != 0 && key_ours_ && error.empty ();
-  auto listed = etcd_.range_prefix (std::string (kPrefix) + "nodes/", error);
+  const bool registered = reached && key_ours_;
+  auto listed = reached ? etcd_.range_prefix (std::string (kPrefix)
+      + "nodes/", error) : std::nullopt;
   {
     std::lock_guard<std::mutex> lk (lock_);
     if (listed) {
