@@ -102,6 +102,9 @@ on_quit_signal (gpointer loop)
 int
 run_gateway (GatewayConfig config)
 {
+  // First made, last gone: the RTSP server's threads and the streams ask it
+  // until they are stopped.
+  std::unique_ptr<ClusterNode> cluster;
   AccessControl access (config.users);
   if (!access.enabled ())
     g_message ("no users: in the config: anyone who can reach %s may watch, "
@@ -121,7 +124,6 @@ run_gateway (GatewayConfig config)
     return 1;
   }
   // A node of a cluster: its streams wait in standby until it owns them.
-  std::unique_ptr<ClusterNode> cluster;
   if (config.cluster.enabled ()) {
     cluster = ClusterNode::join (config, rtsp.port (), http.port (), error);
     if (!cluster) {

@@ -101,13 +101,6 @@ EtcdClient::EtcdClient (std::vector<std::string> endpoints, unsigned timeout_s)
 EtcdClient::~EtcdClient ()
 {
   g_object_unref (session_);
-  g_object_unref (cancellable_);
-}
-
-void
-EtcdClient::cancel ()
-{
-  g_cancellable_cancel (cancellable_);
 }
 
 std::optional<std::string>
@@ -115,10 +108,6 @@ EtcdClient::call (const char *path, const std::string & body,
     std::string & error)
 {
   for (size_t tried = 0; tried < endpoints_.size (); tried++) {
-    if (g_cancellable_is_cancelled (cancellable_)) {
-      error = "cancelled";
-      return std::nullopt;
-    }
     const std::string url = endpoints_[current_] + "/v3/" + path;
     SoupMessage *message = soup_message_new ("POST", url.c_str ());
     if (!message) {
@@ -131,8 +120,8 @@ EtcdClient::call (const char *path, const std::string & body,
         request);
     g_bytes_unref (request);
     GError *gerror = nullptr;
-    GBytes *reply = soup_session_send_and_read (session_, message,
-        cancellable_, &gerror);
+    GBytes *reply = soup_session_send_and_read (session_, message, nullptr,
+        &gerror);
     const guint status = soup_message_get_status (message);
     g_object_unref (message);
     if (!reply) {

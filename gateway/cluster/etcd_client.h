@@ -48,9 +48,6 @@ public:
   std::optional<std::vector<KeyValue>> range_prefix (const std::string & prefix,
       std::string & error);
 
-  // Cancels calls in flight (from another thread).
-  void cancel ();
-
 private:
   // POSTs `body` (JSON) to /v3/<path>; the parsed reply as JSON text, or
   // nothing (with `error`).
@@ -60,7 +57,6 @@ private:
   const std::vector<std::string> endpoints_;
   size_t current_ = 0;             // the endpoint that answered last
   SoupSession *session_ = nullptr;
-  GCancellable *cancellable_ = g_cancellable_new ();
 };
 
 }  // namespace camgate

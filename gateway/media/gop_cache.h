@@ -56,7 +56,6 @@ public:
   void add (GstBufferList * frame, bool keyframe);
   void clear ();
   Snapshot snapshot () const;
-  size_t bytes () const { return bytes_; }
 
 private:
   const size_t max_bytes_;

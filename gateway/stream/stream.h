@@ -50,7 +50,6 @@ public:
   // does. A publish stream (fed by whoever connects here) is never in
   // standby.
   void set_standby (bool standby);
-  bool standby () const { return standby_; }
 
   const StreamSpec & spec () const { return spec_; }
   const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }
