@@ -52,6 +52,14 @@ struct ParsedReply
   }
 };
 
+// Whether etcd answered (`text`) with a JSON document, now in `reply`.
+bool
+parsed (const std::optional<std::string> & text, ParsedReply & reply)
+{
+  return text && json_parser_load_from_data (reply.parser, text->c_str (), -1,
+      nullptr);
+}
+
 // An int64 member, which etcd writes as a string ("TTL": "5").
 int64_t
 int_member (JsonObject * object, const char *name)
@@ -149,11 +157,9 @@ EtcdClient::call (const char *path, const std::string & body,
 std::optional<int64_t>
 EtcdClient::grant (int64_t ttl_s, std::string & error)
 {
-  auto text = call ("lease/grant", "{\"TTL\":\"" + std::to_string (ttl_s)
-      + "\"}", error);
   ParsedReply reply;
-  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
-          nullptr))
+  if (!parsed (call ("lease/grant", "{\"TTL\":\"" + std::to_string (ttl_s)
+              + "\"}", error), reply))
     return std::nullopt;
   const int64_t id = int_member (reply.object (), "ID");
   if (id == 0) {
@@ -166,11 +172,9 @@ EtcdClient::grant (int64_t ttl_s, std::string & error)
 std::optional<int64_t>
 EtcdClient::keep_alive (int64_t lease, std::string & error)
 {
-  auto text = call ("lease/keepalive", "{\"ID\":\"" + std::to_string (lease)
-      + "\"}", error);
   ParsedReply reply;
-  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
-          nullptr))
+  if (!parsed (call ("lease/keepalive", "{\"ID\":\"" + std::to_string (lease)
+              + "\"}", error), reply))
     return std::nullopt;
   // A lease that expired is answered without a TTL.
   return int_member (object_member (reply.object (), "result"), "TTL");
@@ -196,11 +200,9 @@ EtcdClient::put_if_free_or_ours (const std::string & key,
         + std::to_string (lease) + "\",\"result\":\"EQUAL\"}",
   };
   for (const auto & compare : compares) {
-    auto text = call ("kv/txn", "{\"compare\":[" + compare + "],\"success\":["
-        + put + "]}", error);
     ParsedReply reply;
-    if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
-            nullptr))
+    if (!parsed (call ("kv/txn", "{\"compare\":[" + compare
+                + "],\"success\":[" + put + "]}", error), reply))
       return false;
     if (bool_member (reply.object (), "succeeded"))
       return true;
@@ -218,18 +220,16 @@ EtcdClient::delete_if_ours (const std::string & key, int64_t lease,
       + "\",\"result\":\"EQUAL\"}],\"success\":[{\"request_delete_range\":"
       "{\"key\":\"" + base64 (key) + "\"}}]}", error);
   ParsedReply reply;
-  return text && json_parser_load_from_data (reply.parser, text->c_str (), -1,
-      nullptr) && bool_member (reply.object (), "succeeded");
+  return parsed (text, reply) && bool_member (reply.object (), "succeeded");
 }
 
 std::optional<std::vector<EtcdClient::KeyValue>>
 EtcdClient::range_prefix (const std::string & prefix, std::string & error)
 {
-  auto text = call ("kv/range", "{\"key\":\"" + base64 (prefix)
-      + "\",\"range_end\":\"" + base64 (prefix_end (prefix)) + "\"}", error);
   ParsedReply reply;
-  if (!text || !json_parser_load_from_data (reply.parser, text->c_str (), -1,
-          nullptr))
+  if (!parsed (call ("kv/range", "{\"key\":\"" + base64 (prefix)
+              + "\",\"range_end\":\"" + base64 (prefix_end (prefix))
+              + "\"}", error), reply))
     return std::nullopt;
   std::vector<KeyValue> out;
   JsonNode *kvs = reply.object () ? json_object_get_member (reply.object (),
