@@ -132,7 +132,6 @@ run_gateway (GatewayConfig config)
     }
     http.set_cluster (cluster.get ());
     manager.follow_ownership (cluster.get ());
-    cluster->start ();
   }
   if (!manager.start (error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
@@ -167,6 +166,10 @@ run_gateway (GatewayConfig config)
     g_print (" srt://%s:%d/", host.c_str (), srt.port ());
   g_print ("\n");
   fflush (stdout);
+  // Its thread once the doors are set up (fewer first uses of GLib types
+  // on two threads at once).
+  if (cluster)
+    cluster->start ();
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
@@ -327,6 +330,10 @@ int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
+  // GTask before any thread of ours: GLib deadlocked a libsoup call on a
+  // worker thread and a socket listener on the main thread, each
+  // registering it (or a class that needs it) at once.
+  g_type_ensure (G_TYPE_TASK);
   // Our own elements are part of the binary: no plugin path needed.
   GST_ELEMENT_REGISTER (streamhealth, nullptr);
   GST_ELEMENT_REGISTER (cmafchunkmux, nullptr);

@@ -3,6 +3,8 @@
 #include "http/json_text.h"
 #include "utc_time.h"
 
+#include <gio/gio.h>
+
 #include <algorithm>
 
 namespace camgate {
@@ -84,8 +86,14 @@ ClusterNode::~ClusterNode ()
 void
 ClusterNode::start ()
 {
-  if (!thread_.joinable ())
-    thread_ = std::thread ([this]() { run (); });
+  if (thread_.joinable ())
+    return;
+  // GLib registers GTask on first use, and a class whose registration
+  // needs it (libsoup's, on this node's thread) while the main thread
+  // registers it too (a GSocketListener's accept) deadlocked both: made
+  // here, before the thread exists.
+  g_type_ensure (G_TYPE_TASK);
+  thread_ = std::thread ([this]() { run (); });
 }
 
 void
