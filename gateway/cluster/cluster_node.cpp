@@ -3,8 +3,6 @@
 #include "http/json_text.h"
 #include "utc_time.h"
 
-#include <gio/gio.h>
-
 #include <algorithm>
 
 namespace camgate {
@@ -86,14 +84,9 @@ ClusterNode::~ClusterNode ()
 void
 ClusterNode::start ()
 {
-  if (thread_.joinable ())
-    return;
-  // GLib registers GTask on first use, and a class whose registration
-  // needs it (libsoup's, on this node's thread) while the main thread
-  // registers it too (a GSocketListener's accept) deadlocked both: made
-  // here, before the thread exists.
-  g_type_ensure (G_TYPE_TASK);
-  thread_ = std::thread ([this]() { run (); });
+  // main() registers GTask before any thread of ours (see there).
+  if (!thread_.joinable ())
+    thread_ = std::thread ([this]() { run (); });
 }
 
 void
@@ -136,21 +129,25 @@ ClusterNode::other_owner_locked (const std::string & stream) const
 }
 
 std::string
-ClusterNode::redirect_rtsp (const std::string & stream) const
+ClusterNode::redirect_to (const std::string & stream,
+    std::string Member::*address) const
 {
   std::lock_guard<std::mutex> lk (lock_);
   const Member *owner = config_.redirect ? other_owner_locked (stream)
       : nullptr;
-  return owner ? owner->rtsp : "";
+  return owner ? owner->*address : "";
+}
+
+std::string
+ClusterNode::redirect_rtsp (const std::string & stream) const
+{
+  return redirect_to (stream, &Member::rtsp);
 }
 
 std::string
 ClusterNode::redirect_http (const std::string & stream) const
 {
-  std::lock_guard<std::mutex> lk (lock_);
-  const Member *owner = config_.redirect ? other_owner_locked (stream)
-      : nullptr;
-  return owner ? owner->http : "";
+  return redirect_to (stream, &Member::http);
 }
 
 bool

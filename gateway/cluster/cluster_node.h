@@ -95,6 +95,9 @@ private:
   std::string record () const;
   // The owner's member record, when another live node owns `stream`.
   const Member *other_owner_locked (const std::string & stream) const;
+  // That owner's advertised `address`, with `mode: redirect` ("" else).
+  std::string redirect_to (const std::string & stream,
+      std::string Member::*address) const;
 
   const ClusterConfig config_;
   const std::string since_;

@@ -326,8 +326,8 @@ TEST (OnvifEvents, ACameraThatAnswersPullsAtOnceIsNotAskedAtNetworkSpeed)
   ASSERT_TRUE (device.start ());
   TempDir dir;
   auto gateway = GatewayProcess::with_pipelines (dir, { { "door.yaml",
-            "source: { uri: 'onvif://admin:secret@127.0.0.1:"
-            + std::to_string (device.soap_port ()) + "', on-demand: true }\n" } });
+            "source: { uri: '" + device.onvif_uri ()
+            + "', on-demand: true }\n" } });
   ASSERT_TRUE (gateway->wait_for_log ("following the camera's events", 15s))
       << gateway->log ();
   EventReader events (gateway->http_port ());
@@ -354,8 +354,8 @@ TEST (OnvifEvents, ACameraWithoutPullPointSendsItsEventsToTheGateway)
   ASSERT_TRUE (device.start ());
   TempDir dir;
   auto gateway = GatewayProcess::with_pipelines (dir, { { "door.yaml",
-            "source: { uri: 'onvif://admin:secret@127.0.0.1:"
-            + std::to_string (device.soap_port ()) + "', on-demand: true }\n" } });
+            "source: { uri: '" + device.onvif_uri ()
+            + "', on-demand: true }\n" } });
   ASSERT_TRUE (gateway->wait_for_log ("Basic Notification", 15s))
       << gateway->log ();
   EventReader events (gateway->http_port ());

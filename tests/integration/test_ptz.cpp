@@ -31,14 +31,10 @@ protected:
           .rtsp_uri = camera_.uri () });
     ASSERT_TRUE (steering_->start ());
     ASSERT_TRUE (fixed_->start ());
-    auto onvif = [](const FakeOnvifDevice & d) {
-      return "onvif://admin:secret@127.0.0.1:" + std::to_string (
-          d.soap_port ());
-    };
     // Sources that are never played: PTZ does not need the stream running.
-    pipes_.write ("door.yaml", "source: { uri: '" + onvif (*steering_)
+    pipes_.write ("door.yaml", "source: { uri: '" + steering_->onvif_uri ()
         + "', on-demand: true }\n");
-    pipes_.write ("hall.yaml", "source: { uri: '" + onvif (*fixed_)
+    pipes_.write ("hall.yaml", "source: { uri: '" + fixed_->onvif_uri ()
         + "', on-demand: true }\n");
     pipes_.write ("yard.yaml", "source: { uri: '" + camera_.uri ()
         + "', on-demand: true }\n");

@@ -412,8 +412,8 @@ TEST (RecordingOnEvents, MotionMakesOneFileFromPreRollToPostRoll)
         .event_termination_s = 4 });
   ASSERT_TRUE (device.start ());
   TempDir dir, pipes, recordings;
-  pipes.write ("door.yaml", "source:\n  uri: onvif://admin:secret@127.0.0.1:"
-      + std::to_string (device.soap_port ()) + "\n  transport: tcp\n"
+  pipes.write ("door.yaml", "source:\n  uri: " + device.onvif_uri ()
+      + "\n  transport: tcp\n"
       "record: { mode: events, pre: 2s, post: 2s, path: '%H-%M-%S.mp4' }\n");
   dir.write ("gateway.yaml", "pipelines: " + pipes.path () + "\nrecordings: "
       + recordings.path () + "\n");
