@@ -150,6 +150,33 @@ ClusterNode::redirect_http (const std::string & stream) const
   return redirect_to (stream, &Member::http);
 }
 
+std::string
+ClusterNode::upstream (const std::string & stream) const
+{
+  std::string base;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    const Member *owner = config_.redirect ? nullptr
+        : other_owner_locked (stream);
+    if (!owner)
+      return "";
+    base = owner->rtsp;
+  }
+  const size_t authority = base.find ("://");
+  if (authority == std::string::npos)
+    return "";
+  std::string userinfo;
+  if (!config_.credential_user.empty ()) {
+    g_autofree gchar *user = g_uri_escape_string (
+        config_.credential_user.c_str (), nullptr, FALSE);
+    g_autofree gchar *password = g_uri_escape_string (
+        config_.credential_password.c_str (), nullptr, FALSE);
+    userinfo = std::string (user) + ":" + password + "@";
+  }
+  return base.substr (0, authority + 3) + userinfo
+      + base.substr (authority + 3) + "/" + stream;
+}
+
 bool
 ClusterNode::owns (const std::string & stream) const
 {

@@ -81,6 +81,9 @@ public:
   void set_candidates (std::vector<std::string> streams) override;
   std::string redirect_rtsp (const std::string & stream) const override;
   std::string redirect_http (const std::string & stream) const override;
+  // With `mode: proxy`: the owner's advertised RTSP address, the stream's
+  // path, and `credential` as user information.
+  std::string upstream (const std::string & stream) const override;
 
   static constexpr const char *kPrefix = "/camgate/";
 

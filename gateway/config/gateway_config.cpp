@@ -21,8 +21,9 @@ const std::vector<std::string> kKeys =
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
       "onvif", "users", "tls", "rtmp", "srt", "webhooks", "cluster" };
 const std::vector<std::string> kClusterKeys =
-    { "etcd", "node", "advertise", "lease", "mode" };
+    { "etcd", "node", "advertise", "lease", "mode", "credential" };
 const std::vector<std::string> kAdvertiseKeys = { "rtsp", "http" };
+const std::vector<std::string> kCredentialKeys = { "user", "password" };
 const std::vector<std::string> kWebhookKeys =
     { "url", "secret", "events", "queue" };
 const std::vector<std::string> kRtmpKeys = { "port", "tls-port", "app" };
@@ -483,14 +484,27 @@ read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
   if (const YAML::Node n = node["mode"]) {
     std::string mode;
     if (reader.scalar (n, "cluster.mode", mode)) {
-      if (mode == "redirect")
-        out.redirect = true;
-      else if (mode == "proxy")
-        reader.error (n, "cluster.mode: proxy (serving other nodes' streams "
-            "here) is not available yet; use redirect");
+      if (mode == "redirect" || mode == "proxy")
+        out.redirect = mode == "redirect";
       else
-        reader.error (n, "cluster.mode: expected redirect");
+        reader.error (n, "cluster.mode: expected proxy or redirect");
     }
+  }
+  if (const YAML::Node credential = node["credential"]) {
+    if (!credential.IsMap ())
+      return reader.error (credential, "cluster.credential: expected a "
+          "mapping with user and password");
+    reader.check_keys (credential, "cluster.credential", kCredentialKeys);
+    const YAML::Node user = credential["user"];
+    const YAML::Node password = credential["password"];
+    if (!user || !password)
+      return reader.error (credential, "cluster.credential: needs both user "
+          "and password");
+    reader.scalar (user, "cluster.credential.user", out.credential_user);
+    reader.scalar (password, "cluster.credential.password",
+        out.credential_password);
+    if (out.credential_user.empty () || out.credential_user == kAnonymousUser)
+      reader.error (user, "cluster.credential.user: a user of the users list");
   }
   if (const YAML::Node n = node["lease"]) {
     uint32_t ms = 0;
@@ -502,6 +516,27 @@ read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
         out.lease_ms = ms;
     }
   }
+}
+
+// An edge pulls other nodes' streams through their doors: with users
+// configured, as one of them (the same list is expected on every node).
+void
+check_cluster_credential (YamlReader & reader, const YAML::Node & node,
+    const GatewayConfig & config)
+{
+  const ClusterConfig & cluster = config.cluster;
+  if (config.users.empty () || cluster.redirect)
+    return;
+  if (cluster.credential_user.empty ()) {
+    reader.error (node, "cluster.credential: needed in proxy mode when users "
+        "are configured (edges pull other nodes' streams as this user)");
+    return;
+  }
+  const bool known = std::any_of (config.users.begin (), config.users.end (),
+      [&](const UserSpec & user) { return user.name == cluster.credential_user; });
+  if (!known)
+    reader.error (node["credential"], "cluster.credential.user: '"
+        + cluster.credential_user + "' is not in the users list");
 }
 
 }  // namespace
@@ -561,8 +596,10 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
       for (size_t i = 0; i < node.size (); i++)
         read_webhook (reader, node[i], i, config.webhooks);
   }
-  if (const YAML::Node node = root["cluster"])
+  if (const YAML::Node node = root["cluster"]) {
     read_cluster (reader, node, config.cluster);
+    check_cluster_credential (reader, node, config);
+  }
   return !reader.failed ();
 }
 

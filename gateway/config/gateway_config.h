@@ -82,10 +82,15 @@ struct ClusterConfig
   std::string advertise_rtsp;      // rtsp://host:port
   std::string advertise_http;      // http(s)://host:port
   uint32_t lease_ms = 5000;        // liveness: a silent node is gone after it
-  // mode: redirect: a viewer of a stream another node owns is sent there
-  // (RTSP 302, HTTP 307); otherwise refused (503) on this node.
+  // How a viewer of a stream another node owns is served. proxy: by this
+  // node, an edge that pulls the stream from its owner once (over RTSP, as
+  // `credential_user`) for all its viewers. redirect: sent to the owner
+  // (RTSP 302, HTTP 307).
   bool redirect = false;
-
+  // Who an edge is on the owner when users are configured: a user there
+  // (with read on every stream) and its password, as given.
+  std::string credential_user;
+  std::string credential_password;
   bool enabled () const { return !etcd.empty (); }
   static constexpr size_t kMaxEndpoints = 16;
 };

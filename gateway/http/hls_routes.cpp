@@ -260,7 +260,7 @@ HlsRoutes::handle (SoupServerMessage * message, const std::string & path,
   if (((file == hls::SegmentStore::kMultivariant
               || file == hls::SegmentStore::kManifest)
           && !rendition_outputs (*stream).empty ())
-      || (stream->spec ().source.on_demand
+      || (stream->starts_on_demand ()
           && stream->state () != StreamState::Running))
     wait_us = std::max<gint64> (wait_us, HlsOutput::kStartWaitUs);
   waiter.deadline_us = g_get_monotonic_time () + wait_us;

@@ -134,6 +134,10 @@ add_stream (JsonBuilder * b, const Stream & stream,
     json_builder_set_member_name (b, "on_demand");
     json_builder_add_boolean_value (b, TRUE);
   }
+  // In a cluster, pulled from the node that owns the camera.
+  const std::string upstream = stream.upstream ();
+  if (!upstream.empty ())
+    member (b, "upstream", redact_uri (upstream));
   json_builder_end_object (b);
 
   if (auto publisher = stream.publish_slot ()->publisher ()) {

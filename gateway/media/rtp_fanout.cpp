@@ -91,6 +91,37 @@ RtpFanout::clean_caps (GstCaps * caps)
   return clean;
 }
 
+namespace {
+
+// Whether packets of caps `a` and `b` depayload alike. The fields that only
+// describe the media (SDP attributes, the profile's name, an answerer's
+// freedom to pick a level) differ between the camera's SDP and a relay's
+// (a cluster edge that starts pulling from the camera itself): viewers can
+// stay across such a change.
+bool
+same_payload (GstCaps * a, GstCaps * b)
+{
+  auto essential = [](GstCaps * caps) {
+    GstCaps *copy = gst_caps_copy (caps);
+    for (guint i = 0; i < gst_caps_get_size (copy); i++)
+      gst_structure_filter_and_map_in_place (gst_caps_get_structure (copy, i),
+          [](GQuark field, GValue *, gpointer) -> gboolean {
+            const char *name = g_quark_to_string (field);
+            return !g_str_has_prefix (name, "a-")
+                && !g_str_equal (name, "profile")
+                && !g_str_equal (name, "level-asymmetry-allowed");
+          }, nullptr);
+    return copy;
+  };
+  GstCaps *left = essential (a), *right = essential (b);
+  const bool same = gst_caps_is_equal (left, right);
+  gst_caps_unref (left);
+  gst_caps_unref (right);
+  return same;
+}
+
+}  // namespace
+
 void
 RtpFanout::begin_session ()
 {
@@ -129,7 +160,7 @@ RtpFanout::keep_layout_without_locked (const std::vector<GstCaps *> & layout)
   for (auto *caps : layout) {
     int match = -1;
     for (size_t t = 0; t < tracks_.size () && match < 0; t++)
-      if (!used[t] && gst_caps_is_equal (caps, tracks_[t].caps))
+      if (!used[t] && same_payload (caps, tracks_[t].caps))
         match = static_cast<int> (t);
     if (match < 0)
       return false;
@@ -201,7 +232,7 @@ RtpFanout::end_track_setup ()
 
   bool same = layout.size () == tracks_.size ();
   for (size_t i = 0; same && i < layout.size (); i++)
-    same = gst_caps_is_equal (layout[i], tracks_[i].caps);
+    same = same_payload (layout[i], tracks_[i].caps);
   missing_.clear ();
 
   // Cameras come back without a track now and then (audio only after a

@@ -48,6 +48,9 @@ public:
 
   // For logs: "LL-HLS", "WebRTC", "recording", "snapshot".
   virtual const std::string & what () const = 0;
+  // Runs only on the node that owns the stream in a cluster (recording,
+  // camera events, pushes), never on an edge that relays it.
+  virtual bool owner_only () const { return false; }
   // Who keeps it running; none: it runs as long as the stream.
   virtual std::optional<Demand> demand () const { return std::nullopt; }
   // Every tick while wanted: follow the source (build, rebuild, check).

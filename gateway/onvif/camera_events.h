@@ -41,6 +41,7 @@ public:
   CameraEvents & operator= (const CameraEvents &) = delete;
 
   const std::string & what () const override { return what_; }
+  bool owner_only () const override { return true; }
   // Starts following the camera (if it does not already).
   void update (const OutputTick & tick) override;
   bool running () const override { return thread_.joinable (); }

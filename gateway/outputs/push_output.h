@@ -23,6 +23,7 @@ public:
   ~PushOutput () override;
 
   void update (const OutputTick & tick) override;
+  bool owner_only () const override { return true; }
 
   struct Status
   {

@@ -43,6 +43,7 @@ public:
   // Follows the source, and applies retention at start and then once a
   // segment (at most every minute).
   void update (const OutputTick & tick) override;
+  bool owner_only () const override { return true; }
   // The current file ends with the camera session: the next one starts a
   // new file, and the gap shows in the listing.
   void session_ended () override { stop (); }

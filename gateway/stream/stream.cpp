@@ -227,7 +227,7 @@ Stream::start_source ()
     set_state (StreamState::Waiting);
     return;
   }
-  if (spec_.source.on_demand) {
+  if (starts_on_demand ()) {
     set_state (StreamState::Idle);
     return;
   }
@@ -235,21 +235,69 @@ Stream::start_source ()
   start_session ();
 }
 
-void
-Stream::set_standby (bool standby)
+namespace {
+
+// An edge's definition of `spec`: pulled from the owner's mount over one
+// interleaved connection (nothing lost between nodes), only while wanted.
+std::unique_ptr<StreamSpec>
+edge_of (const StreamSpec & spec, const std::string & upstream)
 {
-  if (standby == standby_ || !tick_source_
-      || spec_.source.kind == SourceKind::Publish)
+  auto edge = std::make_unique<StreamSpec> (spec);
+  SourceSpec & source = edge->source;
+  source = SourceSpec {};
+  source.kind = SourceKind::Rtsp;
+  source.uri = upstream;
+  source.transport = RtspTransport::Tcp;
+  source.timeout_ms = spec.source.timeout_ms;
+  source.on_demand = true;
+  source.linger_ms = spec.source.linger_ms;
+  source.events = false;
+  return edge;
+}
+
+}  // namespace
+
+void
+Stream::set_standby (bool standby, const std::string & upstream)
+{
+  if (!tick_source_ || spec_.source.kind == SourceKind::Publish)
+    return;
+  std::string edge = standby ? upstream : std::string ();
+  // An edge whose owner is gone keeps its viewers until there is another.
+  if (standby && edge.empty () && edge_spec_)
+    edge = edge_spec_->source.uri;
+  if (standby == standby_ && edge == this->upstream ())
     return;
   standby_ = standby;
-  if (!standby) {
-    start_source ();
+  edge_spec_ = edge.empty () ? nullptr : edge_of (spec_, edge);
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    upstream_ = edge;
+  }
+  if (!edge.empty ())
+    g_message ("stream %s: another node owns it, pulling it from %s while "
+        "readers here want it", spec_.name.c_str (), redact_uri (edge).c_str ());
+  // The outputs stay between owning and being an edge: they follow the
+  // source's next session, and their viewers stay.
+  stop_source ();
+  if (!runs_here ()) {
+    for (auto & output : outputs_)
+      output->stop ();
+    set_state (StreamState::Standby);
     return;
   }
-  stop_source ();
-  for (auto & output : outputs_)
-    output->stop ();
-  set_state (StreamState::Standby);
+  if (standby)                     // an edge now: the owner runs these
+    for (auto & output : outputs_)
+      if (output->owner_only ())
+        output->stop ();
+  start_source ();
+}
+
+std::string
+Stream::upstream () const
+{
+  std::lock_guard<std::mutex> lk (lock_);
+  return upstream_;
 }
 
 void
@@ -284,7 +332,7 @@ Stream::start_session ()
   std::string error;
   fanout_->begin_session ();
   board_->begin_session ();
-  session_ = SourceSession::create (spec_, fanout_, board_, error);
+  session_ = SourceSession::create (source_spec (), fanout_, board_, error);
   if (!session_) {
     fail (error);
     return;
@@ -383,7 +431,7 @@ Stream::on_bus (GstBus *, GstMessage * message, gpointer data)
 void
 Stream::check_progress ()
 {
-  if (standby_)
+  if (!runs_here ())
     return;
   update_health ();
   update_outputs ();
@@ -393,7 +441,7 @@ Stream::check_progress ()
       set_state (StreamState::Running);
     return;
   }
-  if (spec_.source.on_demand && !follow_demand ())
+  if (starts_on_demand () && !follow_demand ())
     return;
   if (!session_)
     return;
@@ -474,11 +522,13 @@ Stream::on_tick (gpointer data)
 void
 Stream::update_outputs ()
 {
-  if (standby_)
+  if (!runs_here ())
     return;
   const OutputTick tick = output_tick ();
   for (auto & output : outputs_) {
     const auto demand = output->demand ();
+    if (standby_ && output->owner_only ())
+      continue;                    // an edge: the owner runs it
     if (!demand || (demand->count ? demand->count
             : readers (demand->readers))->wanted (demand->linger_us)) {
       output->update (tick);

@@ -45,11 +45,25 @@ public:
   // `standby`: starts in standby (see set_standby).
   void start (bool standby = false);
   void stop ();
-  // In a cluster, another node owns the stream: no source, no output runs
-  // here (state "standby"). Out of standby the stream starts as start()
-  // does. A publish stream (fed by whoever connects here) is never in
-  // standby.
-  void set_standby (bool standby);
+  // In a cluster, another node owns the stream. With no `upstream` it is in
+  // standby: no source, no output runs here (state "standby"). With one (the
+  // owner's RTSP URI of the stream, `mode: proxy`) this node is its edge:
+  // the source is that URI, pulled only while readers here want it, and the
+  // outputs that belong to the owner alone (recording, camera events,
+  // pushes) do not run. An edge whose owner is gone stays an edge (its
+  // viewers stay, its source retries) until another owner is known. Out of
+  // standby the stream starts as start() does. A publish stream (fed by
+  // whoever connects here) is never in standby.
+  void set_standby (bool standby, const std::string & upstream = {});
+  // The owner's RTSP URI this node pulls the stream from, "" when it is not
+  // an edge for it. Thread-safe.
+  std::string upstream () const;
+  // Whether the source connects only while it is wanted: `source.on-demand`,
+  // or an edge. Thread-safe.
+  bool starts_on_demand () const
+  {
+    return spec_.source.on_demand || !upstream ().empty ();
+  }
 
   const StreamSpec & spec () const { return spec_; }
   const std::shared_ptr<RtpFanout> & fanout () const { return fanout_; }
@@ -140,7 +154,15 @@ private:
   void on_health_changed ();
   void fail_if_stalled ();
   OutputTick output_tick () const;
+  // Whether a source may run here: the owner's, or an edge's.
+  bool runs_here () const { return !standby_ || edge_spec_ != nullptr; }
+  const StreamSpec & source_spec () const
+  {
+    return edge_spec_ ? *edge_spec_ : spec_;
+  }
   bool standby_ = false;
+  // An edge's definition: the stream's own, its source the owner's mount.
+  std::unique_ptr<StreamSpec> edge_spec_;
 
   static gboolean on_bus (GstBus * bus, GstMessage * message, gpointer self);
   static gboolean on_tick (gpointer self);
@@ -164,6 +186,7 @@ private:
   mutable std::mutex lock_;        // guards what other threads read
   StreamState state_ = StreamState::Stopped;
   std::string last_error_;
+  std::string upstream_;           // edge_spec_'s source, for other threads
   unsigned restarts_ = 0;
   StreamHealthSummary health_;
   std::string logged_health_;      // "state: reasons", logged once per change

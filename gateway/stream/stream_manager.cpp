@@ -168,8 +168,9 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->publish_latency_ms = spec.source.latency_ms;
     target->publish_slot = stream->publish_slot ();
     target->readers = stream->readers (ReaderKind::Rtsp);
-    // An on-demand source starts with the first DESCRIBE, which waits for it.
-    if (spec.source.on_demand)
+    // An on-demand source starts with the first DESCRIBE, which waits for
+    // it; so does an edge's (in a cluster).
+    if (spec.source.on_demand || ownership_)
       target->start_wait_ms = spec.source.timeout_ms;
     if (ownership_ && spec.source.kind != SourceKind::Publish) {
       StreamOwnership *ownership = ownership_;
@@ -200,7 +201,8 @@ StreamManager::on_ownership_tick (gpointer data)
   for (auto & [name, stream] : self->streams_) {
     if (stream->spec ().source.kind != SourceKind::Publish)
       candidates.push_back (name);
-    stream->set_standby (!self->ownership_->owns (name));
+    stream->set_standby (!self->ownership_->owns (name),
+        self->ownership_->upstream (name));
   }
   self->ownership_->set_candidates (std::move (candidates));
   return G_SOURCE_CONTINUE;

@@ -20,6 +20,10 @@ public:
   // refuse them here.
   virtual std::string redirect_rtsp (const std::string & stream) const = 0;
   virtual std::string redirect_http (const std::string & stream) const = 0;
+  // Where this node, an edge for `stream`, pulls it from when another node
+  // owns it: the owner's RTSP URI of the stream, with the cluster's
+  // credential; "" when this node does not serve it as an edge.
+  virtual std::string upstream (const std::string & stream) const = 0;
 };
 
 }  // namespace camgate

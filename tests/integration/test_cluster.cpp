@@ -1,6 +1,7 @@
 // Cluster membership: camgate nodes register in a real etcd (Debian's
 // etcd-server, on free loopback ports) under a lease, see each other, and a
 // node that dies is gone from the others' view within two leases.
+#include "auth/password_hash.h"
 #include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
@@ -142,6 +143,25 @@ state_of (const GatewayProcess & gateway, const std::string & stream)
   return reply.body.substr (start, reply.body.find ('"', start) - start);
 }
 
+// The RTSP viewers GET /api/v1/streams/<stream> counts (-1: no answer).
+int
+rtsp_viewers_of (const GatewayProcess & gateway, const std::string & stream)
+{
+  auto reply = http_request (gateway.http_port (), "GET", "/api/v1/streams/"
+      + stream);
+  int viewers = -1;
+  JsonParser *parser = json_parser_new ();
+  if (reply.status == 200 && json_parser_load_from_data (parser,
+          reply.body.c_str (), -1, nullptr)) {
+    JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+    if (json_object_has_member (root, "viewers"))
+      viewers = json_object_get_int_member_with_default (
+          json_object_get_object_member (root, "viewers"), "rtsp", -1);
+  }
+  g_object_unref (parser);
+  return viewers;
+}
+
 std::string
 http_of (const GatewayProcess & gateway)
 {
@@ -227,49 +247,82 @@ TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
   EXPECT_EQ (state_of (gateway, "demo"), "standby") << gateway.log ();
 }
 
-// Two nodes a and b whose folders hold the same camera stream "cam"
-// (`outputs` its outputs), `mode` their cluster mode ("" for none). SetUp
-// waits until both agree on its owner and the owner runs it.
-class ClusterOfTwo : public ::testing::Test
+// Nodes (a, b, ...) whose folders hold the same camera stream "cam"
+// (`outputs` its outputs), `mode` their cluster mode ("" for the default),
+// `extra` added to each node's config. Waits until all agree on its owner
+// and the owner runs it.
+class ClusterNodes : public ::testing::Test
 {
 protected:
-  void start (const std::string & outputs, const std::string & mode)
+  void start (const std::string & outputs, const std::string & mode,
+      std::vector<std::string> names = { "a", "b" },
+      const std::string & extra = "")
   {
     ASSERT_TRUE (etcd_.ready ()) << "etcd did not start";
     ASSERT_TRUE (camera_.start ());
     pipes_.write ("cam.yaml", "source:\n  uri: " + camera_.uri () + "\n"
         + outputs);
-    for (const char *name : { "a", "b" }) {
-      const std::string file = dir_.write (std::string (name) + ".yaml",
-          "pipelines: " + pipes_.path () + "\ncluster:\n  etcd: ["
+    names_ = names;
+    for (const auto & name : names_) {
+      const std::string file = dir_.write (name + ".yaml",
+          "pipelines: " + pipes_.path () + "\n" + extra + "cluster:\n  etcd: ["
           + etcd_.url () + "]\n  node: " + name + "\n  lease: 2s\n"
-          + (mode.empty () ? "" : "  mode: " + mode + "\n"));
+          + (mode.empty () ? "" : "  mode: " + mode + "\n")
+          + cluster_extra_);
       nodes_[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
           { "--config", file });
       ASSERT_TRUE (nodes_[name]->ready ()) << nodes_[name]->log ();
     }
     ASSERT_TRUE (wait_until ([&] {
           owner_ = cluster_of (*nodes_["a"]).owners["cam"];
-          return !owner_.empty () && cluster_of (*nodes_["b"]).owners["cam"]
-              == owner_ && state_of (*nodes_[owner_], "cam") == "running";
-        }, 15s)) << nodes_["a"]->log () << nodes_["b"]->log ();
+          for (const auto & name : names_)
+            if (cluster_of (*nodes_[name]).owners["cam"] != owner_)
+              return false;
+          return !owner_.empty ()
+              && state_of (*nodes_[owner_], "cam") == "running";
+        }, 15s)) << logs ();
   }
   GatewayProcess & owning () { return *nodes_[owner_]; }
-  GatewayProcess & other () { return *nodes_[owner_ == "a" ? "b" : "a"]; }
-  std::string other_name () const { return owner_ == "a" ? "b" : "a"; }
+  // The first node that does not own the stream.
+  GatewayProcess & other () { return *nodes_[other_name ()]; }
+  std::string other_name () const
+  {
+    for (const auto & name : names_)
+      if (name != owner_)
+        return name;
+    return "";
+  }
+  std::vector<std::string> others () const
+  {
+    std::vector<std::string> found;
+    for (const auto & name : names_)
+      if (name != owner_)
+        found.push_back (name);
+    return found;
+  }
+  std::string logs () const
+  {
+    std::string text;
+    for (const auto & [name, node] : nodes_)
+      text += "--- " + name + "\n" + node->log ();
+    return text;
+  }
 
   Etcd etcd_;
   FakeCamera camera_ { { .audio = false } };
   TempDir pipes_, dir_;
+  std::string cluster_extra_;      // more `cluster:` settings, indented
+  std::vector<std::string> names_;
   std::map<std::string, std::unique_ptr<GatewayProcess>> nodes_;
   std::string owner_;
 };
 
-TEST_F (ClusterOfTwo, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
+TEST_F (ClusterNodes, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
 {
   start ("", "");
-  // The other waits; exactly one node pulls the camera.
-  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  // The other is an edge, idle without viewers; exactly one node pulls the
+  // camera.
+  EXPECT_EQ (state_of (other (), "cam"), "idle");
   std::this_thread::sleep_for (1s);
   EXPECT_EQ (camera_.clients_open (), 1) << "exactly one node pulls the camera";
   {
@@ -296,14 +349,14 @@ TEST_F (ClusterOfTwo, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
   EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
 }
 
-TEST_F (ClusterOfTwo, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
+TEST_F (ClusterNodes, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
 {
   start ("", "");
   // Three leases without etcd: nobody can know better, so nothing moves.
   etcd_.stop ();
   std::this_thread::sleep_for (6s);
   EXPECT_EQ (state_of (owning (), "cam"), "running");
-  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  EXPECT_EQ (state_of (other (), "cam"), "idle");
   EXPECT_EQ (camera_.clients_open (), 1);
   EXPECT_FALSE (cluster_of (owning ()).registered);
   {
@@ -319,11 +372,11 @@ TEST_F (ClusterOfTwo, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
   std::this_thread::sleep_for (2s);
   EXPECT_EQ (cluster_of (other ()).owners["cam"], owner_);
   EXPECT_EQ (state_of (owning (), "cam"), "running");
-  EXPECT_EQ (state_of (other (), "cam"), "standby");
+  EXPECT_EQ (state_of (other (), "cam"), "idle");
   EXPECT_EQ (camera_.clients_open (), 1);
 }
 
-TEST_F (ClusterOfTwo, RedirectModeSendsViewersToTheOwner)
+TEST_F (ClusterNodes, RedirectModeSendsViewersToTheOwner)
 {
   start ("outputs:\n  hls: {}\n", "redirect");
   // RTSP: 302 to the owner, same path and query; rtspsrc follows it.
@@ -351,4 +404,108 @@ TEST_F (ClusterOfTwo, RedirectModeSendsViewersToTheOwner)
   // The owner serves its own viewers.
   EXPECT_NE (http_request (owning ().http_port (), "GET", "/cam/index.m3u8")
       .status, 307);
+}
+
+// mode: proxy (the default), with users: a viewer on any node is served
+// there. Each edge pulls the stream from its owner once, as the cluster's
+// user, for all its viewers, and refuses whom the owner refuses. When the
+// owner dies, the edges' viewers keep their sessions and see pictures again.
+TEST_F (ClusterNodes, EdgesServeViewersOnEveryNodeFromOnePullEach)
+{
+  auto user = [](const std::string & name, const std::string & password,
+      const std::string & grants) {
+    return "  - name: " + name + "\n    password-hash: \""
+        + camgate::hash_password (password) + "\"\n    permissions: " + grants + "\n";
+  };
+  cluster_extra_ = "  credential: { user: edge, password: 'edge pw/1' }\n";
+  start ("outputs:\n  hls: {}\n", "", { "a", "b", "c" }, "users:\n"
+      "  - name: anonymous\n    permissions: { '*': [api] }\n"
+      + user ("edge", "edge pw/1", "{ '*': [read] }")
+      + user ("alice", "alice-pw", "{ cam: [read] }")
+      + user ("bob", "bob-pw", "{ lobby: [read] }"));
+  const auto edges = others ();
+  ASSERT_EQ (edges.size (), 2u);
+  GatewayProcess & first = *nodes_[edges[0]];
+  GatewayProcess & second = *nodes_[edges[1]];
+  EXPECT_EQ (state_of (first, "cam"), "idle") << "an edge pulls nothing unwatched";
+  auto as_alice = [](const GatewayProcess & node) {
+    return "rtsp://alice:alice-pw@127.0.0.1:" + std::to_string (
+        node.rtsp_port ()) + "/cam";
+  };
+
+  // Two viewers on one edge, one on the other: one pull per edge.
+  std::vector<std::unique_ptr<Viewer>> viewers;
+  viewers.push_back (std::make_unique<Viewer> (as_alice (first), "tcp"));
+  viewers.push_back (std::make_unique<Viewer> (as_alice (first), "tcp"));
+  viewers.push_back (std::make_unique<Viewer> (as_alice (second), "tcp"));
+  for (auto & viewer : viewers)
+    ASSERT_TRUE (viewer->wait_frames (10, 20s)) << viewer->error () << logs ();
+  EXPECT_EQ (camera_.clients_open (), 1) << "exactly one node pulls the camera";
+  EXPECT_EQ (rtsp_viewers_of (owning (), "cam"), 2) << "the owner serves each "
+      "edge once";
+  EXPECT_EQ (rtsp_viewers_of (first, "cam"), 2);
+  EXPECT_TRUE (wait_until ([&] { return state_of (first, "cam") == "running"; },
+          2s)) << logs ();
+  const std::string edge_view = http_request (first.http_port (), "GET",
+      "/api/v1/streams/cam").body;
+  EXPECT_NE (edge_view.find ("\"upstream\" : \"rtsp://edge:***@127.0.0.1:"
+          + std::to_string (owning ().rtsp_port ()) + "/cam\""),
+      std::string::npos) << "the edge says where it pulls from, no password: "
+      << edge_view;
+
+  // LL-HLS from an edge: packaged there, from its one pull.
+  const auto playlist = http_request (second.http_port (), "GET",
+      "/cam/stream.m3u8", {}, { { "Authorization", basic_auth ("alice",
+              "alice-pw") } });
+  EXPECT_EQ (playlist.status, 200) << playlist.body;
+  EXPECT_NE (playlist.body.find ("#EXT-X-PART:"), std::string::npos)
+      << playlist.body;
+  EXPECT_EQ (http_request (second.http_port (), "GET", "/cam/index.m3u8", {},
+          { { "Authorization", basic_auth ("bob", "bob-pw") } }).status,
+      http_request (owning ().http_port (), "GET", "/cam/index.m3u8", {},
+          { { "Authorization", basic_auth ("bob", "bob-pw") } }).status);
+  EXPECT_EQ (camera_.clients_open (), 1);
+  EXPECT_EQ (rtsp_viewers_of (owning (), "cam"), 2);
+
+  // An edge answers every viewer as the owner does.
+  for (const auto & who : std::vector<std::vector<std::pair<std::string,
+          std::string>>> { {}, { { "Authorization", basic_auth ("bob",
+                  "bob-pw") } }, { { "Authorization", basic_auth ("alice",
+                  "wrong") } }, { { "Authorization", basic_auth ("alice",
+                  "alice-pw") } } }) {
+    RtspControl on_owner (owning ().rtsp_port ()), on_edge (first.rtsp_port ());
+    const int owner_says = on_owner.request (GST_RTSP_DESCRIBE,
+        owning ().url ("cam"), who).status;
+    EXPECT_EQ (on_edge.request (GST_RTSP_DESCRIBE, first.url ("cam"), who)
+        .status, owner_says) << (who.empty () ? "anonymous" : who[0].second);
+    EXPECT_EQ (owner_says == 200, !who.empty () && who[0].second
+        == basic_auth ("alice", "alice-pw"));
+  }
+
+  // The owner dies: another node owns the stream, and every viewer on the
+  // survivors sees pictures again in the session it has.
+  std::vector<int> before;
+  for (auto & viewer : viewers)
+    before.push_back (viewer->frames ());
+  const auto killed = steady_clock::now ();
+  owning ().kill_hard ();
+  ASSERT_TRUE (wait_until ([&] {
+        for (size_t i = 0; i < viewers.size (); i++)
+          if (viewers[i]->frames () < before[i] + 30)
+            return false;
+        return true; }, 20s)) << [&] {
+          std::string text;
+          for (size_t i = 0; i < viewers.size (); i++)
+            text += "viewer " + std::to_string (i) + ": " + std::to_string (
+                before[i]) + " -> " + std::to_string (viewers[i]->frames ())
+                + " " + viewers[i]->error () + "\n";
+          return text; } () << logs ();
+  const auto took_ms = duration_cast<milliseconds> (steady_clock::now ()
+      - killed).count ();
+  std::printf ("edge viewers decoded 2 s of pictures again %lld ms after the "
+      "owner was killed (lease 2 s, GOP 1 s)\n", static_cast<long long> (took_ms));
+  // 2 leases + a GOP, and the 2 s of pictures counted.
+  EXPECT_LE (took_ms, 2 * 2000 + 1000 + 2000 + 1000);
+  EXPECT_TRUE (wait_until ([&] { return camera_.clients_open () == 1; }, 5s))
+      << camera_.clients_open ();
 }

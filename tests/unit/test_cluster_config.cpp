@@ -1,4 +1,5 @@
 // The `cluster:` settings: what a node is told, and bad values named.
+#include "auth/password_hash.h"
 #include "config/gateway_config.h"
 
 #include <glib.h>
@@ -80,11 +81,14 @@ TEST (ClusterConfig, BadSettingsAreNamed)
     { "cluster: { etcd: [http://x:1], lease: 2h }\n", "cluster.lease" },
     { "cluster: { etcd: [http://x:1], advertise: { rtsp: http://x:1 } }\n",
       "cluster.advertise.rtsp" },
-    { "cluster: { etcd: [http://x:1], mode: proxy }\n",
-      "cluster.mode: proxy (serving other nodes' streams here) is not "
-      "available yet" },
     { "cluster: { etcd: [http://x:1], mode: relay }\n",
-      "cluster.mode: expected redirect" },
+      "cluster.mode: expected proxy or redirect" },
+    { "cluster: { etcd: [http://x:1], credential: edge }\n",
+      "cluster.credential: expected a mapping" },
+    { "cluster: { etcd: [http://x:1], credential: { user: edge } }\n",
+      "cluster.credential: needs both user and password" },
+    { "cluster: { etcd: [http://x:1], credential: { user: anonymous, "
+      "password: x } }\n", "cluster.credential.user: a user of the users" },
     { "cluster: [http://x:1]\n", "cluster: expected a mapping" },
   };
   for (const auto & c : cases) {
@@ -93,4 +97,30 @@ TEST (ClusterConfig, BadSettingsAreNamed)
     EXPECT_NE (loaded.errors.find (c.error), std::string::npos)
         << c.yaml << loaded.errors;
   }
+}
+
+// With users, an edge needs one of them to pull other nodes' streams as.
+TEST (ClusterConfig, AnEdgePullsAsAConfiguredUser)
+{
+  const std::string users = "users:\n  - name: edge\n    password-hash: \""
+      + hash_password ("edge-pw") + "\"\n    permissions: { '*': [read] }\n";
+  auto proxy = load (users + "cluster:\n  etcd: [http://x:1]\n  mode: proxy\n"
+      "  credential: { user: edge, password: edge-pw }\n");
+  ASSERT_TRUE (proxy.ok) << proxy.errors;
+  EXPECT_FALSE (proxy.config.cluster.redirect);
+  EXPECT_EQ (proxy.config.cluster.credential_user, "edge");
+  EXPECT_EQ (proxy.config.cluster.credential_password, "edge-pw");
+
+  auto without = load (users + "cluster: { etcd: [http://x:1] }\n");
+  EXPECT_FALSE (without.ok);
+  EXPECT_NE (without.errors.find ("cluster.credential: needed in proxy mode"),
+      std::string::npos) << without.errors;
+  auto stranger = load (users + "cluster: { etcd: [http://x:1], credential: "
+      "{ user: bob, password: x } }\n");
+  EXPECT_FALSE (stranger.ok);
+  EXPECT_NE (stranger.errors.find ("'bob' is not in the users list"),
+      std::string::npos) << stranger.errors;
+  // Redirected viewers log in on the owner: no credential needed.
+  EXPECT_TRUE (load (users + "cluster: { etcd: [http://x:1], mode: redirect "
+          "}\n").ok);
 }
