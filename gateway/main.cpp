@@ -5,6 +5,7 @@
 //           [--bind ADDRESS] [--self-signed]
 //   camgate check DIR|FILE...
 //   camgate hash-password USER       (reads the password from stdin)
+//   camgate cluster import --config FILE DIR|FILE...
 //   camgate discover [--timeout 3s] [--user U --password P] [--target H]
 //                    [--write DIR]
 #include "gstcmafchunkmux.h"
@@ -17,7 +18,9 @@
 
 #include "auth/access_control.h"
 #include "auth/password_hash.h"
+#include "cluster/cluster_command.h"
 #include "cluster/cluster_node.h"
+#include "cluster/stream_definitions.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
 #include "http/http_server.h"
@@ -105,6 +108,7 @@ run_gateway (GatewayConfig config)
   // First made, last gone: the RTSP server's threads and the streams ask it
   // until they are stopped.
   std::unique_ptr<ClusterNode> cluster;
+  std::unique_ptr<StreamDefinitions> definitions;
   AccessControl access (config.users);
   if (!access.enabled ())
     g_message ("no users: in the config: anyone who can reach %s may watch, "
@@ -132,6 +136,16 @@ run_gateway (GatewayConfig config)
     }
     http.set_cluster (cluster.get ());
     manager.follow_ownership (cluster.get ());
+    // The streams are the cluster's, mirrored into the pipelines folder.
+    if (config.pipelines_dir.empty ()) {
+      g_message ("cluster: no pipelines folder, so the cluster's stream "
+          "definitions are not used here");
+    } else {
+      definitions = std::make_unique<StreamDefinitions> (config.cluster,
+          config.pipelines_dir);
+      http.share_definitions (definitions.get ());
+      definitions->start ();
+    }
   }
   if (!manager.start (error)) {
     g_printerr ("camgate: %s\n", error.c_str ());
@@ -180,6 +194,10 @@ run_gateway (GatewayConfig config)
   if (cluster) {
     cluster->stop ();
     http.set_cluster (nullptr);
+  }
+  if (definitions) {
+    definitions->stop ();
+    http.share_definitions (nullptr);
   }
   http.stop ();
   rtmp.stop ();
@@ -256,7 +274,9 @@ Options::parse (int & argc, char **& argv)
       "  discover [--help]   find ONVIF cameras, optionally write pipeline "
       "files\n"
       "  hash-password USER  print a users: entry (password read from "
-      "stdin)\n");
+      "stdin)\n"
+      "  cluster import --config FILE DIR|FILE...\n"
+      "                      store pipeline files as the cluster's streams\n");
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *error = nullptr;
   const bool parsed = g_option_context_parse (context, &argc, &argv, &error);
@@ -349,6 +369,8 @@ main (int argc, char **argv)
     return run_discover (argc - 1, argv + 1);
   if (argc >= 2 && std::strcmp (argv[1], "hash-password") == 0)
     return run_hash_password (argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp (argv[1], "cluster") == 0)
+    return run_cluster_command (argc - 1, argv + 1);
 
   Options options;
   GatewayConfig config;

@@ -224,13 +224,17 @@ EtcdClient::delete_if_ours (const std::string & key, int64_t lease,
 }
 
 std::optional<std::vector<EtcdClient::KeyValue>>
-EtcdClient::range_prefix (const std::string & prefix, std::string & error)
+EtcdClient::range_prefix (const std::string & prefix, std::string & error,
+    int64_t *revision)
 {
   ParsedReply reply;
   if (!parsed (call ("kv/range", "{\"key\":\"" + base64 (prefix)
               + "\",\"range_end\":\"" + base64 (prefix_end (prefix))
               + "\"}", error), reply))
     return std::nullopt;
+  if (revision)
+    *revision = int_member (object_member (reply.object (), "header"),
+        "revision");
   std::vector<KeyValue> out;
   JsonNode *kvs = reply.object () ? json_object_get_member (reply.object (),
       "kvs") : nullptr;
@@ -248,6 +252,142 @@ EtcdClient::range_prefix (const std::string & prefix, std::string & error)
     }
   }
   return out;
+}
+
+bool
+EtcdClient::put (const std::string & key, const std::string & value,
+    bool only_if_absent, std::string & error)
+{
+  if (!only_if_absent)
+    return call ("kv/put", "{\"key\":\"" + base64 (key) + "\",\"value\":\""
+        + base64 (value) + "\"}", error).has_value ();
+  ParsedReply reply;
+  if (!parsed (call ("kv/txn", "{\"compare\":[{\"target\":\"CREATE\","
+              "\"key\":\"" + base64 (key) + "\",\"create_revision\":\"0\","
+              "\"result\":\"EQUAL\"}],\"success\":[" + put_request (key, value,
+                  0) + "]}", error), reply))
+    return false;
+  error.clear ();
+  return bool_member (reply.object (), "succeeded");
+}
+
+bool
+EtcdClient::remove (const std::string & key, std::string & error)
+{
+  return call ("kv/deleterange", "{\"key\":\"" + base64 (key) + "\"}", error)
+      .has_value ();
+}
+
+namespace {
+
+// The changes one watch answer carries; false when etcd ended the watch
+// (cancelled it, or compacted past its revision).
+bool
+read_watch_answer (const std::string & line, std::vector<EtcdClient::Change> &
+    changes, std::string & error)
+{
+  ParsedReply reply;
+  if (!parsed (line, reply)) {
+    error = "etcd's watch sent something that is not JSON";
+    return false;
+  }
+  JsonObject *result = object_member (reply.object (), "result");
+  if (!result) {
+    error = "etcd ended the watch: " + line.substr (0, 200);
+    return false;
+  }
+  if (bool_member (result, "canceled")) {
+    error = "etcd cancelled the watch (" + std::string (
+        json_object_get_string_member_with_default (result, "cancel_reason",
+            "compacted")) + ")";
+    return false;
+  }
+  JsonNode *events = json_object_get_member (result, "events");
+  if (!events || !JSON_NODE_HOLDS_ARRAY (events))
+    return true;                   // created, or progress
+  JsonArray *array = json_node_get_array (events);
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    JsonNode *item = json_array_get_element (array, i);
+    if (!JSON_NODE_HOLDS_OBJECT (item))
+      continue;
+    JsonObject *event = json_node_get_object (item);
+    JsonObject *kv = object_member (event, "kv");
+    EtcdClient::Change change;
+    change.deleted = g_strcmp0 (json_object_get_string_member_with_default (
+            event, "type", "PUT"), "DELETE") == 0;
+    change.key = unbase64 (json_object_get_string_member_with_default (kv,
+            "key", ""));
+    if (!change.deleted)
+      change.value = unbase64 (json_object_get_string_member_with_default (kv,
+              "value", ""));
+    changes.push_back (std::move (change));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool
+EtcdClient::watch_prefix (const std::string & prefix, int64_t revision,
+    GCancellable * cancel, const ChangeHandler & on_changes,
+    std::string & error)
+{
+  // A watch answer holds at most one batch of changes: a few definitions.
+  constexpr gsize kMaxAnswerBytes = 8 * 1024 * 1024;
+  const std::string url = endpoints_[current_] + "/v3/watch";
+  SoupMessage *message = soup_message_new ("POST", url.c_str ());
+  if (!message) {
+    error = "not a URL: " + url;
+    current_ = (current_ + 1) % endpoints_.size ();
+    return false;
+  }
+  const std::string body = "{\"create_request\":{\"key\":\"" + base64 (prefix)
+      + "\",\"range_end\":\"" + base64 (prefix_end (prefix))
+      + "\",\"start_revision\":\"" + std::to_string (revision + 1) + "\"}}";
+  GBytes *request = g_bytes_new (body.data (), body.size ());
+  soup_message_set_request_body_from_bytes (message, "application/json",
+      request);
+  g_bytes_unref (request);
+  GError *gerror = nullptr;
+  GInputStream *stream = soup_session_send (session_, message, cancel,
+      &gerror);
+  if (!stream || soup_message_get_status (message) != 200) {
+    error = endpoints_[current_] + "/v3/watch: " + (gerror ? gerror->message
+        : "HTTP " + std::to_string (soup_message_get_status (message)));
+    g_clear_error (&gerror);
+    if (stream)
+      g_object_unref (stream);
+    g_object_unref (message);
+    current_ = (current_ + 1) % endpoints_.size ();
+    return false;
+  }
+  // etcd's gateway streams one JSON answer per line.
+  GDataInputStream *lines = g_data_input_stream_new (stream);
+  for (;;) {
+    gsize size = 0;
+    g_autofree gchar *line = g_data_input_stream_read_line (lines, &size,
+        cancel, &gerror);
+    if (!line) {
+      error = gerror ? gerror->message : "etcd ended the watch";
+      break;
+    }
+    if (size > kMaxAnswerBytes) {
+      error = "etcd's watch sent an answer larger than 8 MiB";
+      break;
+    }
+    if (size == 0)
+      continue;
+    std::vector<Change> changes;
+    if (!read_watch_answer (std::string (line, size), changes, error))
+      break;
+    if (!changes.empty ())
+      on_changes (changes);
+  }
+  g_clear_error (&gerror);
+  g_object_unref (lines);
+  g_object_unref (stream);
+  g_object_unref (message);
+  return false;
 }
 
 }  // namespace camgate

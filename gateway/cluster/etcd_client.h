@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -44,8 +45,30 @@ public:
     std::string key, value;
     int64_t lease = 0;             // 0: bound to none
   };
-  // Every key under `prefix`, in key order.
+  // Every key under `prefix`, in key order; `revision` (when given) the
+  // store's revision they were read at.
   std::optional<std::vector<KeyValue>> range_prefix (const std::string & prefix,
+      std::string & error, int64_t *revision = nullptr);
+
+  // Puts `key` = `value` (no lease); with `only_if_absent`, only when the
+  // key does not exist: false then, with `error` empty.
+  bool put (const std::string & key, const std::string & value,
+      bool only_if_absent, std::string & error);
+  // Deletes `key`: false on failure (a key that was not there is no failure).
+  bool remove (const std::string & key, std::string & error);
+
+  struct Change
+  {
+    std::string key, value;        // value: "" when deleted
+    bool deleted = false;
+  };
+  using ChangeHandler = std::function<void (const std::vector<Change> &)>;
+  // Follows the changes under `prefix` after `revision` (etcd's watch, one
+  // streamed answer), calling `on_changes` with each batch, until etcd ends
+  // the stream, nothing arrives within the client's timeout, or `cancel`
+  // fires. Always returns false, with why it ended in `error`.
+  bool watch_prefix (const std::string & prefix, int64_t revision,
+      GCancellable * cancel, const ChangeHandler & on_changes,
       std::string & error);
 
 private:

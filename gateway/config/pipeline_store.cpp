@@ -166,7 +166,7 @@ take_name (YAML::Node & doc, const std::string & expected, std::string & name,
 
 StoreResult
 PipelineStore::write (const std::string & name, const std::string & file,
-    const std::string & yaml, bool admin) const
+    const std::string & yaml, bool admin, bool create) const
 {
   StreamSpec spec;
   std::vector<ConfigError> errors;
@@ -192,11 +192,20 @@ PipelineStore::write (const std::string & name, const std::string & file,
           "set a gst-launch pipeline" : "source.pipeline: not through the "
           "API (the gateway setting api-pipelines is off)");
   }
+  std::string text = yaml;
+  if (shared_) {
+    std::string why;
+    if (!shared_->put (name, yaml, create, why))
+      return why.empty () ? refuse (StoreOutcome::Conflict, "the cluster "
+          "already has a stream named '" + name + "'")
+          : refuse (StoreOutcome::WriteFailed, "the cluster's store: " + why);
+    text = mirrored_text (yaml);
+  }
   GError *error = nullptr;
   // g_file_set_contents_full writes a temporary file and renames it over
   // the target: a reader (hot reload) sees the old or the new file, never
   // half of one.
-  if (!g_file_set_contents_full (file.c_str (), yaml.data (), yaml.size (),
+  if (!g_file_set_contents_full (file.c_str (), text.data (), text.size (),
           G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)) {
     StoreResult result = refuse (StoreOutcome::WriteFailed, std::string ("cannot write ") + file
         + ": " + error->message);
@@ -229,7 +238,7 @@ PipelineStore::create (const std::string & body,
   YAML::Emitter out;
   out << doc;
   StoreResult result = write (name, file, std::string (out.c_str ()) + "\n",
-      admin);
+      admin, true);
   if (result.ok ())
     result.outcome = StoreOutcome::Created;
   return result;
@@ -266,10 +275,13 @@ PipelineStore::replace (const std::string & name, const std::string & file,
 }
 
 StoreResult
-PipelineStore::remove (const std::string & file) const
+PipelineStore::remove (const std::string & name, const std::string & file) const
 {
   if (!usable () || file.empty ())
     return refuse (StoreOutcome::Conflict, "the built-in stream has no pipeline file");
+  std::string why;
+  if (shared_ && !shared_->remove (name, why))
+    return refuse (StoreOutcome::WriteFailed, "the cluster's store: " + why);
   if (g_unlink (file.c_str ()) != 0 && errno != ENOENT)
     return refuse (StoreOutcome::WriteFailed, "cannot remove " + file + ": " + g_strerror (errno));
   return { StoreOutcome::Done, {}, file };

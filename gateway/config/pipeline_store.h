@@ -4,6 +4,8 @@
 // source of truth: hot reload applies it. A refused change leaves no file.
 #pragma once
 
+#include "config/shared_definitions.h"
+
 #include <string>
 #include <vector>
 
@@ -41,6 +43,9 @@ public:
       : dir_ (std::move (dir)), pipelines_ (pipelines) {}
 
   bool usable () const { return !dir_.empty (); }
+  // In a cluster: every change is stored in `shared` first (a refusal
+  // there refuses it), then mirrored into the folder.
+  void share_through (SharedDefinitions * shared) { shared_ = shared; }
   // `body` is a pipeline file as JSON (at most 64 KiB). `name` comes from the URL
   // (or, for create, from the body's "name").
   // `admin`: whether the caller is an admin of the stream.
@@ -50,14 +55,15 @@ public:
   // file is `file`.
   StoreResult replace (const std::string & name, const std::string & file,
       const std::string & body, bool merge, bool admin) const;
-  StoreResult remove (const std::string & file) const;
+  StoreResult remove (const std::string & name, const std::string & file) const;
 
 private:
   StoreResult write (const std::string & name, const std::string & file,
-      const std::string & yaml, bool admin) const;
+      const std::string & yaml, bool admin, bool create = false) const;
 
   std::string dir_;
   bool pipelines_;
+  SharedDefinitions *shared_ = nullptr;
 };
 
 }  // namespace camgate

@@ -65,6 +65,11 @@ public:
   const RouteTable & api_routes () const { return routes_; }
   // The cluster this gateway is a node of (nullptr: it runs alone).
   void set_cluster (const ClusterNode * cluster) { cluster_ = cluster; }
+  // In a cluster, the stream API writes the shared definitions.
+  void share_definitions (SharedDefinitions * shared)
+  {
+    store_.share_through (shared);
+  }
   // WHEP viewers of `stream` ("" = all).
   unsigned webrtc_viewers (const std::string & stream = {}) const
   {

@@ -127,7 +127,7 @@ change_stream (StreamManager & streams,
         + name + "'");
   const std::string file = stream->spec ().file;
   if (method == "DELETE") {
-    StoreResult result = store.remove (file);
+    StoreResult result = store.remove (name, file);
     if (!result.ok ())
       return send_store_errors (message, result);
     g_message ("api: deleted stream %s (%s)", name.c_str (), file.c_str ());

@@ -509,3 +509,89 @@ TEST_F (ClusterNodes, EdgesServeViewersOnEveryNodeFromOnePullEach)
   EXPECT_TRUE (wait_until ([&] { return camera_.clients_open () == 1; }, 5s))
       << camera_.clients_open ();
 }
+
+// Stream definitions live in etcd: a stream made through one node's API, or
+// imported from a folder with `camgate cluster import`, runs on every node
+// (each with a pipelines folder of its own), pulled from the camera once;
+// one deleted on another node is gone everywhere.
+TEST (ClusterStreams, AStreamMadeOnOneNodeIsLiveOnEveryNode)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  TempDir dir;
+  std::map<std::string, std::unique_ptr<TempDir>> folders;
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
+  std::map<std::string, std::string> configs;
+  for (const char *name : { "a", "b", "c" }) {
+    folders[name] = std::make_unique<TempDir> ();
+    configs[name] = dir.write (std::string (name) + ".yaml", "pipelines: "
+        + folders[name]->path () + "\ncluster:\n  etcd: [" + etcd.url ()
+        + "]\n  node: " + name + "\n  lease: 2s\n");
+    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
+        { "--config", configs[name] });
+    ASSERT_TRUE (nodes[name]->ready ()) << nodes[name]->log ();
+  }
+  auto logs = [&] {
+    std::string text;
+    for (const auto & [name, node] : nodes)
+      text += "--- " + name + "\n" + node->log ();
+    return text;
+  };
+  auto has = [&](const std::string & node, const std::string & stream) {
+    return http_request (nodes[node]->http_port (), "GET", "/api/v1/streams/"
+        + stream).status == 200;
+  };
+
+  // Made on a: the others run it within a second or so.
+  auto made = http_request (nodes["a"]->http_port (), "POST",
+      "/api/v1/streams", "{\"name\": \"cam\", \"source\": {\"uri\": \""
+      + camera.uri () + "\"}}");
+  ASSERT_EQ (made.status, 201) << made.body << logs ();
+  const auto posted = steady_clock::now ();
+  ASSERT_TRUE (wait_until ([&] { return has ("b", "cam") && has ("c", "cam"); },
+          10s)) << logs ();
+  const auto seen_ms = duration_cast<milliseconds> (steady_clock::now ()
+      - posted).count ();
+  std::printf ("a stream made on node a ran on b and c after %lld ms\n",
+      static_cast<long long> (seen_ms));
+  EXPECT_LE (seen_ms, 1500);
+  EXPECT_NE (etcd.get ("/camgate/streams/cam").find (camera.uri ()),
+      std::string::npos);
+  // The same name made on another node is refused: the cluster has it.
+  EXPECT_EQ (http_request (nodes["c"]->http_port (), "POST", "/api/v1/streams",
+          "{\"name\": \"cam\", \"source\": \"test\"}").status, 409);
+  for (const char *name : { "b", "c" }) {
+    Viewer viewer (nodes[name]->url ("cam"), "tcp");
+    EXPECT_TRUE (viewer.wait_frames (10, 20s)) << name << ": "
+        << viewer.error () << logs ();
+  }
+  EXPECT_EQ (camera.clients_open (), 1) << "exactly one node pulls the camera";
+
+  // Imported from a folder: valid files become the cluster's, others are
+  // named and refused.
+  TempDir import;
+  import.write ("lobby.yaml", "source: test\n");
+  import.write ("broken.yaml", "source: { kind: nonsense }\n");
+  int status = -1;
+  const std::string said = run_command (camgate_binary () + " cluster import "
+      "--config " + configs["a"] + " " + import.path () + " 2>&1", &status);
+  EXPECT_EQ (status, 1) << said;
+  EXPECT_NE (said.find ("stream 'lobby' imported"), std::string::npos) << said;
+  EXPECT_NE (said.find ("broken.yaml"), std::string::npos) << said;
+  EXPECT_NE (said.find ("1 stream(s) imported, 1 refused"), std::string::npos)
+      << said;
+  EXPECT_TRUE (wait_until ([&] { return has ("a", "lobby") && has ("b", "lobby")
+          && has ("c", "lobby"); }, 5s)) << logs ();
+  EXPECT_FALSE (has ("b", "broken"));
+
+  // Deleted on b: gone from every node (and from etcd).
+  EXPECT_EQ (http_request (nodes["b"]->http_port (), "DELETE",
+          "/api/v1/streams/cam").status, 200);
+  EXPECT_TRUE (wait_until ([&] { return !has ("a", "cam") && !has ("c", "cam"); },
+          5s)) << logs ();
+  EXPECT_EQ (etcd.get ("/camgate/streams/cam"), "");
+  EXPECT_TRUE (wait_until ([&] { return camera.clients_open () == 0; }, 5s));
+  EXPECT_TRUE (has ("c", "lobby"));
+}

@@ -293,7 +293,7 @@ TEST (PipelineStore, CreatesReplacesMergesAndRemovesFiles)
   EXPECT_EQ (store.replace ("door", created.file,
           R"({"name": "other", "source": "test"})", false, false).outcome, StoreOutcome::Invalid);
 
-  EXPECT_EQ (store.remove (created.file).outcome, StoreOutcome::Done);
+  EXPECT_EQ (store.remove ("door", created.file).outcome, StoreOutcome::Done);
   EXPECT_TRUE (dir.files ().empty ());
 }
 

@@ -1,0 +1,89 @@
+#include "cluster/cluster_command.h"
+
+#include "cluster/etcd_client.h"
+#include "cluster/stream_definitions.h"
+#include "config/gateway_config.h"
+#include "config/pipeline_file.h"
+
+#include <glib.h>
+
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace camgate {
+
+namespace {
+
+constexpr const char *kUsage =
+    "usage: camgate cluster import --config FILE DIR|FILE...\n";
+
+int
+import_definitions (const GatewayConfig & config,
+    const std::vector<std::string> & paths)
+{
+  PipelineSet set = load_pipeline_files (paths);
+  std::set<std::string> broken;
+  for (const auto & error : set.errors) {
+    g_printerr ("%s\n", error.to_string ().c_str ());
+    broken.insert (error.file);
+  }
+  EtcdClient etcd (config.cluster.etcd, 5);
+  size_t imported = 0, failed = broken.size ();
+  for (const auto & spec : set.streams) {
+    gchar *text = nullptr;
+    gsize size = 0;
+    std::string error;
+    if (!g_file_get_contents (spec.file.c_str (), &text, &size, nullptr)) {
+      error = "cannot read it";
+    } else if (size > StreamDefinitions::kMaxDefinitionBytes) {
+      error = "larger than 64 KiB";
+    } else if (!etcd.put (StreamDefinitions::key_of (spec.name),
+            std::string (text, size), false, error)) {
+      error = "etcd: " + error;
+    }
+    g_free (text);
+    if (!error.empty ()) {
+      g_printerr ("%s: not imported: %s\n", spec.file.c_str (), error.c_str ());
+      failed++;
+      continue;
+    }
+    g_print ("%s: stream '%s' imported\n", spec.file.c_str (),
+        spec.name.c_str ());
+    imported++;
+  }
+  g_print ("%zu stream(s) imported, %zu refused\n", imported, failed);
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int
+run_cluster_command (int argc, char **argv)
+{
+  if (argc < 4 || std::strcmp (argv[1], "import") != 0
+      || std::strcmp (argv[2], "--config") != 0) {
+    g_printerr ("%s", kUsage);
+    return 2;
+  }
+  GatewayConfig config;
+  std::vector<ConfigError> errors;
+  if (!load_gateway_config (argv[3], config, errors)) {
+    for (const auto & e : errors)
+      g_printerr ("%s\n", e.to_string ().c_str ());
+    return 1;
+  }
+  if (!config.cluster.enabled ()) {
+    g_printerr ("camgate: %s has no cluster: with etcd endpoints\n", argv[3]);
+    return 2;
+  }
+  if (argc < 5) {
+    g_printerr ("%s", kUsage);
+    return 2;
+  }
+  return import_definitions (config, std::vector<std::string> (argv + 4,
+          argv + argc));
+}
+
+}  // namespace camgate
