@@ -1,9 +1,12 @@
 #include "cluster/cluster_node.h"
 
+#include "events/event_bus.h"
 #include "http/json_text.h"
 #include "utc_time.h"
 
 #include <algorithm>
+#include <cmath>
+#include <ctime>
 
 namespace camgate {
 
@@ -19,6 +22,12 @@ std::string
 owners_prefix ()
 {
   return std::string (ClusterNode::kPrefix) + "owners/";
+}
+
+std::string
+moves_prefix ()
+{
+  return std::string (ClusterNode::kPrefix) + "moves/";
 }
 
 // A member's record as another node wrote it (untrusted JSON: fields that
@@ -37,6 +46,14 @@ parse_member (const std::string & key, const std::string & value)
       member.rtsp = json_string_member (object, "rtsp");
       member.http = json_string_member (object, "http");
       member.since = json_string_member (object, "since");
+      if (JsonNode *load = json_object_get_member (object, "load");
+          load && JSON_NODE_HOLDS_OBJECT (load)) {
+        JsonObject *o = json_node_get_object (load);
+        member.viewers = std::max<int64_t> (0,
+            json_object_get_int_member_with_default (o, "viewers", 0));
+        member.cpu = std::max (0.0,
+            json_object_get_double_member_with_default (o, "cpu", 0));
+      }
     }
   }
   g_object_unref (parser);
@@ -49,7 +66,8 @@ ClusterNode::ClusterNode (ClusterConfig config)
     : config_ (std::move (config)),
       since_ (format_utc_time (g_get_real_time (), 0)),
       // A call never outlasts the lease it serves.
-      etcd_ (config_.etcd, std::max<unsigned> (1, config_.lease_ms / 1000))
+      etcd_ (config_.etcd, std::max<unsigned> (1, config_.lease_ms / 1000)),
+      api_etcd_ (config_.etcd, 2)
 {
 }
 
@@ -110,10 +128,11 @@ ClusterNode::view () const
 }
 
 void
-ClusterNode::set_candidates (std::vector<std::string> streams)
+ClusterNode::set_candidates (std::vector<std::string> streams, size_t viewers)
 {
   std::lock_guard<std::mutex> lk (lock_);
   streams_ = std::move (streams);
+  viewers_ = viewers;
 }
 
 const ClusterNode::Member *
@@ -158,6 +177,13 @@ ClusterNode::upstream (const std::string & stream) const
     std::lock_guard<std::mutex> lk (lock_);
     const Member *owner = config_.redirect ? nullptr
         : other_owner_locked (stream);
+    // Just handed over: the new owner's, before it is listed as such.
+    auto handed = handed_over_.find (stream);
+    if (!owner && !config_.redirect && handed != handed_over_.end ()
+        && !view_.owners.count (stream))
+      for (const auto & member : view_.members)
+        if (member.node == handed->second)
+          owner = &member;
     if (!owner)
       return "";
     base = owner->rtsp;
@@ -211,9 +237,33 @@ ClusterNode::claim_streams (bool registered,
       mine.insert (stream);
   }
   std::vector<std::string> wanted;
+  std::set<std::string> live;
   {
     std::lock_guard<std::mutex> lk (lock_);
     wanted = streams_;
+    for (const auto & member : view_.members)
+      live.insert (member.node);
+  }
+  // Moves asked for, to a live node: the owner lets go, only that node
+  // claims.
+  std::map<std::string, std::string> moves = read_moves ();
+  for (auto it = moves.begin (); it != moves.end ();)
+    it = live.count (it->second) ? std::next (it) : moves.erase (it);
+  std::map<std::string, std::string> handed;
+  for (auto it = mine.begin (); it != mine.end ();) {
+    auto move = moves.find (*it);
+    std::string drop_error;
+    if (move != moves.end () && move->second != config_.node
+        && etcd_.delete_if_ours (prefix + *it, lease_, drop_error)) {
+      g_message ("cluster: node %s hands stream %s to node %s",
+          config_.node.c_str (), it->c_str (), move->second.c_str ());
+      handed[*it] = move->second;
+      owners.erase (*it);
+      load[config_.node]--;
+      it = mine.erase (it);
+    } else {
+      ++it;
+    }
   }
   // A stream that left this node's folder is given up for others.
   for (auto it = mine.begin (); it != mine.end ();) {
@@ -227,12 +277,17 @@ ClusterNode::claim_streams (bool registered,
     }
   }
   for (const auto & stream : wanted) {
-    if (!registered || owners.count (stream))
+    if (!registered || owners.count (stream) || handed.count (stream))
       continue;
+    auto move = moves.find (stream);
+    const bool moved_here = move != moves.end ()
+        && move->second == config_.node;
+    if (move != moves.end () && !moved_here)
+      continue;                    // moving to another node
     size_t least = load[config_.node];
     for (const auto & [node, count] : load)
       least = std::min (least, count);
-    if (load[config_.node] > least)
+    if (!moved_here && load[config_.node] > least)
       continue;                    // a less loaded node takes it
     std::string claim_error;
     if (etcd_.put_if_free_or_ours (prefix + stream, config_.node, lease_,
@@ -242,9 +297,17 @@ ClusterNode::claim_streams (bool registered,
       load[config_.node]++;
       g_message ("cluster: node %s owns stream %s", config_.node.c_str (),
           stream.c_str ());
+      std::string done_error;
+      if (moved_here)
+        etcd_.remove (moves_prefix () + stream, done_error);
     }
   }
   std::lock_guard<std::mutex> lk (lock_);
+  for (auto it = handed_over_.begin (); it != handed_over_.end ();)
+    it = owners.count (it->first) || !moves.count (it->first)
+        ? handed_over_.erase (it) : std::next (it);
+  for (auto & [stream, node] : handed)
+    handed_over_[stream] = node;
   for (const auto & stream : owned_)
     if (!mine.count (stream))
       g_message ("cluster: node %s no longer owns stream %s",
@@ -253,21 +316,143 @@ ClusterNode::claim_streams (bool registered,
   return true;
 }
 
-std::string
-ClusterNode::record () const
+std::map<std::string, std::string>
+ClusterNode::read_moves ()
 {
+  std::map<std::string, std::string> moves;
+  std::string error;
+  if (auto read = etcd_.range_prefix (moves_prefix (), error))
+    for (const auto & kv : *read)
+      moves[kv.key.substr (moves_prefix ().size ())] = kv.value;
+  return moves;
+}
+
+ClusterNode::Move
+ClusterNode::request_move (const std::string & stream, const std::string & to)
+{
+  Move move { stream, "", to, "", false };
+  const View now = view ();
+  std::map<std::string, size_t> load;
+  for (const auto & member : now.members)
+    load[member.node] = member.streams;
+  auto fail = [&](const std::string & why, bool bad_request) {
+    move.stream.clear ();
+    move.error = why;
+    move.bad_request = bad_request;
+    return move;
+  };
+  if (!now.registered)
+    return fail ("this node is not registered: " + now.error, false);
+  if (!to.empty () && !load.count (to))
+    return fail ("no live node named '" + to + "'", true);
+  if (!stream.empty ()) {
+    auto owner = now.owners.find (stream);
+    if (owner == now.owners.end ())
+      return fail ("no node owns a stream named '" + stream + "'", true);
+    move.from = owner->second;
+  } else {
+    // The busiest node's first stream, if the least busy owns two fewer.
+    for (const auto & [node, count] : load)
+      if (move.from.empty () || count > load[move.from])
+        move.from = node;
+    for (const auto & [name, node] : now.owners)
+      if (node == move.from) {
+        move.stream = name;
+        break;
+      }
+  }
+  if (move.to.empty ()) {
+    for (const auto & [node, count] : load)
+      if (node != move.from && (move.to.empty () || count < load[move.to]))
+        move.to = node;
+    if (stream.empty () && (move.to.empty ()
+            || load[move.from] < load[move.to] + 2)) {
+      move.stream.clear ();        // balanced: nothing to do
+      return move;
+    }
+  }
+  if (move.to.empty ())
+    return fail ("no other live node to move it to", false);
+  if (move.to == move.from)
+    return fail ("node '" + move.to + "' owns it already", true);
+  // The request lives a few leases: a move that cannot happen is forgotten.
+  std::string error;
+  const int64_t ttl_s = std::max<int64_t> (2, 3 * config_.lease_ms / 1000);
+  auto lease = api_etcd_.grant (ttl_s, error);
+  if (!lease || !api_etcd_.put (moves_prefix () + move.stream, move.to, false,
+          error, *lease))
+    return fail ("etcd: " + error, false);
+  g_message ("cluster: moving stream %s from node %s to node %s (asked "
+      "through the API)", move.stream.c_str (), move.from.c_str (),
+      move.to.c_str ());
+  return move;
+}
+
+std::string
+ClusterNode::record ()
+{
+  // CPU since the last record: process time over wall time.
+  timespec cpu {};
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  const int64_t cpu_us = cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
+  const int64_t now = g_get_monotonic_time ();
+  if (cpu_at_us_ && now > cpu_at_us_)
+    cpu_ = 100.0 * (cpu_us - cpu_us_) / (now - cpu_at_us_);
+  cpu_us_ = cpu_us;
+  cpu_at_us_ = now;
+  size_t viewers = 0;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    viewers = viewers_;
+  }
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   json_member (b, "rtsp", config_.advertise_rtsp);
   json_member (b, "http", config_.advertise_http);
   json_member (b, "since", since_);
+  json_builder_set_member_name (b, "load");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "viewers");
+  json_builder_add_int_value (b, static_cast<gint64> (viewers));
+  json_builder_set_member_name (b, "cpu");
+  json_builder_add_double_value (b, std::round (cpu_ * 10) / 10);
+  json_builder_end_object (b);
   json_builder_end_object (b);
   return finish_json (b, false);
 }
 
 void
+ClusterNode::publish_changes (const View & before, const View & after) const
+{
+  auto & bus = EventBus::gateway ();
+  for (const auto & [stream, node] : after.owners) {
+    auto was = before.owners.find (stream);
+    if (was == before.owners.end () || was->second != node)
+      bus.publish ("cluster.owner", stream, { { "node", node },
+              { "previous", was == before.owners.end () ? "" : was->second } });
+  }
+  for (const auto & [stream, node] : before.owners)
+    if (!after.owners.count (stream))
+      bus.publish ("cluster.owner", stream, { { "node", "" },
+              { "previous", node } });
+  auto listed = [](const View & view, const std::string & node) {
+    return std::any_of (view.members.begin (), view.members.end (),
+        [&](const Member & m) { return m.node == node; });
+  };
+  for (const auto & member : after.members)
+    if (!listed (before, member.node))
+      bus.publish ("cluster.node", "", { { "node", member.node },
+              { "state", "joined" } });
+  for (const auto & member : before.members)
+    if (!listed (after, member.node))
+      bus.publish ("cluster.node", "", { { "node", member.node },
+              { "state", "left" } });
+}
+
+void
 ClusterNode::round ()
 {
+  const View before = view ();
   std::string error;
   const int64_t ttl_s = std::max<int64_t> (1, (config_.lease_ms + 999) / 1000);
   // Whether etcd answered every call: when it did not, nothing this node
@@ -292,15 +477,23 @@ ClusterNode::round ()
       reached = false;
   }
   // The key is written once per lease (a name held by another gateway's
-  // lease is tried again each round).
-  if (reached && !key_ours_) {
-    key_ours_ = etcd_.put_if_free_or_ours (node_key (config_.node), record (),
-        lease_, error);
-    if (!key_ours_ && !error.empty ())
+  // lease is tried again each round), and again as the load changes.
+  const std::string now_record = record ();
+  const bool load_due = now_record != written_ && g_get_monotonic_time ()
+      - written_us_ >= kLoadEveryUs;
+  if (reached && (!key_ours_ || load_due)) {
+    if (etcd_.put_if_free_or_ours (node_key (config_.node), now_record,
+            lease_, error)) {
+      key_ours_ = true;
+      written_ = now_record;
+      written_us_ = g_get_monotonic_time ();
+    } else if (!error.empty ()) {
       reached = false;
-    else if (!key_ours_)
+    } else {
+      key_ours_ = false;
       error = "another gateway is registered as node '" + config_.node
           + "'";
+    }
   }
   const bool registered = reached && key_ours_;
   auto listed = reached ? etcd_.range_prefix (std::string (kPrefix)
@@ -329,6 +522,11 @@ ClusterNode::round ()
       member.streams = std::count_if (view_.owners.begin (),
           view_.owners.end (), [&](const auto & o) {
             return o.second == member.node; });
+  }
+  if (read_owners) {
+    if (owners_known_)
+      publish_changes (before, view_);
+    owners_known_ = true;
   }
   if (registered && !was)
     g_message ("cluster: node %s registered (%zu node(s), lease %u ms)",

@@ -46,6 +46,8 @@ public:
     std::string since;             // when it registered (RFC 3339)
     bool self = false;
     size_t streams = 0;            // streams it owns
+    int64_t viewers = 0;           // readers of its streams (as it said)
+    double cpu = 0;                // its CPU use, % of one core
   };
   struct View
   {
@@ -78,12 +80,27 @@ public:
   // from the next round on. Redirects only with `mode: redirect`, to the
   // owner's advertised addresses.
   bool owns (const std::string & stream) const override;
-  void set_candidates (std::vector<std::string> streams) override;
+  void set_candidates (std::vector<std::string> streams, size_t viewers)
+      override;
   std::string redirect_rtsp (const std::string & stream) const override;
   std::string redirect_http (const std::string & stream) const override;
   // With `mode: proxy`: the owner's advertised RTSP address, the stream's
   // path, and `credential` as user information.
   std::string upstream (const std::string & stream) const override;
+
+  // Rebalancing by hand (main context): asks the owner of `stream` to hand
+  // it to node `to`. Empty `stream`: a stream of the node owning the most,
+  // to the node owning the fewest, when they differ by two or more; empty
+  // `to`: the node owning the fewest. The request is a key
+  // <prefix>moves/<stream> = node under a short lease of its own: the owner
+  // lets the stream go, only that node claims it, then removes the key.
+  struct Move
+  {
+    std::string stream, from, to;  // stream "": nothing to move
+    std::string error;             // why not (and no move)
+    bool bad_request = false;      // the error is the caller's
+  };
+  Move request_move (const std::string & stream, const std::string & to);
 
   static constexpr const char *kPrefix = "/camgate/";
 
@@ -95,7 +112,15 @@ private:
   // be read (what this node owns stays as it was).
   bool claim_streams (bool registered, std::map<std::string, std::string> &
       owners, std::string & error);
-  std::string record () const;
+  // The moves asked for (stream -> node), read this round.
+  std::map<std::string, std::string> read_moves ();
+  // This node's record: addresses and load (the load written again when it
+  // changed, at most every kLoadEveryUs).
+  std::string record ();
+  // Publishes what changed between two views (ownership moves, nodes
+  // joining or leaving) on the event bus.
+  void publish_changes (const View & before, const View & after) const;
+  static constexpr int64_t kLoadEveryUs = 5 * G_USEC_PER_SEC;
   // The owner's member record, when another live node owns `stream`.
   const Member *other_owner_locked (const std::string & stream) const;
   // That owner's advertised `address`, with `mode: redirect` ("" else).
@@ -105,14 +130,24 @@ private:
   const ClusterConfig config_;
   const std::string since_;
   EtcdClient etcd_;
+  EtcdClient api_etcd_;            // request_move's, on the main context
   int64_t lease_ = 0;              // thread only
   bool key_ours_ = false;          // our key written under lease_
+  std::string written_;            // the record as last written
+  int64_t written_us_ = 0;
+  int64_t cpu_us_ = 0, cpu_at_us_ = 0;   // process CPU time, and when read
+  double cpu_ = 0;
+  bool owners_known_ = false;      // owners read once: changes are events
   mutable std::mutex lock_;
   std::condition_variable wake_;
   bool stopping_ = false;
   View view_;
   std::vector<std::string> streams_;     // set_candidates
+  size_t viewers_ = 0;
   std::set<std::string> owned_;
+  // Streams this node let go for a move, and to whom: their viewers here
+  // are served from that node (as an edge) until another owner is known.
+  std::map<std::string, std::string> handed_over_;
   std::thread thread_;
 };
 

@@ -256,16 +256,17 @@ EtcdClient::range_prefix (const std::string & prefix, std::string & error,
 
 bool
 EtcdClient::put (const std::string & key, const std::string & value,
-    bool only_if_absent, std::string & error)
+    bool only_if_absent, std::string & error, int64_t lease)
 {
   if (!only_if_absent)
     return call ("kv/put", "{\"key\":\"" + base64 (key) + "\",\"value\":\""
-        + base64 (value) + "\"}", error).has_value ();
+        + base64 (value) + "\",\"lease\":\"" + std::to_string (lease)
+        + "\"}", error).has_value ();
   ParsedReply reply;
   if (!parsed (call ("kv/txn", "{\"compare\":[{\"target\":\"CREATE\","
               "\"key\":\"" + base64 (key) + "\",\"create_revision\":\"0\","
               "\"result\":\"EQUAL\"}],\"success\":[" + put_request (key, value,
-                  0) + "]}", error), reply))
+                  lease) + "]}", error), reply))
     return false;
   error.clear ();
   return bool_member (reply.object (), "succeeded");

@@ -53,7 +53,7 @@ public:
   // Puts `key` = `value` (no lease); with `only_if_absent`, only when the
   // key does not exist: false then, with `error` empty.
   bool put (const std::string & key, const std::string & value,
-      bool only_if_absent, std::string & error);
+      bool only_if_absent, std::string & error, int64_t lease = 0);
   // Deletes `key`: false on failure (a key that was not there is no failure).
   bool remove (const std::string & key, std::string & error);
 

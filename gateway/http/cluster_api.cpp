@@ -34,6 +34,10 @@ send_cluster (SoupServerMessage * message, const ClusterNode * cluster)
       json_builder_add_boolean_value (b, member.self);
       json_builder_set_member_name (b, "streams");
       json_builder_add_int_value (b, member.streams);
+      json_builder_set_member_name (b, "viewers");
+      json_builder_add_int_value (b, member.viewers);
+      json_builder_set_member_name (b, "cpu");
+      json_builder_add_double_value (b, member.cpu);
       json_builder_end_object (b);
     }
     json_builder_end_array (b);
@@ -46,6 +50,49 @@ send_cluster (SoupServerMessage * message, const ClusterNode * cluster)
   }
   json_builder_end_object (b);
   send_json (message, SOUP_STATUS_OK, finish_json (b));
+}
+
+void
+rebalance_cluster (SoupServerMessage * message, ClusterNode * cluster,
+    const std::string & body)
+{
+  if (!cluster)
+    return send_error (message, SOUP_STATUS_NOT_FOUND, "this gateway runs "
+        "alone (no cluster: in its config)");
+  std::string stream, to;
+  if (!body.empty ()) {
+    JsonParser *parser = json_parser_new ();
+    const bool ok = body.size () <= 4096 && json_parser_load_from_data (parser,
+        body.c_str (), body.size (), nullptr)
+        && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
+    if (ok) {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      stream = json_string_member (object, "stream");
+      to = json_string_member (object, "to");
+    }
+    g_object_unref (parser);
+    if (!ok)
+      return send_error (message, SOUP_STATUS_BAD_REQUEST, "body: expected "
+          "{\"stream\": ..., \"to\": ...} (both optional)");
+  }
+  const ClusterNode::Move move = cluster->request_move (stream, to);
+  if (!move.error.empty ())
+    return send_error (message, move.bad_request ? SOUP_STATUS_BAD_REQUEST
+        : SOUP_STATUS_SERVICE_UNAVAILABLE, move.error);
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "stream");
+  if (move.stream.empty ()) {
+    json_builder_add_null_value (b);
+    json_member (b, "reason", "the cluster is balanced");
+  } else {
+    json_builder_add_string_value (b, move.stream.c_str ());
+    json_member (b, "from", move.from);
+    json_member (b, "to", move.to);
+  }
+  json_builder_end_object (b);
+  send_json (message, move.stream.empty () ? SOUP_STATUS_OK
+      : SOUP_STATUS_ACCEPTED, finish_json (b));
 }
 
 }  // namespace camgate

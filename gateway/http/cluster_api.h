@@ -3,6 +3,8 @@
 
 #include <libsoup/soup.h>
 
+#include <string>
+
 namespace camgate {
 
 class ClusterNode;
@@ -11,5 +13,11 @@ class ClusterNode;
 // it is registered (and why not), the lease, and the registered nodes with
 // their advertised addresses.
 void send_cluster (SoupServerMessage * message, const ClusterNode * cluster);
+
+// POST /api/v1/cluster/rebalance, body {"stream": ..., "to": ...} (both
+// optional, see ClusterNode::request_move): 202 with the move asked for,
+// 200 with "stream": null when the cluster is balanced.
+void rebalance_cluster (SoupServerMessage * message, ClusterNode * cluster,
+    const std::string & body);
 
 }  // namespace camgate

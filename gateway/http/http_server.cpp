@@ -381,6 +381,10 @@ HttpServer::add_api_routes ()
         "read the cluster", [this](const RouteRequest & r) {
           send_cluster (r.message, cluster_);
         } });
+  routes_.add ({ "POST", "/api/v1/cluster/rebalance", Access::Needs,
+        kPermAdmin, "move streams between nodes", [this](const RouteRequest & r) {
+          rebalance_cluster (r.message, cluster_, request_body (r.message));
+        } });
   // ONVIF Basic Notification: a camera's events, POSTed to the secret
   // address its subscription named (the token is its only credential).
   routes_.add ({ "POST", "/api/v1/onvif/events/{token}", Access::Public, 0, "",

@@ -64,7 +64,7 @@ public:
   // The /api/... and /metrics routes, each with the access it needs.
   const RouteTable & api_routes () const { return routes_; }
   // The cluster this gateway is a node of (nullptr: it runs alone).
-  void set_cluster (const ClusterNode * cluster) { cluster_ = cluster; }
+  void set_cluster (ClusterNode * cluster) { cluster_ = cluster; }
   // In a cluster, the stream API writes the shared definitions.
   void share_definitions (SharedDefinitions * shared)
   {
@@ -105,7 +105,7 @@ private:
   std::unique_ptr<PtzRoutes> ptz_;
   std::unique_ptr<EventStream> events_;
   std::unique_ptr<Webhooks> webhooks_;
-  const ClusterNode *cluster_ = nullptr;
+  ClusterNode *cluster_ = nullptr;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;

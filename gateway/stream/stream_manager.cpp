@@ -198,13 +198,16 @@ StreamManager::on_ownership_tick (gpointer data)
 {
   auto *self = static_cast<StreamManager *> (data);
   std::vector<std::string> candidates;
+  size_t viewers = 0;
   for (auto & [name, stream] : self->streams_) {
     if (stream->spec ().source.kind != SourceKind::Publish)
       candidates.push_back (name);
+    for (ReaderKind kind : kReaderKinds)
+      viewers += stream->readers (kind)->count ();
     stream->set_standby (!self->ownership_->owns (name),
         self->ownership_->upstream (name));
   }
-  self->ownership_->set_candidates (std::move (candidates));
+  self->ownership_->set_candidates (std::move (candidates), viewers);
   return G_SOURCE_CONTINUE;
 }
 

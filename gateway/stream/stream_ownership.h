@@ -13,8 +13,10 @@ public:
   virtual ~StreamOwnership () = default;
   // Whether this node owns `stream`, and so runs its source.
   virtual bool owns (const std::string & stream) const = 0;
-  // The streams this node could own (all but publish streams).
-  virtual void set_candidates (std::vector<std::string> streams) = 0;
+  // The streams this node could own (all but publish streams), and how
+  // many readers its streams have (its load, as other nodes see it).
+  virtual void set_candidates (std::vector<std::string> streams,
+      size_t viewers) = 0;
   // Where viewers of `stream` are sent when another node owns it (the
   // owner's "rtsp://host:port" or "http://host:port" base), "" to serve or
   // refuse them here.

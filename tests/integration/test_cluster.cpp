@@ -595,3 +595,106 @@ TEST (ClusterStreams, AStreamMadeOnOneNodeIsLiveOnEveryNode)
   EXPECT_TRUE (wait_until ([&] { return camera.clients_open () == 0; }, 5s));
   EXPECT_TRUE (has ("c", "lobby"));
 }
+
+// Placement is sticky: a node that joins takes nothing over by itself.
+// POST /api/v1/cluster/rebalance moves one stream from the busiest node to
+// the idlest; its viewers on both nodes keep their sessions and see
+// pictures again, and the move is an event.
+TEST (ClusterRebalance, ANodeThatJoinsGetsAStreamOnlyWhenAsked)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  FakeCamera one ({ .audio = false }), two ({ .audio = false });
+  ASSERT_TRUE (one.start () && two.start ());
+  TempDir pipes, dir;
+  pipes.write ("one.yaml", "source:\n  uri: " + one.uri () + "\n");
+  pipes.write ("two.yaml", "source:\n  uri: " + two.uri () + "\n");
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
+  auto join = [&](const std::string & name) {
+    const std::string file = dir.write (name + ".yaml", "pipelines: "
+        + pipes.path () + "\ncluster:\n  etcd: [" + etcd.url () + "]\n  node: "
+        + name + "\n  lease: 2s\n");
+    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
+        { "--config", file });
+    return nodes[name]->ready ();
+  };
+  auto logs = [&] {
+    std::string text;
+    for (const auto & [name, node] : nodes)
+      text += "--- " + name + "\n" + node->log ();
+    return text;
+  };
+  ASSERT_TRUE (join ("a"));
+  ASSERT_TRUE (wait_until ([&] {
+        auto owners = cluster_of (*nodes["a"]).owners;
+        return owners["one"] == "a" && owners["two"] == "a"; }, 10s)) << logs ();
+  ASSERT_TRUE (join ("b"));
+  EventReader events (nodes["b"]->http_port ());
+  ASSERT_TRUE (wait_until ([&] {
+        return cluster_of (*nodes["b"]).nodes.size () == 2; }, 10s)) << logs ();
+  std::this_thread::sleep_for (2s);
+  EXPECT_EQ (cluster_of (*nodes["b"]).owners["one"], "a") << "nothing moves "
+      "when a node joins";
+  EXPECT_EQ (cluster_of (*nodes["b"]).owners["two"], "a");
+
+  // A viewer of each stream on each node.
+  std::map<std::string, std::unique_ptr<Viewer>> viewers;
+  for (const char *node : { "a", "b" })
+    for (const char *stream : { "one", "two" }) {
+      auto & viewer = viewers[std::string (node) + "/" + stream];
+      viewer = std::make_unique<Viewer> (nodes[node]->url (stream), "tcp");
+      ASSERT_TRUE (viewer->wait_frames (10, 20s)) << node << "/" << stream
+          << ": " << viewer->error () << logs ();
+    }
+
+  EXPECT_EQ (http_request (nodes["b"]->http_port (), "POST",
+          "/api/v1/cluster/rebalance", "{\"stream\": \"nope\"}").status, 400);
+  EXPECT_EQ (http_request (nodes["b"]->http_port (), "POST",
+          "/api/v1/cluster/rebalance", "{\"to\": \"zz\"}").status, 400);
+  EXPECT_EQ (http_request (nodes["b"]->http_port (), "POST",
+          "/api/v1/cluster/rebalance", "[1").status, 400);
+  std::map<std::string, int> before;
+  for (auto & [name, viewer] : viewers)
+    before[name] = viewer->frames ();
+  auto moved = http_request (nodes["b"]->http_port (), "POST",
+      "/api/v1/cluster/rebalance");
+  ASSERT_EQ (moved.status, 202) << moved.body << logs ();
+  EXPECT_NE (moved.body.find ("\"from\" : \"a\""), std::string::npos)
+      << moved.body;
+  EXPECT_NE (moved.body.find ("\"to\" : \"b\""), std::string::npos)
+      << moved.body;
+  const std::string stream = moved.body.find ("\"stream\" : \"one\"")
+      != std::string::npos ? "one" : "two";
+  const auto asked = steady_clock::now ();
+  ASSERT_TRUE (wait_until ([&] {
+        return cluster_of (*nodes["a"]).owners[stream] == "b"
+            && cluster_of (*nodes["b"]).owners[stream] == "b"; }, 10s))
+      << logs ();
+  // Every viewer goes on, the moved stream's included.
+  EXPECT_TRUE (wait_until ([&] {
+        for (auto & [name, viewer] : viewers)
+          if (viewer->frames () < before[name] + 30)
+            return false;
+        return true; }, 15s)) << [&] {
+          std::string text;
+          for (auto & [name, viewer] : viewers)
+            text += name + ": " + std::to_string (before[name]) + " -> "
+                + std::to_string (viewer->frames ()) + " " + viewer->error ()
+                + "\n";
+          return text; } () << logs ();
+  std::printf ("stream %s moved; its viewers decoded 2 s more after %lld ms\n",
+      stream.c_str (), static_cast<long long> (duration_cast<milliseconds> (
+              steady_clock::now () - asked).count ()));
+  EXPECT_TRUE (wait_until ([&] {
+        return one.clients_open () == 1 && two.clients_open () == 1; }, 5s))
+      << one.clients_open () << " " << two.clients_open ();
+  EXPECT_TRUE (events.wait_for ("event: cluster.owner\ndata: \\{[^\n]*\"stream\":\""
+          + stream + "\",\"node\":\"b\",\"previous\":\"a\"", 5s)) << events.text ();
+
+  // One each now: nothing more to move.
+  auto balanced = http_request (nodes["a"]->http_port (), "POST",
+      "/api/v1/cluster/rebalance");
+  EXPECT_EQ (balanced.status, 200) << balanced.body;
+  EXPECT_NE (balanced.body.find ("\"stream\" : null"), std::string::npos)
+      << balanced.body;
+}
