@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +85,51 @@ private:
   TempDir dir_;
   const int client_port_, peer_port_;
   std::unique_ptr<ChildProcess> process_;
+  bool ready_ = false;
+};
+
+// Three etcd members as one etcd cluster (a quorum survives one loss).
+class EtcdTrio
+{
+public:
+  EtcdTrio ()
+  {
+    std::string initial;
+    for (int i = 0; i < 3; i++) {
+      clients_[i] = free_port (G_SOCKET_TYPE_STREAM);
+      peers_[i] = free_port (G_SOCKET_TYPE_STREAM);
+      initial += std::string (i ? "," : "") + "m" + std::to_string (i)
+          + "=http://127.0.0.1:" + std::to_string (peers_[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+      const std::string peer = "http://127.0.0.1:" + std::to_string (peers_[i]);
+      members_[i] = std::make_unique<ChildProcess> (std::vector<std::string> {
+            "etcd", "--name", "m" + std::to_string (i), "--data-dir",
+            dir_.path () + "/m" + std::to_string (i), "--listen-client-urls",
+            url (i), "--advertise-client-urls", url (i), "--listen-peer-urls",
+            peer, "--initial-advertise-peer-urls", peer, "--initial-cluster",
+            initial, "--initial-cluster-state", "new", "--logger", "zap",
+            "--log-level", "error" }, (GSubprocessFlags)
+          (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+    }
+    ready_ = wait_until ([this] {
+          for (int i = 0; i < 3; i++)
+            if (http_request (clients_[i], "GET", "/health").status != 200)
+              return false;
+          return true; }, 20s);
+  }
+  bool ready () const { return ready_; }
+  std::string url (int i) const
+  {
+    return "http://127.0.0.1:" + std::to_string (clients_[i]);
+  }
+  std::string urls () const { return url (0) + ", " + url (1) + ", " + url (2); }
+  void stop (int i) { members_[i].reset (); }
+
+private:
+  TempDir dir_;
+  int clients_[3] = {}, peers_[3] = {};
+  std::unique_ptr<ChildProcess> members_[3];
   bool ready_ = false;
 };
 
@@ -160,6 +208,27 @@ rtsp_viewers_of (const GatewayProcess & gateway, const std::string & stream)
   }
   g_object_unref (parser);
   return viewers;
+}
+
+// The MP4 files under `folder` (recursively), sorted by name.
+std::vector<std::string>
+mp4_files_under (const std::string & folder)
+{
+  std::vector<std::string> files;
+  std::error_code ignored;
+  for (const auto & entry : std::filesystem::recursive_directory_iterator (
+          folder, ignored))
+    if (entry.path ().extension () == ".mp4")
+      files.push_back (entry.path ().string ());
+  std::sort (files.begin (), files.end ());
+  return files;
+}
+
+double
+seconds_in (const std::string & file)
+{
+  return std::atof (run_command ("ffprobe -v error -show_entries "
+          "format=duration -of csv=p=0 '" + file + "' 2>/dev/null").c_str ());
 }
 
 std::string
@@ -249,8 +318,8 @@ TEST (Cluster, AGatewayThatCannotReachEtcdServesAndSaysWhy)
 
 // Nodes (a, b, ...) whose folders hold the same camera stream "cam"
 // (`outputs` its outputs), `mode` their cluster mode ("" for the default),
-// `extra` added to each node's config. Waits until all agree on its owner
-// and the owner runs it.
+// `extra` added to each node's config ("%NODE%" there: the node's name).
+// Waits until all agree on its owner and the owner runs it.
 class ClusterNodes : public ::testing::Test
 {
 protected:
@@ -264,8 +333,11 @@ protected:
         + outputs);
     names_ = names;
     for (const auto & name : names_) {
+      std::string own = extra;
+      for (size_t at; (at = own.find ("%NODE%")) != std::string::npos;)
+        own.replace (at, 6, name);
       const std::string file = dir_.write (name + ".yaml",
-          "pipelines: " + pipes_.path () + "\n" + extra + "cluster:\n  etcd: ["
+          "pipelines: " + pipes_.path () + "\n" + own + "cluster:\n  etcd: ["
           + etcd_.url () + "]\n  node: " + name + "\n  lease: 2s\n"
           + (mode.empty () ? "" : "  mode: " + mode + "\n")
           + cluster_extra_);
@@ -697,4 +769,87 @@ TEST (ClusterRebalance, ANodeThatJoinsGetsAStreamOnlyWhenAsked)
   EXPECT_EQ (balanced.status, 200) << balanced.body;
   EXPECT_NE (balanced.body.find ("\"stream\" : null"), std::string::npos)
       << balanced.body;
+}
+
+// Recording belongs to the owner: the edge writes nothing, and when the
+// owner dies the new owner records on; what the dead one wrote stays
+// playable.
+TEST_F (ClusterNodes, RecordingContinuesOnTheNewOwner)
+{
+  TempDir recordings;
+  start ("record: { path: '%H-%M-%S.mp4', segment: 2s }\n", "", { "a", "b" },
+      "recordings: " + recordings.path () + "/%NODE%\n");
+  const std::string mine = recordings.path () + "/" + owner_ + "/cam";
+  const std::string theirs = recordings.path () + "/" + other_name () + "/cam";
+  ASSERT_TRUE (wait_until ([&] { return mp4_files_under (mine).size () >= 2; },
+          15s)) << logs ();
+  EXPECT_TRUE (mp4_files_under (theirs).empty ()) << "an edge records nothing";
+
+  const auto killed = steady_clock::now ();
+  owning ().kill_hard ();
+  ASSERT_TRUE (wait_until ([&] { return mp4_files_under (theirs).size () >= 2; },
+          20s)) << logs ();
+  std::printf ("the new owner's second recording began %lld ms after the "
+      "owner was killed\n", static_cast<long long> (duration_cast<milliseconds> (
+              steady_clock::now () - killed).count ()));
+  // Its first file is whole and decodes.
+  const auto after = mp4_files_under (theirs);
+  EXPECT_GT (seconds_in (after[0]), 1.0) << after[0];
+  // What the dead owner wrote plays; the file it was writing opens (with
+  // the fragments it finished).
+  const auto before = mp4_files_under (mine);
+  for (size_t i = 0; i + 1 < before.size (); i++)
+    EXPECT_GT (seconds_in (before[i]), 1.0) << before[i];
+  int status = -1;
+  run_command ("ffprobe -v error '" + before.back () + "' 2>&1", &status);
+  EXPECT_EQ (status, 0) << before.back ();
+}
+
+// With three etcd members, losing the one every node asked first changes
+// nothing: the nodes go on with the others, and a node's death is still
+// noticed and its stream taken over.
+TEST (ClusterOnThreeEtcdMembers, LosingAMemberIsNotLosingTheCluster)
+{
+  EtcdTrio etcd;
+  ASSERT_TRUE (etcd.ready ()) << "three etcd members did not start";
+  FakeCamera camera ({ .audio = false });
+  ASSERT_TRUE (camera.start ());
+  TempDir pipes, dir;
+  pipes.write ("cam.yaml", "source:\n  uri: " + camera.uri () + "\n");
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
+  for (const char *name : { "a", "b" }) {
+    const std::string file = dir.write (std::string (name) + ".yaml",
+        "pipelines: " + pipes.path () + "\ncluster:\n  etcd: [" + etcd.urls ()
+        + "]\n  node: " + name + "\n  lease: 2s\n");
+    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
+        { "--config", file });
+    ASSERT_TRUE (nodes[name]->ready ()) << nodes[name]->log ();
+  }
+  auto logs = [&] {
+    return "--- a\n" + nodes["a"]->log () + "--- b\n" + nodes["b"]->log ();
+  };
+  std::string owner;
+  ASSERT_TRUE (wait_until ([&] {
+        owner = cluster_of (*nodes["a"]).owners["cam"];
+        return !owner.empty () && cluster_of (*nodes["b"]).owners["cam"] == owner
+            && state_of (*nodes[owner], "cam") == "running"; }, 15s)) << logs ();
+  const std::string survivor = owner == "a" ? "b" : "a";
+
+  etcd.stop (0);
+  std::this_thread::sleep_for (3s);
+  for (const char *name : { "a", "b" }) {
+    const auto view = cluster_of (*nodes[name]);
+    EXPECT_TRUE (view.registered) << name << ": " << view.error << logs ();
+    EXPECT_EQ (view.nodes.size (), 2u) << name;
+    EXPECT_EQ (view.owners.at ("cam"), owner) << name;
+  }
+  EXPECT_EQ (camera.clients_open (), 1);
+
+  nodes[owner]->kill_hard ();
+  EXPECT_TRUE (wait_until ([&] {
+        return state_of (*nodes[survivor], "cam") == "running"; }, 10s))
+      << logs ();
+  EXPECT_EQ (cluster_of (*nodes[survivor]).owners["cam"], survivor);
+  Viewer viewer (nodes[survivor]->url ("cam"), "tcp");
+  EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
 }
