@@ -439,6 +439,7 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
     { "/api/v1/events", { "get" } },
     { "/api/v1/onvif/events/{token}", { "post" } },
     { "/api/v1/cluster", { "get" } },
+    { "/api/v1/cluster/rebalance", { "post" } },
   };
   for (const auto & [path, methods] : routes)
     for (const auto & method : methods)
