@@ -58,6 +58,8 @@ public:
     reader_.join ();
     g_object_unref (process_);
   }
+  // SIGKILL: no chance to clean up (a crash, a power cut).
+  void kill_hard () { g_subprocess_force_exit (process_); }
   pid_t pid () const
   {
     return std::atoi (g_subprocess_get_identifier (process_));
