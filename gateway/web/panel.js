@@ -3,7 +3,8 @@
 // to LL-HLS, then snapshots; state changes and camera motion come through
 // /api/v1/events), a big player with the stream's URLs (and a PTZ
 // pad for ONVIF cameras that steer), the stream form (errors shown next to
-// their field), ONVIF discovery and recordings.
+// their field), ONVIF discovery, recordings, and the cluster's nodes and
+// owners (moving a stream to another node).
 // Plain JS served from the gateway itself: no CDN, no build step.
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -258,6 +259,10 @@ function followEvents() {
   };
   source.addEventListener('stream.state', refresh);
   source.addEventListener('stream.health', refresh);
+  // Owners moving, nodes coming and going: the Cluster page follows.
+  for (const type of ['cluster.owner', 'cluster.node']) {
+    source.addEventListener(type, () => { if (!$('#cluster').hidden) showCluster(); });
+  }
   for (const kind of ['motion', 'tamper', 'input']) {
     source.addEventListener('camera.' + kind, (message) => {
       const event = JSON.parse(message.data);
@@ -610,6 +615,58 @@ async function showRecordings() {
   }
 }
 
+// ---- cluster ------------------------------------------------------------------------
+
+async function showCluster() {
+  const res = await api('/api/v1/cluster');
+  if (!res.ok || !res.body.enabled) {
+    $('#cluster-state').textContent = res.ok ? 'This gateway runs alone.' : 'Cannot read the cluster.';
+    return;
+  }
+  const view = res.body;
+  $('#cluster-state').textContent = 'This is node ' + view.node + (view.registered
+    ? ', registered (lease ' + view.lease_ms / 1000 + ' s).' : ', not registered: ' + view.error);
+  const rows = $('#cluster-nodes tbody');
+  rows.textContent = '';
+  for (const node of view.nodes) {
+    const row = rows.insertRow();
+    row.dataset.node = node.node;
+    for (const value of [node.node + (node.self ? ' (this one)' : ''), node.rtsp, node.http,
+      new Date(node.since).toLocaleString(), node.streams, node.viewers, node.cpu.toFixed(1) + ' %']) {
+      row.insertCell().textContent = value;
+    }
+  }
+  const owners = $('#cluster-owners tbody');
+  owners.textContent = '';
+  for (const [stream, owner] of Object.entries(view.owners)) {
+    const row = owners.insertRow();
+    row.dataset.stream = stream;
+    row.insertCell().textContent = stream;
+    const cell = row.insertCell();
+    cell.className = 'owner';
+    cell.textContent = owner;
+    if (!can('admin')) continue;
+    const select = document.createElement('select');
+    select.setAttribute('aria-label', 'Move ' + stream + ' to');
+    for (const node of view.nodes) {
+      if (node.node !== owner) select.add(new Option(node.node, node.node));
+    }
+    const move = document.createElement('button');
+    move.textContent = 'Move';
+    move.disabled = !select.options.length;
+    move.onclick = () => rebalance({ stream, to: select.value });
+    const actions = row.insertCell();
+    actions.append(select, move);
+  }
+}
+
+async function rebalance(body) {
+  const res = await api('/api/v1/cluster/rebalance', { method: 'POST', json: body });
+  $('#cluster-error').textContent = res.ok ? (res.body.reason || '')
+    : (res.body ? res.body.error : 'failed');
+  await showCluster();
+}
+
 // ---- views, sign in ---------------------------------------------------------------
 
 function selectView(view) {
@@ -619,6 +676,7 @@ function selectView(view) {
   });
   if (view === 'cameras') showCameras();
   if (view === 'recordings') showRecordings();
+  if (view === 'cluster') showCluster();
 }
 
 function showLogin() {
@@ -645,7 +703,11 @@ async function enter() {
   $('#nav').hidden = false;
   $('#who').textContent = signedIn ? state.me.user : '';
   $('#logout').hidden = !signedIn;
-  document.querySelectorAll('nav [data-needs]').forEach((e) => { e.hidden = !can(e.dataset.needs); });
+  document.querySelectorAll('nav [data-needs], #cluster [data-needs]').forEach((e) => {
+    e.hidden = !can(e.dataset.needs);
+  });
+  const cluster = can('api') ? await api('/api/v1/cluster') : null;
+  $('nav [data-view=cluster]').hidden = !(cluster && cluster.ok && cluster.body.enabled);
   selectView('streams');
   await refreshStreams();
   clearInterval(state.timer);
@@ -681,6 +743,7 @@ window.addEventListener('DOMContentLoaded', async () => {
   $('#player').addEventListener('close', () => { endMove(); if (state.player) state.player.close(); state.player = null; });
   wirePtz();
   $('#editor .close').addEventListener('click', () => $('#editor').close());
+  $('#rebalance').addEventListener('click', () => rebalance());
   document.querySelectorAll('nav [data-view]').forEach((b) => {
     b.addEventListener('click', () => selectView(b.dataset.view));
   });

@@ -421,6 +421,28 @@ TEST_F (ClusterNodes, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
   EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
 }
 
+// The panel of an edge in Chromium: the stream's tile plays there (WebRTC
+// from the edge), the Cluster page lists the nodes and the owner, and a
+// stream is moved with a click.
+TEST_F (ClusterNodes, ThePanelShowsTheClusterAndMovesAStream)
+{
+  const std::string command = browser_command ("panel_cluster.cjs");
+  if (command.empty ())
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  start ("", "");
+  const char *out = g_getenv ("CAMGATE_TEST_OUTPUT");
+  const std::string shots = (out ? std::string (out) : dir_.path ()) + "/panel";
+  std::filesystem::create_directories (shots);
+  int status = -1;
+  const std::string seen = run_command (command + " " + http_of (other ())
+      + "/ cam " + other_name () + " " + shots, &status);
+  EXPECT_EQ (status, 0) << seen << logs ();
+  EXPECT_TRUE (wait_until ([&] {
+        return cluster_of (owning ()).owners["cam"] == other_name (); }, 5s))
+      << logs ();
+  EXPECT_TRUE (wait_until ([&] { return camera_.clients_open () == 1; }, 5s));
+}
+
 TEST_F (ClusterNodes, WhileEtcdIsDownTheOwnerServesOnAndNobodyElseTakesOver)
 {
   start ("", "");
