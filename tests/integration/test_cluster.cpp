@@ -498,6 +498,15 @@ TEST_F (ClusterNodes, RedirectModeSendsViewersToTheOwner)
   // The owner serves its own viewers.
   EXPECT_NE (http_request (owning ().http_port (), "GET", "/cam/index.m3u8")
       .status, 307);
+  // A browser sent to the other node plays the stream (hls.js, from the
+  // owner it was redirected to).
+  const std::string command = browser_command ("play_hls.cjs");
+  if (!command.empty ()) {
+    int played = -1;
+    const std::string seen = run_command (command + " " + http_of (other ())
+        + "/cam/ 30", &played);
+    EXPECT_EQ (played, 0) << seen;
+  }
 }
 
 // mode: proxy (the default), with users: a viewer on any node is served
