@@ -29,7 +29,7 @@ import_definitions (const GatewayConfig & config,
     g_printerr ("%s\n", error.to_string ().c_str ());
     broken.insert (error.file);
   }
-  EtcdClient etcd (config.cluster.etcd, 5);
+  EtcdClient etcd (config.cluster, 5);
   size_t imported = 0, failed = broken.size ();
   for (const auto & spec : set.streams) {
     gchar *text = nullptr;

@@ -66,8 +66,8 @@ ClusterNode::ClusterNode (ClusterConfig config)
     : config_ (std::move (config)),
       since_ (format_utc_time (g_get_real_time (), 0)),
       // A call never outlasts the lease it serves.
-      etcd_ (config_.etcd, std::max<unsigned> (1, config_.lease_ms / 1000)),
-      api_etcd_ (config_.etcd, 2)
+      etcd_ (config_, std::max<unsigned> (1, config_.lease_ms / 1000)),
+      api_etcd_ (config_, 2)
 {
 }
 

@@ -99,34 +99,119 @@ put_request (const std::string & key, const std::string & value,
 
 }  // namespace
 
-EtcdClient::EtcdClient (std::vector<std::string> endpoints, unsigned timeout_s)
-    : endpoints_ (std::move (endpoints)),
+EtcdClient::EtcdClient (const ClusterConfig & cluster, unsigned timeout_s)
+    : endpoints_ (cluster.etcd), user_ (cluster.etcd_user),
+      password_ (cluster.etcd_password),
       session_ (soup_session_new_with_options ("timeout", timeout_s,
               "idle-timeout", 60, nullptr))
 {
+  GError *error = nullptr;
+  if (!cluster.etcd_ca.empty ()) {
+    GTlsDatabase *ca = g_tls_file_database_new (cluster.etcd_ca.c_str (),
+        &error);
+    if (ca) {
+      soup_session_set_tls_database (session_, ca);
+      g_object_unref (ca);
+    } else {
+      setup_error_ = "cluster.etcd-tls.ca: " + std::string (error->message);
+      g_clear_error (&error);
+    }
+  }
+  if (!cluster.etcd_certificate.empty ()) {
+    certificate_ = g_tls_certificate_new_from_files (
+        cluster.etcd_certificate.c_str (), cluster.etcd_key.c_str (), &error);
+    if (!certificate_) {
+      setup_error_ = "cluster.etcd-tls: " + std::string (error->message);
+      g_clear_error (&error);
+    }
+  }
 }
 
 EtcdClient::~EtcdClient ()
 {
+  if (certificate_)
+    g_object_unref (certificate_);
   g_object_unref (session_);
+}
+
+SoupMessage *
+EtcdClient::message_to (const char *path, const std::string & body) const
+{
+  const std::string url = endpoints_[current_] + "/v3/" + path;
+  SoupMessage *message = soup_message_new ("POST", url.c_str ());
+  if (!message)
+    return nullptr;
+  GBytes *request = g_bytes_new (body.data (), body.size ());
+  soup_message_set_request_body_from_bytes (message, "application/json",
+      request);
+  g_bytes_unref (request);
+  if (!token_.empty ())
+    soup_message_headers_replace (soup_message_get_request_headers (message),
+        "Authorization", token_.c_str ());
+  if (certificate_)
+    soup_message_set_tls_client_certificate (message, certificate_);
+  return message;
 }
 
 std::optional<std::string>
 EtcdClient::call (const char *path, const std::string & body,
     std::string & error)
 {
+  if (!setup_error_.empty ()) {
+    error = setup_error_;
+    return std::nullopt;
+  }
+  if (!user_.empty () && token_.empty () && !authenticate (error))
+    return std::nullopt;
+  bool token_refused = false;
+  auto reply = call_once (path, body, error, token_refused);
+  // Tokens expire (etcd's simple tokens after 5 minutes idle): log in again.
+  if (token_refused && !user_.empty () && authenticate (error))
+    reply = call_once (path, body, error, token_refused);
+  return reply;
+}
+
+bool
+EtcdClient::authenticate (std::string & error)
+{
+  token_.clear ();
+  bool ignored = false;
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, user_.c_str ());
+  json_builder_set_member_name (b, "password");
+  json_builder_add_string_value (b, password_.c_str ());
+  json_builder_end_object (b);
+  JsonGenerator *generator = json_generator_new ();
+  JsonNode *root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  g_autofree gchar *body = json_generator_to_data (generator, nullptr);
+  json_node_unref (root);
+  g_object_unref (generator);
+  g_object_unref (b);
+  ParsedReply reply;
+  if (!parsed (call_once ("auth/authenticate", body, error, ignored), reply))
+    return false;
+  token_ = json_object_get_string_member_with_default (reply.object (),
+      "token", "");
+  if (token_.empty ())
+    error = "etcd gave no token to user '" + user_ + "'";
+  return !token_.empty ();
+}
+
+std::optional<std::string>
+EtcdClient::call_once (const char *path, const std::string & body,
+    std::string & error, bool & token_refused)
+{
+  token_refused = false;
   for (size_t tried = 0; tried < endpoints_.size (); tried++) {
-    const std::string url = endpoints_[current_] + "/v3/" + path;
-    SoupMessage *message = soup_message_new ("POST", url.c_str ());
+    SoupMessage *message = message_to (path, body);
     if (!message) {
-      error = "not a URL: " + url;
+      error = "not a URL: " + endpoints_[current_];
       current_ = (current_ + 1) % endpoints_.size ();
       continue;
     }
-    GBytes *request = g_bytes_new (body.data (), body.size ());
-    soup_message_set_request_body_from_bytes (message, "application/json",
-        request);
-    g_bytes_unref (request);
     GError *gerror = nullptr;
     GBytes *reply = soup_session_send_and_read (session_, message, nullptr,
         &gerror);
@@ -147,6 +232,7 @@ EtcdClient::call (const char *path, const std::string & body,
       // etcd answered: another member would say the same.
       error = endpoints_[current_] + "/v3/" + path + ": HTTP "
           + std::to_string (status) + " " + text.substr (0, 200);
+      token_refused = text.find ("invalid auth token") != std::string::npos;
       return std::nullopt;
     }
     return text;
@@ -335,20 +421,21 @@ EtcdClient::watch_prefix (const std::string & prefix, int64_t revision,
 {
   // A watch answer holds at most one batch of changes: a few definitions.
   constexpr gsize kMaxAnswerBytes = 8 * 1024 * 1024;
-  const std::string url = endpoints_[current_] + "/v3/watch";
-  SoupMessage *message = soup_message_new ("POST", url.c_str ());
-  if (!message) {
-    error = "not a URL: " + url;
-    current_ = (current_ + 1) % endpoints_.size ();
+  if (!setup_error_.empty ()) {
+    error = setup_error_;
     return false;
   }
+  if (!user_.empty () && !authenticate (error))
+    return false;
   const std::string body = "{\"create_request\":{\"key\":\"" + base64 (prefix)
       + "\",\"range_end\":\"" + base64 (prefix_end (prefix))
       + "\",\"start_revision\":\"" + std::to_string (revision + 1) + "\"}}";
-  GBytes *request = g_bytes_new (body.data (), body.size ());
-  soup_message_set_request_body_from_bytes (message, "application/json",
-      request);
-  g_bytes_unref (request);
+  SoupMessage *message = message_to ("watch", body);
+  if (!message) {
+    error = "not a URL: " + endpoints_[current_];
+    current_ = (current_ + 1) % endpoints_.size ();
+    return false;
+  }
   GError *gerror = nullptr;
   GInputStream *stream = soup_session_send (session_, message, cancel,
       &gerror);

@@ -1,8 +1,13 @@
 // EtcdClient: the few etcd v3 calls a camgate cluster needs, over etcd's
 // JSON gateway (POST /v3/...; keys and values base64 in the JSON), with
-// libsoup. Synchronous: the cluster's own thread calls it. A call that
+// libsoup. Synchronous: the thread that made it calls it. A call that
 // cannot reach an endpoint tries the next one (etcd members are equals).
+// Where etcd checks who calls, it logs in with the configured user (again
+// when its token expires) and presents the client certificate; its own
+// certificate is checked against the configured CA.
 #pragma once
+
+#include "config/gateway_config.h"
 
 #include <libsoup/soup.h>
 
@@ -18,8 +23,10 @@ namespace camgate {
 class EtcdClient
 {
 public:
-  // `endpoints`: http(s)://host:port of the etcd members.
-  EtcdClient (std::vector<std::string> endpoints, unsigned timeout_s);
+  // `cluster.etcd`: http(s)://host:port of the etcd members; and its etcd
+  // credentials. A certificate or CA that cannot be read is reported by
+  // error() and every call fails.
+  EtcdClient (const ClusterConfig & cluster, unsigned timeout_s);
   ~EtcdClient ();
   EtcdClient (const EtcdClient &) = delete;
   EtcdClient & operator= (const EtcdClient &) = delete;
@@ -72,14 +79,24 @@ public:
       std::string & error);
 
 private:
-  // POSTs `body` (JSON) to /v3/<path>; the parsed reply as JSON text, or
-  // nothing (with `error`).
+  // POSTs `body` (JSON) to /v3/<path>; the reply as JSON text, or nothing
+  // (with `error`). A refused token is renewed and the call made again.
   std::optional<std::string> call (const char *path, const std::string & body,
       std::string & error);
+  std::optional<std::string> call_once (const char *path,
+      const std::string & body, std::string & error, bool & token_refused);
+  // A message to /v3/<path> of the current endpoint, with our token and
+  // certificate; nullptr when the URL is not one.
+  SoupMessage *message_to (const char *path, const std::string & body) const;
+  bool authenticate (std::string & error);
 
   const std::vector<std::string> endpoints_;
+  const std::string user_, password_;
   size_t current_ = 0;             // the endpoint that answered last
   SoupSession *session_ = nullptr;
+  GTlsCertificate *certificate_ = nullptr;
+  std::string setup_error_;        // the CA or certificate could not be read
+  std::string token_;              // etcd's, after authenticate()
 };
 
 }  // namespace camgate

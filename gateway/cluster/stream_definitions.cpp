@@ -43,7 +43,7 @@ read_text (const std::string & path, std::string & text)
 StreamDefinitions::StreamDefinitions (const ClusterConfig & cluster,
     std::string pipelines_dir)
     : cluster_ (cluster), dir_ (std::move (pipelines_dir)),
-      writer_ (cluster.etcd, kWriteTimeoutS)
+      writer_ (cluster, kWriteTimeoutS)
 {
 }
 
@@ -106,7 +106,7 @@ void
 StreamDefinitions::run ()
 {
   // Its own client: libsoup sessions stay on the thread that uses them.
-  EtcdClient etcd (cluster_.etcd, kWatchTimeoutS);
+  EtcdClient etcd (cluster_, kWatchTimeoutS);
   std::string last_error;
   for (;;) {
     std::string error;

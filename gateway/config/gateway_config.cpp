@@ -21,7 +21,9 @@ const std::vector<std::string> kKeys =
       "http-port", "session-timeout", "read-timeout", "rtsp-udp-ports", "webrtc",
       "onvif", "users", "tls", "rtmp", "srt", "webhooks", "cluster" };
 const std::vector<std::string> kClusterKeys =
-    { "etcd", "node", "advertise", "lease", "mode", "credential" };
+    { "etcd", "node", "advertise", "lease", "mode", "credential", "etcd-auth",
+      "etcd-tls" };
+const std::vector<std::string> kEtcdTlsKeys = { "ca", "certificate", "key" };
 const std::vector<std::string> kAdvertiseKeys = { "rtsp", "http" };
 const std::vector<std::string> kCredentialKeys = { "user", "password" };
 const std::vector<std::string> kWebhookKeys =
@@ -435,8 +437,51 @@ is_origin_url (const std::string & text, std::initializer_list<const char *>
   return ok;
 }
 
+// `file` as given, or relative to the config file at `config_path`.
+std::string
+beside_config (const std::string & config_path, const std::string & file)
+{
+  std::filesystem::path p (file);
+  if (p.is_relative ())
+    p = std::filesystem::path (config_path).parent_path () / p;
+  return p.lexically_normal ().string ();
+}
+
+// cluster.etcd-auth and cluster.etcd-tls: how the node proves itself to etcd.
 void
-read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
+read_etcd_access (YamlReader & reader, const YAML::Node & node,
+    const std::string & path, ClusterConfig & out)
+{
+  if (const YAML::Node auth = node["etcd-auth"]) {
+    if (!auth.IsMap () || !auth["user"] || !auth["password"])
+      return reader.error (auth, "cluster.etcd-auth: expected { user, "
+          "password }");
+    reader.check_keys (auth, "cluster.etcd-auth", kCredentialKeys);
+    reader.scalar (auth["user"], "cluster.etcd-auth.user", out.etcd_user);
+    reader.scalar (auth["password"], "cluster.etcd-auth.password",
+        out.etcd_password);
+  }
+  if (const YAML::Node tls = node["etcd-tls"]) {
+    if (!tls.IsMap ())
+      return reader.error (tls, "cluster.etcd-tls: expected { ca, "
+          "certificate, key }");
+    reader.check_keys (tls, "cluster.etcd-tls", kEtcdTlsKeys);
+    for (auto [key, target] : { std::pair { "ca", &out.etcd_ca },
+            std::pair { "certificate", &out.etcd_certificate },
+            std::pair { "key", &out.etcd_key } }) {
+      std::string file;
+      if (const YAML::Node n = tls[key]; n && reader.scalar (n,
+              std::string ("cluster.etcd-tls.") + key, file))
+        *target = beside_config (path, file);
+    }
+    if (out.etcd_certificate.empty () != out.etcd_key.empty ())
+      reader.error (tls, "cluster.etcd-tls: needs both certificate and key");
+  }
+}
+
+void
+read_cluster (YamlReader & reader, const YAML::Node & node,
+    const std::string & path, ClusterConfig & out)
 {
   if (!node.IsMap ())
     return reader.error (node, "cluster: expected a mapping, got "
@@ -506,6 +551,7 @@ read_cluster (YamlReader & reader, const YAML::Node & node, ClusterConfig & out)
     if (out.credential_user.empty () || out.credential_user == kAnonymousUser)
       reader.error (user, "cluster.credential.user: a user of the users list");
   }
+  read_etcd_access (reader, node, path, out);
   if (const YAML::Node n = node["lease"]) {
     uint32_t ms = 0;
     // etcd grants no lease shorter than ~2 s.
@@ -597,7 +643,7 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
         read_webhook (reader, node[i], i, config.webhooks);
   }
   if (const YAML::Node node = root["cluster"]) {
-    read_cluster (reader, node, config.cluster);
+    read_cluster (reader, node, path, config.cluster);
     check_cluster_credential (reader, node, config);
   }
   return !reader.failed ();

@@ -91,6 +91,11 @@ struct ClusterConfig
   // (with read on every stream) and its password, as given.
   std::string credential_user;
   std::string credential_password;
+  // etcd's own authentication, where the etcd cluster uses it: a user and
+  // password (`etcd-auth`), the CA that signed its certificate and this
+  // node's client certificate and key (`etcd-tls`, files).
+  std::string etcd_user, etcd_password;
+  std::string etcd_ca, etcd_certificate, etcd_key;
   bool enabled () const { return !etcd.empty (); }
   static constexpr size_t kMaxEndpoints = 16;
 };

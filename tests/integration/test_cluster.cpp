@@ -3,6 +3,7 @@
 // node that dies is gone from the others' view within two leases.
 #include "auth/password_hash.h"
 #include "commands.h"
+#include "tls/self_signed.h"
 #include "fake_camera.h"
 #include "helpers.h"
 
@@ -29,9 +30,11 @@ namespace {
 class Etcd
 {
 public:
-  Etcd ()
+  // `tls`: etcd's flags for HTTPS towards its clients (then ready once its
+  // port accepts connections).
+  explicit Etcd (std::vector<std::string> tls = {})
       : client_port_ (free_port (G_SOCKET_TYPE_STREAM)),
-        peer_port_ (free_port (G_SOCKET_TYPE_STREAM))
+        peer_port_ (free_port (G_SOCKET_TYPE_STREAM)), tls_ (std::move (tls))
   {
     start ();
   }
@@ -40,14 +43,18 @@ public:
   bool start ()
   {
     const std::string peer = "http://127.0.0.1:" + std::to_string (peer_port_);
-    process_ = std::make_unique<ChildProcess> (std::vector<std::string> {
+    std::vector<std::string> argv {
           "etcd", "--name", "test", "--data-dir", dir_.path () + "/data",
           "--listen-client-urls", url (), "--advertise-client-urls", url (),
           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
           "--initial-cluster", "test=" + peer, "--logger", "zap",
-          "--log-level", "error" }, (GSubprocessFlags)
+          "--log-level", "error" };
+    argv.insert (argv.end (), tls_.begin (), tls_.end ());
+    process_ = std::make_unique<ChildProcess> (argv, (GSubprocessFlags)
         (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE));
     ready_ = process_->started () && wait_until ([this] {
+          if (!tls_.empty ())
+            return accepts_connections (client_port_);
           return http_request (client_port_, "GET", "/health").status == 200;
         }, 15s);
     return ready_;
@@ -61,7 +68,44 @@ public:
   bool ready () const { return ready_; }
   std::string url () const
   {
-    return "http://127.0.0.1:" + std::to_string (client_port_);
+    return (tls_.empty () ? "http" : "https") + std::string ("://127.0.0.1:")
+        + std::to_string (client_port_);
+  }
+  // One call to etcd's JSON gateway (`token` from /v3/auth/authenticate).
+  HttpReply call (const std::string & path, const std::string & body,
+      const std::string & token = "") const
+  {
+    return http_request (client_port_, "POST", "/v3/" + path, body, token.empty ()
+        ? std::vector<std::pair<std::string, std::string>> {}
+        : std::vector<std::pair<std::string, std::string>> { { "Authorization",
+              token } });
+  }
+  // Turns etcd's authentication on: root, and `user` allowed to read and
+  // write /camgate/ only.
+  bool require_login (const std::string & user, const std::string & password)
+  {
+    auto b64 = [](const std::string & text) {
+      g_autofree gchar *out = g_base64_encode (reinterpret_cast<const guchar
+          *> (text.data ()), text.size ());
+      return std::string (out);
+    };
+    const std::string steps[][2] = {
+      { "auth/user/add", "{\"name\":\"root\",\"password\":\"root-pw\"}" },
+      { "auth/role/add", "{\"name\":\"root\"}" },
+      { "auth/user/grant", "{\"user\":\"root\",\"role\":\"root\"}" },
+      { "auth/role/add", "{\"name\":\"gateways\"}" },
+      { "auth/role/grant", "{\"name\":\"gateways\",\"perm\":{\"permType\":"
+        "\"READWRITE\",\"key\":\"" + b64 ("/camgate/") + "\",\"range_end\":\""
+        + b64 ("/camgate0") + "\"}}" },
+      { "auth/user/add", "{\"name\":\"" + user + "\",\"password\":\""
+        + password + "\"}" },
+      { "auth/user/grant", "{\"user\":\"" + user + "\",\"role\":\"gateways\"}" },
+      { "auth/enable", "{}" },
+    };
+    for (const auto & [path, body] : steps)
+      if (call (path, body).status != 200)
+        return false;
+    return true;
   }
   // The value of `key` ("" when there is none).
   std::string get (const std::string & key) const
@@ -82,8 +126,20 @@ public:
   }
 
 private:
+  static bool accepts_connections (int port)
+  {
+    GSocketClient *client = g_socket_client_new ();
+    GSocketConnection *connection = g_socket_client_connect_to_host (client,
+        "127.0.0.1", port, nullptr, nullptr);
+    if (connection)
+      g_object_unref (connection);
+    g_object_unref (client);
+    return connection != nullptr;
+  }
+
   TempDir dir_;
   const int client_port_, peer_port_;
+  const std::vector<std::string> tls_;
   std::unique_ptr<ChildProcess> process_;
   bool ready_ = false;
 };
@@ -298,6 +354,96 @@ TEST (Cluster, NodesRegisterSeeEachOtherAndALostNodeIsGoneWithinTwoLeases)
   // And the name is free for the other gateway.
   EXPECT_TRUE (wait_until ([&] { return cluster_of (impostor).registered; },
           5s)) << impostor.log ();
+}
+
+// An etcd that checks who calls: a node logs in with `etcd-auth` (and
+// reads and writes only what its etcd role allows); one with a wrong
+// password or none is not registered and says why.
+TEST (Cluster, ANodeLogsInToAnEtcdThatRequiresIt)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  ASSERT_TRUE (etcd.require_login ("gw", "gw-pw"));
+  TempDir dir;
+  auto node = [&](const std::string & name, const std::string & auth) {
+    return std::make_unique<GatewayProcess> (std::vector<std::string> {
+          "--config", dir.write (name + ".yaml", "cluster:\n  etcd: ["
+              + etcd.url () + "]\n  node: " + name + "\n  lease: 2s\n" + auth) });
+  };
+  auto good = node ("good", "  etcd-auth: { user: gw, password: gw-pw }\n");
+  auto wrong = node ("wrong", "  etcd-auth: { user: gw, password: nope }\n");
+  auto none = node ("none", "");
+  ASSERT_TRUE (good->ready () && wrong->ready () && none->ready ());
+  EXPECT_TRUE (wait_until ([&] { return cluster_of (*good).registered; }, 10s))
+      << cluster_of (*good).error << good->log ();
+  ASSERT_TRUE (wait_until ([&] {
+        return !cluster_of (*wrong).error.empty ()
+            && !cluster_of (*none).error.empty (); }, 10s));
+  EXPECT_FALSE (cluster_of (*wrong).registered);
+  EXPECT_NE (cluster_of (*wrong).error.find ("authentication failed"),
+      std::string::npos) << cluster_of (*wrong).error;
+  EXPECT_FALSE (cluster_of (*none).registered);
+  EXPECT_EQ (cluster_of (*good).nodes.size (), 1u);
+  // Its record is there, for those who may read it.
+  auto login = etcd.call ("auth/authenticate",
+      "{\"name\":\"root\",\"password\":\"root-pw\"}");
+  const size_t at = login.body.find ("\"token\":\"");
+  ASSERT_NE (at, std::string::npos) << login.body;
+  const std::string token = login.body.substr (at + 9,
+      login.body.find ('"', at + 9) - at - 9);
+  g_autofree gchar *key = g_base64_encode (reinterpret_cast<const guchar *> (
+          "/camgate/nodes/good"), 19);
+  EXPECT_NE (etcd.call ("kv/range", std::string ("{\"key\":\"") + key + "\"}",
+          token).body.find ("\"count\":\"1\""), std::string::npos);
+}
+
+// An etcd that serves HTTPS and wants client certificates: a node that
+// trusts its CA and presents a certificate it trusts registers; one without
+// the certificate, or that does not trust etcd's, does not, and says why.
+TEST (Cluster, ANodeTalksTlsToAnEtcdThatRequiresIt)
+{
+  TempDir certs;
+  std::string server_cert, server_key, client_cert, client_key, problem;
+  ASSERT_TRUE (camgate::ensure_self_signed (certs.path () + "/etcd", server_cert,
+          server_key, problem)) << problem;
+  ASSERT_TRUE (camgate::ensure_self_signed (certs.path () + "/node", client_cert,
+          client_key, problem)) << problem;
+  // etcd's JSON gateway calls etcd itself with etcd's own certificate: it
+  // trusts both.
+  std::string trusted, text;
+  for (const auto & file : { server_cert, client_cert }) {
+    gchar *pem = nullptr;
+    ASSERT_TRUE (g_file_get_contents (file.c_str (), &pem, nullptr, nullptr));
+    text += pem;
+    g_free (pem);
+  }
+  trusted = certs.write ("trusted.pem", text);
+  Etcd etcd ({ "--cert-file", server_cert, "--key-file", server_key,
+        "--client-cert-auth", "--trusted-ca-file", trusted });
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  TempDir dir;
+  auto node = [&](const std::string & name, const std::string & tls) {
+    return std::make_unique<GatewayProcess> (std::vector<std::string> {
+          "--config", dir.write (name + ".yaml", "cluster:\n  etcd: ["
+              + etcd.url () + "]\n  node: " + name + "\n  lease: 2s\n" + tls) });
+  };
+  auto good = node ("good", "  etcd-tls: { ca: " + server_cert
+      + ", certificate: " + client_cert + ", key: " + client_key + " }\n");
+  auto anonymous = node ("anonymous", "  etcd-tls: { ca: " + server_cert + " }\n");
+  auto distrustful = node ("distrustful", "  etcd-tls: { certificate: "
+      + client_cert + ", key: " + client_key + " }\n");
+  ASSERT_TRUE (good->ready () && anonymous->ready () && distrustful->ready ());
+  EXPECT_TRUE (wait_until ([&] { return cluster_of (*good).registered; }, 10s))
+      << cluster_of (*good).error << good->log ();
+  ASSERT_TRUE (wait_until ([&] {
+        return !cluster_of (*anonymous).error.empty ()
+            && !cluster_of (*distrustful).error.empty (); }, 10s));
+  EXPECT_FALSE (cluster_of (*anonymous).registered);
+  EXPECT_FALSE (cluster_of (*distrustful).registered);
+  std::printf ("without a client certificate: %s\nnot trusting etcd: %s\n",
+      cluster_of (*anonymous).error.c_str (),
+      cluster_of (*distrustful).error.c_str ());
+  EXPECT_EQ (cluster_of (*good).nodes.size (), 1u);
 }
 
 // A node that never reached etcd owns nothing (another node may own its

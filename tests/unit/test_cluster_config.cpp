@@ -56,6 +56,18 @@ TEST (ClusterConfig, AloneUnlessEtcdIsNamed)
   EXPECT_EQ (c.advertise_http, "http://10.0.0.11:8888");
   EXPECT_EQ (c.lease_ms, 3000u);
   EXPECT_TRUE (c.redirect);
+  auto secured = load ("cluster:\n  etcd: [https://10.0.0.5:2379]\n"
+      "  etcd-auth: { user: gw, password: 'p w' }\n"
+      "  etcd-tls: { ca: ca.pem, certificate: /etc/camgate/gw.pem, key: gw.key }\n");
+  ASSERT_TRUE (secured.ok) << secured.errors;
+  EXPECT_EQ (secured.config.cluster.etcd_user, "gw");
+  EXPECT_EQ (secured.config.cluster.etcd_password, "p w");
+  // Files beside the config unless absolute.
+  EXPECT_EQ (secured.config.cluster.etcd_certificate, "/etc/camgate/gw.pem");
+  EXPECT_EQ (std::filesystem::path (secured.config.cluster.etcd_ca).filename (),
+      "ca.pem");
+  EXPECT_TRUE (std::filesystem::path (secured.config.cluster.etcd_key)
+      .is_absolute ());
   // Defaults: the host name and the listening ports, at run time.
   auto minimal = load ("cluster: { etcd: [http://127.0.0.1:2379] }\n");
   ASSERT_TRUE (minimal.ok) << minimal.errors;
@@ -90,6 +102,12 @@ TEST (ClusterConfig, BadSettingsAreNamed)
     { "cluster: { etcd: [http://x:1], credential: { user: anonymous, "
       "password: x } }\n", "cluster.credential.user: a user of the users" },
     { "cluster: [http://x:1]\n", "cluster: expected a mapping" },
+    { "cluster: { etcd: [http://x:1], etcd-auth: { user: gw } }\n",
+      "cluster.etcd-auth: expected { user, password }" },
+    { "cluster: { etcd: [http://x:1], etcd-tls: { certificate: c.pem } }\n",
+      "cluster.etcd-tls: needs both certificate and key" },
+    { "cluster: { etcd: [http://x:1], etcd-tls: { crt: c.pem } }\n",
+      "cluster.etcd-tls" },
   };
   for (const auto & c : cases) {
     auto loaded = load (c.yaml);
