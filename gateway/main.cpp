@@ -6,6 +6,7 @@
 //   camgate check DIR|FILE...
 //   camgate hash-password USER       (reads the password from stdin)
 //   camgate cluster import --config FILE DIR|FILE...
+//   camgate cluster users --config FILE USERS.yaml|--remove
 //   camgate discover [--timeout 3s] [--user U --password P] [--target H]
 //                    [--write DIR]
 #include "gstcmafchunkmux.h"
@@ -37,6 +38,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -136,6 +138,34 @@ run_gateway (GatewayConfig config)
     }
     http.set_cluster (cluster.get ());
     manager.follow_ownership (cluster.get ());
+    // Users the cluster keeps replace the config's; the config's come back
+    // when the cluster has none any more.
+    cluster->follow_users ([&access, config](
+            const std::optional<std::string> & text) {
+          if (!text) {
+            access.replace_users (config.users);
+            g_message ("cluster: the cluster keeps no users: those of the "
+                "config apply");
+            return;
+          }
+          std::vector<UserSpec> users;
+          std::vector<ConfigError> errors;
+          if (text->size () > 256 * 1024 || !parse_users (*text,
+                  ClusterNode::users_key (), users, errors)) {
+            g_warning ("cluster: the users kept in etcd are not valid (%s): "
+                "the current ones stay", errors.empty () ? "too large"
+                : errors.front ().to_string ().c_str ());
+            return;
+          }
+          const std::string & edge = config.cluster.credential_user;
+          if (!config.cluster.redirect && !edge.empty ()
+              && std::none_of (users.begin (), users.end (),
+                  [&](const UserSpec & u) { return u.name == edge; }))
+            g_warning ("cluster: the users kept in etcd lack '%s' "
+                "(cluster.credential): edges cannot pull", edge.c_str ());
+          g_message ("cluster: %zu user(s) from etcd", users.size ());
+          access.replace_users (std::move (users));
+        });
     // The streams are the cluster's, mirrored into the pipelines folder.
     if (config.pipelines_dir.empty ()) {
       g_message ("cluster: no pipelines folder, so the cluster's stream "
@@ -276,7 +306,9 @@ Options::parse (int & argc, char **& argv)
       "  hash-password USER  print a users: entry (password read from "
       "stdin)\n"
       "  cluster import --config FILE DIR|FILE...\n"
-      "                      store pipeline files as the cluster's streams\n");
+      "                      store pipeline files as the cluster's streams\n"
+      "  cluster users --config FILE USERS.yaml|--remove\n"
+      "                      make a users: list the cluster's\n");
   g_option_context_add_main_entries (context, entries, nullptr);
   GError *error = nullptr;
   const bool parsed = g_option_context_parse (context, &argc, &argv, &error);

@@ -91,7 +91,8 @@ permission_names (unsigned permissions)
 }
 
 AccessControl::AccessControl (std::vector<UserSpec> users)
-    : users_ (std::move (users)), token_key_ (32, '\0')
+    : users_ (std::make_shared<const std::vector<UserSpec>> (std::move (users))),
+      token_key_ (32, '\0')
 {
   if (RAND_bytes (reinterpret_cast<unsigned char *> (token_key_.data ()),
           static_cast<int> (token_key_.size ())) != 1)
@@ -100,10 +101,42 @@ AccessControl::AccessControl (std::vector<UserSpec> users)
     decoy_hash_ = hash_password (token_key_);
 }
 
+AccessControl::UserList
+AccessControl::current () const
+{
+  std::lock_guard<std::mutex> lk (users_lock_);
+  return users_;
+}
+
+std::string
+AccessControl::decoy_hash () const
+{
+  std::lock_guard<std::mutex> lk (users_lock_);
+  return decoy_hash_;
+}
+
+void
+AccessControl::replace_users (std::vector<UserSpec> users)
+{
+  // PBKDF2 work outside the locks.
+  std::string decoy = decoy_hash ();
+  if (decoy.empty () && !users.empty ())
+    decoy = hash_password (token_key_);
+  {
+    std::lock_guard<std::mutex> lk (users_lock_);
+    retired_.push_back (users_);
+    users_ = std::make_shared<const std::vector<UserSpec>> (std::move (users));
+    decoy_hash_ = decoy;
+  }
+  std::lock_guard<std::mutex> lk (lock_);
+  recent_logins_.clear ();
+  generation_++;
+}
+
 const UserSpec *
 AccessControl::find (const std::string & name) const
 {
-  for (const auto & user : users_)
+  for (const auto & user : *current ())
     if (user.name == name)
       return &user;
   return nullptr;
@@ -131,6 +164,11 @@ AccessControl::login_is_cached (const std::string & name,
 const UserSpec *
 AccessControl::login (const std::string & name, const std::string & password)
 {
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lk (lock_);
+    generation = generation_;
+  }
   const UserSpec *user = find (name);
   const std::string key = login_key (name, password);
   gint64 now = g_get_monotonic_time ();
@@ -144,12 +182,14 @@ AccessControl::login (const std::string & name, const std::string & password)
   if (!user || user->password_hash.empty ()) {
     // The same PBKDF2 work as for a real user: the answer's timing must not
     // tell which user names exist.
-    verify_password (password, decoy_hash_);
+    verify_password (password, decoy_hash ());
   } else {
     valid = verify_password (password, user->password_hash);
   }
   now = g_get_monotonic_time ();
   std::lock_guard<std::mutex> lk (lock_);
+  if (generation != generation_)
+    return valid ? user : nullptr; // checked against a list now replaced
   if (recent_logins_.size () >= kLoginCacheMax)
     recent_logins_.clear ();
   recent_logins_[key] = { now + (valid ? kLoginCacheUs : kRefusalCacheUs),

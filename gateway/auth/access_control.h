@@ -1,13 +1,16 @@
 // AccessControl: who may do what, the same answer on every door (RTSP, WHEP/
 // WHIP, HLS/DASH, API, recordings, panel). Users come from the gateway
-// config; each has permissions per stream-name pattern. With no user
-// configured the gateway is open (it listens on loopback by default).
+// config (in a cluster, from etcd when the cluster keeps them: then
+// replaced while the gateway runs); each has permissions per stream-name
+// pattern. With no user configured the gateway is open (it listens on
+// loopback by default).
 #pragma once
 
 #include <glib.h>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -58,8 +61,13 @@ class AccessControl
 public:
   explicit AccessControl (std::vector<UserSpec> users = {});
 
-  bool enabled () const { return !users_.empty (); }
-  const std::vector<UserSpec> & users () const { return users_; }
+  bool enabled () const { return !current ()->empty (); }
+  // The users now. A list that is replaced stays in memory (so do the
+  // UserSpec pointers find() gave out): lists change rarely.
+  const std::vector<UserSpec> & users () const { return *current (); }
+  // A new list (thread-safe): logins remembered from the old one are
+  // forgotten, so a changed password works, and the old one fails, at once.
+  void replace_users (std::vector<UserSpec> users);
   // The user if `password` is theirs; checks are cached for a few minutes so
   // players that send Basic on every request do not pay PBKDF2 each time
   // (refusals for a few seconds). Thread-safe.
@@ -106,7 +114,13 @@ private:
     gint64 window_start_us = 0;
   };
 
-  std::vector<UserSpec> users_;
+  using UserList = std::shared_ptr<const std::vector<UserSpec>>;
+  UserList current () const;
+  std::string decoy_hash () const;
+
+  mutable std::mutex users_lock_;  // guards users_, retired_, decoy_hash_
+  UserList users_;
+  std::vector<UserList> retired_;
   std::string token_key_;
   std::string decoy_hash_;         // verified for unknown users, in vain
   std::mutex lock_;
@@ -119,6 +133,7 @@ private:
       const std::string & password) const;
 
   std::map<std::string, CachedLogin> recent_logins_;  // by login_key()
+  uint64_t generation_ = 0;        // replace_users() calls
   std::map<std::string, Failures> failures_;      // by client address
 };
 

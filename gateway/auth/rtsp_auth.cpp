@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <string>
 
 using camgate::AccessControl;
@@ -15,10 +16,12 @@ struct _CamgateRtspAuth
 {
   GstRTSPAuth parent;
   AccessControl *access;
-  // One token per user, owned here: GstRTSPContext borrows them.
+  // One token per user, owned here: GstRTSPContext borrows them. Made when
+  // a user is first seen (users can be replaced while the gateway runs),
+  // never removed.
   std::map<std::string, GstRTSPToken *> *tokens;
+  std::mutex *tokens_lock;
   camgate::DigestNonces *nonces;
-  bool digest_users;               // some user has an rtsp-digest
   // Wrong credentials: refused with 401, never taken for anonymous.
   GstRTSPToken *wrong;
 };
@@ -41,20 +44,28 @@ now_s ()
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-// The tokens are all made up front: client threads only read the map.
-void
-add_token (CamgateRtspAuth * self, const std::string & user)
-{
-  (*self->tokens)[user] = gst_rtsp_token_new (kUserField, G_TYPE_STRING,
-      user.c_str (), nullptr);
-}
-
+// The token of `user`, a user the access control knows (or anonymous).
 GstRTSPToken *
 token_for (CamgateRtspAuth * self, const std::string & user)
 {
-  auto it = self->tokens->find (user);
-  return it != self->tokens->end () ? it->second
-      : self->tokens->at (camgate::kAnonymousUser);
+  const std::string name = self->access->find (user) ? user
+      : camgate::kAnonymousUser;
+  std::lock_guard<std::mutex> lk (*self->tokens_lock);
+  GstRTSPToken *&token = (*self->tokens)[name];
+  if (!token)
+    token = gst_rtsp_token_new (kUserField, G_TYPE_STRING, name.c_str (),
+        nullptr);
+  return token;
+}
+
+// Whether some user has an rtsp-digest (then Digest is offered).
+bool
+digest_users (const AccessControl & access)
+{
+  for (const auto & user : access.users ())
+    if (!user.rtsp_digest.empty ())
+      return true;
+  return false;
 }
 
 // "/cam?x" of an RTSP URL, or of a bare path.
@@ -241,7 +252,7 @@ camgate_rtsp_auth_generate_authenticate_header (GstRTSPAuth * auth,
   // Digest first: clients that take the first challenge take the better one.
   // Offered only when some user can answer it (most clients, rtspsrc and
   // ffmpeg included, never fall back to Basic once they tried Digest).
-  if (self->digest_users)
+  if (digest_users (*self->access))
     gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
         digest.c_str ());
   gst_rtsp_message_add_header (ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
@@ -256,6 +267,7 @@ camgate_rtsp_auth_finalize (GObject * object)
     gst_rtsp_token_unref (token);
   gst_rtsp_token_unref (self->wrong);
   delete self->tokens;
+  delete self->tokens_lock;
   delete self->nonces;
   G_OBJECT_CLASS (camgate_rtsp_auth_parent_class)->finalize (object);
 }
@@ -275,6 +287,7 @@ static void
 camgate_rtsp_auth_init (CamgateRtspAuth * self)
 {
   self->tokens = new std::map<std::string, GstRTSPToken *> ();
+  self->tokens_lock = new std::mutex ();
   self->wrong = gst_rtsp_token_new (kUserField, G_TYPE_STRING, "",
       kWrongField, G_TYPE_BOOLEAN, TRUE, nullptr);
   self->nonces = new camgate::DigestNonces ();
@@ -297,10 +310,5 @@ camgate_rtsp_auth_new (AccessControl & access)
   auto *self = CAMGATE_RTSP_AUTH (g_object_new (CAMGATE_TYPE_RTSP_AUTH,
           nullptr));
   self->access = &access;
-  add_token (self, camgate::kAnonymousUser);
-  for (const auto & user : access.users ()) {
-    add_token (self, user.name);
-    self->digest_users |= !user.rtsp_digest.empty ();
-  }
   return GST_RTSP_AUTH (self);
 }

@@ -1,5 +1,6 @@
 #include "cluster/cluster_command.h"
 
+#include "cluster/cluster_node.h"
 #include "cluster/etcd_client.h"
 #include "cluster/stream_definitions.h"
 #include "config/gateway_config.h"
@@ -17,7 +18,44 @@ namespace camgate {
 namespace {
 
 constexpr const char *kUsage =
-    "usage: camgate cluster import --config FILE DIR|FILE...\n";
+    "usage: camgate cluster import --config FILE DIR|FILE...\n"
+    "       camgate cluster users --config FILE USERS.yaml|--remove\n";
+
+int
+store_users (const GatewayConfig & config, const std::string & file)
+{
+  EtcdClient etcd (config.cluster, 5);
+  std::string error;
+  if (file == "--remove") {
+    if (!etcd.remove (ClusterNode::users_key (), error)) {
+      g_printerr ("camgate: etcd: %s\n", error.c_str ());
+      return 1;
+    }
+    g_print ("the cluster keeps no users: every node uses its config's\n");
+    return 0;
+  }
+  gchar *text = nullptr;
+  if (!g_file_get_contents (file.c_str (), &text, nullptr, nullptr)) {
+    g_printerr ("camgate: cannot read %s\n", file.c_str ());
+    return 1;
+  }
+  std::vector<UserSpec> users;
+  std::vector<ConfigError> errors;
+  const bool valid = parse_users (text, file, users, errors);
+  g_free (text);
+  for (const auto & e : errors)
+    g_printerr ("%s\n", e.to_string ().c_str ());
+  if (!valid)
+    return 1;
+  // Only the users, as camgate reads them: nothing else of the file.
+  if (!etcd.put (ClusterNode::users_key (), users_text (users), false, error)) {
+    g_printerr ("camgate: etcd: %s\n", error.c_str ());
+    return 1;
+  }
+  g_print ("%zu user(s) stored: every node uses them within a round\n",
+      users.size ());
+  return 0;
+}
 
 int
 import_definitions (const GatewayConfig & config,
@@ -62,8 +100,9 @@ import_definitions (const GatewayConfig & config,
 int
 run_cluster_command (int argc, char **argv)
 {
-  if (argc < 4 || std::strcmp (argv[1], "import") != 0
-      || std::strcmp (argv[2], "--config") != 0) {
+  const bool import = argc >= 2 && std::strcmp (argv[1], "import") == 0;
+  const bool users = argc >= 2 && std::strcmp (argv[1], "users") == 0;
+  if (argc < 4 || !(import || users) || std::strcmp (argv[2], "--config") != 0) {
     g_printerr ("%s", kUsage);
     return 2;
   }
@@ -78,10 +117,12 @@ run_cluster_command (int argc, char **argv)
     g_printerr ("camgate: %s has no cluster: with etcd endpoints\n", argv[3]);
     return 2;
   }
-  if (argc < 5) {
+  if (argc < 5 || (users && argc != 5)) {
     g_printerr ("%s", kUsage);
     return 2;
   }
+  if (users)
+    return store_users (config, argv[4]);
   return import_definitions (config, std::vector<std::string> (argv + 4,
           argv + argc));
 }

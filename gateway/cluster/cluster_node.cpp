@@ -316,6 +316,23 @@ ClusterNode::claim_streams (bool registered,
   return true;
 }
 
+void
+ClusterNode::read_users ()
+{
+  std::string error;
+  auto read = etcd_.range_prefix (users_key (), error);
+  if (!read)
+    return;                        // etcd did not answer: nothing changes
+  std::optional<std::string> now;
+  for (const auto & kv : *read)
+    if (kv.key == users_key ())
+      now = kv.value;
+  if (now == users_)
+    return;
+  users_ = now;
+  on_users_ (now);
+}
+
 std::map<std::string, std::string>
 ClusterNode::read_moves ()
 {
@@ -509,6 +526,8 @@ ClusterNode::round ()
       }
     }
   }
+  if (listed && on_users_)
+    read_users ();
   std::map<std::string, std::string> owners;
   const bool read_owners = listed && claim_streams (registered, owners, error);
   std::lock_guard<std::mutex> lk (lock_);

@@ -25,6 +25,8 @@
 #include "stream/stream_ownership.h"
 
 #include <condition_variable>
+#include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +74,14 @@ public:
   void start ();
   // Revokes the lease (the node leaves at once) and waits for the thread.
   void stop ();
+
+  // The cluster's users: the key <prefix>users holds a `users:` document
+  // (camgate cluster users), read every round. `on_change` (on the
+  // cluster's thread) gets its text when it changed, nothing once it is
+  // gone; not called while it was never there. Before start().
+  using UsersHandler = std::function<void (const std::optional<std::string> &)>;
+  void follow_users (UsersHandler on_change) { on_users_ = std::move (on_change); }
+  static std::string users_key () { return std::string (kPrefix) + "users"; }
 
   const ClusterConfig & config () const { return config_; }
   View view () const;
@@ -138,6 +148,10 @@ private:
   int64_t cpu_us_ = 0, cpu_at_us_ = 0;   // process CPU time, and when read
   double cpu_ = 0;
   bool owners_known_ = false;      // owners read once: changes are events
+  UsersHandler on_users_;
+  std::optional<std::string> users_; // as last read (thread only)
+  // Reads the users key and tells on_users_ what changed.
+  void read_users ();
   mutable std::mutex lock_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -649,4 +649,53 @@ load_gateway_config (const std::string & path, GatewayConfig & config,
   return !reader.failed ();
 }
 
+bool
+parse_users (const std::string & text, const std::string & where,
+    std::vector<UserSpec> & users, std::vector<ConfigError> & errors)
+{
+  YAML::Node root;
+  try {
+    root = YAML::Load (text);
+  } catch (const YAML::Exception & e) {
+    errors.push_back ({ where, e.mark.line + 1, e.msg });
+    return false;
+  }
+  YamlReader reader (where, errors);
+  const YAML::Node list = root.IsMap () ? root["users"] : YAML::Node ();
+  if (!list || !list.IsSequence ()) {
+    reader.error (root, "users: expected a list of users");
+    return false;
+  }
+  for (size_t i = 0; i < list.size (); i++)
+    read_user (reader, list[i], i, users);
+  return !reader.failed ();
+}
+
+std::string
+users_text (const std::vector<UserSpec> & users)
+{
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "users" << YAML::Value
+      << YAML::BeginSeq;
+  for (const auto & user : users) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << user.name;
+    if (!user.password_hash.empty ())
+      out << YAML::Key << "password-hash" << YAML::Value << user.password_hash;
+    if (!user.rtsp_digest.empty ())
+      out << YAML::Key << "rtsp-digest" << YAML::Value << user.rtsp_digest;
+    out << YAML::Key << "permissions" << YAML::Value << YAML::BeginMap;
+    for (const auto & grant : user.grants) {
+      out << YAML::Key << grant.pattern << YAML::Value << YAML::Flow
+          << YAML::BeginSeq;
+      for (unsigned bit = 1; bit <= kPermControl; bit <<= 1)
+        if (grant.permissions & bit)
+          out << permission_names (bit);
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndMap << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string (out.c_str ()) + "\n";
+}
+
 }  // namespace camgate

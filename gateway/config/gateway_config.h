@@ -134,4 +134,12 @@ struct GatewayConfig
 bool load_gateway_config (const std::string & path, GatewayConfig & config,
     std::vector<ConfigError> & errors);
 
+// The `users:` list of a YAML document (a gateway config, or the cluster's
+// users as etcd keeps them); `where` names it in errors. False (with
+// errors) when it has none or a user is invalid.
+bool parse_users (const std::string & text, const std::string & where,
+    std::vector<UserSpec> & users, std::vector<ConfigError> & errors);
+// `users:` with `users`' entries, as parse_users reads them back.
+std::string users_text (const std::vector<UserSpec> & users);
+
 }  // namespace camgate

@@ -67,7 +67,8 @@ RtspServer::start (const GatewayConfig & config, AccessControl & access,
   GstRTSPThreadPool *threads = gst_rtsp_server_get_thread_pool (server_);
   gst_rtsp_thread_pool_set_max_threads (threads, 4);
   g_object_unref (threads);
-  if (access.enabled ()) {
+  // In a cluster the users may arrive from etcd later.
+  if (access.enabled () || config.cluster.enabled ()) {
     GstRTSPAuth *auth = camgate_rtsp_auth_new (access);
     gst_rtsp_server_set_auth (server_, auth);
     g_object_unref (auth);

@@ -1030,3 +1030,110 @@ TEST (ClusterOnThreeEtcdMembers, LosingAMemberIsNotLosingTheCluster)
   Viewer viewer (nodes[survivor]->url ("cam"), "tcp");
   EXPECT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
 }
+
+// The cluster keeps the users (`camgate cluster users`): they replace every
+// node's config users, a password changed there is refused and the new one
+// taken on every door (RTSP, HTTP) of every node within a round, and
+// `--remove` brings the config's users back.
+TEST (ClusterUsers, APasswordChangeReachesEveryDoorOfEveryNode)
+{
+  Etcd etcd;
+  ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
+  TempDir pipes, dir;
+  pipes.write ("lobby.yaml", "source: test\n");
+  auto user = [](const std::string & name, const std::string & password,
+      const std::string & grants) {
+    return "  - name: " + name + "\n    password-hash: \""
+        + camgate::hash_password (password) + "\"\n    permissions: " + grants
+        + "\n";
+  };
+  const std::string edge = user ("edge", "edge-pw", "{ '*': [read] }");
+  std::map<std::string, std::unique_ptr<GatewayProcess>> nodes;
+  std::string config_a;
+  for (const char *name : { "a", "b" }) {
+    const std::string file = dir.write (std::string (name) + ".yaml",
+        "pipelines: " + pipes.path () + "\nusers:\n" + edge
+        + user ("ops", "ops-pw", "{ '*': [admin] }") + "cluster:\n  etcd: ["
+        + etcd.url () + "]\n  node: " + name + "\n  lease: 2s\n"
+        "  credential: { user: edge, password: edge-pw }\n");
+    if (config_a.empty ())
+      config_a = file;
+    nodes[name] = std::make_unique<GatewayProcess> (std::vector<std::string>
+        { "--config", file });
+    ASSERT_TRUE (nodes[name]->ready ()) << nodes[name]->log ();
+  }
+  auto logs = [&] {
+    return "--- a\n" + nodes["a"]->log () + "--- b\n" + nodes["b"]->log ();
+  };
+  // What each door of each node says to `who` with `password`: RTSP
+  // DESCRIBE's status, and a token request's.
+  auto answers = [&](const std::string & who, const std::string & password) {
+    std::vector<int> said;
+    for (const char *name : { "a", "b" }) {
+      RtspControl rtsp (nodes[name]->rtsp_port ());
+      said.push_back (rtsp.request (GST_RTSP_DESCRIBE, nodes[name]->url (
+                  "lobby"), { { "Authorization", basic_auth (who, password) } })
+          .status);
+      said.push_back (http_request (nodes[name]->http_port (), "POST",
+              "/api/v1/auth/token", "", { { "Authorization", basic_auth (who,
+                          password) } }).status);
+    }
+    return said;
+  };
+  const std::vector<int> welcome { 200, 200, 200, 200 };
+  const std::vector<int> refused { 401, 401, 401, 401 };
+  ASSERT_TRUE (wait_until ([&] { return answers ("ops", "ops-pw") == welcome; },
+          15s)) << logs ();
+  EXPECT_EQ (answers ("alice", "one"), refused);
+
+  auto store = [&](const std::string & text) {
+    const std::string file = dir.write ("users.yaml", text);
+    int status = -1;
+    const std::string said = run_command (camgate_binary () + " cluster users "
+        "--config " + config_a + " " + file + " 2>&1", &status);
+    EXPECT_EQ (status, 0) << said;
+  };
+  // Each node says when it took the cluster's users (wrong passwords are
+  // not tried in a loop: ten a minute block the address).
+  auto taken = [&](const std::string & line) {
+    return nodes["a"]->wait_for_log (line, 5s)
+        && nodes["b"]->wait_for_log (line, 5s);
+  };
+  store ("users:\n" + edge + user ("ops", "ops-pw", "{ '*': [admin] }")
+      + user ("alice", "one", "{ lobby: [read] }"));
+  EXPECT_TRUE (taken ("cluster: 3 user(s) from etcd")) << logs ();
+  EXPECT_EQ (answers ("alice", "one"), welcome) << logs ();
+  EXPECT_EQ (etcd.get ("/camgate/users").find ("one"), std::string::npos)
+      << "etcd keeps hashes, not passwords";
+
+  // Alice's password changes, ops is gone.
+  store ("users:\n" + edge + user ("alice", "two", "{ lobby: [read] }"));
+  const auto changed = steady_clock::now ();
+  EXPECT_TRUE (taken ("cluster: 2 user(s) from etcd")) << logs ();
+  std::printf ("both nodes took a changed password after %lld ms\n",
+      static_cast<long long> (duration_cast<milliseconds> (
+              steady_clock::now () - changed).count ()));
+  EXPECT_EQ (answers ("alice", "two"), welcome);
+  EXPECT_EQ (answers ("alice", "one"), refused);
+  EXPECT_EQ (answers ("ops", "ops-pw"), refused);
+
+  // Broken users in etcd change nothing.
+  etcd.call ("kv/put", std::string ("{\"key\":\"") + [] {
+        g_autofree gchar *k = g_base64_encode (reinterpret_cast<const guchar *>
+            ("/camgate/users"), 14);
+        return std::string (k); } () + "\",\"value\":\"" + [] {
+        g_autofree gchar *v = g_base64_encode (reinterpret_cast<const guchar *>
+            ("users: [ { name: x } ]"), 22);
+        return std::string (v); } () + "\"}");
+  EXPECT_TRUE (taken ("the users kept in etcd are not valid")) << logs ();
+  EXPECT_EQ (answers ("alice", "two"), welcome);
+
+  // No users in the cluster: the config's apply again.
+  int status = -1;
+  run_command (camgate_binary () + " cluster users --config " + config_a
+      + " --remove", &status);
+  EXPECT_EQ (status, 0);
+  EXPECT_TRUE (taken ("those of the config apply")) << logs ();
+  EXPECT_EQ (answers ("ops", "ops-pw"), welcome);
+  EXPECT_EQ (answers ("alice", "two"), refused);
+}

@@ -147,6 +147,48 @@ TEST (AccessControl, VerdictsAreCachedSoTheyCanBeCheckedAhead)
   EXPECT_FALSE (access.login_is_cached ("ops", "other"));
 }
 
+// A new list (the cluster's users) takes effect at once: a remembered
+// login of the old password is not honoured, pointers given out stay valid.
+TEST (AccessControl, ReplacedUsersForgetRememberedLogins)
+{
+  AccessControl access ({ user ("ops", "old", { { "*", kPermAdmin } }) });
+  const UserSpec *before = access.login ("ops", "old");
+  ASSERT_NE (before, nullptr);
+  access.replace_users ({ user ("ops", "new", { { "*", kPermRead } }),
+      user ("alice", "pw", { { "lobby", kPermRead } }) });
+  EXPECT_FALSE (access.login_is_cached ("ops", "old"));
+  EXPECT_EQ (access.login ("ops", "old"), nullptr);
+  const UserSpec *after = access.login ("ops", "new");
+  ASSERT_NE (after, nullptr);
+  EXPECT_EQ (access.permissions ({ after, {} }, "cam"), (unsigned) kPermRead);
+  EXPECT_NE (access.login ("alice", "pw"), nullptr);
+  EXPECT_EQ (before->name, "ops");   // the old list is still there
+  access.replace_users ({});
+  EXPECT_FALSE (access.enabled ());
+}
+
+// The users the cluster keeps read back as they were written.
+TEST (ClusterUsersText, ReadsBackAsWritten)
+{
+  std::vector<UserSpec> users { user ("ops", "pw", { { "*", kPermAdmin } }),
+    user ("alice", "pw2", { { "lobby-*", kPermRead | kPermControl } }) };
+  users[1].rtsp_digest = std::string (32, 'a');
+  std::vector<UserSpec> back;
+  std::vector<ConfigError> errors;
+  ASSERT_TRUE (parse_users (users_text (users), "etcd", back, errors))
+      << (errors.empty () ? "" : errors[0].to_string ());
+  ASSERT_EQ (back.size (), 2u);
+  EXPECT_EQ (back[1].name, "alice");
+  EXPECT_EQ (back[1].password_hash, users[1].password_hash);
+  EXPECT_EQ (back[1].rtsp_digest, users[1].rtsp_digest);
+  ASSERT_EQ (back[1].grants.size (), 1u);
+  EXPECT_EQ (back[1].grants[0].pattern, "lobby-*");
+  EXPECT_EQ (back[1].grants[0].permissions, (unsigned) (kPermRead | kPermControl));
+  EXPECT_FALSE (parse_users ("users: [ { name: x } ]", "etcd", back, errors));
+  EXPECT_FALSE (parse_users ("[1", "etcd", back, errors));
+  EXPECT_FALSE (parse_users ("rtsp-port: 1", "etcd", back, errors));
+}
+
 TEST (DigestNonces, BoundToTheClientAndShortLived)
 {
   DigestNonces nonces;
