@@ -311,8 +311,21 @@ write_cluster (const ClusterNode & cluster, std::ostringstream & out)
   Family nodes ("camgate_cluster_nodes", "gauge",
       "Nodes registered in the cluster, as this node last read etcd");
   nodes.add ({}, view.members.size ());
-  registered.write (out);
-  nodes.write (out);
+  // Each node's load, as it last wrote it: one scrape of any node shows
+  // the whole cluster.
+  Family owned ("camgate_cluster_node_streams", "gauge",
+      "Streams each node owns (pulls the camera of)");
+  Family viewers ("camgate_cluster_node_viewers", "gauge",
+      "Readers of each node's streams, edges pulling from it included");
+  Family cpu ("camgate_cluster_node_cpu_percent", "gauge",
+      "Each node's CPU use, percent of one core");
+  for (const auto & member : view.members) {
+    owned.add ({ { "node", member.node } }, member.streams);
+    viewers.add ({ { "node", member.node } }, member.viewers);
+    cpu.add ({ { "node", member.node } }, member.cpu);
+  }
+  for (const Family * family : { &registered, &nodes, &owned, &viewers, &cpu })
+    family->write (out);
 }
 
 }  // namespace

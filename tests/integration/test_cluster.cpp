@@ -692,6 +692,15 @@ TEST_F (ClusterNodes, EdgesServeViewersOnEveryNodeFromOnePullEach)
   EXPECT_EQ (camera_.clients_open (), 1) << "exactly one node pulls the camera";
   EXPECT_EQ (rtsp_viewers_of (owning (), "cam"), 2) << "the owner serves each "
       "edge once";
+  // Any node's metrics show every node's load (written at most every 5 s).
+  EXPECT_TRUE (wait_until ([&] {
+        return http_request (second.http_port (), "GET", "/metrics").body.find (
+            "camgate_cluster_node_streams{node=\"" + owner_ + "\"} 1")
+            != std::string::npos
+            && http_request (second.http_port (), "GET", "/metrics").body.find (
+                "camgate_cluster_node_viewers{node=\"" + edges[0] + "\"} 2")
+            != std::string::npos; }, 8s))
+      << http_request (second.http_port (), "GET", "/metrics").body;
   EXPECT_EQ (rtsp_viewers_of (first, "cam"), 2);
   EXPECT_TRUE (wait_until ([&] { return state_of (first, "cam") == "running"; },
           2s)) << logs ();
