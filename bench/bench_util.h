@@ -212,6 +212,27 @@ run_browser_script (const std::string & source_root, const std::string & script,
       : output;
 }
 
+// A loopback port nobody uses right now (TCP or UDP), for a server to
+// start on.
+inline int
+free_port (GSocketType type)
+{
+  const bool udp = type == G_SOCKET_TYPE_DATAGRAM;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type, udp
+      ? G_SOCKET_PROTOCOL_UDP : G_SOCKET_PROTOCOL_TCP, nullptr);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
+  g_socket_bind (socket, address, !udp, nullptr);
+  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+  const int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  g_object_unref (bound);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+  return port;
+}
+
 // "1,10,50" -> {1, 10, 50}.
 inline std::vector<int>
 parse_counts (const char *text)

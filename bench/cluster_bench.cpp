@@ -47,24 +47,6 @@ struct Options : BuildPaths
   int seconds = 15;
 };
 
-int
-free_tcp_port ()
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, nullptr);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
-  g_socket_bind (socket, address, TRUE, nullptr);
-  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
-  const int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-      (bound));
-  g_object_unref (bound);
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  return port;
-}
-
 std::string
 temp_dir ()
 {
@@ -78,7 +60,7 @@ temp_dir ()
 std::unique_ptr<Child>
 start_etcd (const std::string & dir, std::string & url)
 {
-  const int client = free_tcp_port (), peer = free_tcp_port ();
+  const int client = free_port (G_SOCKET_TYPE_STREAM), peer = free_port (G_SOCKET_TYPE_STREAM);
   url = "http://127.0.0.1:" + std::to_string (client);
   const std::string peer_url = "http://127.0.0.1:" + std::to_string (peer);
   auto etcd = std::make_unique<Child> (std::vector<std::string> { "etcd",

@@ -134,24 +134,6 @@ on_reader_pad (GstElement *, GstPad * pad, gpointer data)
 }
 
 // rtspsrc ! fakesink, with an optional arrival probe on its output.
-// A UDP port nobody uses right now (for ffmpeg's RTP output).
-int
-free_udp_port ()
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-      G_SOCKET_PROTOCOL_UDP, nullptr);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *any = g_inet_socket_address_new (lo, 0);
-  g_socket_bind (socket, any, FALSE, nullptr);
-  GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
-  int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_object_unref (bound);
-  g_object_unref (any);
-  g_object_unref (lo);
-  g_object_unref (socket);
-  return port;
-}
-
 GstElement *
 start_reader (const std::string & uri, const std::string & transport,
     ProbeTarget * probe)
@@ -268,7 +250,7 @@ run (const Options & o, const std::string & relay_kind, int n, int per_stream)
       return row;
     }
     for (int i = 0; i < n; i++) {
-      rtp_ports.push_back (free_udp_port ());
+      rtp_ports.push_back (free_port (G_SOCKET_TYPE_DATAGRAM));
       copies.push_back (std::make_unique<Child> (std::vector<std::string> {
             "ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport",
             o.transport, "-i", cameras[i], "-an", "-c", "copy", "-f", "rtp",
