@@ -170,7 +170,7 @@ StreamManager::add_stream (const StreamSpec & spec)
     target->readers = stream->readers (ReaderKind::Rtsp);
     // An on-demand source starts with the first DESCRIBE, which waits for
     // it; so does an edge's (in a cluster).
-    if (spec.source.on_demand || ownership_)
+    if (spec.source.on_demand || (ownership_ && !target->publish))
       target->start_wait_ms = spec.source.timeout_ms;
     if (ownership_ && spec.source.kind != SourceKind::Publish) {
       StreamOwnership *ownership = ownership_;
