@@ -15,8 +15,9 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   valgrind
   prometheus chromium openssl libssl-dev glib-networking libsrt-gnutls-dev"
 # What only the tests need: a real etcd for the cluster tests (a gateway in
-# a cluster talks to an etcd of the operator's, not to one of this machine).
-TEST_PACKAGES="etcd-server"
+# a cluster talks to an etcd of the operator's, not to one of this machine),
+# and systemd-analyze for the installed unit.
+TEST_PACKAGES="etcd-server systemd"
 
 # install_missing [more packages]
 install_missing() {
