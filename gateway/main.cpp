@@ -104,6 +104,16 @@ on_quit_signal (gpointer loop)
   return G_SOURCE_REMOVE;
 }
 
+bool
+is_loopback (const std::string & address)
+{
+  GInetAddress *inet = g_inet_address_new_from_string (address.c_str ());
+  const bool loopback = inet && g_inet_address_get_is_loopback (inet);
+  if (inet)
+    g_object_unref (inet);
+  return loopback;
+}
+
 int
 run_gateway (GatewayConfig config)
 {
@@ -112,6 +122,13 @@ run_gateway (GatewayConfig config)
   std::unique_ptr<ClusterNode> cluster;
   std::unique_ptr<StreamDefinitions> definitions;
   AccessControl access (config.users);
+  if (!access.enabled () && !is_loopback (config.bind_address)) {
+    g_printerr ("camgate: refusing to listen on %s with no users: anyone on "
+        "the network could watch, publish and manage every stream. Add a user "
+        "to the config ('camgate hash-password NAME' prints a users: entry), "
+        "or bind 127.0.0.1.\n", config.bind_address.c_str ());
+    return 1;
+  }
   if (!access.enabled ())
     g_message ("no users: in the config: anyone who can reach %s may watch, "
         "publish and manage streams", config.bind_address.c_str ());

@@ -663,6 +663,35 @@ TEST (AuthCommands, HashPasswordPrintsAUsersEntryTheGatewayTakes)
   EXPECT_EQ (status, 2);
 }
 
+// A gateway open to the network must have users: without any it refuses
+// to start on a non-loopback address and says how to add one; with one it
+// starts there.
+TEST (AuthCommands, AGatewayOpenToTheNetworkNeedsUsers)
+{
+  TempDir dir;
+  int status = -1;
+  const std::string ports = " --rtsp-port 0 --http-port 0 --rtmp-port 0 "
+      "--rtmps-port 0 --srt-port 0";
+  std::string said = run_command ("timeout -s KILL 10 " + camgate_binary ()
+      + " --pipelines " + dir.path () + " --bind 0.0.0.0" + ports + " 2>&1",
+      &status);
+  EXPECT_EQ (status, 1) << said;
+  EXPECT_NE (said.find ("refusing to listen on 0.0.0.0 with no users"),
+      std::string::npos) << said;
+  EXPECT_NE (said.find ("camgate hash-password"), std::string::npos) << said;
+  said = run_command ("timeout -s KILL 10 " + camgate_binary () + " --pipelines "
+      + dir.path () + " --bind ::" + ports + " 2>&1", &status);
+  EXPECT_EQ (status, 1) << said;
+  // Loopback stays open without users (the default bind).
+  GatewayProcess local ({ "--pipelines", dir.path (), "--bind", "::1" });
+  EXPECT_TRUE (local.ready ()) << local.log ();
+  dir.write ("gw.yaml", "users:\n  - name: ops\n    password-hash: \""
+      + hash_password ("ops-pw") + "\"\n    permissions: { '*': [admin] }\n");
+  GatewayProcess open ({ "--config", dir.path () + "/gw.yaml", "--bind",
+        "0.0.0.0" });
+  EXPECT_TRUE (open.ready ()) << open.log ();
+}
+
 TEST (AuthCommands, SelfSignedMakesACertificateAndServesHttps)
 {
   TempDir dir;
