@@ -13,7 +13,8 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   gstreamer1.0-rtsp gstreamer1.0-nice gstreamer1.0-x fonts-dejavu-core
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libyaml-cpp-dev libgtest-dev ffmpeg procps
   valgrind
-  prometheus chromium openssl libssl-dev glib-networking libsrt-gnutls-dev"
+  prometheus chromium openssl libssl-dev glib-networking libsrt-gnutls-dev
+  libsystemd-dev"
 # What only the tests need: a real etcd for the cluster tests (a gateway in
 # a cluster talks to an etcd of the operator's, not to one of this machine),
 # and systemd-analyze for the installed unit.

@@ -30,6 +30,7 @@
 #include "rtmp/rtmp_ingest.h"
 #include "srt/srt_ingest.h"
 #include "rtsp/rtsp_server.h"
+#include "service/service_manager.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
 #include "transcode/rendition_ladder.h"
@@ -39,6 +40,7 @@
 #include <gst/gst.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -114,13 +116,54 @@ is_loopback (const std::string & address)
   return loopback;
 }
 
+// SIGHUP (systemctl reload): the config file's users read again, viewers
+// and streams untouched. Other settings need a restart.
+struct Reload
+{
+  std::string config_file;
+  std::string bind_address;
+  AccessControl *access;
+  ServiceManager *service;
+  // The cluster keeps the users (then they are its, not the file's).
+  std::atomic<bool> *cluster_users;
+};
+
+gboolean
+on_reload_signal (gpointer data)
+{
+  auto *reload = static_cast<Reload *> (data);
+  reload->service->reloading ();
+  GatewayConfig fresh;
+  std::vector<ConfigError> errors;
+  if (reload->config_file.empty ()) {
+    g_message ("reload: no config file, nothing to read again");
+  } else if (!load_gateway_config (reload->config_file, fresh, errors)) {
+    g_warning ("reload: %s: keeping the current settings",
+        errors.front ().to_string ().c_str ());
+  } else if (*reload->cluster_users) {
+    g_message ("reload: the cluster keeps the users; the file's are not used");
+  } else if (fresh.users.empty () && reload->access->enabled ()
+      && !is_loopback (reload->bind_address)) {
+    g_warning ("reload: the config has no users any more, but camgate "
+        "listens on %s: keeping the current users", reload->bind_address.c_str ());
+  } else {
+    const size_t count = fresh.users.size ();
+    reload->access->replace_users (std::move (fresh.users));
+    g_message ("reload: %zu user(s) from %s", count,
+        reload->config_file.c_str ());
+  }
+  reload->service->ready ("reloaded");
+  return G_SOURCE_CONTINUE;
+}
+
 int
-run_gateway (GatewayConfig config)
+run_gateway (GatewayConfig config, const std::string & config_file)
 {
   // First made, last gone: the RTSP server's threads and the streams ask it
   // until they are stopped.
   std::unique_ptr<ClusterNode> cluster;
   std::unique_ptr<StreamDefinitions> definitions;
+  std::atomic<bool> cluster_users { false };
   AccessControl access (config.users);
   if (!access.enabled () && !is_loopback (config.bind_address)) {
     g_printerr ("camgate: refusing to listen on %s with no users: anyone on "
@@ -157,8 +200,9 @@ run_gateway (GatewayConfig config)
     manager.follow_ownership (cluster.get ());
     // Users the cluster keeps replace the config's; the config's come back
     // when the cluster has none any more.
-    cluster->follow_users ([&access, config](
+    cluster->follow_users ([&access, &cluster_users, config](
             const std::optional<std::string> & text) {
+          cluster_users = text.has_value ();
           if (!text) {
             access.replace_users (config.users);
             g_message ("cluster: the cluster keeps no users: those of the "
@@ -232,10 +276,17 @@ run_gateway (GatewayConfig config)
   if (cluster)
     cluster->start ();
 
+  ServiceManager service;
+  service.ready ("serving " + std::to_string (manager.streams ().size ())
+      + " stream(s)");
+  Reload reload { config_file, config.bind_address, &access, &service,
+    &cluster_users };
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGHUP, on_reload_signal, &reload);
   g_main_loop_run (loop);
+  service.stopping ();
 
   // Leaves the cluster first: other nodes see it go at once.
   if (cluster) {
@@ -426,5 +477,6 @@ main (int argc, char **argv)
   int exit_code = options.parse (argc, argv);
   if (exit_code == -1)
     exit_code = options.apply (config);
-  return exit_code == -1 ? run_gateway (config) : exit_code;
+  return exit_code == -1 ? run_gateway (config, options.config_file
+      ? options.config_file : "") : exit_code;
 }

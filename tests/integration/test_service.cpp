@@ -1,0 +1,139 @@
+// camgate under systemd: Type=notify readiness and watchdog pings on
+// NOTIFY_SOCKET (a datagram socket of the test's, as systemd's), and
+// SIGHUP (systemctl reload) reading the config's users again with viewers
+// left alone.
+#include "auth/password_hash.h"
+#include "helpers.h"
+
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+#include <thread>
+
+using namespace camgate::testing;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What systemd listens on: a datagram socket the gateway's messages reach.
+class NotifySocket
+{
+public:
+  explicit NotifySocket (const std::string & path) : path_ (path)
+  {
+    socket_ = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+        G_SOCKET_PROTOCOL_DEFAULT, nullptr);
+    GSocketAddress *address = g_unix_socket_address_new (path.c_str ());
+    bound_ = socket_ && g_socket_bind (socket_, address, FALSE, nullptr);
+    g_object_unref (address);
+  }
+  ~NotifySocket ()
+  {
+    if (socket_)
+      g_object_unref (socket_);
+  }
+  bool bound () const { return bound_; }
+  // Reads messages until one holds `line`, or `limit` passes; every
+  // message read is kept in text().
+  bool wait_for (const std::string & line, milliseconds limit)
+  {
+    const auto deadline = steady_clock::now () + limit;
+    while (steady_clock::now () < deadline) {
+      if (g_socket_condition_timed_wait (socket_, G_IO_IN, 100 * 1000, nullptr,
+              nullptr)) {
+        char buffer[4096];
+        const gssize got = g_socket_receive (socket_, buffer, sizeof buffer,
+            nullptr, nullptr);
+        if (got > 0) {
+          const std::string message (buffer, got);
+          text_ += message + "\n--\n";
+          if (("\n" + message + "\n").find ("\n" + line + "\n")
+              != std::string::npos)
+            return true;
+        }
+      }
+    }
+    return false;
+  }
+  const std::string & text () const { return text_; }
+
+private:
+  std::string path_;
+  GSocket *socket_ = nullptr;
+  bool bound_ = false;
+  std::string text_;
+};
+
+}  // namespace
+
+TEST (Service, TellsSystemdWhenReadyReloadingAndStoppingAndPingsItsWatchdog)
+{
+  TempDir dir;
+  NotifySocket systemd (dir.path () + "/notify");
+  ASSERT_TRUE (systemd.bound ());
+  g_setenv ("NOTIFY_SOCKET", (dir.path () + "/notify").c_str (), TRUE);
+  g_setenv ("WATCHDOG_USEC", "600000", TRUE);
+  GatewayProcess gateway ({ "--pipelines", dir.path () });
+  g_unsetenv ("NOTIFY_SOCKET");
+  g_unsetenv ("WATCHDOG_USEC");
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  EXPECT_TRUE (systemd.wait_for ("READY=1", 5s)) << systemd.text ();
+  EXPECT_NE (systemd.text ().find ("STATUS=serving 1 stream(s)"),
+      std::string::npos) << systemd.text ();
+  // A 600 ms watchdog: pinged every 300 ms.
+  EXPECT_TRUE (systemd.wait_for ("WATCHDOG=1", 2s)) << systemd.text ();
+  EXPECT_TRUE (systemd.wait_for ("WATCHDOG=1", 2s)) << systemd.text ();
+  kill (gateway.pid (), SIGHUP);
+  EXPECT_TRUE (systemd.wait_for ("RELOADING=1", 5s)) << systemd.text ();
+  EXPECT_TRUE (systemd.wait_for ("READY=1", 5s)) << systemd.text ();
+  EXPECT_TRUE (gateway.running ()) << "SIGHUP reloads, it does not stop";
+  ASSERT_GE (gateway.terminate (10s), 0);
+  EXPECT_TRUE (systemd.wait_for ("STOPPING=1", 2s)) << systemd.text ();
+}
+
+// systemctl reload: a changed password applies at once, the old one is
+// refused, and a viewer connected before keeps watching.
+TEST (Service, ReloadReadsTheUsersAgainAndKeepsViewers)
+{
+  TempDir dir, pipes;
+  pipes.write ("cam.yaml", "source: test\n");
+  auto config = [&](const std::string & password) {
+    return dir.write ("camgate.yaml", "pipelines: " + pipes.path ()
+        + "\nusers:\n  - name: ops\n    password-hash: \""
+        + camgate::hash_password (password)
+        + "\"\n    permissions: { '*': [admin] }\n");
+  };
+  const std::string file = config ("first-pw");
+  GatewayProcess gateway ({ "--config", file });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
+      << gateway.log ();
+  const std::string url = "rtsp://ops:first-pw@127.0.0.1:"
+      + std::to_string (gateway.rtsp_port ()) + "/cam";
+  Viewer viewer (url, "tcp");
+  ASSERT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
+
+  config ("second-pw");
+  kill (gateway.pid (), SIGHUP);
+  ASSERT_TRUE (gateway.wait_for_log ("reload: 1 user(s)", 5s)) << gateway.log ();
+  auto describe = [&](const std::string & password) {
+    RtspControl rtsp (gateway.rtsp_port ());
+    return rtsp.request (GST_RTSP_DESCRIBE, gateway.url ("cam"),
+        { { "Authorization", basic_auth ("ops", password) } }).status;
+  };
+  EXPECT_EQ (describe ("second-pw"), 200);
+  EXPECT_EQ (describe ("first-pw"), 401);
+  const int before = viewer.frames ();
+  EXPECT_TRUE (viewer.wait_frames (before + 20, 10s)) << viewer.error ();
+
+  // A broken file changes nothing.
+  dir.write ("camgate.yaml", "users: [ { name: ops } ]\n");
+  kill (gateway.pid (), SIGHUP);
+  ASSERT_TRUE (gateway.wait_for_log ("keeping the current settings", 5s))
+      << gateway.log ();
+  EXPECT_EQ (describe ("second-pw"), 200);
+}
