@@ -146,6 +146,7 @@ HttpServer::listen (const GatewayConfig & config, int port, bool tls,
 bool
 HttpServer::start (const GatewayConfig & config, std::string & error)
 {
+  recordings_dir_ = config.recordings_dir;
   webrtc_ = std::make_unique<WebRtcRoutes> (streams_, config);
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
@@ -402,7 +403,7 @@ HttpServer::add_api_routes ()
   routes_.add ({ "GET", "/metrics", Access::Needs, kPermApi,
         "read the metrics", [this](const RouteRequest & r) {
           std::string text = render_metrics (streams_, webhooks_.get (),
-              cluster_);
+              cluster_, recordings_dir_);
           soup_server_message_set_status (r.message, SOUP_STATUS_OK, nullptr);
           soup_server_message_set_response (r.message,
               "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,

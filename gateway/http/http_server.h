@@ -109,6 +109,7 @@ private:
   SoupServer *server_ = nullptr;
   IdleConnections idle_;
   int port_ = 0;
+  std::string recordings_dir_;     // for /metrics' disk figures
 };
 
 // Sends `body` as JSON with `status`.

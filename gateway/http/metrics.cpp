@@ -6,6 +6,7 @@
 #include "stream/stream_manager.h"
 #include "transcode/rendition_ladder.h"
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <unistd.h>
 
@@ -274,6 +275,30 @@ write_process (std::ostringstream & out)
     f->write (out);
 }
 
+// The filesystem holding the recordings: what the disk alert watches.
+void
+write_recordings_disk (const std::string & dir, std::ostringstream & out)
+{
+  GFile *file = g_file_new_for_path (dir.c_str ());
+  GFileInfo *info = g_file_query_filesystem_info (file,
+      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE "," G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
+      nullptr, nullptr);
+  g_object_unref (file);
+  if (!info)
+    return;                        // not made yet: nothing recorded
+  Family size ("camgate_recordings_filesystem_size_bytes", "gauge",
+      "Size of the filesystem holding the recordings");
+  Family free ("camgate_recordings_filesystem_free_bytes", "gauge",
+      "Free space on the filesystem holding the recordings");
+  size.add ({}, g_file_info_get_attribute_uint64 (info,
+          G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
+  free.add ({}, g_file_info_get_attribute_uint64 (info,
+          G_FILE_ATTRIBUTE_FILESYSTEM_FREE));
+  g_object_unref (info);
+  size.write (out);
+  free.write (out);
+}
+
 // Per webhook receiver (label url: without userinfo or query).
 void
 write_webhooks (const Webhooks & webhooks, std::ostringstream & out)
@@ -332,7 +357,7 @@ write_cluster (const ClusterNode & cluster, std::ostringstream & out)
 
 std::string
 render_metrics (const StreamManager & streams, const Webhooks * webhooks,
-    const ClusterNode * cluster)
+    const ClusterNode * cluster, const std::string & recordings_dir)
 {
   Family info ("camgate_build_info", "gauge",
       "Version of the running camgate, as a label");
@@ -353,6 +378,8 @@ render_metrics (const StreamManager & streams, const Webhooks * webhooks,
     write_webhooks (*webhooks, out);
   if (cluster)
     write_cluster (*cluster, out);
+  if (!recordings_dir.empty ())
+    write_recordings_disk (recordings_dir, out);
   write_process (out);
   return out.str ();
 }

@@ -11,7 +11,10 @@ class Webhooks;
 
 class ClusterNode;
 
+// `recordings_dir`: the filesystem whose size and free space are reported
+// ("" for none).
 std::string render_metrics (const StreamManager & streams,
-    const Webhooks * webhooks = nullptr, const ClusterNode * cluster = nullptr);
+    const Webhooks * webhooks = nullptr, const ClusterNode * cluster = nullptr,
+    const std::string & recordings_dir = {});
 
 }  // namespace camgate

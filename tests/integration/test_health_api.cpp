@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <random>
+#include <regex>
+#include <set>
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -353,6 +357,75 @@ TEST (HealthApi, MetricsPassPromtoolAndMatchTheApi)
   std::string output = run_command ("promtool check metrics < " + file,
       &status);
   EXPECT_EQ (status, 0) << output;
+}
+
+// docs/monitoring: the Grafana dashboard's queries and the alert rules name
+// only metrics a running camgate exports (a recording stream: stream, track,
+// recording, disk and process figures), and the rules pass promtool's check
+// and their own tests (alerts firing on made-up series, and only then).
+TEST (Monitoring, DashboardAndAlertsUseOnlyExportedMetrics)
+{
+  const char *root = g_getenv ("CAMGATE_SOURCE_ROOT");
+  if (!root)
+    GTEST_SKIP () << "CAMGATE_SOURCE_ROOT is not set";
+  TempDir dir;
+  auto gateway = GatewayProcess::with_pipelines (dir, { { "cam.yaml",
+            "source: test\nrecord: { segment: 2s, path: '%H-%M-%S.mp4' }\n" } },
+      { "--recordings", dir.path () + "/rec" });
+  ASSERT_TRUE (gateway->wait_running ("cam")) << gateway->log ();
+  std::set<std::string> exported;
+  const std::regex type_line ("# TYPE ([a-z_]+) ");
+  ASSERT_TRUE (wait_until ([&] {
+        const std::string metrics = http_request (gateway->http_port (), "GET",
+            "/metrics").body;
+        for (std::sregex_iterator it (metrics.begin (), metrics.end (),
+                type_line), end; it != end; ++it)
+          exported.insert ((*it)[1]);
+        return exported.count ("camgate_track_bytes_per_second")
+            && exported.count ("camgate_recordings_filesystem_free_bytes")
+            && exported.count ("camgate_stream_recording");
+      }, 10s));
+
+  const std::regex metric_name ("\\b((camgate|process)_[a-z_]+)\\b");
+  std::set<std::string> used;
+  auto check = [&](const std::string & where, const std::string & expr) {
+    for (std::sregex_iterator it (expr.begin (), expr.end (), metric_name), end;
+        it != end; ++it) {
+      used.insert ((*it)[1]);
+      EXPECT_TRUE (exported.count ((*it)[1])) << where << ": " << (*it)[1]
+          << " is not a metric camgate exports";
+    }
+  };
+  const std::string docs = std::string (root) + "/docs/monitoring/";
+  JsonParser *parser = json_parser_new ();
+  ASSERT_TRUE (json_parser_load_from_file (parser, (docs
+              + "camgate-dashboard.json").c_str (), nullptr));
+  JsonArray *panels = json_object_get_array_member (json_node_get_object (
+          json_parser_get_root (parser)), "panels");
+  for (guint i = 0; i < json_array_get_length (panels); i++) {
+    JsonObject *panel = json_array_get_object_element (panels, i);
+    JsonArray *targets = json_object_get_array_member (panel, "targets");
+    for (guint t = 0; t < json_array_get_length (targets); t++)
+      check (json_object_get_string_member (panel, "title"),
+          json_object_get_string_member (json_array_get_object_element (
+                  targets, t), "expr"));
+  }
+  g_object_unref (parser);
+  const YAML::Node rules = YAML::LoadFile (docs + "camgate-alerts.yml");
+  for (const auto & group : rules["groups"])
+    for (const auto & rule : group["rules"])
+      check (rule["alert"].as<std::string> (), rule["expr"].as<std::string> ());
+  EXPECT_GE (used.size (), 8u) << "the dashboard and rules name few metrics";
+
+  if (!have_program ("promtool"))
+    GTEST_SKIP () << "promtool (Debian package prometheus) is not installed";
+  int status = -1;
+  std::string said = run_command ("promtool check rules " + docs
+      + "camgate-alerts.yml 2>&1", &status);
+  EXPECT_EQ (status, 0) << said;
+  said = run_command ("promtool test rules " + std::string (root)
+      + "/tests/monitoring/camgate-alerts.test.yml 2>&1", &status);
+  EXPECT_EQ (status, 0) << said;
 }
 
 TEST (HealthApi, MalformedRequestsNeverCrashTheServer)
