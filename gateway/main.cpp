@@ -31,6 +31,7 @@
 #include "srt/srt_ingest.h"
 #include "rtsp/rtsp_server.h"
 #include "service/service_manager.h"
+#include "system/log_tail.h"
 #include "stream/stream_manager.h"
 #include "tls/self_signed.h"
 #include "transcode/rendition_ladder.h"
@@ -159,6 +160,8 @@ on_reload_signal (gpointer data)
 int
 run_gateway (GatewayConfig config, const std::string & config_file)
 {
+  // The panel's System page shows the last log lines.
+  LogTail::install ();
   // First made, last gone: the RTSP server's threads and the streams ask it
   // until they are stopped.
   std::unique_ptr<ClusterNode> cluster;

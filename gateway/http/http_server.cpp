@@ -5,6 +5,7 @@
 #include "config/text_helpers.h"
 #include "http/cameras_api.h"
 #include "http/cluster_api.h"
+#include "http/system_api.h"
 #include "http/cors.h"
 #include "http/json_text.h"
 #include "http/metrics.h"
@@ -147,6 +148,7 @@ bool
 HttpServer::start (const GatewayConfig & config, std::string & error)
 {
   recordings_dir_ = config.recordings_dir;
+  machine_ = std::make_unique<MachineMonitor> (config.recordings_dir);
   webrtc_ = std::make_unique<WebRtcRoutes> (streams_, config);
   cameras_ = std::make_unique<CameraWatch> (config.onvif);
   cameras_->start ();
@@ -200,6 +202,7 @@ HttpServer::stop ()
   ptz_.reset ();
   webrtc_.reset ();
   cameras_.reset ();
+  machine_.reset ();
 }
 
 void
@@ -381,6 +384,14 @@ HttpServer::add_api_routes ()
   routes_.add ({ "GET", "/api/v1/cluster", Access::Needs, kPermApi,
         "read the cluster", [this](const RouteRequest & r) {
           send_cluster (r.message, cluster_);
+        } });
+  routes_.add ({ "GET", "/api/v1/system", Access::Needs, kPermApi,
+        "read the system", [this](const RouteRequest & r) {
+          send_system (r.message, *machine_, streams_);
+        } });
+  routes_.add ({ "GET", "/api/v1/system/log", Access::Needs, kPermAdmin,
+        "read the log", [](const RouteRequest & r) {
+          send_log_tail (r.message);
         } });
   routes_.add ({ "POST", "/api/v1/cluster/rebalance", Access::Needs,
         kPermAdmin, "move streams between nodes", [this](const RouteRequest & r) {

@@ -33,6 +33,7 @@
 #include "http/ptz_routes.h"
 #include "http/webrtc_routes.h"
 #include "onvif/camera_watch.h"
+#include "system/machine_monitor.h"
 
 #include <libsoup/soup.h>
 
@@ -105,6 +106,7 @@ private:
   std::unique_ptr<PtzRoutes> ptz_;
   std::unique_ptr<EventStream> events_;
   std::unique_ptr<Webhooks> webhooks_;
+  std::unique_ptr<MachineMonitor> machine_;   // the System page's figures
   ClusterNode *cluster_ = nullptr;
   SoupServer *server_ = nullptr;
   IdleConnections idle_;

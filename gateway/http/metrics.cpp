@@ -4,9 +4,9 @@
 #include "events/webhooks.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
+#include "system/machine_monitor.h"
 #include "transcode/rendition_ladder.h"
 
-#include <gio/gio.h>
 #include <glib.h>
 #include <unistd.h>
 
@@ -279,22 +279,15 @@ write_process (std::ostringstream & out)
 void
 write_recordings_disk (const std::string & dir, std::ostringstream & out)
 {
-  GFile *file = g_file_new_for_path (dir.c_str ());
-  GFileInfo *info = g_file_query_filesystem_info (file,
-      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE "," G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
-      nullptr, nullptr);
-  g_object_unref (file);
-  if (!info)
+  uint64_t total = 0, available = 0;
+  if (!filesystem_space (dir, total, available))
     return;                        // not made yet: nothing recorded
   Family size ("camgate_recordings_filesystem_size_bytes", "gauge",
       "Size of the filesystem holding the recordings");
   Family free ("camgate_recordings_filesystem_free_bytes", "gauge",
       "Free space on the filesystem holding the recordings");
-  size.add ({}, g_file_info_get_attribute_uint64 (info,
-          G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
-  free.add ({}, g_file_info_get_attribute_uint64 (info,
-          G_FILE_ATTRIBUTE_FILESYSTEM_FREE));
-  g_object_unref (info);
+  size.add ({}, total);
+  free.add ({}, available);
   size.write (out);
   free.write (out);
 }

@@ -3,8 +3,8 @@
 // to LL-HLS, then snapshots; state changes and camera motion come through
 // /api/v1/events), a big player with the stream's URLs (and a PTZ
 // pad for ONVIF cameras that steer), the stream form (errors shown next to
-// their field), ONVIF discovery, recordings, and the cluster's nodes and
-// owners (moving a stream to another node).
+// their field), ONVIF discovery, recordings, the cluster's nodes and
+// owners (moving a stream to another node), and the box itself (System).
 // Plain JS served from the gateway itself: no CDN, no build step.
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -667,6 +667,83 @@ async function rebalance(body) {
   await showCluster();
 }
 
+// ---- system -----------------------------------------------------------------------
+
+const history = { network: [], streams: new Map() };
+const kHistory = 60;               // samples kept for the sparklines
+
+function remember(list, value) {
+  list.push(value);
+  if (list.length > kHistory) list.shift();
+}
+
+function spark(svg, values) {
+  const max = Math.max(...values, 1);
+  const points = values.map((v, i) => (i * 120 / (kHistory - 1)).toFixed(1) + ',' +
+    (30 - v / max * 28).toFixed(1)).join(' ');
+  svg.innerHTML = '<polyline fill="none" stroke="#3d6fb6" stroke-width="1.5" points="' + points + '"/>';
+}
+
+const bytes = (n) => n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + ' GiB'
+  : (n / (1 << 20)).toFixed(0) + ' MiB';
+
+async function showSystem() {
+  const res = await api('/api/v1/system');
+  if (!res.ok) { $('#system-about').textContent = 'Cannot read the system.'; return; }
+  const s = res.body;
+  $('#system-about').textContent = 'camgate ' + s.version + ', up ' +
+    Math.floor(s.uptime_s / 3600) + ' h ' + Math.floor(s.uptime_s % 3600 / 60) + ' min';
+  const cores = $('#system-cores');
+  cores.textContent = '';
+  s.cpu.cores.forEach((busy, i) => {
+    const row = document.createElement('div');
+    row.className = 'core';
+    row.innerHTML = '<span></span><div class="meter"><div></div></div><span></span>';
+    row.children[0].textContent = 'core ' + i;
+    row.children[1].firstChild.style.width = busy.toFixed(0) + '%';
+    row.children[2].textContent = busy.toFixed(0) + ' %';
+    row.dataset.busy = busy;
+    cores.appendChild(row);
+  });
+  $('#system-camgate-cpu').textContent = s.cpu.camgate.toFixed(1) + ' % of a core';
+  const used = s.memory.total - s.memory.available;
+  $('#system-memory-bar').style.width = (used / s.memory.total * 100).toFixed(0) + '%';
+  $('#system-memory').textContent = bytes(used) + ' of ' + bytes(s.memory.total) +
+    ' used, camgate ' + bytes(s.memory.camgate);
+  $('#system-memory').dataset.used = used;
+  $('#system-network').textContent = 'in ' + formatBitrate(s.network.in) +
+    ', out ' + formatBitrate(s.network.out);
+  remember(history.network, s.network.in + s.network.out);
+  spark($('#system-network-spark'), history.network);
+  if (s.disk.size) {
+    $('#system-disk-bar').style.width = ((1 - s.disk.free / s.disk.size) * 100).toFixed(0) + '%';
+    $('#system-disk').textContent = bytes(s.disk.free) + ' free of ' + bytes(s.disk.size);
+  } else {
+    $('#system-disk').textContent = 'no recordings folder yet';
+  }
+  const rows = $('#system-streams tbody');
+  rows.textContent = '';
+  for (const stream of s.streams) {
+    if (!history.streams.has(stream.name)) history.streams.set(stream.name, []);
+    remember(history.streams.get(stream.name), stream.bitrate);
+    const row = rows.insertRow();
+    row.dataset.stream = stream.name;
+    row.insertCell().textContent = stream.name;
+    row.insertCell().textContent = formatBitrate(stream.bitrate);
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 120 30');
+    svg.setAttribute('preserveAspectRatio', 'none');
+    svg.classList.add('spark');
+    row.insertCell().appendChild(svg);
+    spark(svg, history.streams.get(stream.name));
+    row.insertCell().textContent = stream.cpu_estimate.toFixed(1) + ' %';
+  }
+  if (can('admin')) {
+    const log = await api('/api/v1/system/log');
+    if (log.ok) $('#system-log').textContent = log.body.lines.slice(-50).join('\n');
+  }
+}
+
 // ---- views, sign in ---------------------------------------------------------------
 
 function selectView(view) {
@@ -677,10 +754,16 @@ function selectView(view) {
   if (view === 'cameras') showCameras();
   if (view === 'recordings') showRecordings();
   if (view === 'cluster') showCluster();
+  clearInterval(state.systemTimer);
+  if (view === 'system') {
+    showSystem();
+    state.systemTimer = setInterval(showSystem, 2000);
+  }
 }
 
 function showLogin() {
   clearInterval(state.timer);
+  clearInterval(state.systemTimer);
   if (state.events) state.events.close();
   state.events = null;
   for (const entry of state.tiles.values()) {
@@ -703,7 +786,7 @@ async function enter() {
   $('#nav').hidden = false;
   $('#who').textContent = signedIn ? state.me.user : '';
   $('#logout').hidden = !signedIn;
-  document.querySelectorAll('nav [data-needs], #cluster [data-needs]').forEach((e) => {
+  document.querySelectorAll('nav [data-needs], #cluster [data-needs], #system [data-needs]').forEach((e) => {
     e.hidden = !can(e.dataset.needs);
   });
   const cluster = can('api') ? await api('/api/v1/cluster') : null;

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 #include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -154,4 +156,76 @@ TEST (Panel, ChromiumPlaysARecordingAndAddsADiscoveredCamera)
       << said;
   EXPECT_NE (std::find (stop, calls.end (), "SetPreset porch gate"),
       calls.end ()) << said;
+}
+
+// GET /api/v1/system: the machine's figures (one CPU reading per core, the
+// memory, the recordings disk, every stream); the log tail for admins only.
+// The panel's System page shows them in Chromium.
+TEST (Panel, SystemPageShowsTheMachine)
+{
+  TempDir config, pipes, recordings;
+  pipes.write ("yard.yaml", "source: test\n");
+  config.write ("camgate.yaml", "pipelines: " + pipes.path () + "\n"
+      "recordings: " + recordings.path () + "\nusers:\n"
+      "  - name: ops\n    password-hash: \"" + hash_password ("ops-pw")
+      + "\"\n    permissions: { \"*\": [admin] }\n"
+      "  - name: watcher\n    password-hash: \"" + hash_password ("watch-pw")
+      + "\"\n    permissions: { \"*\": [api] }\n");
+  GatewayProcess gateway ({ "--config", config.path () + "/camgate.yaml" });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_running ("yard")) << gateway.log ();
+  const std::vector<std::pair<std::string, std::string>> ops {
+    { "Authorization", basic_auth ("ops", "ops-pw") } };
+  const std::vector<std::pair<std::string, std::string>> watcher {
+    { "Authorization", basic_auth ("watcher", "watch-pw") } };
+  std::this_thread::sleep_for (std::chrono::milliseconds (1500));
+  auto system = http_request (gateway.http_port (), "GET", "/api/v1/system",
+      "", watcher);
+  ASSERT_EQ (system.status, 200) << system.body;
+  JsonParser *parser = json_parser_new ();
+  ASSERT_TRUE (json_parser_load_from_data (parser, system.body.c_str (), -1,
+          nullptr));
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  EXPECT_EQ (json_array_get_length (json_object_get_array_member (
+              json_object_get_object_member (root, "cpu"), "cores")),
+      static_cast<guint> (sysconf (_SC_NPROCESSORS_ONLN)));
+  EXPECT_GT (json_object_get_double_member (json_object_get_object_member (
+              root, "memory"), "total"), 0);
+  EXPECT_GT (json_object_get_double_member (json_object_get_object_member (
+              root, "memory"), "camgate"), 0);
+  EXPECT_GT (json_object_get_double_member (json_object_get_object_member (
+              root, "disk"), "size"), 0);
+  EXPECT_NE (system.body.find ("\"name\" : \"yard\""), std::string::npos)
+      << system.body;
+  g_object_unref (parser);
+  EXPECT_EQ (http_request (gateway.http_port (), "GET", "/api/v1/system").status,
+      401);
+  // The log tail: admins only.
+  EXPECT_EQ (http_request (gateway.http_port (), "GET", "/api/v1/system/log",
+          "", watcher).status, 403);
+  auto log = http_request (gateway.http_port (), "GET", "/api/v1/system/log",
+      "", ops);
+  EXPECT_EQ (log.status, 200);
+  EXPECT_NE (log.body.find ("stream yard: running"), std::string::npos)
+      << log.body;
+}
+
+TEST (Panel, ChromiumShowsTheSystemPage)
+{
+  std::string command = browser_command ("panel_system.cjs");
+  if (command.empty ())
+    GTEST_SKIP () << "node or Debian's chromium is not installed";
+  TempDir pipes, recordings;
+  pipes.write ("yard.yaml", "source: test\n");
+  GatewayProcess gateway ({ "--pipelines", pipes.path (), "--recordings",
+        recordings.path () });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_running ("yard")) << gateway.log ();
+  const std::string shots = screenshot_folder (recordings.path ());
+  int status = -1;
+  const std::string seen = run_command (command + " http://127.0.0.1:"
+      + std::to_string (gateway.http_port ()) + "/ yard " + shots
+      + "/16-system.png", &status);
+  EXPECT_EQ (status, 0) << seen;
+  EXPECT_TRUE (std::filesystem::exists (shots + "/16-system.png"));
 }

@@ -482,6 +482,8 @@ TEST (ApiDescription, OpenApiFileDescribesTheManagementRoutes)
     { "/api/v1/onvif/events/{token}", { "post" } },
     { "/api/v1/cluster", { "get" } },
     { "/api/v1/cluster/rebalance", { "post" } },
+    { "/api/v1/system", { "get" } },
+    { "/api/v1/system/log", { "get" } },
   };
   for (const auto & [path, methods] : routes)
     for (const auto & method : methods)
