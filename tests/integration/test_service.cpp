@@ -3,13 +3,18 @@
 // SIGHUP (systemctl reload) reading the config's users again with viewers
 // left alone.
 #include "auth/password_hash.h"
+#include "commands.h"
 #include "helpers.h"
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <gtest/gtest.h>
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -136,4 +141,40 @@ TEST (Service, ReloadReadsTheUsersAgainAndKeepsViewers)
   ASSERT_TRUE (gateway.wait_for_log ("keeping the current settings", 5s))
       << gateway.log ();
   EXPECT_EQ (describe ("second-pw"), 200);
+}
+
+// As the service runs it: an unprivileged user holding only
+// CAP_NET_BIND_SERVICE (the unit's AmbientCapabilities) serves RTSP on 554
+// and records into its own folder; without the capability the port is
+// refused with a clear error.
+TEST (Service, AnUnprivilegedUserServesPort554WithTheCapabilityAlone)
+{
+  if (geteuid () != 0 || !have_program ("setpriv"))
+    GTEST_SKIP () << "needs root (to drop to nobody) and setpriv";
+  TempDir dir;
+  g_chmod (dir.path ().c_str (), 0777);
+  dir.write ("cam.yaml", "source: test\nrecord: { segment: 2s, path: "
+      "'%H-%M-%S.mp4' }\n");
+  const std::string as_nobody = "setpriv --reuid=nobody --regid=nogroup "
+      "--clear-groups ";
+  const std::string camgate = camgate_binary () + " --pipelines " + dir.path ()
+      + " --recordings " + dir.path () + "/rec --rtsp-port 554 --http-port 0"
+      " --rtmp-port 0 --rtmps-port 0 --srt-port 0";
+  int status = -1;
+  std::string said = run_command ("timeout -s KILL 5 " + as_nobody
+      + "--inh-caps=+net_bind_service --ambient-caps=+net_bind_service "
+      "--bounding-set=-all,+net_bind_service " + camgate + " 2>&1", &status);
+  EXPECT_NE (said.find ("camgate ready: rtsp://127.0.0.1:554/"),
+      std::string::npos) << said;
+  bool recorded = false;
+  std::error_code ignored;
+  for (const auto & entry : std::filesystem::recursive_directory_iterator (
+          dir.path () + "/rec", ignored))
+    recorded |= entry.path ().extension () == ".mp4";
+  EXPECT_TRUE (recorded) << "nothing recorded as nobody: " << said;
+  said = run_command ("timeout -s KILL 8 " + as_nobody + camgate + " 2>&1",
+      &status);
+  EXPECT_EQ (status, 1) << said;
+  EXPECT_NE (said.find ("cannot listen for RTSP on 127.0.0.1:554"),
+      std::string::npos) << said;
 }
