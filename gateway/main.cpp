@@ -21,6 +21,7 @@
 #include "auth/password_hash.h"
 #include "cluster/cluster_command.h"
 #include "cluster/cluster_node.h"
+#include "cluster/cluster_users.h"
 #include "cluster/stream_definitions.h"
 #include "config/gateway_config.h"
 #include "config/pipeline_file.h"
@@ -40,7 +41,6 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -201,35 +201,7 @@ run_gateway (GatewayConfig config, const std::string & config_file)
     }
     http.set_cluster (cluster.get ());
     manager.follow_ownership (cluster.get ());
-    // Users the cluster keeps replace the config's; the config's come back
-    // when the cluster has none any more.
-    cluster->follow_users ([&access, &cluster_users, config](
-            const std::optional<std::string> & text) {
-          cluster_users = text.has_value ();
-          if (!text) {
-            access.replace_users (config.users);
-            g_message ("cluster: the cluster keeps no users: those of the "
-                "config apply");
-            return;
-          }
-          std::vector<UserSpec> users;
-          std::vector<ConfigError> errors;
-          if (text->size () > 256 * 1024 || !parse_users (*text,
-                  ClusterNode::users_key (), users, errors)) {
-            g_warning ("cluster: the users kept in etcd are not valid (%s): "
-                "the current ones stay", errors.empty () ? "too large"
-                : errors.front ().to_string ().c_str ());
-            return;
-          }
-          const std::string & edge = config.cluster.credential_user;
-          if (!config.cluster.redirect && !edge.empty ()
-              && std::none_of (users.begin (), users.end (),
-                  [&](const UserSpec & u) { return u.name == edge; }))
-            g_warning ("cluster: the users kept in etcd lack '%s' "
-                "(cluster.credential): edges cannot pull", edge.c_str ());
-          g_message ("cluster: %zu user(s) from etcd", users.size ());
-          access.replace_users (std::move (users));
-        });
+    follow_cluster_users (*cluster, access, config, cluster_users);
     // The streams are the cluster's, mirrored into the pipelines folder.
     if (config.pipelines_dir.empty ()) {
       g_message ("cluster: no pipelines folder, so the cluster's stream "
