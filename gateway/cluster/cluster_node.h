@@ -16,8 +16,12 @@
 // claims nothing and keeps what it owns (it cannot know better) until etcd
 // answers again; if its lease ended meanwhile it owns nothing any more.
 //
-// Stream definitions in etcd, edge fan-out and redirects build on this
-// (issue 21); each node still reads its own pipelines folder.
+// Where viewers of a stream another node owns are served: from the owner,
+// pulled by this node as an edge (upstream(), `mode: proxy`), or sent
+// there (redirect_*(), `mode: redirect`). Streams move by hand through
+// request_move(). Each round also reads the users the cluster keeps
+// (follow_users) and writes this node's load into its record. Stream
+// definitions are StreamDefinitions' (stream_definitions.h).
 #pragma once
 
 #include "cluster/etcd_client.h"
@@ -124,6 +128,8 @@ private:
       owners, std::string & error);
   // The moves asked for (stream -> node), read this round.
   std::map<std::string, std::string> read_moves ();
+  // Reads the users key and tells on_users_ what changed.
+  void read_users ();
   // This node's record: addresses and load (the load written again when it
   // changed, at most every kLoadEveryUs).
   std::string record ();
@@ -150,8 +156,6 @@ private:
   bool owners_known_ = false;      // owners read once: changes are events
   UsersHandler on_users_;
   std::optional<std::string> users_; // as last read (thread only)
-  // Reads the users key and tells on_users_ what changed.
-  void read_users ();
   mutable std::mutex lock_;
   std::condition_variable wake_;
   bool stopping_ = false;

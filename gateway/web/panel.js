@@ -669,7 +669,7 @@ async function rebalance(body) {
 
 // ---- system -----------------------------------------------------------------------
 
-const history = { network: [], streams: new Map() };
+const systemHistory = { network: [], streams: new Map() };
 const kHistory = 60;               // samples kept for the sparklines
 
 function remember(list, value) {
@@ -713,8 +713,8 @@ async function showSystem() {
   $('#system-memory').dataset.used = used;
   $('#system-network').textContent = 'in ' + formatBitrate(s.network.in) +
     ', out ' + formatBitrate(s.network.out);
-  remember(history.network, s.network.in + s.network.out);
-  spark($('#system-network-spark'), history.network);
+  remember(systemHistory.network, s.network.in + s.network.out);
+  spark($('#system-network-spark'), systemHistory.network);
   if (s.disk.size) {
     $('#system-disk-bar').style.width = ((1 - s.disk.free / s.disk.size) * 100).toFixed(0) + '%';
     $('#system-disk').textContent = bytes(s.disk.free) + ' free of ' + bytes(s.disk.size);
@@ -724,8 +724,8 @@ async function showSystem() {
   const rows = $('#system-streams tbody');
   rows.textContent = '';
   for (const stream of s.streams) {
-    if (!history.streams.has(stream.name)) history.streams.set(stream.name, []);
-    remember(history.streams.get(stream.name), stream.bitrate);
+    if (!systemHistory.streams.has(stream.name)) systemHistory.streams.set(stream.name, []);
+    remember(systemHistory.streams.get(stream.name), stream.bitrate);
     const row = rows.insertRow();
     row.dataset.stream = stream.name;
     row.insertCell().textContent = stream.name;
@@ -735,7 +735,7 @@ async function showSystem() {
     svg.setAttribute('preserveAspectRatio', 'none');
     svg.classList.add('spark');
     row.insertCell().appendChild(svg);
-    spark(svg, history.streams.get(stream.name));
+    spark(svg, systemHistory.streams.get(stream.name));
     row.insertCell().textContent = stream.cpu_estimate.toFixed(1) + ' %';
   }
   if (can('admin')) {
