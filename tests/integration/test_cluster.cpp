@@ -538,9 +538,10 @@ protected:
 TEST_F (ClusterNodes, OneNodePullsACameraAndAnotherTakesOverWhenItDies)
 {
   start ("", "");
-  // The other is an edge, idle without viewers; exactly one node pulls the
-  // camera.
-  EXPECT_EQ (state_of (other (), "cam"), "idle");
+  // The other is an edge (once its ownership tick saw the owner), idle
+  // without viewers; exactly one node pulls the camera.
+  EXPECT_TRUE (wait_until ([&] { return state_of (other (), "cam") == "idle"; },
+          3s)) << state_of (other (), "cam");
   std::this_thread::sleep_for (1s);
   EXPECT_EQ (camera_.clients_open (), 1) << "exactly one node pulls the camera";
   {
@@ -685,7 +686,10 @@ TEST_F (ClusterNodes, EdgesServeViewersOnEveryNodeFromOnePullEach)
   ASSERT_EQ (edges.size (), 2u);
   GatewayProcess & first = *nodes_[edges[0]];
   GatewayProcess & second = *nodes_[edges[1]];
-  EXPECT_EQ (state_of (first, "cam"), "idle") << "an edge pulls nothing unwatched";
+  // Once it knows the owner's address (its next ownership tick), an edge
+  // pulls nothing unwatched.
+  EXPECT_TRUE (wait_until ([&] { return state_of (first, "cam") == "idle"; },
+          3s)) << state_of (first, "cam");
   auto as_alice = [](const GatewayProcess & node) {
     return "rtsp://alice:alice-pw@127.0.0.1:" + std::to_string (
         node.rtsp_port ()) + "/cam";
