@@ -273,6 +273,16 @@ read_user (YamlReader & reader, const YAML::Node & node, size_t index,
   users.push_back (user);
 }
 
+// `file` as given, or relative to the config file at `config_path`.
+std::string
+beside_config (const std::string & config_path, const std::string & file)
+{
+  std::filesystem::path p (file);
+  if (p.is_relative ())
+    p = std::filesystem::path (config_path).parent_path () / p;
+  return p.lexically_normal ().string ();
+}
+
 void
 read_tls (YamlReader & reader, const YAML::Node & node, const std::string & path,
     TlsConfig & out)
@@ -287,12 +297,8 @@ read_tls (YamlReader & reader, const YAML::Node & node, const std::string & path
           std::pair { "key", &out.key } }) {
     if (const YAML::Node n = node[key]) {
       std::string file;
-      if (reader.scalar (n, std::string ("tls.") + key, file)) {
-        std::filesystem::path p (file);
-        if (p.is_relative ())
-          p = std::filesystem::path (path).parent_path () / p;
-        *target = p.lexically_normal ().string ();
-      }
+      if (reader.scalar (n, std::string ("tls.") + key, file))
+        *target = beside_config (path, file);
     }
   }
   if (out.certificate.empty () != out.key.empty ())
@@ -317,12 +323,8 @@ read_listening (YamlReader & reader, const YAML::Node & root,
           std::pair { "recordings", &config.recordings_dir } }) {
     std::string dir;
     if (const YAML::Node node = root[key]; node && reader.scalar (node, key,
-            dir)) {
-      std::filesystem::path p (dir);
-      if (p.is_relative ())
-        p = std::filesystem::path (path).parent_path () / p;
-      *target = p.lexically_normal ().string ();
-    }
+            dir))
+      *target = beside_config (path, dir);
   }
   if (const YAML::Node node = root["api-pipelines"])
     reader.boolean (node, "api-pipelines", config.api_pipelines);
@@ -435,16 +437,6 @@ is_origin_url (const std::string & text, std::initializer_list<const char *>
       && !g_uri_get_query (uri) && !g_uri_get_userinfo (uri);
   g_uri_unref (uri);
   return ok;
-}
-
-// `file` as given, or relative to the config file at `config_path`.
-std::string
-beside_config (const std::string & config_path, const std::string & file)
-{
-  std::filesystem::path p (file);
-  if (p.is_relative ())
-    p = std::filesystem::path (config_path).parent_path () / p;
-  return p.lexically_normal ().string ();
 }
 
 // cluster.etcd-auth and cluster.etcd-tls: how the node proves itself to etcd.
