@@ -429,10 +429,8 @@ ClusterNode::record ()
   json_member (b, "since", since_);
   json_builder_set_member_name (b, "load");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "viewers");
-  json_builder_add_int_value (b, static_cast<gint64> (viewers));
-  json_builder_set_member_name (b, "cpu");
-  json_builder_add_double_value (b, std::round (cpu_ * 10) / 10);
+  json_int_member (b, "viewers", static_cast<gint64> (viewers));
+  json_number_member (b, "cpu", std::round (cpu_ * 10) / 10);
   json_builder_end_object (b);
   json_builder_end_object (b);
   return finish_json (b, false);

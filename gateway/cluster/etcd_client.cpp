@@ -1,5 +1,7 @@
 #include "cluster/etcd_client.h"
 
+#include "http/json_text.h"
+
 #include <json-glib/json-glib.h>
 
 #include <memory>
@@ -178,18 +180,10 @@ EtcdClient::authenticate (std::string & error)
   bool ignored = false;
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, user_.c_str ());
-  json_builder_set_member_name (b, "password");
-  json_builder_add_string_value (b, password_.c_str ());
+  json_member (b, "name", user_);
+  json_member (b, "password", password_);
   json_builder_end_object (b);
-  JsonGenerator *generator = json_generator_new ();
-  JsonNode *root = json_builder_get_root (b);
-  json_generator_set_root (generator, root);
-  g_autofree gchar *body = json_generator_to_data (generator, nullptr);
-  json_node_unref (root);
-  g_object_unref (generator);
-  g_object_unref (b);
+  const std::string body = finish_json (b, false);
   ParsedReply reply;
   if (!parsed (call_once ("auth/authenticate", body, error, ignored), reply))
     return false;

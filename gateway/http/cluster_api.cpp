@@ -20,8 +20,7 @@ send_cluster (SoupServerMessage * message, const ClusterNode * cluster)
     json_builder_add_boolean_value (b, view.registered);
     if (!view.error.empty ())
       json_member (b, "error", view.error);
-    json_builder_set_member_name (b, "lease_ms");
-    json_builder_add_int_value (b, cluster->config ().lease_ms);
+    json_int_member (b, "lease_ms", cluster->config ().lease_ms);
     json_builder_set_member_name (b, "nodes");
     json_builder_begin_array (b);
     for (const auto & member : view.members) {
@@ -32,12 +31,9 @@ send_cluster (SoupServerMessage * message, const ClusterNode * cluster)
       json_member (b, "since", member.since);
       json_builder_set_member_name (b, "self");
       json_builder_add_boolean_value (b, member.self);
-      json_builder_set_member_name (b, "streams");
-      json_builder_add_int_value (b, member.streams);
-      json_builder_set_member_name (b, "viewers");
-      json_builder_add_int_value (b, member.viewers);
-      json_builder_set_member_name (b, "cpu");
-      json_builder_add_double_value (b, member.cpu);
+      json_int_member (b, "streams", member.streams);
+      json_int_member (b, "viewers", member.viewers);
+      json_number_member (b, "cpu", member.cpu);
       json_builder_end_object (b);
     }
     json_builder_end_array (b);

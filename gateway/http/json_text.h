@@ -16,6 +16,22 @@ json_member (JsonBuilder * builder, const char *name, const std::string & value)
   json_builder_add_string_value (builder, value.c_str ());
 }
 
+// "name": number in the object being built (distinct names: an integer
+// literal would be ambiguous between two overloads).
+inline void
+json_int_member (JsonBuilder * builder, const char *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+inline void
+json_number_member (JsonBuilder * builder, const char *name, double value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
 // The string member `name` of a request's JSON object; "" when it is
 // missing or not a string (requests are untrusted: {"name": 5} must not
 // reach a std::string as NULL).

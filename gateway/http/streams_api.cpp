@@ -25,15 +25,13 @@ member (JsonBuilder * b, const char *name, const std::string & value)
 void
 member (JsonBuilder * b, const char *name, gint64 value)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
+  json_int_member (b, name, value);
 }
 
 void
 member (JsonBuilder * b, const char *name, double value)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, value);
+  json_number_member (b, name, value);
 }
 
 void

@@ -8,17 +8,6 @@
 
 namespace camgate {
 
-namespace {
-
-void
-number (JsonBuilder * b, const char *name, double value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, value);
-}
-
-}  // namespace
-
 void
 send_system (SoupServerMessage * message, const MachineMonitor & monitor,
     const StreamManager & streams)
@@ -27,7 +16,7 @@ send_system (SoupServerMessage * message, const MachineMonitor & monitor,
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   json_member (b, "version", VERSION);
-  number (b, "uptime_s", now.uptime_s);
+  json_number_member (b, "uptime_s", now.uptime_s);
 
   json_builder_set_member_name (b, "cpu");
   json_builder_begin_object (b);
@@ -36,26 +25,26 @@ send_system (SoupServerMessage * message, const MachineMonitor & monitor,
   for (double core : now.cores)
     json_builder_add_double_value (b, core);
   json_builder_end_array (b);
-  number (b, "camgate", now.process_cpu);
+  json_number_member (b, "camgate", now.process_cpu);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "memory");
   json_builder_begin_object (b);
-  number (b, "total", now.memory_total);
-  number (b, "available", now.memory_available);
-  number (b, "camgate", now.process_memory);
+  json_number_member (b, "total", now.memory_total);
+  json_number_member (b, "available", now.memory_available);
+  json_number_member (b, "camgate", now.process_memory);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "network");
   json_builder_begin_object (b);
-  number (b, "in", now.network_in * 8);
-  number (b, "out", now.network_out * 8);
+  json_number_member (b, "in", now.network_in * 8);
+  json_number_member (b, "out", now.network_out * 8);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "disk");
   json_builder_begin_object (b);
-  number (b, "size", now.disk_size);
-  number (b, "free", now.disk_free);
+  json_number_member (b, "size", now.disk_size);
+  json_number_member (b, "free", now.disk_free);
   json_builder_end_object (b);
 
   // camgate's CPU shared out by received bitrate: an estimate (most of a
@@ -74,8 +63,8 @@ send_system (SoupServerMessage * message, const MachineMonitor & monitor,
   for (const auto & [name, bits] : bitrates) {
     json_builder_begin_object (b);
     json_member (b, "name", name);
-    number (b, "bitrate", bits);
-    number (b, "cpu_estimate", total > 0 ? now.process_cpu * bits / total : 0);
+    json_number_member (b, "bitrate", bits);
+    json_number_member (b, "cpu_estimate", total > 0 ? now.process_cpu * bits / total : 0);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
