@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
 namespace camgate {
 
@@ -408,15 +407,7 @@ ClusterNode::request_move (const std::string & stream, const std::string & to)
 std::string
 ClusterNode::record ()
 {
-  // CPU since the last record: process time over wall time.
-  timespec cpu {};
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
-  const int64_t cpu_us = cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
-  const int64_t now = g_get_monotonic_time ();
-  if (cpu_at_us_ && now > cpu_at_us_)
-    cpu_ = 100.0 * (cpu_us - cpu_us_) / (now - cpu_at_us_);
-  cpu_us_ = cpu_us;
-  cpu_at_us_ = now;
+  const double cpu = cpu_.percent ();   // since the last record
   size_t viewers = 0;
   {
     std::lock_guard<std::mutex> lk (lock_);
@@ -430,7 +421,7 @@ ClusterNode::record ()
   json_builder_set_member_name (b, "load");
   json_builder_begin_object (b);
   json_int_member (b, "viewers", static_cast<gint64> (viewers));
-  json_number_member (b, "cpu", std::round (cpu_ * 10) / 10);
+  json_number_member (b, "cpu", std::round (cpu * 10) / 10);
   json_builder_end_object (b);
   json_builder_end_object (b);
   return finish_json (b, false);

@@ -27,6 +27,7 @@
 #include "cluster/etcd_client.h"
 #include "config/gateway_config.h"
 #include "stream/stream_ownership.h"
+#include "system/process_cpu.h"
 
 #include <condition_variable>
 #include <functional>
@@ -151,8 +152,7 @@ private:
   bool key_ours_ = false;          // our key written under lease_
   std::string written_;            // the record as last written
   int64_t written_us_ = 0;
-  int64_t cpu_us_ = 0, cpu_at_us_ = 0;   // process CPU time, and when read
-  double cpu_ = 0;
+  ProcessCpu cpu_;                 // thread only
   bool owners_known_ = false;      // owners read once: changes are events
   UsersHandler on_users_;
   std::optional<std::string> users_; // as last read (thread only)

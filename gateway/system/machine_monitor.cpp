@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -135,12 +134,7 @@ MachineMonitor::sample ()
   net_in_ = in;
   net_out_ = out;
 
-  timespec cpu {};
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
-  const int64_t cpu_us = cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
-  if (seconds > 0)
-    now.process_cpu = (cpu_us - cpu_us_) / 1e4 / seconds;
-  cpu_us_ = cpu_us;
+  now.process_cpu = cpu_.percent ();
   sampled_us_ = at;
 
   std::ifstream memory ("/proc/meminfo");

@@ -5,6 +5,8 @@
 // Rates are over the last second.
 #pragma once
 
+#include "system/process_cpu.h"
+
 #include <glib.h>
 
 #include <cstdint>
@@ -50,7 +52,7 @@ private:
   // Each core's busy and total jiffies at the last sample.
   std::vector<std::pair<uint64_t, uint64_t>> cores_;
   uint64_t net_in_ = 0, net_out_ = 0;
-  int64_t cpu_us_ = 0;             // camgate's CPU time at the last sample
+  ProcessCpu cpu_;
   int64_t sampled_us_ = 0;
   mutable std::mutex lock_;
   Reading reading_;
