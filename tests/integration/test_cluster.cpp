@@ -287,6 +287,17 @@ seconds_in (const std::string & file)
           "format=duration -of csv=p=0 '" + file + "' 2>/dev/null").c_str ());
 }
 
+// A node `name` of the cluster on `etcd`, with no streams (the demo one),
+// its config in `dir`; `cluster_extra`: more `cluster:` settings, indented.
+std::unique_ptr<GatewayProcess>
+node_without_streams (const TempDir & dir, const std::string & etcd,
+    const std::string & name, const std::string & cluster_extra)
+{
+  return std::make_unique<GatewayProcess> (std::vector<std::string> {
+        "--config", dir.write (name + ".yaml", "cluster:\n  etcd: [" + etcd
+            + "]\n  node: " + name + "\n  lease: 2s\n" + cluster_extra) });
+}
+
 std::string
 http_of (const GatewayProcess & gateway)
 {
@@ -365,10 +376,8 @@ TEST (Cluster, ANodeLogsInToAnEtcdThatRequiresIt)
   ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
   ASSERT_TRUE (etcd.require_login ("gw", "gw-pw"));
   TempDir dir;
-  auto node = [&](const std::string & name, const std::string & auth) {
-    return std::make_unique<GatewayProcess> (std::vector<std::string> {
-          "--config", dir.write (name + ".yaml", "cluster:\n  etcd: ["
-              + etcd.url () + "]\n  node: " + name + "\n  lease: 2s\n" + auth) });
+  auto node = [&](const std::string & name, const std::string & access) {
+    return node_without_streams (dir, etcd.url (), name, access);
   };
   auto good = node ("good", "  etcd-auth: { user: gw, password: gw-pw }\n");
   auto wrong = node ("wrong", "  etcd-auth: { user: gw, password: nope }\n");
@@ -422,10 +431,8 @@ TEST (Cluster, ANodeTalksTlsToAnEtcdThatRequiresIt)
         "--client-cert-auth", "--trusted-ca-file", trusted });
   ASSERT_TRUE (etcd.ready ()) << "etcd did not start";
   TempDir dir;
-  auto node = [&](const std::string & name, const std::string & tls) {
-    return std::make_unique<GatewayProcess> (std::vector<std::string> {
-          "--config", dir.write (name + ".yaml", "cluster:\n  etcd: ["
-              + etcd.url () + "]\n  node: " + name + "\n  lease: 2s\n" + tls) });
+  auto node = [&](const std::string & name, const std::string & access) {
+    return node_without_streams (dir, etcd.url (), name, access);
   };
   auto good = node ("good", "  etcd-tls: { ca: " + server_cert
       + ", certificate: " + client_cert + ", key: " + client_key + " }\n");
