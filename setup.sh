@@ -2,6 +2,8 @@
 # camgate set-up for a fresh Debian 12 machine (run as root):
 #   ./setup.sh run    install what is missing, build, start camgate (demo stream)
 #   ./setup.sh test   install what is missing, build with -Werror, run all tests
+#   ./setup.sh package  install what is missing, build the Debian package
+#                       (../camgate_<version>_<arch>.deb)
 set -eu
 cd "$(dirname "$0")"
 
@@ -17,8 +19,10 @@ PACKAGES="meson ninja-build pkg-config g++ libglib2.0-dev
   libsystemd-dev"
 # What only the tests need: a real etcd for the cluster tests (a gateway in
 # a cluster talks to an etcd of the operator's, not to one of this machine),
-# and systemd-analyze for the installed unit.
-TEST_PACKAGES="etcd-server systemd"
+# and systemd-analyze for the installed unit; and what builds and checks
+# the Debian package.
+PACKAGE_PACKAGES="debhelper lintian"
+TEST_PACKAGES="etcd-server systemd $PACKAGE_PACKAGES"
 
 # install_missing [more packages]
 install_missing() {
@@ -77,8 +81,14 @@ case "${1:-}" in
     build build-ci -Dwerror=true -Dtests=enabled
     meson test -C build-ci --print-errorlogs
     ;;
+  package)
+    # shellcheck disable=SC2086
+    install_missing $PACKAGE_PACKAGES
+    web_modules
+    dpkg-buildpackage -us -uc -b
+    ;;
   *)
-    echo "usage: $0 run [camgate options] | test" >&2
+    echo "usage: $0 run [camgate options] | test | package" >&2
     exit 2
     ;;
 esac

@@ -34,6 +34,7 @@
 #include "service/service_manager.h"
 #include "system/log_tail.h"
 #include "stream/stream_manager.h"
+#include "tls/certificate_files.h"
 #include "tls/self_signed.h"
 #include "transcode/rendition_ladder.h"
 
@@ -117,8 +118,9 @@ is_loopback (const std::string & address)
   return loopback;
 }
 
-// SIGHUP (systemctl reload): the config file's users read again, viewers
-// and streams untouched. Other settings need a restart.
+// SIGHUP (systemctl reload): the config file's users and the TLS
+// certificate read again, viewers and streams untouched. Other settings
+// need a restart.
 struct Reload
 {
   std::string config_file;
@@ -127,33 +129,76 @@ struct Reload
   ServiceManager *service;
   // The cluster keeps the users (then they are its, not the file's).
   std::atomic<bool> *cluster_users;
+  // The certificate files served now, and the doors serving them.
+  TlsConfig tls;
+  RtspServer *rtsp;
+  HttpServer *http;
+  RtmpIngest *rtmp;
 };
+
+void
+reload_users (Reload & reload, GatewayConfig & fresh)
+{
+  if (reload.cluster_users->load ()) {
+    g_message ("reload: the cluster keeps the users; the file's are not used");
+  } else if (fresh.users.empty () && reload.access->enabled ()
+      && !is_loopback (reload.bind_address)) {
+    g_warning ("reload: the config has no users any more, but camgate "
+        "listens on %s: keeping the current users",
+        reload.bind_address.c_str ());
+  } else {
+    const size_t count = fresh.users.size ();
+    reload.access->replace_users (std::move (fresh.users));
+    g_message ("reload: %zu user(s) from %s", count,
+        reload.config_file.c_str ());
+  }
+}
+
+// A renewed certificate (same files, or others the config names now) for
+// the connections made from now on; TLS itself starts or stops only with a
+// restart.
+void
+reload_certificate (Reload & reload, const TlsConfig & wanted)
+{
+  if (!reload.tls.enabled ()) {
+    if (wanted.enabled ())
+      g_message ("reload: TLS starts at the next restart");
+    return;
+  }
+  const TlsConfig files = wanted.enabled () ? wanted : reload.tls;
+  std::string error;
+  GTlsCertificate *certificate = load_certificate (files, error);
+  if (!certificate) {
+    g_warning ("reload: %s: keeping the current certificate", error.c_str ());
+    return;
+  }
+  reload.rtsp->replace_certificate (certificate);
+  reload.http->replace_certificate (certificate);
+  reload.rtmp->replace_certificate (certificate);
+  g_object_unref (certificate);
+  reload.tls.certificate = files.certificate;
+  reload.tls.key = files.key;
+  g_message ("reload: TLS certificate %s", files.certificate.c_str ());
+}
 
 gboolean
 on_reload_signal (gpointer data)
 {
-  auto *reload = static_cast<Reload *> (data);
-  reload->service->reloading ();
+  auto & reload = *static_cast<Reload *> (data);
+  reload.service->reloading ();
   GatewayConfig fresh;
   std::vector<ConfigError> errors;
-  if (reload->config_file.empty ()) {
-    g_message ("reload: no config file, nothing to read again");
-  } else if (!load_gateway_config (reload->config_file, fresh, errors)) {
+  if (reload.config_file.empty ()) {
+    g_message ("reload: no config file: no users to read again");
+    reload_certificate (reload, reload.tls);
+  } else if (!load_gateway_config (reload.config_file, fresh, errors)) {
     g_warning ("reload: %s: keeping the current settings",
         errors.front ().to_string ().c_str ());
-  } else if (*reload->cluster_users) {
-    g_message ("reload: the cluster keeps the users; the file's are not used");
-  } else if (fresh.users.empty () && reload->access->enabled ()
-      && !is_loopback (reload->bind_address)) {
-    g_warning ("reload: the config has no users any more, but camgate "
-        "listens on %s: keeping the current users", reload->bind_address.c_str ());
   } else {
-    const size_t count = fresh.users.size ();
-    reload->access->replace_users (std::move (fresh.users));
-    g_message ("reload: %zu user(s) from %s", count,
-        reload->config_file.c_str ());
+    reload_users (reload, fresh);
+    reload_certificate (reload, fresh.tls);
   }
-  reload->service->ready ("reloaded");
+  reload.service->ready ("reloaded");
   return G_SOURCE_CONTINUE;
 }
 
@@ -255,7 +300,7 @@ run_gateway (GatewayConfig config, const std::string & config_file)
   service.ready ("serving " + std::to_string (manager.streams ().size ())
       + " stream(s)");
   Reload reload { config_file, config.bind_address, &access, &service,
-    &cluster_users };
+    &cluster_users, config.tls, &rtsp, &http, &rtmp };
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);

@@ -15,6 +15,7 @@
 #include "onvif/notification_inbox.h"
 #include "recording/recording_output.h"
 #include "stream/stream_manager.h"
+#include "tls/certificate_files.h"
 
 #include <json-glib/json-glib.h>
 
@@ -161,17 +162,9 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   redirect_http_ = config.tls.enabled () && config.tls.redirect_http;
 
   GTlsCertificate *certificate = nullptr;
-  if (config.tls.enabled ()) {
-    GError *gerror = nullptr;
-    certificate = g_tls_certificate_new_from_files (
-        config.tls.certificate.c_str (), config.tls.key.c_str (), &gerror);
-    if (!certificate) {
-      error = "TLS certificate " + config.tls.certificate + ": "
-          + gerror->message;
-      g_clear_error (&gerror);
-      return false;
-    }
-  }
+  if (config.tls.enabled ()
+      && !(certificate = load_certificate (config.tls, error)))
+    return false;
   server_ = soup_server_new ("server-header", "camgate/" VERSION " ",
       "tls-certificate", certificate, nullptr);
   g_clear_object (&certificate);
@@ -185,6 +178,14 @@ HttpServer::start (const GatewayConfig & config, std::string & error)
   }
   NotificationInbox::gateway ().set_http_port (port_);
   return true;
+}
+
+void
+HttpServer::replace_certificate (GTlsCertificate * certificate)
+{
+  // The HTTPS listener follows the server's certificate (a property binding).
+  if (server_ && tls_port_)
+    soup_server_set_tls_certificate (server_, certificate);
 }
 
 void

@@ -62,6 +62,8 @@ public:
   void stop ();
   int port () const { return port_; }
   int tls_port () const { return tls_port_; }
+  // HTTPS serves `certificate` to the connections made from now on.
+  void replace_certificate (GTlsCertificate * certificate);
   // The /api/... and /metrics routes, each with the access it needs.
   const RouteTable & api_routes () const { return routes_; }
   // The cluster this gateway is a node of (nullptr: it runs alone).

@@ -6,6 +6,7 @@
 #include "recording/recording_clip.h"
 #include "recording/recording_output.h"
 #include "recording/recording_files.h"
+#include "service/stream_log.h"
 #include "stream/stream.h"
 #include "utc_time.h"
 
@@ -203,8 +204,8 @@ delete_recordings (SoupServerMessage * message, const Stream & stream,
   json_builder_end_array (b);
   json_builder_end_object (b);
   const std::string text = finish_json (b, false);
-  g_message ("stream %s: recordings deleted by the API: %s",
-      stream.spec ().name.c_str (), text.c_str ());
+  log_stream (G_LOG_LEVEL_MESSAGE, stream.spec ().name, "recordings deleted by "
+      "the API: %s", text.c_str ());
   send_json (message, SOUP_STATUS_OK, text);
 }
 

@@ -1,6 +1,7 @@
 #include "media/fanout_output.h"
 
 #include "media/departure_stamp.h"
+#include "service/stream_log.h"
 
 #include <gst/app/gstappsrc.h>
 
@@ -97,7 +98,7 @@ FanoutOutput::update (const OutputTick & tick)
   failed_ = !build (*layout, error);
   layout->release ();
   if (failed_) {
-    g_warning ("stream %s: %s output: %s", stream_.c_str (), what_.c_str (),
+    log_stream (G_LOG_LEVEL_WARNING, stream_, "%s output: %s", what_.c_str (),
         error.c_str ());
     record_error (error);
     stop ();
@@ -165,7 +166,7 @@ FanoutOutput::build (const RtpFanout::Layout & layout, std::string & error)
   for (auto *src : srcs)
     gst_object_unref (src);
   if (error.empty ())
-    g_message ("stream %s: %s output started", stream_.c_str (),
+    log_stream (G_LOG_LEVEL_MESSAGE, stream_, "%s output started",
         what_.c_str ());
   return error.empty ();
 }
@@ -184,7 +185,7 @@ FanoutOutput::on_bus (GstBus *, GstMessage * message, gpointer data)
   gst_message_parse_error (message, &error, nullptr);
   std::string text = error ? error->message : "unknown error";
   g_clear_error (&error);
-  g_warning ("stream %s: %s output failed: %s", self->stream_.c_str (),
+  log_stream (G_LOG_LEVEL_WARNING, self->stream_, "%s output failed: %s",
       self->what_.c_str (), text.c_str ());
   self->record_error (text);
   // Rebuilt on the next update(), as for a layout change.

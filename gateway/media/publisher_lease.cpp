@@ -2,6 +2,7 @@
 
 #include "events/event_bus.h"
 #include "media/source_session.h"
+#include "service/stream_log.h"
 
 namespace camgate {
 
@@ -53,7 +54,7 @@ PublisherLease::begin (unsigned tracks)
   tracks_missing_->store (static_cast<int> (tracks));
   slot_->fanout_->begin_session ();
   slot_->health_->begin_session ();
-  g_message ("stream %s: a publisher connected (%s)", slot_->stream_.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, slot_->stream_, "a publisher connected (%s)",
       kind_.c_str ());
   std::string address;
   if (auto info = slot_->publisher ())

@@ -5,6 +5,7 @@
 #include "onvif/notification_inbox.h"
 #include "onvif_client.h"
 #include "onvif_events.h"
+#include "service/stream_log.h"
 
 #include <algorithm>
 
@@ -116,7 +117,7 @@ CameraEvents::run ()
     std::string error;
     const gint64 began = g_get_monotonic_time ();
     if (!follow (error)) {
-      g_message ("stream %s: no camera events: %s", stream_.c_str (),
+      log_stream (G_LOG_LEVEL_MESSAGE, stream_, "no camera events: %s",
           error.c_str ());
       return;
     }
@@ -124,8 +125,8 @@ CameraEvents::run ()
       return;
     // Said once while it keeps failing the same way.
     if (error != last_error)
-      g_warning ("stream %s: camera events: %s (subscribing again)",
-          stream_.c_str (), error.c_str ());
+      log_stream (G_LOG_LEVEL_WARNING, stream_, "camera events: %s "
+          "(subscribing again)", error.c_str ());
     last_error = error;
     // A subscription that lasted a while starts the backoff over.
     if (g_get_monotonic_time () - began > 2 * kTerminationS * G_USEC_PER_SEC)
@@ -177,8 +178,8 @@ CameraEvents::follow (std::string & error)
       kTerminationS);
   const guint pull_timeout_s = std::clamp<gint64> (renew_every_us / 2
       / G_USEC_PER_SEC, 1, kPullTimeoutS);
-  g_message ("stream %s: following the camera's events (renewed every "
-      "%" G_GINT64_FORMAT " s)", stream_.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, stream_, "following the camera's events "
+      "(renewed every %" G_GINT64_FORMAT " s)",
       renew_every_us / G_USEC_PER_SEC);
   gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
   while (!g_cancellable_is_cancelled (cancellable_)) {
@@ -273,8 +274,8 @@ CameraEvents::follow_notifications (onvif::OnvifClient & client,
   }
   const gint64 renew_every_us = renewal_interval_us (subscription,
       kTerminationS);
-  g_message ("stream %s: the camera sends its events to %s (Basic "
-      "Notification, renewed every %" G_GINT64_FORMAT " s)", stream_.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, stream_, "the camera sends its events to "
+      "%s (Basic Notification, renewed every %" G_GINT64_FORMAT " s)",
       base.c_str (), renew_every_us / G_USEC_PER_SEC);
   gint64 renew_at_us = g_get_monotonic_time () + renew_every_us;
   for (;;) {

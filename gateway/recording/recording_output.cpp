@@ -7,6 +7,7 @@
 
 #include "recording/recording_files.h"
 #include "media/cmaf_tracks.h"
+#include "service/stream_log.h"
 
 #include <glib/gstdio.h>
 
@@ -94,7 +95,7 @@ RecordingOutput::on_camera_event (const std::string & type,
     if (inside_recordings (error))
       journal_.stopped (type, source, g_get_real_time ());
     else
-      g_warning ("stream %s: event not journalled: %s", stream_.c_str (),
+      log_stream (G_LOG_LEVEL_WARNING, stream_, "event not journalled: %s",
           error.c_str ());
     if (!events_on_.erase (key))
       return;
@@ -255,8 +256,8 @@ RecordingOutput::apply_retention ()
       deleted++;
   }
   if (deleted)
-    g_message ("stream %s: retention deleted %u recording(s)", stream_.c_str (),
-        deleted);
+    log_stream (G_LOG_LEVEL_MESSAGE, stream_, "retention deleted %u "
+        "recording(s)", deleted);
   return deleted;
 }
 

@@ -3,6 +3,7 @@
 #include "media/main_context.h"
 #include "media/publisher_pipeline.h"
 #include "stream/publisher_door.h"
+#include "tls/certificate_files.h"
 
 
 namespace camgate {
@@ -149,21 +150,28 @@ RtmpIngest::start (const std::string & address, std::string & error)
       error);
   if (!service_ || !tls_.enabled ())
     return service_ != nullptr;
-  GError *gerror = nullptr;
-  certificate_ = g_tls_certificate_new_from_files (tls_.certificate.c_str (),
-      tls_.key.c_str (), &gerror);
+  std::string why;
+  certificate_ = load_certificate (tls_, why);
   if (!certificate_) {
-    g_warning ("RTMPS: TLS certificate %s: %s: no RTMPS publishers",
-        tls_.certificate.c_str (), gerror->message);
-    g_clear_error (&gerror);
+    g_warning ("RTMPS: %s: no RTMPS publishers", why.c_str ());
     return true;
   }
-  std::string why;
   tls_service_ = listen (address, config_.tls_port,
       G_CALLBACK (on_tls_incoming), tls_port_, why);
   if (!tls_service_)
     g_warning ("%s: no RTMPS publishers", why.c_str ());
   return true;
+}
+
+void
+RtmpIngest::replace_certificate (GTlsCertificate * certificate)
+{
+  // Read by each TLS accept, on this (the main) thread.
+  if (!tls_service_)
+    return;
+  g_object_ref (certificate);
+  g_clear_object (&certificate_);
+  certificate_ = certificate;
 }
 
 void

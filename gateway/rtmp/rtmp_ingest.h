@@ -41,6 +41,8 @@ public:
   void stop ();
   int port () const { return port_; }
   int tls_port () const { return tls_port_; }   // 0 = no RTMPS
+  // RTMPS serves `certificate` to the publishers connecting from now on.
+  void replace_certificate (GTlsCertificate * certificate);
 
   // At most this many connections at once (publishing or not): more are
   // closed as they come.

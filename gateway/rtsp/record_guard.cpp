@@ -1,5 +1,7 @@
 #include "record_guard.h"
 
+#include "service/stream_log.h"
+
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -151,9 +153,9 @@ void
 report (TrackGuard & guard)
 {
   if (!guard.reported.exchange (true))
-    g_message ("stream %s: dropping RTP packets on track %u that do not match "
-        "the announced stream (malformed, another payload type or another "
-        "sender)", guard.stream.c_str (), guard.index);
+    log_stream (G_LOG_LEVEL_MESSAGE, guard.stream, "dropping RTP packets on "
+        "track %u that do not match the announced stream (malformed, another "
+        "payload type or another sender)", guard.index);
 }
 
 GstPadProbeReturn
@@ -206,8 +208,8 @@ keep_fec_decoders_out (GstElement * rtpbin, GstRTSPMedia * media,
       (GSignalMatchType) (G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0,
       nullptr, nullptr, media);
   if (!blocked)
-    g_warning ("stream %s: gst-rtsp-server's FEC decoder request not found: "
-        "an rtpulpfecdec may sit in the publisher's path", name.c_str ());
+    log_stream (G_LOG_LEVEL_WARNING, name, "gst-rtsp-server's FEC decoder "
+        "request not found: an rtpulpfecdec may sit in the publisher's path");
 }
 
 GstElement *
@@ -247,8 +249,8 @@ on_prepared (GstRTSPMedia * media, gpointer data)
   const std::string *name = &media_guard->stream;
   GstElement *rtpbin = find_rtpbin (media);
   if (!rtpbin) {
-    g_warning ("stream %s: no rtpbin in the publisher's media: RECORD "
-        "packets are not filtered", name->c_str ());
+    log_stream (G_LOG_LEVEL_WARNING, *name, "no rtpbin in the publisher's "
+        "media: RECORD packets are not filtered");
     return;
   }
   keep_fec_decoders_out (rtpbin, media, *name);
@@ -258,7 +260,7 @@ on_prepared (GstRTSPMedia * media, gpointer data)
     g_autofree gchar *pad_name = g_strdup_printf ("recv_rtp_sink_%u", index);
     GstPad *pad = gst_element_get_static_pad (rtpbin, pad_name);
     if (!pad) {
-      g_warning ("stream %s: no %s in the publisher's media", name->c_str (),
+      log_stream (G_LOG_LEVEL_WARNING, *name, "no %s in the publisher's media",
           pad_name);
       continue;
     }

@@ -4,6 +4,7 @@
 #include "rtsp/gateway_server.h"
 #include "rtsp/request_limits.h"
 #include "rtsp/stream_media_factory.h"
+#include "tls/certificate_files.h"
 
 namespace camgate {
 
@@ -81,13 +82,8 @@ RtspServer::start (const GatewayConfig & config, AccessControl & access,
   port_ = gst_rtsp_server_get_bound_port (server_);
 
   if (config.tls.enabled ()) {
-    GError *gerror = nullptr;
-    GTlsCertificate *certificate = g_tls_certificate_new_from_files (
-        config.tls.certificate.c_str (), config.tls.key.c_str (), &gerror);
+    GTlsCertificate *certificate = load_certificate (config.tls, error);
     if (!certificate) {
-      error = "TLS certificate " + config.tls.certificate + ": "
-          + gerror->message;
-      g_clear_error (&gerror);
       stop ();
       return false;
     }
@@ -123,6 +119,16 @@ RtspServer::start (const GatewayConfig & config, AccessControl & access,
               limits));
   cleanup_source_ = g_timeout_add_seconds (1, on_cleanup_tick, this);
   return true;
+}
+
+void
+RtspServer::replace_certificate (GTlsCertificate * certificate)
+{
+  if (!tls_server_)
+    return;
+  GstRTSPAuth *auth = gst_rtsp_server_get_auth (tls_server_);
+  gst_rtsp_auth_set_tls_certificate (auth, certificate);
+  g_object_unref (auth);
 }
 
 void

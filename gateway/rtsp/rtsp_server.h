@@ -37,6 +37,8 @@ public:
   void stop ();
   int port () const { return port_; }
   int tls_port () const { return tls_port_; }
+  // RTSPS serves `certificate` to the connections made from now on.
+  void replace_certificate (GTlsCertificate * certificate);
 
   void mount (std::shared_ptr<MountTarget> target) override;
   // Removes the mount and ends every session that was watching it.

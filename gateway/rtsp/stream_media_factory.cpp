@@ -4,6 +4,7 @@
 #include "rtsp/gop_replay.h"
 #include "rtsp/record_guard.h"
 #include "rtsp/relay_src.h"
+#include "service/stream_log.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/sdp/gstsdpmessage.h>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 
+using camgate::log_stream;
 using camgate::MountTarget;
 using camgate::RtpFanout;
 
@@ -123,17 +125,18 @@ refusal (MountTarget & target, bool announce)
 {
   if (announce) {
     if (!target.publish) {
-      g_message ("stream %s: refusing a publisher: the stream's source is not "
-          "'publish'", target.name.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, target.name, "refusing a publisher: the "
+          "stream's source is not 'publish'");
       return GST_RTSP_STS_METHOD_NOT_ALLOWED;
     }
     if (announced_payload_types ().empty ()) {
-      g_message ("stream %s: refusing a publisher: its SDP has no media",
-          target.name.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, target.name, "refusing a publisher: its "
+          "SDP has no media");
       return GST_RTSP_STS_BAD_REQUEST;
     }
     if (target.publish_slot->taken ()) {
-      g_message ("stream %s: refusing a second publisher", target.name.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, target.name, "refusing a second "
+          "publisher");
       return GST_RTSP_STS_SERVICE_UNAVAILABLE;
     }
     return GST_RTSP_STS_OK;
@@ -152,8 +155,8 @@ refusal (MountTarget & target, bool announce)
     return GST_RTSP_STS_MOVE_TEMPORARILY;
   }
   if (!target.fanout->session_active ()) {
-    g_message ("stream %s: no data from the source yet, refusing a viewer",
-        target.name.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, target.name, "no data from the source "
+        "yet, refusing a viewer");
     return GST_RTSP_STS_SERVICE_UNAVAILABLE;
   }
   return GST_RTSP_STS_OK;
@@ -181,8 +184,8 @@ build_play_element (MountTarget & target)
 {
   auto layout = target.play ? target.fanout->layout () : std::nullopt;
   if (!layout) {
-    g_message ("stream %s: the source went away while a viewer connected, "
-        "refusing it", target.name.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, target.name, "the source went away while "
+        "a viewer connected, refusing it");
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return nullptr;
   }
@@ -203,8 +206,8 @@ build_play_element (MountTarget & target)
   camgate::offer_gop_replay (bin, target.fanout, layout->generation);
   layout->release ();
   if (id == 0) {
-    g_message ("stream %s: the source's tracks changed while a viewer "
-        "connected, refusing it", target.name.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, target.name, "the source's tracks changed "
+        "while a viewer connected, refusing it");
     camgate_rtsp_refuse_request (GST_RTSP_STS_SERVICE_UNAVAILABLE);
     gst_object_unref (gst_object_ref_sink (bin));
     return nullptr;

@@ -2,6 +2,7 @@
 
 #include "events/event_bus.h"
 #include "media/main_context.h"
+#include "service/stream_log.h"
 
 #include <algorithm>
 
@@ -175,7 +176,7 @@ Stream::update_health ()
   if (text != logged_health_) {
     // Logged once per change, never per buffer.
     if (!logged_health_.empty () || summary.state != "healthy") {
-      g_message ("stream %s: health %s", spec_.name.c_str (), text.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "health %s", text.c_str ());
       std::string reasons;
       for (const auto & reason : summary.reasons)
         reasons += (reasons.empty () ? "" : ",") + reason;
@@ -203,7 +204,7 @@ Stream::set_state (StreamState state, const std::string & error)
   EventBus::gateway ().publish ("stream.state", spec_.name, fields);
   if (state == StreamState::Retrying || state == StreamState::Stalled)
     return;                        // fail() logs it with the retry delay
-  g_message ("stream %s: %s%s%s", spec_.name.c_str (), to_string (state),
+  log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "%s%s%s", to_string (state),
       error.empty () ? "" : ": ", error.c_str ());
 }
 
@@ -275,8 +276,9 @@ Stream::set_standby (bool standby, const std::string & upstream)
     upstream_ = edge;
   }
   if (!edge.empty ())
-    g_message ("stream %s: another node owns it, pulling it from %s while "
-        "readers here want it", spec_.name.c_str (), redact_uri (edge).c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "another node owns it, "
+        "pulling it from %s while readers here want it",
+        redact_uri (edge).c_str ());
   // The outputs stay between owning and being an edge: they follow the
   // source's next session, and their viewers stay.
   stop_source ();
@@ -371,7 +373,7 @@ Stream::fail (const std::string & error, StreamState state)
     restarts_++;
   }
   set_state (state, error);
-  g_message ("stream %s: %s; retrying in %.1f s", spec_.name.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "%s; retrying in %.1f s",
       error.c_str (), backoff_ms_ / 1000.0);
   if (retry_source_)
     g_source_remove (retry_source_);
@@ -505,8 +507,8 @@ Stream::follow_demand ()
     stop_source ();
     for (auto & output : outputs_)
       output->source_idle ();
-    g_message ("stream %s: no reader for %u s, disconnecting the source",
-        spec_.name.c_str (), spec_.source.linger_ms / 1000);
+    log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "no reader for %u s, "
+        "disconnecting the source", spec_.source.linger_ms / 1000);
     set_state (StreamState::Idle);
   }
   return session_ != nullptr;
@@ -533,8 +535,8 @@ Stream::update_outputs ()
             : readers (demand->readers))->wanted (demand->linger_us)) {
       output->update (tick);
     } else if (output->running ()) {
-      g_message ("stream %s: no %s reader for %lld s, %s output stopped",
-          spec_.name.c_str (), to_string (demand->readers),
+      log_stream (G_LOG_LEVEL_MESSAGE, spec_.name, "no %s reader for %lld s, "
+          "%s output stopped", to_string (demand->readers),
           (long long) (demand->linger_us / G_USEC_PER_SEC),
           output->what ().c_str ());
       output->stop ();

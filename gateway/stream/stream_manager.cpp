@@ -1,6 +1,7 @@
 #include "stream/stream_manager.h"
 
 #include "config/pipeline_file.h"
+#include "service/stream_log.h"
 
 #include <filesystem>
 
@@ -137,7 +138,7 @@ StreamManager::reload ()
     if (it != streams_.end ()) {
       if (it->second->spec ().same_definition (spec))
         continue;
-      g_message ("stream %s: definition changed, restarting", name.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, name, "definition changed, restarting");
       remove_stream (name);
     }
     add_stream (spec);
@@ -156,7 +157,7 @@ StreamManager::add_stream (const StreamSpec & spec)
       });
   if (spec.source.kind == SourceKind::Rtsp
       || spec.source.kind == SourceKind::Srt)
-    g_message ("stream %s: source %s", spec.name.c_str (),
+    log_stream (G_LOG_LEVEL_MESSAGE, spec.name, "source %s",
         redact_uri (spec.source.uri).c_str ());
 
   if (spec.outputs.rtsp || spec.source.kind == SourceKind::Publish) {

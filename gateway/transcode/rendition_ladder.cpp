@@ -3,6 +3,7 @@
 #include "media/departure_stamp.h"
 
 #include "media_codec.h"
+#include "service/stream_log.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -366,12 +367,11 @@ RenditionLadder::start_encoder_choice ()
           setting = spec_.encoder] {
         EncoderChoice choice = choose_encoder (setting);
         if (choice.element.empty ())
-          g_warning ("stream %s: no H.264 encoder works here, renditions stay "
-              "off: %s", stream.c_str (), choice.reason.c_str ());
+          log_stream (G_LOG_LEVEL_WARNING, stream, "no H.264 encoder works "
+              "here, renditions stay off: %s", choice.reason.c_str ());
         else
-          g_message ("stream %s: renditions encoded with %s: %s",
-              stream.c_str (), choice.element.c_str (),
-              choice.reason.c_str ());
+          log_stream (G_LOG_LEVEL_MESSAGE, stream, "renditions encoded with "
+              "%s: %s", choice.element.c_str (), choice.reason.c_str ());
         return choice;
       }).share ();
 }
@@ -435,8 +435,8 @@ RenditionLadder::update (const OutputTick & tick)
     start_encoder_choice ();
   if (!any || !encoder || encoder->element.empty () || !decoder_chosen ()) {
     if (running ()) {
-      g_message ("stream %s: no rendition has readers, decoder stopped",
-          stream_.c_str ());
+      log_stream (G_LOG_LEVEL_MESSAGE, stream_, "no rendition has readers, "
+          "decoder stopped");
       stop ();
     }
     return;
@@ -465,8 +465,8 @@ RenditionLadder::update (const OutputTick & tick)
   for (const auto & r : renditions_) {
     if (r->branch && r->frames == r->frames_at_start
         && tick.now_us - r->branch_started_us > kStalledBranchUs) {
-      g_warning ("stream %s: rendition %s encoded nothing in %lld s: "
-          "decoding again", stream_.c_str (), r->spec.name.c_str (),
+      log_stream (G_LOG_LEVEL_WARNING, stream_, "rendition %s encoded nothing "
+          "in %lld s: decoding again", r->spec.name.c_str (),
           (long long) (kStalledBranchUs / G_USEC_PER_SEC));
       stop ();
       return;
@@ -487,8 +487,8 @@ RenditionLadder::start_branch (RenditionState & rendition,
     return;                        // once the first frame is decoded
   if (encoding.automatic && !(rendition.slot = take_automatic_slot ())) {
     if (!rendition.told_waiting)
-      g_message ("stream %s: rendition %s waits: as many automatic renditions "
-          "as processors run already", stream_.c_str (),
+      log_stream (G_LOG_LEVEL_MESSAGE, stream_, "rendition %s waits: as many "
+          "automatic renditions as processors run already",
           encoding.name.c_str ());
     rendition.told_waiting = true;
     return;                        // tried again next tick
@@ -499,7 +499,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
   GstElement *branch = gst_parse_bin_from_description (branch_description
       (encoding, width, encoder_element).c_str (), TRUE, &error);
   if (!branch) {
-    g_warning ("stream %s: rendition %s: %s", stream_.c_str (),
+    log_stream (G_LOG_LEVEL_WARNING, stream_, "rendition %s: %s",
         rendition.spec.name.c_str (), error ? error->message : "no branch");
     g_clear_error (&error);
     rendition.failed = true;       // until the pipeline is built again
@@ -535,7 +535,7 @@ RenditionLadder::start_branch (RenditionState & rendition,
   gst_pad_link (rendition.tee_pad, sink);
   gst_object_unref (sink);
   rendition.branch = branch;
-  g_message ("stream %s: rendition %s started (%s)", stream_.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, stream_, "rendition %s started (%s)",
       rendition.spec.name.c_str (), encoder_element.c_str ());
 }
 
@@ -552,8 +552,8 @@ RenditionLadder::stop_branch (RenditionState & rendition)
   rendition.branch = nullptr;
   rendition.slot.reset ();
   rendition.end_session ();
-  g_message ("stream %s: no reader of rendition %s for %lld s, stopped",
-      stream_.c_str (), rendition.spec.name.c_str (),
+  log_stream (G_LOG_LEVEL_MESSAGE, stream_, "no reader of rendition %s for "
+      "%lld s, stopped", rendition.spec.name.c_str (),
       (long long) (kLingerUs / G_USEC_PER_SEC));
 }
 
@@ -669,7 +669,7 @@ RenditionLadder::started (GstElement * pipeline)
         [](gpointer tag) { delete static_cast<AudioTag *> (tag); });
     gst_object_unref (sink);
   }
-  g_message ("stream %s: decoding for renditions", stream_.c_str ());
+  log_stream (G_LOG_LEVEL_MESSAGE, stream_, "decoding for renditions");
 }
 
 void

@@ -23,7 +23,7 @@ expect "the gateway" "*/bin/camgate"
 expect "the plugin" "*/gstreamer-1.0/libgstcamgate.so"
 expect "the config" "*/etc/camgate/camgate.yaml"
 expect "the pipelines folder" "*/etc/camgate/pipelines"
-expect "the recordings folder" "*/lib/camgate/recordings"
+expect "its folders (tmpfiles.d)" "*/lib/tmpfiles.d/camgate.conf"
 expect "the systemd unit" "*/lib/systemd/system/camgate.service"
 expect "the system user" "*/lib/sysusers.d/camgate.conf"
 [ "$fail" = 0 ] || exit 1

@@ -1,20 +1,23 @@
 // camgate under systemd: Type=notify readiness and watchdog pings on
-// NOTIFY_SOCKET (a datagram socket of the test's, as systemd's), and
-// SIGHUP (systemctl reload) reading the config's users again with viewers
-// left alone.
+// NOTIFY_SOCKET (a datagram socket of the test's, as systemd's), SIGHUP
+// (systemctl reload) reading the config's users and TLS certificate again
+// with viewers left alone, the journal's fields, and the service's user.
 #include "auth/password_hash.h"
 #include "commands.h"
 #include "helpers.h"
+#include "tls/self_signed.h"
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -177,4 +180,151 @@ TEST (Service, AnUnprivilegedUserServesPort554WithTheCapabilityAlone)
   EXPECT_EQ (status, 1) << said;
   EXPECT_NE (said.find ("cannot listen for RTSP on 127.0.0.1:554"),
       std::string::npos) << said;
+}
+
+namespace {
+
+// The SHA-256 fingerprint of a PEM certificate file, or of the certificate
+// a TLS server on 127.0.0.1:port presents ("" when none).
+std::string
+fingerprint_of_file (const std::string & pem)
+{
+  return run_command ("openssl x509 -noout -fingerprint -sha256 -in " + pem
+      + " 2>&1");
+}
+
+std::string
+fingerprint_served (int port)
+{
+  return run_command ("timeout 10 openssl s_client -connect 127.0.0.1:"
+      + std::to_string (port) + " </dev/null 2>/dev/null "
+      "| openssl x509 -noout -fingerprint -sha256 2>&1");
+}
+
+}  // namespace
+
+// systemctl reload after the certificate was renewed: RTSPS, HTTPS and
+// RTMPS present the new one to new connections, and a viewer watching over
+// RTSPS since before keeps watching. A broken key keeps the current one.
+TEST (Service, ReloadServesARenewedTlsCertificateAndKeepsViewers)
+{
+  if (!have_program ("openssl"))
+    GTEST_SKIP () << "needs openssl";
+  TempDir dir, pipes;
+  pipes.write ("cam.yaml", "source: test\n");
+  std::string certificate[2], key[2], error;
+  for (int i = 0; i < 2; i++)
+    ASSERT_TRUE (camgate::ensure_self_signed (dir.path () + "/made-"
+            + std::to_string (i), certificate[i], key[i], error)) << error;
+  auto install = [&](int i) {
+    std::filesystem::copy_file (certificate[i], dir.path () + "/cert.pem",
+        std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file (key[i], dir.path () + "/key.pem",
+        std::filesystem::copy_options::overwrite_existing);
+  };
+  install (0);
+  const std::string file = dir.write ("camgate.yaml", "pipelines: "
+      + pipes.path () + "\ntls:\n  certificate: cert.pem\n  key: key.pem\n"
+      "  https-port: 0\n  rtsps-port: 0\n");
+  GatewayProcess gateway ({ "--config", file });
+  ASSERT_TRUE (gateway.ready ()) << gateway.log ();
+  ASSERT_TRUE (gateway.wait_for_log ("stream cam: running", 15s))
+      << gateway.log ();
+  const int ports[] = { gateway.rtsps_port (), gateway.https_port (),
+    gateway.rtmps_port () };
+  const std::string first = fingerprint_of_file (certificate[0]);
+  const std::string second = fingerprint_of_file (certificate[1]);
+  ASSERT_NE (first.find ("Fingerprint="), std::string::npos) << first;
+  ASSERT_NE (first, second);
+  for (int port : ports) {
+    ASSERT_GT (port, 0) << gateway.log ();
+    EXPECT_EQ (fingerprint_served (port), first) << port;
+  }
+  // (Both certificates are self-signed, trusted by nobody: not validated.)
+  Viewer viewer ("rtsps://127.0.0.1:" + std::to_string (ports[0]) + "/cam",
+      "tcp tls-validation-flags=0");
+  ASSERT_TRUE (viewer.wait_frames (10, 15s)) << viewer.error ();
+
+  install (1);
+  kill (gateway.pid (), SIGHUP);
+  ASSERT_TRUE (gateway.wait_for_log ("reload: TLS certificate", 5s))
+      << gateway.log ();
+  for (int port : ports)
+    EXPECT_EQ (fingerprint_served (port), second) << port;
+  const int before = viewer.frames ();
+  EXPECT_TRUE (viewer.wait_frames (before + 20, 10s)) << viewer.error ();
+
+  // A key that does not load: the doors keep serving the second one.
+  dir.write ("key.pem", "not a key\n");
+  kill (gateway.pid (), SIGHUP);
+  ASSERT_TRUE (gateway.wait_for_log ("keeping the current certificate", 5s))
+      << gateway.log ();
+  for (int port : ports)
+    EXPECT_EQ (fingerprint_served (port), second) << port;
+  EXPECT_TRUE (gateway.running ());
+}
+
+// Under systemd stderr is the journal, and every line about a stream
+// carries the stream's name as the field CAMGATE_STREAM (`journalctl -u
+// camgate CAMGATE_STREAM=cam`). A real systemd-journald takes the lines, in
+// a mount namespace of the test's (its own /run, so this machine's journal,
+// if any, sees nothing).
+TEST (Service, JournalLinesAboutAStreamCarryItsName)
+{
+  const char *journald = "/lib/systemd/systemd-journald";
+  if (geteuid () != 0 || !have_program ("unshare")
+      || !have_program ("systemd-cat") || !have_program ("journalctl")
+      || !g_file_test (journald, G_FILE_TEST_IS_EXECUTABLE))
+    GTEST_SKIP () << "needs root, unshare and systemd's journald";
+  TempDir dir;
+  dir.write ("cam.yaml", "source: test\n");
+  const std::string script = std::string ("set -u\n"
+      "mount -t tmpfs tmpfs /run\n"
+      "[ -d /var/log/journal ] && mount -t tmpfs tmpfs /var/log/journal\n"
+      "mkdir -p /run/systemd/journal /run/log/journal\n")
+      + journald + " >/dev/null 2>&1 &\n"
+      "journald=$!\n"
+      "for i in $(seq 50); do [ -S /run/systemd/journal/stdout ] && break; "
+      "sleep 0.1; done\n"
+      "systemd-cat -t camgate " + camgate_binary () + " --pipelines "
+      + dir.path () + " --rtsp-port 0 --http-port 0 --rtmp-port 0 "
+      "--rtmps-port 0 --srt-port 0 &\n"
+      "gateway=$!\n"
+      "for i in $(seq 100); do journalctl -o cat _COMM=camgate "
+      "2>/dev/null | grep -q 'stream cam: running' && break; sleep 0.1; done\n"
+      "kill $gateway; wait $gateway\n"
+      "journalctl -o json --no-pager _COMM=camgate\n"
+      "kill $journald\n";
+  dir.write ("journal.sh", script);
+  int status = -1;
+  const std::string journal = run_command ("timeout -s KILL 40 unshare -m sh "
+      + dir.path () + "/journal.sh 2>&1", &status);
+  EXPECT_EQ (status, 0) << journal;
+  int about_cam = 0, others = 0;
+  std::string running_priority;
+  std::istringstream lines (journal);
+  for (std::string line; std::getline (lines, line);) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    if (line.empty () || line[0] != '{'
+        || !json_parser_load_from_data (parser, line.c_str (), -1, nullptr))
+      continue;
+    JsonObject *entry = json_node_get_object (json_parser_get_root (parser));
+    const char *message = json_object_get_string_member_with_default (entry,
+        "MESSAGE", "");
+    const char *stream = json_object_get_string_member_with_default (entry,
+        "CAMGATE_STREAM", "");
+    if (g_str_has_prefix (message, "stream cam: ")) {
+      EXPECT_STREQ (stream, "cam") << line;
+      about_cam++;
+      if (g_str_equal (message, "stream cam: running"))
+        running_priority = json_object_get_string_member_with_default (entry,
+            "PRIORITY", "");
+    } else {
+      EXPECT_STREQ (stream, "") << line;
+      others++;
+    }
+  }
+  EXPECT_GE (about_cam, 1) << journal;
+  EXPECT_GE (others, 1) << journal;            // "camgate ready", at least
+  EXPECT_EQ (running_priority, "5") << journal;   // LOG_NOTICE: g_message
 }
