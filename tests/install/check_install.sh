@@ -26,6 +26,7 @@ expect "the pipelines folder" "*/etc/camgate/pipelines"
 expect "its folders (tmpfiles.d)" "*/lib/tmpfiles.d/camgate.conf"
 expect "the systemd unit" "*/lib/systemd/system/camgate.service"
 expect "the system user" "*/lib/sysusers.d/camgate.conf"
+expect "the manual page" "*/man/man1/camgate.1*"
 [ "$fail" = 0 ] || exit 1
 if find "$root" -name 'camgate-bench-*' -o -name '*-tests' | grep -q .; then
   echo "tests or benchmarks were installed"
@@ -60,6 +61,15 @@ kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 [ "$ready" = 1 ] || { cat "$root/run.log"; echo "the installed camgate did not start on its config"; exit 1; }
 echo "the installed camgate started on the installed config"
+
+# The manual page names every option the binary lists.
+manual=$(find "$root" -path '*/man/man1/camgate.1*' | head -1)
+options=$("$binary" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+for option in $options; do
+  sed 's/\\-/-/g' "$manual" | grep -q -- "$option" \
+    || { echo "the manual page does not name $option"; exit 1; }
+done
+echo "the manual page names all $(echo "$options" | wc -l) options"
 
 # The unit, every directive checked (its binary where the install put it).
 unit=$(find "$root" -path '*/lib/systemd/system/camgate.service' | head -1)
