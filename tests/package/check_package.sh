@@ -91,7 +91,7 @@ for dir in /var/lib/camgate/recordings /etc/camgate/pipelines; do
   [ "$(in_root "stat -c %U $dir")" = camgate ] || fail "$dir is not camgate's"
 done
 in_root "GST_REGISTRY_1_0=/tmp/registry.bin gst-inspect-1.0 streamhealth" \
-  | grep -q "Filename.*/usr/lib/.*gstreamer-1.0/libgstcamgate.so" \
+  | grep -q "Filename.*/lib/.*gstreamer-1.0/libgstcamgate.so" \
   || fail "gst-inspect-1.0 streamhealth does not find the installed plugin"
 echo "gst-inspect-1.0 streamhealth: the installed plugin"
 as_camgate="setpriv --reuid=camgate --regid=camgate --init-groups"
@@ -128,11 +128,11 @@ echo "dpkg -i (upgrade to $version+next): config, stream and recording kept"
 
 # What is left of the package in the root: the files of the upper layer
 # and its folders named camgate, less what dpkg itself keeps (its database,
-# its logs) and the system user (kept on purpose: files may still be owned
-# by it).
+# its logs), man-db's index, and the system user (kept on purpose: files
+# may still be owned by it).
 leftovers() {
   (cd "$layer/upper" && find . \( ! -type d -o -path '*camgate*' \) | sed 's|^\.||') | grep -v \
-    -e '^/var/lib/dpkg/' -e '^/var/log/' -e '^/var/cache/debconf/' -e '^/tmp/' \
+    -e '^/var/lib/dpkg/' -e '^/var/log/' -e '^/var/cache/\(debconf\|man\)/' -e '^/tmp/' \
     -e '^/etc/\(passwd\|group\|shadow\|gshadow\)-\?$' -e '^/etc/.pwd.lock$' || true
 }
 
