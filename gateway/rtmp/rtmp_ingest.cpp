@@ -2,6 +2,7 @@
 
 #include "media/main_context.h"
 #include "media/publisher_pipeline.h"
+#include "service/stream_log.h"
 #include "stream/publisher_door.h"
 #include "tls/certificate_files.h"
 
@@ -291,8 +292,8 @@ RtmpIngest::decide (uint64_t id, const std::string & app,
             ? " (?user=...&pass=...)" : ""));
   c.stream = stream;
   c.pipeline->set_lease (std::move (admitted.lease));
-  g_message ("RTMP publisher %s on stream %s: publishing", c.address.c_str (),
-      stream.c_str ());
+  log_stream (G_LOG_LEVEL_MESSAGE, stream, "RTMP publisher %s publishing",
+      c.address.c_str ());
   return "";
 }
 
@@ -305,8 +306,8 @@ RtmpIngest::forget (uint64_t id, const std::string & why)
   Connection & c = *found->second;
   auto lease = c.pipeline->take_lease ();
   if (lease) {
-    g_message ("RTMP publisher %s on stream %s: gone (%s)", c.address.c_str (),
-        c.stream.c_str (), why.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, c.stream, "RTMP publisher %s gone (%s)",
+        c.address.c_str (), why.c_str ());
     lease->end (why);
   }
   connections_.erase (found);

@@ -2,6 +2,7 @@
 
 #include "media/main_context.h"
 #include "media/publisher_pipeline.h"
+#include "service/stream_log.h"
 #include "srt/srt_stream_id.h"
 #include "stream/publisher_door.h"
 
@@ -278,8 +279,8 @@ SrtIngest::accepted (int socket)
     forget (socket, "the caller disconnected");
     return;
   }
-  g_message ("SRT caller %s on stream %s: publishing", caller.address.c_str (),
-      caller.stream.c_str ());
+  log_stream (G_LOG_LEVEL_MESSAGE, caller.stream, "SRT caller %s publishing",
+      caller.address.c_str ());
 }
 
 void
@@ -294,12 +295,12 @@ SrtIngest::forget (int socket, const std::string & why)
     return;
   Caller & c = *found->second;
   if (auto lease = c.pipeline ? c.pipeline->take_lease () : nullptr) {
-    g_message ("SRT caller %s on stream %s: gone (%s)", c.address.c_str (),
-        c.stream.c_str (), why.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, c.stream, "SRT caller %s gone (%s)",
+        c.address.c_str (), why.c_str ());
     lease->end (why);
   } else if (!c.pipeline) {
-    g_message ("SRT caller %s on stream %s: dropped (%s)", c.address.c_str (),
-        c.stream.c_str (), why.c_str ());
+    log_stream (G_LOG_LEVEL_MESSAGE, c.stream, "SRT caller %s dropped (%s)",
+        c.address.c_str (), why.c_str ());
   }
   srt_epoll_remove_usock (poll_, socket);
   srt_close (socket);

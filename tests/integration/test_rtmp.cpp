@@ -149,8 +149,8 @@ TEST (Rtmp, PublishersAreCheckedRefusedAndShown)
 
   // The first one leaves: the slot is free for the next.
   first.stop ();
-  EXPECT_TRUE (gateway.wait_for_log ("RTMP publisher 127.0.0.1 on stream "
-          "studio: gone", 15s)) << gateway.log ();
+  EXPECT_TRUE (gateway.wait_for_log ("stream studio: RTMP publisher "
+          "127.0.0.1 gone", 15s)) << gateway.log ();
   EXPECT_TRUE (wait_until ([&] {
         api = http_request (gateway.http_port (), "GET",
             "/api/v1/streams/studio", "", ops);
@@ -241,8 +241,8 @@ TEST (Rtmp, HostileConnectionsAreBoundedAndReleased)
     int status = -1;
     ffmpeg_publish_once ("rtmp://127.0.0.1:" + std::to_string (port)
         + "/live/live", status);
-    EXPECT_TRUE (gateway->wait_for_log ("on stream live: publishing", 5s))
-        << gateway->log ();
+    EXPECT_TRUE (gateway->wait_for_log ("stream live: RTMP publisher "
+            "127.0.0.1 publishing", 5s)) << gateway->log ();
   }
   EXPECT_EQ (http_request (gateway->http_port (), "GET",
           "/api/v1/streams").status, 200);
