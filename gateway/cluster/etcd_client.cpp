@@ -10,6 +10,43 @@ namespace camgate {
 
 namespace {
 
+// What etcd may answer at most: a reply (every stream definition of the
+// cluster, 64 KiB each at most, fits many times) and one streamed watch
+// answer (a batch of changes). Past them the answer is cut off, not kept.
+constexpr gsize kMaxReplyBytes = 64 * 1024 * 1024;
+constexpr gsize kMaxWatchAnswerBytes = 8 * 1024 * 1024;
+
+std::string
+mebibytes (gsize bytes)
+{
+  return std::to_string (bytes >> 20) + " MiB";
+}
+
+// Reads `stream` to its end into `body`, up to `limit` bytes.
+bool
+read_body (GInputStream * stream, gsize limit, std::string & body,
+    std::string & error)
+{
+  char buffer[64 * 1024];
+  for (;;) {
+    GError *gerror = nullptr;
+    const gssize got = g_input_stream_read (stream, buffer, sizeof buffer,
+        nullptr, &gerror);
+    if (got < 0) {
+      error = gerror->message;
+      g_clear_error (&gerror);
+      return false;
+    }
+    if (got == 0)
+      return true;
+    if (body.size () + got > limit) {
+      error = "a reply larger than " + mebibytes (limit);
+      return false;
+    }
+    body.append (buffer, got);
+  }
+}
+
 std::string
 base64 (const std::string & bytes)
 {
@@ -207,21 +244,22 @@ EtcdClient::call_once (const char *path, const std::string & body,
       continue;
     }
     GError *gerror = nullptr;
-    GBytes *reply = soup_session_send_and_read (session_, message, nullptr,
+    GInputStream *reply = soup_session_send (session_, message, nullptr,
         &gerror);
+    std::string text;
+    const bool complete = reply && read_body (reply, kMaxReplyBytes, text,
+        error);
     const guint status = soup_message_get_status (message);
+    if (reply)
+      g_object_unref (reply);
     g_object_unref (message);
-    if (!reply) {
-      error = endpoints_[current_] + ": " + gerror->message;
+    if (!complete) {
+      error = endpoints_[current_] + "/v3/" + path + ": "
+          + (gerror ? gerror->message : error);
       g_clear_error (&gerror);
       current_ = (current_ + 1) % endpoints_.size ();
       continue;
     }
-    gsize size = 0;
-    const char *data = static_cast<const char *> (g_bytes_get_data (reply,
-            &size));
-    std::string text (data ? data : "", size);
-    g_bytes_unref (reply);
     if (status != 200) {
       // etcd answered: another member would say the same.
       error = endpoints_[current_] + "/v3/" + path + ": HTTP "
@@ -406,6 +444,28 @@ read_watch_answer (const std::string & line, std::vector<EtcdClient::Change> &
   return true;
 }
 
+// Hands each complete line of `pending` to read_watch_answer() and its
+// changes to `on_changes`; the incomplete last line stays in `pending`.
+bool
+take_watch_answers (std::string & pending,
+    const EtcdClient::ChangeHandler & on_changes, std::string & error)
+{
+  size_t start = 0, end;
+  bool read = true;
+  while (read && (end = pending.find ('\n', start)) != std::string::npos) {
+    const std::string line = pending.substr (start, end - start);
+    start = end + 1;
+    if (line.empty () || line == "\r")
+      continue;
+    std::vector<EtcdClient::Change> changes;
+    read = read_watch_answer (line, changes, error);
+    if (read && !changes.empty ())
+      on_changes (changes);
+  }
+  pending.erase (0, start);
+  return read;
+}
+
 }  // namespace
 
 bool
@@ -413,8 +473,6 @@ EtcdClient::watch_prefix (const std::string & prefix, int64_t revision,
     GCancellable * cancel, const ChangeHandler & on_changes,
     std::string & error)
 {
-  // A watch answer holds at most one batch of changes: a few definitions.
-  constexpr gsize kMaxAnswerBytes = 8 * 1024 * 1024;
   if (!setup_error_.empty ()) {
     error = setup_error_;
     return false;
@@ -443,30 +501,27 @@ EtcdClient::watch_prefix (const std::string & prefix, int64_t revision,
     current_ = (current_ + 1) % endpoints_.size ();
     return false;
   }
-  // etcd's gateway streams one JSON answer per line.
-  GDataInputStream *lines = g_data_input_stream_new (stream);
+  // etcd's gateway streams one JSON answer per line; the line being read is
+  // kept up to kMaxWatchAnswerBytes, never further.
+  std::string pending;
+  char buffer[64 * 1024];
   for (;;) {
-    gsize size = 0;
-    g_autofree gchar *line = g_data_input_stream_read_line (lines, &size,
+    const gssize got = g_input_stream_read (stream, buffer, sizeof buffer,
         cancel, &gerror);
-    if (!line) {
+    if (got <= 0) {
       error = gerror ? gerror->message : "etcd ended the watch";
       break;
     }
-    if (size > kMaxAnswerBytes) {
-      error = "etcd's watch sent an answer larger than 8 MiB";
+    pending.append (buffer, got);
+    if (!take_watch_answers (pending, on_changes, error))
+      break;
+    if (pending.size () > kMaxWatchAnswerBytes) {
+      error = "etcd's watch sent an answer larger than "
+          + mebibytes (kMaxWatchAnswerBytes);
       break;
     }
-    if (size == 0)
-      continue;
-    std::vector<Change> changes;
-    if (!read_watch_answer (std::string (line, size), changes, error))
-      break;
-    if (!changes.empty ())
-      on_changes (changes);
   }
   g_clear_error (&gerror);
-  g_object_unref (lines);
   g_object_unref (stream);
   g_object_unref (message);
   return false;
