@@ -168,11 +168,8 @@ void
 RtmpIngest::replace_certificate (GTlsCertificate * certificate)
 {
   // Read by each TLS accept, on this (the main) thread.
-  if (!tls_service_)
-    return;
-  g_object_ref (certificate);
-  g_clear_object (&certificate_);
-  certificate_ = certificate;
+  if (tls_service_)
+    g_set_object (&certificate_, certificate);
 }
 
 void

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "fake_camera.h"
 #include "helpers.h"
+#include "loopback_http.h"
 
 #include <gio/gio.h>
 #include <gtest/gtest.h>
@@ -124,11 +125,7 @@ public:
     g_main_context_push_thread_default (context_);
     server_ = soup_server_new (nullptr, nullptr);
     soup_server_add_handler (server_, "/hook", on_request, this, nullptr);
-    soup_server_listen_local (server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
-        nullptr);
-    GSList *uris = soup_server_get_uris (server_);
-    port_ = uris ? g_uri_get_port (static_cast<GUri *> (uris->data)) : 0;
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    port_ = listen_on_loopback (server_);
     g_main_context_pop_thread_default (context_);
     thread_ = std::thread ([this] {
           g_main_context_push_thread_default (context_);

@@ -3,6 +3,7 @@
 // whole, and the client says why.
 #include "cluster/etcd_client.h"
 #include "context_thread.h"
+#include "loopback_http.h"
 
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
@@ -12,6 +13,7 @@
 
 using camgate::EtcdClient;
 using camgate::testing::ContextThread;
+using camgate::testing::listen_on_loopback;
 
 namespace {
 
@@ -42,14 +44,9 @@ public:
                         }), &etcd->sent_);
                 soup_server_message_set_status (message, 200, nullptr);
               }, this, nullptr);
-          GError *error = nullptr;
-          EXPECT_TRUE (soup_server_listen_local (server_, 0,
-                  SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-          GSList *uris = soup_server_get_uris (server_);
-          g_autofree gchar *uri = g_uri_to_string (static_cast<GUri *>
-              (uris->data));
-          url_ = uri;
-          g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+          const int port = listen_on_loopback (server_);
+          EXPECT_GT (port, 0);
+          url_ = "http://127.0.0.1:" + std::to_string (port);
         });
   }
   ~FloodingEtcd ()
@@ -57,8 +54,8 @@ public:
     thread_.run ([this] { g_object_unref (server_); });
     g_bytes_unref (block_);
   }
-  // "http://127.0.0.1:PORT" (no trailing slash, as the config has it).
-  std::string url () const { return url_.substr (0, url_.size () - 1); }
+  // "http://127.0.0.1:PORT", as the config has it.
+  const std::string & url () const { return url_; }
   size_t sent () const { return sent_; }
 
 private:

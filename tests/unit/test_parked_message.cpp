@@ -1,10 +1,12 @@
 // A parked HTTP request is unpaused exactly once: resumed, at its deadline,
 // or when it goes unresumed; a client that leaves is reported, once.
 #include "http/parked_message.h"
+#include "loopback_http.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 
 using camgate::ParkedMessage;
 
@@ -24,16 +26,12 @@ public:
             gpointer self) {
           static_cast<ParkingServer *> (self)->park_ (message);
         }, this, nullptr);
-    GError *error = nullptr;
-    EXPECT_TRUE (soup_server_listen_local (server_, 0,
-            SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-    GSList *uris = soup_server_get_uris (server_);
-    uri_ = g_uri_to_string (static_cast<GUri *> (uris->data));
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    const int port = camgate::testing::listen_on_loopback (server_);
+    EXPECT_GT (port, 0);
+    uri_ = "http://127.0.0.1:" + std::to_string (port) + "/";
   }
   ~ParkingServer ()
   {
-    g_free (uri_);
     g_object_unref (server_);
   }
 
@@ -42,7 +40,7 @@ public:
   guint get (guint cancel_ms = 5000)
   {
     SoupSession *session = soup_session_new ();
-    SoupMessage *msg = soup_message_new ("GET", uri_);
+    SoupMessage *msg = soup_message_new ("GET", uri_.c_str ());
     GCancellable *cancel = g_cancellable_new ();
     struct Done { bool done = false; } done;
     soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancel,
@@ -76,7 +74,7 @@ public:
 private:
   Park park_;
   SoupServer *server_ = nullptr;
-  gchar *uri_ = nullptr;
+  std::string uri_;
 };
 
 }  // namespace
